@@ -1,0 +1,31 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    -> creates .venv, installs pinned deps, migrates db/crm.sqlite3, loads demo data if empty, starts the app
+#   make test   -> creates .venv, installs pinned deps, runs the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lock
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run streamlit_app.py
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate the pinned lock file after changing dependencies in pyproject.toml.
+lock:
+	rm -rf /tmp/crm-lock-venv && $(PYTHON) -m venv /tmp/crm-lock-venv
+	/tmp/crm-lock-venv/bin/pip install --quiet --upgrade pip
+	/tmp/crm-lock-venv/bin/pip install --quiet ".[test]"
+	/tmp/crm-lock-venv/bin/pip freeze --exclude talent-hub-crm > requirements.lock

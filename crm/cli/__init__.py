@@ -1,0 +1,17 @@
+"""The ``crm`` command line: each command opens the database and calls one service.
+
+Sub-commands live in one module per group; this module assembles them.
+"""
+
+import typer
+
+from crm.cli import db as db_commands
+from crm.cli import report as report_commands
+
+app = typer.Typer(
+    help="Professional Talent Hub CRM (プロフェッショナル人材戦略拠点 CRM).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(report_commands.app, name="report")

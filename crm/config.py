@@ -1,0 +1,29 @@
+"""Settings read from the environment (prefix ``CRM_``) or a ``.env`` file."""
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "db" / "crm.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRM_", env_file=".env", extra="ignore")
+
+    # sqlite:///path or postgresql+psycopg://user@host/db
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # Minutes of inactivity after which a signed-in session ends.
+    session_idle_minutes: int = 60
+    # Failed sign-ins before an account locks, and for how long.
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    # Seconds a cached dashboard result may live even without a write.
+    cache_ttl_seconds: int = 600
+    # Load the demo data set when the app starts on an empty database.
+    demo_on_empty: bool = True
+
+
+def get_settings() -> Settings:
+    """Read fresh each call (cheap): tests and the CLI change the environment between uses."""
+    return Settings()

@@ -1,0 +1,176 @@
+"""What every service shares: scoped reads, audited and versioned writes, cache versions."""
+
+import datetime as dt
+import enum
+import json
+from typing import Any, TypeVar
+
+from sqlalchemy import update
+from sqlmodel import Session, SQLModel, select
+
+from crm.actor import Actor
+from crm.errors import NotFound, StaleVersion
+from crm.models import AuditLog, DataVersion
+from crm.timeutil import utcnow
+
+T = TypeVar("T", bound=SQLModel)
+
+# Japanese names of the entities, for messages.
+ENTITY_LABELS = {
+    "company": "企業", "contact": "担当者", "consultation": "相談", "talent_need": "人材ニーズ",
+    "referral": "紹介", "placement": "成約", "follow_up": "フォローアップ", "partner": "パートナー",
+    "kpi_target": "目標", "hub": "拠点", "talent_category": "人材区分", "user_account": "利用者",
+}
+
+
+def entity_name(model: type[SQLModel]) -> str:
+    return model.__tablename__  # type: ignore[return-value]
+
+
+def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any) -> T:
+    """The row with this id, if the actor may read its hub; NotFound / PermissionDenied else."""
+    row = session.get(model, row_id)
+    name = entity_name(model)
+    if row is None:
+        raise NotFound(f"{ENTITY_LABELS.get(name, name)}（ID {row_id}）は見つかりません。")
+    hub_code = getattr(row, "hub_code", None)
+    if hub_code is not None:
+        actor.require_read(hub_code)
+    return row
+
+
+def scope_filter(statement, actor: Actor, hub_column):
+    """Restrict a SELECT to the hubs the actor may read."""
+    hubs = actor.readable_hubs()
+    return statement if hubs is None else statement.where(hub_column.in_(hubs))
+
+
+def bump_data_version(session: Session, hub_code: str | None) -> None:
+    """Invalidate cached reads of this hub and of national views, in the writer's transaction."""
+    scopes = ["*"] if hub_code is None else ["*", hub_code]
+    session.execute(
+        update(DataVersion).where(DataVersion.scope.in_(scopes))
+        .values(version=DataVersion.version + 1)
+    )
+
+
+def data_version(session: Session, scope_key: str) -> int:
+    """The counter a cached read of ``scope_key`` ('all' or 'hub:01') depends on."""
+    scope = "*" if scope_key == "all" else scope_key.removeprefix("hub:")
+    value = session.exec(select(DataVersion.version).where(DataVersion.scope == scope)).first()
+    return value or 0
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def record_audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    entity: str | None = None,
+    entity_id: Any = None,
+    hub_code: str | None = None,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(AuditLog(
+        user_id=actor.user_id,
+        username=actor.username,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        hub_code=hub_code,
+        changes=None if not changes else json.dumps(
+            {key: [_jsonable(before), _jsonable(after)] for key, (before, after) in changes.items()},
+            ensure_ascii=False,
+        ),
+        detail=detail,
+    ))
+
+
+def create_row(session: Session, actor: Actor, row: T) -> T:
+    """Insert a row, stamp who made it, audit it and invalidate caches of its hub."""
+    row.created_by = row.updated_by = actor.user_id  # type: ignore[attr-defined]
+    session.add(row)
+    session.flush()
+    hub_code = getattr(row, "hub_code", None)
+    fields = {
+        key: (None, value) for key, value in row.model_dump().items()
+        if value is not None and key not in {"created_at", "updated_at", "created_by",
+                                             "updated_by", "version", "id"}
+    }
+    record_audit(session, actor, "create", entity=entity_name(type(row)),
+                 entity_id=row.id, hub_code=hub_code, changes=fields)  # type: ignore[attr-defined]
+    bump_data_version(session, hub_code)
+    return row
+
+
+def update_row(
+    session: Session, actor: Actor, row: T, values: dict[str, Any], expected_version: int
+) -> T:
+    """Apply the fields that changed, if the row is still at ``expected_version``.
+
+    The UPDATE itself checks the version, so two processes saving at once cannot both win.
+    Raises StaleVersion (with what the other person changed) when the row moved on.
+    """
+    model = type(row)
+    changes = {
+        key: (getattr(row, key), value) for key, value in values.items()
+        if getattr(row, key) != value
+    }
+    if row.version != expected_version:  # type: ignore[attr-defined]
+        raise _stale(session, model, row, expected_version)
+    if not changes:
+        return row
+    stamp = {"updated_at": utcnow(), "updated_by": actor.user_id} if hasattr(row, "updated_by") \
+        else {"updated_at": utcnow()}
+    result = session.execute(
+        update(model)
+        .where(model.id == row.id, model.version == expected_version)  # type: ignore[attr-defined]
+        .values(**values, **stamp, version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.expire(row)
+        raise _stale(session, model, row, expected_version)
+    session.expire(row)
+    session.refresh(row)
+    hub_code = getattr(row, "hub_code", None)
+    record_audit(session, actor, "update", entity=entity_name(model), entity_id=row.id,  # type: ignore[attr-defined]
+                 hub_code=hub_code, changes=changes)
+    bump_data_version(session, hub_code)
+    return row
+
+
+def _stale(session: Session, model, row, expected_version: int) -> StaleVersion:
+    session.refresh(row)
+    # What the other writer changed since the version this user read, from the audit trail.
+    entries = session.exec(
+        select(AuditLog.changes, AuditLog.username)
+        .where(AuditLog.entity == entity_name(model), AuditLog.entity_id == str(row.id),
+               AuditLog.action == "update")
+        .order_by(AuditLog.id.desc())  # type: ignore[union-attr]
+        .limit(max(row.version - expected_version, 1))
+    ).all()
+    changed: dict[str, tuple] = {}
+    for changes, _username in reversed(entries):
+        for key, (before, _after) in json.loads(changes or "{}").items():
+            changed.setdefault(key, (before, _jsonable(getattr(row, key))))
+    return StaleVersion(entity_name(model), row.version, changed)
+
+
+def delete_row(session: Session, actor: Actor, row: SQLModel) -> None:
+    hub_code = getattr(row, "hub_code", None)
+    record_audit(session, actor, "delete", entity=entity_name(type(row)),
+                 entity_id=getattr(row, "id", None), hub_code=hub_code,
+                 changes={key: (value, None) for key, value in row.model_dump().items()
+                          if value is not None and key not in {"created_at", "updated_at"}})
+    session.delete(row)
+    bump_data_version(session, hub_code)

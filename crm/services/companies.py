@@ -1,0 +1,87 @@
+"""Companies (企業) and their contact people."""
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from crm.actor import Actor
+from crm.errors import ValidationError
+from crm.models import Company, Contact
+from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.inputs import CompanyInput, ContactInput
+from crm.validation import normalize_text, parse_input
+
+
+def _check_corporate_number_free(session: Session, number: str | None, company_id=None) -> None:
+    if number is None:
+        return
+    other = session.exec(select(Company.id).where(Company.corporate_number == number)).first()
+    if other is not None and other != company_id:
+        raise ValidationError({"corporate_number": f"この法人番号は既に登録されています（企業ID {other}）"})
+
+
+def create_company(session: Session, actor: Actor, data: dict, hub_code: str | None = None) -> Company:
+    """Register a firm under the actor's hub (or ``hub_code``, which must be the actor's)."""
+    hub_code = hub_code or actor.hub_code
+    actor.require_write(hub_code or "")
+    values = parse_input(CompanyInput, data)
+    _check_corporate_number_free(session, values.corporate_number)
+    return create_row(session, actor, Company(hub_code=hub_code, **values.model_dump()))
+
+
+def update_company(session: Session, actor: Actor, company_id: int, data: dict,
+                   expected_version: int) -> Company:
+    company = get_scoped(session, actor, Company, company_id)
+    actor.require_write(company.hub_code)
+    values = parse_input(CompanyInput, data)
+    _check_corporate_number_free(session, values.corporate_number, company_id)
+    return update_row(session, actor, company, values.model_dump(), expected_version)
+
+
+def get_company(session: Session, actor: Actor, company_id: int) -> Company:
+    return get_scoped(session, actor, Company, company_id)
+
+
+def search_companies(session: Session, actor: Actor, query: str | None = None,
+                     hub_code: str | None = None, limit: int = 50,
+                     offset: int = 0) -> list[Company]:
+    """Firms whose name, kana or corporate number contains ``query`` (NFKC-normalised)."""
+    statement = scope_filter(select(Company), actor, Company.hub_code)
+    if hub_code:
+        statement = statement.where(Company.hub_code == hub_code)
+    text = normalize_text(query)
+    if text:
+        pattern = f"%{text}%"
+        statement = statement.where(or_(
+            col(Company.name).ilike(pattern), col(Company.kana).ilike(pattern),
+            col(Company.corporate_number).like(pattern.replace("-", "")),
+        ))
+    statement = statement.order_by(Company.name, Company.id).offset(offset).limit(limit)
+    return list(session.exec(statement).all())
+
+
+def count_companies(session: Session, actor: Actor) -> int:
+    statement = scope_filter(select(func.count()).select_from(Company), actor, Company.hub_code)
+    return session.exec(statement).one()
+
+
+def add_contact(session: Session, actor: Actor, company_id: int, data: dict) -> Contact:
+    company = get_scoped(session, actor, Company, company_id)
+    actor.require_write(company.hub_code)
+    values = parse_input(ContactInput, data)
+    return create_row(session, actor, Contact(hub_code=company.hub_code, company_id=company.id,
+                                              **values.model_dump()))
+
+
+def update_contact(session: Session, actor: Actor, contact_id: int, data: dict,
+                   expected_version: int) -> Contact:
+    contact = get_scoped(session, actor, Contact, contact_id)
+    actor.require_write(contact.hub_code)
+    values = parse_input(ContactInput, data)
+    return update_row(session, actor, contact, values.model_dump(), expected_version)
+
+
+def list_contacts(session: Session, actor: Actor, company_id: int) -> list[Contact]:
+    company = get_scoped(session, actor, Company, company_id)
+    return list(session.exec(
+        select(Contact).where(Contact.company_id == company.id).order_by(Contact.id)
+    ).all())

@@ -1,0 +1,49 @@
+"""Consultations (相談): what the hub manager logs after each meeting with a firm."""
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from crm.actor import Actor
+from crm.models import Company, Consultation
+from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.inputs import ConsultationInput
+from crm.validation import parse_input
+
+
+def log_consultation(session: Session, actor: Actor, data: dict) -> Consultation:
+    values = parse_input(ConsultationInput, data)
+    company = get_scoped(session, actor, Company, values.company_id)
+    actor.require_write(company.hub_code)
+    return create_row(session, actor, Consultation(
+        hub_code=company.hub_code, logged_by=actor.user_id, **values.model_dump()
+    ))
+
+
+def update_consultation(session: Session, actor: Actor, consultation_id: int, data: dict,
+                        expected_version: int) -> Consultation:
+    consultation = get_scoped(session, actor, Consultation, consultation_id)
+    actor.require_write(consultation.hub_code)
+    values = parse_input(ConsultationInput, {"company_id": consultation.company_id, **data})
+    if values.company_id != consultation.company_id:
+        company = get_scoped(session, actor, Company, values.company_id)
+        actor.require_write(company.hub_code)
+    return update_row(session, actor, consultation, values.model_dump(), expected_version)
+
+
+def get_consultation(session: Session, actor: Actor, consultation_id: int) -> Consultation:
+    return get_scoped(session, actor, Consultation, consultation_id)
+
+
+def list_consultations(session: Session, actor: Actor, *, company_id: int | None = None,
+                       since: dt.date | None = None, until: dt.date | None = None,
+                       limit: int = 100, offset: int = 0) -> list[Consultation]:
+    statement = scope_filter(select(Consultation), actor, Consultation.hub_code)
+    if company_id is not None:
+        statement = statement.where(Consultation.company_id == company_id)
+    if since is not None:
+        statement = statement.where(Consultation.consulted_on >= since)
+    if until is not None:
+        statement = statement.where(Consultation.consulted_on <= until)
+    statement = statement.order_by(Consultation.consulted_on.desc(), Consultation.id.desc())  # type: ignore[attr-defined]
+    return list(session.exec(statement.offset(offset).limit(limit)).all())

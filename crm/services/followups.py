@@ -1,0 +1,72 @@
+"""Follow-ups (フォローアップ): reminders after a placement or about a firm."""
+
+import datetime as dt
+
+from sqlalchemy import case
+from sqlmodel import Session, select
+
+from crm.actor import Actor
+from crm.errors import ValidationError
+from crm.models import Company, FollowUp, Placement
+from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.inputs import FollowUpInput
+from crm.timeutil import today_jst
+from crm.validation import not_in_future, parse_input
+
+
+def schedule_follow_up(session: Session, actor: Actor, data: dict) -> FollowUp:
+    values = parse_input(FollowUpInput, data)
+    if values.placement_id is not None:
+        placement = get_scoped(session, actor, Placement, values.placement_id)
+        company_id = placement.company_id
+    elif values.company_id is not None:
+        company_id = values.company_id
+    else:
+        raise ValidationError({"company_id": "企業または成約を選んでください"})
+    company = get_scoped(session, actor, Company, company_id)
+    actor.require_write(company.hub_code)
+    fields = values.model_dump()
+    fields["company_id"] = company.id
+    return create_row(session, actor, FollowUp(hub_code=company.hub_code, **fields))
+
+
+def complete_follow_up(session: Session, actor: Actor, follow_up_id: int, expected_version: int,
+                       done_on: dt.date | None = None, notes: str | None = None) -> FollowUp:
+    follow_up = get_scoped(session, actor, FollowUp, follow_up_id)
+    actor.require_write(follow_up.hub_code)
+    try:
+        done_on = not_in_future(done_on or today_jst())
+    except ValueError as error:
+        raise ValidationError({"done_on": str(error)}) from None
+    changes: dict = {"done_on": done_on}
+    if notes:
+        changes["notes"] = notes
+    return update_row(session, actor, follow_up, changes, expected_version)
+
+
+def update_follow_up(session: Session, actor: Actor, follow_up_id: int, data: dict,
+                     expected_version: int) -> FollowUp:
+    follow_up = get_scoped(session, actor, FollowUp, follow_up_id)
+    actor.require_write(follow_up.hub_code)
+    values = parse_input(FollowUpInput, {"company_id": follow_up.company_id,
+                                         "placement_id": follow_up.placement_id, **data})
+    return update_row(session, actor, follow_up,
+                      values.model_dump(exclude={"company_id", "placement_id"}),
+                      expected_version)
+
+
+def list_follow_ups(session: Session, actor: Actor, *, include_done: bool = False,
+                    company_id: int | None = None, limit: int = 200) -> list[FollowUp]:
+    """Open follow-ups first, overdue before due, earliest due date first."""
+    statement = scope_filter(select(FollowUp), actor, FollowUp.hub_code)
+    if not include_done:
+        statement = statement.where(FollowUp.done_on.is_(None))  # type: ignore[union-attr]
+    if company_id is not None:
+        statement = statement.where(FollowUp.company_id == company_id)
+    done_last = case((FollowUp.done_on.is_(None), 0), else_=1)  # type: ignore[union-attr]
+    statement = statement.order_by(done_last, FollowUp.due_on, FollowUp.id)
+    return list(session.exec(statement.limit(limit)).all())
+
+
+def is_overdue(follow_up: FollowUp, today: dt.date | None = None) -> bool:
+    return follow_up.done_on is None and follow_up.due_on < (today or today_jst())

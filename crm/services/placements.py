@@ -1,0 +1,76 @@
+"""Placements (成約): one hire per row, never identifying the person."""
+
+import datetime as dt
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from crm.actor import Actor
+from crm.errors import ValidationError
+from crm.models import FollowUp, Placement, TalentNeed
+from crm.reference import NeedStatus
+from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.inputs import PlacementInput
+from crm.services.needs import move_need
+from crm.services.reference_data import get_partner
+from crm.validation import parse_input
+
+# A first follow-up is due this long after a placement (our convention: about one quarter).
+FOLLOW_UP_AFTER = dt.timedelta(days=90)
+
+
+def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
+    """Record a hire against a need; the need becomes 'placed' once its headcount is filled,
+    and a follow-up is scheduled."""
+    values = parse_input(PlacementInput, data)
+    need = get_scoped(session, actor, TalentNeed, values.need_id)
+    actor.require_write(need.hub_code)
+    if need.status == NeedStatus.WITHDRAWN.value:
+        raise ValidationError({"need_id": "取り下げ済みのニーズには成約を登録できません"})
+    if values.placed_on < need.opened_on:
+        raise ValidationError({"placed_on": "ニーズの受付日より前の日付です"})
+    if values.partner_id is not None:
+        get_partner(session, values.partner_id)
+    fields = values.model_dump()
+    fields["engagement"] = fields["engagement"] or need.engagement
+    placement = create_row(session, actor, Placement(hub_code=need.hub_code,
+                                                     company_id=need.company_id, **fields))
+    filled = session.exec(
+        select(func.count()).select_from(Placement).where(Placement.need_id == need.id)
+    ).one()
+    if filled >= need.headcount and need.status != NeedStatus.PLACED.value:
+        move_need(session, actor, need.id, NeedStatus.PLACED.value, need.version,
+                  on=values.placed_on, note="成約登録")
+    create_row(session, actor, FollowUp(hub_code=need.hub_code, company_id=need.company_id,
+                                        placement_id=placement.id,
+                                        due_on=values.placed_on + FOLLOW_UP_AFTER,
+                                        notes="成約後フォローアップ"))
+    return placement
+
+
+def update_placement(session: Session, actor: Actor, placement_id: int, data: dict,
+                     expected_version: int) -> Placement:
+    placement = get_scoped(session, actor, Placement, placement_id)
+    actor.require_write(placement.hub_code)
+    values = parse_input(PlacementInput, {"need_id": placement.need_id, **data})
+    fields = values.model_dump(exclude={"need_id"})
+    fields["engagement"] = fields["engagement"] or placement.engagement
+    return update_row(session, actor, placement, fields, expected_version)
+
+
+def get_placement(session: Session, actor: Actor, placement_id: int) -> Placement:
+    return get_scoped(session, actor, Placement, placement_id)
+
+
+def list_placements(session: Session, actor: Actor, *, company_id: int | None = None,
+                    since: dt.date | None = None, until: dt.date | None = None,
+                    limit: int = 200, offset: int = 0) -> list[Placement]:
+    statement = scope_filter(select(Placement), actor, Placement.hub_code)
+    if company_id is not None:
+        statement = statement.where(Placement.company_id == company_id)
+    if since is not None:
+        statement = statement.where(Placement.placed_on >= since)
+    if until is not None:
+        statement = statement.where(Placement.placed_on <= until)
+    statement = statement.order_by(Placement.placed_on.desc(), Placement.id.desc())  # type: ignore[attr-defined]
+    return list(session.exec(statement.offset(offset).limit(limit)).all())

@@ -1,0 +1,87 @@
+"""Hubs, talent categories and partners: shared reference data, edited by administrators."""
+
+from sqlmodel import Session, select
+
+from crm.actor import Actor
+from crm.errors import NotFound, ValidationError
+from crm.models import Hub, Partner, TalentCategory
+from crm.reference import Role
+from crm.services.base import create_row, update_row
+from crm.services.inputs import PartnerInput
+from crm.validation import normalize_text, parse_input
+
+
+def list_hubs(session: Session, active_only: bool = True) -> list[Hub]:
+    statement = select(Hub).order_by(Hub.code)
+    if active_only:
+        statement = statement.where(Hub.active)
+    return list(session.exec(statement).all())
+
+
+def get_hub(session: Session, code: str) -> Hub:
+    hub = session.get(Hub, code)
+    if hub is None:
+        raise NotFound(f"拠点コード {code} は存在しません。")
+    return hub
+
+
+def set_hub_active(session: Session, actor: Actor, code: str, active: bool,
+                   expected_version: int) -> Hub:
+    actor.require_role(Role.ADMIN)
+    return update_row(session, actor, get_hub(session, code), {"active": active}, expected_version)
+
+
+def list_categories(session: Session, active_only: bool = True) -> list[TalentCategory]:
+    statement = select(TalentCategory).order_by(TalentCategory.sort_order, TalentCategory.id)
+    if active_only:
+        statement = statement.where(TalentCategory.active)
+    return list(session.exec(statement).all())
+
+
+def create_category(session: Session, actor: Actor, code: str, name_ja: str) -> TalentCategory:
+    actor.require_role(Role.ADMIN)
+    code, name_ja = normalize_text(code), normalize_text(name_ja)
+    if not code or not name_ja:
+        raise ValidationError({"code" if not code else "name_ja": "必須項目です"})
+    if session.exec(select(TalentCategory).where(TalentCategory.code == code)).first():
+        raise ValidationError({"code": f"区分コード {code} は既にあります"})
+    order = len(list_categories(session, active_only=False)) + 1
+    return create_row(session, actor, TalentCategory(code=code, name_ja=name_ja, sort_order=order))
+
+
+def update_category(session: Session, actor: Actor, category_id: int, data: dict,
+                    expected_version: int) -> TalentCategory:
+    actor.require_role(Role.ADMIN)
+    category = session.get(TalentCategory, category_id)
+    if category is None:
+        raise NotFound(f"人材区分（ID {category_id}）は見つかりません。")
+    allowed = {key: data[key] for key in ("name_ja", "active", "sort_order") if key in data}
+    return update_row(session, actor, category, allowed, expected_version)
+
+
+def list_partners(session: Session, active_only: bool = True) -> list[Partner]:
+    statement = select(Partner).order_by(Partner.kind, Partner.name)
+    if active_only:
+        statement = statement.where(Partner.active)
+    return list(session.exec(statement).all())
+
+
+def get_partner(session: Session, partner_id: int) -> Partner:
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound(f"パートナー（ID {partner_id}）は見つかりません。")
+    return partner
+
+
+def create_partner(session: Session, actor: Actor, data: dict) -> Partner:
+    actor.require_role(Role.ADMIN)
+    values = parse_input(PartnerInput, data)
+    return create_row(session, actor, Partner(**values.model_dump()))
+
+
+def update_partner(session: Session, actor: Actor, partner_id: int, data: dict,
+                   expected_version: int) -> Partner:
+    actor.require_role(Role.ADMIN)
+    values = parse_input(PartnerInput, data)
+    return update_row(session, actor, get_partner(session, partner_id), values.model_dump(),
+                      expected_version)

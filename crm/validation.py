@@ -1,0 +1,85 @@
+"""Normalising and checking values typed by people or read from spreadsheets."""
+
+import datetime as dt
+import unicodedata
+from typing import TypeVar
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.jp import cn
+
+from crm.errors import ValidationError
+from crm.timeutil import today_jst
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def normalize_text(value: str | None) -> str | None:
+    """NFKC (full-width digits and spaces to half-width), trimmed; empty becomes None."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+def normalize_corporate_number(value: str | None) -> str | None:
+    """A valid 13-digit corporate number (法人番号), or None when blank.
+
+    Raises ValueError with a Japanese reason for a wrong length or check digit.
+    """
+    text = normalize_text(value)
+    if text is None:
+        return None
+    digits = text.replace("-", "").replace(" ", "")
+    try:
+        return cn.validate(digits)
+    except StdnumError as error:
+        if not digits.isdigit():
+            raise ValueError("法人番号は数字13桁で入力してください") from error
+        if len(digits) != 13:
+            raise ValueError(f"法人番号は13桁です（{len(digits)}桁が入力されました）") from error
+        raise ValueError("法人番号のチェックデジットが正しくありません") from error
+
+
+def not_in_future(day: dt.date | None) -> dt.date | None:
+    if day is not None and day > today_jst():
+        raise ValueError("未来の日付は入力できません")
+    return day
+
+
+_MESSAGES = {
+    "missing": "必須項目です",
+    "string_too_short": "必須項目です",
+    "string_too_long": "長すぎます",
+    "int_parsing": "整数で入力してください",
+    "int_type": "整数で入力してください",
+    "int_from_float": "整数で入力してください",
+    "date_parsing": "日付の形式が正しくありません（例: 2026-04-01）",
+    "date_from_datetime_parsing": "日付の形式が正しくありません（例: 2026-04-01）",
+    "date_type": "日付を入力してください",
+    "enum": "選択肢から選んでください",
+    "literal_error": "選択肢から選んでください",
+}
+
+
+def parse_input(model: type[M], data: dict) -> M:
+    """Build an input model, turning every failure into one ValidationError naming each field."""
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as error:
+        fields: dict[str, str] = {}
+        for item in error.errors():
+            name = ".".join(str(part) for part in item["loc"]) or "_"
+            if item.get("input", "") is None and item["type"] != "value_error":
+                reason = "必須項目です"
+            elif item["type"] == "value_error":
+                reason = str(item.get("ctx", {}).get("error", item["msg"]))
+            elif item["type"] == "greater_than_equal":
+                reason = f"{item['ctx']['ge']}以上で入力してください"
+            elif item["type"] == "greater_than":
+                reason = f"{item['ctx']['gt']}より大きい値を入力してください"
+            else:
+                reason = _MESSAGES.get(item["type"], item["msg"])
+            fields.setdefault(name, reason)
+        raise ValidationError(fields) from None

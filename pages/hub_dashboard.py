@@ -1,0 +1,69 @@
+"""拠点ダッシュボード: a hub's cumulative consultations against contracts, and this fiscal year."""
+
+
+import pandas as pd
+import streamlit as st
+
+from crm.analytics.summary import period_counts
+from crm.analytics.trend import monthly_trend
+from crm.services.reference_data import list_hubs
+from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
+from ui.cache import cached_read
+from ui.charts import cumulative_trend_chart
+from ui.forms import guarded
+from ui.runtime import session
+from ui.session import require_actor
+
+actor = require_actor()
+
+if actor.is_hub_manager:
+    hub_code = actor.hub_code
+else:
+    with session() as s:
+        hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s)}
+    wanted = st.query_params.get("hub")
+    codes = list(hubs)
+    hub_code = st.selectbox("拠点", codes, index=codes.index(wanted) if wanted in codes else 0,
+                            format_func=hubs.get)
+    st.query_params["hub"] = hub_code
+    st.caption("全国事務局として閲覧しています（閲覧のみ）。")
+
+with session() as s, guarded():
+    hub_name = next(h.name_ja for h in list_hubs(s, active_only=False) if h.code == hub_code)
+
+st.title(f"{hub_name} 拠点ダッシュボード")
+
+today = today_jst()
+fy = fiscal_year(today)
+since, fy_end = fiscal_year_bounds(fy)
+with guarded():
+    counts = cached_read(period_counts, actor, since=since, until=min(today, fy_end),
+                         hubs=[hub_code])
+    trend = cached_read(monthly_trend, actor, hubs=[hub_code])
+
+st.subheader(f"{fy}年度（{since:%Y/%m/%d}〜{today:%Y/%m/%d}）")
+cols = st.columns(5)
+cols[0].metric("相談件数", f"{counts.consultations:,}")
+cols[1].metric("相談企業数", f"{counts.companies_consulted:,}")
+cols[2].metric("人材ニーズ", f"{counts.needs_opened:,}")
+cols[3].metric("成約件数", f"{counts.placements:,}")
+cols[4].metric("成約率（成約／相談）",
+               "—" if counts.conversion is None else f"{counts.conversion:.1%}")
+
+st.subheader("成約件数と相談件数の推移（累計）")
+if not trend:
+    st.info("まだ相談・成約の記録がありません。")
+else:
+    frame = pd.DataFrame([p.__dict__ for p in trend])
+    last = trend[-1]
+    st.caption(f"{last.month} 末現在: 累計相談 {last.cumulative_consultations:,} 件・"
+               f"累計成約 {last.cumulative_contracts:,} 件")
+    st.altair_chart(cumulative_trend_chart(frame, f"{hub_name}: 成約件数と相談件数の推移"),
+                    width="stretch")
+    with st.expander("月別の数値"):
+        st.dataframe(
+            frame.rename(columns={"month": "月", "consultations": "相談", "contracts": "成約",
+                                  "cumulative_consultations": "累計相談",
+                                  "cumulative_contracts": "累計成約"}),
+            hide_index=True, width="stretch",
+        )

@@ -1,0 +1,100 @@
+"""Fixtures: a migrated database per test (SQLite always; PostgreSQL when configured).
+
+PostgreSQL tests read ``CRM_TEST_POSTGRES_URL`` (e.g. postgresql+psycopg://postgres@127.0.0.1/test);
+without it they are skipped with that reason. ``.ci/run`` always sets it.
+"""
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from crm.db import make_engine, upgrade
+from tests.utils.factories import make_actors
+
+POSTGRES_URL = os.environ.get("CRM_TEST_POSTGRES_URL")
+NO_POSTGRES = "CRM_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped (.ci/run sets it)"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """One migrated SQLite file, copied for each test (migrating per test would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_template, tmp_path):
+    path = tmp_path / "crm.sqlite3"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template():
+    """A migrated PostgreSQL database used as the template for each test's database."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    name = f"crm_template_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_template):
+    name = f"crm_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
+    url = make_url(POSTGRES_URL).set(database=name)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_engine(request):
+    """Runs the test on SQLite and, when configured, on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+def engine(sqlite_engine):
+    return sqlite_engine
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def actors(session):
+    actors = make_actors(session)
+    session.commit()
+    return actors

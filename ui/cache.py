@@ -1,0 +1,40 @@
+"""Cached reads, keyed by who may see them and by the database's data version.
+
+A cached result is stored under (query, reader's scope, data version, arguments). The data
+version is a counter in the database that every write raises in its own transaction, so a write
+made by any app process sharing the database changes the key and no stale entry is served; the
+reader's scope ('all' or 'hub:01') keeps one hub's numbers from ever reaching another reader.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from sqlmodel import Session
+
+from crm.actor import Actor
+from crm.config import get_settings
+from crm.services.base import data_version
+from ui.runtime import get_engine
+
+_QUERIES: dict[str, Callable[..., Any]] = {}
+
+
+def current_data_version(scope_key: str) -> int:
+    with Session(get_engine()) as session:
+        return data_version(session, scope_key)
+
+
+@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False, max_entries=2000)
+def _run(query_name: str, scope_key: str, version: int, database: str, _actor: Actor,
+         kwargs: dict) -> Any:
+    with Session(get_engine()) as session:
+        return _QUERIES[query_name](session, _actor, **kwargs)
+
+
+def cached_read(query: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:
+    """``query(session, actor, **kwargs)`` through the cache (results must be picklable)."""
+    name = f"{query.__module__}.{query.__qualname__}"
+    _QUERIES[name] = query
+    return _run(name, actor.scope_key, current_data_version(actor.scope_key),
+                get_settings().database_url, actor, kwargs)

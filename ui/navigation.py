@@ -1,0 +1,36 @@
+"""Which pages each role sees. Comfort only: the services refuse what a role may not do."""
+
+import streamlit as st
+
+from crm.reference import Role
+
+# (file, title, icon, roles)
+PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
+    "拠点": [
+        ("pages/hub_dashboard.py", "拠点ダッシュボード", ":material/monitoring:",
+         {Role.HUB_MANAGER, Role.SECRETARIAT}),
+        ("pages/companies.py", "企業", ":material/apartment:",
+         {Role.HUB_MANAGER, Role.SECRETARIAT}),
+        ("pages/consultations.py", "相談記録", ":material/edit_note:", {Role.HUB_MANAGER}),
+        ("pages/needs.py", "人材ニーズ", ":material/view_kanban:",
+         {Role.HUB_MANAGER, Role.SECRETARIAT}),
+        ("pages/placements.py", "成約", ":material/handshake:",
+         {Role.HUB_MANAGER, Role.SECRETARIAT}),
+        ("pages/followups.py", "フォローアップ", ":material/event_available:",
+         {Role.HUB_MANAGER, Role.SECRETARIAT}),
+    ],
+}
+
+
+def build_navigation(role: Role):
+    sections = {}
+    first = True
+    for section, pages in PAGES.items():
+        entries = []
+        for path, title, icon, roles in pages:
+            if role in roles:
+                entries.append(st.Page(path, title=title, icon=icon, default=first))
+                first = False
+        if entries:
+            sections[section] = entries
+    return st.navigation(sections)

@@ -1,0 +1,42 @@
+"""The engine (one per process and URL) and first-start preparation of the database."""
+
+import streamlit as st
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from crm import db
+from crm.config import get_settings
+from crm.models import Consultation
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    return engine
+
+
+def get_engine() -> Engine:
+    """The shared engine for the configured database, migrated to the latest schema."""
+    return _engine_for(get_settings().database_url)
+
+
+def session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def ensure_demo_data() -> None:
+    """On an empty database, load the demo history once, with a progress bar."""
+    if not get_settings().demo_on_empty or st.session_state.get("_demo_checked"):
+        return
+    engine = get_engine()
+    with Session(engine) as s:
+        empty = s.execute(select(func.count()).select_from(Consultation)).scalar_one() == 0
+    if empty:
+        from crm.demo import load_demo
+
+        bar = st.progress(0.0, text="デモデータを作成しています…")
+        summary = load_demo(engine, progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+        bar.empty()
+        st.toast(f"デモデータを読み込みました（相談 {summary.consultations:,} 件）")
+    st.session_state["_demo_checked"] = True
