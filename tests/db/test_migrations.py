@@ -1,0 +1,67 @@
+"""Migrations: up from empty, down to empty and up again, and no drift from the models."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlmodel import SQLModel
+
+import crm.models  # noqa: F401
+from crm.db import current_revision, downgrade, make_engine, upgrade
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    # An empty database made from PostgreSQL's template0.
+    request.getfixturevalue("postgres_template")  # skips without CRM_TEST_POSTGRES_URL
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_URL
+
+    name = f"crm_empty_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(POSTGRES_URL).set(database=name)
+                         .render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_from_empty_loads_reference_data(empty_engine):
+    assert current_revision(empty_engine) is None
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) is not None
+    with empty_engine.connect() as connection:
+        hubs = connection.execute(text("SELECT count(*), sum(CASE WHEN active THEN 1 ELSE 0 END) FROM hub")).one()
+        tokyo = connection.execute(text("SELECT active FROM hub WHERE code = '13'")).scalar_one()
+        categories = connection.execute(text("SELECT name_ja FROM talent_category ORDER BY sort_order")).scalars().all()
+    assert tuple(hubs) == (47, 46)
+    assert not tokyo
+    assert categories == ["経営人材", "経営サポート人材", "専門人材", "販路開拓人材"]
+
+
+def test_downgrade_to_empty_and_up_again(empty_engine):
+    upgrade(empty_engine)
+    downgrade(empty_engine, "base")
+    assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+    upgrade(empty_engine)
+    assert "consultation" in inspect(empty_engine).get_table_names()
+
+
+def test_models_and_migrations_agree(empty_engine):
+    """A model change without a migration shows up here as a diff."""
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
