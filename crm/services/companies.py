@@ -48,15 +48,32 @@ def search_companies(session: Session, actor: Actor, query: str | None = None,
     statement = scope_filter(select(Company), actor, Company.hub_code)
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
-    text = normalize_text(query)
-    if text:
-        pattern = f"%{text}%"
-        statement = statement.where(or_(
-            col(Company.name).ilike(pattern), col(Company.kana).ilike(pattern),
-            col(Company.corporate_number).like(pattern.replace("-", "")),
-        ))
+    statement = _matching(statement, query)
     statement = statement.order_by(Company.name, Company.id).offset(offset).limit(limit)
     return list(session.exec(statement).all())
+
+
+def _matching(statement, query: str | None):
+    """Restrict to firms whose name, kana or corporate number contains ``query``."""
+    text = normalize_text(query)
+    if not text:
+        return statement
+    pattern = f"%{text}%"
+    # Corporate numbers are stored as 13 bare digits; people type them grouped.
+    digits = f"%{text.replace('-', '').replace(' ', '')}%"
+    return statement.where(or_(
+        col(Company.name).ilike(pattern), col(Company.kana).ilike(pattern),
+        col(Company.corporate_number).like(digits),
+    ))
+
+
+def count_search_results(session: Session, actor: Actor, query: str | None = None,
+                         hub_code: str | None = None) -> int:
+    """How many firms ``search_companies`` would find without a limit (for paging)."""
+    statement = scope_filter(select(func.count()).select_from(Company), actor, Company.hub_code)
+    if hub_code:
+        statement = statement.where(Company.hub_code == hub_code)
+    return session.exec(_matching(statement, query)).one()
 
 
 def count_companies(session: Session, actor: Actor) -> int:

@@ -1,0 +1,89 @@
+"""Small scoped look-ups the pages need: choices for pickers and names for ids.
+
+Each returns plain tuples or dicts (cheap to cache and to pickle), limited to the hubs the actor
+may read, so a picker never offers another hub's record.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from crm.actor import Actor
+from crm.models import Company, Consultation, Placement, TalentNeed
+from crm.reference import NeedStatus
+from crm.services.base import scope_filter
+
+
+def _short(text: str | None, width: int = 30) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def company_choices(session: Session, actor: Actor,
+                    hub_code: str | None = None) -> list[tuple[int, str]]:
+    """(id, "name（kana）") of every firm the actor may read, by name."""
+    statement = scope_filter(select(Company.id, Company.name, Company.kana), actor,
+                             Company.hub_code)
+    if hub_code:
+        statement = statement.where(Company.hub_code == hub_code)
+    rows = session.exec(statement.order_by(Company.name, Company.id)).all()
+    return [(row_id, f"{name}（{kana}）" if kana else name) for row_id, name, kana in rows]
+
+
+def company_names(session: Session, actor: Actor, ids: Iterable[int]) -> dict[int, str]:
+    """Names of the given firms; ids the actor may not read are left out."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    statement = scope_filter(select(Company.id, Company.name), actor, Company.hub_code)
+    rows = session.exec(statement.where(col(Company.id).in_(wanted))).all()
+    return dict(rows)
+
+
+def need_choices(session: Session, actor: Actor, statuses: Iterable[str] | None = None,
+                 limit: int = 1000) -> list[tuple[int, str]]:
+    """(id, "#id 会社 / 職種（状態）") of needs, newest first, optionally by status."""
+    statement = scope_filter(
+        select(TalentNeed.id, Company.name, TalentNeed.role_title, TalentNeed.status)
+        .join(Company, Company.id == TalentNeed.company_id),
+        actor, TalentNeed.hub_code,
+    )
+    if statuses is not None:
+        statement = statement.where(col(TalentNeed.status).in_(list(statuses)))
+    statement = statement.order_by(col(TalentNeed.opened_on).desc(), col(TalentNeed.id).desc())
+    return [(need_id, f"#{need_id} {name} / {title}（{NeedStatus(status).label}）")
+            for need_id, name, title, status in session.exec(statement.limit(limit)).all()]
+
+
+def consultation_choices(session: Session, actor: Actor,
+                         limit: int = 500) -> list[tuple[int, str]]:
+    """(id, "日付 会社 – 要旨") of the latest consultations."""
+    statement = scope_filter(
+        select(Consultation.id, Consultation.consulted_on, Company.name, Consultation.summary)
+        .join(Company, Company.id == Consultation.company_id),
+        actor, Consultation.hub_code,
+    ).order_by(col(Consultation.consulted_on).desc(), col(Consultation.id).desc())
+    return [(cid, f"{on:%Y-%m-%d} {name} – {_short(summary)}")
+            for cid, on, name, summary in session.exec(statement.limit(limit)).all()]
+
+
+def consultation_company(session: Session, actor: Actor, consultation_id: int) -> int | None:
+    """The firm a consultation belongs to, if the actor may read it."""
+    statement = scope_filter(select(Consultation.company_id), actor, Consultation.hub_code)
+    return session.exec(statement.where(Consultation.id == consultation_id)).first()
+
+
+def placement_choices(session: Session, actor: Actor, since: dt.date | None = None,
+                      limit: int = 500) -> list[tuple[int, str]]:
+    """(id, "成約日 会社（成約#id）") of the latest placements."""
+    statement = scope_filter(
+        select(Placement.id, Placement.placed_on, Company.name)
+        .join(Company, Company.id == Placement.company_id),
+        actor, Placement.hub_code,
+    )
+    if since is not None:
+        statement = statement.where(Placement.placed_on >= since)
+    statement = statement.order_by(col(Placement.placed_on).desc(), col(Placement.id).desc())
+    return [(pid, f"{on:%Y-%m-%d} {name}（成約#{pid}）")
+            for pid, on, name in session.exec(statement.limit(limit)).all()]

@@ -1,0 +1,111 @@
+"""Look-ups behind the pages' pickers, search counts, and firm + consultation intake."""
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from crm.errors import PermissionDenied, ValidationError
+from crm.models import AuditLog, Company, Consultation
+from crm.services import companies, intake, lookups, needs
+from crm.timeutil import today_jst
+from tests.utils.factories import make_company, make_consultation, make_need
+
+
+def test_count_search_results_matches_the_search(session, actors):
+    for i in range(7):
+        make_company(session, actors.manager01, name=f"山形精密{i}株式会社", kana="ヤマガタセイミツ")
+    make_company(session, actors.manager01, name="別の会社")
+    make_company(session, actors.manager02, name="山形精密（二拠点）")
+    assert companies.count_search_results(session, actors.manager01, "精密") == 7
+    assert companies.count_search_results(session, actors.manager01) == 8
+    assert companies.count_search_results(session, actors.secretariat, "精密") == 8
+    assert companies.count_search_results(session, actors.secretariat, "精密", hub_code="02") == 1
+    page = companies.search_companies(session, actors.manager01, "精密", limit=5, offset=5)
+    assert len(page) == 2
+
+
+def test_grouped_corporate_number_is_found(session, actors):
+    target = make_company(session, actors.manager01, corporate_number="7000012050002")
+    found = companies.search_companies(session, actors.manager01, "７０００ ０１２０ ５０００２")
+    assert [c.id for c in found] == [target.id]
+
+
+def test_choices_and_names_stay_in_the_actors_hub(session, actors):
+    mine = make_company(session, actors.manager01, name="あいう商事", kana="アイウショウジ")
+    theirs = make_company(session, actors.manager02, name="かきく工業")
+    consultation = make_consultation(session, actors.manager01, mine, on=dt.date(2025, 6, 3),
+                                     summary="社長と面談")
+    need = make_need(session, actors.manager01, consultation, role_title="工場長")
+    other_consultation = make_consultation(session, actors.manager02, theirs)
+    make_need(session, actors.manager02, other_consultation)
+
+    assert lookups.company_choices(session, actors.manager01) == [
+        (mine.id, "あいう商事（アイウショウジ）")]
+    assert lookups.company_names(session, actors.manager01, [mine.id, theirs.id]) == {
+        mine.id: "あいう商事"}
+    assert lookups.company_names(session, actors.secretariat, [mine.id, theirs.id]) == {
+        mine.id: "あいう商事", theirs.id: "かきく工業"}
+    assert lookups.need_choices(session, actors.manager01) == [
+        (need.id, f"#{need.id} あいう商事 / 工場長（受付）")]
+    assert lookups.need_choices(session, actors.manager01, statuses=["referred"]) == []
+    assert lookups.consultation_choices(session, actors.manager01) == [
+        (consultation.id, "2025-06-03 あいう商事 – 社長と面談")]
+    assert lookups.consultation_company(session, actors.manager01, consultation.id) == mine.id
+    assert lookups.consultation_company(session, actors.manager01, other_consultation.id) is None
+    needs.move_need(session, actors.manager01, need.id, "withdrawn", need.version)
+    assert lookups.need_choices(session, actors.manager01, statuses=["open", "referred"]) == []
+
+
+def _consultation_data(**overrides):
+    data = {"consulted_on": today_jst(), "channel": "visit", "summary": "初回訪問"}
+    data.update(overrides)
+    return data
+
+
+def test_intake_writes_firm_and_consultation_together(session, actors):
+    firm, consultation = intake.register_company_with_consultation(
+        session, actors.manager01,
+        {"name": "新規精機株式会社", "prefecture_code": "01", "corporate_number": "7123456789012"},
+        _consultation_data(),
+    )
+    assert firm.hub_code == "01" and consultation.company_id == firm.id
+    assert consultation.hub_code == "01"
+    assert [c.name for c in session.exec(select(Company)).all()] == ["新規精機株式会社"]
+    assert len(session.exec(select(Consultation)).all()) == 1
+
+
+def test_intake_reports_both_parts_and_writes_nothing(session, actors):
+    tomorrow = today_jst() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        intake.register_company_with_consultation(
+            session, actors.manager01,
+            {"name": "", "prefecture_code": "01", "corporate_number": "7123456789013"},
+            _consultation_data(consulted_on=tomorrow, summary=""),
+        )
+    fields = error.value.fields
+    assert fields["company.name"] == "必須項目です"
+    assert "チェックデジット" in fields["company.corporate_number"]
+    assert "未来" in fields["consulted_on"]
+    assert fields["summary"] == "必須項目です"
+    assert "company_id" not in fields
+    assert session.exec(select(Company)).all() == []
+    assert session.exec(select(AuditLog).where(AuditLog.entity == "company")).all() == []
+
+
+def test_intake_duplicate_corporate_number_is_a_company_field(session, actors):
+    make_company(session, actors.manager02, corporate_number="7000012050002")
+    with pytest.raises(ValidationError) as error:
+        intake.register_company_with_consultation(
+            session, actors.manager01,
+            {"name": "重複株式会社", "prefecture_code": "01", "corporate_number": "7000012050002"},
+            _consultation_data(),
+        )
+    assert "既に登録" in error.value.fields["company.corporate_number"]
+
+
+def test_intake_is_refused_to_the_secretariat(session, actors):
+    with pytest.raises(PermissionDenied):
+        intake.register_company_with_consultation(
+            session, actors.secretariat, {"name": "x", "prefecture_code": "01"},
+            _consultation_data())
