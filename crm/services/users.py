@@ -1,14 +1,29 @@
-"""User accounts (administrators manage them; sign-in lives in ``crm.auth``)."""
+"""User accounts (administrators manage them; sign-in lives in ``crm.auth``).
 
+Every change is audited, and the audit never holds a password or a password hash: password
+events are recorded by name only ("password_reset", "password_change").
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from crm.actor import Actor
-from crm.auth.passwords import MIN_LENGTH, hash_password
-from crm.errors import NotFound, ValidationError
+from crm.auth.passwords import hash_password, password_problem, verify_password
+from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import Hub, UserAccount
 from crm.reference import Role
-from crm.services.base import record_audit
+from crm.services.base import record_audit, update_row
+from crm.timeutil import utcnow
 from crm.validation import normalize_text
+
+# Audit actions after which every existing session of the account is over (see crm.auth.sso).
+SESSION_ENDING_ACTIONS = ("sign_out_everywhere", "password_reset", "password_change", "disable")
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def actor_for(user: UserAccount) -> Actor:
@@ -16,31 +31,87 @@ def actor_for(user: UserAccount) -> Actor:
                  hub_code=user.hub_code, display_name=user.display_name)
 
 
-def create_user(session: Session, actor: Actor, *, username: str, role: str,
-                hub_code: str | None = None, display_name: str | None = None,
-                email: str | None = None, password: str | None = None) -> UserAccount:
-    actor.require_role(Role.ADMIN)
-    username = normalize_text(username) or ""
-    errors: dict[str, str] = {}
-    if not username:
-        errors["username"] = "必須項目です"
-    elif session.exec(select(UserAccount.id).where(UserAccount.username == username)).first():
-        errors["username"] = f"利用者名 {username} は既に使われています"
+@dataclass(frozen=True)
+class AccountSummary:
+    """What an administrator sees of an account (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    hub_code: str | None
+    email: str | None
+    active: bool
+    has_password: bool
+    failed_attempts: int
+    locked_until: dt.datetime | None
+    last_sign_in_at: dt.datetime | None
+    version: int
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > utcnow()
+
+
+def _summary(user: UserAccount) -> AccountSummary:
+    return AccountSummary(
+        id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+        hub_code=user.hub_code, email=user.email, active=user.active,
+        has_password=bool(user.password_hash), failed_attempts=user.failed_attempts,
+        locked_until=user.locked_until, last_sign_in_at=user.last_sign_in_at,
+        version=user.version,
+    )
+
+
+def _check_role_and_hub(session: Session, role: str | None, hub_code: str | None,
+                        errors: dict[str, str]) -> Role | None:
     try:
         role_value = Role(role)
     except ValueError:
         errors["role"] = "役割は hub_manager / secretariat / admin のいずれかです"
-        role_value = None
+        return None
     if role_value == Role.HUB_MANAGER:
         if not hub_code or session.get(Hub, hub_code) is None:
             errors["hub_code"] = "拠点マネージャーには存在する拠点コードが必要です"
     elif hub_code:
         errors["hub_code"] = "拠点を持つのは拠点マネージャーだけです"
-    email = normalize_text(email)
-    if email and session.exec(select(UserAccount.id).where(UserAccount.email == email)).first():
+    return role_value
+
+
+def _check_email(session: Session, email: str | None, errors: dict[str, str],
+                 user_id: int | None = None) -> None:
+    if not email:
+        return
+    if not _EMAIL.match(email):
+        errors["email"] = "メールアドレスの形式が正しくありません"
+        return
+    other = session.exec(select(UserAccount.id).where(
+        func.lower(UserAccount.email) == email.casefold())).first()
+    if other is not None and other != user_id:
         errors["email"] = "このメールアドレスは既に登録されています"
-    if password is not None and len(password) < MIN_LENGTH:
-        errors["password"] = f"パスワードは{MIN_LENGTH}文字以上にしてください"
+
+
+def create_user(session: Session, actor: Actor, *, username: str, role: str,
+                hub_code: str | None = None, display_name: str | None = None,
+                email: str | None = None, password: str | None = None) -> UserAccount:
+    """A new account. Without a password it can sign in only through single sign-on."""
+    actor.require_role(Role.ADMIN)
+    username = normalize_text(username) or ""
+    hub_code = normalize_text(hub_code)
+    errors: dict[str, str] = {}
+    if not username:
+        errors["username"] = "必須項目です"
+    elif len(username) > 80:
+        errors["username"] = "80文字以内にしてください"
+    elif session.exec(select(UserAccount.id).where(UserAccount.username == username)).first():
+        errors["username"] = f"利用者名 {username} は既に使われています"
+    role_value = _check_role_and_hub(session, role, hub_code, errors)
+    email = normalize_text(email)
+    _check_email(session, email, errors)
+    if password is not None:
+        problem = password_problem(password, username)
+        if problem:
+            errors["password"] = problem
     if errors:
         raise ValidationError(errors)
     user = UserAccount(username=username, role=role_value.value, hub_code=hub_code or None,
@@ -49,12 +120,16 @@ def create_user(session: Session, actor: Actor, *, username: str, role: str,
     session.add(user)
     session.flush()
     record_audit(session, actor, "create", entity="user_account", entity_id=user.id,
-                 changes={"username": (None, username), "role": (None, role_value.value),
-                          "hub_code": (None, hub_code)})
+                 hub_code=user.hub_code,
+                 changes={key: (None, value) for key, value in (
+                     ("username", username), ("role", role_value.value), ("hub_code", hub_code),
+                     ("display_name", user.display_name), ("email", email),
+                     ("password", "（設定済み）" if password else None)) if value is not None})
     return user
 
 
 def get_user(session: Session, username: str) -> UserAccount:
+    """The account with this user name (for trusted callers: sign-in and the operator's CLI)."""
     user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
     if user is None:
         raise NotFound(f"利用者 {username} は存在しません。")
@@ -64,3 +139,151 @@ def get_user(session: Session, username: str) -> UserAccount:
 def list_users(session: Session, actor: Actor) -> list[UserAccount]:
     actor.require_role(Role.ADMIN)
     return list(session.exec(select(UserAccount).order_by(UserAccount.username)).all())
+
+
+def list_accounts(session: Session, actor: Actor) -> list[AccountSummary]:
+    """Every account with its lock state, for the administrator's list."""
+    return [_summary(user) for user in list_users(session, actor)]
+
+
+def get_account(session: Session, actor: Actor, username: str) -> AccountSummary:
+    actor.require_role(Role.ADMIN)
+    return _summary(get_user(session, username))
+
+
+def _active_admins(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(UserAccount).where(
+        UserAccount.active, UserAccount.role == Role.ADMIN.value)).one()
+
+
+def _keeps_an_admin(session: Session, user: UserAccount) -> None:
+    if user.role == Role.ADMIN.value and user.active and _active_admins(session) <= 1:
+        raise ValidationError({"username": "有効な管理者がいなくなるため、この変更はできません"})
+
+
+def update_user(session: Session, actor: Actor, username: str, data: dict,
+                expected_version: int) -> UserAccount:
+    """Change an account's display name, e-mail, role or hub (not its password)."""
+    actor.require_role(Role.ADMIN)
+    user = get_user(session, username)
+    errors: dict[str, str] = {}
+    values = {
+        "display_name": normalize_text(data.get("display_name", user.display_name)) or user.username,
+        "email": normalize_text(data.get("email", user.email)),
+        "role": data.get("role", user.role),
+        "hub_code": normalize_text(data.get("hub_code", user.hub_code)),
+    }
+    _check_role_and_hub(session, values["role"], values["hub_code"], errors)
+    _check_email(session, values["email"], errors, user.id)
+    if errors:
+        raise ValidationError(errors)
+    if values["role"] != user.role:
+        _keeps_an_admin(session, user)
+    return update_row(session, actor, user, values, expected_version)
+
+
+def _end_sessions(session: Session, user: UserAccount) -> int:
+    session.execute(update(UserAccount).where(UserAccount.id == user.id)
+                    .values(session_epoch=UserAccount.session_epoch + 1, updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
+    session.refresh(user)
+    return user.session_epoch
+
+
+def set_active(session: Session, actor: Actor, username: str, active: bool) -> AccountSummary:
+    """Disable (ends all the account's sessions at once) or re-enable an account."""
+    actor.require_role(Role.ADMIN)
+    user = get_user(session, username)
+    if user.active == active:
+        return _summary(user)
+    if not active:
+        if user.id == actor.user_id:
+            raise ValidationError({"username": "自分自身を利用停止にはできません"})
+        _keeps_an_admin(session, user)
+    session.execute(update(UserAccount).where(UserAccount.id == user.id)
+                    .values(active=active, updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
+    session.refresh(user)
+    if not active:
+        _end_sessions(session, user)
+    record_audit(session, actor, "enable" if active else "disable", entity="user_account",
+                 entity_id=user.id, hub_code=user.hub_code,
+                 changes={"active": (not active, active)})
+    return _summary(user)
+
+
+def _set_password(session: Session, user: UserAccount, password: str) -> int:
+    session.execute(update(UserAccount).where(UserAccount.id == user.id)
+                    .values(password_hash=hash_password(password), failed_attempts=0,
+                            locked_until=None, updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
+    return _end_sessions(session, user)
+
+
+def reset_password(session: Session, actor: Actor, username: str, new_password: str) -> None:
+    """An administrator sets a new password: the lock is lifted and every session ends."""
+    actor.require_role(Role.ADMIN)
+    user = get_user(session, username)
+    problem = password_problem(new_password, user.username)
+    if problem:
+        raise ValidationError({"password": problem})
+    _set_password(session, user, new_password)
+    record_audit(session, actor, "password_reset", entity="user_account", entity_id=user.id,
+                 hub_code=user.hub_code, detail="管理者がパスワードを再設定")
+
+
+def change_own_password(session: Session, actor: Actor, current_password: str,
+                        new_password: str) -> int:
+    """The signed-in user changes their password; their other sessions end.
+
+    Returns the account's new session epoch, so the current session can stay signed in."""
+    if actor.user_id is None:
+        raise PermissionDenied("この操作はサインインした利用者だけが行えます。")
+    user = session.get(UserAccount, actor.user_id)
+    if user is None or not user.active:
+        raise PermissionDenied("この利用者は利用できません。")
+    if user.password_hash and not verify_password(user.password_hash, current_password or ""):
+        raise ValidationError({"current_password": "現在のパスワードが正しくありません"})
+    problem = password_problem(new_password, user.username)
+    if problem:
+        raise ValidationError({"new_password": problem})
+    if user.password_hash and verify_password(user.password_hash, new_password):
+        raise ValidationError({"new_password": "現在と同じパスワードです"})
+    epoch = _set_password(session, user, new_password)
+    record_audit(session, actor, "password_change", entity="user_account", entity_id=user.id,
+                 hub_code=user.hub_code, detail="本人がパスワードを変更")
+    return epoch
+
+
+def unlock(session: Session, actor: Actor, username: str) -> AccountSummary:
+    """Lift a lock-out before it runs out (and forget the failures counted so far)."""
+    actor.require_role(Role.ADMIN)
+    user = get_user(session, username)
+    before = (user.failed_attempts, user.locked_until)
+    session.execute(update(UserAccount).where(UserAccount.id == user.id)
+                    .values(failed_attempts=0, locked_until=None)
+                    .execution_options(synchronize_session=False))
+    session.refresh(user)
+    record_audit(session, actor, "unlock", entity="user_account", entity_id=user.id,
+                 hub_code=user.hub_code,
+                 changes={"failed_attempts": (before[0], 0), "locked_until": (before[1], None)})
+    return _summary(user)
+
+
+def sign_out_everywhere(session: Session, actor: Actor, username: str | None = None) -> int:
+    """End every session of an account: your own, or (administrators) anyone's.
+
+    Returns the new session epoch."""
+    if username is None or username == actor.username:
+        if actor.user_id is None:
+            raise PermissionDenied("この操作はサインインした利用者だけが行えます。")
+        user = session.get(UserAccount, actor.user_id)
+        if user is None:
+            raise NotFound("利用者が見つかりません。")
+    else:
+        actor.require_role(Role.ADMIN)
+        user = get_user(session, username)
+    epoch = _end_sessions(session, user)
+    record_audit(session, actor, "sign_out_everywhere", entity="user_account",
+                 entity_id=user.id, hub_code=user.hub_code)
+    return epoch

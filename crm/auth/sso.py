@@ -1,0 +1,65 @@
+"""Single sign-on: an OpenID Connect identity (Streamlit's st.login / st.user) is matched to an
+account by e-mail. An unknown or disabled e-mail gets no access; the provider proves who the
+person is, the account decides what they may do.
+"""
+
+import datetime as dt
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from crm.auth.signin import SignInResult, audit_sign_in_event
+from crm.models import AuditLog, UserAccount
+from crm.services.users import SESSION_ENDING_ACTIONS, actor_for
+from crm.timeutil import utcnow
+
+UNKNOWN = ("このメールアドレス（{email}）に対応する利用者が登録されていないため、"
+           "サインインできません。管理者に利用者登録を依頼してください。")
+DISABLED = "この利用者は利用停止中のため、サインインできません。"
+STALE = ("全端末からのサインアウトより前のサインイン情報です。"
+         "もう一度シングルサインオンでサインインしてください。")
+
+
+def _normalise(email: str | None) -> str:
+    return (email or "").strip().casefold()
+
+
+def _sessions_ended_at(session: Session, user: UserAccount) -> dt.datetime | None:
+    """When this account last ended all its sessions (sign out everywhere, password reset)."""
+    return session.exec(
+        select(func.max(AuditLog.at)).where(
+            AuditLog.entity == "user_account", AuditLog.entity_id == str(user.id),
+            AuditLog.action.in_(SESSION_ENDING_ACTIONS))  # type: ignore[attr-defined]
+    ).first()
+
+
+def sign_in_with_identity(session: Session, email: str | None,
+                          issued_at: dt.datetime | None = None,
+                          now: dt.datetime | None = None) -> SignInResult:
+    """Match a verified OIDC e-mail to an active account.
+
+    ``issued_at`` is the identity token's ``iat``: an identity cookie issued before the account's
+    last "sign out everywhere" is refused, so that sign-out reaches SSO browsers too."""
+    wanted = _normalise(email)
+    user = None
+    if wanted:
+        user = session.exec(
+            select(UserAccount).where(func.lower(UserAccount.email) == wanted)
+        ).first()
+    if user is None:
+        audit_sign_in_event(session, None, "sign_in_failed", username=wanted,
+                            detail="sso_unknown_email")
+        return SignInResult(None, message=UNKNOWN.format(email=email or "（なし）"))
+    if not user.active:
+        audit_sign_in_event(session, user, "sign_in_failed", detail="sso_disabled")
+        return SignInResult(None, message=DISABLED)
+    ended = _sessions_ended_at(session, user)
+    # iat has whole seconds: an identity issued in the same second as the sign-out passes.
+    if issued_at is not None and ended is not None and issued_at < ended.replace(microsecond=0):
+        audit_sign_in_event(session, user, "sign_in_failed", detail="sso_stale_identity")
+        return SignInResult(None, message=STALE)
+    user.last_sign_in_at = now or utcnow()
+    session.add(user)
+    session.flush()
+    audit_sign_in_event(session, user, "sign_in", detail="sso")
+    return SignInResult(actor_for(user), session_epoch=user.session_epoch)
