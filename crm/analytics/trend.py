@@ -2,14 +2,16 @@
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlmodel import Session
 
 from crm.actor import Actor
+from crm.analytics import facts
+from crm.analytics.filters import AnalyticsFilter
+from crm.analytics.scope import allowed_hubs  # noqa: F401  (imported from here by callers)
 from crm.analytics.sql import month_of
-from crm.errors import PermissionDenied
 from crm.models import Consultation, Placement
 from crm.timeutil import month_range, today_jst
 
@@ -23,39 +25,44 @@ class TrendPoint:
     cumulative_contracts: int
 
 
-def allowed_hubs(actor: Actor, hubs: Iterable[str] | None) -> list[str] | None:
-    """The hubs a query may count: the caller's selection within what the actor may read."""
-    readable = actor.readable_hubs()
-    if hubs is None:
-        return None if readable is None else sorted(readable)
-    chosen = sorted(set(hubs))
-    if readable is not None and not set(chosen) <= readable:
-        raise PermissionDenied("他の拠点の数値は閲覧できません。")
-    return chosen
-
-
-def _monthly_counts(session: Session, model, date_column, hubs: list[str] | None,
-                    until: dt.date) -> dict[str, int]:
-    month = month_of(date_column)
-    statement = select(month, func.count()).where(date_column <= until).group_by(month)
-    if hubs is not None:
-        statement = statement.where(model.hub_code.in_(hubs))
-    return dict(session.execute(statement).all())
+def _monthly(session: Session, statement, month) -> dict[str, int]:
+    return dict(session.execute(statement.group_by(month)).all())
 
 
 def monthly_trend(session: Session, actor: Actor, hubs: Iterable[str] | None = None,
-                  until: dt.date | None = None) -> list[TrendPoint]:
-    """One point per month from the first recorded month to ``until`` (default: today, JST)."""
-    until = until or today_jst()
-    scope = allowed_hubs(actor, hubs)
-    consultations = _monthly_counts(session, Consultation, Consultation.consulted_on, scope, until)
-    contracts = _monthly_counts(session, Placement, Placement.placed_on, scope, until)
+                  until: dt.date | None = None,
+                  filters: AnalyticsFilter | None = None) -> list[TrendPoint]:
+    """One point per month up to ``until`` (default: the filter's end, else today, JST).
+
+    Cumulative totals always count from the first record, so a month's value reads like the
+    published "as of month end" figures; the filter's start date only decides the first month
+    shown (default: the first recorded month). Category and engagement narrow the contracts.
+    """
+    filters = filters or AnalyticsFilter()
+    if hubs is not None:
+        hubs = list(hubs)
+        if not hubs:
+            return []
+        filters = replace(filters, hubs=tuple(hubs))
+    until = until or filters.until or today_jst()
+    cumulative = replace(filters, since=None, until=until)
+    scope = cumulative.scope(actor)
+
+    consulted = month_of(Consultation.consulted_on)
+    consultations = _monthly(session, facts.consultations(
+        consulted, func.count(), filters=cumulative, scope=scope), consulted)
+    placed = month_of(Placement.placed_on)
+    contracts = _monthly(session, facts.placements(
+        placed, func.count(), filters=cumulative, scope=scope), placed)
+
     months = sorted(set(consultations) | set(contracts))
     if not months:
         return []
     points, total_c, total_p = [], 0, 0
-    for month in month_range(dt.date.fromisoformat(months[0] + "-01"), until):
+    first_shown = filters.since.strftime("%Y-%m") if filters.since else months[0]
+    for month in month_range(dt.date.fromisoformat(min(months[0], first_shown) + "-01"), until):
         c, p = consultations.get(month, 0), contracts.get(month, 0)
         total_c, total_p = total_c + c, total_p + p
-        points.append(TrendPoint(month, c, p, total_c, total_p))
+        if month >= first_shown:
+            points.append(TrendPoint(month, c, p, total_c, total_p))
     return points

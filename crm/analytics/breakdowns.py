@@ -1,0 +1,146 @@
+"""Placements by category, engagement, industry, age band, previous residence and partner;
+consultations by channel. Each is one GROUP BY in the database."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from crm.actor import Actor
+from crm.analytics import facts
+from crm.analytics.filters import AnalyticsFilter
+from crm.models import Company, Consultation, Partner, Placement, TalentCategory, TalentNeed
+from crm.reference import JSIC_DIVISIONS, AgeBand, Channel, Engagement, Residence
+
+NOT_RECORDED = "未記録"
+
+
+class Dimension(StrEnum):
+    CATEGORY = "category"
+    ENGAGEMENT = "engagement"
+    INDUSTRY = "industry"
+    AGE_BAND = "age_band"
+    RESIDENCE = "residence"
+    PARTNER = "partner"
+    CHANNEL = "channel"
+
+
+# Japanese titles, in the order the pages show them.
+TITLES: dict[Dimension, str] = {
+    Dimension.CATEGORY: "人材区分別の成約件数",
+    Dimension.ENGAGEMENT: "採用形態別の成約件数",
+    Dimension.INDUSTRY: "業種別の成約件数",
+    Dimension.AGE_BAND: "年齢層別の成約件数",
+    Dimension.RESIDENCE: "前住所地別の成約件数",
+    Dimension.PARTNER: "紹介パートナー別の成約件数",
+    Dimension.CHANNEL: "相談経路別の相談件数",
+}
+# What the key column is called on a page.
+KEY_LABELS: dict[Dimension, str] = {
+    Dimension.CATEGORY: "人材区分", Dimension.ENGAGEMENT: "採用形態", Dimension.INDUSTRY: "業種",
+    Dimension.AGE_BAND: "年齢層", Dimension.RESIDENCE: "前住所地",
+    Dimension.PARTNER: "紹介パートナー", Dimension.CHANNEL: "相談経路",
+}
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str | None  # stored code (None: not recorded)
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    dimension: Dimension
+    rows: tuple[BreakdownRow, ...]
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.dimension]
+
+    @property
+    def key_label(self) -> str:
+        return KEY_LABELS[self.dimension]
+
+    @property
+    def measure(self) -> str:
+        return "相談件数" if self.dimension == Dimension.CHANNEL else "成約件数"
+
+    @property
+    def total(self) -> int:
+        return sum(row.count for row in self.rows)
+
+
+def _enum_rows(counts: dict[str | None, int], enum_type) -> tuple[BreakdownRow, ...]:
+    """Every member in the enum's order (zeros included), then unknown codes, then NULLs."""
+    labels = enum_type.labels()
+    rows = [BreakdownRow(code, label, counts.get(code, 0)) for code, label in labels.items()]
+    rows += [BreakdownRow(code, code, n) for code, n in sorted(
+        ((c, n) for c, n in counts.items() if c is not None and c not in labels))]
+    if counts.get(None):
+        rows.append(BreakdownRow(None, NOT_RECORDED, counts[None]))
+    return tuple(rows)
+
+
+def breakdown(session: Session, actor: Actor, dimension: Dimension | str,
+              filters: AnalyticsFilter | None = None) -> Breakdown:
+    dimension = Dimension(dimension)
+    filters = filters or AnalyticsFilter()
+    scope = filters.scope(actor)
+
+    def grouped(statement, *keys) -> list[tuple]:
+        return list(session.execute(statement.group_by(*keys)).all())
+
+    if dimension == Dimension.CHANNEL:
+        counts = dict(grouped(facts.consultations(Consultation.channel, func.count(),
+                                                  filters=filters, scope=scope),
+                              Consultation.channel))
+        return Breakdown(dimension, _enum_rows(counts, Channel))
+
+    if dimension in (Dimension.ENGAGEMENT, Dimension.AGE_BAND, Dimension.RESIDENCE):
+        column, enum_type = {
+            Dimension.ENGAGEMENT: (Placement.engagement, Engagement),
+            Dimension.AGE_BAND: (Placement.age_band, AgeBand),
+            Dimension.RESIDENCE: (Placement.previous_residence, Residence),
+        }[dimension]
+        counts = dict(grouped(facts.placements(column, func.count(), filters=filters,
+                                               scope=scope), column))
+        return Breakdown(dimension, _enum_rows(counts, enum_type))
+
+    if dimension == Dimension.CATEGORY:
+        counts = dict(grouped(facts.placements(TalentNeed.category_id, func.count(),
+                                               filters=filters, scope=scope, join_need=True),
+                              TalentNeed.category_id))
+        categories = session.execute(select(TalentCategory.id, TalentCategory.name_ja,
+                                            TalentCategory.active)
+                                     .order_by(TalentCategory.sort_order, TalentCategory.id)).all()
+        rows = tuple(BreakdownRow(str(cid), name, counts.get(cid, 0))
+                     for cid, name, active in categories if active or counts.get(cid))
+        return Breakdown(dimension, rows)
+
+    if dimension == Dimension.INDUSTRY:
+        statement = facts.placements(Company.industry, func.count(), filters=filters,
+                                     scope=scope).join(Company, Company.id == Placement.company_id)
+        counts = dict(grouped(statement, Company.industry))
+        rows = [BreakdownRow(code, f"{code} {JSIC_DIVISIONS.get(code, code)}", n)
+                for code, n in sorted((c, n) for c, n in counts.items() if c is not None)]
+        if counts.get(None):
+            rows.append(BreakdownRow(None, NOT_RECORDED, counts[None]))
+        return Breakdown(dimension, tuple(rows))
+
+    # Partner: the agency or body that placed the hire; busiest first.
+    statement = facts.placements(Partner.id, Partner.name, func.count(), filters=filters,
+                                 scope=scope).outerjoin(Partner, Partner.id == Placement.partner_id)
+    found = grouped(statement, Partner.id, Partner.name)
+    rows = sorted((BreakdownRow(None if pid is None else str(pid),
+                                NOT_RECORDED if pid is None else name, n)
+                   for pid, name, n in found),
+                  key=lambda row: (row.key is None, -row.count, row.label))
+    return Breakdown(dimension, tuple(rows))
+
+
+def all_breakdowns(session: Session, actor: Actor,
+                   filters: AnalyticsFilter | None = None) -> list[Breakdown]:
+    return [breakdown(session, actor, dimension, filters) for dimension in Dimension]

@@ -1,0 +1,105 @@
+"""Headline figures for a period: the numbers at the top of the national dashboard."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import case, distinct, func, select
+from sqlmodel import Session
+
+from crm.actor import Actor
+from crm.analytics import facts
+from crm.analytics.filters import AnalyticsFilter
+from crm.analytics.sql import days_between
+from crm.models import Consultation, Placement
+
+
+@dataclass(frozen=True)
+class HeadlineFigures:
+    filters: AnalyticsFilter
+    consultations: int
+    companies_consulted: int
+    needs_opened: int
+    placements: int
+    # Placements whose firm has a recorded consultation (the ones the median is taken over).
+    placements_timed: int
+    median_days_to_placement: float | None
+    companies_placed: int
+    companies_placed_repeatedly: int
+
+    @property
+    def conversion(self) -> float | None:
+        """Placements per consultation in the period."""
+        return self.placements / self.consultations if self.consultations else None
+
+    @property
+    def repeat_share(self) -> float | None:
+        """Share of the firms with a placement in the period that had more than one."""
+        if not self.companies_placed:
+            return None
+        return self.companies_placed_repeatedly / self.companies_placed
+
+
+def median_from_histogram(histogram: Iterable[tuple[int, int]]) -> float | None:
+    """Median of a distribution given as (value, how many) pairs."""
+    pairs = sorted((value, count) for value, count in histogram if count)
+    total = sum(count for _, count in pairs)
+    if not total:
+        return None
+    # 0-based positions of the middle value(s) in the sorted list of all values.
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found: list[int] = []
+    seen = 0
+    for value, count in pairs:
+        while wanted and wanted[0] < seen + count:
+            found.append(value)
+            wanted.pop(0)
+        seen += count
+    return sum(found) / len(found)
+
+
+def days_to_placement_histogram(session: Session, filters: AnalyticsFilter,
+                                scope: list[str] | None) -> list[tuple[int, int]]:
+    """(days from the firm's first consultation to the placement, placements), in SQL."""
+    first = select(Consultation.company_id,
+                   func.min(Consultation.consulted_on).label("first_on"))
+    if scope is not None:
+        first = first.where(Consultation.hub_code.in_(scope))
+    first = first.group_by(Consultation.company_id).subquery("first_consultation")
+    days = days_between(Placement.placed_on, first.c.first_on)
+    statement = (facts.placements(days, func.count(), filters=filters, scope=scope)
+                 .join(first, first.c.company_id == Placement.company_id)
+                 .group_by(days))
+    return [(int(d), int(n)) for d, n in session.execute(statement).all()]
+
+
+def headline_figures(session: Session, actor: Actor,
+                     filters: AnalyticsFilter | None = None) -> HeadlineFigures:
+    filters = filters or AnalyticsFilter()
+    scope = filters.scope(actor)
+
+    consultations, companies = session.execute(facts.consultations(
+        func.count(), func.count(distinct(Consultation.company_id)),
+        filters=filters, scope=scope)).one()
+    needs = session.execute(facts.needs(func.count(), filters=filters, scope=scope)).scalar_one()
+
+    per_company = (facts.placements(Placement.company_id, func.count().label("placed"),
+                                    filters=filters, scope=scope)
+                   .group_by(Placement.company_id).subquery("placed_per_company"))
+    placed, firms, repeat_firms = session.execute(select(
+        func.coalesce(func.sum(per_company.c.placed), 0),
+        func.count(),
+        func.coalesce(func.sum(case((per_company.c.placed > 1, 1), else_=0)), 0),
+    ).select_from(per_company)).one()
+
+    histogram = days_to_placement_histogram(session, filters, scope)
+    return HeadlineFigures(
+        filters=filters,
+        consultations=int(consultations),
+        companies_consulted=int(companies),
+        needs_opened=int(needs),
+        placements=int(placed),
+        placements_timed=sum(n for _, n in histogram),
+        median_days_to_placement=median_from_histogram(histogram),
+        companies_placed=int(firms),
+        companies_placed_repeatedly=int(repeat_firms),
+    )
