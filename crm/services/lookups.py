@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from crm.actor import Actor
 from crm.models import Company, Consultation, Placement, TalentNeed
 from crm.reference import NeedStatus
+from crm.services import companies
 from crm.services.base import scope_filter
 
 
@@ -87,3 +88,11 @@ def placement_choices(session: Session, actor: Actor, since: dt.date | None = No
     statement = statement.order_by(col(Placement.placed_on).desc(), col(Placement.id).desc())
     return [(pid, f"{on:%Y-%m-%d} {name}（成約#{pid}）")
             for pid, on, name in session.exec(statement.limit(limit)).all()]
+
+
+def find_companies(session: Session, actor: Actor, text: str | None = None,
+                   hub_code: str | None = None, limit: int = 20,
+                   offset: int = 0) -> tuple[int, list[Company]]:
+    """One page of a firm search and how many firms match in all (for paging)."""
+    return (companies.count_search_results(session, actor, text, hub_code),
+            companies.search_companies(session, actor, text, hub_code, limit, offset))

@@ -1,0 +1,3 @@
+"""stub"""
+import streamlit as st
+st.title("needs")

@@ -1,0 +1,52 @@
+"""Reading AppTest trees for the hub pages: messages next to widgets, links, grid cells."""
+
+from streamlit.testing.v1.element_tree import Block
+
+
+def _blocks(node):
+    if isinstance(node, Block):
+        yield node
+        for child in node.children.values():
+            yield from _blocks(child)
+
+
+def message_under(at, key: str) -> str | None:
+    """The error shown directly under the widget with ``key`` (None when there is none)."""
+    for block in _blocks(at.main):
+        children = list(block.children.values())
+        for index, node in enumerate(children):
+            if getattr(node, "key", None) == key:
+                following = children[index + 1] if index + 1 < len(children) else None
+                if following is not None and following.type == "error":
+                    return following.value
+                return None
+    raise AssertionError(f"no widget with key {key!r} on the page")
+
+
+def links(at) -> list[tuple[str, str, dict]]:
+    """(label, page, query params) of every page link."""
+    found = []
+    for link in at.page_link:
+        params = dict(part.split("=", 1) for part in link.proto.query_string.split("&") if part) \
+            if link.proto.query_string else {}
+        found.append((link.value, link.proto.page, params))
+    return found
+
+
+def link_labels(at) -> list[str]:
+    return [link.value for link in at.page_link]
+
+
+def texts(at) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def submit(at, label: str):
+    """Click the form submit button with this label and rerun."""
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}: {[b.label for b in at.button]}"
+    return matches[0].click().run()

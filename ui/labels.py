@@ -1,0 +1,58 @@
+"""Japanese labels for codes, and the field names forms show in messages."""
+
+import datetime as dt
+import re
+
+from crm.reference import JSIC_DIVISIONS, PREFECTURES, LabelledEnum
+
+# Field -> label, for messages that name a field away from its widget (e.g. a version conflict).
+FIELD_LABELS = {
+    "name": "企業名", "kana": "企業名カナ", "corporate_number": "法人番号",
+    "prefecture_code": "都道府県", "city": "市区町村", "industry": "業種",
+    "employees": "従業員数", "capital_jpy": "資本金（円）", "notes": "メモ",
+    "company_id": "企業", "consultation_id": "相談", "consulted_on": "相談日",
+    "channel": "相談経路", "summary": "相談内容", "stance": "攻めの経営への姿勢",
+    "next_action": "次のアクション", "next_action_on": "次のアクション期日",
+    "category_id": "人材区分", "engagement": "雇用形態", "role_title": "職種・役職",
+    "headcount": "人数", "salary_band": "年収帯", "opened_on": "受付日", "status": "状態",
+    "changed_on": "変更日", "need_id": "人材ニーズ", "partner_id": "紹介先",
+    "referred_on": "紹介日", "outcome": "結果", "placed_on": "成約日", "age_band": "年齢層",
+    "previous_residence": "前住所地", "placement_id": "成約", "due_on": "期日",
+    "done_on": "完了日", "title": "役職", "email": "メール", "phone": "電話",
+}
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$])")
+_BLOCK_START = re.compile(r"^(\s*)([#>+-])", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
+
+
+def md(text: object) -> str:
+    """Text shown literally inside Markdown (names may contain *, _, brackets, or start with
+    something Markdown would read as a heading or a list)."""
+    escaped = _INLINE_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    escaped = _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    return _NUMBERED.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def enum_label(enum_type: type[LabelledEnum], code: str | None) -> str:
+    return "" if code is None else enum_type.labels().get(code, code)
+
+
+def enum_codes(enum_type: type[LabelledEnum]) -> list[str]:
+    return list(enum_type.labels())
+
+
+def prefecture_label(code: str | None) -> str:
+    return "" if code is None else PREFECTURES.get(code, (code,))[0]
+
+
+def industry_label(code: str | None) -> str:
+    return "" if code is None else f"{code} {JSIC_DIVISIONS.get(code, '')}".strip()
+
+
+def day(value: dt.date | None) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d}"
+
+
+def count(n: int, unit: str = "件") -> str:
+    return f"{n:,}{unit}"

@@ -1,0 +1,50 @@
+"""Searchable choosers over records (type to filter), optionally preselected from the URL."""
+
+import streamlit as st
+
+from crm.actor import Actor
+from crm.services.lookups import company_choices
+from crm.services.reference_data import list_hubs
+from ui.cache import cached_read
+from ui.runtime import session
+
+SEARCH_HINT = "選択してください（入力して絞り込み）"
+
+
+def parse_id(raw: object) -> int | None:
+    """An id from a query parameter, or None when absent or not a number."""
+    try:
+        return int(str(raw))
+    except (TypeError, ValueError):
+        return None
+
+
+def pick(label: str, choices: list[tuple[int, str]], key: str, *, preselect: int | None = None,
+         placeholder: str = SEARCH_HINT, help: str | None = None) -> int | None:
+    """A selectbox over (id, label) choices, starting empty or at ``preselect``.
+
+    ``preselect`` (e.g. from ``?company=12``) is applied when it first appears, so the user's
+    own later choice is not overridden on every rerun."""
+    labels = dict(choices)
+    marker = f"{key}._preselected"
+    if preselect in labels and st.session_state.get(marker) != preselect:
+        st.session_state[key] = preselect
+        st.session_state[marker] = preselect
+    if key in st.session_state and st.session_state[key] not in labels:
+        del st.session_state[key]  # the record left the list (e.g. a need was placed)
+    return st.selectbox(label, list(labels), index=None, format_func=labels.get, key=key,
+                        placeholder=placeholder, help=help)
+
+
+def company(actor: Actor, key: str, *, preselect: int | None = None,
+            label: str = "企業") -> int | None:
+    return pick(label, cached_read(company_choices, actor), key, preselect=preselect,
+                help="企業名・カナの一部を入力すると絞り込めます。")
+
+
+def hub_filter(key: str, label: str = "拠点") -> str | None:
+    """For national users: one hub or all of them (None)."""
+    with session() as s:
+        hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s, active_only=False)}
+    return st.selectbox(label, [None, *hubs], format_func=lambda c: "全拠点" if c is None
+                        else hubs[c], key=key)
