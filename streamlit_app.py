@@ -4,19 +4,27 @@ import streamlit as st
 
 from ui.navigation import build_navigation
 from ui.runtime import ensure_demo_data, get_engine
-from ui.session import current_actor, development_user_picker
+from ui.session import resolve_actor, sign_out
 
 st.set_page_config(page_title="プロフェッショナル人材戦略拠点 CRM", page_icon="🤝", layout="wide")
 
 get_engine()
 ensure_demo_data()
 
-actor = current_actor() if "_dev_user" not in st.session_state else None
-actor = actor or development_user_picker()
+actor = resolve_actor()
 if actor is None:
-    st.error("利用者がまだ登録されていません。`crm users add` で作成してください。")
+    # Anonymous visitors get the sign-in page only, whatever page or record the link named.
+    st.navigation([st.Page("pages/sign_in.py", title="サインイン", icon=":material/login:",
+                           default=True)], position="hidden").run()
     st.stop()
 
-st.sidebar.caption(f"{actor.display_name}（{actor.role.label}"
-                   + (f"・拠点 {actor.hub_code}" if actor.hub_code else "") + "）")
+with st.sidebar:
+    st.caption(f"{actor.display_name}（{actor.role.label}"
+               + (f"・拠点 {actor.hub_code}" if actor.hub_code else "") + "）")
+    if st.button("サインアウト", icon=":material/logout:", key="_sign_out"):
+        sign_out()
+    if st.button("全端末からサインアウト", icon=":material/devices_off:", key="_sign_out_all",
+                 help="この利用者でサインインしている他のブラウザ・端末もすべて終了します。"):
+        sign_out(everywhere=True)
+
 build_navigation(actor.role).run()

@@ -23,6 +23,18 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
 }
 
 
+# Administration and one's own account come last in every role's navigation.
+PAGES["管理"] = [
+    ("pages/admin_users.py", "利用者管理", ":material/manage_accounts:", {Role.ADMIN}),
+    ("pages/audit.py", "監査ログ", ":material/policy:", {Role.ADMIN}),
+    ("pages/admin_reference.py", "拠点・人材区分・パートナー", ":material/tune:", {Role.ADMIN}),
+]
+PAGES["アカウント"] = [
+    ("pages/account.py", "自分のアカウント", ":material/account_circle:",
+     {Role.HUB_MANAGER, Role.SECRETARIAT, Role.ADMIN}),
+]
+
+
 def build_navigation(role: Role):
     sections = {}
     first = True

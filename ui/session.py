@@ -1,15 +1,34 @@
-"""Who is using this browser session."""
+"""Who is using this browser session: sign-in, sign-out, inactivity and single sign-on.
+
+``st.session_state["actor"]`` holds the signed-in Actor and ``["_auth_ticket"]`` the session's
+ticket (account, session epoch, last interaction). Every run of the entry script calls
+``resolve_actor()``, which ends the session after ``CRM_SESSION_IDLE_MINUTES`` without
+interaction, after "sign out everywhere" or when the account is disabled.
+
+An Actor put into ``st.session_state["actor"]`` by trusted server-side code without a ticket
+(the page-test harness does this) counts as signed in; the browser cannot write session state.
+"""
+
+import datetime as dt
 
 import streamlit as st
-from sqlmodel import select
 
 from crm.actor import Actor
+from crm.auth import sessions
+from crm.auth.signin import authenticate
+from crm.auth.sso import sign_in_with_identity
+from crm.config import get_settings
+from crm.db import session_scope
+from crm.errors import CrmError
 from crm.models import UserAccount
 from crm.reference import Role
-from crm.services.users import actor_for
-from ui.runtime import session
+from crm.services import users
+from ui.runtime import get_engine
 
 ACTOR_KEY = "actor"
+TICKET_KEY = "_auth_ticket"
+NOTICE_KEY = "_auth_notice"
+SSO_REFUSED_KEY = "_sso_refused"
 
 
 def current_actor() -> Actor | None:
@@ -33,17 +52,175 @@ def require_role(*roles: Role) -> Actor:
     return actor
 
 
-def development_user_picker() -> Actor | None:
-    """Until sign-in exists: choose any account, clearly labelled as a development user."""
-    with session() as s:
-        users = list(s.exec(select(UserAccount).where(UserAccount.active)
-                            .order_by(UserAccount.role, UserAccount.hub_code, UserAccount.username)))
-    if not users:
+def current_method() -> str | None:
+    ticket = st.session_state.get(TICKET_KEY)
+    return ticket.method if ticket else None
+
+
+# --- single sign-on ----------------------------------------------------------------------------
+
+
+def sso_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section (Streamlit's st.login)."""
+    try:
+        auth = st.secrets.get("auth")
+    except (FileNotFoundError, KeyError, CrmError):
+        return False
+    except Exception:  # noqa: BLE001 - no secrets file at all raises Streamlit's own error
+        return False
+    return bool(auth)
+
+
+def sso_providers() -> list[str | None]:
+    """Named providers ([auth.google] …), or [None] for one unnamed provider in [auth]."""
+    auth = st.secrets.get("auth") or {}
+    named = [key for key, value in auth.items() if hasattr(value, "keys")]
+    return named or [None]
+
+
+def _identity_issued_at() -> dt.datetime | None:
+    issued = st.user.get("iat")
+    try:
+        return dt.datetime.fromtimestamp(int(issued), dt.UTC) if issued is not None else None
+    except (TypeError, ValueError):
         return None
-    st.sidebar.warning("開発用ユーザー（サインイン未実装）", icon="🛠️")
-    labels = {u.id: f"{Role(u.role).label} {u.hub_code or ''} {u.display_name}" for u in users}
-    chosen = st.sidebar.selectbox("利用者", list(labels), format_func=labels.get,
-                                  key="_dev_user")
-    actor = actor_for(next(u for u in users if u.id == chosen))
+
+
+def _sso_identity_present() -> bool:
+    return sso_configured() and bool(st.user.get("is_logged_in"))
+
+
+def _sign_in_from_identity() -> Actor | None:
+    with session_scope(get_engine()) as s:
+        result = sign_in_with_identity(
+            s, st.user.get("email"), issued_at=_identity_issued_at(),
+            email_verified=st.user.get("email_verified"))
+    if not result.ok:
+        st.session_state[SSO_REFUSED_KEY] = result.message
+        return None
+    return _start(result.actor, result.session_epoch, "sso")
+
+
+def sso_refusal() -> str | None:
+    return st.session_state.get(SSO_REFUSED_KEY)
+
+
+# --- signing in and out ------------------------------------------------------------------------
+
+
+def _start(actor: Actor, epoch: int | None, method: str) -> Actor:
     st.session_state[ACTOR_KEY] = actor
+    st.session_state[TICKET_KEY] = sessions.new_ticket(actor, epoch or 0, method)
+    st.session_state.pop(SSO_REFUSED_KEY, None)
     return actor
+
+
+def sign_in(username: str, password: str) -> str | None:
+    """Check the password; on success the session is signed in. Returns the refusal or None."""
+    with session_scope(get_engine()) as s:
+        result = authenticate(s, username, password)
+    if not result.ok:
+        return result.message
+    _start(result.actor, result.session_epoch, "password")
+    return None
+
+
+def _forget(notice: str | None) -> None:
+    # Clear everything, so the next person at this browser sees nothing typed or cached
+    # for the previous one.
+    st.session_state.clear()
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+
+
+def sign_out(everywhere: bool = False) -> None:
+    actor, method = current_actor(), current_method()
+    if actor is not None:
+        try:
+            with session_scope(get_engine()) as s:
+                if everywhere:
+                    users.sign_out_everywhere(s, actor)
+                else:
+                    sessions.sign_out(s, actor)
+        except CrmError as error:
+            st.error(str(error))
+            return
+    _forget("全端末からサインアウトしました。" if everywhere else "サインアウトしました。")
+    if method == "sso":
+        st.logout()  # also removes the identity cookie, so a reload does not sign in again
+    st.rerun()
+
+
+def take_notice() -> str | None:
+    return st.session_state.pop(NOTICE_KEY, None)
+
+
+def keep_signed_in_with_epoch(epoch: int) -> None:
+    """After changing one's own password: this session stays, the others have ended."""
+    ticket = st.session_state.get(TICKET_KEY)
+    if ticket is not None:
+        from dataclasses import replace
+
+        st.session_state[TICKET_KEY] = replace(ticket, epoch=epoch)
+
+
+def _ticket_for_preset(actor: Actor) -> sessions.SessionTicket | None:
+    if actor.user_id is None:
+        return None
+    with session_scope(get_engine()) as s:
+        user = s.get(UserAccount, actor.user_id)
+        epoch = user.session_epoch if user is not None else 0
+    return sessions.new_ticket(actor, epoch, "preset")
+
+
+def resolve_actor() -> Actor | None:
+    """The signed-in actor for this run, or None (then the entry script shows sign-in)."""
+    actor = current_actor()
+    ticket = st.session_state.get(TICKET_KEY)
+    if actor is not None and ticket is None:
+        ticket = _ticket_for_preset(actor)
+        if ticket is None:
+            return actor  # a preset actor without an account (tests of system views)
+    if ticket is not None:
+        ended = None
+        with session_scope(get_engine()) as s:
+            try:
+                fresh, ticket = sessions.check_session(s, ticket)
+            except sessions.SessionEnded as error:
+                ended = error
+        if ended is not None:
+            was_sso = ticket.method == "sso"
+            _forget(str(ended))
+            if was_sso:
+                st.logout()
+            return None
+        st.session_state[TICKET_KEY] = ticket
+        if ticket.method != "preset":
+            st.session_state[ACTOR_KEY] = fresh
+        return st.session_state[ACTOR_KEY]
+    if _sso_identity_present() and not sso_refusal():
+        return _sign_in_from_identity()
+    return None
+
+
+# --- the sign-in page's hints ------------------------------------------------------------------
+
+
+def demo_credentials_file():
+    """Where the demo loader wrote the demo accounts (beside the SQLite file), if it did."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(get_settings().database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database).parent / "demo-credentials.txt"
+    return path if path.exists() else None
+
+
+def any_account_exists() -> bool:
+    from sqlmodel import Session, select
+
+    with Session(get_engine()) as s:
+        return s.exec(select(UserAccount.id).limit(1)).first() is not None

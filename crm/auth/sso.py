@@ -15,6 +15,7 @@ from crm.timeutil import utcnow
 
 UNKNOWN = ("このメールアドレス（{email}）に対応する利用者が登録されていないため、"
            "サインインできません。管理者に利用者登録を依頼してください。")
+UNVERIFIED = "認証基盤でメールアドレスが確認されていないため、サインインできません。"
 DISABLED = "この利用者は利用停止中のため、サインインできません。"
 STALE = ("全端末からのサインアウトより前のサインイン情報です。"
          "もう一度シングルサインオンでサインインしてください。")
@@ -35,6 +36,7 @@ def _sessions_ended_at(session: Session, user: UserAccount) -> dt.datetime | Non
 
 def sign_in_with_identity(session: Session, email: str | None,
                           issued_at: dt.datetime | None = None,
+                          email_verified: bool | None = None,
                           now: dt.datetime | None = None) -> SignInResult:
     """Match a verified OIDC e-mail to an active account.
 
@@ -42,6 +44,11 @@ def sign_in_with_identity(session: Session, email: str | None,
     last "sign out everywhere" is refused, so that sign-out reaches SSO browsers too."""
     wanted = _normalise(email)
     user = None
+    if email_verified is False:
+        # The provider says it has not checked the address: it proves nothing about the person.
+        audit_sign_in_event(session, None, "sign_in_failed", username=wanted,
+                            detail="sso_unverified_email")
+        return SignInResult(None, message=UNVERIFIED)
     if wanted:
         user = session.exec(
             select(UserAccount).where(func.lower(UserAccount.email) == wanted)

@@ -151,6 +151,14 @@ def get_account(session: Session, actor: Actor, username: str) -> AccountSummary
     return _summary(get_user(session, username))
 
 
+def my_account(session: Session, actor: Actor) -> AccountSummary:
+    """The signed-in user's own account (any role)."""
+    user = session.get(UserAccount, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise NotFound("利用者が見つかりません。")
+    return _summary(user)
+
+
 def _active_admins(session: Session) -> int:
     return session.exec(select(func.count()).select_from(UserAccount).where(
         UserAccount.active, UserAccount.role == Role.ADMIN.value)).one()
