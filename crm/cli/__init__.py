@@ -7,6 +7,7 @@ import typer
 
 from crm.cli import db as db_commands
 from crm.cli import report as report_commands
+from crm.cli import transfer as transfer_commands
 from crm.cli import users as users_commands
 
 app = typer.Typer(
@@ -17,7 +18,5 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(report_commands.app, name="report")
 app.add_typer(users_commands.app, name="users")
-from crm.cli import transfer as transfer_commands  # noqa: E402
-
 app.add_typer(transfer_commands.export_app, name="export")
 app.add_typer(transfer_commands.import_app, name="import")

@@ -1,0 +1,170 @@
+"""``crm export`` and ``crm import``: weekly/full CSV exports and validated bulk imports."""
+
+from pathlib import Path
+
+import typer
+from crm.cli.common import cli_errors, fail, open_engine, operator_actor, unit_of_work
+from crm.csvio.columns import layout_markdown
+from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS
+from crm.csvio.export import Week, full_export, weekly_export
+from crm.csvio.importer import ImportReport, import_files
+from crm.csvio.reading import files_in
+
+export_app = typer.Typer(help="CSV exports (weekly, full).", no_args_is_help=True)
+import_app = typer.Typer(help="CSV imports: validate every row, then write all or nothing.",
+                         no_args_is_help=True)
+
+_ENCODING = typer.Option(DEFAULT_ENCODING, "--encoding",
+                         help="utf-8-sig (UTF-8 with BOM, default) or cp932 (Shift_JIS).")
+_HEADERS = typer.Option("ja", "--headers", help="Column headers: ja (default) or en.")
+_OUT = typer.Option(..., "--out", help="Directory the export's folder is written into.")
+
+
+def _check(encoding: str, headers: str) -> None:
+    if encoding not in ENCODINGS:
+        fail(f"--encoding は {' / '.join(ENCODINGS)} のいずれかです")
+    if headers not in ("ja", "en"):
+        fail("--headers は ja または en です")
+
+
+@export_app.command("weekly")
+def weekly_command(
+    week: str | None = typer.Option(None, "--week", help="ISO week, e.g. 2026-W47 (default: the "
+                                    "last complete week, Monday–Sunday, Japan time)."),
+    hub: str | None = typer.Option(None, "--hub", help="Only this hub (default: all hubs)."),
+    encoding: str = _ENCODING,
+    headers: str = _HEADERS,
+    out: Path = _OUT,
+) -> None:
+    """Write OUT/<week>/ with the week's records, companies, summary and manifest.json.
+
+    Example (cron, Mondays 06:00 JST): crm export weekly --out /srv/crm/exports
+    """
+    _check(encoding, headers)
+    engine = open_engine()
+    with unit_of_work(engine) as session:
+        chosen = Week.parse(week) if week else None
+        bundle = weekly_export(session, operator_actor(hub), chosen, hub=hub,
+                               encoding=encoding, headers=headers)
+    folder = bundle.write_to(out)
+    typer.echo(f"{bundle.manifest['week']} を出力しました: {folder}")
+    for file in bundle.files:
+        typer.echo(f"  {file.name}: {file.rows:,} 行")
+
+
+@export_app.command("full")
+def full_command(
+    hub: str | None = typer.Option(None, "--hub", help="Only this hub (default: all hubs)."),
+    encoding: str = _ENCODING,
+    headers: str = _HEADERS,
+    out: Path = _OUT,
+) -> None:
+    """Write OUT/full_<date>/ with every record (and the partners), for backup or moving data.
+
+    Example: crm export full --hub 06 --out /tmp/backup
+    """
+    _check(encoding, headers)
+    engine = open_engine()
+    with unit_of_work(engine) as session:
+        bundle = full_export(session, operator_actor(hub), hub=hub, encoding=encoding,
+                             headers=headers)
+    folder = bundle.write_to(out)
+    typer.echo(f"全件を出力しました: {folder}")
+    for file in bundle.files:
+        typer.echo(f"  {file.name}: {file.rows:,} 行")
+
+
+@export_app.command("columns")
+def columns_command() -> None:
+    """Print the documented column layout of every file (Markdown)."""
+    typer.echo(layout_markdown())
+
+
+def _progress():
+    last = {"step": -1}
+
+    def report(share: float, text: str) -> None:
+        step = int(share * 20)
+        if step != last["step"]:
+            last["step"] = step
+            typer.echo(f"[{'#' * step}{'.' * (20 - step)}] {share:4.0%} {text}", err=True)
+
+    return report
+
+
+def _print(report: ImportReport) -> None:
+    for line in report.summary_lines():
+        typer.echo(line)
+    for file in report.files:
+        if file.ignored_columns:
+            typer.echo(f"{file.name}: 取り込まない列: {'、'.join(file.ignored_columns)}")
+    for error in report.errors:
+        where = f"{error.row} 行目" if error.row else "ファイル"
+        column = f"「{error.column}」" if error.column else ""
+        typer.echo(f"エラー: {error.file} {where}{column}: {error.reason}", err=True)
+    if report.errors:
+        typer.echo(f"{len(report.errors)} 件の誤りがあるため、何も書き込んでいません。", err=True)
+    elif report.dry_run:
+        typer.echo("確認のみ（--dry-run）: 何も書き込んでいません。")
+    else:
+        extra = "".join(f"、自動: {k} {v:,} 件" for k, v in report.effects.items())
+        typer.echo(f"取り込みました（拠点 {report.hub_code}{extra}）。")
+
+
+def _run_import(entity: str | None, path: Path, hub: str | None, dry_run: bool,
+                skip: tuple[str, ...] = ()) -> None:
+    engine = open_engine()
+    with cli_errors():
+        files = [(name, data) for name, data in files_in(path) if name not in skip]
+        with unit_of_work(engine) as session:
+            report = import_files(session, operator_actor(hub), files, entity=entity, hub=hub,
+                                  dry_run=dry_run, progress=_progress())
+    _print(report)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _entity_command(entity: str, label: str):
+    def command(
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file (UTF-8 or CP932)."),
+        hub: str | None = typer.Option(None, "--hub", help="Hub code the rows belong to, e.g. 01."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    ) -> None:
+        _run_import(entity, file, hub, dry_run)
+
+    command.__doc__ = (f"Import {label} from FILE into hub --hub (all rows valid, or nothing).\n\n"
+                       f"Example: crm import {entity} {entity}.csv --hub 01 --dry-run")
+    return command
+
+
+for _entity, _label in (("companies", "companies (企業)"), ("consultations", "consultations (相談)"),
+                        ("needs", "talent needs (人材ニーズ)"), ("referrals", "referrals (紹介)"),
+                        ("placements", "placements (成約)"), ("follow_ups", "follow-ups (フォローアップ)")):
+    import_app.command(_entity.replace("_", "-"))(_entity_command(_entity, _label))
+
+
+@import_app.command("partners")
+def partners_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False),
+    dry_run: bool = typer.Option(False, "--dry-run"),
+) -> None:
+    """Import partners (reference data) as the administrator.
+
+    Example: crm import partners partners.csv
+    """
+    _run_import("partners", file, None, dry_run)
+
+
+@import_app.command("all")
+def all_command(
+    path: Path = typer.Argument(..., exists=True, help="An export folder, a zip, or one CSV."),
+    hub: str = typer.Option(..., "--hub", help="Hub code the rows belong to."),
+    dry_run: bool = typer.Option(False, "--dry-run"),
+) -> None:
+    """Import every CSV of an export folder or zip for one hub, in one transaction
+    (companies, consultations, needs, referrals, placements, follow-ups; partners.csv and
+    summary.csv are skipped).
+
+    Example: crm import all exports/full_2026-11-26_hub01 --hub 01
+    """
+    _run_import(None, path, hub, dry_run, skip=("partners.csv", "summary.csv"))

@@ -1,0 +1,805 @@
+"""CSV import: parse every file, validate every row, then write all of it or nothing.
+
+- Each row goes through the same input model the forms use (``crm.services.inputs`` via
+  ``parse_input``), after dates (ISO, 2016/4/1, 令和6年4月1日, R6.4.1), numbers (full-width,
+  thousands separators) and coded values (label or code) are read; then the cross-record rules
+  the services apply (references inside the hub, date order, unique corporate number, …).
+- Every error is collected with its file, row number (header = row 1), column and reason; if
+  there is any, nothing is written.
+- Rows are matched to existing records by their id (the export's id column) and companies also
+  by corporate number, so importing the same file twice creates nothing the second time.
+  A new row that carries an id keeps it, so references between files stay valid.
+- Hub records are written only by a manager of that hub. Validated rows are written with bulk
+  inserts and updates in the caller's transaction; the import is audited once with its counts
+  and raises the data version of the hub.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, func, select, text
+from sqlmodel import Session
+
+from crm.actor import Actor
+from crm.csvio.columns import BOOL, DATE, INT, EntitySpec
+from crm.csvio.dates import parse_date
+from crm.csvio.export import MODELS
+from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_file
+from crm.errors import CrmError, PermissionDenied, ValidationError
+from crm.models import Hub, NeedStatusChange, Partner, TalentCategory
+from crm.reference import NEED_TRANSITIONS, LabelledEnum, NeedStatus, ReferralOutcome, Role
+from crm.services.base import bump_data_version, record_audit
+from crm.services.inputs import (
+    CompanyInput,
+    ConsultationInput,
+    FollowUpInput,
+    NeedInput,
+    PartnerInput,
+    PlacementInput,
+    ReferralInput,
+)
+from crm.services.placements import FOLLOW_UP_AFTER
+from crm.timeutil import today_jst, utcnow
+from crm.validation import normalize_text, parse_input
+
+Progress = Callable[[float, str], None]
+CHUNK = 2000
+INPUTS = {"companies": CompanyInput, "consultations": ConsultationInput, "needs": NeedInput,
+          "referrals": ReferralInput, "placements": PlacementInput, "follow_ups": FollowUpInput,
+          "partners": PartnerInput}
+ACTIONS = {"create": "新規", "update": "更新", "unchanged": "変更なし"}
+
+
+@dataclass
+class Planned:
+    row: int
+    action: str  # create | update | unchanged
+    id: int | None  # the record's id (None: a new row without id)
+    values: dict
+    before: dict | None = None
+
+
+@dataclass
+class FileReport:
+    name: str
+    entity: str
+    label: str
+    encoding: str
+    language: str
+    rows: int
+    counts: Counter = field(default_factory=Counter)
+    ignored_columns: list[str] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+
+    @property
+    def language_label(self) -> str:
+        return LANGUAGES[self.language]
+
+
+@dataclass
+class ImportReport:
+    hub_code: str | None
+    dry_run: bool
+    files: list[FileReport] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    effects: Counter = field(default_factory=Counter)  # automatic follow-on writes
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def totals(self) -> Counter:
+        total = Counter()
+        for file in self.files:
+            total.update(file.counts)
+        return total
+
+    def summary_lines(self) -> list[str]:
+        lines = []
+        for f in self.files:
+            counts = "・".join(f"{ACTIONS[k]} {f.counts.get(k, 0):,}" for k in ACTIONS)
+            lines.append(f"{f.name}（{f.label}、{f.rows:,} 行、{f.encoding}、見出し {f.language_label}）: {counts}")
+        return lines
+
+
+class ImportRefused(CrmError):
+    """Raised by callers that want an exception; the importer itself returns the report."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        super().__init__(f"取込できません: {len(report.errors)} 件の誤りがあります（何も書き込んでいません）。")
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _int(text: str) -> int:
+    cleaned = _nfkc(text).replace(",", "").replace(" ", "")
+    if not cleaned.lstrip("-").isdigit():
+        raise ValueError("整数で入力してください")
+    return int(cleaned)
+
+
+_TILDES = str.maketrans({"〜": "~", "～": "~", "−": "-", "－": "-"})
+
+
+def _choice(enum: type[LabelledEnum], text: str) -> str:
+    """A coded value from its code or Japanese label, tolerant of the tilde/dash variants a
+    round trip through CP932 produces; unknown text is passed on for the input model to refuse."""
+    wanted = _nfkc(text).translate(_TILDES)
+    for code, label in enum.labels().items():
+        if wanted in (code, _nfkc(label).translate(_TILDES)):
+            return code
+    return text
+
+
+def _bool(text: str) -> bool:
+    value = _nfkc(text).lower()
+    if value in {"1", "true", "yes", "有効", "はい", "○"}:
+        return True
+    if value in {"0", "false", "no", "無効", "いいえ", "×"}:
+        return False
+    raise ValueError("1（有効）または 0（無効）で入力してください")
+
+
+def _hub(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = _nfkc(text)
+    return value.zfill(2) if value.isdigit() else value
+
+
+# --- the import -------------------------------------------------------------------------------
+
+
+class _Run:
+    """One import: the parsed files, what the database already holds, and the plan."""
+
+    def __init__(self, session: Session, actor: Actor, hub: str | None, report: ImportReport,
+                 progress: Progress, total_rows: int):
+        self.session, self.actor, self.hub, self.report = session, actor, hub, report
+        self.progress, self.total_rows, self.done_rows = progress, max(total_rows, 1), 0
+        self.db: dict[str, dict[int, dict]] = defaultdict(dict)  # entity -> id -> stored row
+        self.loaded: dict[str, set[int]] = defaultdict(set)
+        self.mine: dict[str, dict[int, dict]] = defaultdict(dict)  # rows this import writes
+        self.id_map: dict[str, dict[int, int]] = defaultdict(dict)  # file id -> record id
+        self.plans: dict[str, list[Planned]] = {}
+        self.entities_in_files: set[str] = set()
+        categories = list(session.execute(select(TalentCategory)).scalars())
+        self.categories = {str(c.id): c.id for c in categories}
+        for c in categories:
+            self.categories[_nfkc(c.code).lower()] = c.id
+            self.categories[_nfkc(c.name_ja)] = c.id
+        self.category_names = "／".join(c.name_ja for c in categories if c.active)
+        self.partners = set(session.execute(select(Partner.id)).scalars())
+        self.corporate: dict[str, tuple[int, str]] = {}  # number -> (company id, hub)
+        self.corporate_rows: dict[str, int] = {}  # number -> row of this import
+        self.placement_counts: Counter = Counter()  # need id -> placements stored
+
+    # database rows, loaded in chunks and cached
+    def stored(self, entity: str, ids: Iterable[int]) -> None:
+        table = MODELS[entity].__table__
+        wanted = sorted(set(ids) - self.loaded[entity])
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for row in self.session.execute(select(table).where(table.c.id.in_(chunk))):
+                self.db[entity][row.id] = dict(row._mapping)
+            self.loaded[entity].update(chunk)
+
+    def record(self, entity: str, record_id: int) -> dict | None:
+        """A row as it will be after this import: planned values over stored ones."""
+        if record_id in self.mine[entity]:
+            return self.mine[entity][record_id]
+        return self.db[entity].get(record_id)
+
+    def tick(self, rows: int = 1) -> None:
+        self.done_rows += rows
+        if self.done_rows % 1000 == 0 or self.done_rows == self.total_rows:
+            self.progress(0.7 * self.done_rows / self.total_rows,
+                          f"検証中… {self.done_rows:,} / {self.total_rows:,} 行")
+
+
+_FIELD_COLUMNS = {"category_id": "category"}  # input-model field -> column it comes from
+
+
+class _RowCheck:
+    """Collects the errors of one row against the headers of its file."""
+
+    def __init__(self, run: _Run, parsed: ParsedFile, number: int, raw: dict):
+        self.run, self.parsed, self.number, self.raw = run, parsed, number, raw
+        self.failed: set[str] = set()
+
+    def error(self, key: str, reason: str) -> None:
+        if key in self.failed:
+            return
+        self.failed.add(key)
+        key = _FIELD_COLUMNS.get(key, key)
+        header = self.parsed.header(key) if key in {c.key for c in self.parsed.spec.columns} \
+            else key
+        self.run.report.errors.append(RowError(self.parsed.name, self.number, header, reason))
+
+    def typed(self) -> dict:
+        """The row's cells as Python values for the input model (errors recorded per cell)."""
+        data = {}
+        for column in self.parsed.spec.columns:
+            if not column.importable or column.key not in self.raw:
+                continue
+            value = self.raw[column.key]
+            if value is None:
+                data[column.key] = None
+                continue
+            try:
+                if column.kind == DATE:
+                    value = parse_date(value)
+                elif column.kind == INT:
+                    value = _int(value)
+                elif column.kind == BOOL:
+                    value = _bool(value)
+                elif column.enum is not None:
+                    value = _choice(column.enum, value)
+            except ValueError as error:
+                self.error(column.key, str(error))
+                continue
+            data[column.key] = value
+        return data
+
+    def model(self, entity: str, data: dict):
+        try:
+            return parse_input(INPUTS[entity], data)
+        except ValidationError as error:
+            for key, reason in error.fields.items():
+                self.error(key, reason)
+            return None
+
+
+def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
+    spec = parsed.spec
+    entity = spec.name
+    report_errors = run.report.errors
+    report_errors.extend(parsed.errors)
+    rows = []
+    seen_ids: dict[int, int] = {}
+    # Load what the rows refer to in one go, not row by row.
+    file_ids = [i for _, raw in parsed.records if (i := _safe_int(raw.get("id"))) is not None]
+    run.stored(entity, file_ids)
+    for key, target in (("company_id", "companies"), ("consultation_id", "consultations"),
+                        ("need_id", "needs"), ("placement_id", "placements")):
+        if key in parsed.headers:
+            refs = [run.id_map[target].get(i, i) for _, raw in parsed.records
+                    if (i := _safe_int(raw.get(key))) is not None]
+            run.stored(target, refs)
+    if entity == "companies":
+        numbers = {raw.get("corporate_number") for _, raw in parsed.records} - {None}
+        run.corporate = _corporate_owners(run, numbers)
+    if entity == "placements" and "need_id" in parsed.headers:
+        run.placement_counts = _placement_counts(run)
+    rule = RULES[entity]
+    for number, raw in parsed.records:
+        check = _RowCheck(run, parsed, number, raw)
+        data = check.typed()
+        file_id = data.pop("id", None)
+        version = data.pop("version", None)
+        if file_id is not None:
+            if file_id < 1:
+                check.error("id", "IDは1以上の整数です")
+                file_id = None
+            elif file_id in seen_ids:
+                check.error("id", f"ID {file_id} がこのファイルの {seen_ids[file_id]} 行目と重複しています")
+            else:
+                seen_ids[file_id] = number
+        if entity != "partners":
+            row_hub = _hub(data.pop("hub_code", None))
+            if row_hub is not None and row_hub != run.hub:
+                check.error("hub_code", f"拠点コード {row_hub} の行は拠点 {run.hub} に取り込めません")
+        existing = None
+        if file_id is not None:
+            existing = run.db[entity].get(file_id)
+            if existing is not None and existing.get("hub_code", run.hub) != run.hub:
+                check.error("id", f"ID {file_id} は他の拠点の{spec.label}です（取り込めません）")
+                existing = None
+        planned = rule(run, check, data, file_id, existing)
+        run.tick()
+        if planned is None or check.failed:
+            continue
+        if planned.before is not None:
+            changed = {k: v for k, v in planned.values.items() if planned.before.get(k) != v}
+            if not changed:
+                planned.action = "unchanged"
+            elif version is not None and version != planned.before.get("version"):
+                check.error("version", f"この行は出力後に更新されています（現在の版 {planned.before.get('version')}、"
+                                       f"ファイルの版 {version}）。最新の記録を出力し直してください")
+                continue
+        if planned.id is not None:
+            run.mine[entity][planned.id] = {**(planned.before or {}), **planned.values,
+                                            "id": planned.id, "_new": planned.before is None}
+        rows.append(planned)
+    return rows
+
+
+def _safe_int(text: str | None) -> int | None:
+    try:
+        return None if text is None else _int(text)
+    except ValueError:
+        return None
+
+
+def _plan(run: _Run, entity: str, check: _RowCheck, values: dict, file_id: int | None,
+          existing: dict | None) -> Planned:
+    if existing is not None:
+        # A column the file leaves out keeps its stored value instead of being blanked.
+        present = {_FIELD_COLUMNS.get(k, k) for k in values} & set(check.parsed.headers)
+        kept = {k: existing[k] for k in values
+                if _FIELD_COLUMNS.get(k, k) not in present and k in _OPTIONAL_FIELDS}
+        return Planned(check.number, "update", existing["id"], {**values, **kept}, existing)
+    if file_id is not None:
+        # A new record keeps the file's id unless another hub uses that id.
+        if file_id in run.db[entity]:
+            check.error("id", f"ID {file_id} は他の拠点の記録で使われています")
+    return Planned(check.number, "create", file_id, values)
+
+
+def _in_hub(run: _Run, check: _RowCheck, key: str, entity: str, ref: int | None,
+            label: str) -> dict | None:
+    """The referenced row of this hub (stored or in this import), or an error."""
+    if ref is None:
+        return None
+    ref = run.id_map[entity].get(ref, ref)
+    row = run.record(entity, ref)
+    if row is None:
+        check.error(key, f"{label}ID {ref} は登録されていません（既存の記録にも、この取込にもありません）")
+        return None
+    if row.get("hub_code") != run.hub:
+        check.error(key, f"{label}ID {ref} は他の拠点の{label}です")
+        return None
+    return row
+
+
+# --- rules per entity ---------------------------------------------------------------------------
+
+
+def _companies(run, check, data, file_id, existing):
+    values = check.model("companies", data)
+    if values is None:
+        return None
+    values = values.model_dump()
+    number = values["corporate_number"]
+    if number is not None:
+        first = run.corporate_rows.get(number)
+        if first is not None:
+            check.error("corporate_number", f"法人番号 {number} がこのファイルの {first} 行目と重複しています")
+            return None
+        run.corporate_rows[number] = check.number
+        owner = run.corporate.get(number)
+        if owner is not None:
+            owner_id, owner_hub = owner
+            if owner_hub != run.hub:
+                check.error("corporate_number", f"この法人番号は他の拠点の企業（企業ID {owner_id}）として登録されています")
+                return None
+            if existing is not None and existing["id"] != owner_id:
+                check.error("corporate_number", f"この法人番号は既に登録されています（企業ID {owner_id}）")
+                return None
+            if existing is None:
+                run.stored("companies", [owner_id])
+                existing = run.db["companies"][owner_id]
+                if file_id is not None:
+                    run.id_map["companies"][file_id] = owner_id
+    return _plan(run, "companies", check, {**values, "hub_code": run.hub}, file_id, existing)
+
+
+def _consultations(run, check, data, file_id, existing):
+    values = check.model("consultations", data)
+    _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
+    if values is None or check.failed:
+        return None
+    values = values.model_dump()
+    values["company_id"] = run.id_map["companies"].get(values["company_id"], values["company_id"])
+    values["hub_code"] = run.hub
+    return _plan(run, "consultations", check, values, file_id, existing)
+
+
+def _needs(run, check, data, file_id, existing):
+    category = data.pop("category", None)
+    status = data.pop("status", None)
+    if category is None:
+        check.error("category", "必須項目です")
+    else:
+        data["category_id"] = run.categories.get(_nfkc(category)) or run.categories.get(
+            _nfkc(category).lower())
+        if data["category_id"] is None:
+            check.error("category", f"人材区分にない値です: {category}（{run.category_names}）")
+    if status is not None and status not in NeedStatus.labels():
+        check.error("status", f"選択肢にない値です: {status}")
+    values = check.model("needs", {**data, "category_id": data.get("category_id") or 0})
+    company = _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
+    consultation = _in_hub(run, check, "consultation_id", "consultations",
+                           data.get("consultation_id"), "相談")
+    if values is None or check.failed:
+        return None
+    values = values.model_dump()
+    values["company_id"] = run.id_map["companies"].get(values["company_id"], values["company_id"])
+    if consultation is not None and company is not None:
+        if consultation["company_id"] != values["company_id"]:
+            check.error("consultation_id", "別の企業の相談です")
+        elif consultation["consulted_on"] > values["opened_on"]:
+            check.error("opened_on", "元の相談日より前の日付です")
+    if existing is not None:
+        values["status"] = status or existing["status"]
+        if values["status"] != existing["status"] and \
+                NeedStatus(values["status"]) not in NEED_TRANSITIONS[NeedStatus(existing["status"])]:
+            check.error("status", f"「{NeedStatus(existing['status']).label}」から"
+                                  f"「{NeedStatus(values['status']).label}」には移せません")
+    else:
+        values["status"] = status or NeedStatus.OPEN.value
+    values["hub_code"] = run.hub
+    return None if check.failed else _plan(run, "needs", check, values, file_id, existing)
+
+
+def _need_for(run, check, data, file_id, existing, date_key: str):
+    need = _in_hub(run, check, "need_id", "needs", data.get("need_id"), "ニーズ")
+    if need is None:
+        return None
+    if data.get(date_key) is not None and data[date_key] < need["opened_on"]:
+        check.error(date_key, "ニーズの受付日より前の日付です")
+    # Workflow rule of the forms, for rows added to a need this import does not itself carry.
+    if existing is None and need["status"] == NeedStatus.WITHDRAWN.value \
+            and "_new" not in need:
+        check.error("need_id", "取り下げ済みのニーズには追加できません")
+    return need
+
+
+def _referrals(run, check, data, file_id, existing):
+    values = check.model("referrals", data)
+    need = _need_for(run, check, data, file_id, existing, "referred_on")
+    if data.get("partner_id") is not None and data["partner_id"] not in run.partners:
+        check.error("partner_id", f"パートナー（ID {data['partner_id']}）は登録されていません")
+    if values is None or need is None or check.failed:
+        return None
+    values = values.model_dump()
+    values["need_id"] = need["id"]
+    values["hub_code"] = run.hub
+    return _plan(run, "referrals", check, values, file_id, existing)
+
+
+def _placements(run, check, data, file_id, existing):
+    values = check.model("placements", data)
+    need = _need_for(run, check, data, file_id, existing, "placed_on")
+    if data.get("partner_id") is not None and data["partner_id"] not in run.partners:
+        check.error("partner_id", f"パートナー（ID {data['partner_id']}）は登録されていません")
+    if values is None or need is None or check.failed:
+        return None
+    values = values.model_dump()
+    values["need_id"] = need["id"]
+    values["engagement"] = values["engagement"] or need["engagement"]
+    values["company_id"] = need["company_id"]
+    values["hub_code"] = run.hub
+    return _plan(run, "placements", check, values, file_id, existing)
+
+
+def _follow_ups(run, check, data, file_id, existing):
+    values = check.model("follow_ups", data)
+    placement = _in_hub(run, check, "placement_id", "placements", data.get("placement_id"), "成約")
+    if placement is None and data.get("placement_id") is None and data.get("company_id") is None:
+        check.error("company_id", "企業または成約を選んでください")
+    company = None
+    if placement is None and data.get("company_id") is not None:
+        company = _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
+    if values is None or check.failed:
+        return None
+    values = values.model_dump()
+    if placement is not None:
+        values["placement_id"] = placement["id"]
+        values["company_id"] = placement["company_id"]
+    else:
+        values["company_id"] = company["id"]
+    values["hub_code"] = run.hub
+    return _plan(run, "follow_ups", check, values, file_id, existing)
+
+
+def _partners(run, check, data, file_id, existing):
+    values = check.model("partners", {**data, "active": True if data.get("active") is None
+                                      else data["active"]})
+    if values is None:
+        return None
+    values = values.model_dump()
+    if existing is None and file_id is None:
+        match = run.session.execute(select(Partner.id).where(
+            Partner.kind == values["kind"], Partner.name == values["name"])).scalars().first()
+        if match is not None:
+            run.stored("partners", [match])
+            existing = run.db["partners"][match]
+    planned = _plan(run, "partners", check, values, file_id, existing)
+    if planned.id is not None:
+        run.partners.add(planned.id)
+    return planned
+
+
+# Fields a file may leave out when it updates records (derived fields are always recomputed).
+_OPTIONAL_FIELDS = {"kana", "corporate_number", "city", "industry", "employees", "capital_jpy",
+                    "notes", "stance", "next_action", "next_action_on", "consultation_id",
+                    "headcount", "salary_band", "status", "outcome", "engagement", "partner_id",
+                    "age_band", "previous_residence", "done_on", "active", "prefecture_code"}
+
+RULES = {"companies": _companies, "consultations": _consultations, "needs": _needs,
+         "referrals": _referrals, "placements": _placements, "follow_ups": _follow_ups,
+         "partners": _partners}
+
+
+def _corporate_owners(run: _Run, numbers: set[str]) -> dict[str, tuple[int, str]]:
+    from crm.validation import normalize_corporate_number
+
+    table = MODELS["companies"].__table__
+    valid = set()
+    for raw in numbers:
+        try:
+            valid.add(normalize_corporate_number(raw))
+        except ValueError:
+            continue
+    owners = {}
+    wanted = sorted(valid)
+    for start in range(0, len(wanted), 500):
+        statement = select(table.c.corporate_number, table.c.id, table.c.hub_code).where(
+            table.c.corporate_number.in_(wanted[start:start + 500]))
+        owners.update({n: (i, h) for n, i, h in run.session.execute(statement)})
+    return owners
+
+
+def _placement_counts(run: _Run) -> Counter:
+    table = MODELS["placements"].__table__
+    statement = select(table.c.need_id, func.count()).where(table.c.hub_code == run.hub) \
+        .group_by(table.c.need_id)
+    return Counter(dict(run.session.execute(statement).all()))
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _stamp(run: _Run, now: dt.datetime) -> dict:
+    return {"updated_at": now, "updated_by": run.actor.user_id}
+
+
+def _insert(run: _Run, entity: str, plans: list[Planned], now: dt.datetime,
+            on_chunk: Callable[[int], None]) -> None:
+    table = MODELS[entity].__table__
+    extra = {"created_at": now, "created_by": run.actor.user_id, "version": 1, **_stamp(run, now)}
+    if entity == "consultations":
+        extra["logged_by"] = run.actor.user_id
+    with_id = [p for p in plans if p.id is not None]
+    without_id = [p for p in plans if p.id is None]
+    for start in range(0, len(with_id), CHUNK):
+        chunk = with_id[start:start + CHUNK]
+        run.session.execute(table.insert(), [{**p.values, **extra, "id": p.id} for p in chunk])
+        on_chunk(len(chunk))
+    if with_id and run.session.get_bind().dialect.name == "postgresql":
+        # Explicit ids do not move PostgreSQL's sequence; move it past them.
+        run.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"(SELECT MAX(id) FROM {table.name}))"))
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    for start in range(0, len(without_id), CHUNK):
+        chunk = without_id[start:start + CHUNK]
+        ids = run.session.execute(statement, [{**p.values, **extra} for p in chunk]).scalars().all()
+        for plan, new_id in zip(chunk, ids, strict=True):
+            plan.id = new_id
+        on_chunk(len(chunk))
+
+
+def _update(run: _Run, entity: str, plans: list[Planned], now: dt.datetime,
+            on_chunk: Callable[[int], None]) -> None:
+    if not plans:
+        return
+    table = MODELS[entity].__table__
+    keys = sorted(plans[0].values)
+    statement = table.update().where(table.c.id == bindparam("_id")).values(
+        {key: bindparam(key) for key in [*keys, "version", "updated_at", "updated_by"]})
+    for start in range(0, len(plans), CHUNK):
+        chunk = plans[start:start + CHUNK]
+        run.session.execute(statement, [
+            {**{k: p.values[k] for k in keys}, "_id": p.id, "version": p.before["version"] + 1,
+             **_stamp(run, now)} for p in chunk])
+        on_chunk(len(chunk))
+
+
+def _write(run: _Run, now: dt.datetime) -> None:
+    total = max(sum(1 for plans in run.plans.values() for p in plans if p.action != "unchanged"), 1)
+    written = 0
+
+    def advance(rows: int) -> None:
+        nonlocal written
+        written += rows
+        run.progress(0.7 + 0.3 * min(written / total, 1.0),
+                     f"書き込み中… {written:,} / {total:,} 行")
+
+    status_changes: list[dict] = []
+    need_updates: dict[int, str] = {}
+    for entity, plans in run.plans.items():
+        creates = [p for p in plans if p.action == "create"]
+        updates = [p for p in plans if p.action == "update"]
+        _insert(run, entity, creates, now, advance)
+        _update(run, entity, updates, now, advance)
+        if entity == "needs":
+            for p in creates:
+                status_changes.append(_status_change(run, p.id, None, p.values["status"],
+                                                     p.values["opened_on"], now))
+            for p in updates:
+                if p.values["status"] != p.before["status"]:
+                    status_changes.append(_status_change(run, p.id, p.before["status"],
+                                                         p.values["status"], today_jst(), now))
+        if entity in {"referrals", "placements"}:
+            _follow_on(run, entity, creates, need_updates, status_changes, now)
+    if need_updates:
+        table = MODELS["needs"].__table__
+        run.session.execute(
+            table.update().where(table.c.id == bindparam("_id")).values(
+                status=bindparam("status"), version=table.c.version + 1,
+                updated_at=bindparam("updated_at"), updated_by=bindparam("updated_by")),
+            [{"_id": need_id, "status": status, **_stamp(run, now)}
+             for need_id, status in need_updates.items()])
+        run.report.effects["needs_status"] += len(need_updates)
+    if status_changes:
+        run.session.execute(NeedStatusChange.__table__.insert(), status_changes)
+
+
+def _status_change(run: _Run, need_id: int, before: str | None, after: str, on: dt.date,
+                   now: dt.datetime) -> dict:
+    return {"hub_code": run.hub, "need_id": need_id, "from_status": before, "to_status": after,
+            "changed_on": on, "changed_at": now, "changed_by": run.actor.user_id,
+            "note": "CSV取込"}
+
+
+def _follow_on(run: _Run, entity: str, creates: list[Planned], need_updates: dict[int, str],
+               status_changes: list[dict], now: dt.datetime) -> None:
+    """What the forms do after a new referral or placement, for needs this import does not
+    itself carry: open → referred on a referral, → placed once the headcount is filled, and a
+    follow-up after each placement (unless the import brings its own follow-ups)."""
+    counts = run.placement_counts
+    follow_ups = []
+    for plan in creates:
+        need = run.record("needs", plan.values["need_id"])
+        if entity == "placements" and "follow_ups" not in run.entities_in_files:
+            follow_ups.append({
+                "hub_code": run.hub, "company_id": plan.values["company_id"],
+                "placement_id": plan.id, "due_on": plan.values["placed_on"] + FOLLOW_UP_AFTER,
+                "done_on": None, "notes": "成約後フォローアップ",
+                "created_at": now, "created_by": run.actor.user_id, "version": 1,
+                **_stamp(run, now)})
+        if "_new" in need:  # the import carries this need's own status
+            continue
+        status = need_updates.get(need["id"], need["status"])
+        if entity == "referrals" and status == NeedStatus.OPEN.value:
+            target, on = NeedStatus.REFERRED.value, plan.values["referred_on"]
+        elif entity == "placements":
+            counts[need["id"]] += 1
+            if counts[need["id"]] < need["headcount"] or status == NeedStatus.PLACED.value:
+                continue
+            target, on = NeedStatus.PLACED.value, plan.values["placed_on"]
+        else:
+            continue
+        need_updates[need["id"]] = target
+        status_changes.append(_status_change(run, need["id"], status, target, on, now))
+    if follow_ups:
+        run.session.execute(MODELS["follow_ups"].__table__.insert(), follow_ups)
+        run.report.effects["follow_ups"] += len(follow_ups)
+
+
+# --- entry points -------------------------------------------------------------------------------
+
+
+def _authorise(session: Session, actor: Actor, entities: set[str], hub: str | None) -> str | None:
+    if entities == {"partners"}:
+        actor.require_role(Role.ADMIN)
+        return None
+    if "partners" in entities:
+        raise CrmError("パートナーは拠点の記録と別に（管理者として）取り込んでください。")
+    hub = hub or actor.hub_code
+    if not hub:
+        raise CrmError("取込先の拠点を指定してください（例: --hub 01）。")
+    if session.get(Hub, hub) is None:
+        raise CrmError(f"拠点コード {hub} は存在しません。")
+    if actor.role == Role.SECRETARIAT:
+        raise PermissionDenied("全国事務局は拠点の記録を取り込めません（閲覧のみ）。")
+    actor.require_write(hub)
+    return hub
+
+
+def import_files(session: Session, actor: Actor, files: list[tuple[str, bytes]], *,
+                 entity: str | None = None, hub: str | None = None, dry_run: bool = True,
+                 progress: Progress | None = None, preview_rows: int = 0) -> ImportReport:
+    """Validate every row of ``files`` (name, bytes) and, unless ``dry_run`` or any error,
+    write them in the caller's transaction. ``entity`` names the kind of a single file;
+    otherwise each file's kind comes from its name or headers. Returns the report; a refused
+    or dry run writes nothing (not even to the audit log)."""
+    progress = progress or (lambda share, text: None)
+    report = ImportReport(hub_code=hub, dry_run=dry_run)
+    parsed_files: list[ParsedFile] = []
+    for name, data in files:
+        try:
+            parsed_files.append(parse_file(name, data, entity if len(files) == 1 else None))
+        except CrmError as error:
+            report.errors.append(RowError(name, 0, "", str(error)))
+    if not parsed_files:
+        if not report.errors:
+            report.errors.append(RowError("", 0, "", "取り込む CSV ファイルがありません。"))
+        return report
+    order = list(MODELS)
+    parsed_files.sort(key=lambda p: ["partners", *order].index(p.spec.name))
+    kinds = [p.spec.name for p in parsed_files]
+    duplicates = {k for k in kinds if kinds.count(k) > 1}
+    for kind in duplicates:
+        report.errors.append(RowError("", 0, "", f"同じ種類のファイルが複数あります: {kind}"))
+    report.hub_code = hub = _authorise(session, actor, set(kinds), hub)
+    run = _Run(session, actor, hub, report, progress, sum(len(p.records) for p in parsed_files))
+    run.entities_in_files = set(kinds)
+    for parsed in parsed_files:
+        file_report = FileReport(parsed.name, parsed.spec.name, parsed.spec.label,
+                                 parsed.encoding, parsed.language, len(parsed.records),
+                                 ignored_columns=parsed.ignored_columns)
+        file_report.preview = [{parsed.header(k): v for k, v in raw.items()}
+                               for _, raw in parsed.records[:preview_rows]]
+        missing = _missing_columns(parsed)
+        if missing:
+            report.errors.extend(missing)
+        else:
+            plans = _validate_file(run, parsed)
+            run.plans[parsed.spec.name] = plans
+            file_report.counts = Counter(p.action for p in plans)
+        report.files.append(file_report)
+    progress(0.7, "検証が終わりました")
+    if report.errors or dry_run:
+        return report
+    _write(run, utcnow())
+    record_audit(session, actor, "import", entity=",".join(kinds), hub_code=hub, detail=json.dumps({
+        "files": [{"name": f.name, "entity": f.entity, "rows": f.rows, "encoding": f.encoding,
+                   "sha256": hashlib.sha256(data).hexdigest(), **{k: f.counts.get(k, 0) for k in ACTIONS}}
+                  for f, (_, data) in zip(report.files, _matching(files, report.files), strict=True)],
+        "automatic": dict(report.effects),
+    }, ensure_ascii=False))
+    bump_data_version(session, hub)
+    report.written = True
+    progress(1.0, "取込が完了しました")
+    return report
+
+
+def _matching(files: list[tuple[str, bytes]], reports: list[FileReport]):
+    by_name = dict(files)
+    return [(r.name, by_name[r.name]) for r in reports]
+
+
+# Columns a file must have to describe a new record; an export always has them.
+REQUIRED_COLUMNS = {
+    "companies": ["name", "prefecture_code"],
+    "consultations": ["company_id", "consulted_on", "channel", "summary"],
+    "needs": ["company_id", "category", "engagement", "role_title", "opened_on"],
+    "referrals": ["need_id", "partner_id", "referred_on"],
+    "placements": ["need_id", "placed_on"],
+    "follow_ups": ["due_on"],
+    "partners": ["kind", "name"],
+}
+
+
+def _missing_columns(parsed: ParsedFile) -> list[RowError]:
+    return [RowError(parsed.name, 1, parsed.spec.column(key).ja,
+                     f"必須の列「{parsed.spec.column(key).ja}」（{parsed.spec.column(key).en}）がありません")
+            for key in REQUIRED_COLUMNS[parsed.spec.name] if key not in parsed.headers]
+
+
+def import_path(session: Session, actor: Actor, path, **kwargs) -> ImportReport:
+    """``import_files`` for a CSV file, a folder of CSV files or a zip."""
+    return import_files(session, actor, files_in(path), **kwargs)
+
+
+def normalise_hub(text: str | None) -> str | None:
+    return _hub(normalize_text(text))
+
+
+__all__ = ["ImportRefused", "ImportReport", "FileReport", "RowError", "import_files",
+           "import_path", "ReferralOutcome"]
