@@ -98,3 +98,49 @@ def actors(session):
     actors = make_actors(session)
     session.commit()
     return actors
+
+
+# --- demo data (crm.demo) --------------------------------------------------------------------
+
+# CRM_DEMO_PASSWORD while the demo template loads: every demo account signs in with it.
+DEMO_TEST_PASSWORD = "demo-test-password"
+
+
+@pytest.fixture(scope="session")
+def _demo_load(sqlite_template, tmp_path_factory):
+    from crm.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRM_DEMO_PASSWORD", DEMO_TEST_PASSWORD)
+        summary = load_demo(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path, summary
+
+
+@pytest.fixture(scope="session")
+def demo_template(_demo_load):
+    """A SQLite file holding the full demo history (``load_demo``, seed 2016), loaded once per
+    session. Accounts: admin, secretariat, hub01…hub47 (no hub13), password DEMO_TEST_PASSWORD."""
+    return _demo_load[0]
+
+
+@pytest.fixture(scope="session")
+def demo_summary(_demo_load):
+    """The DemoSummary of the template's load (counts per entity, accounts)."""
+    return _demo_load[1]
+
+
+@pytest.fixture
+def demo_engine(demo_template, tmp_path):
+    """A per-test copy of the demo database. To run page tests on it, override ``engine`` in
+    the test module: ``@pytest.fixture\\ndef engine(demo_engine): return demo_engine``."""
+    path = tmp_path / "crm.sqlite3"
+    shutil.copy(demo_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()

@@ -1,0 +1,75 @@
+"""The demo's sign-in accounts: ``admin``, ``secretariat`` and ``hubNN`` per active hub.
+
+They exist only in a demo database. All share one password: ``CRM_DEMO_PASSWORD`` when set
+(tests and browser tests set it), otherwise a fresh random one shown once after loading and,
+for SQLite, kept in ``demo-credentials.txt`` beside the database file (mode 0600). No password
+ships in code. Argon2 is slow on purpose, so the hash is computed once and shared.
+"""
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from crm.auth.passwords import hash_password, password_problem
+from crm.demo.writer import BulkWriter
+from crm.errors import CrmError
+from crm.reference import PREFECTURES, Role
+
+PASSWORD_ENV = "CRM_DEMO_PASSWORD"
+CREDENTIALS_FILE = "demo-credentials.txt"
+ADMIN, SECRETARIAT = "admin", "secretariat"
+RESERVED_USERNAMES = [ADMIN, SECRETARIAT] + [f"hub{code}" for code in PREFECTURES]
+
+USER_COLUMNS = ("id", "username", "display_name", "email", "role", "hub_code", "password_hash",
+                "active", "failed_attempts", "locked_until", "session_epoch", "last_sign_in_at",
+                "created_at", "updated_at", "version")
+
+
+def demo_password() -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        return secrets.token_urlsafe(12)
+    problem = password_problem(password)
+    if problem:
+        raise CrmError(f"{PASSWORD_ENV} が使えません: {problem}")
+    return password
+
+
+def hash_once(password: str) -> str:
+    return hash_password(password)
+
+
+def account_rows(hubs: list[str], password_hash: str, first_id: int,
+                 writer: BulkWriter) -> list[tuple]:
+    """admin first, then secretariat, then one manager per hub in ``hubs`` order."""
+    stamp = writer.stamp(dt.date(2016, 1, 4).toordinal(), 9)
+    accounts = [(ADMIN, "デモ管理者", Role.ADMIN.value, None),
+                (SECRETARIAT, "全国事務局（デモ）", Role.SECRETARIAT.value, None)]
+    accounts += [(f"hub{code}", f"{PREFECTURES[code][0]}拠点マネージャー",
+                  Role.HUB_MANAGER.value, code) for code in hubs]
+    return [(first_id + i, username, display, None, role, hub, password_hash, True, 0, None, 0,
+             None, stamp, stamp, 1)
+            for i, (username, display, role, hub) in enumerate(accounts)]
+
+
+def credentials_path_for(engine: Engine) -> Path | None:
+    """``demo-credentials.txt`` beside a SQLite database file; None for other databases."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).resolve().parent / CREDENTIALS_FILE
+
+
+def write_credentials_file(engine: Engine, summary) -> Path | None:
+    path = credentials_path_for(engine)
+    if path is None:
+        return None
+    # Created private from the start (no window in which others could read it).
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(summary.sign_in_text() + "\n")
+    return path

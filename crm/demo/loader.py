@@ -1,0 +1,225 @@
+"""Load a synthetic history into an empty, migrated database, in one transaction.
+
+``load_demo`` reproduces the programme's published figures (see ``series.py``);
+``load_synthetic`` makes a set of any size for load tests. Both create the demo accounts
+(``accounts.py``) and write through the bulk writer, so even the full demo takes seconds.
+"""
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select, text, update
+
+from crm.demo import accounts, names, rows
+from crm.demo.history import PartnerPool, Planner, number_needs
+from crm.demo.series import MonthTarget, demo_series, synthetic_series
+from crm.demo.summary import DemoSummary
+from crm.demo.writer import BulkWriter
+from crm.errors import CrmError
+from crm.models import (
+    AuditLog,
+    Company,
+    Consultation,
+    Contact,
+    DataVersion,
+    FollowUp,
+    Hub,
+    KpiTarget,
+    NeedStatusChange,
+    Partner,
+    Placement,
+    Referral,
+    TalentCategory,
+    TalentNeed,
+    UserAccount,
+)
+from crm.timeutil import fiscal_year, today_jst
+
+Progress = Callable[[float, str], None]
+
+DEFAULT_SEED = 2016
+
+_TABLES = {model.__tablename__: model.__table__ for model in (
+    UserAccount, Partner, Company, Contact, Consultation, TalentNeed, NeedStatusChange,
+    Referral, Placement, FollowUp, KpiTarget,
+)}
+
+PARTNER_COLUMNS = ("id", "kind", "name", "prefecture_code", "active", *rows.TRACKED)
+
+
+def load_demo(engine: Engine, *, seed: int = DEFAULT_SEED,
+              progress: Progress | None = None) -> DemoSummary:
+    """Fill an empty database with the demo history from January 2016 to this month: exactly
+    the seed's monthly series for 2016 and the published cumulative totals of November 2020."""
+    return _load(engine, seed=seed, progress=progress,
+                 series=lambda today, rng: demo_series(today, rng), kind="demo")
+
+
+def load_synthetic(engine: Engine, *, consultations: int, seed: int = DEFAULT_SEED,
+                   progress: Progress | None = None) -> DemoSummary:
+    """Fill an empty database with ``consultations`` consultations over the ten years ending
+    this month, with proportional firms, needs, referrals, placements and follow-ups."""
+    if consultations < 1:
+        raise CrmError("相談件数は1件以上を指定してください。")
+    return _load(engine, seed=seed, progress=progress, kind="synthetic",
+                 series=lambda today, rng: synthetic_series(today, consultations, rng))
+
+
+def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
+          series: Callable[[dt.date, random.Random], list[MonthTarget]]) -> DemoSummary:
+    started = time.perf_counter()
+    report = progress or (lambda share, message: None)
+    report(0.0, "デモ用アカウントを準備しています…")
+    password = accounts.demo_password()
+    password_hash = accounts.hash_once(password)
+    today = today_jst()
+    rng = random.Random(seed)
+    with engine.begin() as connection:
+        writer = BulkWriter(connection)
+        _lock_and_check_empty(connection)
+        hubs = list(connection.execute(
+            select(Hub.code).where(Hub.active).order_by(Hub.code)).scalars())
+        if not hubs:
+            raise CrmError("有効な拠点がありません。拠点を有効にしてからデモデータを読み込んでください。")
+        category_ids = dict(connection.execute(
+            select(TalentCategory.code, TalentCategory.id).where(TalentCategory.active)).all())
+        if not category_ids:
+            raise CrmError("有効な人材区分がありません。")
+        first_ids = {name: (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+                     for name, table in _TABLES.items()}
+
+        user_rows = accounts.account_rows(hubs, password_hash, first_ids["user_account"], writer)
+        writer.insert(_TABLES["user_account"], accounts.USER_COLUMNS, user_rows)
+        admin, secretariat = user_rows[0][0], user_rows[1][0]
+        managers = [row[0] for row in user_rows[2:]]
+        partner_rows, pool = _partners(hubs, first_ids["partner"], admin, writer)
+        writer.insert(_TABLES["partner"], PARTNER_COLUMNS, partner_rows)
+
+        report(0.02, "相談と成約の履歴を組み立てています…")
+        months = series(today, rng)
+        plan = Planner(hubs, months, pool, today, rng).run(
+            progress=lambda share: report(0.02 + 0.25 * share, "相談と成約の履歴を組み立てています…"))
+        number_needs(plan, first_ids["talent_need"])
+        # Categories in the plan are the seed's four; map any the database lacks to the first.
+        fallback = min(category_ids.values())
+        for need in plan.needs:
+            if need.category not in category_ids:
+                category_ids[need.category] = fallback
+        ctx = rows.Context(plan=plan, writer=writer, rng=rng, managers=managers,
+                           secretariat=secretariat, category_ids=category_ids,
+                           first_ids=first_ids)
+        placements = rows.order_placements(plan)
+        first_fy = fiscal_year(months[0].first_day) + (0 if months[0].first_day.month == 4 else 1)
+        counts = {"accounts": len(user_rows), "partners": len(partner_rows)}
+        expected = max(1, len(plan.co_hub) * 2.35 + len(plan.c_day) * 1.05 + len(plan.needs)
+                       + len(plan.status_changes) + len(plan.referrals) + len(plan.placements) * 2.4)
+        done = 0
+
+        def tick(iterable: Iterable[tuple], message: str) -> Iterator[tuple]:
+            nonlocal done
+            for row in iterable:
+                done += 1
+                if done % 10_000 == 0:
+                    report(min(0.3 + 0.62 * done / expected, 0.92), message)
+                yield row
+
+        steps = [
+            ("companies", "company", rows.COMPANY_COLUMNS, rows.company_rows(ctx), "企業"),
+            ("contacts", "contact", rows.CONTACT_COLUMNS, rows.contact_rows(ctx), "担当者"),
+            ("consultations", "consultation", rows.CONSULTATION_COLUMNS,
+             rows.consultation_rows(ctx), "相談"),
+            ("needs", "talent_need", rows.NEED_COLUMNS, rows.need_rows(ctx), "人材ニーズ"),
+            ("need_status_changes", "need_status_change", rows.STATUS_COLUMNS,
+             rows.status_change_rows(ctx), "ニーズの経過"),
+            ("referrals", "referral", rows.REFERRAL_COLUMNS, rows.referral_rows(ctx), "紹介"),
+            ("placements", "placement", rows.PLACEMENT_COLUMNS,
+             rows.placement_rows(ctx, placements), "成約"),
+            ("follow_ups", "follow_up", rows.FOLLOW_UP_COLUMNS,
+             rows.follow_up_rows(ctx, placements), "フォローアップ"),
+            ("kpi_targets", "kpi_target", rows.KPI_COLUMNS,
+             rows.kpi_rows(ctx, first_fy, fiscal_year(today)), "年度目標"),
+        ]
+        for key, table, columns, generated, label in steps:
+            message = f"{label}を書き込んでいます…"
+            report(min(0.3 + 0.62 * done / expected, 0.92), message)
+            counts[key] = writer.insert(_TABLES[table], columns, tick(generated, message))
+
+        report(0.93, "仕上げをしています…")
+        connection.execute(AuditLog.__table__.insert().values(
+            at=dt.datetime.now(dt.UTC), username="system", action="import", entity=None,
+            detail=f"デモデータを読み込みました（{kind}, seed={seed}, 相談 {counts['consultations']:,} 件）",
+        ))
+        # Every cached read, national and per hub, must see the new data.
+        connection.execute(update(DataVersion).values(version=DataVersion.version + 1))
+        writer.fix_sequences(_TABLES.values())
+    report(0.96, "統計情報を更新しています…")
+    _analyze(engine)
+    summary = DemoSummary(
+        kind=kind, seed=seed, password=password,
+        accounts=tuple(row[1] for row in user_rows), counts=counts,
+        first_day=months[0].first_day, last_day=today,
+        seconds=time.perf_counter() - started, database=engine.url.render_as_string(),
+    )
+    summary.credentials_path = accounts.write_credentials_file(engine, summary)
+    report(1.0, "デモデータの読み込みが終わりました")
+    return summary
+
+
+def _lock_and_check_empty(connection) -> None:
+    """Refuse a database that already holds hub records. The check runs under a write lock,
+    so two processes starting on the same empty database cannot both load."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE company, consultation IN EXCLUSIVE MODE"))
+    else:
+        # On SQLite the first write takes the database's write lock.
+        connection.execute(update(DataVersion).where(DataVersion.scope == "*")
+                           .values(version=DataVersion.version))
+    consultations = connection.execute(select(func.count()).select_from(Consultation)).scalar()
+    companies = connection.execute(select(func.count()).select_from(Company)).scalar()
+    if consultations or companies:
+        raise CrmError(
+            f"データベースは空ではありません（企業 {companies:,} 件、相談 {consultations:,} 件）。"
+            "デモデータは空のデータベースにだけ読み込めます。"
+        )
+    taken = connection.execute(select(UserAccount.username).where(
+        UserAccount.username.in_(accounts.RESERVED_USERNAMES))).scalars().all()
+    if taken:
+        raise CrmError(f"デモ用の利用者名が既に使われています（{', '.join(sorted(taken))}）。"
+                       "デモデータは空のデータベースにだけ読み込めます。")
+
+
+def _partners(hubs: list[str], first_id: int, admin: int,
+              writer: BulkWriter) -> tuple[list[tuple], PartnerPool]:
+    stamp = writer.stamp(dt.date(2016, 1, 4).toordinal(), 10)
+    partner_rows: list[tuple] = []
+
+    def add(kind: str, name: str, prefecture: str | None = None, active: bool = True) -> int:
+        partner_id = first_id + len(partner_rows)
+        partner_rows.append((partner_id, kind, name, prefecture, active,
+                             stamp, admin, stamp, admin, 1))
+        return partner_id
+
+    agencies = [add("recruitment_agency", name) for name in names.RECRUITMENT_AGENCIES]
+    jhr = add("jhr", names.JHR_NAME, active=False)  # wound up in 2020; kept for its history
+    center = add("employment_stability_center", names.STABILITY_CENTER_NAME)
+    large_firms = [add("large_firm", name) for name in names.LARGE_FIRMS]
+    banks = {index: [add("regional_bank", name, code) for name in names.regional_bank_names(code)]
+             for index, code in enumerate(hubs)}
+    side_job = agencies[names.RECRUITMENT_AGENCIES.index("株式会社副業ワークス")]
+    return partner_rows, PartnerPool(agencies=agencies, side_job_agency=side_job, banks=banks,
+                                     jhr=jhr, center=center, large_firms=large_firms)
+
+
+def _analyze(engine: Engine) -> None:
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # A sampled ANALYZE: enough for the planner, quick even at a million rows.
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql("ANALYZE")
+
+
+def credentials_path_for(engine: Engine) -> Path | None:
+    return accounts.credentials_path_for(engine)
