@@ -1,13 +1,15 @@
 """Hubs, talent categories and partners: shared reference data, edited by administrators."""
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from crm.actor import Actor
-from crm.errors import NotFound, ValidationError
+from crm.errors import NotFound, StaleVersion, ValidationError
 from crm.models import Hub, Partner, TalentCategory
 from crm.reference import Role
-from crm.services.base import create_row, update_row
+from crm.services.base import bump_data_version, create_row, record_audit, update_row
 from crm.services.inputs import PartnerInput
+from crm.timeutil import utcnow
 from crm.validation import normalize_text, parse_input
 
 
@@ -27,8 +29,22 @@ def get_hub(session: Session, code: str) -> Hub:
 
 def set_hub_active(session: Session, actor: Actor, code: str, active: bool,
                    expected_version: int) -> Hub:
+    """Switch a prefecture's hub on or off (hubs are keyed by code, so not via update_row)."""
     actor.require_role(Role.ADMIN)
-    return update_row(session, actor, get_hub(session, code), {"active": active}, expected_version)
+    hub = get_hub(session, code)
+    if hub.version == expected_version and hub.active == active:
+        return hub
+    result = session.execute(
+        update(Hub).where(Hub.code == code, Hub.version == expected_version)
+        .values(active=active, updated_at=utcnow(), version=expected_version + 1)
+        .execution_options(synchronize_session=False))
+    session.refresh(hub)
+    if result.rowcount != 1:
+        raise StaleVersion("hub", hub.version, {"active": (not hub.active, hub.active)})
+    record_audit(session, actor, "update", entity="hub", entity_id=code, hub_code=code,
+                 changes={"active": (not active, active)})
+    bump_data_version(session, code)
+    return hub
 
 
 def list_categories(session: Session, active_only: bool = True) -> list[TalentCategory]:
