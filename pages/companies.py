@@ -83,9 +83,10 @@ def show_company(company_id: int) -> None:
         company = get_company(s, actor, company_id)
         contacts = list_contacts(s, actor, company_id)
         events = company_timeline(s, actor, company_id)
-        need_of_referral = {r.id: r.need_id for r in list_referrals(s, actor, company_id=company_id)}
-        need_of_placement = {p.id: p.need_id
-                             for p in list_placements(s, actor, company_id=company_id, limit=10_000)}
+        referrals = list_referrals(s, actor, company_id=company_id, limit=10_000)
+        placements = list_placements(s, actor, company_id=company_id, limit=10_000)
+    need_of_referral = {r.id: r.need_id for r in referrals}
+    need_of_placement = {p.id: p.need_id for p in placements}
 
     st.button("← 企業一覧へ", on_click=open_company, args=(None,))
     fs.feedback("company_new")  # "registered" right after creating this firm

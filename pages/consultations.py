@@ -148,7 +148,7 @@ def recent() -> None:
     widths = [1, 2, 1.3, 3.5, 1.3, 2]
     table = []
     for c in rows:
-        next_action = " ".join(part for part in (day(c.next_action_on), c.next_action or "") if part)
+        next_action = " ".join(part for part in (day(c.next_action_on), c.next_action) if part)
         table.append([day(c.consulted_on), links.company(c.company_id, names.get(c.company_id, "")),
                       enum_label(Channel, c.channel), c.summary, enum_label(Stance, c.stance),
                       next_action])

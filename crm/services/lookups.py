@@ -57,14 +57,16 @@ def need_choices(session: Session, actor: Actor, statuses: Iterable[str] | None 
             for need_id, name, title, status in session.exec(statement.limit(limit)).all()]
 
 
-def consultation_choices(session: Session, actor: Actor,
+def consultation_choices(session: Session, actor: Actor, company_id: int | None = None,
                          limit: int = 500) -> list[tuple[int, str]]:
-    """(id, "日付 会社 – 要旨") of the latest consultations."""
+    """(id, "日付 会社 – 要旨") of the latest consultations (of one firm, if given)."""
     statement = scope_filter(
         select(Consultation.id, Consultation.consulted_on, Company.name, Consultation.summary)
         .join(Company, Company.id == Consultation.company_id),
         actor, Consultation.hub_code,
     ).order_by(col(Consultation.consulted_on).desc(), col(Consultation.id).desc())
+    if company_id is not None:
+        statement = statement.where(Consultation.company_id == company_id)
     return [(cid, f"{on:%Y-%m-%d} {name} – {_short(summary)}")
             for cid, on, name, summary in session.exec(statement.limit(limit)).all()]
 
@@ -94,5 +96,6 @@ def find_companies(session: Session, actor: Actor, text: str | None = None,
                    hub_code: str | None = None, limit: int = 20,
                    offset: int = 0) -> tuple[int, list[Company]]:
     """One page of a firm search and how many firms match in all (for paging)."""
-    return (companies.count_search_results(session, actor, text, hub_code),
-            companies.search_companies(session, actor, text, hub_code, limit, offset))
+    total = companies.count_search_results(session, actor, text, hub_code)
+    return total, [] if limit == 0 else companies.search_companies(session, actor, text,
+                                                                   hub_code, limit, offset)

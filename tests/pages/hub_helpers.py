@@ -50,3 +50,10 @@ def submit(at, label: str):
     matches = [b for b in at.button if b.label == label]
     assert matches, f"no button {label!r}: {[b.label for b in at.button]}"
     return matches[0].click().run()
+
+
+def frame_with(at, column: str):
+    """The (only) dataframe that has this column, as a pandas DataFrame."""
+    frames = [frame.value for frame in at.dataframe if column in frame.value.columns]
+    assert len(frames) == 1, f"{len(frames)} dataframes with column {column!r}"
+    return frames[0]
