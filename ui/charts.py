@@ -35,3 +35,83 @@ def cumulative_trend_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     return alt.layer(bars, line).resolve_scale(y="independent").properties(
         title=title, height=380
     )
+
+
+def breakdown_bar_chart(frame: pd.DataFrame, title: str, key_label: str,
+                        measure_label: str) -> alt.Chart:
+    """Horizontal bars, one per row of a breakdown, in the frame's order.
+
+    ``frame`` has columns 区分 (label), 件数 (count) and 割合 (share of the total, 0–1).
+    """
+    order = list(frame["区分"])
+    return alt.Chart(frame).mark_bar(color=BAR_COLOUR).encode(
+        y=alt.Y("区分:N", title=key_label, sort=order),
+        x=alt.X("件数:Q", title=measure_label, axis=alt.Axis(format=",d", tickMinStep=1)),
+        tooltip=[alt.Tooltip("区分:N", title=key_label),
+                 alt.Tooltip("件数:Q", title=measure_label, format=","),
+                 alt.Tooltip("割合:Q", title="割合", format=".1%")],
+    ).properties(title=title, height=max(120, 28 * len(frame)))
+
+
+NO_HUB_COLOUR = "#d9d9d9"
+PREFECTURE_SELECTION = "prefecture"
+
+
+def tile_map_chart(frame: pd.DataFrame, title: str, measure_label: str,
+                   value_format: str = ",") -> alt.LayerChart:
+    """Japan as one square per prefecture, coloured by the measure; a prefecture without a
+    hub is grey and says so. Clicking a hub's square selects it (parameter ``prefecture``,
+    field ``code``) so the page can open that hub's dashboard.
+
+    ``frame`` has columns code, 都道府県 (full name), label (short name), column, row,
+    has_hub (bool), value (float or None).
+    """
+    base = alt.Chart(frame).encode(
+        x=alt.X("column:O", axis=None),
+        y=alt.Y("row:O", axis=None),
+    )
+    tooltip = [alt.Tooltip("都道府県:N", title="都道府県"),
+               alt.Tooltip("value:Q", title=measure_label, format=value_format),
+               alt.Tooltip("状態:N", title="拠点")]
+    frame_tiles = base.mark_rect(color=NO_HUB_COLOUR, stroke="white", strokeWidth=2).encode(
+        tooltip=tooltip)
+    selection = alt.selection_point(name=PREFECTURE_SELECTION, fields=["code"],
+                                    on="click", clear="dblclick")
+    hub_tiles = base.transform_filter(alt.datum.has_hub).mark_rect(
+        stroke="white", strokeWidth=2, cursor="pointer"
+    ).encode(
+        color=alt.Color("value:Q", title=measure_label,
+                        scale=alt.Scale(scheme="blues"),
+                        legend=alt.Legend(format=value_format, orient="bottom")),
+        opacity=alt.condition(selection, alt.value(1.0), alt.value(0.55)),
+        tooltip=tooltip,
+    ).add_params(selection)
+    labels = base.mark_text(fontSize=11, baseline="middle").encode(
+        text="label:N",
+        color=alt.condition(alt.datum.has_hub, alt.value("#08306b"), alt.value("#636363")),
+        tooltip=tooltip,
+    )
+    return alt.layer(frame_tiles, hub_tiles, labels).properties(
+        title=title, width=alt.Step(46), height=alt.Step(40)
+    ).configure_view(stroke=None)
+
+
+def target_progress_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Progress against the pro-rated target per hub (1.0 = on track), behind in red.
+
+    ``frame`` has columns 拠点, 指標 (相談 / 成約), 進捗率 (float) and 状況 (順調 / 遅れ).
+    """
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("拠点:N", title="拠点", sort=None),
+        x=alt.X("進捗率:Q", title="按分目標に対する進捗率", axis=alt.Axis(format="%")),
+        yOffset=alt.YOffset("指標:N", title="指標"),
+        color=alt.Color("状況:N", title="状況",
+                        scale=alt.Scale(domain=["順調", "遅れ"], range=["#3182bd", LINE_COLOUR])),
+        tooltip=[alt.Tooltip("拠点:N", title="拠点"), alt.Tooltip("指標:N", title="指標"),
+                 alt.Tooltip("進捗率:Q", title="進捗率", format=".1%"),
+                 alt.Tooltip("状況:N", title="状況")],
+    )
+    on_track = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(
+        color="#636363", strokeDash=[4, 4]).encode(x="x:Q")
+    return alt.layer(bars, on_track).properties(
+        title=title, height=max(160, 30 * frame["拠点"].nunique()))

@@ -23,6 +23,15 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
 }
 
 
+# The national secretariat's views; targets are also where a hub manager proposes their own.
+PAGES["全国"] = [
+    ("pages/national.py", "全国ダッシュボード", ":material/public:", {Role.SECRETARIAT}),
+    ("pages/prefectures.py", "都道府県比較", ":material/map:", {Role.SECRETARIAT}),
+    ("pages/breakdowns.py", "内訳", ":material/bar_chart:", {Role.SECRETARIAT}),
+    ("pages/targets.py", "目標（KPI）", ":material/flag:", {Role.HUB_MANAGER, Role.SECRETARIAT}),
+]
+
+
 # Administration and one's own account come last in every role's navigation.
 PAGES["管理"] = [
     ("pages/admin_users.py", "利用者管理", ":material/manage_accounts:", {Role.ADMIN}),

@@ -27,13 +27,15 @@ APPROVED = "approved"
 STATUS_LABELS = {PROPOSED: "提案中（承認待ち）", APPROVED: "承認済み"}
 # The programme began in January 2016 (FY2015).
 FIRST_FISCAL_YEAR = 2015
+# Far above any hub's year (the whole programme does about 10,000 consultations a year).
+MAX_TARGET = 1_000_000
 
 
 class TargetInput(BaseModel):
     hub_code: str = Field(min_length=2, max_length=2)
     fiscal_year: int
-    consultations: int = Field(ge=0, le=1_000_000)
-    placements: int = Field(ge=0, le=1_000_000)
+    consultations: int = Field(ge=0)
+    placements: int = Field(ge=0)
 
 
 def _validated(session: Session, data: dict) -> TargetInput:
@@ -45,6 +47,9 @@ def _validated(session: Session, data: dict) -> TargetInput:
     last = fiscal_year(today_jst()) + 1
     if not FIRST_FISCAL_YEAR <= values.fiscal_year <= last:
         errors["fiscal_year"] = f"年度は{FIRST_FISCAL_YEAR}〜{last}年度の範囲で入力してください"
+    for name in ("consultations", "placements"):
+        if getattr(values, name) > MAX_TARGET:
+            errors[name] = f"{MAX_TARGET:,}以下で入力してください"
     if errors:
         raise ValidationError(errors)
     return values

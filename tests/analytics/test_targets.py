@@ -73,6 +73,7 @@ def test_who_may_do_what(session, actors):
 
 @pytest.mark.parametrize(("data", "field"), [
     (_data(consultations=-1), "consultations"),
+    (_data(placements=1_000_001), "placements"),
     (_data(placements="たくさん"), "placements"),
     (_data(hub="13"), "hub_code"),  # Tokyo has no hub
     (_data(fy=2010), "fiscal_year"),

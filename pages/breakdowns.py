@@ -1,0 +1,47 @@
+"""内訳: placements by category, engagement, industry, age band, previous residence and
+partner; consultations by channel. A chart to look at, a table beside it for exact numbers."""
+
+import streamlit as st
+
+from crm.analytics.breakdowns import Dimension, all_breakdowns
+from crm.analytics.national import headline_figures
+from crm.reference import Role
+from ui.analytics_filters import filter_panel, period_label
+from ui.analytics_frames import breakdown_frame
+from ui.cache import cached_read
+from ui.charts import breakdown_bar_chart
+from ui.forms import guarded
+from ui.session import require_role
+
+actor = require_role(Role.SECRETARIAT)
+st.title("内訳")
+filters = filter_panel()
+
+with guarded():
+    figures = cached_read(headline_figures, actor, filters=filters)
+    results = cached_read(all_breakdowns, actor, filters=filters)
+
+st.caption(f"期間: {period_label(filters)}。成約の内訳はどれも合計が成約件数に、"
+           "相談経路の内訳は相談件数に一致します。")
+totals = st.columns(2)
+totals[0].metric("成約件数", f"{figures.placements:,}")
+totals[1].metric("相談件数", f"{figures.consultations:,}")
+
+for result in results:
+    st.subheader(result.title)
+    frame = breakdown_frame(result)
+    if result.dimension == Dimension.CHANNEL and filters.narrows_needs:
+        st.caption("相談には人材区分・採用形態がないため、この内訳は区分・形態で絞り込まれません。")
+    if not result.total:
+        st.info("該当する記録がありません。")
+        continue
+    chart_column, table_column = st.columns([3, 2])
+    chart_column.altair_chart(
+        breakdown_bar_chart(frame, result.title, result.key_label, result.measure),
+        width="stretch")
+    table_column.dataframe(
+        frame.rename(columns={"区分": result.key_label, "件数": result.measure}),
+        hide_index=True, width="stretch",
+        column_config={"割合": st.column_config.ProgressColumn(
+            "割合", format="percent", min_value=0.0, max_value=1.0)})
+    table_column.caption(f"合計 {result.total:,} 件")

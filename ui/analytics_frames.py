@@ -1,0 +1,121 @@
+"""Small tables (already aggregated by crm.analytics) shaped for charts and st.dataframe,
+with Japanese column names."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from crm.analytics.breakdowns import Breakdown
+from crm.analytics.comparison import HubComparison, HubComparisonRow
+from crm.analytics.tilemap import tiles
+from crm.analytics.trend import TrendPoint
+from crm.services.targets import STATUS_LABELS, TargetProgress
+
+TREND_COLUMNS = {"month": "月", "consultations": "相談", "contracts": "成約",
+                 "cumulative_consultations": "累計相談", "cumulative_contracts": "累計成約"}
+
+
+def trend_frame(points: list[TrendPoint]) -> pd.DataFrame:
+    """English column names, as ui.charts.cumulative_trend_chart expects."""
+    return pd.DataFrame([p.__dict__ for p in points], columns=list(TREND_COLUMNS))
+
+
+def breakdown_frame(result: Breakdown) -> pd.DataFrame:
+    total = result.total
+    return pd.DataFrame({
+        "区分": [row.label for row in result.rows],
+        "件数": [row.count for row in result.rows],
+        "割合": [row.count / total if total else 0.0 for row in result.rows],
+    })
+
+
+def progress_status(progress: TargetProgress | None) -> str:
+    if progress is None:
+        return "休止中の拠点"
+    if progress.target_status is None:
+        return "目標未設定"
+    if not progress.approved:
+        return STATUS_LABELS[progress.target_status]
+    return "⚠ 遅れ" if progress.behind else "順調"
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else value * 100
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    value: Callable[[HubComparisonRow], float | None]
+    chart_format: str  # d3 format for the map legend and tooltip
+
+
+MEASURES: dict[str, Measure] = {
+    "placements": Measure("成約件数（期間）", lambda r: r.placements, ","),
+    "consultations": Measure("相談件数（期間）", lambda r: r.consultations, ","),
+    "needs_opened": Measure("人材ニーズ（期間）", lambda r: r.needs_opened, ","),
+    "conversion": Measure("成約率（期間）", lambda r: r.conversion, ".1%"),
+    "cumulative_consultations": Measure("累計相談件数", lambda r: r.cumulative_consultations, ","),
+    "cumulative_placements": Measure("累計成約件数", lambda r: r.cumulative_placements, ","),
+    "consultation_progress": Measure(
+        "相談目標の進捗率", lambda r: r.progress and r.progress.consultation_progress, ".0%"),
+    "placement_progress": Measure(
+        "成約目標の進捗率", lambda r: r.progress and r.progress.placement_progress, ".0%"),
+}
+
+
+def tile_frame(comparison: HubComparison, measure: str) -> pd.DataFrame:
+    chosen = MEASURES[measure]
+    values = {row.hub_code: chosen.value(row) for row in comparison.rows if row.active}
+    return pd.DataFrame([{
+        "code": t.code, "都道府県": t.name, "label": t.label, "column": t.column, "row": t.row,
+        "has_hub": t.has_hub, "value": t.value,
+        "状態": "拠点あり" if t.has_hub else "拠点なし",
+    } for t in tiles(values, set(values))])
+
+
+def comparison_frame(comparison: HubComparison) -> pd.DataFrame:
+    """One row per hub; progress and conversion in percent (sortable numbers)."""
+    records = []
+    for row in comparison.rows:
+        p = row.progress
+        records.append({
+            "コード": row.hub_code, "拠点": row.hub_name, "地域ブロック": row.block,
+            "相談": row.consultations, "人材ニーズ": row.needs_opened, "成約": row.placements,
+            "成約率": _percent(row.conversion),
+            "累計相談": row.cumulative_consultations, "累計成約": row.cumulative_placements,
+            "年度相談": p.consultations if p else None, "年度成約": p.placements if p else None,
+            "相談目標": p.target_consultations if p else None,
+            "成約目標": p.target_placements if p else None,
+            "相談進捗率": _percent(p.consultation_progress) if p else None,
+            "成約進捗率": _percent(p.placement_progress) if p else None,
+            "状況": progress_status(p),
+        })
+    return pd.DataFrame(records)
+
+
+def progress_frame(rows: list[TargetProgress], hub_names: dict[str, str]) -> pd.DataFrame:
+    """Long table for ui.charts.target_progress_chart (hubs with an approved target)."""
+    records = []
+    for p in rows:
+        for measure, ratio, behind in (("相談", p.consultation_progress, p.behind_consultations),
+                                       ("成約", p.placement_progress, p.behind_placements)):
+            if ratio is not None:
+                records.append({"拠点": f"{p.hub_code} {hub_names.get(p.hub_code, '')}",
+                                "指標": measure, "進捗率": ratio,
+                                "状況": "遅れ" if behind else "順調"})
+    return pd.DataFrame(records, columns=["拠点", "指標", "進捗率", "状況"])
+
+
+def targets_frame(rows: list[TargetProgress], hub_names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "コード": p.hub_code, "拠点": hub_names.get(p.hub_code, p.hub_code),
+        "状態": STATUS_LABELS.get(p.target_status or "", "未設定"),
+        "相談目標": p.target_consultations, "成約目標": p.target_placements,
+        "相談実績": p.consultations, "成約実績": p.placements,
+        "相談（按分目標）": p.expected_consultations, "成約（按分目標）": p.expected_placements,
+        "相談進捗率": _percent(p.consultation_progress),
+        "成約進捗率": _percent(p.placement_progress),
+        "状況": progress_status(p),
+    } for p in rows])
