@@ -7,11 +7,12 @@ may read, so a picker never offers another hub's record.
 import datetime as dt
 from collections.abc import Iterable
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm.actor import Actor
 from crm.models import Company, Consultation, Placement, TalentNeed
-from crm.reference import NeedStatus
+from crm.reference import Engagement, NeedStatus
 from crm.services import companies
 from crm.services.base import scope_filter
 
@@ -99,3 +100,28 @@ def find_companies(session: Session, actor: Actor, text: str | None = None,
     total = companies.count_search_results(session, actor, text, hub_code)
     return total, [] if limit == 0 else companies.search_companies(session, actor, text,
                                                                    hub_code, limit, offset)
+
+
+def need_titles(session: Session, actor: Actor, ids: Iterable[int]) -> dict[int, str]:
+    """Role titles of the given needs; ids the actor may not read are left out."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    statement = scope_filter(select(TalentNeed.id, TalentNeed.role_title), actor,
+                             TalentNeed.hub_code)
+    return dict(session.exec(statement.where(col(TalentNeed.id).in_(wanted))).all())
+
+
+def placements_by_engagement(session: Session, actor: Actor, since: dt.date | None = None,
+                             until: dt.date | None = None) -> dict[str, int]:
+    """Placements in the period per engagement code (every code present, zero when none)."""
+    statement = scope_filter(
+        select(Placement.engagement, func.count()).group_by(Placement.engagement),
+        actor, Placement.hub_code,
+    )
+    if since is not None:
+        statement = statement.where(Placement.placed_on >= since)
+    if until is not None:
+        statement = statement.where(Placement.placed_on <= until)
+    counts = dict(session.exec(statement).all())
+    return {code.value: counts.get(code.value, 0) for code in Engagement}

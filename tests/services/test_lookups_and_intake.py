@@ -109,3 +109,30 @@ def test_intake_is_refused_to_the_secretariat(session, actors):
         intake.register_company_with_consultation(
             session, actors.secretariat, {"name": "x", "prefecture_code": "01"},
             _consultation_data())
+
+
+def test_need_titles_and_placements_by_engagement_are_scoped(session, actors):
+    from tests.utils.factories import make_placement
+
+    mine = make_company(session, actors.manager01)
+    need = make_need(session, actors.manager01,
+                     make_consultation(session, actors.manager01, mine, on=dt.date(2026, 4, 1)),
+                     headcount=3, role_title="工場長")
+    make_placement(session, actors.manager01, need, on=dt.date(2026, 5, 1))
+    make_placement(session, actors.manager01, need, on=dt.date(2026, 6, 1), engagement="side_job")
+    make_placement(session, actors.manager01, need, on=dt.date(2026, 7, 1), engagement="side_job")
+    theirs = make_company(session, actors.manager02)
+    their_need = make_need(session, actors.manager02,
+                           make_consultation(session, actors.manager02, theirs,
+                                             on=dt.date(2026, 4, 1)))
+    make_placement(session, actors.manager02, their_need, on=dt.date(2026, 5, 1))
+
+    assert lookups.need_titles(session, actors.manager01, [need.id, their_need.id]) == {
+        need.id: "工場長"}
+    assert lookups.placements_by_engagement(session, actors.manager01) == {
+        "mid_career": 1, "secondment": 0, "side_job": 2}
+    assert lookups.placements_by_engagement(session, actors.manager01,
+                                            since=dt.date(2026, 6, 1),
+                                            until=dt.date(2026, 6, 30)) == {
+        "mid_career": 0, "secondment": 0, "side_job": 1}
+    assert lookups.placements_by_engagement(session, actors.secretariat)["mid_career"] == 2
