@@ -1,9 +1,10 @@
 """Cached reads, keyed by who may see them and by the database's data version.
 
-A cached result is stored under (query, reader's scope, data version, arguments). The data
-version is a counter in the database that every write raises in its own transaction, so a write
-made by any app process sharing the database changes the key and no stale entry is served; the
-reader's scope ('all' or 'hub:01') keeps one hub's numbers from ever reaching another reader.
+A cached result is stored under (query, reader's scope and role, data version, arguments).
+The data version is a counter in the database that every write raises in its own transaction,
+so a write made by any app process sharing the database changes the key and no stale entry is
+served; the reader's scope ('all' or 'hub:01') keeps one hub's numbers from ever reaching
+another reader, and the role keeps an administrator's results from a secretariat user.
 """
 
 from collections.abc import Callable
@@ -26,8 +27,8 @@ def current_data_version(scope_key: str) -> int:
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False, max_entries=2000)
-def _run(query_name: str, scope_key: str, version: int, database: str, _actor: Actor,
-         kwargs: dict) -> Any:
+def _run(query_name: str, scope_key: str, role: str, version: int, database: str,
+         _actor: Actor, kwargs: dict) -> Any:
     with Session(get_engine()) as session:
         return _QUERIES[query_name](session, _actor, **kwargs)
 
@@ -36,5 +37,8 @@ def cached_read(query: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:
     """``query(session, actor, **kwargs)`` through the cache (results must be picklable)."""
     name = f"{query.__module__}.{query.__qualname__}"
     _QUERIES[name] = query
-    return _run(name, actor.scope_key, current_data_version(actor.scope_key),
+    # The role is part of the key as well as the scope: the secretariat and administrators
+    # both read 'all', yet may run different queries (an administrator's result must never
+    # answer a secretariat user). Cached queries depend on role and hub only, not on the person.
+    return _run(name, actor.scope_key, actor.role.value, current_data_version(actor.scope_key),
                 get_settings().database_url, actor, kwargs)
