@@ -125,3 +125,12 @@ def placements_by_engagement(session: Session, actor: Actor, since: dt.date | No
         statement = statement.where(Placement.placed_on <= until)
     counts = dict(session.exec(statement).all())
     return {code.value: counts.get(code.value, 0) for code in Engagement}
+
+
+def placement_needs(session: Session, actor: Actor, ids: Iterable[int]) -> dict[int, int]:
+    """The need each given placement filled; ids the actor may not read are left out."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    statement = scope_filter(select(Placement.id, Placement.need_id), actor, Placement.hub_code)
+    return dict(session.exec(statement.where(col(Placement.id).in_(wanted))).all())

@@ -7,9 +7,9 @@ from sqlmodel import select
 
 from crm.errors import PermissionDenied, ValidationError
 from crm.models import AuditLog, Company, Consultation
-from crm.services import companies, intake, lookups, needs
+from crm.services import companies, intake, lookups, needs, placements
 from crm.timeutil import today_jst
-from tests.utils.factories import make_company, make_consultation, make_need
+from tests.utils.factories import make_company, make_consultation, make_need, make_placement
 
 
 def test_count_search_results_matches_the_search(session, actors):
@@ -112,8 +112,6 @@ def test_intake_is_refused_to_the_secretariat(session, actors):
 
 
 def test_need_titles_and_placements_by_engagement_are_scoped(session, actors):
-    from tests.utils.factories import make_placement
-
     mine = make_company(session, actors.manager01)
     need = make_need(session, actors.manager01,
                      make_consultation(session, actors.manager01, mine, on=dt.date(2026, 4, 1)),
@@ -136,3 +134,8 @@ def test_need_titles_and_placements_by_engagement_are_scoped(session, actors):
                                             until=dt.date(2026, 6, 30)) == {
         "mid_career": 0, "secondment": 0, "side_job": 1}
     assert lookups.placements_by_engagement(session, actors.secretariat)["mid_career"] == 2
+    placed = {p.id: p.need_id for p in placements.list_placements(session, actors.secretariat)}
+    mine_ids = [pid for pid, nid in placed.items() if nid == need.id]
+    other_ids = [pid for pid, nid in placed.items() if nid == their_need.id]
+    assert lookups.placement_needs(session, actors.manager01, mine_ids + other_ids) == {
+        pid: need.id for pid in mine_ids}

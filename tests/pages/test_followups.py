@@ -1,0 +1,145 @@
+"""フォローアップ page: overdue first, mark done, schedule for a firm or a placement."""
+
+import datetime as dt
+
+from sqlmodel import func, select
+
+from crm.models import FollowUp
+from crm.services import followups
+from crm.timeutil import today_jst
+from tests.pages.hub_helpers import errors, links, message_under, submit, texts
+from tests.utils.factories import make_company, make_consultation, make_need, make_placement
+
+PAGE = "pages/followups.py"
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def _schedule(session, actor, company, days, notes, done=False):
+    follow_up = followups.schedule_follow_up(session, actor, {
+        "company_id": company.id, "due_on": today_jst() + dt.timedelta(days=days), "notes": notes})
+    if done:
+        followups.complete_follow_up(session, actor, follow_up.id, follow_up.version,
+                                     done_on=today_jst())
+    return follow_up
+
+
+def _setup(session, actors):
+    company = make_company(session, actors.manager01, name="山形精密株式会社")
+    _schedule(session, actors.manager01, company, 5, "来週の面談")
+    _schedule(session, actors.manager01, company, -10, "遅れている確認")
+    _schedule(session, actors.manager01, company, -40, "済んだ確認", done=True)
+    theirs = make_company(session, actors.manager02, name="青森林業株式会社")
+    _schedule(session, actors.manager02, theirs, -3, "他拠点の確認")
+    session.commit()
+    return company
+
+
+def test_overdue_first_then_due_and_done_on_request(open_page, session, actors):
+    _setup(session, actors)
+    at = open_page(actors.manager01, PAGE)
+    assert not at.exception
+    assert _metrics(at) == {"期限超過": "1", "予定": "1"}
+    assert "期日を過ぎたフォローアップが 1 件あります。早めに連絡を取りましょう。" in errors(at)
+    assert at.subheader[0].value.endswith("期限超過（1件）]")
+    cells = texts(at)
+    assert cells.index("遅れている確認") < cells.index("来週の面談")
+    assert "10日超過" in cells and "あと5日" in cells
+    assert "済んだ確認" not in cells and "他拠点の確認" not in cells
+
+    at.toggle(key="followups.include_done").set_value(True).run()
+    assert _metrics(at) == {"期限超過": "1", "予定": "1", "完了": "1"}
+    cells = texts(at)
+    assert "済んだ確認" in cells and f"完了 {today_jst():%Y-%m-%d}" in cells
+    assert "他拠点の確認" not in cells
+
+
+def test_mark_done_with_date_and_notes(open_page, session, actors):
+    _setup(session, actors)
+    at = open_page(actors.manager01, PAGE)
+    picker = at.selectbox(key="follow_up_done.follow_up_id")
+    overdue = [f for f in followups.list_follow_ups(session, actors.manager01)
+               if followups.is_overdue(f)][0]
+    picker.select(overdue.id)
+    at.date_input(key="follow_up_done.done_on").set_value(today_jst() - dt.timedelta(days=1))
+    at.text_input(key="follow_up_done.notes").input("電話で状況確認、順調")
+    submit(at, "完了にする")
+    assert not at.exception
+    session.expire_all()
+    row = session.get(FollowUp, overdue.id)
+    assert (row.done_on, row.notes) == (today_jst() - dt.timedelta(days=1), "電話で状況確認、順調")
+    assert _metrics(at) == {"期限超過": "0", "予定": "1"}
+
+
+def test_mark_done_needs_a_choice_and_no_future_date(open_page, session, actors):
+    _setup(session, actors)
+    at = open_page(actors.manager01, PAGE)
+    submit(at, "完了にする")
+    assert message_under(at, "follow_up_done.follow_up_id") == \
+        "完了にするフォローアップを選んでください"
+    upcoming = [f for f in followups.list_follow_ups(session, actors.manager01)
+                if not followups.is_overdue(f)][0]
+    at.selectbox(key="follow_up_done.follow_up_id").select(upcoming.id)
+    at.date_input(key="follow_up_done.done_on").set_value(today_jst() + dt.timedelta(days=1))
+    submit(at, "完了にする")
+    assert message_under(at, "follow_up_done.done_on") == "未来の日付は入力できません"
+    session.expire_all()
+    assert session.get(FollowUp, upcoming.id).done_on is None
+
+
+def test_schedule_for_a_firm_and_for_a_placement(open_page, session, actors):
+    company = make_company(session, actors.manager01, name="山形精密株式会社")
+    need = make_need(session, actors.manager01,
+                     make_consultation(session, actors.manager01, company, on=dt.date(2026, 4, 1)))
+    placement = make_placement(session, actors.manager01, need, on=dt.date(2026, 4, 20))
+    session.commit()
+    before = session.exec(select(func.count()).select_from(FollowUp)).one()  # one automatic
+
+    at = open_page(actors.manager01, PAGE)
+    submit(at, "予定に追加")
+    assert message_under(at, "follow_up_new.company_id") == "企業または成約を選んでください"
+
+    at.selectbox(key="follow_up_new.company_id").select(company.id)
+    at.date_input(key="follow_up_new.due_on").set_value(dt.date(2027, 1, 15))
+    at.text_input(key="follow_up_new.notes").input("年明けの訪問")
+    submit(at, "予定に追加")
+    assert not at.exception
+
+    at.radio(key="follow_up_new.target").set_value("placement").run()
+    at.selectbox(key="follow_up_new.placement_id").select(placement.id)
+    at.date_input(key="follow_up_new.due_on").set_value(dt.date(2027, 4, 20))
+    submit(at, "予定に追加")
+    assert not at.exception
+
+    session.expire_all()
+    rows = session.exec(select(FollowUp).order_by(FollowUp.id)).all()[before:]
+    assert [(f.company_id, f.placement_id, f.due_on, f.notes, f.hub_code) for f in rows] == [
+        (company.id, None, dt.date(2027, 1, 15), "年明けの訪問", "01"),
+        (company.id, placement.id, dt.date(2027, 4, 20), None, "01"),
+    ]
+    onward = [params for label, _p, params in links(at) if label.startswith("成約#")]
+    assert {"need": str(need.id)} in onward
+
+
+def test_company_filter_and_secretariat(open_page, session, actors):
+    company = _setup(session, actors)
+    other = make_company(session, actors.manager01, name="別会社")
+    _schedule(session, actors.manager01, other, 3, "別会社の予定")
+    session.commit()
+    at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
+    assert not at.exception
+    assert "別会社の予定" not in texts(at) and "来週の面談" in texts(at)
+    assert at.selectbox(key="follow_up_new.company_id").value == company.id
+
+    theirs_id = followups.list_follow_ups(session, actors.manager02)[0].company_id
+    at = open_page(actors.manager01, PAGE, query={"company": str(theirs_id)})
+    assert not at.exception
+    assert "他の拠点の企業" in errors(at)[0]
+
+    at = open_page(actors.secretariat, PAGE)
+    assert not at.exception
+    assert _metrics(at) == {"期限超過": "2", "予定": "2"}
+    assert "他拠点の確認" in texts(at)
+    assert not [b for b in at.button if b.label in ("完了にする", "予定に追加")]
