@@ -308,6 +308,9 @@ ROWS = [
     Row(lookups.placements_by_engagement, SCOPED_LIST,
         lambda s, a, w: lookups.placements_by_engagement(s, a),
         lambda r, w: {"01"} if sum(r.values()) else set()),  # hub 02 has no placement
+    Row(lookups.placement_needs, SCOPED_LIST,
+        lambda s, a, w: lookups.placement_needs(s, a, [w.placement1]),
+        lambda r, w: hubs_of(w, "placement", r)),
     Row(lookups.find_companies, SCOPED_LIST, lambda s, a, w: lookups.find_companies(s, a),
         lambda r, w: {c.hub_code for c in r[1]}),
     # reference data (administrators)
