@@ -60,11 +60,12 @@ def median_from_histogram(histogram: Iterable[tuple[int, int]]) -> float | None:
 def days_to_placement_histogram(session: Session, filters: AnalyticsFilter,
                                 scope: list[str] | None) -> list[tuple[int, int]]:
     """(days from the firm's first consultation to the placement, placements), in SQL."""
-    first = select(Consultation.company_id,
-                   func.min(Consultation.consulted_on).label("first_on"))
-    if scope is not None:
-        first = first.where(Consultation.hub_code.in_(scope))
-    first = first.group_by(Consultation.company_id).subquery("first_consultation")
+    # Only the firms placed in the selection need their first consultation looked up.
+    placed_firms = facts.placements(Placement.company_id, filters=filters, scope=scope)
+    first = (select(Consultation.company_id,
+                    func.min(Consultation.consulted_on).label("first_on"))
+             .where(Consultation.company_id.in_(placed_firms))
+             .group_by(Consultation.company_id).subquery("first_consultation"))
     days = days_between(Placement.placed_on, first.c.first_on)
     statement = (facts.placements(days, func.count(), filters=filters, scope=scope)
                  .join(first, first.c.company_id == Placement.company_id)

@@ -1,0 +1,110 @@
+"""`crm report hubs`: the prefecture comparison as CSV, from the same queries as the page."""
+
+import csv
+import io
+
+import pytest
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from crm.analytics.filters import AnalyticsFilter
+from crm.analytics.national import headline_figures
+from crm.cli import app
+from crm.cli.report import HUB_COLUMNS
+from crm.services import targets
+from crm.services.users import actor_for, get_user
+from tests.analytics.known_data import build_known_data
+
+runner = CliRunner()
+
+
+def _rows(output: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(output)))
+
+
+@pytest.fixture
+def data(engine, monkeypatch):
+    monkeypatch.setenv("CRM_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    with Session(engine, expire_on_commit=False) as session:
+        known = build_known_data(session)
+        targets.set_target(session, known.secretariat, {
+            "hub_code": "06", "fiscal_year": 2020, "consultations": 10, "placements": 2})
+        session.commit()
+    return known
+
+
+def test_month_range_rows_match_an_independent_count(data):
+    result = runner.invoke(app, ["report", "hubs", "--from", "2019-04", "--until", "2020-12",
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == ",".join(HUB_COLUMNS)
+    rows = _rows(result.output)
+    assert len(rows) == 46 and "13" not in {r["hub_code"] for r in rows}
+    for row in rows:
+        one = AnalyticsFilter.for_months("2019-04", "2020-12", hubs=(row["hub_code"],))
+        assert (int(row["consultations"]), int(row["needs"]), int(row["placements"])) == (
+            len(data.c_in(one)), len(data.n_in(one)), len(data.p_in(one))), row["hub_code"]
+        cumulative = one.with_period(None, one.until)
+        assert int(row["cumulative_consultations"]) == len(data.c_in(cumulative))
+        assert (row["since"], row["until"]) == ("2019-04-01", "2020-12-31")
+        assert row["fiscal_year"] == "2020"
+    total = AnalyticsFilter.for_months("2019-04", "2020-12")
+    assert sum(int(r["placements"]) for r in rows) == len(data.p_in(total))
+    yamagata = next(r for r in rows if r["hub_code"] == "06")
+    assert yamagata["hub_name"] == "山形県" and yamagata["block"] == "東北"
+    assert (yamagata["target_status"], yamagata["target_consultations"]) == ("approved", "10")
+    # The period ends on 2020-12-31, when 275 of FY2020's 365 days have elapsed.
+    assert float(yamagata["expected_consultations"]) == pytest.approx(10 * 275 / 365, abs=0.05)
+    fy_to_date = AnalyticsFilter.for_months("2020-04", "2020-12", hubs=("06",))
+    assert int(yamagata["fy_consultations"]) == len(data.c_in(fy_to_date))
+    assert yamagata["behind"] == str(int(len(data.c_in(fy_to_date)) < 10 * 275 / 365
+                                         or len(data.p_in(fy_to_date)) < 2 * 275 / 365))
+    hokkaido = next(r for r in rows if r["hub_code"] == "01")
+    assert hokkaido["target_status"] == "" and hokkaido["behind"] == ""
+
+
+def test_fiscal_year_and_block(data):
+    result = runner.invoke(app, ["report", "hubs", "--fy", "2020", "--block", "東北"])
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.output)
+    assert [r["hub_code"] for r in rows] == ["02", "03", "04", "05", "06", "07"]
+    fy = AnalyticsFilter.for_fiscal_year(2020)
+    for row in rows:
+        hub = AnalyticsFilter(since=fy.since, until=fy.until, hubs=(row["hub_code"],))
+        assert int(row["consultations"]) == len(data.c_in(hub))
+        placements, consultations = len(data.p_in(hub)), len(data.c_in(hub))
+        assert row["conversion"] == ("" if not consultations
+                                     else f"{placements / consultations:.4f}")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--fy", "2020", "--from", "2020-04"], "同時に指定できません"),
+    (["--format", "xlsx"], "csv"),
+    (["--from", "2020/04"], "YYYY-MM"),
+    (["--from", "2020-05", "--until", "2020-04"], "終了日"),
+    (["--block", "関西"], "地域ブロック"),
+])
+def test_bad_options_exit_with_a_message(data, args, message):
+    result = runner.invoke(app, ["report", "hubs", *args])
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_demo_rows_add_up_to_the_national_totals(demo_engine, monkeypatch):
+    monkeypatch.setenv("CRM_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))
+    with Session(demo_engine) as session:
+        secretariat = actor_for(get_user(session, "secretariat"))
+        for args, filters in ((["--fy", "2020"], AnalyticsFilter.for_fiscal_year(2020)),
+                              (["--from", "2016-01", "--until", "2020-11"],
+                               AnalyticsFilter.for_months("2016-01", "2020-11"))):
+            result = runner.invoke(app, ["report", "hubs", *args, "--format", "csv"])
+            assert result.exit_code == 0, result.output
+            rows = _rows(result.output)
+            assert len(rows) == 46
+            national = headline_figures(session, secretariat, filters)
+            assert sum(int(r["consultations"]) for r in rows) == national.consultations
+            assert sum(int(r["needs"]) for r in rows) == national.needs_opened
+            assert sum(int(r["placements"]) for r in rows) == national.placements
+        # Through November 2020: the published 52,144 consultations and 10,831 placements.
+        assert sum(int(r["cumulative_consultations"]) for r in rows) == 52144
+        assert sum(int(r["cumulative_placements"]) for r in rows) == 10831
