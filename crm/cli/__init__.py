@@ -6,6 +6,7 @@ Sub-commands live in one module per group; this module assembles them.
 import typer
 
 from crm.cli import db as db_commands
+from crm.cli import demo as demo_commands
 from crm.cli import report as report_commands
 from crm.cli import transfer as transfer_commands
 from crm.cli import users as users_commands
@@ -20,3 +21,4 @@ app.add_typer(report_commands.app, name="report")
 app.add_typer(users_commands.app, name="users")
 app.add_typer(transfer_commands.export_app, name="export")
 app.add_typer(transfer_commands.import_app, name="import")
+app.command("demo")(demo_commands.demo_command)

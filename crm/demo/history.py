@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass, field
 
 from crm.demo import profiles
+from crm.demo.profiles import Mix, between, one_of
 from crm.demo.series import MonthTarget
 from crm.timeutil import fiscal_year
 
@@ -112,6 +113,7 @@ class Planner:
         self.hub_consultations: list[list[int]] = [[] for _ in hubs]
         self.hub_companies: list[list[int]] = [[] for _ in hubs]
         self.hub_placement_days: list[list[int]] = [[] for _ in hubs]
+        self.fiscal_years: dict[int, int] = {}
 
     def run(self, progress=None) -> Plan:
         total = len(self.months)
@@ -136,7 +138,7 @@ class Planner:
         span_end = min(last, first + 11) if not plan.c_day else last
         for hub, count in counts.items():
             for _ in range(count):
-                day = min(max(_weekday(rng.randint(first, span_end), rng), first), last)
+                day = min(max(_weekday(between(rng, first, span_end), rng), first), last)
                 entries.append((day, hub))
         entries.sort()
         for day, hub in entries:
@@ -149,9 +151,9 @@ class Planner:
         for hub, count in _allocate(month.placements, started, weights, rng).items():
             earliest = self.hub_days[hub][0]
             for _ in range(count):
-                day = min(max(_weekday(rng.randint(first, last), rng), first), last)
+                day = min(max(_weekday(between(rng, first, last), rng), first), last)
                 if day < earliest:
-                    day = rng.randint(earliest, last)
+                    day = between(rng, earliest, last)
                 self.hub_placement_days[hub].append(day)
                 self._count(hub, day, 1)
 
@@ -177,7 +179,10 @@ class Planner:
         self._count(hub, day, 0)
 
     def _count(self, hub: int, day: int, column: int) -> None:
-        key = (hub, fiscal_year(dt.date.fromordinal(day)))
+        year = self.fiscal_years.get(day)
+        if year is None:
+            year = self.fiscal_years[day] = fiscal_year(dt.date.fromordinal(day))
+        key = (hub, year)
         counts = self.plan.actuals.get(key)
         if counts is None:
             counts = self.plan.actuals[key] = [0, 0]
@@ -187,12 +192,11 @@ class Planner:
 
     def _placed_needs(self) -> None:
         rng = self.rng
-        headcounts, headcount_cum = profiles.cumulative(profiles.HEADCOUNT_MIX)
         for hub, days in enumerate(self.hub_placement_days):
             days.sort()
             i = 0
             while i < len(days):
-                wanted = rng.choices(headcounts, cum_weights=headcount_cum)[0]
+                wanted = _HEADCOUNTS.pick(rng)
                 group = [days[i]]
                 j = i + 1
                 while len(group) < wanted and j < len(days) and days[j] - days[i] <= 120:
@@ -207,9 +211,9 @@ class Planner:
         lag = min(int(rng.lognormvariate(math.log(80), 0.6)) + 7, 720)
         index = bisect.bisect_right(days, placed - lag) - 1
         if index < 0:  # the hub is new: any visit up to the hire will do
-            index = rng.randint(0, bisect.bisect_right(days, placed) - 1)
+            index = between(rng, 0, bisect.bisect_right(days, placed) - 1)
         else:
-            index = max(0, index - rng.randint(0, 5))
+            index = max(0, index - between(rng, 0, 5))
         return self.hub_consultations[hub][index]
 
     def _engagement(self, day: int) -> str:
@@ -240,10 +244,9 @@ class Planner:
     def _new_need(self, hub: int, consultation: int, opened: int, engagement: str,
                   headcount: int, status: str) -> int:
         rng, plan = self.rng, self.plan
-        categories, category_cum = _CATEGORIES
-        category = rng.choices(categories, cum_weights=category_cum)[0]
-        bands, band_cum = _SALARY["side_job" if engagement == "side_job" else category]
-        salary = rng.choices(bands, cum_weights=band_cum)[0] if rng.random() < 0.9 else None
+        category = _CATEGORIES.pick(rng)
+        bands = _SALARY["side_job" if engagement == "side_job" else category]
+        salary = bands.pick(rng) if rng.random() < 0.9 else None
         plan.needs.append(Need(hub=hub, company=plan.c_company[consultation],
                                consultation=consultation, opened=opened, category=category,
                                engagement=engagement, headcount=headcount, status=status,
@@ -265,10 +268,10 @@ class Planner:
             day = opened + int((first - opened) * rng.random() * 0.5)
             plan.referrals.append((day, need, partner, "placed"))
             referral_days.append(day)
-        for _ in range(rng.choices((0, 1, 2), weights=(62, 28, 10))[0]):
-            other = rng.choice(self.partners.agencies)
+        for _ in range(_EXTRA_REFERRALS.pick(rng)):
+            other = one_of(rng, self.partners.agencies)
             if other != partner:
-                day = rng.randint(opened, first)
+                day = between(rng, opened, first)
                 plan.referrals.append((day, need, other, rng.choice(("no_match", "candidates"))))
                 referral_days.append(day)
         changes = plan.status_changes
@@ -278,13 +281,11 @@ class Planner:
             changes.append((min(referral_days), need, 1, "open", "referred", "パートナーへ紹介"))
             before = "referred"
         changes.append((last, need, 2, before, "placed", "成約登録"))
-        ages, age_cum = _AGES[engagement]
-        residences, residence_cum = _RESIDENCES[engagement]
+        ages, residences = _AGES[engagement], _RESIDENCES[engagement]
         salary = plan.needs[need].salary_band
         for day in group:
             plan.placements.append((
-                day, need, partner, rng.choices(ages, cum_weights=age_cum)[0],
-                rng.choices(residences, cum_weights=residence_cum)[0], salary,
+                day, need, partner, ages.pick(rng), residences.pick(rng), salary,
             ))
 
     # --- needs still open, being matched, or withdrawn -------------------------------------
@@ -307,38 +308,40 @@ class Planner:
             if status is None:
                 continue
             hub = plan.c_hub[consultation]
-            opened = consulted + rng.randint(0, min(14, age))
+            opened = consulted + between(rng, 0, min(14, age))
             need = self._new_need(hub, consultation, opened, self._engagement(opened),
                                   1 if rng.random() < 0.9 else 2, status)
             changes.append((opened, need, 0, None, "open", None))
             if status == "open":
                 if today - opened > 45 and rng.random() < 0.3:
-                    referred = rng.randint(opened, opened + (today - opened) // 2)
-                    back = rng.randint(referred, today)
-                    referrals.append((referred, need, rng.choice(agencies), "no_match"))
+                    referred = between(rng, opened, opened + (today - opened) // 2)
+                    back = between(rng, referred, today)
+                    referrals.append((referred, need, one_of(rng, agencies), "no_match"))
                     changes.append((referred, need, 1, "open", "referred", "パートナーへ紹介"))
                     changes.append((back, need, 2, "referred", "open", "候補者なしのため再募集"))
             elif status == "referred":
-                referred = rng.randint(opened, min(opened + 30, today))
+                referred = between(rng, opened, min(opened + 30, today))
                 outcome = "pending" if today - referred < 45 else "candidates"
-                referrals.append((referred, need, rng.choice(agencies), outcome))
+                referrals.append((referred, need, one_of(rng, agencies), outcome))
                 changes.append((referred, need, 1, "open", "referred", "パートナーへ紹介"))
             else:
                 before, since = "open", opened
                 if rng.random() < 0.6:
-                    since = rng.randint(opened, min(opened + 30, today))
-                    referrals.append((since, need, rng.choice(agencies),
+                    since = between(rng, opened, min(opened + 30, today))
+                    referrals.append((since, need, one_of(rng, agencies),
                                       "no_match" if rng.random() < 0.7 else "withdrawn"))
                     changes.append((since, need, 1, "open", "referred", "パートナーへ紹介"))
                     before = "referred"
-                withdrawn = min(since + rng.randint(14, 200), today)
+                withdrawn = min(since + between(rng, 14, 200), today)
                 changes.append((withdrawn, need, 2, before, "withdrawn", "企業側の事情により取り下げ"))
 
 
-_CATEGORIES = profiles.cumulative(profiles.CATEGORY_MIX)
-_SALARY = {key: profiles.cumulative(mix) for key, mix in profiles.SALARY_MIX.items()}
-_AGES = {key: profiles.cumulative(mix) for key, mix in profiles.AGE_MIX.items()}
-_RESIDENCES = {key: profiles.cumulative(mix) for key, mix in profiles.RESIDENCE_MIX.items()}
+_HEADCOUNTS = Mix(profiles.HEADCOUNT_MIX)
+_EXTRA_REFERRALS = Mix([(0, 62), (1, 28), (2, 10)])
+_CATEGORIES = Mix(profiles.CATEGORY_MIX)
+_SALARY = {key: Mix(mix) for key, mix in profiles.SALARY_MIX.items()}
+_AGES = {key: Mix(mix) for key, mix in profiles.AGE_MIX.items()}
+_RESIDENCES = {key: Mix(mix) for key, mix in profiles.RESIDENCE_MIX.items()}
 
 
 def number_needs(plan: Plan, first_id: int) -> None:

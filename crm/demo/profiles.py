@@ -7,6 +7,7 @@ comparing prefectures have something to show.
 
 import math
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
 
 POPULATION: dict[str, int] = {
@@ -98,11 +99,27 @@ JHR_SHARE = 0.05  # only while it operated (until mid-2020)
 DIRECT_SHARE = 0.08  # hired without a partner (the hub's own introduction)
 
 
-def cumulative(mix: list[tuple]) -> tuple[list, list[float]]:
-    """Values and cumulative weights for ``random.choices``."""
-    values, cum, total = [], [], 0.0
-    for value, weight in mix:
-        total += weight
-        values.append(value)
-        cum.append(total)
-    return values, cum
+def between(rng: random.Random, low: int, high: int) -> int:
+    """An integer in [low, high]; cheaper than ``rng.randint`` at millions of draws."""
+    return low + int(rng.random() * (high - low + 1))
+
+
+def one_of(rng: random.Random, values: list | tuple):
+    return values[int(rng.random() * len(values))]
+
+
+class Mix:
+    """Draw values by weight; a leaner ``random.choices(k=1)`` for millions of draws."""
+
+    __slots__ = ("values", "cumulative", "total")
+
+    def __init__(self, mix: list[tuple]):
+        self.values, self.cumulative, total = [], [], 0.0
+        for value, weight in mix:
+            total += weight
+            self.values.append(value)
+            self.cumulative.append(total)
+        self.total = total
+
+    def pick(self, rng: random.Random):
+        return self.values[bisect_right(self.cumulative, rng.random() * self.total)]

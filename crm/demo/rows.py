@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from stdnum.jp import cn
 
 from crm.demo import names, profiles
+from crm.demo.profiles import Mix, between, one_of
 from crm.demo.history import Plan
 from crm.demo.writer import BulkWriter
 
@@ -61,9 +62,9 @@ def _hour(rng: random.Random) -> int:
 
 # --- companies and contacts --------------------------------------------------------------------
 
-_INDUSTRIES = profiles.cumulative(profiles.INDUSTRY_MIX)
-_FORMS = profiles.cumulative(profiles.LEGAL_FORM_MIX)
-_CAPITAL = {kind: profiles.cumulative(mix) for kind, mix in profiles.CAPITAL_MIX.items()}
+_INDUSTRIES = Mix(profiles.INDUSTRY_MIX)
+_FORMS = Mix(profiles.LEGAL_FORM_MIX)
+_CAPITAL = {kind: Mix(mix) for kind, mix in profiles.CAPITAL_MIX.items()}
 
 
 class CorporateNumbers:
@@ -89,32 +90,29 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
     plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
     numbers = CorporateNumbers(rng)
     first_id = ctx.first_ids["company"]
-    industries, industry_cum = _INDUSTRIES
-    forms, form_cum = _FORMS
     for index, (hub, day) in enumerate(zip(plan.co_hub, plan.co_day, strict=True)):
         code = plan.hubs[hub]
-        industry = rng.choices(industries, cum_weights=industry_cum)[0]
-        form = rng.choices(forms, cum_weights=form_cum)[0]
-        city, city_stem, city_kana = rng.choice(names.CITIES[code])
-        word, word_kana = rng.choice(names.BUSINESS_WORDS[industry])
+        industry = _INDUSTRIES.pick(rng)
+        form = _FORMS.pick(rng)
+        city, city_stem, city_kana = one_of(rng, names.CITIES[code])
+        word, word_kana = one_of(rng, names.BUSINESS_WORDS[industry])
         if form == "sole":
-            stem, stem_kana = rng.choice(names.FAMILY_NAMES)
+            stem, stem_kana = one_of(rng, names.FAMILY_NAMES)
         elif (draw := rng.random()) < 0.4:
             stem, stem_kana = city_stem, city_kana
         elif draw < 0.5:
             stem, stem_kana = names.PREFECTURE_STEMS[code]
         else:
-            stem, stem_kana = rng.choice(names.NAME_WORDS)
+            stem, stem_kana = one_of(rng, names.NAME_WORDS)
         base = stem + word
         name = {"kk_prefix": f"株式会社{base}", "kk_suffix": f"{base}株式会社",
                 "yk": f"有限会社{base}", "gk": f"{base}合同会社", "sole": base}[form]
         if form == "sole":
-            number, employees, capital = None, rng.randint(1, 9), None
+            number, employees, capital = None, between(rng, 1, 9), None
         else:
             number = numbers.next(code, profiles.REGISTRY_KIND[form])
             employees = min(int(rng.lognormvariate(math.log(35), 1.0)) + 3, 2_000)
-            capitals, capital_cum = _CAPITAL["kk" if form.startswith("kk") else form]
-            capital = rng.choices(capitals, cum_weights=capital_cum)[0]
+            capital = _CAPITAL["kk" if form.startswith("kk") else form].pick(rng)
         stamp = writer.stamp(day, _hour(rng))
         user = ctx.managers[hub]
         yield (first_id + index, code, name, stem_kana + word_kana, number, code, city, industry,
@@ -126,38 +124,37 @@ def contact_rows(ctx: Context) -> Iterator[tuple]:
     next_id = ctx.first_ids["contact"]
     company_first = ctx.first_ids["company"]
     for index, (hub, day) in enumerate(zip(plan.co_hub, plan.co_day, strict=True)):
-        titles = [rng.choice(names.OWNER_TITLES)]
+        titles = [one_of(rng, names.OWNER_TITLES)]
         if rng.random() < 0.35:
-            titles.append(rng.choice(names.OTHER_TITLES))
+            titles.append(one_of(rng, names.OTHER_TITLES))
         stamp = writer.stamp(day, _hour(rng))
         user = ctx.managers[hub]
         for title in titles:
-            family, _ = rng.choice(names.FAMILY_NAMES)
+            family, _ = one_of(rng, names.FAMILY_NAMES)
             email = f"contact{next_id}@example.com" if rng.random() < 0.6 else None
-            yield (next_id, plan.hubs[hub], company_first + index, f"{family} {rng.choice(names.GIVEN_NAMES)}",
+            yield (next_id, plan.hubs[hub], company_first + index, f"{family} {one_of(rng, names.GIVEN_NAMES)}",
                    title, email, None, stamp, user, stamp, user, 1)
             next_id += 1
 
 
 # --- consultations -----------------------------------------------------------------------------
 
-_CHANNELS = profiles.cumulative(profiles.CHANNEL_MIX)
-_STANCE_NEED = profiles.cumulative(profiles.STANCE_WITH_NEED)
-_STANCE_OTHER = profiles.cumulative(profiles.STANCE_WITHOUT_NEED)
+_CHANNELS = Mix(profiles.CHANNEL_MIX)
+_STANCE_NEED = Mix(profiles.STANCE_WITH_NEED)
+_STANCE_OTHER = Mix(profiles.STANCE_WITHOUT_NEED)
 
 
 def consultation_rows(ctx: Context) -> Iterator[tuple]:
     plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
     first_id, company_first = ctx.first_ids["consultation"], ctx.first_ids["company"]
-    channels, channel_cum = _CHANNELS
     for index, day in enumerate(plan.c_day):
         hub = plan.c_hub[index]
-        channel = rng.choices(channels, cum_weights=channel_cum)[0]
-        stances, stance_cum = _STANCE_NEED if plan.c_has_need[index] else _STANCE_OTHER
-        stance = rng.choices(stances, cum_weights=stance_cum)[0]
-        summary = rng.choice(names.OPENINGS[channel]) + rng.choice(names.TOPICS[stance])
+        channel = _CHANNELS.pick(rng)
+        stance = (_STANCE_NEED if plan.c_has_need[index] else _STANCE_OTHER).pick(rng)
+        summary = one_of(rng, names.OPENINGS[channel]) + one_of(rng, names.TOPICS[stance])
         if rng.random() < 0.6:
-            next_action, next_on = rng.choice(names.NEXT_ACTIONS), writer.date(day + rng.randint(7, 45))
+            next_action = one_of(rng, names.NEXT_ACTIONS)
+            next_on = writer.date(day + between(rng, 7, 45))
         else:
             next_action = next_on = None
         stamp = writer.stamp(day, _hour(rng))
@@ -187,7 +184,7 @@ def need_rows(ctx: Context) -> Iterator[tuple]:
         updated = writer.stamp(changed, _hour(rng)) if changed != need.opened else created
         yield (need.id, plan.hubs[need.hub], company_first + need.company,
                consultation_first + need.consultation, ctx.category_ids[need.category],
-               need.engagement, rng.choice(names.ROLE_TITLES[need.category]), need.headcount,
+               need.engagement, one_of(rng, names.ROLE_TITLES[need.category]), need.headcount,
                need.salary_band, need.status, writer.date(need.opened), None,
                created, user, updated, user, changes.get(index, 1))
 
@@ -248,7 +245,7 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
     def row(hub, company, placement, made, due, note):
         nonlocal next_id
         if due < today - 45 or (due < today and rng.random() < 0.4):
-            done = min(max(due + rng.randint(-7, 21), made), today)
+            done = min(max(due + between(rng, -7, 21), made), today)
         else:
             done = None
         user = ctx.managers[hub]
@@ -271,7 +268,7 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
         if rng.random() < 0.04:
             hub = plan.c_hub[index]
             yield row(hub, company_first + plan.c_company[index], None, day,
-                      day + rng.randint(14, 60), names.FOLLOW_UP_NOTES["visit"])
+                      day + between(rng, 14, 60), names.FOLLOW_UP_NOTES["visit"])
 
 
 # --- yearly targets ----------------------------------------------------------------------------
