@@ -38,5 +38,7 @@ def ensure_demo_data() -> None:
         bar = st.progress(0.0, text="デモデータを作成しています…")
         summary = load_demo(engine, progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
         bar.empty()
+        # The operator starting the app learns how to sign in from the terminal.
+        print(summary.sign_in_text(), flush=True)
         st.toast(f"デモデータを読み込みました（相談 {summary.consultations:,} 件）")
     st.session_state["_demo_checked"] = True
