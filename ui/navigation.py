@@ -32,6 +32,12 @@ PAGES["全国"] = [
 ]
 
 
+PAGES["データ"] = [
+    ("pages/export.py", "CSV出力", ":material/download:", {Role.HUB_MANAGER, Role.SECRETARIAT}),
+    ("pages/import.py", "CSV取込", ":material/upload_file:", {Role.HUB_MANAGER}),
+]
+
+
 # Administration and one's own account come last in every role's navigation.
 PAGES["管理"] = [
     ("pages/admin_users.py", "利用者管理", ":material/manage_accounts:", {Role.ADMIN}),

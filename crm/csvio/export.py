@@ -263,8 +263,9 @@ def _week_rows(session: Session, spec: EntitySpec, week: Week, hubs: list[str] |
     before = and_(*(or_(d < monday, d.is_(None)) for d in dates))
     touched = or_(and_(model.created_at >= start, model.created_at < end),
                   and_(model.updated_at >= start, model.updated_at < end))
-    statement = _scoped(select(model).where(or_(in_week, and_(before, touched))), model, hubs)
-    rows = list(session.execute(statement.order_by(model.id)).scalars())
+    statement = _scoped(select(model.__table__).where(or_(in_week, and_(before, touched))),
+                        model, hubs)
+    rows = list(session.execute(statement.order_by(model.id)))
     kinds = {}
     for row in rows:
         if any(monday <= (getattr(row, k) or dt.date.min) <= sunday for k in spec.date_keys):
@@ -338,7 +339,7 @@ def weekly_export(session: Session, actor: Actor, week: Week | None = None, *,
     company_ids |= set(session.execute(touched).scalars())
     companies = []
     for chunk in _chunks(sorted(company_ids)):
-        companies += session.execute(select(Company).where(Company.id.in_(chunk))).scalars()
+        companies += session.execute(select(Company.__table__).where(Company.id.in_(chunk)))
     files.append(_render(HUB_ENTITIES["companies"], sorted(companies, key=lambda c: c.id),
                          headers, encoding, lookups, problems))
     for name, rows in rows_by_entity.items():
@@ -366,10 +367,12 @@ def full_export(session: Session, actor: Actor, *, hub: str | None = None,
     lookups = _lookups(session)
     problems: list[Unencodable] = []
     files = [_render(ENTITIES["partners"], list(session.execute(
-        select(Partner).order_by(Partner.id)).scalars()), headers, encoding, lookups, problems)]
+        select(Partner.__table__).order_by(Partner.id))), headers, encoding, lookups, problems)]
     for name, spec in HUB_ENTITIES.items():
         model = MODELS[name]
-        rows = list(session.execute(_scoped(select(model), model, hubs).order_by(model.id)).scalars())
+        # Plain rows rather than ORM objects: a national export reads hundreds of thousands.
+        rows = list(session.execute(
+            _scoped(select(model.__table__), model, hubs).order_by(model.id)))
         files.append(_render(spec, rows, headers, encoding, lookups, problems))
     bundle = ExportBundle(_folder(f"full_{now_jst():%Y-%m-%d}", hubs), files)
     return _finish(session, actor, bundle, "full", hubs, encoding, headers, problems, {})

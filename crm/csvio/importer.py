@@ -32,7 +32,7 @@ from crm.csvio.export import MODELS
 from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_file
 from crm.errors import CrmError, PermissionDenied, ValidationError
 from crm.models import Hub, NeedStatusChange, Partner, TalentCategory
-from crm.reference import NEED_TRANSITIONS, LabelledEnum, NeedStatus, ReferralOutcome, Role
+from crm.reference import NEED_TRANSITIONS, LabelledEnum, NeedStatus, Role
 from crm.services.base import bump_data_version, record_audit
 from crm.services.inputs import (
     CompanyInput,
@@ -45,7 +45,7 @@ from crm.services.inputs import (
 )
 from crm.services.placements import FOLLOW_UP_AFTER
 from crm.timeutil import today_jst, utcnow
-from crm.validation import normalize_text, parse_input
+from crm.validation import parse_input
 
 Progress = Callable[[float, str], None]
 CHUNK = 2000
@@ -795,11 +795,3 @@ def _missing_columns(parsed: ParsedFile) -> list[RowError]:
 def import_path(session: Session, actor: Actor, path, **kwargs) -> ImportReport:
     """``import_files`` for a CSV file, a folder of CSV files or a zip."""
     return import_files(session, actor, files_in(path), **kwargs)
-
-
-def normalise_hub(text: str | None) -> str | None:
-    return _hub(normalize_text(text))
-
-
-__all__ = ["ImportRefused", "ImportReport", "FileReport", "RowError", "import_files",
-           "import_path", "ReferralOutcome"]

@@ -1,0 +1,138 @@
+"""CSV取込: upload a CSV (or an export's zip), check every row, then write all or nothing.
+
+Uploading runs a dry run: the detected encoding and header language, a preview, the planned
+counts and every error (row, column, reason). Only a file without errors can be written, with
+the confirm button. Hub managers import into their own hub only.
+"""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from crm.csvio.columns import ENTITIES, HUB_ENTITIES
+from crm.csvio.importer import ACTIONS, import_files
+from crm.csvio.reading import files_in
+from crm.db import session_scope
+from crm.errors import CrmError
+from crm.reference import Role
+from ui.runtime import get_engine, session
+from ui.session import require_role
+
+CHECK_KEY = "import.check"
+DONE_KEY = "import.done"
+PREVIEW_ROWS = 5
+AUTO = "auto"
+EFFECTS = {"follow_ups": "成約後フォローアップを自動作成", "needs_status": "ニーズの状況を自動更新"}
+
+actor = require_role(Role.HUB_MANAGER)
+st.title("CSV取込")
+st.caption(
+    f"拠点 {actor.hub_code} の記録として取り込みます。UTF-8（BOM有無）と Shift_JIS（CP932）、"
+    "日本語・英語の見出し（CSV出力と同じ）、全角数字、和暦（令和6年4月1日・R6.4.1）を読めます。"
+    "ID列のある行は同じIDの記録を、企業は法人番号でも照合して更新するため、同じファイルを"
+    "再度取り込んでも重複しません。"
+)
+
+upload = st.file_uploader("CSV ファイル（または CSV出力の zip）", type=["csv", "zip"],
+                          key="import.file")
+entity = st.selectbox("種類", [AUTO, *HUB_ENTITIES], key="import.entity",
+                      format_func=lambda e: "自動判定（ファイル名・見出しから）" if e == AUTO
+                      else f"{ENTITIES[e].label}（{e}）")
+
+
+def _progress(bar):
+    return lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text)
+
+
+def _files(data: bytes, name: str) -> list[tuple[str, bytes]]:
+    return [(n, d) for n, d in files_in(data, name) if n not in ("partners.csv", "summary.csv")]
+
+
+def _run(data: bytes, name: str, dry_run: bool):
+    bar = st.progress(0.0, text="確認しています…" if dry_run else "取り込んでいます…")
+    chosen = None if entity == AUTO else entity
+    if dry_run:
+        with session() as s:
+            report = import_files(s, actor, _files(data, name), entity=chosen, dry_run=True,
+                                  progress=_progress(bar), preview_rows=PREVIEW_ROWS)
+            s.rollback()
+    else:
+        with session_scope(get_engine()) as s:
+            report = import_files(s, actor, _files(data, name), entity=chosen, dry_run=False,
+                                  progress=_progress(bar))
+            if report.errors:
+                s.rollback()
+    return report
+
+
+def _show(report) -> None:
+    for file in report.files:
+        st.subheader(f"{file.name}（{file.label}）")
+        cols = st.columns(5)
+        cols[0].metric("行数", f"{file.rows:,}")
+        cols[1].metric("文字コード", file.encoding)
+        cols[2].metric("見出し", file.language_label)
+        cols[3].metric("新規", f"{file.counts.get('create', 0):,}")
+        cols[4].metric("更新／変更なし",
+                       f"{file.counts.get('update', 0):,}／{file.counts.get('unchanged', 0):,}")
+        if file.ignored_columns:
+            st.caption("取り込まない列: " + "、".join(file.ignored_columns))
+        if file.preview:
+            st.dataframe(pd.DataFrame(file.preview), hide_index=True, width="stretch")
+
+
+if upload is None:
+    st.session_state.pop(CHECK_KEY, None)
+    st.info("ファイルを選ぶと、書き込む前に全行を確認します（確認だけでは何も書き込みません）。")
+    st.stop()
+
+data = upload.getvalue()
+signature = (hashlib.sha256(data).hexdigest(), upload.name, entity)
+check = st.session_state.get(CHECK_KEY)
+if check is None or check["signature"] != signature:
+    st.session_state.pop(DONE_KEY, None)
+    try:
+        report = _run(data, upload.name, dry_run=True)
+    except CrmError as error:
+        st.error(str(error))
+        st.stop()
+    check = {"signature": signature, "report": report}
+    st.session_state[CHECK_KEY] = check
+
+report = check["report"]
+_show(report)
+
+if report.errors:
+    st.error(f"{len(report.errors):,} 件の誤りがあります。ファイルを修正してもう一度選んでください"
+             "（何も書き込んでいません）。")
+    st.dataframe(pd.DataFrame([{"ファイル": e.file, "行": e.row or "", "列": e.column,
+                                "理由": e.reason} for e in report.errors]),
+                 hide_index=True, width="stretch", key="import.errors")
+    st.stop()
+
+done = st.session_state.get(DONE_KEY)
+if done is not None and done["signature"] == signature:
+    st.success(done["message"])
+    st.stop()
+
+totals = report.totals()
+st.info("確認が終わりました（まだ書き込んでいません）: " + "・".join(
+    f"{label} {totals.get(action, 0):,} 件" for action, label in ACTIONS.items()))
+if st.button("この内容で取り込む", type="primary", icon=":material/upload:", key="import.write"):
+    try:
+        written = _run(data, upload.name, dry_run=False)
+    except CrmError as error:
+        st.error(str(error))
+        st.stop()
+    if written.errors:  # the data changed since the check
+        st.session_state[CHECK_KEY] = {"signature": signature, "report": written}
+        st.rerun()
+    totals = written.totals()
+    effects = "".join(f"、{EFFECTS.get(k, k)} {v:,} 件" for k, v in written.effects.items())
+    st.session_state[DONE_KEY] = {
+        "signature": signature,
+        "message": "取り込みました: " + "・".join(
+            f"{label} {totals.get(action, 0):,} 件" for action, label in ACTIONS.items()) + effects,
+    }
+    st.rerun()
