@@ -9,7 +9,28 @@ from ui.forms import ERRORS_KEY, guarded, save
 from ui.runtime import session
 from ui.session import current_method, keep_signed_in_with_epoch, require_actor, sign_out
 
+FORM, CHANGED = "change_password", "_password_changed"
+
 actor = require_actor()
+
+
+def change_password() -> None:
+    """Runs before the page is drawn, so the typed passwords leave the session at once."""
+    current, new, again = (st.session_state.get(f"{FORM}.{f}") or "" for f in
+                           ("current", "new", "again"))
+    for field in ("current", "new", "again"):
+        st.session_state[f"{FORM}.{field}"] = ""
+    if new != again:
+        st.session_state.setdefault(ERRORS_KEY, {})[FORM] = {
+            "again": "新しいパスワードと確認用の入力が一致しません"}
+        return
+    epoch = save(FORM, lambda s: users.change_own_password(s, actor, current, new),
+                 "パスワードを変更しました。")
+    if epoch is not None:
+        keep_signed_in_with_epoch(epoch)
+        st.session_state[CHANGED] = True
+
+
 st.title("自分のアカウント")
 
 with session() as s, guarded():
@@ -30,28 +51,18 @@ if not me.has_password:
     st.caption("このアカウントはシングルサインオン専用です（パスワードは設定されていません）。")
 else:
     st.caption("変更すると、この画面以外でサインインしているセッションはすべて終了します。")
-    # Cleared after every attempt: typed passwords never stay in the session.
-    with st.form("change_password", clear_on_submit=True):
-        current = st.text_input("現在のパスワード", type="password",
-                                autocomplete="current-password")
-        new = st.text_input("新しいパスワード（10文字以上）", type="password",
-                            autocomplete="new-password")
-        again = st.text_input("新しいパスワード（確認）", type="password",
-                              autocomplete="new-password")
-        submitted = st.form_submit_button("パスワードを変更", type="primary")
-    if submitted:
-        if new != again:
-            st.error("新しいパスワードと確認用の入力が一致しません。")
-        else:
-            epoch = save("change_password",
-                         lambda s: users.change_own_password(s, actor, current, new),
-                         "パスワードを変更しました。")
-            if epoch is not None:
-                keep_signed_in_with_epoch(epoch)
-                st.success("パスワードを変更しました。他のセッションは終了しました。")
-            for message in st.session_state.get(ERRORS_KEY, {}).get("change_password",
-                                                                     {}).values():
-                st.error(message)
+    with st.form("change_password"):
+        st.text_input("現在のパスワード", type="password", key=f"{FORM}.current",
+                      autocomplete="current-password")
+        st.text_input("新しいパスワード（10文字以上）", type="password", key=f"{FORM}.new",
+                      autocomplete="new-password")
+        st.text_input("新しいパスワード（確認）", type="password", key=f"{FORM}.again",
+                      autocomplete="new-password")
+        st.form_submit_button("パスワードを変更", type="primary", on_click=change_password)
+    if st.session_state.pop(CHANGED, False):
+        st.success("パスワードを変更しました。他のセッションは終了しました。")
+    for message in st.session_state.get(ERRORS_KEY, {}).pop(FORM, {}).values():
+        st.error(message)
 
 st.subheader("全端末からサインアウト")
 st.caption("パソコンやスマートフォンなど、この利用者でサインインしているすべてのセッションを終了します"

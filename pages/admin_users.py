@@ -28,7 +28,7 @@ def lock_state(account: users.AccountSummary) -> str:
 
 
 def show_field_errors(form_key: str) -> None:
-    for field, message in st.session_state.get(ERRORS_KEY, {}).get(form_key, {}).items():
+    for field, message in st.session_state.get(ERRORS_KEY, {}).pop(form_key, {}).items():
         st.error(f"{FIELD_NAMES.get(field, field)}: {message}")
 
 
@@ -49,6 +49,21 @@ st.dataframe(
      for a in accounts],
     hide_index=True, width="stretch",
 )
+
+RESET = "reset_password"
+
+
+def reset_password(username: str) -> None:
+    """Runs before the page is drawn, so the typed passwords leave the session at once."""
+    new, again = (st.session_state.get(f"{RESET}.{f}") or "" for f in ("new", "again"))
+    st.session_state[f"{RESET}.new"] = st.session_state[f"{RESET}.again"] = ""
+    if new != again:
+        st.session_state.setdefault(ERRORS_KEY, {})[RESET] = {
+            "password": "新しいパスワードと確認用の入力が一致しません"}
+        return
+    save(RESET, lambda s: users.reset_password(s, actor, username, new),
+         f"{username} のパスワードを再設定しました。")
+
 
 manage, create = st.tabs(["選択した利用者の操作", "利用者を追加"])
 
@@ -83,20 +98,15 @@ with manage:
         st.markdown("**パスワードの再設定**")
         st.caption("再設定するとロックも解除され、その利用者のセッションはすべて終了します。"
                    "新しいパスワードは本人に安全な方法で伝えてください。")
-        with st.form("reset_password", clear_on_submit=True):
-            new = st.text_input("新しいパスワード（10文字以上）", type="password",
-                                autocomplete="new-password")
-            again = st.text_input("新しいパスワード（確認）", type="password",
-                                  autocomplete="new-password")
-            submitted = st.form_submit_button("パスワードを再設定")
-        if submitted:
-            if new != again:
-                st.error("新しいパスワードと確認用の入力が一致しません。")
-            else:
-                save("reset_password",
-                     lambda s: users.reset_password(s, actor, account.username, new),
-                     f"{account.username} のパスワードを再設定しました。")
-                show_field_errors("reset_password")
+        with st.form("reset_password"):
+            st.text_input("新しいパスワード（10文字以上）", type="password", key=f"{RESET}.new",
+                          autocomplete="new-password")
+            st.text_input("新しいパスワード（確認）", type="password", key=f"{RESET}.again",
+                          autocomplete="new-password")
+            st.form_submit_button("パスワードを再設定", on_click=reset_password,
+                                  args=(account.username,))
+        show_field_errors(RESET)
+
 
 NEW = "new_user"
 

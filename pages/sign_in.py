@@ -12,6 +12,17 @@ from ui.session import (
     take_notice,
 )
 
+USERNAME, PASSWORD, REFUSAL = "sign_in.username", "sign_in.password", "_sign_in_refusal"
+
+
+def submit() -> None:
+    """Runs before the page is drawn: the typed password is dropped from the session at once,
+    whatever the outcome; on success the entry script then shows the user's pages."""
+    password = st.session_state.get(PASSWORD) or ""
+    st.session_state[PASSWORD] = ""
+    st.session_state[REFUSAL] = sign_in(st.session_state.get(USERNAME) or "", password)
+
+
 st.title("プロフェッショナル人材戦略拠点 CRM")
 st.subheader("サインイン")
 
@@ -37,19 +48,13 @@ if sso_configured():
                 st.login(provider) if provider else st.login()
     st.caption("またはパスワードでサインイン")
 
-# Cleared after each attempt, so a typed password never stays in the session.
-with st.form("sign_in", clear_on_submit=True):
-    username = st.text_input("利用者名", value=st.session_state.get("_last_username", ""),
-                             autocomplete="username")
-    password = st.text_input("パスワード", type="password", autocomplete="current-password")
-    submitted = st.form_submit_button("サインイン", type="primary")
+with st.form("sign_in"):
+    st.text_input("利用者名", key=USERNAME, autocomplete="username")
+    st.text_input("パスワード", type="password", key=PASSWORD, autocomplete="current-password")
+    st.form_submit_button("サインイン", type="primary", on_click=submit)
 
-if submitted:
-    st.session_state["_last_username"] = username
-    refusal = sign_in(username, password)
-    if refusal is None:
-        st.session_state.pop("_last_username", None)
-        st.rerun()
+refusal = st.session_state.pop(REFUSAL, None)
+if refusal:
     st.error(refusal)
 
 demo_file = demo_credentials_file()
