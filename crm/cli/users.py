@@ -19,8 +19,12 @@ app = typer.Typer(help="User accounts: add, list, disable, enable, reset-passwor
                   no_args_is_help=True)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def read_password(prompt: str = "パスワード") -> str:
-    if not sys.stdin.isatty():
+    if not _interactive():
         # First line only; the trailing newline of `echo` is not part of the password.
         return sys.stdin.readline().rstrip("\r\n")
     return typer.prompt(prompt, hide_input=True, confirmation_prompt=f"{prompt}（確認）")
