@@ -147,7 +147,12 @@ class Planner:
         # to those consulting in it (dated after their first visit).
         started = [h for h in hubs if self.hub_days[h] and self.hub_days[h][0] < first] \
             or [h for h in hubs if self.hub_days[h]]
-        weights = [self.profiles[h].size * self.profiles[h].conversion for h in started]
+        # A hub hires in proportion to its recent consultations: new hubs hire little at first.
+        weights = []
+        for h in started:
+            days = self.hub_days[h]
+            recent = bisect.bisect_left(days, first) - bisect.bisect_left(days, first - 365)
+            weights.append(self.profiles[h].conversion * max(recent, 1))
         for hub, count in _allocate(month.placements, started, weights, rng).items():
             earliest = self.hub_days[hub][0]
             for _ in range(count):
@@ -209,12 +214,17 @@ class Planner:
         """An earlier consultation of the hub, typically a few months before the hire."""
         rng, days = self.rng, self.hub_days[hub]
         lag = min(int(rng.lognormvariate(math.log(80), 0.6)) + 7, 720)
+        latest = bisect.bisect_right(days, placed) - 1
         index = bisect.bisect_right(days, placed - lag) - 1
         if index < 0:  # the hub is new: any visit up to the hire will do
-            index = between(rng, 0, bisect.bisect_right(days, placed) - 1)
-        else:
-            index = max(0, index - between(rng, 0, 5))
-        return self.hub_consultations[hub][index]
+            index = between(rng, 0, latest)
+        consultations = self.hub_consultations[hub]
+        # Prefer a visit that has not led to a need yet (a few firms hire many, most once).
+        for _ in range(6):
+            candidate = consultations[min(latest, max(0, index + between(rng, -8, 8)))]
+            if not self.plan.c_has_need[candidate]:
+                return candidate
+        return candidate
 
     def _engagement(self, day: int) -> str:
         year = dt.date.fromordinal(day).year
@@ -298,13 +308,15 @@ class Planner:
             age = today - consulted
             draw = rng.random()
             if age <= 120:
-                status = "open" if draw < 0.07 else "referred" if draw < 0.16 \
-                    else "withdrawn" if draw < 0.17 else None
+                status = "open" if draw < 0.10 else "referred" if draw < 0.24 \
+                    else "withdrawn" if draw < 0.25 else None
             elif age <= 365:
-                status = "open" if draw < 0.01 else "referred" if draw < 0.05 \
-                    else "withdrawn" if draw < 0.10 else None
+                status = "open" if draw < 0.02 else "referred" if draw < 0.07 \
+                    else "withdrawn" if draw < 0.12 else None
+            elif age <= 730:
+                status = "referred" if draw < 0.005 else "withdrawn" if draw < 0.085 else None
             else:
-                status = "referred" if draw < 0.004 else "withdrawn" if draw < 0.084 else None
+                status = "withdrawn" if draw < 0.08 else None
             if status is None:
                 continue
             hub = plan.c_hub[consultation]

@@ -22,6 +22,7 @@ POPULATION: dict[str, int] = {
 # Hubs known for converting well (Yamagata reported 112 contracts from 239 consultations in
 # FY2020); others get a random spread around 1.
 CONVERSION_OVERRIDES = {"06": 2.2}
+SIZE_OVERRIDES = {"06": 1.6}
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class HubProfile:
 def hub_profiles(codes: list[str], rng: random.Random) -> list[HubProfile]:
     profiles = []
     for code in codes:
-        size = POPULATION.get(code, 100) ** 0.55 * math.exp(rng.gauss(0, 0.25))
+        size = POPULATION.get(code, 100) ** 0.55 * math.exp(rng.gauss(0, 0.25)) \
+            * SIZE_OVERRIDES.get(code, 1.0)
         conversion = CONVERSION_OVERRIDES.get(code, math.exp(rng.gauss(0, 0.35)))
         profiles.append(HubProfile(code, size, conversion))
     return profiles

@@ -153,7 +153,7 @@ def consultation_rows(ctx: Context) -> Iterator[tuple]:
         stance = (_STANCE_NEED if plan.c_has_need[index] else _STANCE_OTHER).pick(rng)
         summary = one_of(rng, names.OPENINGS[channel]) + one_of(rng, names.TOPICS[stance])
         if rng.random() < 0.6:
-            next_action = one_of(rng, names.NEXT_ACTIONS)
+            next_action = one_of(rng, names.NEXT_ACTIONS[stance])
             next_on = writer.date(day + between(rng, 7, 45))
         else:
             next_action = next_on = None
