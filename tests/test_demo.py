@@ -131,7 +131,8 @@ def test_apportion_adds_up_exactly():
 def test_records_chain_within_one_hub_and_firm(demo_session):
     session = demo_session
     checks = {
-        "placement vs need": """select count(*) from placement p join talent_need n on n.id = p.need_id
+        "placement vs need": """select count(*) from placement p
+            join talent_need n on n.id = p.need_id
             where n.hub_code <> p.hub_code or n.company_id <> p.company_id
                or p.placed_on < n.opened_on""",
         "need vs consultation": """select count(*) from talent_need n
@@ -140,7 +141,8 @@ def test_records_chain_within_one_hub_and_firm(demo_session):
                or c.consulted_on > n.opened_on""",
         "consultation vs firm": """select count(*) from consultation c
             join company co on co.id = c.company_id where co.hub_code <> c.hub_code""",
-        "referral vs need": """select count(*) from referral r join talent_need n on n.id = r.need_id
+        "referral vs need": """select count(*) from referral r
+            join talent_need n on n.id = r.need_id
             where r.hub_code <> n.hub_code or r.referred_on < n.opened_on""",
         "placing referral after the hire": """select count(*) from referral r
             join placement p on p.need_id = r.need_id
@@ -149,9 +151,11 @@ def test_records_chain_within_one_hub_and_firm(demo_session):
             join placement p on p.id = f.placement_id
             where f.hub_code <> p.hub_code or f.company_id <> p.company_id
                or f.due_on < p.placed_on""",
-        "contact vs firm": """select count(*) from contact ct join company co on co.id = ct.company_id
+        "contact vs firm": """select count(*) from contact ct
+            join company co on co.id = ct.company_id
             where co.hub_code <> ct.hub_code""",
-        "need without consultation": "select count(*) from talent_need where consultation_id is null",
+        "need without consultation":
+            "select count(*) from talent_need where consultation_id is null",
         "placement with placing partner missing from referrals": """select count(*) from placement p
             where p.partner_id is not null and not exists (select 1 from referral r
               where r.need_id = p.need_id and r.partner_id = p.partner_id)
@@ -206,8 +210,8 @@ def test_need_status_matches_its_history(demo_session):
         select s.to_status from need_status_change s where s.need_id = n.id
         order by s.changed_on desc, s.id desc limit 1)""")
     assert mismatched == 0
-    first_steps = scalar(session, """select count(*) from need_status_change s where s.from_status is null
-        and s.to_status = 'open'""")
+    first_steps = scalar(session, """select count(*) from need_status_change s
+        where s.from_status is null and s.to_status = 'open'""")
     assert first_steps == scalar(session, "select count(*) from talent_need")
     placed_short = scalar(session, """select count(*) from talent_need n where n.status = 'placed'
         and n.headcount <> (select count(*) from placement p where p.need_id = n.id)""")

@@ -31,7 +31,8 @@ def demo_command(
         step = int(share * 10)
         if step != shown["step"] or message != shown["message"]:
             shown.update(step=step, message=message)
-            typer.echo(f"[{share:4.0%}] {message} ({time.perf_counter() - started:.1f} 秒)", err=True)
+            elapsed = time.perf_counter() - started
+            typer.echo(f"[{share:4.0%}] {message} ({elapsed:.1f} 秒)", err=True)
 
     with cli_errors():
         if consultations is None:

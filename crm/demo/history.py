@@ -345,7 +345,8 @@ class Planner:
                     changes.append((since, need, 1, "open", "referred", "パートナーへ紹介"))
                     before = "referred"
                 withdrawn = min(since + between(rng, 14, 200), today)
-                changes.append((withdrawn, need, 2, before, "withdrawn", "企業側の事情により取り下げ"))
+                changes.append((withdrawn, need, 2, before, "withdrawn",
+                                "企業側の事情により取り下げ"))
 
 
 _HEADCOUNTS = Mix(profiles.HEADCOUNT_MIX)

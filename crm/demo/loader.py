@@ -83,7 +83,8 @@ def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
         hubs = list(connection.execute(
             select(Hub.code).where(Hub.active).order_by(Hub.code)).scalars())
         if not hubs:
-            raise CrmError("有効な拠点がありません。拠点を有効にしてからデモデータを読み込んでください。")
+            raise CrmError("有効な拠点がありません。"
+                           "拠点を有効にしてからデモデータを読み込んでください。")
         category_ids = dict(connection.execute(
             select(TalentCategory.code, TalentCategory.id).where(TalentCategory.active)).all())
         if not category_ids:
@@ -98,10 +99,11 @@ def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
         partner_rows, pool = _partners(hubs, first_ids["partner"], admin, writer)
         writer.insert(_TABLES["partner"], PARTNER_COLUMNS, partner_rows)
 
-        report(0.02, "相談と成約の履歴を組み立てています…")
         months = series(today, rng)
+        planning = "相談と成約の履歴を組み立てています…"
+        report(0.02, planning)
         plan = Planner(hubs, months, pool, today, rng).run(
-            progress=lambda share: report(0.02 + 0.25 * share, "相談と成約の履歴を組み立てています…"))
+            progress=lambda share: report(0.02 + 0.25 * share, planning))
         number_needs(plan, first_ids["talent_need"])
         # Categories in the plan are the seed's four; map any the database lacks to the first.
         fallback = min(category_ids.values())
@@ -114,8 +116,10 @@ def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
         placements = rows.order_placements(plan)
         first_fy = fiscal_year(months[0].first_day) + (0 if months[0].first_day.month == 4 else 1)
         counts = {"accounts": len(user_rows), "partners": len(partner_rows)}
+        # Rows still to write (contacts and follow-ups estimated), for the progress bar.
         expected = max(1, len(plan.co_hub) * 2.35 + len(plan.c_day) * 1.05 + len(plan.needs)
-                       + len(plan.status_changes) + len(plan.referrals) + len(plan.placements) * 2.4)
+                       + len(plan.status_changes) + len(plan.referrals)
+                       + len(plan.placements) * 2.4)
         done = 0
 
         def tick(iterable: Iterable[tuple], message: str) -> Iterator[tuple]:
@@ -150,7 +154,8 @@ def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
         report(0.93, "仕上げをしています…")
         connection.execute(AuditLog.__table__.insert().values(
             at=dt.datetime.now(dt.UTC), username="system", action="import", entity=None,
-            detail=f"デモデータを読み込みました（{kind}, seed={seed}, 相談 {counts['consultations']:,} 件）",
+            detail=f"デモデータを読み込みました（{kind}, seed={seed}, "
+                   f"相談 {counts['consultations']:,} 件）",
         ))
         # Every cached read, national and per hub, must see the new data.
         connection.execute(update(DataVersion).values(version=DataVersion.version + 1))

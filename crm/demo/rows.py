@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from stdnum.jp import cn
 
 from crm.demo import names, profiles
-from crm.demo.profiles import Mix, between, one_of
 from crm.demo.history import Plan
+from crm.demo.profiles import Mix, between, one_of
 from crm.demo.writer import BulkWriter
 
 TRACKED = ("created_at", "created_by", "updated_at", "updated_by", "version")
@@ -132,8 +132,9 @@ def contact_rows(ctx: Context) -> Iterator[tuple]:
         for title in titles:
             family, _ = one_of(rng, names.FAMILY_NAMES)
             email = f"contact{next_id}@example.com" if rng.random() < 0.6 else None
-            yield (next_id, plan.hubs[hub], company_first + index, f"{family} {one_of(rng, names.GIVEN_NAMES)}",
-                   title, email, None, stamp, user, stamp, user, 1)
+            name = f"{family} {one_of(rng, names.GIVEN_NAMES)}"
+            yield (next_id, plan.hubs[hub], company_first + index, name, title, email, None,
+                   stamp, user, stamp, user, 1)
             next_id += 1
 
 
@@ -296,7 +297,8 @@ def kpi_rows(ctx: Context, first_year: int, last_year: int) -> Iterator[tuple]:
             approved = min(dt.date(year, 4, 1).toordinal() - rng.randint(5, 25), plan.today)
             proposed = approved - rng.randint(7, 20)
             user = ctx.managers[hub]
-            yield (next_id, code, year, _round5(actual[0] * factor_c), _round5(actual[1] * factor_p),
-                   "approved", ctx.secretariat, writer.stamp(approved, 15),
-                   writer.stamp(proposed, 11), user, writer.stamp(approved, 15), ctx.secretariat, 2)
+            approved_at = writer.stamp(approved, 15)
+            yield (next_id, code, year, _round5(actual[0] * factor_c),
+                   _round5(actual[1] * factor_p), "approved", ctx.secretariat, approved_at,
+                   writer.stamp(proposed, 11), user, approved_at, ctx.secretariat, 2)
             next_id += 1

@@ -39,7 +39,8 @@ class DemoSummary:
 
     def sign_in_text(self) -> str:
         managers = [name for name in self.accounts if name.startswith("hub")]
-        hub_range = f"{managers[0]} … {managers[-1]}（{len(managers)} 拠点）" if managers else "なし"
+        hub_range = (f"{managers[0]} … {managers[-1]}（{len(managers)} 拠点）"
+                     if managers else "なし")
         return "\n".join([
             "デモ用アカウント（このデモデータベース専用）",
             f"  データベース: {self.database}",
