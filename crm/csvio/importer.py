@@ -185,6 +185,7 @@ class _Run:
         self.corporate: dict[str, tuple[int, str]] = {}  # number -> (company id, hub)
         self.corporate_rows: dict[str, int] = {}  # number -> row of this import
         self.placement_counts: Counter = Counter()  # need id -> placements stored
+        self.contents: dict[str, dict[tuple, list[int]]] = {}  # entity -> content -> ids
 
     # database rows, loaded in chunks and cached
     def stored(self, entity: str, ids: Iterable[int]) -> None:
@@ -195,6 +196,26 @@ class _Run:
             for row in self.session.execute(select(table).where(table.c.id.in_(chunk))):
                 self.db[entity][row.id] = dict(row._mapping)
             self.loaded[entity].update(chunk)
+
+    def same_content(self, entity: str, values: dict) -> dict | None:
+        """A stored row of the hub equal in every imported field to ``values`` and not yet
+        matched by another row of this import (so a file listing two identical rows matches
+        two stored ones, and a re-import of a file without ids creates nothing)."""
+        keys = sorted(values)
+        if entity not in self.contents:
+            table = MODELS[entity].__table__
+            index: dict[tuple, list[int]] = defaultdict(list)
+            statement = select(table.c.id, *(table.c[k] for k in keys)).where(
+                table.c.hub_code == self.hub).order_by(table.c.id)
+            for row in self.session.execute(statement):
+                index[tuple(row[1:])].append(row[0])
+            self.contents[entity] = index
+        candidates = self.contents[entity].get(tuple(values[k] for k in keys))
+        if not candidates:
+            return None
+        record_id = candidates.pop(0)
+        self.stored(entity, [record_id])
+        return self.db[entity][record_id]
 
     def record(self, entity: str, record_id: int) -> dict | None:
         """A row as it will be after this import: planned values over stored ones."""
@@ -218,6 +239,7 @@ class _RowCheck:
     def __init__(self, run: _Run, parsed: ParsedFile, number: int, raw: dict):
         self.run, self.parsed, self.number, self.raw = run, parsed, number, raw
         self.failed: set[str] = set()
+        self.errors: list[tuple[str, RowError]] = []
 
     def error(self, key: str, reason: str) -> None:
         if key in self.failed:
@@ -226,7 +248,14 @@ class _RowCheck:
         key = _FIELD_COLUMNS.get(key, key)
         header = self.parsed.header(key) if key in {c.key for c in self.parsed.spec.columns} \
             else key
-        self.run.report.errors.append(RowError(self.parsed.name, self.number, header, reason))
+        self.errors.append((key, RowError(self.parsed.name, self.number, header, reason)))
+
+    def flush(self) -> None:
+        """Hand the row's errors to the report, left to right as the columns stand in the file."""
+        order = {key: index for index, key in enumerate(self.parsed.headers)}
+        self.errors.sort(key=lambda item: order.get(item[0], len(order)))
+        self.run.report.errors.extend(error for _, error in self.errors)
+        self.errors.clear()
 
     def typed(self) -> dict:
         """The row's cells as Python values for the input model (errors recorded per cell)."""
@@ -310,6 +339,7 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
         planned = rule(run, check, data, file_id, existing)
         run.tick()
         if planned is None or check.failed:
+            check.flush()
             continue
         if planned.before is not None:
             changed = {k: v for k, v in planned.values.items() if planned.before.get(k) != v}
@@ -318,6 +348,7 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
             elif version is not None and version != planned.before.get("version"):
                 check.error("version", f"この行は出力後に更新されています（現在の版 {planned.before.get('version')}、"
                                        f"ファイルの版 {version}）。最新の記録を出力し直してください")
+                check.flush()
                 continue
         if planned.id is not None:
             run.mine[entity][planned.id] = {**(planned.before or {}), **planned.values,
@@ -345,6 +376,10 @@ def _plan(run: _Run, entity: str, check: _RowCheck, values: dict, file_id: int |
         # A new record keeps the file's id unless another hub uses that id.
         if file_id in run.db[entity]:
             check.error("id", f"ID {file_id} は他の拠点の記録で使われています")
+    elif entity != "partners":
+        same = run.same_content(entity, values)
+        if same is not None:
+            return Planned(check.number, "unchanged", same["id"], values, same)
     return Planned(check.number, "create", file_id, values)
 
 

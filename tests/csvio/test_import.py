@@ -80,6 +80,24 @@ def test_companies_are_created_and_a_reimport_creates_no_duplicates(session, act
     assert count(session, Company) == 2
 
 
+def test_a_reimport_of_rows_without_ids_recognises_identical_rows(session, actors):
+    m = actors.manager01
+    need = make_need(session, m, make_consultation(session, m, make_company(session, m),
+                                                   on=D(2025, 4, 1)), headcount=3)
+    session.commit()
+    # Two hires on the same day with the same bands are two placements, not one.
+    data = csv_bytes(["ニーズID,成約日,年齢層", f"{need.id},2025-05-01,40代",
+                      f"{need.id},2025-05-01,40代"])
+    assert run(session, m, "placements.csv", data).files[0].counts == {"create": 2}
+    session.commit()
+    again = run(session, m, "placements.csv", data)
+    assert again.files[0].counts == {"unchanged": 2}
+    three = run(session, m, "placements.csv", data + f"{need.id},2025-05-01,40代\r\n".encode())
+    assert three.files[0].counts == {"unchanged": 2, "create": 1}
+    session.commit()
+    assert count(session, Placement) == 3
+
+
 def test_dry_run_validates_and_writes_nothing(session, actors):
     before = snapshot(session)
     report = run(session, actors.manager01, "companies.csv", csv_bytes(COMPANIES), dry_run=True)
