@@ -102,7 +102,7 @@ with category_tab:
 
 with partner_tab:
     st.dataframe([{"ID": p.id, "種別": PartnerKind(p.kind).label, "名称": p.name,
-                   "所在地": PREFECTURES.get(p.prefecture_code, ("",))[0] if p.prefecture_code else "",
+                   "所在地": PREFECTURES[p.prefecture_code][0] if p.prefecture_code else "",
                    "状態": "有効" if p.active else "無効"} for p in partners],
                  hide_index=True, width="stretch")
     kinds = [k.value for k in PartnerKind]

@@ -32,8 +32,8 @@ def show_field_errors(form_key: str) -> None:
         st.error(f"{FIELD_NAMES.get(field, field)}: {message}")
 
 
-FIELD_NAMES = {"username": "利用者名", "role": "役割", "hub_code": "拠点", "email": "メールアドレス",
-               "password": "パスワード", "display_name": "表示名"}
+FIELD_NAMES = {"username": "利用者名", "role": "役割", "hub_code": "拠点",
+               "email": "メールアドレス", "password": "パスワード", "display_name": "表示名"}
 
 locked = [a.username for a in accounts if a.locked]
 if locked:
@@ -74,19 +74,20 @@ with manage:
                                                      for a in accounts if a.username == n))
     account = next((a for a in accounts if a.username == chosen), None)
     if account is not None:
-        st.write(f"状態: **{'有効' if account.active else '利用停止'}**・ロック: **{lock_state(account)}**")
+        state = "有効" if account.active else "利用停止"
+        st.write(f"状態: **{state}**・ロック: **{lock_state(account)}**")
         cols = st.columns(3)
         if cols[0].button("ロックを解除", disabled=not (account.locked or account.failed_attempts),
                           key="admin_unlock"):
             if save("admin_user", lambda s: users.unlock(s, actor, account.username),
                     f"{account.username} のロックを解除しました。") is not None:
                 st.rerun()
-        label = "利用を再開" if not account.active else "利用停止にする"
+        label, done = (("利用を再開", "利用再開") if not account.active
+                       else ("利用停止にする", "利用停止"))
         if cols[1].button(label, key="admin_toggle_active"):
             if save("admin_user",
                     lambda s: users.set_active(s, actor, account.username, not account.active),
-                    f"{account.username} を{'利用再開' if not account.active else '利用停止'}にしました。"
-                    ) is not None:
+                    f"{account.username} を{done}にしました。") is not None:
                 st.rerun()
         if cols[2].button("全端末からサインアウトさせる", key="admin_sign_out_all"):
             if save("admin_user",

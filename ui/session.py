@@ -10,8 +10,12 @@ An Actor put into ``st.session_state["actor"]`` by trusted server-side code with
 """
 
 import datetime as dt
+from dataclasses import replace
+from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
 
 from crm.actor import Actor
 from crm.auth import sessions
@@ -63,12 +67,10 @@ def current_method() -> str | None:
 def sso_configured() -> bool:
     """True when .streamlit/secrets.toml has an [auth] section (Streamlit's st.login)."""
     try:
-        auth = st.secrets.get("auth")
-    except (FileNotFoundError, KeyError, CrmError):
+        # Probe first: reading st.secrets without any secrets file raises (and may say so).
+        return st.secrets.load_if_toml_exists() and bool(st.secrets.get("auth"))
+    except Exception:  # noqa: BLE001 - an unreadable secrets file means no SSO
         return False
-    except Exception:  # noqa: BLE001 - no secrets file at all raises Streamlit's own error
-        return False
-    return bool(auth)
 
 
 def sso_providers() -> list[str | None]:
@@ -159,8 +161,6 @@ def keep_signed_in_with_epoch(epoch: int) -> None:
     """After changing one's own password: this session stays, the others have ended."""
     ticket = st.session_state.get(TICKET_KEY)
     if ticket is not None:
-        from dataclasses import replace
-
         st.session_state[TICKET_KEY] = replace(ticket, epoch=epoch)
 
 
@@ -206,12 +206,8 @@ def resolve_actor() -> Actor | None:
 # --- the sign-in page's hints ------------------------------------------------------------------
 
 
-def demo_credentials_file():
+def demo_credentials_file() -> Path | None:
     """Where the demo loader wrote the demo accounts (beside the SQLite file), if it did."""
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
     url = make_url(get_settings().database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
@@ -220,7 +216,5 @@ def demo_credentials_file():
 
 
 def any_account_exists() -> bool:
-    from sqlmodel import Session, select
-
     with Session(get_engine()) as s:
         return s.exec(select(UserAccount.id).limit(1)).first() is not None

@@ -23,8 +23,8 @@ DISABLED = "disabled"
 
 ENDED_MESSAGES = {
     IDLE: "一定時間操作がなかったため、サインアウトしました。もう一度サインインしてください。",
-    ELSEWHERE: "全端末からのサインアウト（またはパスワード変更）により、このセッションは終了しました。"
-               "もう一度サインインしてください。",
+    ELSEWHERE: "全端末からのサインアウト（またはパスワード変更）により、"
+               "このセッションは終了しました。もう一度サインインしてください。",
     DISABLED: "この利用者は利用できなくなりました。管理者にお問い合わせください。",
 }
 
@@ -43,7 +43,8 @@ class SessionEnded(Exception):
         super().__init__(ENDED_MESSAGES[reason])
 
 
-def new_ticket(actor: Actor, epoch: int, method: str, now: dt.datetime | None = None) -> SessionTicket:
+def new_ticket(actor: Actor, epoch: int, method: str,
+               now: dt.datetime | None = None) -> SessionTicket:
     return SessionTicket(user_id=actor.user_id, epoch=epoch, last_seen=now or utcnow(),
                          method=method)
 

@@ -6,6 +6,7 @@ would leave them in the shell history and the process list.
 """
 
 import sys
+from typing import Annotated
 
 import typer
 from sqlmodel import Session
@@ -33,8 +34,8 @@ def read_password(prompt: str = "パスワード") -> str:
 @app.command("add")
 def add_command(
     name: str = typer.Argument(..., help="User name used to sign in."),
-    role: Role = typer.Option(..., "--role", help="hub_manager, secretariat or admin."),
-    hub: str | None = typer.Option(None, "--hub", help="Prefecture code of a hub manager, e.g. 06."),
+    role: Annotated[Role, typer.Option("--role", help="hub_manager, secretariat or admin.")] = ...,
+    hub: str | None = typer.Option(None, "--hub", help="A hub manager's prefecture code, e.g. 06."),
     email: str | None = typer.Option(None, "--email", help="E-mail matched by single sign-on."),
     display_name: str | None = typer.Option(None, "--display-name", help="Name shown in the app."),
     sso_only: bool = typer.Option(False, "--sso-only",
@@ -48,7 +49,8 @@ def add_command(
       crm users add sato --role admin --email sato@example.jp --sso-only
     """
     if sso_only and not email:
-        fail("--sso-only には --email が必要です（シングルサインオンはメールアドレスで照合します）。")
+        fail("--sso-only には --email が必要です"
+             "（シングルサインオンはメールアドレスで照合します）。")
     password = None if sso_only else read_password()
     engine = open_engine()
     with unit_of_work(engine) as session:

@@ -176,7 +176,8 @@ def update_user(session: Session, actor: Actor, username: str, data: dict,
     user = get_user(session, username)
     errors: dict[str, str] = {}
     values = {
-        "display_name": normalize_text(data.get("display_name", user.display_name)) or user.username,
+        "display_name": (normalize_text(data.get("display_name", user.display_name))
+                         or user.username),
         "email": normalize_text(data.get("email", user.email)),
         "role": data.get("role", user.role),
         "hub_code": normalize_text(data.get("hub_code", user.hub_code)),

@@ -6,8 +6,10 @@ Usage: ``before = snapshot(session)`` … writes … ``assert unaudited(session,
 
 from collections import Counter
 
+import pytest
 from sqlmodel import Session, func, select
 
+from crm.db import make_engine
 from crm.models import (
     AuditLog,
     Company,
@@ -75,3 +77,25 @@ def unaudited(session: Session, before: dict) -> list[str]:
         if key not in now and key not in deletes:
             problems.append(f"{key}: deleted without an audit entry")
     return problems
+
+
+@pytest.fixture(scope="session")
+def template_snapshot(sqlite_template):
+    """The audited rows a freshly migrated database starts with (hubs, seed categories)."""
+    engine = make_engine(f"sqlite:///{sqlite_template}")
+    with Session(engine) as session:
+        before = snapshot(session)
+    engine.dispose()
+    return before
+
+
+@pytest.fixture
+def writes_are_audited(request, template_snapshot):
+    """After the test: every write to its database (``engine`` fixture) left audit entries."""
+    # Taken before the test, so that it is torn down after this check.
+    engine = request.getfixturevalue("engine") if "engine" in request.fixturenames else None
+    yield
+    if engine is None:
+        return
+    with Session(engine) as session:
+        assert unaudited(session, template_snapshot) == []

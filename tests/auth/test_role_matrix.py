@@ -201,8 +201,8 @@ TARGET = {"hub_code": "01", "fiscal_year": FY, "consultations": 120, "placements
 ROWS = [
     # companies and contacts
     Row(companies.create_company, WRITE_HUB01,
-        lambda s, a, w: companies.create_company(s, a, {"name": "新規工業", "prefecture_code": "01"},
-                                                 hub_code="01")),
+        lambda s, a, w: companies.create_company(
+            s, a, {"name": "新規工業", "prefecture_code": "01"}, hub_code="01")),
     Row(companies.update_company, WRITE_HUB01,
         lambda s, a, w: companies.update_company(s, a, w.c1, FIRM, v(s, Company, w.c1))),
     Row(companies.get_company, READ_HUB01, lambda s, a, w: companies.get_company(s, a, w.c1)),
@@ -419,7 +419,7 @@ def test_every_service_function_is_in_the_matrix():
                 missing.append(name)
             if not takes_actor and module_name in modules and name not in NO_ACTOR:
                 missing.append(f"{name} (no actor parameter: add it or list it in NO_ACTOR)")
-    assert missing == [], "service functions without a row in the role matrix: " + ", ".join(missing)
+    assert missing == [], "service functions without a row in the matrix: " + ", ".join(missing)
 
 
 def _run(engine, world: World, row: Row, who: str):

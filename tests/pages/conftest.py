@@ -6,7 +6,15 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from tests.auth import audit_check
+from tests.utils import passwords
+
 ROOT = Path(__file__).resolve().parents[2]
+
+# Opt-in fixtures for page tests: cheap Argon2id hashing; every write leaves an audit entry.
+fast_password_hashing = passwords.fast_password_hashing
+template_snapshot = audit_check.template_snapshot
+writes_are_audited = audit_check.writes_are_audited
 
 
 @pytest.fixture(autouse=True)

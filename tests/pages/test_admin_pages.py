@@ -10,7 +10,9 @@ from crm.models import AuditLog, Hub, Partner, TalentCategory, UserAccount
 from crm.services import reference_data, users
 from tests.auth.audit_check import snapshot, unaudited
 from tests.utils.factories import make_company
-from tests.utils.passwords import fast_password_hashing  # noqa: F401
+
+# Every write these tests make (through the pages) leaves its audit entries.
+pytestmark = pytest.mark.usefixtures("writes_are_audited")
 
 PASSWORD = "correct horse battery"
 

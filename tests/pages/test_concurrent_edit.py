@@ -1,6 +1,7 @@
 """No lost updates: two sessions edit the same company; the second save is refused with what
 changed, the first save stays, and the second person's typed input stays in their form."""
 
+import pytest
 from sqlmodel import Session, select
 
 from crm.errors import StaleVersion
@@ -8,6 +9,9 @@ from crm.models import AuditLog, Company
 from crm.services import companies, users
 from tests.pages.hub_helpers import errors, submit
 from tests.utils.factories import make_actors, make_company
+
+# Every write these tests make (through the pages) leaves its audit entries.
+pytestmark = pytest.mark.usefixtures("writes_are_audited")
 
 PAGE = "pages/companies.py"
 
@@ -58,7 +62,8 @@ def test_two_database_sessions_saving_at_once_cannot_both_win(any_engine):
     with Session(any_engine) as one, Session(any_engine) as two:
         seen = one.get(Company, company.id).version
         assert two.get(Company, company.id).version == seen
-        companies.update_company(one, actors.manager01, company.id, {**data, "city": "米沢市"}, seen)
+        companies.update_company(one, actors.manager01, company.id, {**data, "city": "米沢市"},
+                                 seen)
         one.commit()
         try:
             companies.update_company(two, actors.manager01, company.id,

@@ -16,7 +16,9 @@ from crm.services import users
 from crm.timeutil import utcnow
 from tests.pages.conftest import ROOT
 from tests.utils.factories import make_company
-from tests.utils.passwords import fast_password_hashing  # noqa: F401
+
+# Every write these tests make (through the pages) leaves its audit entries.
+pytestmark = pytest.mark.usefixtures("writes_are_audited")
 
 PASSWORD = "correct horse battery"
 HUB_PAGES = {"拠点ダッシュボード", "企業", "相談記録", "人材ニーズ", "成約", "フォローアップ"}
