@@ -3,6 +3,10 @@
 Without chromium the tests skip with a visible reason, except when CRM_BROWSER_REQUIRED=1
 (set by .ci/run), where a missing browser fails the run. Screenshots go to
 CRM_SCREENSHOT_DIR (default artifacts/screenshots).
+
+One server serves the whole session. Its SQLite database is migrated and seeded before the
+server starts (accounts with known passwords, a partner, another hub's firm); the tests read
+and write the same file through ``db_engine`` to check what the pages saved.
 """
 
 import os
@@ -12,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,6 +30,12 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--lang=ja-JP",
 ]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(item.fspath).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.browser)
 
 
 def _free_port() -> int:
@@ -53,23 +64,83 @@ def browser(chromium_path):
         browser.close()
 
 
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+    hub_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What the server's database holds before the first test."""
+
+    manager: Account  # hub 01
+    other_manager: Account  # hub 02
+    secretariat: Account
+    partner_name: str
+    other_firm_id: int  # a hub 02 firm, for the refused deep link
+    other_firm_name: str
+
+
 @pytest.fixture(scope="session")
 def server_database(tmp_path_factory):
-    """A migrated SQLite database with hubs' reference data and demo accounts only."""
     path = tmp_path_factory.mktemp("browser") / "crm.sqlite3"
     return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
-def app_server(server_database, chromium_path):
+def db_engine(server_database, chromium_path):
+    """The server's database, migrated, for seeding before start and checking after writes."""
+    from crm import db
+
+    engine = db.make_engine(server_database)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seed(db_engine) -> Seed:
+    from crm.actor import SYSTEM
+    from crm.db import session_scope
+    from crm.services import companies, reference_data, users
+
+    accounts = {
+        "manager": Account("yamagata.manager", "browser-test-06!", "06"),
+        "other_manager": Account("miyagi.manager", "browser-test-04!", "04"),
+        "secretariat": Account("national.office", "browser-test-00!"),
+    }
+    with session_scope(db_engine) as s:
+        for role, account in (("hub_manager", accounts["manager"]),
+                              ("hub_manager", accounts["other_manager"]),
+                              ("secretariat", accounts["secretariat"])):
+            users.create_user(s, SYSTEM, username=account.username, role=role,
+                              hub_code=account.hub_code, password=account.password,
+                              display_name=account.username)
+        partner = reference_data.create_partner(
+            s, SYSTEM, {"kind": "recruitment_agency", "name": "みちのく人材紹介株式会社"})
+        other_actor = users.actor_for(users.get_user(s, accounts["other_manager"].username))
+        other_firm = companies.create_company(
+            s, other_actor, {"name": "仙台精密機械株式会社", "prefecture_code": "04",
+                             "industry": "E", "employees": 120})
+        seed = Seed(**accounts, partner_name=partner.name, other_firm_id=other_firm.id,
+                    other_firm_name=other_firm.name)
+    return seed
+
+
+@pytest.fixture(scope="session")
+def app_server(server_database, seed, chromium_path):
     """`streamlit run streamlit_app.py` on a free port; yields its base URL."""
     port = _free_port()
     env = {**os.environ, "CRM_DATABASE_URL": server_database, "CRM_DEMO_ON_EMPTY": "0"}
-    log = open(SCREENSHOTS.parent / "streamlit-server.log", "w") if _ensure_dirs() else None
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    log = open(SCREENSHOTS.parent / "streamlit-server.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -83,6 +154,7 @@ def app_server(server_database, chromium_path):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
+            log.close()
             pytest.fail("streamlit server did not become healthy (see streamlit-server.log)")
         time.sleep(0.3)
     yield base
@@ -91,23 +163,30 @@ def app_server(server_database, chromium_path):
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-    if log:
-        log.close()
+    log.close()
 
 
-def _ensure_dirs() -> bool:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return True
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo",
                                   viewport={"width": 1400, "height": 1000},
                                   accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
+    if request.node.stash.get(_FAILED, False):
+        screenshot(page, f"FAILED-{request.node.name}")  # what the page showed at the failure
     context.close()
 
 

@@ -1,0 +1,89 @@
+"""Steps shared by the journeys: signing in, waiting for Streamlit, reading metrics."""
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import Account, screenshot  # noqa: F401 - re-exported
+
+APP = '[data-testid="stApp"]'
+
+
+def settle(page: Page, timeout: float = 30_000) -> None:
+    """Wait until the script run triggered by the last action has finished.
+
+    Streamlit marks the app root with data-test-script-state; a click may start the run a
+    moment later, so wait briefly for "running" before waiting for it to end."""
+    try:
+        page.wait_for_selector(f'{APP}[data-test-script-state="running"]', timeout=1_000)
+    except Exception:  # noqa: BLE001 - the run may already be over
+        pass
+    page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=timeout)
+    # Some widgets are drawn by lazily loaded components, shown as skeletons until ready.
+    page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')",
+                           timeout=timeout)
+
+
+def open_app(page: Page, base: str, path: str = "") -> None:
+    page.goto(f"{base}/{path}")
+    settle(page)
+
+
+def sign_in(page: Page, base: str, account: Account, path: str = "") -> None:
+    """Open ``base/path`` (the sign-in page shows first) and sign in with the password."""
+    open_app(page, base, path)
+    expect(page.get_by_role("heading", name="サインイン")).to_be_visible()
+    page.get_by_label("利用者名", exact=True).fill(account.username)
+    page.get_by_label("パスワード", exact=True).fill(account.password)
+    page.get_by_role("button", name="サインイン").click()
+    expect(page.get_by_role("button", name="サインアウト", exact=True)).to_be_visible()
+    settle(page)
+
+
+def go_to(page: Page, title: str) -> None:
+    """Follow the sidebar navigation to the page titled ``title``."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title).first).to_be_visible()
+    settle(page)
+
+
+def metric(page: Page, label: str, scope: Locator | None = None) -> str:
+    """The value shown by the st.metric labelled ``label``."""
+    root = scope or page
+    card = root.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+    return card.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def metric_int(page: Page, label: str) -> int:
+    return int(re.sub(r"[^\d]", "", metric(page, label)))
+
+
+def choose(page: Page, label: str, option: str, *, reruns: bool = False) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``.
+
+    A click that lands while Streamlit redraws the widget can leave its menu closed, so the
+    menu is opened again until the option shows. ``reruns``: the box is outside a form, so
+    choosing starts a run; wait for it."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        box.click()
+        try:
+            choice.wait_for(state="visible", timeout=2_000)
+            break
+        except Exception:  # noqa: BLE001 - the menu did not open; try again
+            page.keyboard.press("Escape")
+    choice.click()
+    expect(box).to_have_value(option)
+    if reruns:
+        settle(page)
+
+
+def success_message(page: Page, text: str) -> Locator:
+    """The st.success box containing ``text`` (the same words also pop up as a toast)."""
+    return page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)
+
+
+def error_message(page: Page, text: str) -> Locator:
+    return page.get_by_test_id("stAlertContentError").filter(has_text=text)

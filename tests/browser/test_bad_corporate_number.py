@@ -1,0 +1,77 @@
+"""Journey 2: a wrong corporate number is refused at its field and nothing is saved."""
+
+from playwright.sync_api import expect
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from crm.models import Company, Consultation
+from tests.browser.helpers import error_message, go_to, screenshot, settle, sign_in
+
+WRONG_NUMBER = "5123456789012"  # 7123456789012 is valid: only the check digit is wrong
+REASON = "法人番号のチェックデジットが正しくありません"
+REFUSED = "入力内容に誤りがあります。"
+
+
+def counts(engine) -> tuple[int, int]:
+    with Session(engine) as s:
+        return (s.exec(select(func.count()).select_from(Company)).one(),
+                s.exec(select(func.count()).select_from(Consultation)).one())
+
+
+def field_with_error(page, form, label: str):
+    """The element right after the text field ``label``: where its refusal is drawn."""
+    field = form.get_by_test_id("stElementContainer").filter(
+        has=page.get_by_role("textbox", name=label, exact=True))
+    return field.locator("xpath=following-sibling::*[1]")
+
+
+def test_wrong_corporate_number_is_shown_at_the_field_and_no_firm_is_saved(
+        page, app_server, seed, db_engine):
+    firm = "番号違い工業株式会社"
+    before = counts(db_engine)
+    sign_in(page, app_server, seed.manager)
+    go_to(page, "企業")
+    if not page.get_by_role("textbox", name="企業名 *", exact=True).is_visible():
+        page.get_by_text("新しい企業を登録").click()  # collapsed once the hub has firms
+    form = page.get_by_test_id("stForm")
+    form.get_by_role("textbox", name="企業名 *", exact=True).fill(firm)
+    form.get_by_role("textbox", name="法人番号", exact=True).fill(WRONG_NUMBER)
+    form.get_by_role("button", name="企業を登録").click()
+    settle(page)
+
+    expect(field_with_error(page, form, "法人番号")).to_contain_text(REASON)
+    expect(error_message(page, REFUSED)).to_be_visible()
+    # The typed input stays, so the user corrects one digit instead of retyping the form.
+    expect(form.get_by_role("textbox", name="企業名 *", exact=True)).to_have_value(firm)
+    expect(form.get_by_role("textbox", name="法人番号", exact=True)).to_have_value(WRONG_NUMBER)
+    expect(page.get_by_role("heading", name=firm)).to_have_count(0)  # no firm page opened
+    screenshot(page, "journey2-01-firm-refused")
+
+    with Session(db_engine) as s:
+        assert s.exec(select(Company).where(Company.name == firm)).first() is None
+    assert counts(db_engine) == before
+
+
+def test_new_firm_with_its_consultation_is_refused_whole(page, app_server, seed, db_engine):
+    """The consultation page registers a firm and its first consultation in one submit: a wrong
+    number there saves neither."""
+    firm = "番号違い商事株式会社"
+    before = counts(db_engine)
+    sign_in(page, app_server, seed.manager)
+    go_to(page, "相談記録")
+    page.get_by_text("新しい企業（企業登録と同時に記録）").click()
+    settle(page)
+    form = page.get_by_test_id("stForm")
+    form.get_by_role("textbox", name="企業名 *", exact=True).fill(firm)
+    form.get_by_role("textbox", name="法人番号", exact=True).fill(WRONG_NUMBER)
+    form.get_by_role("textbox", name="相談内容 *", exact=True).fill("セミナー後に来訪。")
+    form.get_by_role("button", name="相談を記録").click()
+    settle(page)
+
+    expect(field_with_error(page, form, "法人番号")).to_contain_text(REASON)
+    expect(error_message(page, REFUSED)).to_be_visible()
+    screenshot(page, "journey2-02-intake-refused")
+
+    with Session(db_engine) as s:
+        assert s.exec(select(Company).where(Company.name == firm)).first() is None
+    assert counts(db_engine) == before
