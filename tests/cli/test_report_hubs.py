@@ -13,7 +13,7 @@ from crm.cli import app
 from crm.cli.report import HUB_COLUMNS
 from crm.services import targets
 from crm.services.users import actor_for, get_user
-from tests.analytics.known_data import build_known_data
+from tests.analytics.fixtures import known_engine, known_template  # noqa: F401
 
 runner = CliRunner()
 
@@ -23,10 +23,11 @@ def _rows(output: str) -> list[dict]:
 
 
 @pytest.fixture
-def data(engine, monkeypatch):
-    monkeypatch.setenv("CRM_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    with Session(engine, expire_on_commit=False) as session:
-        known = build_known_data(session)
+def data(known_engine, known_template, monkeypatch):
+    monkeypatch.setenv("CRM_DATABASE_URL",
+                       known_engine.url.render_as_string(hide_password=False))
+    known = known_template[1]
+    with Session(known_engine) as session:
         targets.set_target(session, known.secretariat, {
             "hub_code": "06", "fiscal_year": 2020, "consultations": 10, "placements": 2})
         session.commit()

@@ -1,24 +1,25 @@
-"""The secretariat's pages under AppTest: no exception, numbers equal to an independent count
-and to each other, Japanese chart titles, and refusal for hub managers."""
+"""The secretariat's pages under AppTest on the known data set: numbers equal to an
+independent count and to each other, Japanese chart titles, drill-down to a hub."""
 
 import json
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from crm.analytics.filters import AnalyticsFilter
 from crm.timeutil import fiscal_year_bounds
-from tests.analytics.known_data import build_known_data
-
-ROOT = Path(__file__).resolve().parents[2]
-SECRETARIAT_PAGES = ["pages/national.py", "pages/prefectures.py", "pages/breakdowns.py"]
+from tests.analytics.fixtures import known_engine, known_template  # noqa: F401
 
 
 @pytest.fixture
-def data(session):
-    return build_known_data(session)
+def engine(known_engine):
+    """The app runs on a copy of the known data set."""
+    return known_engine
+
+
+@pytest.fixture
+def data(known_template):
+    return known_template[1]
 
 
 def _specs(at):
@@ -149,31 +150,3 @@ def test_choosing_a_prefecture_opens_its_dashboard_read_only(open_page, data):
     assert at.query_params["hub"] == ["06"] or at.query_params["hub"] == "06"
     assert any("山形県" in t.value and "拠点ダッシュボード" in t.value for t in at.title)
     assert any("閲覧のみ" in c.value for c in at.caption)
-
-
-@pytest.mark.parametrize("page", SECRETARIAT_PAGES + ["pages/targets.py"])
-def test_each_page_runs_for_the_secretariat_on_an_empty_database(open_page, actors, page):
-    at = open_page(actors.secretariat, page)
-    assert not at.exception
-    assert at.title and at.title[0].value != ""
-    assert not any("権限" in e.value for e in at.error)
-
-
-@pytest.mark.parametrize("page", SECRETARIAT_PAGES)
-def test_a_hub_manager_cannot_reach_secretariat_pages(open_page, actors, page):
-    """A hub manager's navigation does not register the secretariat's pages at all."""
-    at = open_page(actors.manager01)
-    assert not at.exception
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page(page)
-
-
-@pytest.mark.parametrize("page", SECRETARIAT_PAGES)
-def test_secretariat_pages_refuse_a_hub_manager_who_runs_them(app_env, actors, page):
-    """Even run directly (bypassing the navigation), the page itself refuses."""
-    at = AppTest.from_file(str(ROOT / page), default_timeout=30)
-    at.session_state["actor"] = actors.manager01
-    at.run()
-    assert not at.exception
-    assert [e.value for e in at.error] == ["このページを開く権限がありません。"]
-    assert not at.metric and not at.get("vega_lite_chart")
