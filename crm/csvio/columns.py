@@ -189,6 +189,18 @@ HUB_ENTITIES: dict[str, EntitySpec] = {
 }
 ENTITIES: dict[str, EntitySpec] = {"partners": PARTNERS, **HUB_ENTITIES}
 
+# Columns an import file must have (an export always has them); their cells may still be blank
+# where the record allows it, e.g. 経営姿勢.
+REQUIRED_COLUMNS = {
+    "companies": ["name", "prefecture_code"],
+    "consultations": ["company_id", "consulted_on", "channel", "summary"],
+    "needs": ["company_id", "category", "engagement", "role_title", "opened_on"],
+    "referrals": ["need_id", "partner_id", "referred_on"],
+    "placements": ["need_id", "placed_on"],
+    "follow_ups": ["due_on"],
+    "partners": ["kind", "name"],
+}
+
 ENTRY_KINDS = {  # weekly export's 区分 in each header language
     "week": {"ja": "当週", "en": "week"},
     "late": {"ja": "遅延入力", "en": "late_entry"},
@@ -201,13 +213,14 @@ def layout_markdown() -> str:
     parts = []
     for spec in (*ENTITIES.values(), SUMMARY):
         parts.append(f"### {spec.file_name}（{spec.label}）\n")
-        parts.append("| # | 日本語見出し | English header | 取込 | 説明 |")
+        parts.append("| # | 日本語見出し | English header | 取込 | 説明 |")  # 取込: 必須 / ○ / — (ignored)
         parts.append("|---|---|---|---|---|")
         for number, column in enumerate(spec.columns, start=1):
             note = column.note
             if column.enum is not None:
                 note = (note + " " if note else "") + "／".join(column.enum.labels().values())
-            imported = "○" if column.importable and spec.importable else "—"
+            imported = "—" if not (column.importable and spec.importable) else (
+                "必須" if column.key in REQUIRED_COLUMNS.get(spec.name, ()) else "○")
             parts.append(f"| {number} | {column.ja} | {column.en} | {imported} | {note} |")
         parts.append("")
     return "\n".join(parts)

@@ -48,7 +48,12 @@ def parse_date(text: str | None) -> dt.date | None:
         return text.date()
     if isinstance(text, dt.date):
         return text
-    value = unicodedata.normalize("NFKC", str(text)).strip()
+    return _parse_text(str(text))
+
+
+@lru_cache(maxsize=65536)  # a file repeats the same dates many times; era look-ups are slow
+def _parse_text(text: str) -> dt.date | None:
+    value = unicodedata.normalize("NFKC", text).strip()
     if not value:
         return None
     compact = re.sub(r"\s+", "", value)

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session
 
 from crm.actor import Actor
-from crm.csvio.columns import BOOL, DATE, INT, EntitySpec
+from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS, EntitySpec
 from crm.csvio.dates import parse_date
 from crm.csvio.export import MODELS
 from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_file
@@ -185,7 +185,7 @@ class _Run:
         self.corporate: dict[str, tuple[int, str]] = {}  # number -> (company id, hub)
         self.corporate_rows: dict[str, int] = {}  # number -> row of this import
         self.placement_counts: Counter = Counter()  # need id -> placements stored
-        self.contents: dict[str, dict[tuple, list[int]]] = {}  # entity -> content -> ids
+        self.contents: dict[str, dict[tuple, list[dict]]] = {}  # entity -> content -> rows
 
     # database rows, loaded in chunks and cached
     def stored(self, entity: str, ids: Iterable[int]) -> None:
@@ -204,18 +204,18 @@ class _Run:
         keys = sorted(values)
         if entity not in self.contents:
             table = MODELS[entity].__table__
-            index: dict[tuple, list[int]] = defaultdict(list)
-            statement = select(table.c.id, *(table.c[k] for k in keys)).where(
-                table.c.hub_code == self.hub).order_by(table.c.id)
+            index: dict[tuple, list[dict]] = defaultdict(list)
+            statement = select(table).where(table.c.hub_code == self.hub).order_by(table.c.id)
             for row in self.session.execute(statement):
-                index[tuple(row[1:])].append(row[0])
+                stored = dict(row._mapping)
+                index[tuple(stored[k] for k in keys)].append(stored)
             self.contents[entity] = index
         candidates = self.contents[entity].get(tuple(values[k] for k in keys))
         if not candidates:
             return None
-        record_id = candidates.pop(0)
-        self.stored(entity, [record_id])
-        return self.db[entity][record_id]
+        stored = candidates.pop(0)
+        self.db[entity].setdefault(stored["id"], stored)
+        return stored
 
     def record(self, entity: str, record_id: int) -> dict | None:
         """A row as it will be after this import: planned values over stored ones."""
@@ -602,6 +602,21 @@ def _stamp(run: _Run, now: dt.datetime) -> dict:
     return {"updated_at": now, "updated_by": run.actor.user_id}
 
 
+def _new_ids(run: _Run, table, count: int) -> list[int]:
+    """Ids for ``count`` new rows, so that plain multi-row inserts can be used (RETURNING in
+    parameter order makes SQLite insert row by row). The caller already holds the write lock
+    (the data version was raised first), so on SQLite no other writer can take these ids; on
+    PostgreSQL they come from the table's sequence."""
+    if count == 0:
+        return []
+    if run.session.get_bind().dialect.name == "postgresql":
+        return list(run.session.execute(text(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    highest = run.session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    return list(range(highest + 1, highest + 1 + count))
+
+
 def _insert(run: _Run, entity: str, plans: list[Planned], now: dt.datetime,
             on_chunk: Callable[[int], None]) -> None:
     table = MODELS[entity].__table__
@@ -610,21 +625,25 @@ def _insert(run: _Run, entity: str, plans: list[Planned], now: dt.datetime,
         extra["logged_by"] = run.actor.user_id
     with_id = [p for p in plans if p.id is not None]
     without_id = [p for p in plans if p.id is None]
-    for start in range(0, len(with_id), CHUNK):
-        chunk = with_id[start:start + CHUNK]
+    if with_id:
+        _insert_rows(run, table, with_id, extra, on_chunk)
+        if run.session.get_bind().dialect.name == "postgresql":
+            # Explicit ids do not move PostgreSQL's sequence: move it past them (never back).
+            sequence = run.session.execute(text(
+                f"SELECT pg_get_serial_sequence('{table.name}', 'id')")).scalar_one()
+            run.session.execute(text(
+                f"SELECT setval('{sequence}', GREATEST(:top, (SELECT last_value FROM {sequence})))"),
+                {"top": max(p.id for p in with_id)})
+    for plan, new_id in zip(without_id, _new_ids(run, table, len(without_id)), strict=True):
+        plan.id = new_id
+    _insert_rows(run, table, without_id, extra, on_chunk)
+
+
+def _insert_rows(run: _Run, table, plans: list[Planned], extra: dict,
+                 on_chunk: Callable[[int], None]) -> None:
+    for start in range(0, len(plans), CHUNK):
+        chunk = plans[start:start + CHUNK]
         run.session.execute(table.insert(), [{**p.values, **extra, "id": p.id} for p in chunk])
-        on_chunk(len(chunk))
-    if with_id and run.session.get_bind().dialect.name == "postgresql":
-        # Explicit ids do not move PostgreSQL's sequence; move it past them.
-        run.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-            f"(SELECT MAX(id) FROM {table.name}))"))
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    for start in range(0, len(without_id), CHUNK):
-        chunk = without_id[start:start + CHUNK]
-        ids = run.session.execute(statement, [{**p.values, **extra} for p in chunk]).scalars().all()
-        for plan, new_id in zip(chunk, ids, strict=True):
-            plan.id = new_id
         on_chunk(len(chunk))
 
 
@@ -788,9 +807,12 @@ def import_files(session: Session, actor: Actor, files: list[tuple[str, bytes]],
             run.plans[parsed.spec.name] = plans
             file_report.counts = Counter(p.action for p in plans)
         report.files.append(file_report)
-    progress(0.7, "検証が終わりました")
     if report.errors or dry_run:
+        progress(1.0, f"確認が終わりました（誤り {len(report.errors):,} 件、書き込みなし）")
         return report
+    progress(0.7, "検証が終わりました。書き込みます…")
+    # First, so that this transaction holds SQLite's write lock before it picks new ids.
+    bump_data_version(session, hub)
     _write(run, utcnow())
     record_audit(session, actor, "import", entity=",".join(kinds), hub_code=hub, detail=json.dumps({
         "files": [{"name": f.name, "entity": f.entity, "rows": f.rows, "encoding": f.encoding,
@@ -798,7 +820,6 @@ def import_files(session: Session, actor: Actor, files: list[tuple[str, bytes]],
                   for f, (_, data) in zip(report.files, _matching(files, report.files), strict=True)],
         "automatic": dict(report.effects),
     }, ensure_ascii=False))
-    bump_data_version(session, hub)
     report.written = True
     progress(1.0, "取込が完了しました")
     return report
@@ -807,18 +828,6 @@ def import_files(session: Session, actor: Actor, files: list[tuple[str, bytes]],
 def _matching(files: list[tuple[str, bytes]], reports: list[FileReport]):
     by_name = dict(files)
     return [(r.name, by_name[r.name]) for r in reports]
-
-
-# Columns a file must have to describe a new record; an export always has them.
-REQUIRED_COLUMNS = {
-    "companies": ["name", "prefecture_code"],
-    "consultations": ["company_id", "consulted_on", "channel", "summary"],
-    "needs": ["company_id", "category", "engagement", "role_title", "opened_on"],
-    "referrals": ["need_id", "partner_id", "referred_on"],
-    "placements": ["need_id", "placed_on"],
-    "follow_ups": ["due_on"],
-    "partners": ["kind", "name"],
-}
 
 
 def _missing_columns(parsed: ParsedFile) -> list[RowError]:

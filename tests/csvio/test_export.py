@@ -277,3 +277,36 @@ def test_follow_ups_count_when_due_or_done_in_the_week(session, actors):
     bundle = weekly_export(session, m, W47)
     assert [int(r["フォローアップID"]) for r in rows_of(bundle, "follow_ups.csv")] == [due.id, done.id]
     assert rows_of(bundle, "summary.csv")[0]["フォローアップ実施（週）"] == "1"
+
+
+def test_the_column_layout_is_stable():
+    """The published order of every file (append new columns at the end, never reorder)."""
+    from crm.csvio.columns import ENTITIES, SUMMARY
+
+    layout = {spec.name: spec.headers("en") for spec in (*ENTITIES.values(), SUMMARY)}
+    trailer = ["version", "created_at", "updated_at", "entry_kind"]
+    assert layout == {
+        "partners": ["id", "kind", "name", "prefecture_code", "active", "version"],
+        "companies": ["id", "hub_code", "name", "kana", "corporate_number", "prefecture_code",
+                      "city", "industry", "employees", "capital_jpy", "notes", "version",
+                      "created_at", "updated_at"],
+        "consultations": ["id", "hub_code", "company_id", "company_name", "consulted_on",
+                          "channel", "stance", "summary", "next_action", "next_action_on",
+                          *trailer],
+        "needs": ["id", "hub_code", "company_id", "company_name", "consultation_id", "category",
+                  "engagement", "role_title", "headcount", "salary_band", "status", "opened_on",
+                  "notes", *trailer],
+        "referrals": ["id", "hub_code", "need_id", "company_id", "partner_id", "partner_name",
+                      "referred_on", "outcome", "notes", *trailer],
+        "placements": ["id", "hub_code", "need_id", "company_id", "company_name", "placed_on",
+                       "engagement", "partner_id", "partner_name", "salary_band", "age_band",
+                       "previous_residence", "notes", *trailer],
+        "follow_ups": ["id", "hub_code", "company_id", "company_name", "placement_id", "due_on",
+                       "done_on", "notes", *trailer],
+        "summary": ["hub_code", "hub_name", "week", "consultations_week", "needs_week",
+                    "referrals_week", "placements_week", "follow_ups_done_week",
+                    "late_entries_week", "consultations_total", "needs_total",
+                    "referrals_total", "placements_total", "follow_ups_done_total"],
+    }
+    assert ENTITIES["consultations"].headers("ja")[:5] == ["相談ID", "拠点コード", "企業ID",
+                                                          "企業名", "相談日"]

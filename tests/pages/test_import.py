@@ -41,6 +41,9 @@ def test_a_valid_file_is_checked_first_then_written_on_confirmation(open_page, s
     assert list(preview["相談日"]) == ["令和6年4月1日", "２０２４／５／１"]
     assert any("まだ書き込んでいません" in i.value for i in at.info)
     assert _count(session, Consultation) == 0  # the check wrote nothing
+    bars = at.get("progress")
+    assert [b.proto.value for b in bars] == [100]
+    assert "確認が終わりました（誤り 0 件、書き込みなし）" in bars[0].proto.text
 
     at.button(key="import.write").click().run()
     assert not at.exception
