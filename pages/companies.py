@@ -85,6 +85,7 @@ def show_company(company_id: int) -> None:
         events = company_timeline(s, actor, company_id)
         referrals = list_referrals(s, actor, company_id=company_id, limit=10_000)
         placements = list_placements(s, actor, company_id=company_id, limit=10_000)
+    st.query_params["company"] = str(company.id)  # the address bar shows a shareable link
     need_of_referral = {r.id: r.need_id for r in referrals}
     need_of_placement = {p.id: p.need_id for p in placements}
 

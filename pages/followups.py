@@ -150,6 +150,7 @@ if company_filter is not None:
     if company_filter not in names:
         st.error("この企業は表示できません（他の拠点の企業か、存在しません）。")
         st.stop()
+    st.query_params["company"] = str(company_filter)
     left, right = st.columns([3, 1])
     left.info(f"{names[company_filter]} のフォローアップだけを表示しています。",
               icon=":material/filter_alt:")

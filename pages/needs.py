@@ -140,6 +140,7 @@ def board() -> None:
             if name is None:
                 st.error("この企業は表示できません（他の拠点の企業か、存在しません）。")
                 st.stop()
+            st.query_params["company"] = str(company_filter)
             left, right = st.columns([3, 1])
             left.info(f"{name} のニーズだけを表示しています。", icon=":material/filter_alt:")
             right.button("絞り込みを解除", on_click=set_param, args=("company", None))
@@ -194,6 +195,7 @@ def show_need(need_id: int) -> None:
         consultation = None if need.consultation_id is None else get_consultation(
             s, actor, need.consultation_id)
 
+    st.query_params["need"] = str(need.id)  # the address bar shows a shareable link
     st.button("← ニーズ一覧へ", on_click=set_param, args=("need", None))
     fs.feedback(NEW_FORM)  # "registered" right after opening this need
     status = NeedStatus(need.status)

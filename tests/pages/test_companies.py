@@ -127,6 +127,7 @@ def test_deep_link_shows_the_firm_contacts_and_timeline(open_page, session, acto
     at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
     assert not at.exception
     assert at.title[0].value == "山形精密株式会社"
+    assert at.query_params["company"] == str(company.id)  # the shareable address
     assert {m.label: m.value for m in at.metric} == {
         "相談": "1", "人材ニーズ": "1", "成約": "1", "フォローアップ": "1"}
     cells = texts(at)
