@@ -139,3 +139,33 @@ def test_need_titles_and_placements_by_engagement_are_scoped(session, actors):
     other_ids = [pid for pid, nid in placed.items() if nid == their_need.id]
     assert lookups.placement_needs(session, actors.manager01, mine_ids + other_ids) == {
         pid: need.id for pid in mine_ids}
+
+
+def test_lookups_and_intake_on_postgres_and_sqlite(any_engine):
+    from sqlmodel import Session
+
+    from tests.utils.factories import make_actors
+
+    with Session(any_engine) as session:
+        actors = make_actors(session)
+        firm, consultation = intake.register_company_with_consultation(
+            session, actors.manager01,
+            {"name": "山形精密株式会社", "kana": "ヤマガタセイミツ", "prefecture_code": "06",
+             "corporate_number": "7123456789012"}, _consultation_data())
+        need = make_need(session, actors.manager01, consultation, role_title="工場長")
+        placement = make_placement(session, actors.manager01, need, engagement="side_job")
+        session.commit()
+        assert companies.count_search_results(session, actors.manager01, "ヤマガタ") == 1
+        assert companies.count_search_results(session, actors.manager01, "7123 4567") == 1
+        assert lookups.find_companies(session, actors.manager01, "精密")[0] == 1
+        assert lookups.company_choices(session, actors.manager01) == [
+            (firm.id, "山形精密株式会社（ヤマガタセイミツ）")]
+        assert lookups.need_choices(session, actors.manager01) == [
+            (need.id, f"#{need.id} 山形精密株式会社 / 工場長（成約）")]
+        assert [cid for cid, _ in lookups.consultation_choices(session, actors.manager01,
+                                                                company_id=firm.id)] == [
+            consultation.id]
+        assert lookups.placements_by_engagement(session, actors.secretariat)["side_job"] == 1
+        assert lookups.placement_needs(session, actors.manager01, [placement.id]) == {
+            placement.id: need.id}
+        assert lookups.placement_choices(session, actors.manager02) == []
