@@ -1,8 +1,10 @@
 """Entry point: page setup, first-start database preparation, sign-in and navigation."""
 
+from pathlib import Path
+
 import streamlit as st
 
-from ui.navigation import build_navigation
+from ui.navigation import PAGES, build_navigation
 from ui.runtime import ensure_demo_data, get_engine
 from ui.session import resolve_actor, sign_out
 
@@ -14,8 +16,14 @@ ensure_demo_data()
 actor = resolve_actor()
 if actor is None:
     # Anonymous visitors get the sign-in page only, whatever page or record the link named.
+    # It also answers at every page's own address (a page's identity is its URL path), so a
+    # deep link such as /companies?company=12 keeps its address while the visitor signs in and
+    # then opens that page and record, instead of "page not found" and the default page.
+    linked = {Path(path).stem for entries in PAGES.values() for path, *_ in entries}
     st.navigation([st.Page("pages/sign_in.py", title="サインイン", icon=":material/login:",
-                           default=True)], position="hidden").run()
+                           default=True),
+                   *(st.Page("pages/sign_in.py", title="サインイン", url_path=url_path)
+                     for url_path in sorted(linked))], position="hidden").run()
     st.stop()
 
 with st.sidebar:

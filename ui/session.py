@@ -39,10 +39,24 @@ def current_actor() -> Actor | None:
     return st.session_state.get(ACTOR_KEY)
 
 
+def _leave_pages_folder_mode() -> None:
+    """A freshly started server runs a linked page's file directly, without the entry script
+    (Streamlit's old pages-folder mode, because pages/ sits beside streamlit_app.py), until some
+    session's entry script calls st.navigation. A first visitor arriving by a deep link would
+    get no sign-in form. Leave that mode as st.navigation itself does and run again at the same
+    address: the entry script then shows sign-in and, once signed in, the linked page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require_actor() -> Actor:
     """For pages: the signed-in actor (the entry script has already refused anonymous users)."""
     actor = current_actor()
     if actor is None:
+        _leave_pages_folder_mode()
         st.warning("サインインしてください。")
         st.stop()
     return actor
