@@ -32,6 +32,11 @@ def open_app(page: Page, base: str, path: str = "") -> None:
 def sign_in(page: Page, base: str, account: Account, path: str = "") -> None:
     """Open ``base/path`` (the sign-in page shows first) and sign in with the password."""
     open_app(page, base, path)
+    submit_sign_in(page, account)
+
+
+def submit_sign_in(page: Page, account: Account) -> None:
+    """Fill in and send the sign-in form shown on the current page."""
     expect(page.get_by_role("heading", name="サインイン")).to_be_visible()
     page.get_by_label("利用者名", exact=True).fill(account.username)
     page.get_by_label("パスワード", exact=True).fill(account.password)
