@@ -28,11 +28,12 @@ totals[0].metric("成約件数", f"{figures.placements:,}")
 totals[1].metric("相談件数", f"{figures.consultations:,}")
 
 for result in results:
-    st.subheader(result.title)
+    st.divider()
     frame = breakdown_frame(result)
     if result.dimension == Dimension.CHANNEL and filters.narrows_needs:
         st.caption("相談には人材区分・採用形態がないため、この内訳は区分・形態で絞り込まれません。")
     if not result.total:
+        st.subheader(result.title)
         st.info("該当する記録がありません。")
         continue
     chart_column, table_column = st.columns([3, 2])
@@ -42,6 +43,7 @@ for result in results:
     table_column.dataframe(
         frame.rename(columns={"区分": result.key_label, "件数": result.measure}),
         hide_index=True, width="stretch",
-        column_config={"割合": st.column_config.ProgressColumn(
+        column_config={result.measure: st.column_config.NumberColumn(format="localized"),
+                       "割合": st.column_config.ProgressColumn(
             "割合", format="percent", min_value=0.0, max_value=1.0)})
     table_column.caption(f"合計 {result.total:,} 件")

@@ -31,7 +31,7 @@ row2 = st.columns(4)
 row2[0].metric("成約率（成約／相談）",
                "—" if figures.conversion is None else f"{figures.conversion:.1%}",
                help="期間内の成約件数を期間内の相談件数で割った値です。")
-row2[1].metric("初回相談から成約までの日数（中央値）",
+row2[1].metric("成約までの日数（中央値）",
                "—" if figures.median_days_to_placement is None
                else f"{figures.median_days_to_placement:,.0f}日",
                help="成約ごとに、その企業の最初の相談日から成約日までの日数を数えた中央値です"

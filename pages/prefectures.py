@@ -10,7 +10,7 @@ from crm.timeutil import today_jst
 from ui.analytics_filters import filter_panel, period_label
 from ui.analytics_frames import MEASURES, comparison_frame, tile_frame
 from ui.cache import cached_read
-from ui.charts import PREFECTURE_SELECTION, tile_map_chart
+from ui.charts import PREFECTURE_SELECTION, selected_prefecture, tile_map_chart
 from ui.forms import guarded
 from ui.session import require_role
 
@@ -44,11 +44,9 @@ event = st.altair_chart(
 )
 st.caption("灰色のマスは拠点のない都道府県（東京都など）です。拠点のマスをクリックすると、"
            "その拠点のダッシュボードを閲覧できます。")
-clicked = [point.get("code") for point in (event.selection.get(PREFECTURE_SELECTION) or [])
-           if isinstance(point, dict)] if event else []
-hub_codes = [row.hub_code for row in comparison.rows if row.active]
-if clicked and clicked[0] in hub_codes:
-    st.switch_page(HUB_DASHBOARD, query_params={"hub": clicked[0]})
+clicked = selected_prefecture(event)
+if clicked in {row.hub_code for row in comparison.rows if row.active}:
+    st.switch_page(HUB_DASHBOARD, query_params={"hub": clicked})
 
 st.subheader("拠点別の一覧")
 frame = comparison_frame(comparison)

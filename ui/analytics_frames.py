@@ -52,12 +52,12 @@ class Measure:
 
 
 MEASURES: dict[str, Measure] = {
-    "placements": Measure("成約件数（期間）", lambda r: r.placements, ","),
-    "consultations": Measure("相談件数（期間）", lambda r: r.consultations, ","),
-    "needs_opened": Measure("人材ニーズ（期間）", lambda r: r.needs_opened, ","),
+    "placements": Measure("成約件数（期間）", lambda r: r.placements, ",d"),
+    "consultations": Measure("相談件数（期間）", lambda r: r.consultations, ",d"),
+    "needs_opened": Measure("人材ニーズ（期間）", lambda r: r.needs_opened, ",d"),
     "conversion": Measure("成約率（期間）", lambda r: r.conversion, ".1%"),
-    "cumulative_consultations": Measure("累計相談件数", lambda r: r.cumulative_consultations, ","),
-    "cumulative_placements": Measure("累計成約件数", lambda r: r.cumulative_placements, ","),
+    "cumulative_consultations": Measure("累計相談件数", lambda r: r.cumulative_consultations, ",d"),
+    "cumulative_placements": Measure("累計成約件数", lambda r: r.cumulative_placements, ",d"),
     "consultation_progress": Measure(
         "相談目標の進捗率", lambda r: r.progress and r.progress.consultation_progress, ".0%"),
     "placement_progress": Measure(

@@ -22,14 +22,18 @@ def cumulative_trend_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     base = alt.Chart(data).encode(
         x=alt.X("yearmonth(月):T", title="月", axis=alt.Axis(format="%Y年%m月", labelAngle=-45))
     )
-    bars = base.mark_bar(color=BAR_COLOUR).encode(
+    # Colours as encodings: the Streamlit theme's mark defaults would otherwise win. Axis
+    # formats carry a type (",d"): a bare "," lets Vega pick a precision and print 1.2e+5.
+    bars = base.mark_bar().encode(
         y=alt.Y("cumulative_consultations:Q", title="累計相談件数",
-                axis=alt.Axis(titleColor="#3182bd", format=",")),
+                axis=alt.Axis(titleColor="#3182bd", format=",d")),
+        color=alt.value(BAR_COLOUR),
         tooltip=tooltip,
     )
-    line = base.mark_line(color=LINE_COLOUR, point=True).encode(
+    line = base.mark_line(point=alt.OverlayMarkDef(color=LINE_COLOUR)).encode(
         y=alt.Y("cumulative_contracts:Q", title="累計成約件数",
-                axis=alt.Axis(titleColor=LINE_COLOUR, orient="right", format=",")),
+                axis=alt.Axis(titleColor=LINE_COLOUR, orient="right", format=",d")),
+        color=alt.value(LINE_COLOUR),
         tooltip=tooltip,
     )
     return alt.layer(bars, line).resolve_scale(y="independent").properties(
@@ -44,13 +48,14 @@ def breakdown_bar_chart(frame: pd.DataFrame, title: str, key_label: str,
     ``frame`` has columns 区分 (label), 件数 (count) and 割合 (share of the total, 0–1).
     """
     order = list(frame["区分"])
-    return alt.Chart(frame).mark_bar(color=BAR_COLOUR).encode(
+    return alt.Chart(frame).mark_bar().encode(
         y=alt.Y("区分:N", title=key_label, sort=order),
         x=alt.X("件数:Q", title=measure_label, axis=alt.Axis(format=",d", tickMinStep=1)),
+        color=alt.value(BAR_COLOUR),
         tooltip=[alt.Tooltip("区分:N", title=key_label),
                  alt.Tooltip("件数:Q", title=measure_label, format=","),
                  alt.Tooltip("割合:Q", title="割合", format=".1%")],
-    ).properties(title=title, height=max(120, 28 * len(frame)))
+    ).properties(title=title, height=90 + 30 * len(frame))  # room for title and x axis
 
 
 NO_HUB_COLOUR = "#d9d9d9"
@@ -58,7 +63,7 @@ PREFECTURE_SELECTION = "prefecture"
 
 
 def tile_map_chart(frame: pd.DataFrame, title: str, measure_label: str,
-                   value_format: str = ",") -> alt.LayerChart:
+                   value_format: str = ",d") -> alt.LayerChart:
     """Japan as one square per prefecture, coloured by the measure; a prefecture without a
     hub is grey and says so. Clicking a hub's square selects it (parameter ``prefecture``,
     field ``code``) so the page can open that hub's dashboard.
@@ -96,6 +101,13 @@ def tile_map_chart(frame: pd.DataFrame, title: str, measure_label: str,
     ).configure_view(stroke=None)
 
 
+def selected_prefecture(event) -> str | None:
+    """The prefecture code clicked on a tile map, from st.altair_chart's selection state."""
+    points = ((event or {}).get("selection") or {}).get(PREFECTURE_SELECTION) or []
+    codes = [point.get("code") for point in points if isinstance(point, dict)]
+    return codes[0] if codes else None
+
+
 def target_progress_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     """Progress against the pro-rated target per hub (1.0 = on track), behind in red.
 
@@ -104,7 +116,9 @@ def target_progress_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("拠点:N", title="拠点", sort=None),
         x=alt.X("進捗率:Q", title="按分目標に対する進捗率", axis=alt.Axis(format="%")),
-        yOffset=alt.YOffset("指標:N", title="指標"),
+        yOffset=alt.YOffset("指標:N", title="指標", sort=["相談", "成約"]),
+        opacity=alt.Opacity("指標:N", title="指標（上: 相談・下: 成約）",
+                            scale=alt.Scale(domain=["相談", "成約"], range=[1.0, 0.5])),
         color=alt.Color("状況:N", title="状況",
                         scale=alt.Scale(domain=["順調", "遅れ"], range=["#3182bd", LINE_COLOUR])),
         tooltip=[alt.Tooltip("拠点:N", title="拠点"), alt.Tooltip("指標:N", title="指標"),

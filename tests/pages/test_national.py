@@ -57,7 +57,7 @@ def test_national_dashboard_figures_match_an_independent_count(open_page, data):
     assert metrics["成約件数"] == f"{expected['placements']:,}"
     assert metrics["成約率（成約／相談）"] == \
         f"{expected['placements'] / expected['consultations']:.1%}"
-    assert metrics["初回相談から成約までの日数（中央値）"] == \
+    assert metrics["成約までの日数（中央値）"] == \
         f"{expected['median_days_to_placement']:,.0f}日"
     assert metrics["複数回採用した企業の割合"] == \
         f"{expected['companies_placed_repeatedly'] / expected['companies_placed']:.1%}"
@@ -150,3 +150,20 @@ def test_choosing_a_prefecture_opens_its_dashboard_read_only(open_page, data):
     assert at.query_params["hub"] == ["06"] or at.query_params["hub"] == "06"
     assert any("山形県" in t.value and "拠点ダッシュボード" in t.value for t in at.title)
     assert any("閲覧のみ" in c.value for c in at.caption)
+
+
+def test_clicking_a_prefecture_on_the_map_opens_its_dashboard(open_page, data):
+    at = open_page(data.secretariat, "pages/prefectures.py")
+    # What st.altair_chart reports after a click on 山形's square.
+    at.session_state["pref_map"] = {"selection": {"prefecture": [{"code": "06"}]}}
+    at.run()
+    assert not at.exception
+    assert any("山形県" in t.value and "拠点ダッシュボード" in t.value for t in at.title)
+
+
+def test_clicking_tokyo_stays_on_the_map(open_page, data):
+    at = open_page(data.secretariat, "pages/prefectures.py")
+    at.session_state["pref_map"] = {"selection": {"prefecture": [{"code": "13"}]}}
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["都道府県比較"]
