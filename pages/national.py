@@ -39,7 +39,8 @@ row2[1].metric("成約までの日数（中央値）",
 row2[2].metric("複数回採用した企業の割合",
                "—" if figures.repeat_share is None else f"{figures.repeat_share:.1%}",
                help="期間内に成約のあった企業のうち、期間内に2件以上成約した企業の割合です"
-                    f"（{figures.companies_placed_repeatedly:,}／{figures.companies_placed:,}社）。")
+                    f"（{figures.companies_placed_repeatedly:,}／"
+                    f"{figures.companies_placed:,}社）。")
 if filters.narrows_needs:
     st.caption("人材区分・採用形態で絞り込み中: 人材ニーズと成約だけが絞り込まれ、相談は全件です。")
 
@@ -59,7 +60,8 @@ else:
 
 st.subheader("成約件数と相談件数の推移（累計）")
 from_start = st.toggle("事業開始から表示する", value=True,
-                       help="オフにすると、選んだ期間の月だけを表示します（累計は事業開始からの値）。")
+                       help="オフにすると、選んだ期間の月だけを表示します"
+                            "（累計は事業開始からの値）。")
 trend_filters = filters.with_period(None, filters.until) if from_start else filters
 with guarded():
     trend = cached_read(monthly_trend, actor, filters=trend_filters)

@@ -58,8 +58,8 @@ def target_form(form_key: str, hub_code: str, verb: str, write) -> None:
         st.session_state[form_state.key(form_key, "placements")] = \
             existing.placements if existing else 0
     if existing is not None:
-        st.caption(f"現在の目標: 相談 {existing.consultations:,} 件・成約 {existing.placements:,} 件"
-                   f"（{STATUS_LABELS[existing.status]}）")
+        st.caption(f"現在の目標: 相談 {existing.consultations:,} 件・"
+                   f"成約 {existing.placements:,} 件（{STATUS_LABELS[existing.status]}）")
 
     def save() -> None:
         data = {"hub_code": hub_code, "fiscal_year": fy,

@@ -52,7 +52,8 @@ class AnalyticsFilter:
             errors["hubs"] = f"存在しない都道府県コードです: {', '.join(sorted(unknown_hubs))}"
         unknown_engagements = set(self.engagements) - {e.value for e in Engagement}
         if unknown_engagements:
-            errors["engagements"] = f"存在しない採用形態です: {', '.join(sorted(unknown_engagements))}"
+            listed = ", ".join(sorted(unknown_engagements))
+            errors["engagements"] = f"存在しない採用形態です: {listed}"
         if errors:
             raise ValidationError(errors)
 

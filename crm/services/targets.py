@@ -125,8 +125,8 @@ def list_targets(session: Session, actor: Actor, fiscal_year: int | None = None,
         statement = statement.where(KpiTarget.fiscal_year == fiscal_year)
     if status is not None:
         statement = statement.where(KpiTarget.status == status)
-    return list(session.exec(statement.order_by(KpiTarget.fiscal_year.desc(),  # type: ignore[attr-defined]
-                                                KpiTarget.hub_code)).all())
+    newest_first = KpiTarget.fiscal_year.desc()  # type: ignore[attr-defined]
+    return list(session.exec(statement.order_by(newest_first, KpiTarget.hub_code)).all())
 
 
 # --- progress (PDCA) ------------------------------------------------------------------------

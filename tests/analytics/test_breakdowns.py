@@ -61,7 +61,8 @@ def test_labels_are_japanese_and_enumerations_list_every_choice(known):
     assert [r.label for r in category.rows] == ["経営人材", "経営サポート人材", "専門人材",
                                                 "販路開拓人材"]
     industry = breakdown(session, data.secretariat, Dimension.INDUSTRY)
-    assert {r.label for r in industry.rows if r.key} <= {f"{k} {v}" for k, v in JSIC_DIVISIONS.items()}
+    jsic = {f"{code} {name}" for code, name in JSIC_DIVISIONS.items()}
+    assert {r.label for r in industry.rows if r.key} <= jsic
     partner = breakdown(session, data.secretariat, Dimension.PARTNER)
     named = [r for r in partner.rows if r.key is not None]
     assert {r.label for r in named} <= set(data.partners.values())
