@@ -52,7 +52,7 @@ class WriterResult:
 class Recount:
     """What the database holds for a run, counted independently of what the writers said."""
 
-    expected: int
+    expected: int  # writes the writers saw succeed
     rows: int
     distinct_summaries: int
     ids_reported: int
@@ -96,13 +96,20 @@ def summary_of(tag: str, hub_code: str, index: int) -> str:
 
 
 def write_consultations(engine: Engine, writer: Writer, count: int, tag: str,
-                        start: threading.Barrier | None = None) -> WriterResult:
-    """Log ``count`` consultations for ``writer``, one transaction each; time every one."""
+                        start: threading.Barrier | None = None,
+                        stop: threading.Event | None = None,
+                        think: float = 0.0) -> WriterResult:
+    """Log ``count`` consultations for ``writer`` (fewer if ``stop`` is set first), one
+    transaction each, pausing ``think`` seconds between them; time every one."""
     result = WriterResult(writer.hub_code)
     if start is not None:
         start.wait()
     result.started = time.perf_counter()
     for index in range(count):
+        if stop is not None and stop.is_set():
+            break
+        if think and index:
+            time.sleep(think)
         began = time.perf_counter()
         try:
             with session_scope(engine) as session:
@@ -168,9 +175,10 @@ def run_processes(url: str, writers: list[Writer], count: int, tag: str) -> list
     return results
 
 
-def recount(engine: Engine, tag: str, results: list[WriterResult], count: int,
+def recount(engine: Engine, tag: str, results: list[WriterResult],
             national_before: int) -> Recount:
-    """Count the run's rows back from the database and compare with what was written."""
+    """Count the run's rows back from the database and compare with the writes the writers
+    saw succeed (a failed write must have left nothing behind)."""
     like = f"{tag} %"
     with Session(engine) as session:
         rows = session.execute(select(func.count()).select_from(Consultation)
@@ -195,7 +203,7 @@ def recount(engine: Engine, tag: str, results: list[WriterResult], count: int,
     mismatches = {r.hub_code: (len(r.ids), per_hub.get(r.hub_code, 0)) for r in results
                   if len(r.ids) != per_hub.get(r.hub_code, 0)}
     return Recount(
-        expected=len(results) * count, rows=rows, distinct_summaries=distinct,
+        expected=sum(len(r.ids) for r in results), rows=rows, distinct_summaries=distinct,
         ids_reported=len(set(reported)), ids_found=found, audit_rows=audit,
         national_version_delta=national_version(engine) - national_before,
         per_hub_mismatches=mismatches,

@@ -5,6 +5,7 @@ Sub-commands live in one module per group; this module assembles them.
 
 import typer
 
+from crm.cli import backup as backup_commands
 from crm.cli import db as db_commands
 from crm.cli import demo as demo_commands
 from crm.cli import report as report_commands
@@ -22,3 +23,5 @@ app.add_typer(users_commands.app, name="users")
 app.add_typer(transfer_commands.export_app, name="export")
 app.add_typer(transfer_commands.import_app, name="import")
 app.command("demo")(demo_commands.demo_command)
+app.command("backup")(backup_commands.backup_command)
+app.command("restore")(backup_commands.restore_command)

@@ -42,7 +42,7 @@ def test_46_writers_one_per_hub_lose_and_double_nothing(any_engine):
     errors = [error for result in results for error in result.errors]
     assert errors == []
     assert all(len(result.ids) == PER_WRITER for result in results)
-    counted = recount(engine, "ci-threads", results, PER_WRITER, before)
+    counted = recount(engine, "ci-threads", results, before)
     assert counted.expected == 46 * PER_WRITER
     assert counted.rows == counted.distinct_summaries == counted.expected  # none lost or doubled
     assert counted.ids_found == counted.ids_reported == counted.expected
@@ -71,6 +71,6 @@ def test_writers_in_separate_processes_lose_and_double_nothing(any_engine):
     results = run_processes(url, writers, 10, tag="ci-processes")
 
     assert [error for result in results for error in result.errors] == []
-    counted = recount(any_engine, "ci-processes", results, 10, before)
+    counted = recount(any_engine, "ci-processes", results, before)
     assert counted.ok, counted
     assert counted.rows == 40

@@ -1,0 +1,65 @@
+"""``crm backup OUT`` and ``crm restore IN``: copies of the live database, and putting one back."""
+
+from pathlib import Path
+
+import typer
+
+from crm import backup as backups
+from crm.cli.common import cli_errors, fail, open_engine
+
+
+def _print_counts(counts: dict[str, int]) -> None:
+    for table, rows in counts.items():
+        typer.echo(f"  {table}: {rows:,} 行")
+
+
+def _or_print_command(action):
+    """Run ``action``; if a PostgreSQL client tool is missing, print the command and exit 2."""
+    try:
+        return action()
+    except backups.ToolMissing as missing:
+        typer.echo(f"エラー: {missing}", err=True)
+        typer.echo(missing.command)
+        raise typer.Exit(2) from None
+
+
+def backup_command(
+    out: Path = typer.Argument(..., dir_okay=False, help="New file to write (never overwritten)."),
+) -> None:
+    """Copy the configured database to OUT while the app keeps running.
+
+    SQLite: the online backup API (one consistent snapshot; writers are not stopped), then an
+    integrity check. PostgreSQL: pg_dump --format=custom (if pg_dump is not installed, prints
+    the command to run and exits with code 2).
+
+    Examples: crm backup /srv/backup/crm-$(date +%F).sqlite3 ;
+    CRM_DATABASE_URL=postgresql+psycopg://crm@db/crm crm backup /srv/backup/crm.dump
+    """
+    engine = open_engine(require_current=False)
+    with cli_errors():
+        result = _or_print_command(lambda: backups.backup(engine, out))
+    typer.echo(f"バックアップを作成しました: {result.path}（{result.bytes / 2**20:,.1f} MiB、"
+               f"{result.seconds:.1f} 秒）")
+    _print_counts(result.counts)
+
+
+def restore_command(
+    backup_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A file made by crm backup."),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="Replace the data of a database that is not empty."),
+) -> None:
+    """Put a backup made by `crm backup` into the configured database.
+
+    The target must be empty (a new file or database) unless --replace is given. Afterwards
+    every app process recomputes its cached numbers (the data version is raised).
+    PostgreSQL: runs pg_restore (prints the command and exits 2 if it is not installed).
+
+    Example: CRM_DATABASE_URL=sqlite:////srv/crm/restored.sqlite3 crm restore backup.sqlite3
+    """
+    engine = open_engine(require_current=False)
+    with cli_errors():
+        result = _or_print_command(lambda: backups.restore(engine, backup_file, replace=replace))
+    if not result.counts:
+        fail("復元後のデータベースに CRM の表が見つかりません。")
+    typer.echo(f"復元しました（{result.seconds:.1f} 秒）: {engine.url.render_as_string()}")
+    _print_counts(result.counts)
