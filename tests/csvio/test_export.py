@@ -310,3 +310,27 @@ def test_the_column_layout_is_stable():
     }
     assert ENTITIES["consultations"].headers("ja")[:5] == ["相談ID", "拠点コード", "企業ID",
                                                           "企業名", "相談日"]
+
+
+def test_week_boundaries_on_sqlite_and_postgresql(any_engine):
+    """Stored UTC timestamps compared with Japan-time week bounds, on both databases."""
+    from sqlmodel import Session
+
+    from tests.utils.factories import make_actors
+
+    with Session(any_engine, expire_on_commit=False) as session:
+        actors = make_actors(session)
+        m = actors.manager01
+        firm = make_company(session, m)
+        stamp(session, firm, created=jst(2024, 12, 1, 9))
+        inside = make_consultation(session, m, firm, on=D(2024, 12, 2), summary="日曜23:59")
+        outside = make_consultation(session, m, firm, on=D(2024, 12, 2), summary="月曜0:00")
+        dated = make_consultation(session, m, firm, on=D(2025, 1, 5), summary="日曜の相談")
+        stamp(session, inside, created=dt.datetime(2025, 1, 5, 14, 59, 59, tzinfo=dt.UTC))
+        stamp(session, outside, created=dt.datetime(2025, 1, 5, 15, 0, 0, tzinfo=dt.UTC))
+        stamp(session, dated, created=jst(2025, 1, 5, 20))
+        session.commit()
+        rows = rows_of(weekly_export(session, m, Week(2025, 1)), "consultations.csv")
+        assert [(r["相談内容"], r["区分"]) for r in rows] == [("日曜23:59", "遅延入力"),
+                                                          ("日曜の相談", "当週")]
+        session.rollback()
