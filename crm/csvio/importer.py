@@ -814,7 +814,9 @@ def import_files(session: Session, actor: Actor, files: list[tuple[str, bytes]],
     # First, so that this transaction holds SQLite's write lock before it picks new ids.
     bump_data_version(session, hub)
     _write(run, utcnow())
-    record_audit(session, actor, "import", entity=",".join(kinds), hub_code=hub, detail=json.dumps({
+    # audit_log.entity holds 40 characters: name a single kind, or "bundle" (the files say which).
+    record_audit(session, actor, "import", entity=kinds[0] if len(kinds) == 1 else "bundle",
+                 hub_code=hub, detail=json.dumps({
         "files": [{"name": f.name, "entity": f.entity, "rows": f.rows, "encoding": f.encoding,
                    "sha256": hashlib.sha256(data).hexdigest(), **{k: f.counts.get(k, 0) for k in ACTIONS}}
                   for f, (_, data) in zip(report.files, _matching(files, report.files), strict=True)],

@@ -128,3 +128,79 @@ def test_round_trip_of_the_whole_demo(demo_engine, empty_engine):
     round_trip(demo_engine, empty_engine, {hub: ("utf-8-sig", "ja") for hub in hubs})
     assert records(empty_engine, None) == records(demo_engine, None, nfkc=True)
     assert aggregates(empty_engine, hubs) == aggregates(demo_engine, hubs)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def two_engines(request, tmp_path):
+    """(source, empty target) on SQLite or, when configured, PostgreSQL."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        engines = []
+        for name in ("source", "target"):
+            shutil.copy(template, tmp_path / f"{name}.sqlite3")
+            engines.append(make_engine(f"sqlite:///{tmp_path / f'{name}.sqlite3'}"))
+        yield tuple(engines)
+        for engine in engines:
+            engine.dispose()
+        return
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_URL
+
+    source = request.getfixturevalue("postgres_engine")
+    template = request.getfixturevalue("postgres_template")
+    name = f"crm_target_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    target = make_engine(make_url(POSTGRES_URL).set(database=name)
+                         .render_as_string(hide_password=False))
+    yield source, target
+    target.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_round_trip_of_every_kind_of_record(two_engines):
+    """Companies, consultations, needs (with status), referrals, placements, follow-ups and
+    partners made through the services survive export → import on both databases."""
+    import datetime as dt
+
+    from crm.services import followups, needs
+    from tests.utils.factories import (
+        make_actors,
+        make_company,
+        make_consultation,
+        make_need,
+        make_partner,
+        make_placement,
+    )
+
+    source, target = two_engines
+    with Session(source, expire_on_commit=False) as session:
+        actors = make_actors(session)
+        m = actors.manager01
+        partner = make_partner(session, name="=危険な名前")
+        for n in range(3):
+            firm = make_company(session, m, corporate_number=["7000012050002", None,
+                                                              "7123456789012"][n],
+                                notes="@メモ" if n else None)
+            consultation = make_consultation(session, m, firm, on=dt.date(2025, 4, 1 + n),
+                                             stance="ready")
+            need = make_need(session, m, consultation, headcount=2, salary_band="4m_6m")
+            needs.refer_need(session, m, {"need_id": need.id, "partner_id": partner.id,
+                                          "referred_on": dt.date(2025, 4, 10)})
+            if n:
+                make_placement(session, m, need, on=dt.date(2025, 5, 1), partner_id=partner.id)
+            followups.schedule_follow_up(session, m, {"company_id": firm.id,
+                                                      "due_on": dt.date(2025, 6, 1),
+                                                      "done_on": dt.date(2025, 6, 2)})
+        session.commit()
+        before_hubs = aggregates(source, ["01"])
+    round_trip(source, target, {"01": ("utf-8-sig", "ja")})
+    assert records(target, ["01"]) == records(source, ["01"])
+    assert aggregates(target, ["01"]) == before_hubs
