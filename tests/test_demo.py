@@ -276,6 +276,18 @@ def test_yearly_targets_per_hub_are_approved_and_near_the_actual_pace(demo_sessi
     assert 0.6 < sum(ratios) / len(ratios) < 1.6
 
 
+def test_indexes_are_all_back_after_the_load(demo_session, sqlite_template):
+    import sqlite3
+
+    with sqlite3.connect(sqlite_template) as template:
+        expected = template.execute(
+            "select name, sql from sqlite_master where type = 'index' order by name").fetchall()
+    found = demo_session.execute(text(
+        "select name, sql from sqlite_master where type = 'index' order by name")).all()
+    assert [tuple(row) for row in found] == expected
+    assert len(expected) > 20
+
+
 def test_data_versions_are_raised(demo_session):
     versions = demo_session.execute(select(DataVersion.version)).scalars().all()
     assert versions and min(versions) >= 1
@@ -489,9 +501,23 @@ def test_cli_scale_mode_prints_counts_and_sign_in(sqlite_engine, monkeypatch, de
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
+PG_SCHEMA = [
+    "select string_agg(indexname || ' ' || indexdef, '; ' order by indexname) from pg_indexes "
+    "where schemaname = current_schema()",
+    "select string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' order by conname) "
+    "from pg_constraint where connamespace = current_schema()::regnamespace",
+]
+
+
 @pytest.mark.postgres
 def test_scale_mode_on_postgresql(postgres_engine, demo_password):
+    with Session(postgres_engine) as session:
+        schema_before = [scalar(session, sql) for sql in PG_SCHEMA]
     summary = load_synthetic(postgres_engine, consultations=3_000, seed=8)
+    with Session(postgres_engine) as session:
+        # Indexes and foreign keys set aside during the load are back, exactly.
+        assert [scalar(session, sql) for sql in PG_SCHEMA] == schema_before
+        assert "FOREIGN KEY" in schema_before[1]
     counts = _counts(postgres_engine)
     assert counts["consultation"] == 3_000
     assert counts["placement"] == summary.placements == 630
