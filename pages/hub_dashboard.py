@@ -4,15 +4,23 @@
 import pandas as pd
 import streamlit as st
 
+from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.summary import period_counts
 from crm.analytics.trend import monthly_trend
 from crm.services.reference_data import list_hubs
+from crm.services.targets import target_progress
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from ui.cache import cached_read
 from ui.charts import cumulative_trend_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_actor
+
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
 
 actor = require_actor()
 
@@ -40,6 +48,8 @@ with guarded():
     counts = cached_read(period_counts, actor, since=since, until=min(today, fy_end),
                          hubs=[hub_code])
     trend = cached_read(monthly_trend, actor, hubs=[hub_code])
+    progress = cached_read(target_progress, actor, fy=fy,
+                           filters=AnalyticsFilter(hubs=(hub_code,)))
 
 st.subheader(f"{fy}年度（{since:%Y/%m/%d}〜{today:%Y/%m/%d}）")
 cols = st.columns(5)
@@ -49,6 +59,21 @@ cols[2].metric("人材ニーズ", f"{counts.needs_opened:,}")
 cols[3].metric("成約件数", f"{counts.placements:,}")
 cols[4].metric("成約率（成約／相談）",
                "—" if counts.conversion is None else f"{counts.conversion:.1%}")
+
+target = next((p for p in progress if p.hub_code == hub_code), None)
+if target is None or target.target_status is None:
+    st.caption(f"{fy}年度の目標はまだ登録されていません（目標（KPI）ページで提案・設定できます）。")
+elif not target.approved:
+    st.caption(f"{fy}年度の目標は承認待ちです（相談 {target.target_consultations:,} 件・"
+               f"成約 {target.target_placements:,} 件）。")
+else:
+    message = (f"{fy}年度目標: 相談 {target.target_consultations:,} 件・成約 "
+               f"{target.target_placements:,} 件。年度経過 {target.elapsed_share:.0%} に対する進捗: "
+               f"相談 {_percent(target.consultation_progress)}・成約 {_percent(target.placement_progress)}")
+    if target.behind:
+        st.warning(f"⚠ 目標に対して遅れています。{message}")
+    else:
+        st.success(f"目標どおり進んでいます。{message}")
 
 st.subheader("成約件数と相談件数の推移（累計）")
 if not trend:

@@ -39,3 +39,21 @@ def test_secretariat_reads_any_hub_dashboard(open_page, session, actors):
     at = open_page(actors.secretariat, "pages/hub_dashboard.py", query={"hub": "02"})
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["相談件数"] == "1"
+
+
+def test_hub_dashboard_flags_a_hub_behind_its_approved_target(open_page, session, actors):
+    from crm.services.targets import set_target
+    from crm.timeutil import fiscal_year
+
+    set_target(session, actors.secretariat, {"hub_code": "01",
+                                             "fiscal_year": fiscal_year(today_jst()),
+                                             "consultations": 100_000, "placements": 50_000})
+    session.commit()
+    at = open_page(actors.manager01, "pages/hub_dashboard.py")
+    assert not at.exception
+    assert any("遅れています" in w.value and "相談 100,000 件" in w.value for w in at.warning)
+
+
+def test_hub_dashboard_without_target_says_so(open_page, actors):
+    at = open_page(actors.manager01, "pages/hub_dashboard.py")
+    assert any("目標はまだ登録されていません" in c.value for c in at.caption)
