@@ -2,9 +2,15 @@
 
 import re
 
-from playwright.sync_api import Locator, Page, expect
+import pytest
 
-from tests.browser.conftest import Account, screenshot  # noqa: F401 - re-exported
+from tests.browser.conftest import BROWSER_REQUIRED, Account, screenshot  # noqa: F401
+
+if not BROWSER_REQUIRED:  # under CI a missing Playwright is an import error, i.e. a failure
+    pytest.importorskip("playwright.sync_api",
+                        reason="playwright is not installed: browser tests skipped")
+
+from playwright.sync_api import Locator, Page, expect  # noqa: E402
 
 APP = '[data-testid="stApp"]'
 
@@ -92,3 +98,13 @@ def success_message(page: Page, text: str) -> Locator:
 
 def error_message(page: Page, text: str) -> Locator:
     return page.get_by_test_id("stAlertContentError").filter(has_text=text)
+
+
+def new_firm_form(page: Page) -> Locator:
+    """The 企業 page's registration form, opening its expander (collapsed once the hub has
+    firms)."""
+    form = page.get_by_test_id("stForm")
+    if not form.get_by_role("textbox", name="企業名 *", exact=True).is_visible():
+        page.get_by_text("新しい企業を登録").click()
+    expect(form.get_by_role("textbox", name="企業名 *", exact=True)).to_be_visible()
+    return form

@@ -5,7 +5,14 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm.models import Company, Consultation
-from tests.browser.helpers import error_message, go_to, screenshot, settle, sign_in
+from tests.browser.helpers import (
+    error_message,
+    go_to,
+    new_firm_form,
+    screenshot,
+    settle,
+    sign_in,
+)
 
 WRONG_NUMBER = "5123456789012"  # 7123456789012 is valid: only the check digit is wrong
 REASON = "法人番号のチェックデジットが正しくありません"
@@ -31,9 +38,7 @@ def test_wrong_corporate_number_is_shown_at_the_field_and_no_firm_is_saved(
     before = counts(db_engine)
     sign_in(page, app_server, seed.manager)
     go_to(page, "企業")
-    if not page.get_by_role("textbox", name="企業名 *", exact=True).is_visible():
-        page.get_by_text("新しい企業を登録").click()  # collapsed once the hub has firms
-    form = page.get_by_test_id("stForm")
+    form = new_firm_form(page)
     form.get_by_role("textbox", name="企業名 *", exact=True).fill(firm)
     form.get_by_role("textbox", name="法人番号", exact=True).fill(WRONG_NUMBER)
     form.get_by_role("button", name="企業を登録").click()

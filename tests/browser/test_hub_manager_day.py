@@ -8,6 +8,7 @@ from tests.browser.helpers import (
     choose,
     go_to,
     metric_int,
+    new_firm_form,
     screenshot,
     settle,
     sign_in,
@@ -33,7 +34,7 @@ def test_hub_manager_records_a_firm_to_placement_and_the_dashboard_counts_it(
 
     # A firm with its corporate number; saving opens the firm's own page.
     go_to(page, "企業")
-    form = page.get_by_test_id("stForm")
+    form = new_firm_form(page)
     form.get_by_label("企業名 *", exact=True).fill(FIRM)
     form.get_by_label("法人番号", exact=True).fill(CORPORATE_NUMBER)
     form.get_by_role("button", name="企業を登録").click()
