@@ -98,13 +98,15 @@ def summary_of(tag: str, hub_code: str, index: int) -> str:
 def write_consultations(engine: Engine, writer: Writer, count: int, tag: str,
                         start: threading.Barrier | None = None,
                         stop: threading.Event | None = None,
-                        think: float = 0.0) -> WriterResult:
+                        think: float = 0.0, first_delay: float = 0.0) -> WriterResult:
     """Log ``count`` consultations for ``writer`` (fewer if ``stop`` is set first), one
     transaction each, pausing ``think`` seconds between them; time every one."""
     result = WriterResult(writer.hub_code)
     if start is not None:
         start.wait()
     result.started = time.perf_counter()
+    if first_delay:
+        time.sleep(first_delay)
     for index in range(count):
         if stop is not None and stop.is_set():
             break
