@@ -76,10 +76,6 @@ class Plan:
     # (hub, fiscal year) -> [consultations, placements]
     actuals: dict[tuple[int, int], list[int]] = field(default_factory=dict)
 
-    @property
-    def first_day(self) -> int:
-        return self.c_day[0] if self.c_day else self.today
-
 
 def _weekday(ordinal: int, rng: random.Random) -> int:
     """Most meetings fall on working days: move a weekend day to the nearest weekday."""

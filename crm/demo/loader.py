@@ -9,7 +9,6 @@ import datetime as dt
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text, update
 
@@ -113,46 +112,9 @@ def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
         ctx = rows.Context(plan=plan, writer=writer, rng=rng, managers=managers,
                            secretariat=secretariat, category_ids=category_ids,
                            first_ids=first_ids)
-        placements = rows.order_placements(plan)
         first_fy = fiscal_year(months[0].first_day) + (0 if months[0].first_day.month == 4 else 1)
-        counts = {"accounts": len(user_rows), "partners": len(partner_rows)}
-        # Rows still to write (contacts and follow-ups estimated), for the progress bar.
-        expected = max(1, len(plan.co_hub) * 2.35 + len(plan.c_day) * 1.05 + len(plan.needs)
-                       + len(plan.status_changes) + len(plan.referrals)
-                       + len(plan.placements) * 2.4)
-        done = 0
-
-        def tick(iterable: Iterable[tuple], message: str) -> Iterator[tuple]:
-            nonlocal done
-            for row in iterable:
-                done += 1
-                if done % 10_000 == 0:
-                    report(min(0.3 + 0.62 * done / expected, 0.92), message)
-                yield row
-
-        steps = [
-            ("companies", "company", rows.COMPANY_COLUMNS, rows.company_rows(ctx), "企業"),
-            ("contacts", "contact", rows.CONTACT_COLUMNS, rows.contact_rows(ctx), "担当者"),
-            ("consultations", "consultation", rows.CONSULTATION_COLUMNS,
-             rows.consultation_rows(ctx), "相談"),
-            ("needs", "talent_need", rows.NEED_COLUMNS, rows.need_rows(ctx), "人材ニーズ"),
-            ("need_status_changes", "need_status_change", rows.STATUS_COLUMNS,
-             rows.status_change_rows(ctx), "ニーズの経過"),
-            ("referrals", "referral", rows.REFERRAL_COLUMNS, rows.referral_rows(ctx), "紹介"),
-            ("placements", "placement", rows.PLACEMENT_COLUMNS,
-             rows.placement_rows(ctx, placements), "成約"),
-            ("follow_ups", "follow_up", rows.FOLLOW_UP_COLUMNS,
-             rows.follow_up_rows(ctx, placements), "フォローアップ"),
-            ("kpi_targets", "kpi_target", rows.KPI_COLUMNS,
-             rows.kpi_rows(ctx, first_fy, fiscal_year(today)), "年度目標"),
-        ]
-        bulk = [_TABLES[table] for _key, table, *_ in steps]
-        with writer.indexes_deferred(bulk):
-            for key, table, columns, generated, label in steps:
-                message = f"{label}を書き込んでいます…"
-                report(min(0.3 + 0.62 * done / expected, 0.92), message)
-                counts[key] = writer.insert(_TABLES[table], columns, tick(generated, message))
-            report(0.92, "索引を作成しています…")
+        counts = {"accounts": len(user_rows), "partners": len(partner_rows),
+                  **_write_history(ctx, first_fy, fiscal_year(today), report)}
 
         report(0.93, "仕上げをしています…")
         connection.execute(AuditLog.__table__.insert().values(
@@ -174,6 +136,50 @@ def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
     summary.credentials_path = accounts.write_credentials_file(engine, summary)
     report(1.0, "デモデータの読み込みが終わりました")
     return summary
+
+
+def _write_history(ctx: rows.Context, first_fy: int, last_fy: int,
+                   report: Progress) -> dict[str, int]:
+    """Insert the planned history table by table (parents first); returns rows per entity."""
+    plan, writer = ctx.plan, ctx.writer
+    placements = rows.order_placements(plan)
+    steps = [
+        ("companies", "company", rows.COMPANY_COLUMNS, rows.company_rows(ctx), "企業"),
+        ("contacts", "contact", rows.CONTACT_COLUMNS, rows.contact_rows(ctx), "担当者"),
+        ("consultations", "consultation", rows.CONSULTATION_COLUMNS,
+         rows.consultation_rows(ctx), "相談"),
+        ("needs", "talent_need", rows.NEED_COLUMNS, rows.need_rows(ctx), "人材ニーズ"),
+        ("need_status_changes", "need_status_change", rows.STATUS_COLUMNS,
+         rows.status_change_rows(ctx), "ニーズの経過"),
+        ("referrals", "referral", rows.REFERRAL_COLUMNS, rows.referral_rows(ctx), "紹介"),
+        ("placements", "placement", rows.PLACEMENT_COLUMNS,
+         rows.placement_rows(ctx, placements), "成約"),
+        ("follow_ups", "follow_up", rows.FOLLOW_UP_COLUMNS,
+         rows.follow_up_rows(ctx, placements), "フォローアップ"),
+        ("kpi_targets", "kpi_target", rows.KPI_COLUMNS,
+         rows.kpi_rows(ctx, first_fy, last_fy), "年度目標"),
+    ]
+    # Rows to write (contacts and follow-ups estimated), for the progress bar.
+    expected = max(1, len(plan.co_hub) * 2.35 + len(plan.c_day) * 1.05 + len(plan.needs)
+                   + len(plan.status_changes) + len(plan.referrals) + len(plan.placements) * 2.4)
+    done = 0
+
+    def tick(iterable: Iterable[tuple], message: str) -> Iterator[tuple]:
+        nonlocal done
+        for row in iterable:
+            done += 1
+            if done % 10_000 == 0:
+                report(min(0.3 + 0.62 * done / expected, 0.92), message)
+            yield row
+
+    counts = {}
+    with writer.indexes_deferred([_TABLES[table] for _key, table, *_ in steps]):
+        for key, table, columns, generated, label in steps:
+            message = f"{label}を書き込んでいます…"
+            report(min(0.3 + 0.62 * done / expected, 0.92), message)
+            counts[key] = writer.insert(_TABLES[table], columns, tick(generated, message))
+        report(0.92, "索引を作成しています…")
+    return counts
 
 
 def _lock_and_check_empty(connection) -> None:
@@ -227,7 +233,3 @@ def _analyze(engine: Engine) -> None:
             # A sampled ANALYZE: enough for the planner, quick even at a million rows.
             connection.exec_driver_sql("PRAGMA analysis_limit=1000")
         connection.exec_driver_sql("ANALYZE")
-
-
-def credentials_path_for(engine: Engine) -> Path | None:
-    return accounts.credentials_path_for(engine)

@@ -52,9 +52,6 @@ class Context:
     category_ids: dict[str, int]
     first_ids: dict[str, int]  # table name -> first id to use
 
-    def hub(self, index: int) -> str:
-        return self.plan.hubs[index]
-
 
 def _hour(rng: random.Random) -> int:
     return 9 + int(rng.random() * 9)  # office hours, Japan time

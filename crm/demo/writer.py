@@ -53,11 +53,6 @@ class BulkWriter:
             self._stamps[key] = value
         return value
 
-    def now(self):
-        utc = dt.datetime.now(dt.UTC)
-        return utc.replace(tzinfo=None).strftime(_SQLITE_DATETIME) \
-            if self.dialect == "sqlite" else utc
-
     # --- inserts -------------------------------------------------------------------------
 
     def insert(self, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> int:
