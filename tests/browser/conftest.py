@@ -135,6 +135,8 @@ def app_server(server_database, seed, chromium_path):
     port = _free_port()
     env = {**os.environ, "CRM_DATABASE_URL": server_database, "CRM_DEMO_ON_EMPTY": "0"}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for stale in SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run; would mislead
+        stale.unlink()
     log = open(SCREENSHOTS.parent / "streamlit-server.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
