@@ -14,15 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from crm.actor import Actor
 from crm.auth import sessions
 from crm.auth.signin import authenticate
 from crm.auth.sso import sign_in_with_identity
-from crm.config import get_settings
 from crm.db import session_scope
+from crm.demo.accounts import credentials_path_for
 from crm.errors import CrmError
 from crm.models import UserAccount
 from crm.reference import Role
@@ -222,11 +221,8 @@ def resolve_actor() -> Actor | None:
 
 def demo_credentials_file() -> Path | None:
     """Where the demo loader wrote the demo accounts (beside the SQLite file), if it did."""
-    url = make_url(get_settings().database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    path = Path(url.database).parent / "demo-credentials.txt"
-    return path if path.exists() else None
+    path = credentials_path_for(get_engine())
+    return path if path is not None and path.exists() else None
 
 
 def any_account_exists() -> bool:

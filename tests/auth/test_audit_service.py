@@ -32,7 +32,8 @@ def test_filters_by_user_action_entity_record_and_hub(session, actors):
     assert count_audit(session, actors.admin, AuditFilter(action="create", entity="company")) == 2
 
 
-def test_period_is_in_japan_time_and_newest_come_first(session, actors):
+def test_period_is_in_japan_time_and_newest_come_first(any_session):
+    session, actors = any_session, any_session.info["actors"]
     make_company(session, actors.manager01, name="早朝の会社")
     make_company(session, actors.manager01, name="深夜の会社")
     session.flush()

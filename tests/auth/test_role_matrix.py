@@ -13,10 +13,14 @@ import datetime as dt
 import importlib
 import inspect
 import pkgutil
+import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from crm.actor import SYSTEM, Actor
@@ -52,6 +56,7 @@ from crm.services import (
 )
 from crm.timeutil import fiscal_year, today_jst
 from tests.auth.audit_check import new_entries, snapshot, unaudited
+from tests.conftest import POSTGRES_URL
 from tests.utils.factories import (
     make_actors,
     make_company,
@@ -123,14 +128,30 @@ def v(s: Session, model, key) -> int:
     return s.get(model, key).version
 
 
-@pytest.fixture(scope="module")
-def world_engine(sqlite_template, tmp_path_factory):
-    import shutil
-
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world_engine(request, sqlite_template, tmp_path_factory):
+    """One database per module and backend holding the world; each pair runs in a transaction
+    that is rolled back, so the world never changes."""
     folder = tmp_path_factory.mktemp("matrix")
-    path = folder / "crm.sqlite3"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+    if request.param == "sqlite":
+        path = folder / "crm.sqlite3"
+        shutil.copy(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        drop = None
+    else:
+        template = request.getfixturevalue("postgres_template")
+        name = f"crm_matrix_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        url = make_url(POSTGRES_URL).set(database=name)
+        engine = make_engine(url.render_as_string(hide_password=False))
+
+        def drop():
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
     with Session(engine, expire_on_commit=False) as s:
         a = make_actors(s)
         m01, m02 = a.manager01, a.manager02
@@ -170,6 +191,8 @@ def world_engine(sqlite_template, tmp_path_factory):
             cons2=cons2.id, need2=need2.id, import_file=str(import_file), hub_of=hub_of)
     yield engine, world
     engine.dispose()
+    if drop is not None:
+        drop()
 
 
 def hubs_of(w: World, kind: str, ids) -> set[str]:

@@ -115,3 +115,19 @@ def test_passwords_are_stored_as_argon2id_hashes(session, account):
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
     assert verify_password(stored, PASSWORD)
+
+
+def test_lock_out_and_expiry_on_every_backend(any_session):
+    """Aware timestamps survive the round trip through each database's column type."""
+    users.create_user(any_session, SYSTEM, username="kochi", role="secretariat",
+                      password=PASSWORD)
+    start = utcnow()
+    for _ in range(5):
+        authenticate(any_session, "kochi", "wrong password", now=start)
+    any_session.commit()
+    any_session.expire_all()
+    stored = any_session.exec(select(UserAccount).where(UserAccount.username == "kochi")).one()
+    assert stored.locked_until == start + dt.timedelta(minutes=15)
+    assert not authenticate(any_session, "kochi", PASSWORD, now=start).ok
+    assert authenticate(any_session, "kochi", PASSWORD,
+                        now=start + dt.timedelta(minutes=15, seconds=1)).ok
