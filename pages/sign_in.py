@@ -1,6 +1,7 @@
 """サインイン: user name and password, or single sign-on when the operator configured it."""
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from ui.session import (
     any_account_exists,
@@ -45,7 +46,12 @@ if sso_configured():
             label = "シングルサインオン（SSO）でサインイン" if provider is None \
                 else f"{provider} でサインイン"
             if st.button(label, type="primary", key=f"_sso_{provider or 'default'}"):
-                st.login(provider) if provider else st.login()
+                try:
+                    st.login(provider) if provider else st.login()
+                except StreamlitAPIException as error:  # incomplete [auth] settings
+                    st.error("シングルサインオンの設定が不完全なため、サインインできません。"
+                             "管理者に .streamlit/secrets.toml の [auth] の確認を依頼してください。"
+                             f"（{type(error).__name__}）")
     st.caption("またはパスワードでサインイン")
 
 with st.form("sign_in"):
