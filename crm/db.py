@@ -7,6 +7,7 @@ SQLite is the embedded default (WAL, foreign keys, busy timeout); PostgreSQL is 
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 _WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _HOLDS_WRITE_TURN = "crm_write_turn"
+_TURNS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+
+
+def write_turn_taken(engine: Engine) -> bool:
+    """Whether some connection of this SQLite engine is inside a write transaction."""
+    turn = _TURNS.get(engine)
+    return turn is not None and turn.locked()
 
 
 def _queue_writers(engine: Engine) -> None:
@@ -67,7 +75,7 @@ def _queue_writers(engine: Engine) -> None:
     2 s in the same run). Reads never take it (WAL readers do not block writers). Writers in
     other processes still meet SQLite's busy timeout, as before.
     """
-    turn = threading.Lock()
+    turn = _TURNS[engine] = threading.Lock()
 
     @event.listens_for(engine, "before_cursor_execute")
     def take_turn(conn, _cursor, statement, _parameters, _context, _executemany):
