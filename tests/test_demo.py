@@ -202,6 +202,9 @@ def test_corporate_numbers_are_valid_and_unique_and_sole_traders_have_none(demo_
     assert 0.03 < (len(numbers) - len(given)) / len(numbers) < 0.2
     assert demo_session.execute(
         select(func.count()).select_from(Company).where(Company.kana.is_(None))).scalar() == 0
+    # A firm's name is its own within the prefecture.
+    assert scalar(demo_session, """select count(*) from (select hub_code, name from company
+        group by hub_code, name having count(*) > 1) as twins""") == 0
 
 
 def test_need_status_matches_its_history(demo_session):

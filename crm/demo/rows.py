@@ -83,27 +83,57 @@ class CorporateNumbers:
         return cn.calc_check_digit(base) + base
 
 
+_LEGAL_NAMES = {"kk_prefix": "株式会社{}", "kk_suffix": "{}株式会社", "yk": "有限会社{}",
+                "gk": "{}合同会社", "sole": "{}"}
+
+
+class FirmNames:
+    """Firm names and their kana, distinct within a prefecture: a place or a common word with
+    a business word first, then the two words together, before a name is allowed twice."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used: set[tuple[str, str]] = set()
+
+    def _stem(self, code: str, city: tuple[str, str, str], form: str) -> tuple[str, str]:
+        rng = self.rng
+        if form == "sole":
+            return one_of(rng, names.FAMILY_NAMES)
+        draw = rng.random()
+        if draw < 0.4:
+            return city[1], city[2]
+        if draw < 0.5:
+            return names.PREFECTURE_STEMS[code]
+        return one_of(rng, names.NAME_WORDS)
+
+    def next(self, code: str, city: tuple[str, str, str], industry: str,
+             form: str) -> tuple[str, str]:
+        rng = self.rng
+        words = names.BUSINESS_WORDS[industry]
+        for attempt in range(12):
+            stem, stem_kana = self._stem(code, city, form)
+            if attempt >= 6:  # a longer name: place or family name, then a common word
+                extra, extra_kana = one_of(rng, names.NAME_WORDS)
+                stem, stem_kana = stem + extra, stem_kana + extra_kana
+            word, word_kana = one_of(rng, words)
+            name = _LEGAL_NAMES[form].format(stem + word)
+            if (code, name) not in self.used:
+                break
+        self.used.add((code, name))
+        return name, stem_kana + word_kana
+
+
 def company_rows(ctx: Context) -> Iterator[tuple]:
     plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
     numbers = CorporateNumbers(rng)
+    firm_names = FirmNames(rng)
     first_id = ctx.first_ids["company"]
     for index, (hub, day) in enumerate(zip(plan.co_hub, plan.co_day, strict=True)):
         code = plan.hubs[hub]
         industry = _INDUSTRIES.pick(rng)
         form = _FORMS.pick(rng)
-        city, city_stem, city_kana = one_of(rng, names.CITIES[code])
-        word, word_kana = one_of(rng, names.BUSINESS_WORDS[industry])
-        if form == "sole":
-            stem, stem_kana = one_of(rng, names.FAMILY_NAMES)
-        elif (draw := rng.random()) < 0.4:
-            stem, stem_kana = city_stem, city_kana
-        elif draw < 0.5:
-            stem, stem_kana = names.PREFECTURE_STEMS[code]
-        else:
-            stem, stem_kana = one_of(rng, names.NAME_WORDS)
-        base = stem + word
-        name = {"kk_prefix": f"株式会社{base}", "kk_suffix": f"{base}株式会社",
-                "yk": f"有限会社{base}", "gk": f"{base}合同会社", "sole": base}[form]
+        city = one_of(rng, names.CITIES[code])
+        name, kana = firm_names.next(code, city, industry, form)
         if form == "sole":
             number, employees, capital = None, between(rng, 1, 9), None
         else:
@@ -112,7 +142,7 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
             capital = _CAPITAL["kk" if form.startswith("kk") else form].pick(rng)
         stamp = writer.stamp(day, _hour(rng))
         user = ctx.managers[hub]
-        yield (first_id + index, code, name, stem_kana + word_kana, number, code, city, industry,
+        yield (first_id + index, code, name, kana, number, code, city[0], industry,
                employees, capital, None, stamp, user, stamp, user, 1)
 
 
