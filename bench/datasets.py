@@ -34,7 +34,8 @@ def postgres_base() -> str:
     url = os.environ.get("CRM_BENCH_POSTGRES_URL") or os.environ.get("CRM_TEST_POSTGRES_URL")
     if not url:
         raise SystemExit("PostgreSQL benchmarks need CRM_BENCH_POSTGRES_URL or "
-                         "CRM_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+                         "CRM_TEST_POSTGRES_URL "
+                         "(e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
     return url
 
 
@@ -87,7 +88,8 @@ def database_bytes(url: str) -> int:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            return connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+            return connection.execute(
+                text("SELECT pg_database_size(current_database())")).scalar_one()
     finally:
         engine.dispose()
 

@@ -21,14 +21,12 @@ for the Python-level approaches, tracemalloc's peak during one extra run.
 """
 
 import argparse
-import datetime as dt
 import json
 import os
 import statistics
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 from bench import datasets
 from bench.report import markdown_table, write_section
@@ -98,8 +96,8 @@ def run_aggregates(url: str) -> dict:
 
 
 FLOOR_SQL = {
-    "sqlite": {"month": "strftime('%Y-%m', {})", "days": "CAST(julianday({}) - julianday({}) AS INTEGER)",
-               "param": "?"},
+    "sqlite": {"month": "strftime('%Y-%m', {})",
+               "days": "CAST(julianday({}) - julianday({}) AS INTEGER)", "param": "?"},
     "postgresql": {"month": "to_char({}, 'YYYY-MM')", "days": "({} - {})", "param": "%s"},
 }
 

@@ -10,7 +10,6 @@ reports the time, the loader's peak memory, the rows per table and the database 
 """
 
 import argparse
-import os
 
 from bench import datasets
 from bench.report import markdown_table, write_section

@@ -76,7 +76,8 @@ class Recount:
                 and not self.per_hub_mismatches)
 
 
-def prepare_writers(engine: Engine, hubs: list[str] | None = None, prefix: str = "bench") -> list[Writer]:
+def prepare_writers(engine: Engine, hubs: list[str] | None = None,
+                    prefix: str = "bench") -> list[Writer]:
     """A hub manager and a firm in every active hub (46 in the seed), committed."""
     with session_scope(engine) as session:
         codes = hubs or [hub.code for hub in reference_data.list_hubs(session)]

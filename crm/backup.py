@@ -84,7 +84,8 @@ def integrity_errors(connection: sqlite3.Connection) -> list[str]:
 
 def _refuse_existing(out: Path) -> None:
     if out.exists():
-        raise BackupError(f"{out} は既に存在します。上書きはしません（別の名前を指定してください）。")
+        raise BackupError(f"{out} は既に存在します。"
+                          "上書きはしません（別の名前を指定してください）。")
     if not out.parent.is_dir():
         raise BackupError(f"保存先のフォルダ {out.parent} がありません。")
 
@@ -104,7 +105,8 @@ def backup_sqlite(source: Path, out: Path) -> BackupResult:
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
             problems = integrity_errors(copy)
             if problems:
-                raise BackupError("バックアップの整合性検査に失敗しました: " + "; ".join(problems[:5]))
+                raise BackupError("バックアップの整合性検査に失敗しました: "
+                                  + "; ".join(problems[:5]))
             counts = sqlite_counts(copy)
         finally:
             copy.close()
@@ -141,7 +143,8 @@ def restore_sqlite(backup: Path, target: Path, replace: bool) -> BackupResult:
             old_versions = _sqlite_versions(live)
             if _sqlite_has_tables(live) and not replace:
                 raise BackupError(
-                    f"復元先 {target} には既にデータがあります。置き換える場合は --replace を指定してください。")
+                    f"復元先 {target} には既にデータがあります。"
+                    "置き換える場合は --replace を指定してください。")
             source.backup(live)
         live = _connect(target)
         try:
@@ -167,7 +170,8 @@ def _sqlite_versions(connection: sqlite3.Connection) -> dict[str, int]:
 
 def _raise_versions_sqlite(connection: sqlite3.Connection, old: dict[str, int]) -> None:
     with connection:
-        for scope, version in connection.execute("SELECT scope, version FROM data_version").fetchall():
+        rows = connection.execute("SELECT scope, version FROM data_version").fetchall()
+        for scope, version in rows:
             connection.execute("UPDATE data_version SET version = ? WHERE scope = ?",
                                (max(version, old.get(scope, 0)) + 1, scope))
 
@@ -201,7 +205,8 @@ def pg_restore_command(url: URL, backup: Path, replace: bool) -> list[str]:
 
 def _require_tool(command: list[str]) -> None:
     if shutil.which(command[0]) is None:
-        raise ToolMissing(f"{command[0]} が見つかりません。PostgreSQL のクライアントがある機械で次を実行してください。",
+        raise ToolMissing(f"{command[0]} が見つかりません。"
+                          "PostgreSQL のクライアントがある機械で次を実行してください。",
                           shlex.join(command))
 
 
@@ -236,7 +241,8 @@ def restore_postgres(engine: Engine, backup: Path, replace: bool) -> BackupResul
     started = time.perf_counter()
     old_versions = _engine_versions(engine)
     if inspect(engine).get_table_names() and not replace:
-        raise BackupError("復元先のデータベースには既にデータがあります。置き換える場合は --replace を指定してください。")
+        raise BackupError("復元先のデータベースには既にデータがあります。"
+                          "置き換える場合は --replace を指定してください。")
     engine.dispose()  # our own pooled connections would hold locks pg_restore --clean needs
     _run(pg_restore_command(engine.url, backup, replace), engine.url, "復元")
     _raise_versions(engine, old_versions)

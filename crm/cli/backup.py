@@ -23,9 +23,13 @@ def _or_print_command(action):
         raise typer.Exit(2) from None
 
 
-def backup_command(
-    out: Path = typer.Argument(..., dir_okay=False, help="New file to write (never overwritten)."),
-) -> None:
+_OUT = typer.Argument(..., dir_okay=False, help="New file to write (never overwritten).")
+_BACKUP = typer.Argument(..., exists=True, dir_okay=False, help="A file made by crm backup.")
+_REPLACE = typer.Option(False, "--replace",
+                        help="Replace the data of a database that is not empty.")
+
+
+def backup_command(out: Path = _OUT) -> None:
     """Copy the configured database to OUT while the app keeps running.
 
     SQLite: the online backup API (one consistent snapshot; writers are not stopped), then an
@@ -43,11 +47,7 @@ def backup_command(
     _print_counts(result.counts)
 
 
-def restore_command(
-    backup_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A file made by crm backup."),
-    replace: bool = typer.Option(False, "--replace",
-                                 help="Replace the data of a database that is not empty."),
-) -> None:
+def restore_command(backup_file: Path = _BACKUP, replace: bool = _REPLACE) -> None:
     """Put a backup made by `crm backup` into the configured database.
 
     The target must be empty (a new file or database) unless --replace is given. Afterwards
