@@ -9,7 +9,9 @@ each measured in its own fresh process so that time and memory do not bleed betw
   (headline_figures, target_progress, monthly_trend), without the page cache;
 - naive: what a typical app does instead: read the tables into pandas and compute there;
 - page: the real page (streamlit_app.py -> pages/national.py) under streamlit.testing AppTest
-  as the secretariat: first render with an empty cache, and a rerun served from the cache.
+  as the secretariat: first render with an empty cache, and a rerun served from the cache;
+- what-if: the floor with the monthly trend grouped by day (the date index's own order) and
+  added up into months in Python, to show what a cheaper trend query would buy.
 
 Every approach's numbers are compared with the floor's (the run stops if they differ). Time is
 the median of --repeat runs (the first run is also shown); memory is the process's peak RSS and,
