@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     rows = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         for size in [None, *args.sizes]:
             label = "demo" if size is None else f"n{size}"
@@ -91,21 +92,23 @@ def main() -> None:
                 drop()
             found = counts(result["stdout"])
             total = sum(found.values())
-            size_mib = ""
+            row = [f"`crm {' '.join(command)}`", f"{found.get('相談', 0):,}",
+                   f"{found.get('成約', 0):,}", f"{total:,}", f"{result['seconds']:.1f}",
+                   f"{total / result['seconds']:,.0f}", f"{result['rss_mib']:.0f}"]
             if not args.postgres:
-                size_mib = f"{(Path(folder) / f'{label}.sqlite3').stat().st_size / 2**20:,.0f}"
-            rows.append([f"`crm {' '.join(command)}`", f"{found.get('相談', 0):,}",
-                         f"{found.get('成約', 0):,}", f"{total:,}", f"{result['seconds']:.1f}",
-                         f"{total / result['seconds']:,.0f}", f"{result['rss_mib']:.0f}",
-                         size_mib])
+                path = Path(folder) / f"{label}.sqlite3"
+                row.append(f"{path.stat().st_size / 2**20:,.0f}")
+            rows.append(row)
             print(f"{label}: {result['seconds']:.1f} s", file=sys.stderr)
     backend = "PostgreSQL" if args.postgres else "SQLite"
+    headers = ["command", "consultations", "placements", "rows in all", "seconds", "rows/s",
+               "peak RSS (MiB)"] + ([] if args.postgres else ["file (MiB)"])
     body = (
         f"Database: {backend}, fresh and migrated for each load. Each load is one process and "
         "one transaction; time is wall-clock including start-up, hashing the shared demo "
-        "password, planning, writing and ANALYZE.\n\n"
-        + markdown_table(["command", "consultations", "placements", "rows in all", "seconds",
-                          "rows/s", "peak RSS (MiB)", "file (MiB)"], rows)
+        "password, planning, writing and ANALYZE. Machine load average (1 min) before and "
+        f"after the runs: {load_before:.1f} / {os.getloadavg()[0]:.1f}.\n\n"
+        + markdown_table(headers, rows)
     )
     name = "demo_load_postgres" if args.postgres else "demo_load"
     flags = " --postgres" if args.postgres else ""
