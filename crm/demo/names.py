@@ -193,10 +193,10 @@ BUSINESS_WORDS: dict[str, list[tuple[str, str]]] = {
 
 # Role titles of talent needs, by talent-category code.
 ROLE_TITLES: dict[str, list[str]] = {
-    "management": ["取締役（経営企画）", "後継者候補（専務取締役）", "工場長", "事業部長",
+    "management": ["取締役(経営企画)", "後継者候補(専務取締役)", "工場長", "事業部長",
                    "執行役員"],
     "management_support": ["経理財務部長", "人事総務マネージャー", "経営企画室長", "管理部長",
-                           "財務担当（CFO候補）"],
+                           "財務担当(CFO候補)"],
     "specialist": ["品質保証責任者", "生産技術エンジニア", "情報システム責任者", "DX推進リーダー",
                    "設計開発リーダー", "生産管理マネージャー"],
     "sales_channel": ["営業部長", "EC事業責任者", "海外営業マネージャー", "マーケティング責任者",
