@@ -91,9 +91,12 @@ def tile_map_chart(frame: pd.DataFrame, title: str, measure_label: str,
         opacity=alt.condition(selection, alt.value(1.0), alt.value(0.55)),
         tooltip=tooltip,
     ).add_params(selection)
-    labels = base.mark_text(fontSize=11, baseline="middle").encode(
+    # White names on the darkest squares, navy elsewhere, grey where there is no hub.
+    labels = base.transform_joinaggregate(top="max(value)").transform_calculate(
+        ink="datum.has_hub ? (datum.value > 0.6 * datum.top ? 'white' : '#08306b') : '#636363'"
+    ).mark_text(fontSize=11, baseline="middle").encode(
         text="label:N",
-        color=alt.condition(alt.datum.has_hub, alt.value("#08306b"), alt.value("#636363")),
+        color=alt.Color("ink:N", scale=None, legend=None),
         tooltip=tooltip,
     )
     return alt.layer(frame_tiles, hub_tiles, labels).properties(
