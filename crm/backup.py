@@ -184,7 +184,9 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
+    # (URL.set ignores None, so build the password-less URL from its parts.)
+    plain = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                       database=url.database, query=url.query)
     return plain.render_as_string(hide_password=False), env
 
 

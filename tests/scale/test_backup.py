@@ -206,3 +206,22 @@ def _accepts_writes(engine) -> None:
     with Session(engine) as session:
         assert session.execute(select(func.count()).select_from(Consultation)
                                .where(Consultation.summary == "復元後の記録")).scalar_one() == 1
+
+
+def test_postgres_backup_without_pg_dump_prints_the_command(tmp_path, monkeypatch):
+    """Where the PostgreSQL client tools are missing, say what to run (without the password)."""
+    from typer.testing import CliRunner
+
+    from crm.cli import app
+
+    monkeypatch.setenv("CRM_DATABASE_URL", "postgresql+psycopg://crm:s3cret@db.example:5432/crm")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump here
+    out = tmp_path / "crm.dump"
+    result = CliRunner().invoke(app, ["backup", str(out)])
+    assert result.exit_code == 2
+    assert result.stdout.strip() == (
+        f"pg_dump --format=custom --no-owner --no-privileges --file {out} "
+        "--dbname postgresql://crm@db.example:5432/crm")
+    assert "s3cret" not in result.output
+    assert "pg_dump が見つかりません" in result.output
+    assert not out.exists()
