@@ -21,8 +21,9 @@ from sqlmodel import Session
 
 from crm.actor import SYSTEM, Actor
 from crm.db import make_engine, session_scope
-from crm.models import AuditLog, Consultation, DataVersion
+from crm.models import AuditLog, Consultation
 from crm.services import companies, consultations, reference_data, users
+from crm.services.base import data_version
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,9 @@ def write_consultations(engine: Engine, writer: Writer, count: int, tag: str,
 
 
 def national_version(engine: Engine) -> int:
+    """What national cached reads key on: the sum of every hub's data-version counter."""
     with Session(engine) as session:
-        return session.execute(select(DataVersion.version)
-                               .where(DataVersion.scope == "*")).scalar_one()
+        return data_version(session, "all")
 
 
 def run_threads(engine: Engine, writers: list[Writer], count: int, tag: str) -> list[WriterResult]:

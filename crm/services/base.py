@@ -5,7 +5,7 @@ import enum
 import json
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, SQLModel, select
 
 from crm.actor import Actor
@@ -14,6 +14,9 @@ from crm.models import AuditLog, DataVersion
 from crm.timeutil import utcnow
 
 T = TypeVar("T", bound=SQLModel)
+
+# The data-version counter of writes that belong to no hub (partners, categories, accounts).
+NATIONAL = "*"
 
 # Japanese names of the entities, for messages.
 ENTITY_LABELS = {
@@ -46,19 +49,28 @@ def scope_filter(statement, actor: Actor, hub_column):
 
 
 def bump_data_version(session: Session, hub_code: str | None) -> None:
-    """Invalidate cached reads of this hub and of national views, in the writer's transaction."""
-    scopes = ["*"] if hub_code is None else ["*", hub_code]
+    """Invalidate cached reads that include this hub, in the writer's transaction.
+
+    Only the hub's own counter moves ('*' for data of no hub, such as partners), so writers of
+    different hubs never wait on one shared row; national readers key on the sum of all
+    counters (see ``data_version``)."""
+    table = DataVersion.__table__
     session.execute(
-        update(DataVersion).where(DataVersion.scope.in_(scopes))
-        .values(version=DataVersion.version + 1)
+        table.update().where(table.c.scope == (hub_code or NATIONAL))
+        .values(version=table.c.version + 1)
     )
 
 
 def data_version(session: Session, scope_key: str) -> int:
-    """The counter a cached read of ``scope_key`` ('all' or 'hub:01') depends on."""
-    scope = "*" if scope_key == "all" else scope_key.removeprefix("hub:")
-    value = session.exec(select(DataVersion.version).where(DataVersion.scope == scope)).first()
-    return value or 0
+    """The counter a cached read of ``scope_key`` ('all' or 'hub:01') depends on: for one hub
+    its own counter plus the shared one, for national views the sum of every counter. Each
+    write raises exactly one counter, so each sum grows with every write it may affect."""
+    table = DataVersion.__table__
+    statement = select(func.coalesce(func.sum(table.c.version), 0))
+    if scope_key != "all":
+        statement = statement.where(
+            table.c.scope.in_([scope_key.removeprefix("hub:"), NATIONAL]))
+    return session.execute(statement).scalar_one()
 
 
 def _jsonable(value: Any) -> Any:
