@@ -11,7 +11,6 @@ from crm.actor import Actor
 from crm.analytics import facts
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.scope import allowed_hubs  # noqa: F401  (imported from here by callers)
-from crm.analytics.sql import month_of
 from crm.models import Consultation, Placement
 from crm.timeutil import month_range, today_jst
 
@@ -25,8 +24,15 @@ class TrendPoint:
     cumulative_contracts: int
 
 
-def _monthly(session: Session, statement, month) -> dict[str, int]:
-    return dict(session.execute(statement.group_by(month)).all())
+def _monthly(session: Session, statement, day_column) -> dict[str, int]:
+    """Counts per month from counts per day: grouping by the indexed date column and folding
+    the days (at most 366 rows a year) into months here is about twice as fast on SQLite as
+    formatting every row's date in SQL."""
+    months: dict[str, int] = {}
+    for day, count in session.execute(statement.group_by(day_column)).all():
+        key = day.strftime("%Y-%m") if isinstance(day, dt.date) else str(day)[:7]
+        months[key] = months.get(key, 0) + count
+    return months
 
 
 def monthly_trend(session: Session, actor: Actor, hubs: Iterable[str] | None = None,
@@ -48,10 +54,10 @@ def monthly_trend(session: Session, actor: Actor, hubs: Iterable[str] | None = N
     cumulative = replace(filters, since=None, until=until)
     scope = cumulative.scope(actor)
 
-    consulted = month_of(Consultation.consulted_on)
+    consulted = Consultation.consulted_on
     consultations = _monthly(session, facts.consultations(
         consulted, func.count(), filters=cumulative, scope=scope), consulted)
-    placed = month_of(Placement.placed_on)
+    placed = Placement.placed_on
     contracts = _monthly(session, facts.placements(
         placed, func.count(), filters=cumulative, scope=scope), placed)
 
