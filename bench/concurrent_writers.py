@@ -11,16 +11,13 @@ Runs, each on a fresh database:
   sessions), 500 writes each, back to back (closed loop: the heaviest possible load);
 - processes: 46 OS processes, each with its own engine (46 app processes on one database);
 - paced: 46 threads, one write per writer per second (a busy but human rhythm).
-On PostgreSQL the run also samples pg_stat_activity to show what the backends waited on, and
-adds a what-if: the 46 processes again with writes raising only their hub's data version, to
-measure what the one national counter row that every write updates costs.
+On PostgreSQL the run also samples pg_stat_activity to show what the backends waited on.
 
     .venv/bin/python -m bench.concurrent_writers                 # SQLite and PostgreSQL
     .venv/bin/python -m bench.concurrent_writers --sqlite-only --per-writer 100
 """
 
 import argparse
-import contextlib
 import os
 import sys
 import threading
@@ -29,7 +26,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench import datasets
@@ -45,8 +42,6 @@ from bench.writers import (
     write_consultations,
 )
 from crm.db import make_engine, upgrade
-from crm.models import DataVersion
-from crm.services import base
 
 
 def fresh_database(postgres: bool) -> tuple[str, callable]:
@@ -59,18 +54,7 @@ def fresh_database(postgres: bool) -> tuple[str, callable]:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
 
         return f"sqlite:///{path}", remove
-    base = datasets.postgres_base()
-    name = f"crm_writers_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(base).set(database=name).render_as_string(hide_password=False), drop
+    return datasets.temporary_postgres_database("crm_writers")
 
 
 class WaitSampler:
@@ -126,29 +110,8 @@ def run_paced(engine, writers, count: int, tag: str, think: float):
     return results
 
 
-@contextlib.contextmanager
-def national_counter_disabled():
-    """What-if: writes raise only their hub's data version, not the national one ('*'), so
-    writers of different hubs no longer update one shared row. (Not safe for the app: national
-    views would then miss writes in their cache key.)"""
-    original = base.bump_data_version
-
-    def hub_only(session, hub_code):
-        if hub_code is not None:
-            session.execute(update(DataVersion).where(DataVersion.scope == hub_code)
-                            .values(version=DataVersion.version + 1))
-
-    base.bump_data_version = hub_only
-    try:
-        yield
-    finally:
-        base.bump_data_version = original
-
-
-def one_run(postgres: bool, mode: str, count: int, think: float = 0.0,
-            what_if: bool = False) -> dict:
+def one_run(postgres: bool, mode: str, count: int, think: float = 0.0) -> dict:
     url, cleanup = fresh_database(postgres)
-    switch = national_counter_disabled() if what_if else contextlib.nullcontext()
     try:
         engine = make_engine(url, pool_size=46, max_overflow=4)
         upgrade(engine)
@@ -160,7 +123,6 @@ def one_run(postgres: bool, mode: str, count: int, think: float = 0.0,
             sampler.__enter__()
         began = time.perf_counter()
         try:
-            switch.__enter__()
             if mode == "processes":
                 engine.dispose()
                 results = run_processes(url, writers, count, tag)
@@ -169,7 +131,6 @@ def one_run(postgres: bool, mode: str, count: int, think: float = 0.0,
             else:
                 results = run_threads(engine, writers, count, tag)
         finally:
-            switch.__exit__(None, None, None)
             if sampler:
                 sampler.__exit__(None, None, None)
         wall = time.perf_counter() - began
@@ -181,18 +142,14 @@ def one_run(postgres: bool, mode: str, count: int, think: float = 0.0,
     errors = [e for r in results for e in r.errors]
     return {"results": results, "recount": counted, "latencies": latencies, "errors": errors,
             "active": elapsed(results), "wall": wall, "waits": sampler.summary() if sampler else "",
-            "writers": len(writers), "count": count, "what_if": what_if}
+            "writers": len(writers), "count": count}
 
 
 def row(backend: str, label: str, run: dict) -> list:
     lat, counted = run["latencies"], run["recount"]
     ms = lambda share: f"{percentile(lat, share) * 1000:,.0f}" if lat else "—"  # noqa: E731
     attempted = run["writers"] * run["count"]
-    what_if_exact = run["what_if"] and counted.national_version_delta == 0 and (
-        counted.rows == counted.distinct_summaries == counted.expected == counted.ids_found
-        == counted.audit_rows == attempted) and not counted.per_hub_mismatches
-    verdict = "exact" if counted.ok and counted.expected == attempted else \
-        "exact (national counter not raised, by design)" if what_if_exact else (
+    verdict = "exact" if counted.ok and counted.expected == attempted else (
         f"rows {counted.rows:,} / distinct {counted.distinct_summaries:,} / succeeded "
         f"{counted.expected:,} / audit {counted.audit_rows:,} / version "
         f"+{counted.national_version_delta:,}")
@@ -218,14 +175,12 @@ def main() -> None:
         ("processes", "46 processes, back to back", options.process_writes, 0.0),
         ("paced", "46 threads, 1 write/s each", options.paced_writes, 1.0),
     ]
-    what_if = ("processes", "what-if: 46 processes, no shared national counter",
-               options.process_writes, 0.0)
     load_start = os.getloadavg()[0]
     rows, waits, errors = [], [], []
     for backend, postgres in backends:
-        for mode, label, count, think in plan + ([what_if] if postgres else []):
+        for mode, label, count, think in plan:
             print(f"{backend} {label} × {count}…", file=sys.stderr, flush=True)
-            run = one_run(postgres, mode, count, think, what_if=label.startswith("what-if"))
+            run = one_run(postgres, mode, count, think)
             rows.append(row(backend, label, run))
             if run["waits"]:
                 waits.append(f"- {backend}, {label}: {run['waits']}")

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import inspect, text
@@ -37,6 +39,22 @@ def postgres_base() -> str:
                          "CRM_TEST_POSTGRES_URL "
                          "(e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
     return url
+
+
+def temporary_postgres_database(prefix: str = "crm_bench") -> tuple[str, Callable[[], None]]:
+    """A new, empty PostgreSQL database: its URL and a function that drops it."""
+    base = postgres_base()
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(base).set(database=name).render_as_string(hide_password=False), drop
 
 
 def url_for(size: int, postgres: bool = False) -> str:

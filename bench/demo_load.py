@@ -17,14 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
+from bench import datasets
 from bench.report import markdown_table, write_section
-from crm.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM = [sys.executable, "-c", "from crm.cli import app; app()"]
@@ -54,20 +50,7 @@ def fresh_database(postgres: bool, folder: Path, label: str) -> tuple[str, calla
     if not postgres:
         path = folder / f"{label}.sqlite3"
         return f"sqlite:///{path}", lambda: None
-    base = os.environ.get("CRM_TEST_POSTGRES_URL")
-    if not base:
-        raise SystemExit("--postgres needs CRM_TEST_POSTGRES_URL")
-    name = f"crm_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(base).set(database=name).render_as_string(hide_password=False), drop
+    return datasets.temporary_postgres_database()
 
 
 def main() -> None:

@@ -21,12 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
+from bench import datasets
 from bench.report import markdown_table, write_section
 from crm.db import make_engine
 from crm.models import Company, Consultation
@@ -108,20 +107,7 @@ def _outcome(stdout: str) -> str:
 def database(postgres: bool, folder: Path) -> tuple[str, callable]:
     if not postgres:
         return f"sqlite:///{folder / 'bench.sqlite3'}", lambda: None
-    base = os.environ.get("CRM_TEST_POSTGRES_URL")
-    if not base:
-        raise SystemExit("--postgres needs CRM_TEST_POSTGRES_URL")
-    name = f"crm_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(base).set(database=name).render_as_string(hide_password=False), drop
+    return datasets.temporary_postgres_database()
 
 
 def main() -> None:

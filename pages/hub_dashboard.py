@@ -17,7 +17,6 @@ from ui.runtime import session
 from ui.session import require_actor
 
 
-
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 

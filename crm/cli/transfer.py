@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import typer
+
 from crm.cli.common import cli_errors, fail, open_engine, operator_actor, unit_of_work
 from crm.csvio.columns import layout_markdown
 from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS

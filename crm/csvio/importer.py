@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session
 
 from crm.actor import Actor
-from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS, EntitySpec
+from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS
 from crm.csvio.dates import parse_date
 from crm.csvio.export import MODELS
 from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_file

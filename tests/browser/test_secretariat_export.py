@@ -24,7 +24,6 @@ from crm.models import Consultation, Placement
 from crm.services import users
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from tests.browser.helpers import (
-    choose,
     go_to,
     metric_int,
     screenshot,

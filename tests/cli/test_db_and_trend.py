@@ -5,7 +5,13 @@ import datetime as dt
 from typer.testing import CliRunner
 
 from crm.cli import app
-from tests.utils.factories import make_actors, make_company, make_consultation, make_need, make_placement
+from tests.utils.factories import (
+    make_actors,
+    make_company,
+    make_consultation,
+    make_need,
+    make_placement,
+)
 
 runner = CliRunner()
 

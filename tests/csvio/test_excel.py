@@ -7,8 +7,8 @@ import pytest
 
 from crm.csvio.excel import (
     EncodingRefused,
-    UnreadableFile,
     Unencodable,
+    UnreadableFile,
     decode,
     neutralise,
     read_rows,

@@ -185,7 +185,7 @@ def test_english_headers_and_utf8_without_bom(session, actors):
     firm = make_company(session, actors.manager01)
     session.commit()
     data = ("id,company_id,consulted_on,channel,summary\n"
-            f",{firm.id},2025-01-10,inbound,English headers\n").encode("utf-8")
+            f",{firm.id},2025-01-10,inbound,English headers\n").encode()
     report = run(session, actors.manager01, "upload.csv", data)
     assert report.ok, report.errors
     assert (report.files[0].entity, report.files[0].encoding, report.files[0].language) == (

@@ -25,8 +25,8 @@ from crm.backup import COUNTED_TABLES, engine_counts
 from crm.db import make_engine, session_scope
 from crm.demo import load_synthetic
 from crm.models import AuditLog, Consultation, DataVersion
-from crm.services.base import data_version
 from crm.services import consultations
+from crm.services.base import data_version
 from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
