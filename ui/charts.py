@@ -82,12 +82,14 @@ def tile_map_chart(frame: pd.DataFrame, title: str, measure_label: str,
         tooltip=tooltip)
     selection = alt.selection_point(name=PREFECTURE_SELECTION, fields=["code"],
                                     on="click", clear="dblclick")
+    # Counts get whole-number legend ticks (no "0 0 1 1" on small values).
+    integer_ticks = {"tickMinStep": 1} if value_format.endswith("d") else {}
     hub_tiles = base.transform_filter(alt.datum.has_hub).mark_rect(
         stroke="white", strokeWidth=2, cursor="pointer"
     ).encode(
         color=alt.Color("value:Q", title=measure_label,
                         scale=alt.Scale(scheme="blues"),
-                        legend=alt.Legend(format=value_format, orient="bottom")),
+                        legend=alt.Legend(format=value_format, orient="bottom", **integer_ticks)),
         opacity=alt.condition(selection, alt.value(1.0), alt.value(0.55)),
         tooltip=tooltip,
     ).add_params(selection)
@@ -99,9 +101,10 @@ def tile_map_chart(frame: pd.DataFrame, title: str, measure_label: str,
         color=alt.Color("ink:N", scale=None, legend=None),
         tooltip=tooltip,
     )
-    return alt.layer(frame_tiles, hub_tiles, labels).properties(
-        title=title, width=alt.Step(46), height=alt.Step(40)
-    ).configure_view(stroke=None)
+    # The names' colours are literal values, not the measure's scale.
+    layers = alt.layer(frame_tiles, hub_tiles, labels).resolve_scale(color="independent")
+    return layers.properties(title=title, width=alt.Step(46), height=alt.Step(40)) \
+        .configure_view(stroke=None)
 
 
 def selected_prefecture(event) -> str | None:
