@@ -96,6 +96,31 @@ with manage:
                 st.rerun()
         show_field_errors("admin_user")
 
+        st.markdown("**登録内容の変更**")
+        # Keyed by account and version: the form shows what the administrator saw, and a save
+        # over a newer version is refused by the service (with what changed).
+        edit = f"edit_user.{account.username}.{account.version}"
+        with st.form(edit):
+            st.text_input("表示名", value=account.display_name, max_chars=120,
+                          key=f"{edit}.display_name")
+            st.text_input("メールアドレス（シングルサインオンで照合）", value=account.email or "",
+                          key=f"{edit}.email")
+            roles = [r.value for r in Role]
+            st.selectbox("役割", roles, index=roles.index(account.role),
+                         format_func=lambda r: Role(r).label, key=f"{edit}.role")
+            codes = [None, *hubs]
+            st.selectbox("拠点（拠点マネージャーのみ）", codes, index=codes.index(account.hub_code),
+                         format_func=lambda c: "—" if c is None else hubs[c], key=f"{edit}.hub_code")
+            submitted = st.form_submit_button("変更を保存")
+        if submitted:
+            changes = {field: st.session_state.get(f"{edit}.{field}")
+                       for field in ("display_name", "email", "role", "hub_code")}
+            if save("edit_user", lambda s: users.update_user(s, actor, account.username, changes,
+                                                              account.version),
+                    f"{account.username} の登録内容を変更しました。") is not None:
+                st.rerun()
+        show_field_errors("edit_user")
+
         st.markdown("**パスワードの再設定**")
         st.caption("再設定するとロックも解除され、その利用者のセッションはすべて終了します。"
                    "新しいパスワードは本人に安全な方法で伝えてください。")

@@ -188,3 +188,30 @@ def test_own_account_password_change(open_page, session, actors):
     assert authenticate(session, "manager01", "my new password 1").ok
     assert session.exec(select(UserAccount.session_epoch).where(
         UserAccount.username == "manager01")).one() == 2  # reset, then change
+
+
+def test_admin_edits_an_account_and_a_bad_edit_writes_nothing(open_page, session, actors):
+    before = snapshot(session)
+    at = open_page(actors.admin, "pages/admin_users.py")
+    at.selectbox(key="admin_user_pick").select("manager02").run()
+    version = users.get_user(session, "manager02").version
+    prefix = f"edit_user.manager02.{version}"
+    at.selectbox(key=f"{prefix}.role").select("secretariat")  # still has hub 02: refused
+    click(at, "変更を保存")
+    assert any("拠点" in e.value for e in at.error)
+    session.expire_all()
+    assert users.get_user(session, "manager02").role == "hub_manager"
+
+    at.selectbox(key=f"{prefix}.role").select("hub_manager")
+    at.selectbox(key=f"{prefix}.hub_code").select("06")
+    at.text_input(key=f"{prefix}.display_name").input("山形 花子")
+    at.text_input(key=f"{prefix}.email").input("hanako@example.jp")
+    click(at, "変更を保存")
+    assert not at.exception and not at.error
+    session.expire_all()
+    edited = users.get_user(session, "manager02")
+    assert (edited.hub_code, edited.display_name, edited.email) == \
+        ("06", "山形 花子", "hanako@example.jp")
+    assert edited.version == version + 1
+    session.rollback()
+    assert unaudited(session, before) == []
