@@ -64,19 +64,13 @@ def measure(scenario: str, url: str, username: str, company: int, repeat: int) -
 
     import streamlit as st
     from sqlmodel import Session
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
     from crm.db import make_engine
     from crm.services import users
+    from ui.headless import run_entry_script_every_run
 
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):  # run the entry script every time, as a server does
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
+    run_entry_script_every_run()  # as a server does
     engine = make_engine(url)
     with Session(engine) as session:
         actor = users.actor_for(users.get_user(session, username))

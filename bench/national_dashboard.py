@@ -221,16 +221,11 @@ class PageRun:
     def __init__(self, url: str):
         os.environ["CRM_DATABASE_URL"] = url
         os.environ["CRM_DEMO_ON_EMPTY"] = "0"
-        from streamlit.runtime.pages_manager import PagesManager
         from streamlit.testing.v1 import AppTest
 
-        original = PagesManager.__init__
+        from ui.headless import run_entry_script_every_run
 
-        def init(self, *args, **kwargs):  # run the entry script every time, as a server does
-            original(self, *args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-        PagesManager.__init__ = init
+        run_entry_script_every_run()  # as a server does
         self.at = AppTest.from_file(str(datasets.ROOT / "streamlit_app.py"), default_timeout=900)
         self.at.session_state["actor"] = _secretariat(_engine(url))
         self.at.run()  # the secretariat's first page (the hub dashboard), before the timing

@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from tests.auth import audit_check
 from tests.utils import passwords
+from ui.headless import run_entry_script_every_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,20 +18,11 @@ writes_are_audited = audit_check.writes_are_audited
 
 
 @pytest.fixture(autouse=True)
-def entry_script_every_run(monkeypatch):
-    """Run streamlit_app.py on every AppTest run, as the server does.
-
-    Because a ``pages/`` folder sits beside the entry script, AppTest starts each run in
-    Streamlit's old folder mode, which runs the last page's file directly and skips the entry
-    script (its sign-in, session checks and role navigation). A running server leaves that mode
-    for good at the first st.navigation call; this makes every test run do the same."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def entry_script_every_run():
+    """Run streamlit_app.py on every AppTest run, as the server does (see ui.headless)."""
+    undo = run_entry_script_every_run()
+    yield
+    undo()
 
 
 @pytest.fixture

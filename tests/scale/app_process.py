@@ -20,22 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session  # noqa: E402
-from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from crm.db import make_engine  # noqa: E402
 from crm.services import users  # noqa: E402
+from ui.headless import run_entry_script_every_run  # noqa: E402
 
-# As tests/pages/conftest.py: run the entry script on every run, as a server does.
-_original_init = PagesManager.__init__
-
-
-def _init(self, *args, **kwargs):
-    _original_init(self, *args, **kwargs)
-    PagesManager.uses_pages_directory = False
-
-
-PagesManager.__init__ = _init
+run_entry_script_every_run()  # as a server does (see ui.headless)
 SESSIONS: dict[str, AppTest] = {}
 
 
