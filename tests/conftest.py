@@ -4,19 +4,15 @@ PostgreSQL tests read ``CRM_TEST_POSTGRES_URL`` (e.g. postgresql+psycopg://postg
 without it they are skipped with that reason. ``.ci/run`` always sets it.
 """
 
-import os
 import shutil
-import uuid
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from crm.db import make_engine, upgrade
+from tests.utils.databases import POSTGRES_URL, postgres_database, sqlite_copy
 from tests.utils.factories import make_actors
 
-POSTGRES_URL = os.environ.get("CRM_TEST_POSTGRES_URL")
 NO_POSTGRES = "CRM_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped (.ci/run sets it)"
 
 
@@ -34,11 +30,8 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture
 def sqlite_engine(sqlite_template, tmp_path):
-    path = tmp_path / "crm.sqlite3"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+    with sqlite_copy(sqlite_template, tmp_path / "crm.sqlite3") as engine:
+        yield engine
 
 
 @pytest.fixture(scope="session")
@@ -46,33 +39,16 @@ def postgres_template():
     """A migrated PostgreSQL database used as the template for each test's database."""
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
-    name = f"crm_template_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    upgrade(engine)
-    engine.dispose()
-    yield name
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database("crm_template") as engine:
+        upgrade(engine)
+        engine.dispose()  # a template database must have no open connections
+        yield engine.url.database
 
 
 @pytest.fixture
 def postgres_engine(postgres_template):
-    name = f"crm_test_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
-    url = make_url(POSTGRES_URL).set(database=name)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database("crm_test", template=postgres_template) as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -139,8 +115,5 @@ def demo_summary(_demo_load):
 def demo_engine(demo_template, tmp_path):
     """A per-test copy of the demo database. To run page tests on it, override ``engine`` in
     the test module: ``@pytest.fixture\\ndef engine(demo_engine): return demo_engine``."""
-    path = tmp_path / "crm.sqlite3"
-    shutil.copy(demo_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+    with sqlite_copy(demo_template, tmp_path / "demo.sqlite3") as engine:
+        yield engine

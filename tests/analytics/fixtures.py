@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from crm.db import make_engine
 from tests.analytics.known_data import build_known_data
+from tests.utils.databases import sqlite_copy
 
 
 @pytest.fixture(scope="session")
@@ -27,11 +28,8 @@ def known_template(sqlite_template, tmp_path_factory):
 @pytest.fixture
 def known_engine(known_template, tmp_path):
     """A per-test copy of the known data set (SQLite)."""
-    path = tmp_path / "crm.sqlite3"
-    shutil.copy(known_template[0], path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+    with sqlite_copy(known_template[0], tmp_path / "known.sqlite3") as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -9,22 +9,18 @@ A completeness test fails when a service function that takes an actor has no row
 new service cannot skip the matrix.
 """
 
+import contextlib
 import datetime as dt
 import importlib
 import inspect
 import pkgutil
-import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from crm.actor import SYSTEM, Actor
-from crm.db import make_engine
 from crm.errors import PermissionDenied
 from crm.models import (
     Company,
@@ -56,7 +52,7 @@ from crm.services import (
 )
 from crm.timeutil import fiscal_year, today_jst
 from tests.auth.audit_check import new_entries, snapshot, unaudited
-from tests.conftest import POSTGRES_URL
+from tests.utils.databases import postgres_database, sqlite_copy
 from tests.utils.factories import (
     make_actors,
     make_company,
@@ -134,24 +130,16 @@ def world_engine(request, sqlite_template, tmp_path_factory):
     """One database per module and backend holding the world; each pair runs in a transaction
     that is rolled back, so the world never changes."""
     folder = tmp_path_factory.mktemp("matrix")
-    if request.param == "sqlite":
-        path = folder / "crm.sqlite3"
-        shutil.copy(sqlite_template, path)
-        engine = make_engine(f"sqlite:///{path}")
-        drop = None
-    else:
-        template = request.getfixturevalue("postgres_template")
-        name = f"crm_matrix_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        url = make_url(POSTGRES_URL).set(database=name)
-        engine = make_engine(url.render_as_string(hide_password=False))
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            engine = stack.enter_context(sqlite_copy(sqlite_template, folder / "crm.sqlite3"))
+        else:
+            template = request.getfixturevalue("postgres_template")
+            engine = stack.enter_context(postgres_database("crm_matrix", template=template))
+        yield engine, _build_world(engine, folder)
 
-        def drop():
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+
+def _build_world(engine, folder) -> "World":
     with Session(engine, expire_on_commit=False) as s:
         a = make_actors(s)
         m01, m02 = a.manager01, a.manager02
@@ -189,10 +177,7 @@ def world_engine(request, sqlite_template, tmp_path_factory):
             need1r=need1r.id, referral1=referral1.id, placement1=placement1.id,
             follow1=follow1.id, target1=target1.id, partner=partner.id, c2=c2.id,
             cons2=cons2.id, need2=need2.id, import_file=str(import_file), hub_of=hub_of)
-    yield engine, world
-    engine.dispose()
-    if drop is not None:
-        drop()
+    return world
 
 
 def hubs_of(w: World, kind: str, ids) -> set[str]:

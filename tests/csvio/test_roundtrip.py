@@ -5,8 +5,8 @@ encoding and header language; the national round trip (every hub, ~300,000 rows,
 minute and a half) runs with CRM_SLOW_TESTS=1.
 """
 
+import contextlib
 import os
-import shutil
 import unicodedata
 
 import pytest
@@ -19,21 +19,18 @@ from crm.analytics.trend import monthly_trend
 from crm.cli.common import operator_actor
 from crm.csvio.export import MODELS, full_export
 from crm.csvio.importer import import_files
-from crm.db import make_engine
 from crm.services.needs import count_needs_by_status
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
+from tests.utils.databases import postgres_database, sqlite_copy
 
 # Who wrote a row and when differ by design (the import is a new write); everything else must not.
 NOT_COMPARED = {"created_at", "updated_at", "created_by", "updated_by", "version", "logged_by"}
 
 
 @pytest.fixture
-def empty_engine(sqlite_template, tmp_path):
-    path = tmp_path / "empty.sqlite3"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+def empty_engine(sqlite_engine):
+    """The import's target: a migrated database without records."""
+    return sqlite_engine
 
 
 def _nfkc(value):
@@ -133,36 +130,15 @@ def test_round_trip_of_the_whole_demo(demo_engine, empty_engine):
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def two_engines(request, tmp_path):
     """(source, empty target) on SQLite or, when configured, PostgreSQL."""
-    if request.param == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        engines = []
-        for name in ("source", "target"):
-            shutil.copy(template, tmp_path / f"{name}.sqlite3")
-            engines.append(make_engine(f"sqlite:///{tmp_path / f'{name}.sqlite3'}"))
-        yield tuple(engines)
-        for engine in engines:
-            engine.dispose()
-        return
-    import uuid
-
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import POSTGRES_URL
-
-    source = request.getfixturevalue("postgres_engine")
-    template = request.getfixturevalue("postgres_template")
-    name = f"crm_target_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    target = make_engine(make_url(POSTGRES_URL).set(database=name)
-                         .render_as_string(hide_password=False))
-    yield source, target
-    target.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            template = request.getfixturevalue("sqlite_template")
+            yield tuple(stack.enter_context(sqlite_copy(template, tmp_path / f"{name}.sqlite3"))
+                        for name in ("source", "target"))
+        else:
+            template = request.getfixturevalue("postgres_template")
+            yield (request.getfixturevalue("postgres_engine"),
+                   stack.enter_context(postgres_database("crm_target", template=template)))
 
 
 def test_round_trip_of_every_kind_of_record(two_engines):

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import crm.models  # noqa: F401
 from crm.db import current_revision, downgrade, make_engine, upgrade
+from tests.utils.databases import postgres_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -17,25 +18,9 @@ def empty_engine(request, tmp_path):
         yield engine
         engine.dispose()
         return
-    # An empty database made from PostgreSQL's template0.
     request.getfixturevalue("postgres_template")  # skips without CRM_TEST_POSTGRES_URL
-    import uuid
-
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import POSTGRES_URL
-
-    name = f"crm_empty_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(POSTGRES_URL).set(database=name)
-                         .render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database("crm_empty") as engine:  # an empty database, not a migrated clone
+        yield engine
 
 
 def test_upgrade_from_empty_loads_reference_data(empty_engine):
