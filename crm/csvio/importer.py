@@ -492,11 +492,15 @@ def _need_for(run, check, data, file_id, existing, date_key: str):
     return need
 
 
+def _check_partner(run, check, data) -> None:
+    if data.get("partner_id") is not None and data["partner_id"] not in run.partners:
+        check.error("partner_id", f"パートナー（ID {data['partner_id']}）は登録されていません")
+
+
 def _referrals(run, check, data, file_id, existing):
     values = check.model("referrals", data)
     need = _need_for(run, check, data, file_id, existing, "referred_on")
-    if data.get("partner_id") is not None and data["partner_id"] not in run.partners:
-        check.error("partner_id", f"パートナー（ID {data['partner_id']}）は登録されていません")
+    _check_partner(run, check, data)
     if values is None or need is None or check.failed:
         return None
     values = values.model_dump()
@@ -508,8 +512,7 @@ def _referrals(run, check, data, file_id, existing):
 def _placements(run, check, data, file_id, existing):
     values = check.model("placements", data)
     need = _need_for(run, check, data, file_id, existing, "placed_on")
-    if data.get("partner_id") is not None and data["partner_id"] not in run.partners:
-        check.error("partner_id", f"パートナー（ID {data['partner_id']}）は登録されていません")
+    _check_partner(run, check, data)
     if values is None or need is None or check.failed:
         return None
     values = values.model_dump()
