@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from crm.analytics.filters import AnalyticsFilter
-from crm.analytics.summary import period_counts
+from crm.analytics.national import headline_figures
 from crm.analytics.trend import monthly_trend
 from crm.services.reference_data import list_hubs
 from crm.services.targets import target_progress
@@ -44,8 +44,8 @@ today = today_jst()
 fy = fiscal_year(today)
 since, fy_end = fiscal_year_bounds(fy)
 with guarded():
-    counts = cached_read(period_counts, actor, since=since, until=min(today, fy_end),
-                         hubs=[hub_code])
+    counts = cached_read(headline_figures, actor, filters=AnalyticsFilter(
+        since=since, until=min(today, fy_end), hubs=(hub_code,)))
     trend = cached_read(monthly_trend, actor, hubs=[hub_code])
     progress = cached_read(target_progress, actor, fy=fy,
                            filters=AnalyticsFilter(hubs=(hub_code,)))

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from crm.actor import SYSTEM
-from crm.analytics.summary import period_counts
+from crm.analytics.filters import AnalyticsFilter
+from crm.analytics.national import headline_figures
 from crm.analytics.trend import monthly_trend
 from crm.cli.common import operator_actor
 from crm.csvio.export import MODELS, full_export
@@ -64,7 +65,8 @@ def aggregates(engine, hubs: list[str]) -> dict:
             found[key, "trend"] = monthly_trend(session, SYSTEM, hubs=scope)
             for fy in range(2016, fiscal_year(today) + 1):
                 since, until = fiscal_year_bounds(fy)
-                found[key, fy] = period_counts(session, SYSTEM, since, min(until, today), scope)
+                found[key, fy] = headline_figures(session, SYSTEM, AnalyticsFilter(
+                    since=since, until=min(until, today), hubs=tuple(scope)))
         for hub in hubs:
             found[hub, "needs"] = count_needs_by_status(session, operator_actor(hub))
     return found
