@@ -20,19 +20,32 @@ if actor is None:
     # deep link such as /companies?company=12 keeps its address while the visitor signs in and
     # then opens that page and record, instead of "page not found" and the default page.
     linked = {Path(path).stem for entries in PAGES.values() for path, *_ in entries}
-    st.navigation([st.Page("pages/sign_in.py", title="サインイン", icon=":material/login:",
-                           default=True),
-                   *(st.Page("pages/sign_in.py", title="サインイン", url_path=url_path)
-                     for url_path in sorted(linked))], position="hidden").run()
+    st.navigation(
+        [
+            st.Page("pages/sign_in.py", title="サインイン", icon=":material/login:", default=True),
+            *(
+                st.Page("pages/sign_in.py", title="サインイン", url_path=url_path)
+                for url_path in sorted(linked)
+            ),
+        ],
+        position="hidden",
+    ).run()
     st.stop()
 
 with st.sidebar:
-    st.caption(f"{actor.display_name}（{actor.role.label}"
-               + (f"・拠点 {actor.hub_code}" if actor.hub_code else "") + "）")
+    st.caption(
+        f"{actor.display_name}（{actor.role.label}"
+        + (f"・拠点 {actor.hub_code}" if actor.hub_code else "")
+        + "）"
+    )
     if st.button("サインアウト", icon=":material/logout:", key="_sign_out"):
         sign_out()
-    if st.button("全端末からサインアウト", icon=":material/devices_off:", key="_sign_out_all",
-                 help="この利用者でサインインしている他のブラウザ・端末もすべて終了します。"):
+    if st.button(
+        "全端末からサインアウト",
+        icon=":material/devices_off:",
+        key="_sign_out_all",
+        help="この利用者でサインインしている他のブラウザ・端末もすべて終了します。",
+    ):
         sign_out(everywhere=True)
 
 build_navigation(actor.role).run()

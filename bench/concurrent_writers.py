@@ -69,9 +69,11 @@ class WaitSampler:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        query = text("SELECT coalesce(wait_event_type || ':' || wait_event, 'running') || "
-                     "' (' || state || ')' FROM pg_stat_activity WHERE datname = :d "
-                     "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        query = text(
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'running') || "
+            "' (' || state || ')' FROM pg_stat_activity WHERE datname = :d "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
         while not self.stop.wait(0.5):
             with self.engine.connect() as connection:
                 self.counts.update(r[0] for r in connection.execute(query, {"d": self.database}))
@@ -99,8 +101,9 @@ def run_paced(engine, writers, count: int, tag: str, think: float):
 
     def work(i: int) -> None:
         # Staggered starts: writers arrive spread over the interval, as people do.
-        results[i] = write_consultations(engine, writers[i], count, tag, start, think=think,
-                                         first_delay=think * i / len(writers))
+        results[i] = write_consultations(
+            engine, writers[i], count, tag, start, think=think, first_delay=think * i / len(writers)
+        )
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(writers))]
     for thread in threads:
@@ -140,32 +143,62 @@ def one_run(postgres: bool, mode: str, count: int, think: float = 0.0) -> dict:
         cleanup()
     latencies = [x for r in results for x in r.latencies]
     errors = [e for r in results for e in r.errors]
-    return {"results": results, "recount": counted, "latencies": latencies, "errors": errors,
-            "active": elapsed(results), "wall": wall, "waits": sampler.summary() if sampler else "",
-            "writers": len(writers), "count": count}
+    return {
+        "results": results,
+        "recount": counted,
+        "latencies": latencies,
+        "errors": errors,
+        "active": elapsed(results),
+        "wall": wall,
+        "waits": sampler.summary() if sampler else "",
+        "writers": len(writers),
+        "count": count,
+    }
 
 
 def row(backend: str, label: str, run: dict) -> list:
     lat, counted = run["latencies"], run["recount"]
     ms = lambda share: f"{percentile(lat, share) * 1000:,.0f}" if lat else "—"  # noqa: E731
     attempted = run["writers"] * run["count"]
-    verdict = "exact" if counted.ok and counted.expected == attempted else (
-        f"rows {counted.rows:,} / distinct {counted.distinct_summaries:,} / succeeded "
-        f"{counted.expected:,} / audit {counted.audit_rows:,} / version "
-        f"+{counted.national_version_delta:,}")
-    return [backend, label, f"{run['writers']} × {run['count']}", f"{run['active']:,.1f} s",
-            f"{len(lat) / run['active']:,.0f}", ms(0.50), ms(0.95), ms(0.99),
-            f"{max(lat) * 1000:,.0f}" if lat else "—", str(len(run["errors"])),
-            f"{counted.rows:,} = {counted.expected:,}: {verdict}; lost {counted.lost}, "
-            f"duplicated {counted.duplicated}"]
+    verdict = (
+        "exact"
+        if counted.ok and counted.expected == attempted
+        else (
+            f"rows {counted.rows:,} / distinct {counted.distinct_summaries:,} / succeeded "
+            f"{counted.expected:,} / audit {counted.audit_rows:,} / version "
+            f"+{counted.national_version_delta:,}"
+        )
+    )
+    return [
+        backend,
+        label,
+        f"{run['writers']} × {run['count']}",
+        f"{run['active']:,.1f} s",
+        f"{len(lat) / run['active']:,.0f}",
+        ms(0.50),
+        ms(0.95),
+        ms(0.99),
+        f"{max(lat) * 1000:,.0f}" if lat else "—",
+        str(len(run["errors"])),
+        f"{counted.rows:,} = {counted.expected:,}: {verdict}; lost {counted.lost}, "
+        f"duplicated {counted.duplicated}",
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--per-writer", type=int, default=500,
-                        help="writes per writer in the closed-loop thread runs (default 500)")
-    parser.add_argument("--process-writes", type=int, default=100,
-                        help="writes per writer in the 46-process runs (default 100)")
+    parser.add_argument(
+        "--per-writer",
+        type=int,
+        default=500,
+        help="writes per writer in the closed-loop thread runs (default 500)",
+    )
+    parser.add_argument(
+        "--process-writes",
+        type=int,
+        default=100,
+        help="writes per writer in the 46-process runs (default 100)",
+    )
     parser.add_argument("--paced-writes", type=int, default=30)
     parser.add_argument("--sqlite-only", action="store_true")
     options = parser.parse_args()
@@ -185,12 +218,27 @@ def main() -> None:
             if run["waits"]:
                 waits.append(f"- {backend}, {label}: {run['waits']}")
             if run["errors"]:
-                errors.append(f"- {backend}, {label}: " + "; ".join(
-                    f"{n}× {e}" for e, n in Counter(run["errors"]).most_common(3)))
+                errors.append(
+                    f"- {backend}, {label}: "
+                    + "; ".join(f"{n}× {e}" for e, n in Counter(run["errors"]).most_common(3))
+                )
             print("  " + " | ".join(rows[-1]), file=sys.stderr, flush=True)
     table = markdown_table(
-        ["database", "writers", "writers × writes", "time", "writes/s", "p50 ms", "p95 ms",
-         "p99 ms", "max ms", "errors", "recount (rows = writes that succeeded)"], rows)
+        [
+            "database",
+            "writers",
+            "writers × writes",
+            "time",
+            "writes/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "recount (rows = writes that succeeded)",
+        ],
+        rows,
+    )
     body = (
         "One hub manager per active hub (46), each logging consultations for a firm of their "
         "hub through `consultations.log_consultation` in its own transaction (validation, "
@@ -201,17 +249,24 @@ def main() -> None:
         "data-version counter all equal the writes that succeeded, and every hub holds exactly "
         f"its writer's rows.\n\n{table}\n\n"
         + ("Errors:\n" + "\n".join(errors) + "\n\n" if errors else "No write failed.\n\n")
-        + ("PostgreSQL backends, average number in each state per sample (pg_stat_activity):\n"
-           + "\n".join(waits) + "\n\n" if waits else "")
+        + (
+            "PostgreSQL backends, average number in each state per sample (pg_stat_activity):\n"
+            + "\n".join(waits)
+            + "\n\n"
+            if waits
+            else ""
+        )
         + f"Load average (1 min) at start {load_start:.1f}, at end {os.getloadavg()[0]:.1f} "
         f"({os.cpu_count()} cores; other work on the machine inflates the times).\n"
     )
     command = "python -m bench.concurrent_writers"
     if options.sqlite_only:
         command += " --sqlite-only"
-    for flag, value, default in (("--per-writer", options.per_writer, 500),
-                                 ("--process-writes", options.process_writes, 100),
-                                 ("--paced-writes", options.paced_writes, 30)):
+    for flag, value, default in (
+        ("--per-writer", options.per_writer, 500),
+        ("--process-writes", options.process_writes, 100),
+        ("--paced-writes", options.paced_writes, 30),
+    ):
         if value != default:
             command += f" {flag} {value}"
     write_section("concurrent_writers", "46 concurrent writers (one per hub)", command, body)

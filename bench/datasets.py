@@ -28,16 +28,29 @@ CRM = [sys.executable, "-c", "from crm.cli import app; app()"]
 SEED = 1
 DATA_DIR = Path(os.environ.get("CRM_BENCH_DIR", "/tmp/crm-bench"))
 # The tables a data set fills, for reporting rows per table.
-TABLES = ["company", "contact", "consultation", "talent_need", "need_status_change", "referral",
-          "placement", "follow_up", "kpi_target", "user_account", "partner"]
+TABLES = [
+    "company",
+    "contact",
+    "consultation",
+    "talent_need",
+    "need_status_change",
+    "referral",
+    "placement",
+    "follow_up",
+    "kpi_target",
+    "user_account",
+    "partner",
+]
 
 
 def postgres_base() -> str:
     url = os.environ.get("CRM_BENCH_POSTGRES_URL") or os.environ.get("CRM_TEST_POSTGRES_URL")
     if not url:
-        raise SystemExit("PostgreSQL benchmarks need CRM_BENCH_POSTGRES_URL or "
-                         "CRM_TEST_POSTGRES_URL "
-                         "(e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        raise SystemExit(
+            "PostgreSQL benchmarks need CRM_BENCH_POSTGRES_URL or "
+            "CRM_TEST_POSTGRES_URL "
+            "(e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
     return url
 
 
@@ -59,8 +72,11 @@ def temporary_postgres_database(prefix: str = "crm_bench") -> tuple[str, Callabl
 
 def url_for(size: int, postgres: bool = False) -> str:
     if postgres:
-        return make_url(postgres_base()).set(database=f"crm_scale_{size}").render_as_string(
-            hide_password=False)
+        return (
+            make_url(postgres_base())
+            .set(database=f"crm_scale_{size}")
+            .render_as_string(hide_password=False)
+        )
     return f"sqlite:///{DATA_DIR / f'scale-{size}.sqlite3'}"
 
 
@@ -83,8 +99,12 @@ def run_with_rss(args: list[str], env: dict | None = None, label: str = "") -> d
         stdout, stderr = out.read().decode(), err.read().decode()
     if code != 0:
         raise SystemExit(f"{label or args} failed ({code}):\n{stdout[-2000:]}\n{stderr[-4000:]}")
-    return {"seconds": seconds, "rss_mib": usage.ru_maxrss / 1024, "stdout": stdout,
-            "stderr": stderr}
+    return {
+        "seconds": seconds,
+        "rss_mib": usage.ru_maxrss / 1024,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
 
 
 def row_counts(url: str) -> dict[str, int]:
@@ -92,8 +112,11 @@ def row_counts(url: str) -> dict[str, int]:
     try:
         present = set(inspect(engine).get_table_names())
         with engine.connect() as connection:
-            return {t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
-                    for t in TABLES if t in present}
+            return {
+                t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
+                for t in TABLES
+                if t in present
+            }
     finally:
         engine.dispose()
 
@@ -101,13 +124,17 @@ def row_counts(url: str) -> dict[str, int]:
 def database_bytes(url: str) -> int:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return sum(Path(f"{parsed.database}{suffix}").stat().st_size
-                   for suffix in ("", "-wal") if Path(f"{parsed.database}{suffix}").exists())
+        return sum(
+            Path(f"{parsed.database}{suffix}").stat().st_size
+            for suffix in ("", "-wal")
+            if Path(f"{parsed.database}{suffix}").exists()
+        )
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
             return connection.execute(
-                text("SELECT pg_database_size(current_database())")).scalar_one()
+                text("SELECT pg_database_size(current_database())")
+            ).scalar_one()
     finally:
         engine.dispose()
 
@@ -130,8 +157,11 @@ def _exists(size: int, postgres: bool) -> bool:
     admin = make_engine(postgres_base())
     try:
         with admin.connect() as connection:
-            return bool(connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                           {"n": f"crm_scale_{size}"}).first())
+            return bool(
+                connection.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": f"crm_scale_{size}"}
+                ).first()
+            )
     finally:
         admin.dispose()
 
@@ -152,10 +182,14 @@ def generate(size: int, postgres: bool = False) -> dict:
     command = ["demo", "--consultations", str(size), "--seed", str(SEED)]
     demo = run_with_rss([*CRM, *command], env, "crm demo")
     stats = {
-        "size": size, "backend": "PostgreSQL" if postgres else "SQLite",
+        "size": size,
+        "backend": "PostgreSQL" if postgres else "SQLite",
         "command": "crm " + " ".join(command),
-        "migrate_seconds": migrate["seconds"], "seconds": demo["seconds"],
-        "rss_mib": demo["rss_mib"], "rows": row_counts(url), "bytes": database_bytes(url),
+        "migrate_seconds": migrate["seconds"],
+        "seconds": demo["seconds"],
+        "rss_mib": demo["rss_mib"],
+        "rows": row_counts(url),
+        "bytes": database_bytes(url),
         "load_average": [load_start, os.getloadavg()[0]],
         "progress": [line for line in demo["stderr"].splitlines() if line.startswith("[")],
         "made_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -167,8 +201,11 @@ def generate(size: int, postgres: bool = False) -> dict:
 def ensure(size: int, postgres: bool = False) -> str:
     """The URL of the data set of ``size`` consultations, generating it if it is missing."""
     if not _exists(size, postgres):
-        print(f"generating {size:,} consultations ({'PostgreSQL' if postgres else 'SQLite'})…",
-              file=sys.stderr, flush=True)
+        print(
+            f"generating {size:,} consultations ({'PostgreSQL' if postgres else 'SQLite'})…",
+            file=sys.stderr,
+            flush=True,
+        )
         stats = generate(size, postgres)
         print(f"  done in {stats['seconds']:.0f} s", file=sys.stderr, flush=True)
     return url_for(size, postgres)
@@ -180,5 +217,7 @@ def stats(size: int, postgres: bool = False) -> dict | None:
 
 
 def load_note() -> str:
-    return (f"Load average (1 min) {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when the "
-            "table was written; other work on the machine inflates times.")
+    return (
+        f"Load average (1 min) {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when the "
+        "table was written; other work on the machine inflates times."
+    )

@@ -42,8 +42,10 @@ def run(args: list[str], env: dict) -> dict:
 
 def counts(stdout: str) -> dict[str, int]:
     """The `label: N 件` lines the command prints."""
-    return {label: int(number.replace(",", ""))
-            for label, number in re.findall(r"^\s+(\S+): ([\d,]+) 件$", stdout, re.MULTILINE)}
+    return {
+        label: int(number.replace(",", ""))
+        for label, number in re.findall(r"^\s+(\S+): ([\d,]+) 件$", stdout, re.MULTILINE)
+    }
 
 
 def fresh_database(postgres: bool, folder: Path, label: str) -> tuple[str, callable]:
@@ -55,8 +57,13 @@ def fresh_database(postgres: bool, folder: Path, label: str) -> tuple[str, calla
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000],
-                        help="scale-mode consultation counts to load after the demo")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=[100_000, 1_000_000],
+        help="scale-mode consultation counts to load after the demo",
+    )
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     rows = []
@@ -65,8 +72,7 @@ def main() -> None:
         for size in [None, *args.sizes]:
             label = "demo" if size is None else f"n{size}"
             url, drop = fresh_database(args.postgres, Path(folder), label)
-            env = {**os.environ, "CRM_DATABASE_URL": url,
-                   "CRM_DEMO_PASSWORD": "benchmark-password"}
+            env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_DEMO_PASSWORD": "benchmark-password"}
             try:
                 run(["db", "upgrade"], env)
                 command = ["demo"] if size is None else ["demo", "--consultations", str(size)]
@@ -75,17 +81,30 @@ def main() -> None:
                 drop()
             found = counts(result["stdout"])
             total = sum(found.values())
-            row = [f"`crm {' '.join(command)}`", f"{found.get('相談', 0):,}",
-                   f"{found.get('成約', 0):,}", f"{total:,}", f"{result['seconds']:.1f}",
-                   f"{total / result['seconds']:,.0f}", f"{result['rss_mib']:.0f}"]
+            row = [
+                f"`crm {' '.join(command)}`",
+                f"{found.get('相談', 0):,}",
+                f"{found.get('成約', 0):,}",
+                f"{total:,}",
+                f"{result['seconds']:.1f}",
+                f"{total / result['seconds']:,.0f}",
+                f"{result['rss_mib']:.0f}",
+            ]
             if not args.postgres:
                 path = Path(folder) / f"{label}.sqlite3"
                 row.append(f"{path.stat().st_size / 2**20:,.0f}")
             rows.append(row)
             print(f"{label}: {result['seconds']:.1f} s", file=sys.stderr)
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    headers = ["command", "consultations", "placements", "rows in all", "seconds", "rows/s",
-               "peak RSS (MiB)"] + ([] if args.postgres else ["file (MiB)"])
+    headers = [
+        "command",
+        "consultations",
+        "placements",
+        "rows in all",
+        "seconds",
+        "rows/s",
+        "peak RSS (MiB)",
+    ] + ([] if args.postgres else ["file (MiB)"])
     body = (
         f"Database: {backend}, fresh and migrated for each load. Each load is one process and "
         "one transaction; time is wall-clock including start-up, hashing the shared demo "
@@ -95,9 +114,12 @@ def main() -> None:
     )
     name = "demo_load_postgres" if args.postgres else "demo_load"
     flags = " --postgres" if args.postgres else ""
-    write_section(name, f"Demo data load: `crm demo` and scale mode ({backend})",
-                  f"python -m bench.demo_load{flags} --sizes {' '.join(map(str, args.sizes))}",
-                  body)
+    write_section(
+        name,
+        f"Demo data load: `crm demo` and scale mode ({backend})",
+        f"python -m bench.demo_load{flags} --sizes {' '.join(map(str, args.sizes))}",
+        body,
+    )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,10 @@ STEPS = [
 
 
 def _rows(stdout: str) -> dict[str, int]:
-    return {name: int(count.replace(",", "")) for name, count in
-            re.findall(r"^\s+(\S+\.csv): ([\d,]+) 行", stdout, re.MULTILINE)}
+    return {
+        name: int(count.replace(",", ""))
+        for name, count in re.findall(r"^\s+(\S+\.csv): ([\d,]+) 行", stdout, re.MULTILINE)
+    }
 
 
 def _bytes(folder: Path) -> int:
@@ -55,12 +57,30 @@ def main() -> None:
         counts = _rows(done["stdout"])
         total = sum(counts.values())
         listed = ", ".join(f"{name.removesuffix('.csv')} {n:,}" for name, n in counts.items())
-        rows.append([label, f"{done['seconds']:,.1f} s", f"{done['rss_mib']:,.0f}",
-                     f"{total:,}", f"{total / done['seconds']:,.0f}",
-                     f"{written / 2**20:,.1f}", listed])
+        rows.append(
+            [
+                label,
+                f"{done['seconds']:,.1f} s",
+                f"{done['rss_mib']:,.0f}",
+                f"{total:,}",
+                f"{total / done['seconds']:,.0f}",
+                f"{written / 2**20:,.1f}",
+                listed,
+            ]
+        )
     backend = "PostgreSQL" if options.postgres else "SQLite"
-    table = markdown_table(["command", "wall time", "peak RSS (MiB)", "rows written", "rows/s",
-                            "MiB written", "rows per file"], rows)
+    table = markdown_table(
+        [
+            "command",
+            "wall time",
+            "peak RSS (MiB)",
+            "rows written",
+            "rows/s",
+            "MiB written",
+            "rows per file",
+        ],
+        rows,
+    )
     body = (
         f"Database: {backend}, {options.size:,} consultations (`crm demo --consultations "
         f"{options.size} --seed 1`). Each command is `crm … --out DIR` in its own process "

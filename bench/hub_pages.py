@@ -40,21 +40,43 @@ def pick(url: str) -> dict:
     engine = make_engine(url)
     with Session(engine) as session:
         hub, consultations = session.execute(
-            select(Consultation.hub_code, func.count()).group_by(Consultation.hub_code)
-            .order_by(func.count().desc()).limit(1)).one()
+            select(Consultation.hub_code, func.count())
+            .group_by(Consultation.hub_code)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
         company, timeline = session.execute(
-            select(Consultation.company_id, func.count()).where(Consultation.hub_code == hub)
-            .group_by(Consultation.company_id).order_by(func.count().desc()).limit(1)).one()
-        username = session.execute(select(UserAccount.username).where(
-            UserAccount.role == "hub_manager", UserAccount.hub_code == hub)
-            .order_by(UserAccount.id)).scalars().first()
-        firms = session.execute(select(func.count()).select_from(Company)
-                                .where(Company.hub_code == hub)).scalar_one()
-        needs = session.execute(select(func.count()).select_from(TalentNeed)
-                                .where(TalentNeed.hub_code == hub)).scalar_one()
+            select(Consultation.company_id, func.count())
+            .where(Consultation.hub_code == hub)
+            .group_by(Consultation.company_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        username = (
+            session.execute(
+                select(UserAccount.username)
+                .where(UserAccount.role == "hub_manager", UserAccount.hub_code == hub)
+                .order_by(UserAccount.id)
+            )
+            .scalars()
+            .first()
+        )
+        firms = session.execute(
+            select(func.count()).select_from(Company).where(Company.hub_code == hub)
+        ).scalar_one()
+        needs = session.execute(
+            select(func.count()).select_from(TalentNeed).where(TalentNeed.hub_code == hub)
+        ).scalar_one()
     engine.dispose()
-    return {"hub": hub, "username": username, "company": company, "hub_consultations":
-            consultations, "firm_consultations": timeline, "firms": firms, "needs": needs}
+    return {
+        "hub": hub,
+        "username": username,
+        "company": company,
+        "hub_consultations": consultations,
+        "firm_consultations": timeline,
+        "firms": firms,
+        "needs": needs,
+    }
 
 
 def measure(scenario: str, url: str, username: str, company: int, repeat: int) -> dict:
@@ -103,12 +125,18 @@ def measure(scenario: str, url: str, username: str, company: int, repeat: int) -
         render()
         warm.append(time.perf_counter() - began)
     shown = {
-        "links": len(at.get("page_link")), "dataframes": len(at.dataframe),
+        "links": len(at.get("page_link")),
+        "dataframes": len(at.dataframe),
         "metrics": {m.label: m.value for m in at.metric},
         "markdown": sum(1 for m in at.markdown),
     }
-    return {"cold": cold, "warm": warm, "baseline_mib": baseline, "shown": shown,
-            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "cold": cold,
+        "warm": warm,
+        "baseline_mib": baseline,
+        "shown": shown,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _fmt(seconds: float) -> str:
@@ -126,8 +154,14 @@ def main() -> None:
     parser.add_argument("--company", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.measure:
-        print(json.dumps(measure(options.measure, options.url, options.username,
-                                 options.company, options.repeat), ensure_ascii=False))
+        print(
+            json.dumps(
+                measure(
+                    options.measure, options.url, options.username, options.company, options.repeat
+                ),
+                ensure_ascii=False,
+            )
+        )
         return
 
     url = datasets.ensure(options.size, options.postgres)
@@ -137,17 +171,48 @@ def main() -> None:
     for scenario, label in SCENARIOS.items():
         print(f"{scenario}…", file=sys.stderr, flush=True)
         done = datasets.run_with_rss(
-            [sys.executable, "-m", "bench.hub_pages", "--measure", scenario, "--url", url,
-             "--username", chosen["username"], "--company", str(chosen["company"]),
-             "--repeat", str(options.repeat)], label=scenario)
-        result = json.loads(next(line for line in reversed(done["stdout"].splitlines())
-                                 if line.startswith("{")))
-        rows.append([label, _fmt(statistics.median(result["cold"])), _fmt(result["cold"][0]),
-                     _fmt(statistics.median(result["warm"])), f"{done['rss_mib']:,.0f}",
-                     f"{done['rss_mib'] - result['baseline_mib']:,.0f}"])
+            [
+                sys.executable,
+                "-m",
+                "bench.hub_pages",
+                "--measure",
+                scenario,
+                "--url",
+                url,
+                "--username",
+                chosen["username"],
+                "--company",
+                str(chosen["company"]),
+                "--repeat",
+                str(options.repeat),
+            ],
+            label=scenario,
+        )
+        result = json.loads(
+            next(line for line in reversed(done["stdout"].splitlines()) if line.startswith("{"))
+        )
+        rows.append(
+            [
+                label,
+                _fmt(statistics.median(result["cold"])),
+                _fmt(result["cold"][0]),
+                _fmt(statistics.median(result["warm"])),
+                f"{done['rss_mib']:,.0f}",
+                f"{done['rss_mib'] - result['baseline_mib']:,.0f}",
+            ]
+        )
     backend = "PostgreSQL" if options.postgres else "SQLite"
-    table = markdown_table(["page", "empty cache (median)", "empty cache (first)",
-                            "cached rerun (median)", "peak RSS (MiB)", "RSS growth (MiB)"], rows)
+    table = markdown_table(
+        [
+            "page",
+            "empty cache (median)",
+            "empty cache (first)",
+            "cached rerun (median)",
+            "peak RSS (MiB)",
+            "RSS growth (MiB)",
+        ],
+        rows,
+    )
     body = (
         f"Database: {backend}, {options.size:,} consultations (`crm demo --consultations "
         f"{options.size} --seed 1`). Signed in as `{chosen['username']}`, manager of hub "
@@ -167,8 +232,9 @@ def main() -> None:
     if options.repeat != 3:
         command += f" --repeat {options.repeat}"
     name = "hub_pages" + ("_postgres" if options.postgres else "")
-    write_section(name, f"Hub manager's pages at {options.size:,} consultations ({backend})",
-                  command, body)
+    write_section(
+        name, f"Hub manager's pages at {options.size:,} consultations ({backend})", command, body
+    )
 
 
 if __name__ == "__main__":

@@ -64,8 +64,10 @@ def write_files(folder: Path, companies: int, rows: int) -> tuple[Path, Path]:
     company_file = folder / "companies.csv"
     lines = ["企業ID,企業名,法人番号,都道府県コード,業種,従業員数"]
     for index in range(1, companies + 1):
-        lines.append(f"{index},ベンチ工業{index:05d}株式会社,{corporate_number(500000 + index)},"
-                     f"{HUB},E,{rng.randint(5, 900)}")
+        lines.append(
+            f"{index},ベンチ工業{index:05d}株式会社,{corporate_number(500000 + index)},"
+            f"{HUB},E,{rng.randint(5, 900)}"
+        )
     company_file.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
     consultation_file = folder / "consultations.csv"
     first = dt.date(2016, 1, 1)
@@ -73,9 +75,11 @@ def write_files(folder: Path, companies: int, rows: int) -> tuple[Path, Path]:
     lines = ["相談ID,企業ID,相談日,相談経路,相談内容,次のアクション"]
     for index in range(rows):
         day = first + dt.timedelta(days=rng.randrange(span))
-        lines.append(f",{rng.randint(1, companies)},{spelled(day, index % 5)},"
-                     f"{CHANNELS[index % len(CHANNELS)]},"
-                     f"社長と面談（{index:06d}）。販路開拓の人材を検討,求人票の確認")
+        lines.append(
+            f",{rng.randint(1, companies)},{spelled(day, index % 5)},"
+            f"{CHANNELS[index % len(CHANNELS)]},"
+            f"社長と面談（{index:06d}）。販路開拓の人材を検討,求人票の確認"
+        )
     consultation_file.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
     return company_file, consultation_file
 
@@ -93,8 +97,12 @@ def run(args: list[str], env: dict, label: str) -> dict:
         stdout, stderr = out.read().decode(), err.read().decode()
     if process.returncode != 0:
         raise SystemExit(f"{label} failed ({process.returncode}):\n{stdout}\n{stderr[-3000:]}")
-    return {"seconds": seconds, "rss_mib": usage.ru_maxrss / 1024, "stdout": stdout,
-            "progress": [line for line in stderr.splitlines() if line.startswith("[")]}
+    return {
+        "seconds": seconds,
+        "rss_mib": usage.ru_maxrss / 1024,
+        "stdout": stdout,
+        "progress": [line for line in stderr.splitlines() if line.startswith("[")],
+    }
 
 
 def _outcome(stdout: str) -> str:
@@ -127,39 +135,71 @@ def main() -> None:
             generated = time.perf_counter() - began
             run(["db", "upgrade"], env, "migrate")
             steps = [
-                ("companies", company_file, ["import", "companies", str(company_file), "--hub", HUB]),
-                ("consultations --dry-run", consultation_file,
-                 ["import", "consultations", str(consultation_file), "--hub", HUB, "--dry-run"]),
-                ("consultations", consultation_file,
-                 ["import", "consultations", str(consultation_file), "--hub", HUB]),
-                ("consultations again (re-import)", consultation_file,
-                 ["import", "consultations", str(consultation_file), "--hub", HUB]),
+                (
+                    "companies",
+                    company_file,
+                    ["import", "companies", str(company_file), "--hub", HUB],
+                ),
+                (
+                    "consultations --dry-run",
+                    consultation_file,
+                    ["import", "consultations", str(consultation_file), "--hub", HUB, "--dry-run"],
+                ),
+                (
+                    "consultations",
+                    consultation_file,
+                    ["import", "consultations", str(consultation_file), "--hub", HUB],
+                ),
+                (
+                    "consultations again (re-import)",
+                    consultation_file,
+                    ["import", "consultations", str(consultation_file), "--hub", HUB],
+                ),
             ]
             results = []
             for label, path, args in steps:
                 result = run(args, env, label)
                 rows = options.companies if label == "companies" else options.rows
                 results.append((label, path, rows, result))
-                print(f"{label}: {result['seconds']:.1f} s, {result['rss_mib']:.0f} MiB, "
-                      f"{len(result['progress'])} progress lines", file=sys.stderr)
+                print(
+                    f"{label}: {result['seconds']:.1f} s, {result['rss_mib']:.0f} MiB, "
+                    f"{len(result['progress'])} progress lines",
+                    file=sys.stderr,
+                )
             engine = make_engine(url)
             with engine.connect() as connection:
-                stored = connection.execute(select(func.count()).select_from(Consultation)
-                                            .where(Consultation.hub_code == HUB)).scalar_one()
+                stored = connection.execute(
+                    select(func.count())
+                    .select_from(Consultation)
+                    .where(Consultation.hub_code == HUB)
+                ).scalar_one()
                 firms = connection.execute(select(func.count()).select_from(Company)).scalar_one()
             engine.dispose()
         finally:
             drop()
     if stored != options.rows or firms != options.companies:
-        raise SystemExit(f"expected {options.rows} consultations and {options.companies} "
-                         f"companies, found {stored} and {firms}")
+        raise SystemExit(
+            f"expected {options.rows} consultations and {options.companies} "
+            f"companies, found {stored} and {firms}"
+        )
     backend = "PostgreSQL" if options.postgres else "SQLite"
     table = markdown_table(
         ["step", "file", "rows", "seconds", "rows/s", "peak RSS (MiB)", "progress lines", "result"],
-        [[label, f"{path.name} ({path.stat().st_size / 2**20:.1f} MiB)" if path.exists() else path.name,
-          f"{rows:,}", f"{r['seconds']:.1f}", f"{rows / r['seconds']:,.0f}", f"{r['rss_mib']:.0f}",
-          len(r["progress"]), _outcome(r["stdout"])]
-         for label, path, rows, r in results],
+        [
+            [
+                label,
+                f"{path.name} ({path.stat().st_size / 2**20:.1f} MiB)"
+                if path.exists()
+                else path.name,
+                f"{rows:,}",
+                f"{r['seconds']:.1f}",
+                f"{rows / r['seconds']:,.0f}",
+                f"{r['rss_mib']:.0f}",
+                len(r["progress"]),
+                _outcome(r["stdout"]),
+            ]
+            for label, path, rows, r in results
+        ],
     )
     body = (
         f"Load average (1 min) at start {load_start:.1f}, at end {os.getloadavg()[0]:.1f} "
@@ -169,7 +209,9 @@ def main() -> None:
         f"令和6年4月1日 / R6.4.1 in turn). Each step is `crm import …` in its own process; after "
         f"the run the database holds {stored:,} consultations (counted independently).\n\n"
         f"{table}\n\nProgress of the import (stderr, first lines):\n\n```\n"
-        + "\n".join(results[2][3]["progress"][:4]) + "\n…\n" + results[2][3]["progress"][-1]
+        + "\n".join(results[2][3]["progress"][:4])
+        + "\n…\n"
+        + results[2][3]["progress"][-1]
         + "\n```\n"
     )
     name = "import_100k" if not options.postgres else "import_100k_postgres"

@@ -57,13 +57,29 @@ def median_of(histogram) -> float | None:
     return median_from_histogram(histogram)
 
 
-def digest(*, consultations, companies, needs, placements, firms_placed, repeat_firms,
-           timed, median_days, per_hub, monthly) -> dict:
+def digest(
+    *,
+    consultations,
+    companies,
+    needs,
+    placements,
+    firms_placed,
+    repeat_firms,
+    timed,
+    median_days,
+    per_hub,
+    monthly,
+) -> dict:
     """The page's numbers in one comparable shape."""
     return {
-        "consultations": int(consultations), "companies": int(companies), "needs": int(needs),
-        "placements": int(placements), "firms_placed": int(firms_placed),
-        "repeat_firms": int(repeat_firms), "timed": int(timed), "median_days": median_days,
+        "consultations": int(consultations),
+        "companies": int(companies),
+        "needs": int(needs),
+        "placements": int(placements),
+        "firms_placed": int(firms_placed),
+        "repeat_firms": int(repeat_firms),
+        "timed": int(timed),
+        "median_days": median_days,
         "per_hub": {h: [int(c), int(p)] for h, (c, p) in sorted(per_hub.items()) if c or p},
         "monthly": {m: [int(c), int(p)] for m, (c, p) in sorted(monthly.items()) if c or p},
     }
@@ -89,18 +105,25 @@ def run_aggregates(url: str) -> dict:
         trend = monthly_trend(session, actor, filters=filters.with_period(None, filters.until))
     engine.dispose()
     return digest(
-        consultations=figures.consultations, companies=figures.companies_consulted,
-        needs=figures.needs_opened, placements=figures.placements,
-        firms_placed=figures.companies_placed, repeat_firms=figures.companies_placed_repeatedly,
-        timed=figures.placements_timed, median_days=figures.median_days_to_placement,
+        consultations=figures.consultations,
+        companies=figures.companies_consulted,
+        needs=figures.needs_opened,
+        placements=figures.placements,
+        firms_placed=figures.companies_placed,
+        repeat_firms=figures.companies_placed_repeatedly,
+        timed=figures.placements_timed,
+        median_days=figures.median_days_to_placement,
         per_hub={p.hub_code: (p.consultations, p.placements) for p in progress},
         monthly={p.month: (p.consultations, p.contracts) for p in trend},
     )
 
 
 FLOOR_SQL = {
-    "sqlite": {"month": "strftime('%Y-%m', {})",
-               "days": "CAST(julianday({}) - julianday({}) AS INTEGER)", "param": "?"},
+    "sqlite": {
+        "month": "strftime('%Y-%m', {})",
+        "days": "CAST(julianday({}) - julianday({}) AS INTEGER)",
+        "param": "?",
+    },
     "postgresql": {"month": "to_char({}, 'YYYY-MM')", "days": "({} - {})", "param": "%s"},
 }
 
@@ -125,13 +148,18 @@ def run_floor(url: str, by_day: bool = False) -> dict:
     upto = period[1]
     consultations, companies = rows(
         "SELECT count(*), count(DISTINCT company_id) FROM consultation "
-        "WHERE consulted_on >= ? AND consulted_on <= ?", *period)[0]
-    needs = rows("SELECT count(*) FROM talent_need WHERE opened_on >= ? AND opened_on <= ?",
-                 *period)[0][0]
+        "WHERE consulted_on >= ? AND consulted_on <= ?",
+        *period,
+    )[0]
+    needs = rows(
+        "SELECT count(*) FROM talent_need WHERE opened_on >= ? AND opened_on <= ?", *period
+    )[0][0]
     placed, firms, repeat = rows(
         "SELECT coalesce(sum(n), 0), count(*), coalesce(sum(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0) "
         "FROM (SELECT company_id, count(*) AS n FROM placement "
-        "WHERE placed_on >= ? AND placed_on <= ? GROUP BY company_id) per_company", *period)[0]
+        "WHERE placed_on >= ? AND placed_on <= ? GROUP BY company_id) per_company",
+        *period,
+    )[0]
     days = sql["days"].format("p.placed_on", "f.first_on")
     histogram = rows(
         f"SELECT {days} AS d, count(*) FROM placement p JOIN ("
@@ -139,36 +167,70 @@ def run_floor(url: str, by_day: bool = False) -> dict:
         "  WHERE company_id IN (SELECT company_id FROM placement"
         "                       WHERE placed_on >= ? AND placed_on <= ?)"
         "  GROUP BY company_id) f ON f.company_id = p.company_id "
-        f"WHERE p.placed_on >= ? AND p.placed_on <= ? GROUP BY {days}", *period, *period)
-    by_hub_c = dict(rows("SELECT hub_code, count(*) FROM consultation WHERE consulted_on >= ? "
-                         "AND consulted_on <= ? GROUP BY hub_code", *period))
-    by_hub_p = dict(rows("SELECT hub_code, count(*) FROM placement WHERE placed_on >= ? "
-                         "AND placed_on <= ? GROUP BY hub_code", *period))
+        f"WHERE p.placed_on >= ? AND p.placed_on <= ? GROUP BY {days}",
+        *period,
+        *period,
+    )
+    by_hub_c = dict(
+        rows(
+            "SELECT hub_code, count(*) FROM consultation WHERE consulted_on >= ? "
+            "AND consulted_on <= ? GROUP BY hub_code",
+            *period,
+        )
+    )
+    by_hub_p = dict(
+        rows(
+            "SELECT hub_code, count(*) FROM placement WHERE placed_on >= ? "
+            "AND placed_on <= ? GROUP BY hub_code",
+            *period,
+        )
+    )
     active = [r[0] for r in rows("SELECT code FROM hub WHERE active ORDER BY code")]
     rows("SELECT * FROM kpi_target WHERE fiscal_year = ?", fy)
     if by_day:
         monthly_c, monthly_p = Counter(), Counter()
-        for day, n in rows("SELECT consulted_on, count(*) FROM consultation "
-                           "WHERE consulted_on <= ? GROUP BY consulted_on", upto):
+        for day, n in rows(
+            "SELECT consulted_on, count(*) FROM consultation "
+            "WHERE consulted_on <= ? GROUP BY consulted_on",
+            upto,
+        ):
             monthly_c[str(day)[:7]] += n
-        for day, n in rows("SELECT placed_on, count(*) FROM placement "
-                           "WHERE placed_on <= ? GROUP BY placed_on", upto):
+        for day, n in rows(
+            "SELECT placed_on, count(*) FROM placement WHERE placed_on <= ? GROUP BY placed_on",
+            upto,
+        ):
             monthly_p[str(day)[:7]] += n
     else:
         month_c = sql["month"].format("consulted_on")
         month_p = sql["month"].format("placed_on")
-        monthly_c = dict(rows(f"SELECT {month_c}, count(*) FROM consultation "
-                              f"WHERE consulted_on <= ? GROUP BY {month_c}", upto))
-        monthly_p = dict(rows(f"SELECT {month_p}, count(*) FROM placement "
-                              f"WHERE placed_on <= ? GROUP BY {month_p}", upto))
+        monthly_c = dict(
+            rows(
+                f"SELECT {month_c}, count(*) FROM consultation "
+                f"WHERE consulted_on <= ? GROUP BY {month_c}",
+                upto,
+            )
+        )
+        monthly_p = dict(
+            rows(
+                f"SELECT {month_p}, count(*) FROM placement "
+                f"WHERE placed_on <= ? GROUP BY {month_p}",
+                upto,
+            )
+        )
     connection.close()
     return digest(
-        consultations=consultations, companies=companies, needs=needs, placements=placed,
-        firms_placed=firms, repeat_firms=repeat, timed=sum(n for _, n in histogram),
+        consultations=consultations,
+        companies=companies,
+        needs=needs,
+        placements=placed,
+        firms_placed=firms,
+        repeat_firms=repeat,
+        timed=sum(n for _, n in histogram),
         median_days=median_of([(int(d), int(n)) for d, n in histogram]),
         per_hub={h: (by_hub_c.get(h, 0), by_hub_p.get(h, 0)) for h in active},
-        monthly={m: (monthly_c.get(m, 0), monthly_p.get(m, 0))
-                 for m in set(monthly_c) | set(monthly_p)},
+        monthly={
+            m: (monthly_c.get(m, 0), monthly_p.get(m, 0)) for m in set(monthly_c) | set(monthly_p)
+        },
     )
 
 
@@ -205,13 +267,19 @@ def run_naive(url: str) -> dict:
     monthly_c = c_upto.groupby(c_upto.consulted_on.dt.strftime("%Y-%m")).size()
     monthly_p = p_upto.groupby(p_upto.placed_on.dt.strftime("%Y-%m")).size()
     return digest(
-        consultations=len(c_in), companies=c_in.company_id.nunique(), needs=len(n_in),
-        placements=len(p_in), firms_placed=len(per_company),
-        repeat_firms=int((per_company > 1).sum()), timed=int(days.size),
+        consultations=len(c_in),
+        companies=c_in.company_id.nunique(),
+        needs=len(n_in),
+        placements=len(p_in),
+        firms_placed=len(per_company),
+        repeat_firms=int((per_company > 1).sum()),
+        timed=int(days.size),
         median_days=median_of([(int(d), int(n)) for d, n in histogram]),
         per_hub={h: (by_hub_c.get(h, 0), by_hub_p.get(h, 0)) for h in active},
-        monthly={m: (monthly_c.get(m, 0), monthly_p.get(m, 0))
-                 for m in set(monthly_c.index) | set(monthly_p.index)},
+        monthly={
+            m: (monthly_c.get(m, 0), monthly_p.get(m, 0))
+            for m in set(monthly_c.index) | set(monthly_p.index)
+        },
     )
 
 
@@ -243,9 +311,13 @@ class PageRun:
         if self.at.exception:
             raise RuntimeError([e.value for e in self.at.exception])
         metrics = {m.label: m.value for m in self.at.metric}
-        return {"consultations": metrics["相談件数"], "companies": metrics["相談企業数"],
-                "needs": metrics["人材ニーズ"], "placements": metrics["成約件数"],
-                "charts": len(self.at.get("vega_lite_chart"))}
+        return {
+            "consultations": metrics["相談件数"],
+            "companies": metrics["相談企業数"],
+            "needs": metrics["人材ニーズ"],
+            "placements": metrics["成約件数"],
+            "charts": len(self.at.get("vega_lite_chart")),
+        }
 
 
 # --- one approach in this process ------------------------------------------------------------
@@ -264,8 +336,9 @@ def _secretariat(engine):
     from crm.services.users import actor_for
 
     with Session(engine) as session:
-        user = session.exec(select(UserAccount).where(UserAccount.role == "secretariat")
-                            .order_by(UserAccount.id)).first()
+        user = session.exec(
+            select(UserAccount).where(UserAccount.role == "secretariat").order_by(UserAccount.id)
+        ).first()
         return actor_for(user)
 
 
@@ -279,8 +352,9 @@ def _raw_connection(url: str):
         return sqlite3.connect(parsed.database), "sqlite"
     import psycopg
 
-    return psycopg.connect(parsed.set(drivername="postgresql").render_as_string(
-        hide_password=False)), "postgresql"
+    return psycopg.connect(
+        parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    ), "postgresql"
 
 
 def _rss_mib() -> float:
@@ -304,10 +378,20 @@ def measure(approach: str, url: str, repeat: int) -> dict:
             began = time.perf_counter()
             page.render(cold=False)
             warm.append(time.perf_counter() - began)
-        return {"runs": cold, "warm": warm, "setup": setup, "result": result,
-                "rss_mib": _rss_mib(), "baseline_mib": baseline}
-    run = {"floor": run_floor, "floor_by_day": lambda u: run_floor(u, by_day=True),
-           "aggregates": run_aggregates, "naive": run_naive}[approach]
+        return {
+            "runs": cold,
+            "warm": warm,
+            "setup": setup,
+            "result": result,
+            "rss_mib": _rss_mib(),
+            "baseline_mib": baseline,
+        }
+    run = {
+        "floor": run_floor,
+        "floor_by_day": lambda u: run_floor(u, by_day=True),
+        "aggregates": run_aggregates,
+        "naive": run_naive,
+    }[approach]
     # Imports outside the timing (a running app has them loaded already).
     if approach == "naive":
         import pandas  # noqa: F401
@@ -325,14 +409,30 @@ def measure(approach: str, url: str, repeat: int) -> dict:
     run(url)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"runs": runs, "result": result, "rss_mib": rss, "baseline_mib": baseline,
-            "traced_peak_mib": peak / 2**20}
+    return {
+        "runs": runs,
+        "result": result,
+        "rss_mib": rss,
+        "baseline_mib": baseline,
+        "traced_peak_mib": peak / 2**20,
+    }
 
 
 def in_subprocess(approach: str, url: str, repeat: int) -> dict:
     done = datasets.run_with_rss(
-        [sys.executable, "-m", "bench.national_dashboard", "--measure", approach, "--url", url,
-         "--repeat", str(repeat)], label=f"{approach} {url}")
+        [
+            sys.executable,
+            "-m",
+            "bench.national_dashboard",
+            "--measure",
+            approach,
+            "--url",
+            url,
+            "--repeat",
+            str(repeat),
+        ],
+        label=f"{approach} {url}",
+    )
     line = next(line for line in reversed(done["stdout"].splitlines()) if line.startswith("{"))
     return json.loads(line) | {"process_rss_mib": done["rss_mib"]}
 
@@ -384,27 +484,60 @@ def main() -> None:
             r = results[approach]
             median = statistics.median(r["runs"])
             traced = f"{r['traced_peak_mib']:,.1f}" if "traced_peak_mib" in r else "—"
-            label = {"floor": "bare SQL GROUP BY (floor)",
-                     "floor_by_day": "what-if: floor, trend grouped by day then months",
-                     "aggregates": "app aggregates (crm.analytics, no cache)",
-                     "naive": "naive: tables into pandas",
-                     "page": "full page, AppTest, empty cache"}[approach]
-            rows.append([f"{size:,}", label, _fmt_s(median), _fmt_s(r["runs"][0]),
-                         f"{median / floor_s:,.1f}×", f"{r['process_rss_mib']:,.0f}",
-                         f"{r['process_rss_mib'] - r['baseline_mib']:,.0f}", traced])
+            label = {
+                "floor": "bare SQL GROUP BY (floor)",
+                "floor_by_day": "what-if: floor, trend grouped by day then months",
+                "aggregates": "app aggregates (crm.analytics, no cache)",
+                "naive": "naive: tables into pandas",
+                "page": "full page, AppTest, empty cache",
+            }[approach]
+            rows.append(
+                [
+                    f"{size:,}",
+                    label,
+                    _fmt_s(median),
+                    _fmt_s(r["runs"][0]),
+                    f"{median / floor_s:,.1f}×",
+                    f"{r['process_rss_mib']:,.0f}",
+                    f"{r['process_rss_mib'] - r['baseline_mib']:,.0f}",
+                    traced,
+                ]
+            )
             if approach == "page":
                 warm = statistics.median(r["warm"])
-                rows.append([f"{size:,}", "full page, AppTest, cached (rerun)", _fmt_s(warm),
-                             _fmt_s(r["warm"][0]), f"{warm / floor_s:,.1f}×", "", "", ""])
+                rows.append(
+                    [
+                        f"{size:,}",
+                        "full page, AppTest, cached (rerun)",
+                        _fmt_s(warm),
+                        _fmt_s(r["warm"][0]),
+                        f"{warm / floor_s:,.1f}×",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
         stats = datasets.stats(size, options.postgres) or {}
-        details.append(f"- {size:,}: {stats.get('rows', {}).get('consultation', '?'):,} "
-                       f"consultations, {stats.get('rows', {}).get('placement', 0):,} placements; "
-                       f"this fiscal year: {floor['result']['consultations']:,} consultations, "
-                       f"{floor['result']['placements']:,} placements; page numbers "
-                       f"{results['page']['result']}")
+        details.append(
+            f"- {size:,}: {stats.get('rows', {}).get('consultation', '?'):,} "
+            f"consultations, {stats.get('rows', {}).get('placement', 0):,} placements; "
+            f"this fiscal year: {floor['result']['consultations']:,} consultations, "
+            f"{floor['result']['placements']:,} placements; page numbers "
+            f"{results['page']['result']}"
+        )
     table = markdown_table(
-        ["consultations", "approach", "median", "first run", "÷ floor", "peak RSS (MiB)",
-         "RSS growth (MiB)", "Python peak (MiB, tracemalloc)"], rows)
+        [
+            "consultations",
+            "approach",
+            "median",
+            "first run",
+            "÷ floor",
+            "peak RSS (MiB)",
+            "RSS growth (MiB)",
+            "Python peak (MiB, tracemalloc)",
+        ],
+        rows,
+    )
     today, fy, filters = default_view()
     body = (
         f"Database: {backend}, data from `crm demo --consultations N --seed 1` "

@@ -19,8 +19,11 @@ HEADER = "# Benchmarks\n\nEach section is written by the script it names; rerun 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                     if line.startswith("model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         model = cpu
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -35,8 +38,12 @@ def markdown_table(headers: list[str], rows: list[list]) -> str:
 
 def write_section(name: str, title: str, command: str, body: str) -> None:
     """Replace (or append) section ``name`` of BENCHMARKS.md and echo it to stdout."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=BENCHMARKS.parent).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=BENCHMARKS.parent,
+    ).stdout.strip()
     section = (
         f"<!-- BEGIN {name} -->\n## {title}\n\n"
         f"- command: `{command}`\n- machine: {machine()}\n"
@@ -44,9 +51,13 @@ def write_section(name: str, title: str, command: str, body: str) -> None:
         f"{body.strip()}\n<!-- END {name} -->"
     )
     text = BENCHMARKS.read_text() if BENCHMARKS.exists() else HEADER
-    pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->",
-                         re.DOTALL)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else \
-        text.rstrip("\n") + "\n\n" + section + "\n"
+    pattern = re.compile(
+        rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.DOTALL
+    )
+    text = (
+        pattern.sub(lambda _: section, text)
+        if pattern.search(text)
+        else text.rstrip("\n") + "\n\n" + section + "\n"
+    )
     BENCHMARKS.write_text(text)
     sys.stdout.write(section + "\n")

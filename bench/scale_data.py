@@ -15,8 +15,17 @@ from bench import datasets
 from bench.report import markdown_table, write_section
 
 SIZES = [10_000, 100_000, 1_000_000]
-SHOWN = ["company", "contact", "consultation", "talent_need", "need_status_change", "referral",
-         "placement", "follow_up", "kpi_target"]
+SHOWN = [
+    "company",
+    "contact",
+    "consultation",
+    "talent_need",
+    "need_status_change",
+    "referral",
+    "placement",
+    "follow_up",
+    "kpi_target",
+]
 
 
 def main() -> None:
@@ -35,15 +44,32 @@ def main() -> None:
             stats = datasets.stats(size, options.postgres)
         total = sum(stats["rows"].get(t, 0) for t in SHOWN)
         load = stats.get("load_average") or [None, None]
-        rows.append([f"{size:,}", f"{stats['seconds']:,.1f} s", f"{total / stats['seconds']:,.0f}",
-                     f"{stats['rss_mib']:,.0f}", f"{stats['bytes'] / 2**20:,.0f}",
-                     *(f"{stats['rows'].get(t, 0):,}" for t in SHOWN),
-                     " → ".join("?" if x is None else f"{x:.1f}" for x in load),
-                     stats["made_at"]])
+        rows.append(
+            [
+                f"{size:,}",
+                f"{stats['seconds']:,.1f} s",
+                f"{total / stats['seconds']:,.0f}",
+                f"{stats['rss_mib']:,.0f}",
+                f"{stats['bytes'] / 2**20:,.0f}",
+                *(f"{stats['rows'].get(t, 0):,}" for t in SHOWN),
+                " → ".join("?" if x is None else f"{x:.1f}" for x in load),
+                stats["made_at"],
+            ]
+        )
     backend = "PostgreSQL" if options.postgres else "SQLite"
     table = markdown_table(
-        ["consultations", "time", "rows/s", "peak RSS (MiB)", "database (MiB)", *SHOWN,
-         "load avg", "made"], rows)
+        [
+            "consultations",
+            "time",
+            "rows/s",
+            "peak RSS (MiB)",
+            "database (MiB)",
+            *SHOWN,
+            "load avg",
+            "made",
+        ],
+        rows,
+    )
     body = (
         f"Database: {backend}, empty and migrated (`crm db upgrade`), then "
         f"`crm demo --consultations N --seed 1` in its own process: ten years ending this "

@@ -72,23 +72,39 @@ class Recount:
 
     @property
     def ok(self) -> bool:
-        return (self.rows == self.distinct_summaries == self.expected == self.ids_found
-                == self.ids_reported == self.audit_rows == self.national_version_delta
-                and not self.per_hub_mismatches)
+        return (
+            self.rows
+            == self.distinct_summaries
+            == self.expected
+            == self.ids_found
+            == self.ids_reported
+            == self.audit_rows
+            == self.national_version_delta
+            and not self.per_hub_mismatches
+        )
 
 
-def prepare_writers(engine: Engine, hubs: list[str] | None = None,
-                    prefix: str = "bench") -> list[Writer]:
+def prepare_writers(
+    engine: Engine, hubs: list[str] | None = None, prefix: str = "bench"
+) -> list[Writer]:
     """A hub manager and a firm in every active hub (46 in the seed), committed."""
     with session_scope(engine) as session:
         codes = hubs or [hub.code for hub in reference_data.list_hubs(session)]
         writers = []
         for code in codes:
-            user = users.create_user(session, SYSTEM, username=f"{prefix}-manager-{code}",
-                                     role="hub_manager", hub_code=code)
+            user = users.create_user(
+                session,
+                SYSTEM,
+                username=f"{prefix}-manager-{code}",
+                role="hub_manager",
+                hub_code=code,
+            )
             actor = users.actor_for(user)
-            company = companies.create_company(session, actor, {
-                "name": f"{prefix}工業{code}株式会社", "prefecture_code": code, "industry": "E"})
+            company = companies.create_company(
+                session,
+                actor,
+                {"name": f"{prefix}工業{code}株式会社", "prefecture_code": code, "industry": "E"},
+            )
             writers.append(Writer(actor, company.id))
     return writers
 
@@ -97,10 +113,16 @@ def summary_of(tag: str, hub_code: str, index: int) -> str:
     return f"{tag} {hub_code}-{index:06d}"
 
 
-def write_consultations(engine: Engine, writer: Writer, count: int, tag: str,
-                        start: threading.Barrier | None = None,
-                        stop: threading.Event | None = None,
-                        think: float = 0.0, first_delay: float = 0.0) -> WriterResult:
+def write_consultations(
+    engine: Engine,
+    writer: Writer,
+    count: int,
+    tag: str,
+    start: threading.Barrier | None = None,
+    stop: threading.Event | None = None,
+    think: float = 0.0,
+    first_delay: float = 0.0,
+) -> WriterResult:
     """Log ``count`` consultations for ``writer`` (fewer if ``stop`` is set first), one
     transaction each, pausing ``think`` seconds between them; time every one."""
     result = WriterResult(writer.hub_code)
@@ -117,9 +139,16 @@ def write_consultations(engine: Engine, writer: Writer, count: int, tag: str,
         began = time.perf_counter()
         try:
             with session_scope(engine) as session:
-                row = consultations.log_consultation(session, writer.actor, {
-                    "company_id": writer.company_id, "consulted_on": dt.date(2026, 11, 2),
-                    "channel": "visit", "summary": summary_of(tag, writer.hub_code, index)})
+                row = consultations.log_consultation(
+                    session,
+                    writer.actor,
+                    {
+                        "company_id": writer.company_id,
+                        "consulted_on": dt.date(2026, 11, 2),
+                        "channel": "visit",
+                        "summary": summary_of(tag, writer.hub_code, index),
+                    },
+                )
             result.latencies.append(time.perf_counter() - began)
             result.ids.append(row.id)
         except Exception as error:  # counted, reported and checked by the caller
@@ -169,8 +198,10 @@ def run_processes(url: str, writers: list[Writer], count: int, tag: str) -> list
     context = multiprocessing.get_context("fork")
     start = context.Barrier(len(writers))
     queue = context.Queue()
-    processes = [context.Process(target=_process_main, args=(url, w, count, tag, start, queue))
-                 for w in writers]
+    processes = [
+        context.Process(target=_process_main, args=(url, w, count, tag, start, queue))
+        for w in writers
+    ]
     for process in processes:
         process.start()
     results = [queue.get() for _ in processes]
@@ -179,36 +210,61 @@ def run_processes(url: str, writers: list[Writer], count: int, tag: str) -> list
     return results
 
 
-def recount(engine: Engine, tag: str, results: list[WriterResult],
-            national_before: int) -> Recount:
+def recount(engine: Engine, tag: str, results: list[WriterResult], national_before: int) -> Recount:
     """Count the run's rows back from the database and compare with the writes the writers
     saw succeed (a failed write must have left nothing behind)."""
     like = f"{tag} %"
     with Session(engine) as session:
-        rows = session.execute(select(func.count()).select_from(Consultation)
-                               .where(Consultation.summary.like(like))).scalar_one()
-        distinct = session.execute(select(func.count(func.distinct(Consultation.summary)))
-                                   .where(Consultation.summary.like(like))).scalar_one()
-        per_hub = Counter(dict(session.execute(
-            select(Consultation.hub_code, func.count()).where(Consultation.summary.like(like))
-            .group_by(Consultation.hub_code)).all()))
+        rows = session.execute(
+            select(func.count()).select_from(Consultation).where(Consultation.summary.like(like))
+        ).scalar_one()
+        distinct = session.execute(
+            select(func.count(func.distinct(Consultation.summary))).where(
+                Consultation.summary.like(like)
+            )
+        ).scalar_one()
+        per_hub = Counter(
+            dict(
+                session.execute(
+                    select(Consultation.hub_code, func.count())
+                    .where(Consultation.summary.like(like))
+                    .group_by(Consultation.hub_code)
+                ).all()
+            )
+        )
         reported = [i for r in results for i in r.ids]
         found = 0
         for chunk in range(0, len(reported), 900):
-            ids = reported[chunk:chunk + 900]
-            found += session.execute(select(func.count()).select_from(Consultation).where(
-                Consultation.id.in_(ids), Consultation.summary.like(like))).scalar_one()
+            ids = reported[chunk : chunk + 900]
+            found += session.execute(
+                select(func.count())
+                .select_from(Consultation)
+                .where(Consultation.id.in_(ids), Consultation.summary.like(like))
+            ).scalar_one()
         audit = 0
         for chunk in range(0, len(reported), 900):
-            ids = [str(i) for i in reported[chunk:chunk + 900]]
-            audit += session.execute(select(func.count()).select_from(AuditLog).where(
-                AuditLog.entity == "consultation", AuditLog.action == "create",
-                AuditLog.entity_id.in_(ids))).scalar_one()
-    mismatches = {r.hub_code: (len(r.ids), per_hub.get(r.hub_code, 0)) for r in results
-                  if len(r.ids) != per_hub.get(r.hub_code, 0)}
+            ids = [str(i) for i in reported[chunk : chunk + 900]]
+            audit += session.execute(
+                select(func.count())
+                .select_from(AuditLog)
+                .where(
+                    AuditLog.entity == "consultation",
+                    AuditLog.action == "create",
+                    AuditLog.entity_id.in_(ids),
+                )
+            ).scalar_one()
+    mismatches = {
+        r.hub_code: (len(r.ids), per_hub.get(r.hub_code, 0))
+        for r in results
+        if len(r.ids) != per_hub.get(r.hub_code, 0)
+    }
     return Recount(
-        expected=sum(len(r.ids) for r in results), rows=rows, distinct_summaries=distinct,
-        ids_reported=len(set(reported)), ids_found=found, audit_rows=audit,
+        expected=sum(len(r.ids) for r in results),
+        rows=rows,
+        distinct_summaries=distinct,
+        ids_reported=len(set(reported)),
+        ids_found=found,
+        audit_rows=audit,
         national_version_delta=national_version(engine) - national_before,
         per_hub_mismatches=mismatches,
     )

@@ -46,9 +46,7 @@ class Actor:
     def require_write(self, hub_code: str) -> None:
         self.require_read(hub_code)
         if not self.can_write_hub(hub_code):
-            raise PermissionDenied(
-                f"{self.role.label}は拠点の記録を変更できません（閲覧のみ）。"
-            )
+            raise PermissionDenied(f"{self.role.label}は拠点の記録を変更できません（閲覧のみ）。")
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:

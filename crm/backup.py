@@ -30,8 +30,15 @@ from sqlalchemy.engine import URL
 from crm.errors import CrmError
 
 # Tables whose row counts a backup or restore reports (hub records and bookkeeping).
-COUNTED_TABLES = ["company", "consultation", "talent_need", "referral", "placement",
-                  "follow_up", "audit_log"]
+COUNTED_TABLES = [
+    "company",
+    "consultation",
+    "talent_need",
+    "referral",
+    "placement",
+    "follow_up",
+    "audit_log",
+]
 _BUSY_TIMEOUT_MS = 30_000
 
 
@@ -71,10 +78,14 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def sqlite_counts(connection: sqlite3.Connection) -> dict[str, int]:
-    present = {row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            for table in COUNTED_TABLES if table in present}
+    present = {
+        row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    return {
+        table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        for table in COUNTED_TABLES
+        if table in present
+    }
 
 
 def integrity_errors(connection: sqlite3.Connection) -> list[str]:
@@ -84,8 +95,9 @@ def integrity_errors(connection: sqlite3.Connection) -> list[str]:
 
 def _refuse_existing(out: Path) -> None:
     if out.exists():
-        raise BackupError(f"{out} は既に存在します。"
-                          "上書きはしません（別の名前を指定してください）。")
+        raise BackupError(
+            f"{out} は既に存在します。上書きはしません（別の名前を指定してください）。"
+        )
     if not out.parent.is_dir():
         raise BackupError(f"保存先のフォルダ {out.parent} がありません。")
 
@@ -105,8 +117,9 @@ def backup_sqlite(source: Path, out: Path) -> BackupResult:
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
             problems = integrity_errors(copy)
             if problems:
-                raise BackupError("バックアップの整合性検査に失敗しました: "
-                                  + "; ".join(problems[:5]))
+                raise BackupError(
+                    "バックアップの整合性検査に失敗しました: " + "; ".join(problems[:5])
+                )
             counts = sqlite_counts(copy)
         finally:
             copy.close()
@@ -134,8 +147,9 @@ def restore_sqlite(backup: Path, target: Path, replace: bool) -> BackupResult:
         problems = integrity_errors(source)
         if problems:
             raise BackupError(f"{backup} は壊れています: " + "; ".join(problems[:5]))
-        tables = {row[0] for row in source.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         if "alembic_version" not in tables:
             raise BackupError(f"{backup} は CRM のデータベースではありません。")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +158,8 @@ def restore_sqlite(backup: Path, target: Path, replace: bool) -> BackupResult:
             if _sqlite_has_tables(live) and not replace:
                 raise BackupError(
                     f"復元先 {target} には既にデータがあります。"
-                    "置き換える場合は --replace を指定してください。")
+                    "置き換える場合は --replace を指定してください。"
+                )
             source.backup(live)
         live = _connect(target)
         try:
@@ -157,8 +172,10 @@ def restore_sqlite(backup: Path, target: Path, replace: bool) -> BackupResult:
 
 
 def _sqlite_has_tables(connection: sqlite3.Connection) -> bool:
-    return connection.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+    return (
+        connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        > 0
+    )
 
 
 def _sqlite_versions(connection: sqlite3.Connection) -> dict[str, int]:
@@ -172,8 +189,10 @@ def _raise_versions_sqlite(connection: sqlite3.Connection, old: dict[str, int]) 
     with connection:
         rows = connection.execute("SELECT scope, version FROM data_version").fetchall()
         for scope, version in rows:
-            connection.execute("UPDATE data_version SET version = ? WHERE scope = ?",
-                               (max(version, old.get(scope, 0)) + 1, scope))
+            connection.execute(
+                "UPDATE data_version SET version = ? WHERE scope = ?",
+                (max(version, old.get(scope, 0)) + 1, scope),
+            )
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
@@ -185,21 +204,42 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     # (URL.set ignores None, so build the password-less URL from its parts.)
-    plain = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
-                       database=url.database, query=url.query)
+    plain = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     return plain.render_as_string(hide_password=False), env
 
 
 def pg_dump_command(url: URL, out: Path) -> list[str]:
     uri, _ = _libpq(url)
-    return ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(out),
-            "--dbname", uri]
+    return [
+        "pg_dump",
+        "--format=custom",
+        "--no-owner",
+        "--no-privileges",
+        "--file",
+        str(out),
+        "--dbname",
+        uri,
+    ]
 
 
 def pg_restore_command(url: URL, backup: Path, replace: bool) -> list[str]:
     uri, _ = _libpq(url)
-    command = ["pg_restore", "--no-owner", "--no-privileges", "--single-transaction",
-               "--exit-on-error", "--dbname", uri]
+    command = [
+        "pg_restore",
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--exit-on-error",
+        "--dbname",
+        uri,
+    ]
     if replace:
         command[1:1] = ["--clean", "--if-exists"]
     return [*command, str(backup)]
@@ -207,17 +247,21 @@ def pg_restore_command(url: URL, backup: Path, replace: bool) -> list[str]:
 
 def _require_tool(command: list[str]) -> None:
     if shutil.which(command[0]) is None:
-        raise ToolMissing(f"{command[0]} が見つかりません。"
-                          "PostgreSQL のクライアントがある機械で次を実行してください。",
-                          shlex.join(command))
+        raise ToolMissing(
+            f"{command[0]} が見つかりません。"
+            "PostgreSQL のクライアントがある機械で次を実行してください。",
+            shlex.join(command),
+        )
 
 
 def _run(command: list[str], url: URL, what: str) -> None:
     _, env = _libpq(url)
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise BackupError(f"{what}に失敗しました（{command[0]} 終了コード {done.returncode}）: "
-                          + done.stderr.strip()[-2000:])
+        raise BackupError(
+            f"{what}に失敗しました（{command[0]} 終了コード {done.returncode}）: "
+            + done.stderr.strip()[-2000:]
+        )
 
 
 def backup_postgres(engine: Engine, out: Path) -> BackupResult:
@@ -243,13 +287,16 @@ def restore_postgres(engine: Engine, backup: Path, replace: bool) -> BackupResul
     started = time.perf_counter()
     old_versions = _engine_versions(engine)
     if inspect(engine).get_table_names() and not replace:
-        raise BackupError("復元先のデータベースには既にデータがあります。"
-                          "置き換える場合は --replace を指定してください。")
+        raise BackupError(
+            "復元先のデータベースには既にデータがあります。"
+            "置き換える場合は --replace を指定してください。"
+        )
     engine.dispose()  # our own pooled connections would hold locks pg_restore --clean needs
     _run(pg_restore_command(engine.url, backup, replace), engine.url, "復元")
     _raise_versions(engine, old_versions)
-    return BackupResult(backup, backup.stat().st_size, time.perf_counter() - started,
-                        engine_counts(engine))
+    return BackupResult(
+        backup, backup.stat().st_size, time.perf_counter() - started, engine_counts(engine)
+    )
 
 
 # --- both ------------------------------------------------------------------------------------
@@ -277,8 +324,11 @@ def restore(engine: Engine, backup_file: Path, replace: bool = False) -> BackupR
 def engine_counts(engine: Engine) -> dict[str, int]:
     present = set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        return {table: connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
-                for table in COUNTED_TABLES if table in present}
+        return {
+            table: connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+            for table in COUNTED_TABLES
+            if table in present
+        }
 
 
 def _engine_versions(engine: Engine) -> dict[str, int]:
@@ -291,7 +341,9 @@ def _engine_versions(engine: Engine) -> dict[str, int]:
 def _raise_versions(engine: Engine, old: dict[str, int]) -> None:
     with engine.begin() as connection:
         for scope, version in connection.execute(
-                text("SELECT scope, version FROM data_version")).all():
-            connection.execute(text("UPDATE data_version SET version = :v WHERE scope = :s"),
-                               {"v": max(version, old.get(scope, 0)) + 1, "s": scope})
-
+            text("SELECT scope, version FROM data_version")
+        ).all():
+            connection.execute(
+                text("UPDATE data_version SET version = :v WHERE scope = :s"),
+                {"v": max(version, old.get(scope, 0)) + 1, "s": scope},
+            )

@@ -31,8 +31,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000},
-            **kwargs
+            url,
+            connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000},
+            **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         _queue_writers(engine)
@@ -80,12 +81,14 @@ def _queue_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def take_turn(conn, _cursor, statement, _parameters, _context, _executemany):
-        if conn.info.get(_HOLDS_WRITE_TURN) or \
-                not statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
+        if conn.info.get(_HOLDS_WRITE_TURN) or not statement.lstrip()[:7].upper().startswith(
+            _WRITE_STATEMENTS
+        ):
             return
         if not turn.acquire(timeout=_BUSY_TIMEOUT_MS / 1000):
-            raise sqlite3.OperationalError("database is locked (waited for this process's "
-                                           "other writer)")
+            raise sqlite3.OperationalError(
+                "database is locked (waited for this process's other writer)"
+            )
         conn.info[_HOLDS_WRITE_TURN] = True
 
     def end_then_give_back(finish):
@@ -102,6 +105,7 @@ def _queue_writers(engine: Engine) -> None:
                 return
             conn.info.pop(_HOLDS_WRITE_TURN, None)
             turn.release()
+
         return handler
 
     event.listen(engine, "commit", end_then_give_back(lambda dbapi: dbapi.commit()))

@@ -18,9 +18,10 @@ class ValidationError(CrmError):
 
     def __init__(self, fields: dict[str, str]):
         self.fields = fields
-        super().__init__("入力内容を確認してください: " + " / ".join(
-            f"{name}: {reason}" for name, reason in fields.items()
-        ))
+        super().__init__(
+            "入力内容を確認してください: "
+            + " / ".join(f"{name}: {reason}" for name, reason in fields.items())
+        )
 
 
 class StaleVersion(CrmError):

@@ -16,16 +16,21 @@ actor = require_actor()
 
 def change_password() -> None:
     """Runs before the page is drawn, so the typed passwords leave the session at once."""
-    current, new, again = (st.session_state.get(f"{FORM}.{f}") or "" for f in
-                           ("current", "new", "again"))
+    current, new, again = (
+        st.session_state.get(f"{FORM}.{f}") or "" for f in ("current", "new", "again")
+    )
     for field in ("current", "new", "again"):
         st.session_state[f"{FORM}.{field}"] = ""
     if new != again:
         st.session_state.setdefault(ERRORS_KEY, {})[FORM] = {
-            "again": "新しいパスワードと確認用の入力が一致しません"}
+            "again": "新しいパスワードと確認用の入力が一致しません"
+        }
         return
-    epoch = save(FORM, lambda s: users.change_own_password(s, actor, current, new),
-                 "パスワードを変更しました。")
+    epoch = save(
+        FORM,
+        lambda s: users.change_own_password(s, actor, current, new),
+        "パスワードを変更しました。",
+    )
     if epoch is not None:
         keep_signed_in_with_epoch(epoch)
         st.session_state[CHANGED] = True
@@ -37,14 +42,17 @@ with session() as s, guarded():
     me = users.my_account(s, actor)
 
 left, right = st.columns(2)
-left.markdown(f"**利用者名**: {me.username}  \n**表示名**: {me.display_name}  \n"
-              f"**役割**: {Role(me.role).label}"
-              + (f"  \n**拠点**: {me.hub_code}" if me.hub_code else ""))
-right.markdown(f"**メールアドレス**: {me.email or '（未登録）'}  \n"
-               "**最終サインイン**: "
-               + (f"{to_jst(me.last_sign_in_at):%Y-%m-%d %H:%M}" if me.last_sign_in_at else "—")
-               + "  \n**サインイン方法**: "
-               + ("シングルサインオン" if current_method() == "sso" else "パスワード"))
+left.markdown(
+    f"**利用者名**: {me.username}  \n**表示名**: {me.display_name}  \n"
+    f"**役割**: {Role(me.role).label}" + (f"  \n**拠点**: {me.hub_code}" if me.hub_code else "")
+)
+right.markdown(
+    f"**メールアドレス**: {me.email or '（未登録）'}  \n"
+    "**最終サインイン**: "
+    + (f"{to_jst(me.last_sign_in_at):%Y-%m-%d %H:%M}" if me.last_sign_in_at else "—")
+    + "  \n**サインイン方法**: "
+    + ("シングルサインオン" if current_method() == "sso" else "パスワード")
+)
 
 st.subheader("パスワードの変更")
 if not me.has_password:
@@ -52,12 +60,24 @@ if not me.has_password:
 else:
     st.caption("変更すると、この画面以外でサインインしているセッションはすべて終了します。")
     with st.form("change_password"):
-        st.text_input("現在のパスワード", type="password", key=f"{FORM}.current",
-                      autocomplete="current-password")
-        st.text_input("新しいパスワード（10文字以上）", type="password", key=f"{FORM}.new",
-                      autocomplete="new-password")
-        st.text_input("新しいパスワード（確認）", type="password", key=f"{FORM}.again",
-                      autocomplete="new-password")
+        st.text_input(
+            "現在のパスワード",
+            type="password",
+            key=f"{FORM}.current",
+            autocomplete="current-password",
+        )
+        st.text_input(
+            "新しいパスワード（10文字以上）",
+            type="password",
+            key=f"{FORM}.new",
+            autocomplete="new-password",
+        )
+        st.text_input(
+            "新しいパスワード（確認）",
+            type="password",
+            key=f"{FORM}.again",
+            autocomplete="new-password",
+        )
         st.form_submit_button("パスワードを変更", type="primary", on_click=change_password)
     if st.session_state.pop(CHANGED, False):
         st.success("パスワードを変更しました。他のセッションは終了しました。")
@@ -65,7 +85,9 @@ else:
         st.error(message)
 
 st.subheader("全端末からサインアウト")
-st.caption("パソコンやスマートフォンなど、この利用者でサインインしているすべてのセッションを終了します"
-           "（この画面も含みます）。端末を紛失したときや共用端末でサインアウトし忘れたときに使います。")
+st.caption(
+    "パソコンやスマートフォンなど、この利用者でサインインしているすべてのセッションを終了します"
+    "（この画面も含みます）。端末を紛失したときや共用端末でサインアウトし忘れたときに使います。"
+)
 if st.button("全端末からサインアウト", icon=":material/devices_off:", key="account_sign_out_all"):
     sign_out(everywhere=True)

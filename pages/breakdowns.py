@@ -21,8 +21,10 @@ with guarded():
     figures = cached_read(headline_figures, actor, filters=filters)
     results = cached_read(all_breakdowns, actor, filters=filters)
 
-st.caption(f"期間: {period_label(filters)}。成約の内訳はどれも合計が成約件数に、"
-           "相談経路の内訳は相談件数に一致します。")
+st.caption(
+    f"期間: {period_label(filters)}。成約の内訳はどれも合計が成約件数に、"
+    "相談経路の内訳は相談件数に一致します。"
+)
 totals = st.columns(2)
 totals[0].metric("成約件数", f"{figures.placements:,}")
 totals[1].metric("相談件数", f"{figures.consultations:,}")
@@ -38,12 +40,17 @@ for result in results:
         continue
     chart_column, table_column = st.columns([3, 2])
     chart_column.altair_chart(
-        breakdown_bar_chart(frame, result.title, result.key_label, result.measure),
-        width="stretch")
+        breakdown_bar_chart(frame, result.title, result.key_label, result.measure), width="stretch"
+    )
     table_column.dataframe(
         frame.rename(columns={"区分": result.key_label, "件数": result.measure}),
-        hide_index=True, width="stretch",
-        column_config={result.measure: st.column_config.NumberColumn(format="localized"),
-                       "割合": st.column_config.ProgressColumn(
-            "割合", format="percent", min_value=0.0, max_value=1.0)})
+        hide_index=True,
+        width="stretch",
+        column_config={
+            result.measure: st.column_config.NumberColumn(format="localized"),
+            "割合": st.column_config.ProgressColumn(
+                "割合", format="percent", min_value=0.0, max_value=1.0
+            ),
+        },
+    )
     table_column.caption(f"合計 {result.total:,} 件")

@@ -27,8 +27,17 @@ from ui.runtime import session
 from ui.session import require_actor
 
 PAGE_SIZE = 20
-COMPANY_FIELDS = ("name", "kana", "corporate_number", "prefecture_code", "city", "industry",
-                  "employees", "capital_jpy", "notes")
+COMPANY_FIELDS = (
+    "name",
+    "kana",
+    "corporate_number",
+    "prefecture_code",
+    "city",
+    "industry",
+    "employees",
+    "capital_jpy",
+    "notes",
+)
 CONTACT_FIELDS = ("name", "title", "email", "phone")
 
 actor = require_actor()
@@ -42,23 +51,41 @@ def company_fields(form: str, *, default_prefecture: str | None = None) -> None:
     with left:
         st.text_input("企業名 *", key=k("name"), max_chars=200)
         fs.error(form, "name")
-        st.text_input("企業名カナ", key=k("kana"), max_chars=200,
-                      help="検索に使います（例: ヤマガタセイミツ）。")
+        st.text_input(
+            "企業名カナ",
+            key=k("kana"),
+            max_chars=200,
+            help="検索に使います（例: ヤマガタセイミツ）。",
+        )
         fs.error(form, "kana")
-        st.text_input("法人番号", key=k("corporate_number"), placeholder="13桁（全角・ハイフン可）",
-                      help="国税庁の法人番号。個人事業主は空欄のままにします。")
+        st.text_input(
+            "法人番号",
+            key=k("corporate_number"),
+            placeholder="13桁（全角・ハイフン可）",
+            help="国税庁の法人番号。個人事業主は空欄のままにします。",
+        )
         fs.error(form, "corporate_number")
         codes = list(PREFECTURES)
-        prefecture_index = {} if default_prefecture is None else {
-            "index": codes.index(default_prefecture)}
-        st.selectbox("都道府県 *", codes, key=k("prefecture_code"),
-                     format_func=lambda c: f"{c} {PREFECTURES[c][0]}", **prefecture_index)
+        prefecture_index = (
+            {} if default_prefecture is None else {"index": codes.index(default_prefecture)}
+        )
+        st.selectbox(
+            "都道府県 *",
+            codes,
+            key=k("prefecture_code"),
+            format_func=lambda c: f"{c} {PREFECTURES[c][0]}",
+            **prefecture_index,
+        )
         fs.error(form, "prefecture_code")
         st.text_input("市区町村", key=k("city"), max_chars=100)
         fs.error(form, "city")
     with right:
-        st.selectbox("業種（日本標準産業分類）", [None, *JSIC_DIVISIONS], key=k("industry"),
-                     format_func=lambda c: "未選択" if c is None else industry_label(c))
+        st.selectbox(
+            "業種（日本標準産業分類）",
+            [None, *JSIC_DIVISIONS],
+            key=k("industry"),
+            format_func=lambda c: "未選択" if c is None else industry_label(c),
+        )
         fs.error(form, "industry")
         st.number_input("従業員数", value=None, step=1, key=k("employees"))
         fs.error(form, "employees")
@@ -92,9 +119,18 @@ def show_company(company_id: int) -> None:
     st.button("← 企業一覧へ", on_click=open_company, args=(None,))
     fs.feedback("company_new")  # "registered" right after creating this firm
     st.title(company.name)
-    st.caption(" ・ ".join(part for part in (
-        company.kana, f"企業ID {company.id}", f"拠点 {company.hub_code}",
-        company.corporate_number and f"法人番号 {company.corporate_number}") if part))
+    st.caption(
+        " ・ ".join(
+            part
+            for part in (
+                company.kana,
+                f"企業ID {company.id}",
+                f"拠点 {company.hub_code}",
+                company.corporate_number and f"法人番号 {company.corporate_number}",
+            )
+            if part
+        )
+    )
     if read_only:
         st.caption("全国事務局として閲覧しています（閲覧のみ）。")
 
@@ -108,17 +144,39 @@ def show_company(company_id: int) -> None:
     if not read_only:
         actions = st.columns(3)
         with actions[0]:
-            links.show(actor, links.Link(links.CONSULTATIONS, "この企業の相談を記録",
-                                         {"company": company.id}, ":material/edit_note:"))
+            links.show(
+                actor,
+                links.Link(
+                    links.CONSULTATIONS,
+                    "この企業の相談を記録",
+                    {"company": company.id},
+                    ":material/edit_note:",
+                ),
+            )
         with actions[1]:
-            links.show(actor, links.Link(links.NEEDS, "人材ニーズを登録",
-                                         {"company": company.id}, ":material/view_kanban:"))
+            links.show(
+                actor,
+                links.Link(
+                    links.NEEDS,
+                    "人材ニーズを登録",
+                    {"company": company.id},
+                    ":material/view_kanban:",
+                ),
+            )
         with actions[2]:
-            links.show(actor, links.Link(links.FOLLOW_UPS, "フォローアップを予定",
-                                         {"company": company.id}, ":material/event_available:"))
+            links.show(
+                actor,
+                links.Link(
+                    links.FOLLOW_UPS,
+                    "フォローアップを予定",
+                    {"company": company.id},
+                    ":material/event_available:",
+                ),
+            )
 
-    tabs = st.tabs(["タイムライン", "企業情報", f"担当者（{len(contacts)}）"]
-                   + ([] if read_only else ["編集"]))
+    tabs = st.tabs(
+        ["タイムライン", "企業情報", f"担当者（{len(contacts)}）"] + ([] if read_only else ["編集"])
+    )
     with tabs[0]:
         show_timeline(company, events, need_of_referral, need_of_placement)
     with tabs[1]:
@@ -143,14 +201,20 @@ def show_timeline(company: Company, events, need_of_referral, need_of_placement)
         return event.title
 
     st.caption("新しい順。ニーズ・紹介・成約はニーズの詳細へ、フォローアップは一覧へ移動します。")
-    grid(actor, ["日付", "種類", "内容", "詳細"],
-         [[day(e.on), KIND_LABELS[e.kind], onward(e), e.detail] for e in events],
-         widths=[1, 1, 2.5, 4], empty="まだ記録がありません。相談を記録すると、ここに並びます。")
+    grid(
+        actor,
+        ["日付", "種類", "内容", "詳細"],
+        [[day(e.on), KIND_LABELS[e.kind], onward(e), e.detail] for e in events],
+        widths=[1, 1, 2.5, 4],
+        empty="まだ記録がありません。相談を記録すると、ここに並びます。",
+    )
 
 
 def show_details(company: Company) -> None:
     rows = {
-        "企業名": company.name, "企業名カナ": company.kana or "", "法人番号": company.corporate_number or "",
+        "企業名": company.name,
+        "企業名カナ": company.kana or "",
+        "法人番号": company.corporate_number or "",
         "所在地": f"{prefecture_label(company.prefecture_code)}{company.city or ''}",
         "業種": industry_label(company.industry),
         "従業員数": "" if company.employees is None else f"{company.employees:,}名",
@@ -162,8 +226,19 @@ def show_details(company: Company) -> None:
 
 def show_contacts(company: Company, contacts) -> None:
     if contacts:
-        st.dataframe([{"氏名": c.name, "役職": c.title or "", "メール": c.email or "",
-                       "電話": c.phone or ""} for c in contacts], hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {
+                    "氏名": c.name,
+                    "役職": c.title or "",
+                    "メール": c.email or "",
+                    "電話": c.phone or "",
+                }
+                for c in contacts
+            ],
+            hide_index=True,
+            width="stretch",
+        )
     else:
         st.info("担当者はまだ登録されていません。")
     if read_only:
@@ -183,31 +258,49 @@ def show_contacts(company: Company, contacts) -> None:
             st.text_input("電話", key=fs.key(form, "phone"))
             fs.error(form, "phone")
         fs.feedback(form, FIELD_LABELS | {"name": "氏名"})
-        st.form_submit_button("担当者を追加", on_click=fs.submit, args=(
-            form,
-            lambda s: add_contact(s, actor, company.id, fs.values(form, CONTACT_FIELDS)),
-            "担当者を追加しました。",
-            lambda _contact: fs.reset(form, CONTACT_FIELDS),
-        ))
+        st.form_submit_button(
+            "担当者を追加",
+            on_click=fs.submit,
+            args=(
+                form,
+                lambda s: add_contact(s, actor, company.id, fs.values(form, CONTACT_FIELDS)),
+                "担当者を追加しました。",
+                lambda _contact: fs.reset(form, CONTACT_FIELDS),
+            ),
+        )
 
 
 def edit_company(company: Company) -> None:
     form = f"company_edit.{company.id}"
-    fs.prefill(form, {field: getattr(company, field) for field in COMPANY_FIELDS},
-               version=company.version, token=company.id)
+    fs.prefill(
+        form,
+        {field: getattr(company, field) for field in COMPANY_FIELDS},
+        version=company.version,
+        token=company.id,
+    )
     with st.form(form):
         company_fields(form)
         st.caption(f"編集を始めた時点の版: {fs.expected_version(form)}")
         fs.feedback(form, FIELD_LABELS)
-        st.form_submit_button("変更を保存", type="primary", on_click=fs.submit, args=(
-            form,
-            lambda s: update_company(s, actor, company.id, fs.values(form, COMPANY_FIELDS),
-                                     fs.expected_version(form)),
-            "企業情報を更新しました。",
-            lambda _company: fs.reset(form, COMPANY_FIELDS),
-        ))
-    st.button("入力を破棄して最新の内容を読み込む", key=f"{form}.reload",
-              on_click=fs.reset, args=(form, COMPANY_FIELDS))
+        st.form_submit_button(
+            "変更を保存",
+            type="primary",
+            on_click=fs.submit,
+            args=(
+                form,
+                lambda s: update_company(
+                    s, actor, company.id, fs.values(form, COMPANY_FIELDS), fs.expected_version(form)
+                ),
+                "企業情報を更新しました。",
+                lambda _company: fs.reset(form, COMPANY_FIELDS),
+            ),
+        )
+    st.button(
+        "入力を破棄して最新の内容を読み込む",
+        key=f"{form}.reload",
+        on_click=fs.reset,
+        args=(form, COMPANY_FIELDS),
+    )
 
 
 # --- the directory ----------------------------------------------------------------------------
@@ -219,8 +312,9 @@ def show_directory() -> None:
         st.caption("全国事務局として全拠点の企業を閲覧しています（閲覧のみ）。")
     search, hub_column = st.columns([3, 1]) if read_only else (st.container(), None)
     with search:
-        query = st.text_input("検索", key="companies.query",
-                              placeholder="企業名・カナ・法人番号の一部（全角可）")
+        query = st.text_input(
+            "検索", key="companies.query", placeholder="企業名・カナ・法人番号の一部（全角可）"
+        )
     hub_code = None
     if hub_column is not None:
         with hub_column:
@@ -229,18 +323,32 @@ def show_directory() -> None:
     with guarded():
         total, _ = cached_read(find_companies, actor, text=query, hub_code=hub_code, limit=0)
         offset = paginate(total, "companies.page", PAGE_SIZE, reset_on=(query, hub_code))
-        _, found = cached_read(find_companies, actor, text=query, hub_code=hub_code,
-                               limit=PAGE_SIZE, offset=offset)
+        _, found = cached_read(
+            find_companies, actor, text=query, hub_code=hub_code, limit=PAGE_SIZE, offset=offset
+        )
     header = ["企業名", "カナ", "法人番号", "所在地", "業種", "従業員数"]
-    rows = [[links.company(c.id, c.name), c.kana, c.corporate_number,
-             f"{prefecture_label(c.prefecture_code)}{c.city or ''}", industry_label(c.industry),
-             "" if c.employees is None else f"{c.employees:,}名"] for c in found]
+    rows = [
+        [
+            links.company(c.id, c.name),
+            c.kana,
+            c.corporate_number,
+            f"{prefecture_label(c.prefecture_code)}{c.city or ''}",
+            industry_label(c.industry),
+            "" if c.employees is None else f"{c.employees:,}名",
+        ]
+        for c in found
+    ]
     if read_only:
         header.append("拠点")
         for row, c in zip(rows, found, strict=True):
             row.append(c.hub_code)
-    grid(actor, header, rows, widths=[3, 2, 1.6, 1.8, 2, 1] + ([0.6] if read_only else []),
-         empty="該当する企業はありません。" if query else "まだ企業が登録されていません。")
+    grid(
+        actor,
+        header,
+        rows,
+        widths=[3, 2, 1.6, 1.8, 2, 1] + ([0.6] if read_only else []),
+        empty="該当する企業はありません。" if query else "まだ企業が登録されていません。",
+    )
 
     if not read_only:
         create_form()
@@ -254,17 +362,21 @@ def created(company: Company) -> None:
 def create_form() -> None:
     form = "company_new"
     total, _ = cached_read(find_companies, actor, limit=0)
-    with st.expander("新しい企業を登録", expanded=not total,
-                     icon=":material/add_business:"):
+    with st.expander("新しい企業を登録", expanded=not total, icon=":material/add_business:"):
         with st.form(form):
             company_fields(form, default_prefecture=actor.hub_code)
             fs.feedback(form, FIELD_LABELS)
-            st.form_submit_button("企業を登録", type="primary", on_click=fs.submit, args=(
-                form,
-                lambda s: create_company(s, actor, fs.values(form, COMPANY_FIELDS)),
-                lambda company: f"{company.name} を登録しました。",
-                created,
-            ))
+            st.form_submit_button(
+                "企業を登録",
+                type="primary",
+                on_click=fs.submit,
+                args=(
+                    form,
+                    lambda s: create_company(s, actor, fs.values(form, COMPANY_FIELDS)),
+                    lambda company: f"{company.name} を登録しました。",
+                    created,
+                ),
+            )
         st.caption("相談と同時に登録するときは「相談記録」ページの「新しい企業」を使えます。")
 
 

@@ -19,8 +19,14 @@ from ui.session import require_actor
 FORM = "consult"
 MODE_KEY = "consult.mode"
 SAVED_KEY = "consult.saved"
-CONSULTATION_FIELDS = ("consulted_on", "channel", "summary", "stance", "next_action",
-                       "next_action_on")
+CONSULTATION_FIELDS = (
+    "consulted_on",
+    "channel",
+    "summary",
+    "stance",
+    "next_action",
+    "next_action_on",
+)
 NEW_COMPANY_FIELDS = ("name", "kana", "corporate_number", "prefecture_code", "city", "industry")
 EXISTING, NEW = "existing", "new"
 RECENT = 50
@@ -41,19 +47,30 @@ def new_company_fields() -> None:
         fs.error(FORM, "company.name")
         st.text_input("企業名カナ", key=k("company.kana"), max_chars=200)
         fs.error(FORM, "company.kana")
-        st.text_input("法人番号", key=k("company.corporate_number"),
-                      placeholder="13桁（全角・ハイフン可）。個人事業主は空欄")
+        st.text_input(
+            "法人番号",
+            key=k("company.corporate_number"),
+            placeholder="13桁（全角・ハイフン可）。個人事業主は空欄",
+        )
         fs.error(FORM, "company.corporate_number")
     with right:
         codes = list(PREFECTURES)
-        st.selectbox("都道府県 *", codes, index=codes.index(actor.hub_code),
-                     format_func=lambda c: f"{c} {PREFECTURES[c][0]}",
-                     key=k("company.prefecture_code"))
+        st.selectbox(
+            "都道府県 *",
+            codes,
+            index=codes.index(actor.hub_code),
+            format_func=lambda c: f"{c} {PREFECTURES[c][0]}",
+            key=k("company.prefecture_code"),
+        )
         fs.error(FORM, "company.prefecture_code")
         st.text_input("市区町村", key=k("company.city"), max_chars=100)
         fs.error(FORM, "company.city")
-        st.selectbox("業種", [None, *JSIC_DIVISIONS], key=k("company.industry"),
-                     format_func=lambda c: "未選択" if c is None else industry_label(c))
+        st.selectbox(
+            "業種",
+            [None, *JSIC_DIVISIONS],
+            key=k("company.industry"),
+            format_func=lambda c: "未選択" if c is None else industry_label(c),
+        )
         fs.error(FORM, "company.industry")
 
 
@@ -63,20 +80,30 @@ def consultation_fields() -> None:
         st.date_input("相談日 *", value=today_jst(), key=k("consulted_on"), format="YYYY/MM/DD")
         fs.error(FORM, "consulted_on")
     with right:
-        st.selectbox("相談経路 *", enum_codes(Channel), format_func=Channel.labels().get,
-                     key=k("channel"))
+        st.selectbox(
+            "相談経路 *", enum_codes(Channel), format_func=Channel.labels().get, key=k("channel")
+        )
         fs.error(FORM, "channel")
-    st.text_area("相談内容 *", key=k("summary"), height=120,
-                 placeholder="誰と会い、何を話したか。経営課題・人材の検討状況など")
+    st.text_area(
+        "相談内容 *",
+        key=k("summary"),
+        height=120,
+        placeholder="誰と会い、何を話したか。経営課題・人材の検討状況など",
+    )
     fs.error(FORM, "summary")
-    st.selectbox("攻めの経営への姿勢", [None, *enum_codes(Stance)], key=k("stance"),
-                 format_func=lambda c: "未選択" if c is None else Stance(c).label,
-                 help="「守りの経営」から「攻めの経営」へ、企業がどこまで踏み出しているか。")
+    st.selectbox(
+        "攻めの経営への姿勢",
+        [None, *enum_codes(Stance)],
+        key=k("stance"),
+        format_func=lambda c: "未選択" if c is None else Stance(c).label,
+        help="「守りの経営」から「攻めの経営」へ、企業がどこまで踏み出しているか。",
+    )
     fs.error(FORM, "stance")
     left, right = st.columns([2, 1])
     with left:
-        st.text_input("次のアクション", key=k("next_action"),
-                      placeholder="例: 求人票のたたき台を持って再訪")
+        st.text_input(
+            "次のアクション", key=k("next_action"), placeholder="例: 求人票のたたき台を持って再訪"
+        )
         fs.error(FORM, "next_action")
     with right:
         st.date_input("期日", value=None, key=k("next_action_on"), format="YYYY/MM/DD")
@@ -89,18 +116,26 @@ def save(session):
         company = {field: fs.value(FORM, f"company.{field}") for field in NEW_COMPANY_FIELDS}
         firm, consultation = register_company_with_consultation(session, actor, company, data)
         return consultation, firm.name
-    consultation = log_consultation(session, actor, {"company_id": fs.value(FORM, "company_id"),
-                                                     **data})
+    consultation = log_consultation(
+        session, actor, {"company_id": fs.value(FORM, "company_id"), **data}
+    )
     return consultation, company_names(session, actor, [consultation.company_id]).get(
-        consultation.company_id, "")
+        consultation.company_id, ""
+    )
 
 
 def saved(result) -> None:
     consultation, company_name = result
-    st.session_state[SAVED_KEY] = {"id": consultation.id, "company_id": consultation.company_id,
-                                   "company": company_name, "on": consultation.consulted_on}
-    fs.reset(FORM, (*CONSULTATION_FIELDS, "company_id",
-                    *(f"company.{field}" for field in NEW_COMPANY_FIELDS)))
+    st.session_state[SAVED_KEY] = {
+        "id": consultation.id,
+        "company_id": consultation.company_id,
+        "company": company_name,
+        "on": consultation.consulted_on,
+    }
+    fs.reset(
+        FORM,
+        (*CONSULTATION_FIELDS, "company_id", *(f"company.{field}" for field in NEW_COMPANY_FIELDS)),
+    )
     st.session_state[MODE_KEY] = EXISTING
 
 
@@ -112,20 +147,36 @@ def last_saved() -> None:
         st.markdown(f"**記録しました:** {day(last['on'])} {last['company']}（相談ID {last['id']}）")
         columns = st.columns(3)
         with columns[0]:
-            links.show(actor, links.Link(links.NEEDS, "この相談から人材ニーズを登録",
-                                         {"consultation": last["id"]}, ":material/add_task:"))
+            links.show(
+                actor,
+                links.Link(
+                    links.NEEDS,
+                    "この相談から人材ニーズを登録",
+                    {"consultation": last["id"]},
+                    ":material/add_task:",
+                ),
+            )
         with columns[1]:
-            links.show(actor, links.company(last["company_id"], "企業ページを開く",
-                                            ":material/apartment:"))
+            links.show(
+                actor, links.company(last["company_id"], "企業ページを開く", ":material/apartment:")
+            )
         with columns[2]:
-            st.button("閉じる", key="consult.saved.close",
-                      on_click=lambda: st.session_state.pop(SAVED_KEY, None))
+            st.button(
+                "閉じる",
+                key="consult.saved.close",
+                on_click=lambda: st.session_state.pop(SAVED_KEY, None),
+            )
 
 
 def entry_form() -> None:
     preselect = pickers.parse_id(st.query_params.get("company"))
-    st.radio("企業", [EXISTING, NEW], key=MODE_KEY, horizontal=True,
-             format_func={EXISTING: "登録済みの企業", NEW: "新しい企業（企業登録と同時に記録）"}.get)
+    st.radio(
+        "企業",
+        [EXISTING, NEW],
+        key=MODE_KEY,
+        horizontal=True,
+        format_func={EXISTING: "登録済みの企業", NEW: "新しい企業（企業登録と同時に記録）"}.get,
+    )
     with st.form(FORM):
         if st.session_state.get(MODE_KEY, EXISTING) == NEW:
             new_company_fields()
@@ -133,10 +184,16 @@ def entry_form() -> None:
             pickers.company(actor, k("company_id"), preselect=preselect, label="企業 *")
             fs.error(FORM, "company_id")
         consultation_fields()
-        fs.feedback(FORM, FIELD_LABELS | {f"company.{f}": f"企業の{FIELD_LABELS[f]}"
-                                          for f in NEW_COMPANY_FIELDS})
-        st.form_submit_button("相談を記録", type="primary", on_click=fs.submit,
-                              args=(FORM, save, "相談を記録しました。", saved))
+        fs.feedback(
+            FORM,
+            FIELD_LABELS | {f"company.{f}": f"企業の{FIELD_LABELS[f]}" for f in NEW_COMPANY_FIELDS},
+        )
+        st.form_submit_button(
+            "相談を記録",
+            type="primary",
+            on_click=fs.submit,
+            args=(FORM, save, "相談を記録しました。", saved),
+        )
 
 
 def recent() -> None:
@@ -149,9 +206,16 @@ def recent() -> None:
     table = []
     for c in rows:
         next_action = " ".join(part for part in (day(c.next_action_on), c.next_action) if part)
-        table.append([day(c.consulted_on), links.company(c.company_id, names.get(c.company_id, "")),
-                      enum_label(Channel, c.channel), c.summary, enum_label(Stance, c.stance),
-                      next_action])
+        table.append(
+            [
+                day(c.consulted_on),
+                links.company(c.company_id, names.get(c.company_id, "")),
+                enum_label(Channel, c.channel),
+                c.summary,
+                enum_label(Stance, c.stance),
+                next_action,
+            ]
+        )
     if read_only:
         header.insert(0, "拠点")
         widths.insert(0, 0.6)
@@ -159,7 +223,9 @@ def recent() -> None:
             row.insert(0, c.hub_code)
     grid(actor, header, table, widths, empty="まだ相談の記録がありません。")
     if len(rows) == RECENT:
-        st.caption(f"最新の{RECENT}件を表示しています。企業ごとの全履歴は企業ページのタイムラインで見られます。")
+        st.caption(
+            f"最新の{RECENT}件を表示しています。企業ごとの全履歴は企業ページのタイムラインで見られます。"
+        )
 
 
 st.title("相談記録")

@@ -25,11 +25,18 @@ ALL = "all"
 
 actor = require_role(Role.HUB_MANAGER, Role.SECRETARIAT)
 st.title("CSV出力")
-st.caption("Excel でそのまま開ける CSV（既定は UTF-8 BOM付き・CRLF）を zip にまとめてダウンロードします。"
-           "数式として実行されうるセルは先頭に ' を付けて無害化しています。")
+st.caption(
+    "Excel でそのまま開ける CSV（既定は UTF-8 BOM付き・CRLF）を zip にまとめてダウンロードします。"
+    "数式として実行されうるセルは先頭に ' を付けて無害化しています。"
+)
 
-kind = st.radio("出力の種類", ["weekly", "full"], horizontal=True, key="export.kind",
-                format_func={"weekly": "週次（ISO週・月〜日）", "full": "全件"}.get)
+kind = st.radio(
+    "出力の種類",
+    ["weekly", "full"],
+    horizontal=True,
+    key="export.kind",
+    format_func={"weekly": "週次（ISO週・月〜日）", "full": "全件"}.get,
+)
 
 week = None
 if kind == "weekly":
@@ -40,7 +47,9 @@ if kind == "weekly":
         year, number, _ = (monday - dt.timedelta(weeks=back)).isocalendar()
         weeks.append(Week(year, number))
     week = st.selectbox(
-        "週", weeks, key="export.week",
+        "週",
+        weeks,
+        key="export.week",
         format_func=lambda w: f"{w.label}（{w.days[0]:%Y/%m/%d}〜{w.days[1]:%m/%d}）",
         help="既定は直近に終わった週（日本時間の月曜0時〜日曜24時）。",
     )
@@ -51,35 +60,61 @@ if actor.is_hub_manager:
 else:
     with session() as s:
         hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s)}
-    choice = st.selectbox("拠点", [ALL, *hubs], key="export.hub",
-                          format_func=lambda c: "全拠点" if c == ALL else hubs[c])
+    choice = st.selectbox(
+        "拠点",
+        [ALL, *hubs],
+        key="export.hub",
+        format_func=lambda c: "全拠点" if c == ALL else hubs[c],
+    )
     hub = None if choice == ALL else choice
 
 left, right = st.columns(2)
-encoding = left.radio("文字コード", list(ENCODINGS), format_func=ENCODINGS.get,
-                      key="export.encoding", horizontal=True)
-headers = right.radio("見出し", ["ja", "en"], key="export.headers", horizontal=True,
-                      format_func={"ja": "日本語", "en": "英語（列名コード）"}.get)
+encoding = left.radio(
+    "文字コード", list(ENCODINGS), format_func=ENCODINGS.get, key="export.encoding", horizontal=True
+)
+headers = right.radio(
+    "見出し",
+    ["ja", "en"],
+    key="export.headers",
+    horizontal=True,
+    format_func={"ja": "日本語", "en": "英語（列名コード）"}.get,
+)
 
-if st.button("出力ファイルを作成", type="primary", icon=":material/folder_zip:",
-             key="export.make"):
+if st.button("出力ファイルを作成", type="primary", icon=":material/folder_zip:", key="export.make"):
     st.session_state.pop(RESULT_KEY, None)
     try:
         with session_scope(get_engine()) as s:
             if kind == "weekly":
-                bundle = weekly_export(s, actor, week, hub=hub, encoding=encoding,
-                                       headers=headers)
+                bundle = weekly_export(s, actor, week, hub=hub, encoding=encoding, headers=headers)
             else:
                 bundle = full_export(s, actor, hub=hub, encoding=encoding, headers=headers)
-        st.session_state[RESULT_KEY] = {"folder": bundle.folder, "zip": bundle.zip_bytes(),
-                                        "files": bundle.row_counts(),
-                                        "manifest": bundle.manifest}
+        st.session_state[RESULT_KEY] = {
+            "folder": bundle.folder,
+            "zip": bundle.zip_bytes(),
+            "files": bundle.row_counts(),
+            "manifest": bundle.manifest,
+        }
     except EncodingRefused as error:
-        st.error(f"Shift_JIS（CP932）で表せない文字が {len(error.problems)} 件あるため出力できません。"
-                 "UTF-8 を選ぶか、該当の記録を修正してください。")
-        st.dataframe(pd.DataFrame([{"ファイル": p.file, "ID": p.record, "列": p.column,
-                                    "文字": p.character, "コード": p.codepoint}
-                                   for p in error.problems]), hide_index=True, width="stretch")
+        st.error(
+            f"Shift_JIS（CP932）で表せない文字が {len(error.problems)} 件あるため出力できません。"
+            "UTF-8 を選ぶか、該当の記録を修正してください。"
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "ファイル": p.file,
+                        "ID": p.record,
+                        "列": p.column,
+                        "文字": p.character,
+                        "コード": p.codepoint,
+                    }
+                    for p in error.problems
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     except CrmError as error:
         st.error(str(error))
 
@@ -87,11 +122,25 @@ result = st.session_state.get(RESULT_KEY)
 if result:
     manifest = result["manifest"]
     period = manifest.get("period")
-    st.success(f"{result['folder']} を作成しました（{now_jst():%H:%M}）。" + (
-        f"期間: {period['start']} 〜 {period['end_exclusive']}（終わりを含まない）" if period else ""))
-    st.dataframe(pd.DataFrame([{"ファイル": name, "行数": rows}
-                               for name, rows in result["files"].items()]),
-                 hide_index=True, width="stretch")
-    st.download_button("zip をダウンロード", result["zip"], file_name=f"{result['folder']}.zip",
-                       mime="application/zip", icon=":material/download:",
-                       key="export.download", type="primary")
+    st.success(
+        f"{result['folder']} を作成しました（{now_jst():%H:%M}）。"
+        + (
+            f"期間: {period['start']} 〜 {period['end_exclusive']}（終わりを含まない）"
+            if period
+            else ""
+        )
+    )
+    st.dataframe(
+        pd.DataFrame([{"ファイル": name, "行数": rows} for name, rows in result["files"].items()]),
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        "zip をダウンロード",
+        result["zip"],
+        file_name=f"{result['folder']}.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        key="export.download",
+        type="primary",
+    )

@@ -36,8 +36,10 @@ today = today_jst()
 
 def label(follow_up: FollowUp, names: dict[int, str]) -> str:
     what = "成約後" if follow_up.placement_id else "企業"
-    return (f"{day(follow_up.due_on)} {names.get(follow_up.company_id, '')}（{what}）"
-            f"{' – ' + follow_up.notes if follow_up.notes else ''}")
+    return (
+        f"{day(follow_up.due_on)} {names.get(follow_up.company_id, '')}（{what}）"
+        f"{' – ' + follow_up.notes if follow_up.notes else ''}"
+    )
 
 
 def when(follow_up: FollowUp) -> str:
@@ -49,18 +51,31 @@ def when(follow_up: FollowUp) -> str:
     return "今日" if days == 0 else f"あと{days}日"
 
 
-def section(rows: list[FollowUp], names: dict[int, str], need_of: dict[int, int],
-            empty: str) -> None:
+def section(
+    rows: list[FollowUp], names: dict[int, str], need_of: dict[int, int], empty: str
+) -> None:
     header = ["期日", "状況", "企業", "対象", "メモ"]
     widths = [1, 1, 2.2, 1.6, 3]
     table = []
     for f in rows:
-        target = "企業" if f.placement_id is None else (
-            links.need(need_of[f.placement_id], f"成約#{f.placement_id} のニーズ")
-            if f.placement_id in need_of else f"成約#{f.placement_id}")
-        table.append([day(f.due_on), when(f), links.company(f.company_id,
-                                                            names.get(f.company_id, "")),
-                      target, f.notes])
+        target = (
+            "企業"
+            if f.placement_id is None
+            else (
+                links.need(need_of[f.placement_id], f"成約#{f.placement_id} のニーズ")
+                if f.placement_id in need_of
+                else f"成約#{f.placement_id}"
+            )
+        )
+        table.append(
+            [
+                day(f.due_on),
+                when(f),
+                links.company(f.company_id, names.get(f.company_id, "")),
+                target,
+                f.notes,
+            ]
+        )
     if read_only:
         header.insert(0, "拠点")
         widths.insert(0, 0.6)
@@ -77,24 +92,42 @@ def done_form(open_rows: list[FollowUp], names: dict[int, str]) -> None:
         chosen = fs.value(DONE_FORM, "follow_up_id")
         if chosen is None:
             raise ValidationError({"follow_up_id": "完了にするフォローアップを選んでください"})
-        return complete_follow_up(s, actor, chosen, versions[chosen],
-                                  done_on=fs.value(DONE_FORM, "done_on"),
-                                  notes=fs.value(DONE_FORM, "notes") or None)
+        return complete_follow_up(
+            s,
+            actor,
+            chosen,
+            versions[chosen],
+            done_on=fs.value(DONE_FORM, "done_on"),
+            notes=fs.value(DONE_FORM, "notes") or None,
+        )
 
     with st.form(DONE_FORM):
         st.markdown("**完了にする**")
-        pickers.pick("フォローアップ *", [(f.id, label(f, names)) for f in open_rows],
-                     k("follow_up_id"))
+        pickers.pick(
+            "フォローアップ *", [(f.id, label(f, names)) for f in open_rows], k("follow_up_id")
+        )
         fs.error(DONE_FORM, "follow_up_id")
         st.date_input("完了日", value=today, key=k("done_on"), format="YYYY/MM/DD")
         fs.error(DONE_FORM, "done_on")
-        st.text_input("結果メモ", key=k("notes"), placeholder="例: 社長と面談。定着は順調",
-                      help="入力するとメモを書き換えます。空欄なら元のメモのままです。")
+        st.text_input(
+            "結果メモ",
+            key=k("notes"),
+            placeholder="例: 社長と面談。定着は順調",
+            help="入力するとメモを書き換えます。空欄なら元のメモのままです。",
+        )
         fs.error(DONE_FORM, "notes")
         fs.feedback(DONE_FORM, FIELD_LABELS | {"follow_up_id": "フォローアップ"})
-        st.form_submit_button("完了にする", type="primary", on_click=fs.submit, args=(
-            DONE_FORM, complete, "フォローアップを完了にしました。",
-            lambda _f: fs.reset(DONE_FORM, ("follow_up_id", "done_on", "notes"))))
+        st.form_submit_button(
+            "完了にする",
+            type="primary",
+            on_click=fs.submit,
+            args=(
+                DONE_FORM,
+                complete,
+                "フォローアップを完了にしました。",
+                lambda _f: fs.reset(DONE_FORM, ("follow_up_id", "done_on", "notes")),
+            ),
+        )
 
 
 def schedule_form(company_filter: int | None) -> None:
@@ -109,8 +142,13 @@ def schedule_form(company_filter: int | None) -> None:
             data["company_id"] = None
         return schedule_follow_up(s, actor, data)
 
-    st.radio("対象", [COMPANY, PLACEMENT], key=TARGET_KEY, horizontal=True,
-             format_func={COMPANY: "企業", PLACEMENT: "成約"}.get)
+    st.radio(
+        "対象",
+        [COMPANY, PLACEMENT],
+        key=TARGET_KEY,
+        horizontal=True,
+        format_func={COMPANY: "企業", PLACEMENT: "成約"}.get,
+    )
     with st.form(NEW_FORM):
         st.markdown("**フォローアップを予定**")
         if st.session_state.get(TARGET_KEY, COMPANY) == COMPANY:
@@ -118,15 +156,23 @@ def schedule_form(company_filter: int | None) -> None:
         else:
             pickers.pick("成約 *", cached_read(placement_choices, actor), k("placement_id"))
         fs.error(NEW_FORM, "company_id", "placement_id")
-        st.date_input("期日 *", value=today + dt.timedelta(days=30), key=k("due_on"),
-                      format="YYYY/MM/DD")
+        st.date_input(
+            "期日 *", value=today + dt.timedelta(days=30), key=k("due_on"), format="YYYY/MM/DD"
+        )
         fs.error(NEW_FORM, "due_on")
         st.text_input("メモ", key=k("notes"), placeholder="例: 入社3か月の面談")
         fs.error(NEW_FORM, "notes")
         fs.feedback(NEW_FORM, FIELD_LABELS)
-        st.form_submit_button("予定に追加", on_click=fs.submit, args=(
-            NEW_FORM, schedule, lambda f: f"{day(f.due_on)} のフォローアップを予定しました。",
-            lambda _f: fs.reset(NEW_FORM, fields)))
+        st.form_submit_button(
+            "予定に追加",
+            on_click=fs.submit,
+            args=(
+                NEW_FORM,
+                schedule,
+                lambda f: f"{day(f.due_on)} のフォローアップを予定しました。",
+                lambda _f: fs.reset(NEW_FORM, fields),
+            ),
+        )
 
 
 def clear_company_filter() -> None:
@@ -140,20 +186,25 @@ company_filter = pickers.parse_id(st.query_params.get("company"))
 include_done = st.toggle("完了したものも表示", key="followups.include_done")
 
 with guarded():
-    rows = cached_read(list_follow_ups, actor, include_done=include_done,
-                       company_id=company_filter, limit=LIMIT)
-    names = cached_read(company_names, actor, ids=sorted({f.company_id for f in rows}
-                                                         | {company_filter} - {None}))
-    need_of = cached_read(placement_needs, actor, ids=sorted({f.placement_id for f in rows
-                                                              if f.placement_id}))
+    rows = cached_read(
+        list_follow_ups, actor, include_done=include_done, company_id=company_filter, limit=LIMIT
+    )
+    names = cached_read(
+        company_names, actor, ids=sorted({f.company_id for f in rows} | {company_filter} - {None})
+    )
+    need_of = cached_read(
+        placement_needs, actor, ids=sorted({f.placement_id for f in rows if f.placement_id})
+    )
 if company_filter is not None:
     if company_filter not in names:
         st.error("この企業は表示できません（他の拠点の企業か、存在しません）。")
         st.stop()
     st.query_params["company"] = str(company_filter)
     left, right = st.columns([3, 1])
-    left.info(f"{names[company_filter]} のフォローアップだけを表示しています。",
-              icon=":material/filter_alt:")
+    left.info(
+        f"{names[company_filter]} のフォローアップだけを表示しています。",
+        icon=":material/filter_alt:",
+    )
     right.button("絞り込みを解除", on_click=clear_company_filter)
 
 overdue = [f for f in rows if is_overdue(f, today)]
@@ -166,8 +217,9 @@ metrics[1].metric("予定", f"{len(upcoming):,}")
 if include_done:
     metrics[2].metric("完了", f"{len(done):,}")
 
-st.subheader(f":red[:material/warning: 期限超過（{len(overdue)}件）]" if overdue
-             else "期限超過（0件）")
+st.subheader(
+    f":red[:material/warning: 期限超過（{len(overdue)}件）]" if overdue else "期限超過（0件）"
+)
 if overdue:
     st.error(f"期日を過ぎたフォローアップが {len(overdue)} 件あります。早めに連絡を取りましょう。")
 section(overdue, names, need_of, "期限を過ぎたフォローアップはありません。")
@@ -175,8 +227,12 @@ st.subheader(f"今後の予定（{len(upcoming)}件）")
 section(upcoming, names, need_of, "予定されたフォローアップはありません。")
 if include_done:
     st.subheader(f"完了（{len(done)}件）")
-    section(sorted(done, key=lambda f: f.done_on, reverse=True), names, need_of,
-            "完了したフォローアップはありません。")
+    section(
+        sorted(done, key=lambda f: f.done_on, reverse=True),
+        names,
+        need_of,
+        "完了したフォローアップはありません。",
+    )
 if len(rows) == LIMIT:
     st.caption(f"先頭の{LIMIT}件を表示しています。")
 

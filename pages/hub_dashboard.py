@@ -1,6 +1,5 @@
 """拠点ダッシュボード: a hub's cumulative consultations against contracts, and this fiscal year."""
 
-
 import pandas as pd
 import streamlit as st
 
@@ -30,8 +29,9 @@ else:
         hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s)}
     wanted = st.query_params.get("hub")
     codes = list(hubs)
-    hub_code = st.selectbox("拠点", codes, index=codes.index(wanted) if wanted in codes else 0,
-                            format_func=hubs.get)
+    hub_code = st.selectbox(
+        "拠点", codes, index=codes.index(wanted) if wanted in codes else 0, format_func=hubs.get
+    )
     st.query_params["hub"] = hub_code
     st.caption("全国事務局として閲覧しています（閲覧のみ）。")
 
@@ -44,11 +44,13 @@ today = today_jst()
 fy = fiscal_year(today)
 since, fy_end = fiscal_year_bounds(fy)
 with guarded():
-    counts = cached_read(headline_figures, actor, filters=AnalyticsFilter(
-        since=since, until=min(today, fy_end), hubs=(hub_code,)))
+    counts = cached_read(
+        headline_figures,
+        actor,
+        filters=AnalyticsFilter(since=since, until=min(today, fy_end), hubs=(hub_code,)),
+    )
     trend = cached_read(monthly_trend, actor, hubs=[hub_code])
-    progress = cached_read(target_progress, actor, fy=fy,
-                           filters=AnalyticsFilter(hubs=(hub_code,)))
+    progress = cached_read(target_progress, actor, fy=fy, filters=AnalyticsFilter(hubs=(hub_code,)))
 
 st.subheader(f"{fy}年度（{since:%Y/%m/%d}〜{today:%Y/%m/%d}）")
 cols = st.columns(5)
@@ -56,19 +58,24 @@ cols[0].metric("相談件数", f"{counts.consultations:,}")
 cols[1].metric("相談企業数", f"{counts.companies_consulted:,}")
 cols[2].metric("人材ニーズ", f"{counts.needs_opened:,}")
 cols[3].metric("成約件数", f"{counts.placements:,}")
-cols[4].metric("成約率（成約／相談）",
-               "—" if counts.conversion is None else f"{counts.conversion:.1%}")
+cols[4].metric(
+    "成約率（成約／相談）", "—" if counts.conversion is None else f"{counts.conversion:.1%}"
+)
 
 target = next((p for p in progress if p.hub_code == hub_code), None)
 if target is None or target.target_status is None:
     st.caption(f"{fy}年度の目標はまだ登録されていません（目標（KPI）ページで提案・設定できます）。")
 elif not target.approved:
-    st.caption(f"{fy}年度の目標は承認待ちです（相談 {target.target_consultations:,} 件・"
-               f"成約 {target.target_placements:,} 件）。")
+    st.caption(
+        f"{fy}年度の目標は承認待ちです（相談 {target.target_consultations:,} 件・"
+        f"成約 {target.target_placements:,} 件）。"
+    )
 else:
-    message = (f"{fy}年度目標: 相談 {target.target_consultations:,} 件・成約 "
-               f"{target.target_placements:,} 件。年度経過 {target.elapsed_share:.0%} に対する進捗: "
-               f"相談 {_percent(target.consultation_progress)}・成約 {_percent(target.placement_progress)}")
+    message = (
+        f"{fy}年度目標: 相談 {target.target_consultations:,} 件・成約 "
+        f"{target.target_placements:,} 件。年度経過 {target.elapsed_share:.0%} に対する進捗: "
+        f"相談 {_percent(target.consultation_progress)}・成約 {_percent(target.placement_progress)}"
+    )
     if target.behind:
         st.warning(f"⚠ 目標に対して遅れています。{message}")
     else:
@@ -80,14 +87,24 @@ if not trend:
 else:
     frame = pd.DataFrame([p.__dict__ for p in trend])
     last = trend[-1]
-    st.caption(f"{last.month} 末現在: 累計相談 {last.cumulative_consultations:,} 件・"
-               f"累計成約 {last.cumulative_contracts:,} 件")
-    st.altair_chart(cumulative_trend_chart(frame, f"{hub_name}: 成約件数と相談件数の推移"),
-                    width="stretch")
+    st.caption(
+        f"{last.month} 末現在: 累計相談 {last.cumulative_consultations:,} 件・"
+        f"累計成約 {last.cumulative_contracts:,} 件"
+    )
+    st.altair_chart(
+        cumulative_trend_chart(frame, f"{hub_name}: 成約件数と相談件数の推移"), width="stretch"
+    )
     with st.expander("月別の数値"):
         st.dataframe(
-            frame.rename(columns={"month": "月", "consultations": "相談", "contracts": "成約",
-                                  "cumulative_consultations": "累計相談",
-                                  "cumulative_contracts": "累計成約"}),
-            hide_index=True, width="stretch",
+            frame.rename(
+                columns={
+                    "month": "月",
+                    "consultations": "相談",
+                    "contracts": "成約",
+                    "cumulative_consultations": "累計相談",
+                    "cumulative_contracts": "累計成約",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )

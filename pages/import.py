@@ -34,11 +34,17 @@ st.caption(
     "再度取り込んでも重複しません。"
 )
 
-upload = st.file_uploader("CSV ファイル（または CSV出力の zip）", type=["csv", "zip"],
-                          key="import.file")
-entity = st.selectbox("種類", [AUTO, *HUB_ENTITIES], key="import.entity",
-                      format_func=lambda e: "自動判定（ファイル名・見出しから）" if e == AUTO
-                      else f"{ENTITIES[e].label}（{e}）")
+upload = st.file_uploader(
+    "CSV ファイル（または CSV出力の zip）", type=["csv", "zip"], key="import.file"
+)
+entity = st.selectbox(
+    "種類",
+    [AUTO, *HUB_ENTITIES],
+    key="import.entity",
+    format_func=lambda e: (
+        "自動判定（ファイル名・見出しから）" if e == AUTO else f"{ENTITIES[e].label}（{e}）"
+    ),
+)
 
 
 def _progress(bar):
@@ -54,13 +60,21 @@ def _run(data: bytes, name: str, dry_run: bool):
     chosen = None if entity == AUTO else entity
     if dry_run:
         with session() as s:
-            report = import_files(s, actor, _files(data, name), entity=chosen, dry_run=True,
-                                  progress=_progress(bar), preview_rows=PREVIEW_ROWS)
+            report = import_files(
+                s,
+                actor,
+                _files(data, name),
+                entity=chosen,
+                dry_run=True,
+                progress=_progress(bar),
+                preview_rows=PREVIEW_ROWS,
+            )
             s.rollback()
     else:
         with session_scope(get_engine()) as s:
-            report = import_files(s, actor, _files(data, name), entity=chosen, dry_run=False,
-                                  progress=_progress(bar))
+            report = import_files(
+                s, actor, _files(data, name), entity=chosen, dry_run=False, progress=_progress(bar)
+            )
             if report.errors:
                 s.rollback()
     return report
@@ -74,8 +88,10 @@ def _show(report) -> None:
         cols[1].metric("文字コード", file.encoding)
         cols[2].metric("見出し", file.language_label)
         cols[3].metric("新規", f"{file.counts.get('create', 0):,}")
-        cols[4].metric("更新／変更なし",
-                       f"{file.counts.get('update', 0):,}／{file.counts.get('unchanged', 0):,}")
+        cols[4].metric(
+            "更新／変更なし",
+            f"{file.counts.get('update', 0):,}／{file.counts.get('unchanged', 0):,}",
+        )
         if file.ignored_columns:
             st.caption("取り込まない列: " + "、".join(file.ignored_columns))
         if file.preview:
@@ -104,11 +120,21 @@ report = check["report"]
 _show(report)
 
 if report.errors:
-    st.error(f"{len(report.errors):,} 件の誤りがあります。ファイルを修正してもう一度選んでください"
-             "（何も書き込んでいません）。")
-    st.dataframe(pd.DataFrame([{"ファイル": e.file, "行": e.row or "", "列": e.column,
-                                "理由": e.reason} for e in report.errors]),
-                 hide_index=True, width="stretch", key="import.errors")
+    st.error(
+        f"{len(report.errors):,} 件の誤りがあります。ファイルを修正してもう一度選んでください"
+        "（何も書き込んでいません）。"
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"ファイル": e.file, "行": e.row or "", "列": e.column, "理由": e.reason}
+                for e in report.errors
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="import.errors",
+    )
     st.stop()
 
 done = st.session_state.get(DONE_KEY)
@@ -117,8 +143,10 @@ if done is not None and done["signature"] == signature:
     st.stop()
 
 totals = report.totals()
-st.info("確認が終わりました（まだ書き込んでいません）: " + "・".join(
-    f"{label} {totals.get(action, 0):,} 件" for action, label in ACTIONS.items()))
+st.info(
+    "確認が終わりました（まだ書き込んでいません）: "
+    + "・".join(f"{label} {totals.get(action, 0):,} 件" for action, label in ACTIONS.items())
+)
 if st.button("この内容で取り込む", type="primary", icon=":material/upload:", key="import.write"):
     try:
         written = _run(data, upload.name, dry_run=False)
@@ -132,7 +160,8 @@ if st.button("この内容で取り込む", type="primary", icon=":material/uplo
     effects = "".join(f"、{EFFECTS.get(k, k)} {v:,} 件" for k, v in written.effects.items())
     st.session_state[DONE_KEY] = {
         "signature": signature,
-        "message": "取り込みました: " + "・".join(
-            f"{label} {totals.get(action, 0):,} 件" for action, label in ACTIONS.items()) + effects,
+        "message": "取り込みました: "
+        + "・".join(f"{label} {totals.get(action, 0):,} 件" for action, label in ACTIONS.items())
+        + effects,
     }
     st.rerun()

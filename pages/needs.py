@@ -39,8 +39,16 @@ from ui.session import require_actor
 
 PAGE_SIZE = 25
 NEW_FORM = "need_new"
-NEED_FIELDS = ("consultation_id", "category_id", "engagement", "role_title", "headcount",
-               "salary_band", "opened_on", "notes")
+NEED_FIELDS = (
+    "consultation_id",
+    "category_id",
+    "engagement",
+    "role_title",
+    "headcount",
+    "salary_band",
+    "opened_on",
+    "notes",
+)
 STATUSES = list(NeedStatus)
 
 actor = require_actor()
@@ -72,45 +80,77 @@ def set_param(name: str, value: object | None, *drop: str) -> None:
 def new_need_form(company_filter: int | None) -> None:
     preselect = pickers.parse_id(st.query_params.get("consultation"))
     k = lambda field: fs.key(NEW_FORM, field)  # noqa: E731
-    with st.expander("新しい人材ニーズ（相談から登録）", expanded=preselect is not None,
-                     icon=":material/add_task:"):
+    with st.expander(
+        "新しい人材ニーズ（相談から登録）",
+        expanded=preselect is not None,
+        icon=":material/add_task:",
+    ):
         with st.form(NEW_FORM):
             choices = cached_read(consultation_choices, actor, company_id=company_filter)
-            pickers.pick("元の相談 *", choices, k("consultation_id"), preselect=preselect,
-                         help="ニーズが生まれた相談（企業はその相談の企業になります）。")
+            pickers.pick(
+                "元の相談 *",
+                choices,
+                k("consultation_id"),
+                preselect=preselect,
+                help="ニーズが生まれた相談（企業はその相談の企業になります）。",
+            )
             fs.error(NEW_FORM, "consultation_id", "company_id")
             left, right = st.columns(2)
             with left:
-                st.selectbox("人材区分 *", active_categories, index=None, key=k("category_id"),
-                             format_func=categories.get, placeholder="選択してください")
+                st.selectbox(
+                    "人材区分 *",
+                    active_categories,
+                    index=None,
+                    key=k("category_id"),
+                    format_func=categories.get,
+                    placeholder="選択してください",
+                )
                 fs.error(NEW_FORM, "category_id")
                 st.text_input("職種・役職 *", key=k("role_title"), placeholder="例: 営業部長")
                 fs.error(NEW_FORM, "role_title")
                 st.number_input("人数 *", value=1, step=1, key=k("headcount"))
                 fs.error(NEW_FORM, "headcount")
             with right:
-                st.selectbox("雇用形態 *", enum_codes(Engagement),
-                             format_func=Engagement.labels().get, key=k("engagement"))
+                st.selectbox(
+                    "雇用形態 *",
+                    enum_codes(Engagement),
+                    format_func=Engagement.labels().get,
+                    key=k("engagement"),
+                )
                 fs.error(NEW_FORM, "engagement")
-                st.selectbox("想定年収帯", [None, *enum_codes(SalaryBand)], key=k("salary_band"),
-                             format_func=lambda c: "未定" if c is None else SalaryBand(c).label)
+                st.selectbox(
+                    "想定年収帯",
+                    [None, *enum_codes(SalaryBand)],
+                    key=k("salary_band"),
+                    format_func=lambda c: "未定" if c is None else SalaryBand(c).label,
+                )
                 fs.error(NEW_FORM, "salary_band")
-                st.date_input("受付日 *", value=today_jst(), key=k("opened_on"),
-                              format="YYYY/MM/DD")
+                st.date_input(
+                    "受付日 *", value=today_jst(), key=k("opened_on"), format="YYYY/MM/DD"
+                )
                 fs.error(NEW_FORM, "opened_on")
             st.text_area("メモ", key=k("notes"), height=80)
             fs.error(NEW_FORM, "notes")
             fs.feedback(NEW_FORM, FIELD_LABELS)
-            st.form_submit_button("人材ニーズを登録", type="primary", on_click=fs.submit, args=(
-                NEW_FORM, save_new_need, lambda need: f"人材ニーズ #{need.id} を登録しました。",
-                opened))
+            st.form_submit_button(
+                "人材ニーズを登録",
+                type="primary",
+                on_click=fs.submit,
+                args=(
+                    NEW_FORM,
+                    save_new_need,
+                    lambda need: f"人材ニーズ #{need.id} を登録しました。",
+                    opened,
+                ),
+            )
 
 
 def save_new_need(s) -> TalentNeed:
     data = fs.values(NEW_FORM, NEED_FIELDS)
     consultation_id = data["consultation_id"]
-    company_id = None if consultation_id is None else consultation_company(s, actor,
-                                                                           consultation_id)
+    company_id = (
+        None if consultation_id is None else consultation_company(s, actor, consultation_id)
+    )
     return open_need(s, actor, {**data, "company_id": company_id})
 
 
@@ -132,10 +172,11 @@ def board() -> None:
         if company_filter is None:
             counts = cached_read(count_needs_by_status, actor)
         else:
-            company_needs = cached_read(list_needs, actor, company_id=company_filter,
-                                        limit=10_000)
-            counts = {status.value: sum(1 for n in company_needs if n.status == status.value)
-                      for status in STATUSES}
+            company_needs = cached_read(list_needs, actor, company_id=company_filter, limit=10_000)
+            counts = {
+                status.value: sum(1 for n in company_needs if n.status == status.value)
+                for status in STATUSES
+            }
             name = cached_read(company_names, actor, ids=[company_filter]).get(company_filter)
             if name is None:
                 st.error("この企業は表示できません（他の拠点の企業か、存在しません）。")
@@ -157,8 +198,9 @@ def board() -> None:
         with tab:
             if company_filter is None:
                 offset = paginate(counts[status.value], f"needs.page.{status.value}", PAGE_SIZE)
-                rows = cached_read(list_needs, actor, status=status.value, limit=PAGE_SIZE,
-                                   offset=offset)
+                rows = cached_read(
+                    list_needs, actor, status=status.value, limit=PAGE_SIZE, offset=offset
+                )
             else:
                 rows = [n for n in company_needs if n.status == status.value]
             need_table(rows)
@@ -168,11 +210,18 @@ def need_table(rows: list[TalentNeed]) -> None:
     names = cached_read(company_names, actor, ids=sorted({n.company_id for n in rows}))
     header = ["ニーズ", "企業", "人材区分", "雇用形態", "人数", "想定年収", "受付日"]
     widths = [2.2, 2.2, 1.5, 1.1, 0.6, 1.3, 1]
-    table = [[links.need(n.id, f"{n.role_title}（#{n.id}）"),
-              links.company(n.company_id, names.get(n.company_id, "")),
-              categories.get(n.category_id, ""), enum_label(Engagement, n.engagement),
-              f"{n.headcount}名", enum_label(SalaryBand, n.salary_band), day(n.opened_on)]
-             for n in rows]
+    table = [
+        [
+            links.need(n.id, f"{n.role_title}（#{n.id}）"),
+            links.company(n.company_id, names.get(n.company_id, "")),
+            categories.get(n.category_id, ""),
+            enum_label(Engagement, n.engagement),
+            f"{n.headcount}名",
+            enum_label(SalaryBand, n.salary_band),
+            day(n.opened_on),
+        ]
+        for n in rows
+    ]
     if read_only:
         header.insert(0, "拠点")
         widths.insert(0, 0.6)
@@ -189,11 +238,17 @@ def show_need(need_id: int) -> None:
         need = get_need(s, actor, need_id)
         history = need_history(s, actor, need_id)
         referrals = list_referrals(s, actor, need_id=need_id)
-        placements = [p for p in list_placements(s, actor, company_id=need.company_id,
-                                                 limit=10_000) if p.need_id == need_id]
+        placements = [
+            p
+            for p in list_placements(s, actor, company_id=need.company_id, limit=10_000)
+            if p.need_id == need_id
+        ]
         company_name = company_names(s, actor, [need.company_id]).get(need.company_id, "")
-        consultation = None if need.consultation_id is None else get_consultation(
-            s, actor, need.consultation_id)
+        consultation = (
+            None
+            if need.consultation_id is None
+            else get_consultation(s, actor, need.consultation_id)
+        )
 
     st.query_params["need"] = str(need.id)  # the address bar shows a shareable link
     st.button("← ニーズ一覧へ", on_click=set_param, args=("need", None))
@@ -218,35 +273,70 @@ def show_need(need_id: int) -> None:
             "雇用形態": enum_label(Engagement, need.engagement),
             "想定年収帯": enum_label(SalaryBand, need.salary_band) or "未定",
             "受付日": day(need.opened_on),
-            "元の相談": "" if consultation is None else
-            f"{day(consultation.consulted_on)} {consultation.summary[:60]}",
+            "元の相談": ""
+            if consultation is None
+            else f"{day(consultation.consulted_on)} {consultation.summary[:60]}",
             "メモ": need.notes or "",
         }
         st.table([{"項目": key, "内容": value} for key, value in facts.items()])
     with right:
         st.markdown("**状態の履歴**")
-        st.dataframe([{"日付": day(h.changed_on),
-                       "変更": f"{enum_label(NeedStatus, h.from_status) or '—'} → "
-                               f"{enum_label(NeedStatus, h.to_status)}",
-                       "メモ": h.note or ""} for h in history],
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {
+                    "日付": day(h.changed_on),
+                    "変更": f"{enum_label(NeedStatus, h.from_status) or '—'} → "
+                    f"{enum_label(NeedStatus, h.to_status)}",
+                    "メモ": h.note or "",
+                }
+                for h in history
+            ],
+            hide_index=True,
+            width="stretch",
+        )
 
     st.subheader("紹介先（人材ビジネス事業者・パートナー）")
     if referrals:
-        st.dataframe([{"紹介日": day(r.referred_on), "紹介先": partner_label(r.partner_id),
-                       "結果": enum_label(ReferralOutcome, r.outcome), "メモ": r.notes or ""}
-                      for r in referrals], hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {
+                    "紹介日": day(r.referred_on),
+                    "紹介先": partner_label(r.partner_id),
+                    "結果": enum_label(ReferralOutcome, r.outcome),
+                    "メモ": r.notes or "",
+                }
+                for r in referrals
+            ],
+            hide_index=True,
+            width="stretch",
+        )
     else:
         st.info("まだどこにも紹介していません。")
 
     st.subheader("成約")
     if placements:
-        st.dataframe([{"成約日": day(p.placed_on), "雇用形態": enum_label(Engagement, p.engagement),
-                       "紹介元": partner_label(p.partner_id)} for p in placements],
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {
+                    "成約日": day(p.placed_on),
+                    "雇用形態": enum_label(Engagement, p.engagement),
+                    "紹介元": partner_label(p.partner_id),
+                }
+                for p in placements
+            ],
+            hide_index=True,
+            width="stretch",
+        )
     if not read_only and status in (NeedStatus.OPEN, NeedStatus.REFERRED):
-        links.show(actor, links.Link(links.PLACEMENTS, "このニーズの成約を登録",
-                                     {"need": need.id}, ":material/handshake:"))
+        links.show(
+            actor,
+            links.Link(
+                links.PLACEMENTS,
+                "このニーズの成約を登録",
+                {"need": need.id},
+                ":material/handshake:",
+            ),
+        )
 
     if read_only:
         return
@@ -264,27 +354,43 @@ def move_form(need: TalentNeed) -> None:
     form = f"need_move.{need.id}"
     current = NeedStatus(need.status)
     # Placing is done by recording a placement, so that every 成約 has its record.
-    targets = [s.value for s in STATUSES
-               if s in NEED_TRANSITIONS[current] and s != NeedStatus.PLACED]
+    targets = [
+        s.value for s in STATUSES if s in NEED_TRANSITIONS[current] and s != NeedStatus.PLACED
+    ]
     with st.form(form):
         st.markdown(f"**状態を変更**（現在: {current.label}）")
-        st.selectbox("新しい状態", targets, format_func=lambda c: NeedStatus(c).label,
-                     key=fs.key(form, "status"))
+        st.selectbox(
+            "新しい状態",
+            targets,
+            format_func=lambda c: NeedStatus(c).label,
+            key=fs.key(form, "status"),
+        )
         fs.error(form, "status")
-        st.date_input("変更日", value=today_jst(), key=fs.key(form, "changed_on"),
-                      format="YYYY/MM/DD")
+        st.date_input(
+            "変更日", value=today_jst(), key=fs.key(form, "changed_on"), format="YYYY/MM/DD"
+        )
         fs.error(form, "changed_on")
         st.text_input("メモ", key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り")
         fs.feedback(form, FIELD_LABELS)
         st.caption("成約にするには「このニーズの成約を登録」から成約を記録します。")
-        st.form_submit_button("状態を変更", on_click=fs.submit, args=(
-            form,
-            lambda s: move_need(s, actor, need.id, fs.value(form, "status"), need.version,
-                                on=fs.value(form, "changed_on"),
-                                note=fs.value(form, "note") or None),
-            lambda moved: f"状態を「{NeedStatus(moved.status).label}」に変更しました。",
-            lambda _moved: fs.reset(form, ("status", "changed_on", "note")),
-        ))
+        st.form_submit_button(
+            "状態を変更",
+            on_click=fs.submit,
+            args=(
+                form,
+                lambda s: move_need(
+                    s,
+                    actor,
+                    need.id,
+                    fs.value(form, "status"),
+                    need.version,
+                    on=fs.value(form, "changed_on"),
+                    note=fs.value(form, "note") or None,
+                ),
+                lambda moved: f"状態を「{NeedStatus(moved.status).label}」に変更しました。",
+                lambda _moved: fs.reset(form, ("status", "changed_on", "note")),
+            ),
+        )
 
 
 def refer_form(need: TalentNeed) -> None:
@@ -292,48 +398,75 @@ def refer_form(need: TalentNeed) -> None:
     active = [p.id for p in partners.values() if p.active]
     with st.form(form):
         st.markdown("**パートナーに紹介**")
-        choices = [(pid, f"{partners[pid].name}（{PartnerKind(partners[pid].kind).label}）")
-                   for pid in active]
+        choices = [
+            (pid, f"{partners[pid].name}（{PartnerKind(partners[pid].kind).label}）")
+            for pid in active
+        ]
         pickers.pick("紹介先 *", choices, fs.key(form, "partner_id"))
         fs.error(form, "partner_id")
-        st.date_input("紹介日", value=today_jst(), key=fs.key(form, "referred_on"),
-                      format="YYYY/MM/DD")
+        st.date_input(
+            "紹介日", value=today_jst(), key=fs.key(form, "referred_on"), format="YYYY/MM/DD"
+        )
         fs.error(form, "referred_on")
         st.text_input("メモ", key=fs.key(form, "notes"))
         fs.error(form, "notes")
         fs.feedback(form, FIELD_LABELS)
-        st.form_submit_button("紹介を記録", on_click=fs.submit, args=(
-            form,
-            lambda s: refer_need(s, actor, {"need_id": need.id,
-                                            **fs.values(form, ("partner_id", "referred_on",
-                                                               "notes"))}),
-            lambda referral: f"{partner_label(referral.partner_id)} への紹介を記録しました。",
-            lambda _referral: fs.reset(form, ("partner_id", "referred_on", "notes")),
-        ))
+        st.form_submit_button(
+            "紹介を記録",
+            on_click=fs.submit,
+            args=(
+                form,
+                lambda s: refer_need(
+                    s,
+                    actor,
+                    {"need_id": need.id, **fs.values(form, ("partner_id", "referred_on", "notes"))},
+                ),
+                lambda referral: f"{partner_label(referral.partner_id)} への紹介を記録しました。",
+                lambda _referral: fs.reset(form, ("partner_id", "referred_on", "notes")),
+            ),
+        )
 
 
 def outcome_form(referral: Referral) -> None:
     form = f"referral.{referral.id}"
-    fs.prefill(form, {"outcome": referral.outcome, "notes": referral.notes or ""},
-               version=referral.version, token=referral.id)
-    title = (f"紹介の結果: {partner_label(referral.partner_id)}（{day(referral.referred_on)}・"
-             f"{enum_label(ReferralOutcome, referral.outcome)}）")
+    fs.prefill(
+        form,
+        {"outcome": referral.outcome, "notes": referral.notes or ""},
+        version=referral.version,
+        token=referral.id,
+    )
+    title = (
+        f"紹介の結果: {partner_label(referral.partner_id)}（{day(referral.referred_on)}・"
+        f"{enum_label(ReferralOutcome, referral.outcome)}）"
+    )
     with st.expander(md(title)):
         with st.form(form):
-            st.selectbox("結果", enum_codes(ReferralOutcome), key=fs.key(form, "outcome"),
-                         format_func=ReferralOutcome.labels().get)
+            st.selectbox(
+                "結果",
+                enum_codes(ReferralOutcome),
+                key=fs.key(form, "outcome"),
+                format_func=ReferralOutcome.labels().get,
+            )
             fs.error(form, "outcome")
             st.text_input("メモ", key=fs.key(form, "notes"))
             fs.error(form, "notes")
             fs.feedback(form, FIELD_LABELS)
-            st.form_submit_button("結果を保存", on_click=fs.submit, args=(
-                form,
-                lambda s: update_referral(s, actor, referral.id,
-                                          fs.values(form, ("outcome", "notes")),
-                                          fs.expected_version(form)),
-                "紹介の結果を保存しました。",
-                lambda _referral: fs.reset(form, ("outcome", "notes")),
-            ))
+            st.form_submit_button(
+                "結果を保存",
+                on_click=fs.submit,
+                args=(
+                    form,
+                    lambda s: update_referral(
+                        s,
+                        actor,
+                        referral.id,
+                        fs.values(form, ("outcome", "notes")),
+                        fs.expected_version(form),
+                    ),
+                    "紹介の結果を保存しました。",
+                    lambda _referral: fs.reset(form, ("outcome", "notes")),
+                ),
+            )
 
 
 raw_id = st.query_params.get("need")

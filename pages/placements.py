@@ -28,12 +28,22 @@ from ui.runtime import session
 from ui.session import require_actor
 
 FORM = "placement_new"
-FIELDS = ("need_id", "placed_on", "engagement", "partner_id", "salary_band", "age_band",
-          "previous_residence", "notes")
+FIELDS = (
+    "need_id",
+    "placed_on",
+    "engagement",
+    "partner_id",
+    "salary_band",
+    "age_band",
+    "previous_residence",
+    "notes",
+)
 PAGE_SIZE = 25
-NO_PERSONAL_DATA = ("拠点は求職者の情報を保有しません。成約は採用の事実（日付・雇用形態・紹介元・年収帯・"
-                    "年齢層・前住所地の区分）だけを記録し、氏名・連絡先・生年月日など個人を特定できる"
-                    "項目はありません。")
+NO_PERSONAL_DATA = (
+    "拠点は求職者の情報を保有しません。成約は採用の事実（日付・雇用形態・紹介元・年収帯・"
+    "年齢層・前住所地の区分）だけを記録し、氏名・連絡先・生年月日など個人を特定できる"
+    "項目はありません。"
+)
 
 actor = require_actor()
 read_only = not actor.is_hub_manager
@@ -49,51 +59,95 @@ def optional(enum_type, blank: str):
 def record_form() -> None:
     k = lambda field: fs.key(FORM, field)  # noqa: E731
     preselect = pickers.parse_id(st.query_params.get("need"))
-    open_needs = cached_read(need_choices, actor,
-                             statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value])
+    open_needs = cached_read(
+        need_choices, actor, statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value]
+    )
     with st.expander("成約を登録", expanded=preselect is not None, icon=":material/handshake:"):
         with st.form(FORM):
-            pickers.pick("人材ニーズ *", open_needs, k("need_id"), preselect=preselect,
-                         help="受付中・紹介中のニーズから選びます。")
+            pickers.pick(
+                "人材ニーズ *",
+                open_needs,
+                k("need_id"),
+                preselect=preselect,
+                help="受付中・紹介中のニーズから選びます。",
+            )
             fs.error(FORM, "need_id")
             left, middle, right = st.columns(3)
             with left:
-                st.date_input("成約日 *", value=today_jst(), key=k("placed_on"),
-                              format="YYYY/MM/DD")
+                st.date_input(
+                    "成約日 *", value=today_jst(), key=k("placed_on"), format="YYYY/MM/DD"
+                )
                 fs.error(FORM, "placed_on")
-                st.selectbox("雇用形態", [None, *enum_codes(Engagement)], key=k("engagement"),
-                             format_func=optional(Engagement, "ニーズと同じ"))
+                st.selectbox(
+                    "雇用形態",
+                    [None, *enum_codes(Engagement)],
+                    key=k("engagement"),
+                    format_func=optional(Engagement, "ニーズと同じ"),
+                )
                 fs.error(FORM, "engagement")
                 active = [pid for pid, p in partners.items() if p.active]
-                st.selectbox("紹介元", [None, *active], key=k("partner_id"),
-                             format_func=lambda pid: "なし・不明" if pid is None else
-                             f"{partners[pid].name}（{PartnerKind(partners[pid].kind).label}）")
+                st.selectbox(
+                    "紹介元",
+                    [None, *active],
+                    key=k("partner_id"),
+                    format_func=lambda pid: (
+                        "なし・不明"
+                        if pid is None
+                        else f"{partners[pid].name}（{PartnerKind(partners[pid].kind).label}）"
+                    ),
+                )
                 fs.error(FORM, "partner_id")
             with middle:
-                st.selectbox("年収帯", [None, *enum_codes(SalaryBand)], key=k("salary_band"),
-                             format_func=optional(SalaryBand, "未回答"))
+                st.selectbox(
+                    "年収帯",
+                    [None, *enum_codes(SalaryBand)],
+                    key=k("salary_band"),
+                    format_func=optional(SalaryBand, "未回答"),
+                )
                 fs.error(FORM, "salary_band")
-                st.selectbox("年齢層", [None, *enum_codes(AgeBand)], key=k("age_band"),
-                             format_func=optional(AgeBand, "未回答"))
+                st.selectbox(
+                    "年齢層",
+                    [None, *enum_codes(AgeBand)],
+                    key=k("age_band"),
+                    format_func=optional(AgeBand, "未回答"),
+                )
                 fs.error(FORM, "age_band")
             with right:
-                st.selectbox("前住所地", [None, *enum_codes(Residence)],
-                             key=k("previous_residence"), format_func=optional(Residence, "未回答"),
-                             help="採用された方が以前住んでいた地域の区分（人材還流の集計に使います）。")
+                st.selectbox(
+                    "前住所地",
+                    [None, *enum_codes(Residence)],
+                    key=k("previous_residence"),
+                    format_func=optional(Residence, "未回答"),
+                    help="採用された方が以前住んでいた地域の区分（人材還流の集計に使います）。",
+                )
                 fs.error(FORM, "previous_residence")
-                st.text_area("メモ", key=k("notes"), height=68,
-                             help="個人を特定できる内容（氏名・連絡先など）は書かないでください。")
+                st.text_area(
+                    "メモ",
+                    key=k("notes"),
+                    height=68,
+                    help="個人を特定できる内容（氏名・連絡先など）は書かないでください。",
+                )
                 fs.error(FORM, "notes")
             fs.feedback(FORM, FIELD_LABELS)
-            st.form_submit_button("成約を記録", type="primary", on_click=fs.submit, args=(
-                FORM, lambda s: record_placement(s, actor, fs.values(FORM, FIELDS)),
-                recorded_message, recorded))
+            st.form_submit_button(
+                "成約を記録",
+                type="primary",
+                on_click=fs.submit,
+                args=(
+                    FORM,
+                    lambda s: record_placement(s, actor, fs.values(FORM, FIELDS)),
+                    recorded_message,
+                    recorded,
+                ),
+            )
 
 
 def recorded_message(placement: Placement) -> str:
     due = placement.placed_on + FOLLOW_UP_AFTER
-    return (f"成約を記録しました（成約#{placement.id}）。フォローアップを {due:%Y-%m-%d} に"
-            "予定しました。")
+    return (
+        f"成約を記録しました（成約#{placement.id}）。フォローアップを {due:%Y-%m-%d} に"
+        "予定しました。"
+    )
 
 
 def recorded(placement: Placement) -> None:
@@ -105,10 +159,12 @@ def period() -> tuple[dt.date, dt.date]:
     today = today_jst()
     fy_start, _ = fiscal_year_bounds(fiscal_year(today))
     left, right = st.columns(2)
-    since = left.date_input("期間（から）", value=fy_start, key="placements.since",
-                            format="YYYY/MM/DD")
-    until = right.date_input("期間（まで）", value=today, key="placements.until",
-                             format="YYYY/MM/DD")
+    since = left.date_input(
+        "期間（から）", value=fy_start, key="placements.since", format="YYYY/MM/DD"
+    )
+    until = right.date_input(
+        "期間（まで）", value=today, key="placements.until", format="YYYY/MM/DD"
+    )
     if since > until:
         st.warning("期間の始まりが終わりより後です。入れ替えて表示します。")
         since, until = until, since
@@ -125,18 +181,26 @@ def placement_list(since: dt.date, until: dt.date) -> None:
         column.metric(Engagement(code).label, f"{n:,}")
 
     offset = paginate(total, "placements.page", PAGE_SIZE, reset_on=(since, until))
-    rows = cached_read(list_placements, actor, since=since, until=until, limit=PAGE_SIZE,
-                       offset=offset)
+    rows = cached_read(
+        list_placements, actor, since=since, until=until, limit=PAGE_SIZE, offset=offset
+    )
     names = cached_read(company_names, actor, ids=sorted({p.company_id for p in rows}))
     titles = cached_read(need_titles, actor, ids=sorted({p.need_id for p in rows}))
     header = ["成約日", "企業", "ニーズ", "雇用形態", "紹介元", "年収帯", "年齢層", "前住所地"]
     widths = [1, 2, 1.8, 1, 1.8, 1.2, 0.9, 1]
-    table = [[day(p.placed_on), links.company(p.company_id, names.get(p.company_id, "")),
-              links.need(p.need_id, titles.get(p.need_id, f"#{p.need_id}")),
-              enum_label(Engagement, p.engagement),
-              partners[p.partner_id].name if p.partner_id in partners else "",
-              enum_label(SalaryBand, p.salary_band), enum_label(AgeBand, p.age_band),
-              enum_label(Residence, p.previous_residence)] for p in rows]
+    table = [
+        [
+            day(p.placed_on),
+            links.company(p.company_id, names.get(p.company_id, "")),
+            links.need(p.need_id, titles.get(p.need_id, f"#{p.need_id}")),
+            enum_label(Engagement, p.engagement),
+            partners[p.partner_id].name if p.partner_id in partners else "",
+            enum_label(SalaryBand, p.salary_band),
+            enum_label(AgeBand, p.age_band),
+            enum_label(Residence, p.previous_residence),
+        ]
+        for p in rows
+    ]
     if read_only:
         header.insert(0, "拠点")
         widths.insert(0, 0.6)
@@ -153,7 +217,8 @@ else:
     record_form()
     last_need = st.session_state.get("placements.last_need")
     if last_need is not None:
-        links.show(actor, links.need(last_need, "成約を記録したニーズを開く",
-                                     ":material/open_in_new:"))
+        links.show(
+            actor, links.need(last_need, "成約を記録したニーズを開く", ":material/open_in_new:")
+        )
 since, until = period()
 placement_list(since, until)

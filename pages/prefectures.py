@@ -25,8 +25,10 @@ with guarded():
     comparison = cached_read(hub_comparison, actor, filters=filters, today=today)
     national = cached_read(headline_figures, actor, filters=filters)
 
-st.caption(f"期間: {period_label(filters)}。目標と進捗は{comparison.fiscal_year}年度"
-           f"（{comparison.as_of:%Y/%m/%d}時点で按分）の承認済み目標に対する値です。")
+st.caption(
+    f"期間: {period_label(filters)}。目標と進捗は{comparison.fiscal_year}年度"
+    f"（{comparison.as_of:%Y/%m/%d}時点で按分）の承認済み目標に対する値です。"
+)
 totals = st.columns(4)
 totals[0].metric("全国計: 相談件数", f"{national.consultations:,}")
 totals[1].metric("全国計: 人材ニーズ", f"{national.needs_opened:,}")
@@ -34,16 +36,25 @@ totals[2].metric("全国計: 成約件数", f"{national.placements:,}")
 totals[3].metric("目標を下回る拠点", f"{len(comparison.behind)}")
 
 st.subheader("都道府県マップ")
-measure = st.selectbox("色分けする指標", list(MEASURES), format_func=lambda m: MEASURES[m].label,
-                       key="pref_measure")
+measure = st.selectbox(
+    "色分けする指標", list(MEASURES), format_func=lambda m: MEASURES[m].label, key="pref_measure"
+)
 chosen = MEASURES[measure]
 event = st.altair_chart(
-    tile_map_chart(tile_frame(comparison, measure), f"都道府県別の{chosen.label}",
-                   chosen.label, chosen.chart_format),
-    on_select="rerun", selection_mode=PREFECTURE_SELECTION, key="pref_map",
+    tile_map_chart(
+        tile_frame(comparison, measure),
+        f"都道府県別の{chosen.label}",
+        chosen.label,
+        chosen.chart_format,
+    ),
+    on_select="rerun",
+    selection_mode=PREFECTURE_SELECTION,
+    key="pref_map",
 )
-st.caption("灰色のマスは拠点のない都道府県（東京都など）です。拠点のマスをクリックすると、"
-           "その拠点のダッシュボードを閲覧できます。")
+st.caption(
+    "灰色のマスは拠点のない都道府県（東京都など）です。拠点のマスをクリックすると、"
+    "その拠点のダッシュボードを閲覧できます。"
+)
 clicked = selected_prefecture(event)
 if clicked in {row.hub_code for row in comparison.rows if row.active}:
     st.switch_page(HUB_DASHBOARD, query_params={"hub": clicked})
@@ -51,22 +62,30 @@ if clicked in {row.hub_code for row in comparison.rows if row.active}:
 st.subheader("拠点別の一覧")
 frame = comparison_frame(comparison)
 st.dataframe(
-    frame, hide_index=True, width="stretch",
+    frame,
+    hide_index=True,
+    width="stretch",
     column_config={
         "成約率": st.column_config.NumberColumn("成約率", format="%.1f%%"),
         "相談進捗率": st.column_config.NumberColumn(
-            "相談進捗率", format="%.0f%%", help="年度の実績 ÷ 按分した相談目標"),
+            "相談進捗率", format="%.0f%%", help="年度の実績 ÷ 按分した相談目標"
+        ),
         "成約進捗率": st.column_config.NumberColumn(
-            "成約進捗率", format="%.0f%%", help="年度の実績 ÷ 按分した成約目標"),
+            "成約進捗率", format="%.0f%%", help="年度の実績 ÷ 按分した成約目標"
+        ),
         "年度相談": st.column_config.NumberColumn(
-            "年度相談", help=f"{comparison.fiscal_year}年度の初めから{comparison.as_of:%m/%d}まで"),
+            "年度相談", help=f"{comparison.fiscal_year}年度の初めから{comparison.as_of:%m/%d}まで"
+        ),
         "年度成約": st.column_config.NumberColumn(
-            "年度成約", help=f"{comparison.fiscal_year}年度の初めから{comparison.as_of:%m/%d}まで"),
+            "年度成約", help=f"{comparison.fiscal_year}年度の初めから{comparison.as_of:%m/%d}まで"
+        ),
     },
 )
-st.caption(f"合計: 相談 {comparison.total('consultations'):,} 件・人材ニーズ "
-           f"{comparison.total('needs_opened'):,} 件・成約 {comparison.total('placements'):,} 件"
-           "（列見出しをクリックすると並べ替えられます）")
+st.caption(
+    f"合計: 相談 {comparison.total('consultations'):,} 件・人材ニーズ "
+    f"{comparison.total('needs_opened'):,} 件・成約 {comparison.total('placements'):,} 件"
+    "（列見出しをクリックすると並べ替えられます）"
+)
 
 st.subheader("拠点ダッシュボードを開く")
 names = {row.hub_code: f"{row.hub_code} {row.hub_name}" for row in comparison.rows if row.active}

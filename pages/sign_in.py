@@ -32,8 +32,10 @@ if notice:
     st.info(notice, icon=":material/info:")
 
 if not any_account_exists():
-    st.warning("利用者がまだ登録されていません。サーバーで最初の管理者を作成してください: "
-               "`crm users add 管理者名 --role admin`")
+    st.warning(
+        "利用者がまだ登録されていません。サーバーで最初の管理者を作成してください: "
+        "`crm users add 管理者名 --role admin`"
+    )
 
 if sso_configured():
     refusal = sso_refusal()
@@ -43,15 +45,20 @@ if sso_configured():
             st.logout()
     else:
         for provider in sso_providers():
-            label = "シングルサインオン（SSO）でサインイン" if provider is None \
+            label = (
+                "シングルサインオン（SSO）でサインイン"
+                if provider is None
                 else f"{provider} でサインイン"
+            )
             if st.button(label, type="primary", key=f"_sso_{provider or 'default'}"):
                 try:
                     st.login(provider) if provider else st.login()
                 except StreamlitAPIException as error:  # incomplete [auth] settings
-                    st.error("シングルサインオンの設定が不完全なため、サインインできません。"
-                             "管理者に .streamlit/secrets.toml の [auth] の確認を依頼してください。"
-                             f"（{type(error).__name__}）")
+                    st.error(
+                        "シングルサインオンの設定が不完全なため、サインインできません。"
+                        "管理者に .streamlit/secrets.toml の [auth] の確認を依頼してください。"
+                        f"（{type(error).__name__}）"
+                    )
     st.caption("またはパスワードでサインイン")
 
 with st.form("sign_in"):
@@ -65,5 +72,7 @@ if refusal:
 
 demo_file = demo_credentials_file()
 if demo_file is not None:
-    st.info(f"デモ用アカウントの利用者名とパスワードは `{demo_file}` に書かれています。",
-            icon=":material/key:")
+    st.info(
+        f"デモ用アカウントの利用者名とパスワードは `{demo_file}` に書かれています。",
+        icon=":material/key:",
+    )

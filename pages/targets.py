@@ -29,14 +29,17 @@ from ui.session import require_role
 
 actor = require_role(Role.HUB_MANAGER, Role.SECRETARIAT)
 st.title("目標（KPI）")
-st.caption("拠点ごと・年度ごとの相談件数と成約件数の目標です。進捗は、年度の実績を"
-           "「目標 × 年度の経過割合」（按分目標）と比べます。承認済みの目標だけが評価の対象です。")
+st.caption(
+    "拠点ごと・年度ごとの相談件数と成約件数の目標です。進捗は、年度の実績を"
+    "「目標 × 年度の経過割合」（按分目標）と比べます。承認済みの目標だけが評価の対象です。"
+)
 
 today = today_jst()
 current_fy = fiscal_year(today)
 years = list(range(current_fy + 1, FIRST_FISCAL_YEAR - 1, -1))
-fy = st.selectbox("年度", years, index=years.index(current_fy), format_func=lambda y: f"{y}年度",
-                  key="targets_fy")
+fy = st.selectbox(
+    "年度", years, index=years.index(current_fy), format_func=lambda y: f"{y}年度", key="targets_fy"
+)
 with session() as s:
     hub_names = {h.code: h.name_ja for h in list_hubs(s)}
 with guarded():
@@ -53,39 +56,56 @@ def target_form(form_key: str, hub_code: str, verb: str, write) -> None:
     if st.session_state.get(form_state.key(form_key, "_loaded")) != token:
         st.session_state[form_state.key(form_key, "_loaded")] = token
         st.session_state[version_key] = existing.version if existing else None
-        st.session_state[form_state.key(form_key, "consultations")] = \
+        st.session_state[form_state.key(form_key, "consultations")] = (
             existing.consultations if existing else 0
-        st.session_state[form_state.key(form_key, "placements")] = \
+        )
+        st.session_state[form_state.key(form_key, "placements")] = (
             existing.placements if existing else 0
+        )
     if existing is not None:
-        st.caption(f"現在の目標: 相談 {existing.consultations:,} 件・"
-                   f"成約 {existing.placements:,} 件（{STATUS_LABELS[existing.status]}）")
+        st.caption(
+            f"現在の目標: 相談 {existing.consultations:,} 件・"
+            f"成約 {existing.placements:,} 件（{STATUS_LABELS[existing.status]}）"
+        )
 
     def save() -> None:
-        data = {"hub_code": hub_code, "fiscal_year": fy,
-                **form_state.values(form_key, ["consultations", "placements"])}
+        data = {
+            "hub_code": hub_code,
+            "fiscal_year": fy,
+            **form_state.values(form_key, ["consultations", "placements"]),
+        }
 
         def remember(saved) -> None:
             st.session_state[version_key] = saved.version
 
-        form_state.submit(form_key,
-                          lambda s: write(s, actor, data, st.session_state.get(version_key)),
-                          f"{hub_names.get(hub_code, hub_code)}の{fy}年度目標を{verb}しました。",
-                          on_success=remember)
+        form_state.submit(
+            form_key,
+            lambda s: write(s, actor, data, st.session_state.get(version_key)),
+            f"{hub_names.get(hub_code, hub_code)}の{fy}年度目標を{verb}しました。",
+            on_success=remember,
+        )
 
     with st.form(form_key):
         left, right = st.columns(2)
-        left.number_input("相談件数の目標", min_value=0, step=10,
-                          key=form_state.key(form_key, "consultations"))
+        left.number_input(
+            "相談件数の目標", min_value=0, step=10, key=form_state.key(form_key, "consultations")
+        )
         with left:
             form_state.error(form_key, "consultations")
-        right.number_input("成約件数の目標", min_value=0, step=1,
-                           key=form_state.key(form_key, "placements"))
+        right.number_input(
+            "成約件数の目標", min_value=0, step=1, key=form_state.key(form_key, "placements")
+        )
         with right:
             form_state.error(form_key, "placements")
-        form_state.feedback(form_key, {"consultations": "相談件数の目標",
-                                       "placements": "成約件数の目標",
-                                       "fiscal_year": "年度", "hub_code": "拠点"})
+        form_state.feedback(
+            form_key,
+            {
+                "consultations": "相談件数の目標",
+                "placements": "成約件数の目標",
+                "fiscal_year": "年度",
+                "hub_code": "拠点",
+            },
+        )
         st.form_submit_button(f"{verb}する", type="primary", on_click=save)
 
 
@@ -94,12 +114,20 @@ if actor.is_hub_manager:
     st.subheader(f"{hub_names.get(actor.hub_code, actor.hub_code)}の{fy}年度")
     if mine is not None:
         cols = st.columns(3)
-        cols[0].metric("相談件数（年度の実績）", f"{mine.consultations:,}",
-                       help=None if mine.expected_consultations is None
-                       else f"按分目標 {mine.expected_consultations:,.1f} 件")
-        cols[1].metric("成約件数（年度の実績）", f"{mine.placements:,}",
-                       help=None if mine.expected_placements is None
-                       else f"按分目標 {mine.expected_placements:,.1f} 件")
+        cols[0].metric(
+            "相談件数（年度の実績）",
+            f"{mine.consultations:,}",
+            help=None
+            if mine.expected_consultations is None
+            else f"按分目標 {mine.expected_consultations:,.1f} 件",
+        )
+        cols[1].metric(
+            "成約件数（年度の実績）",
+            f"{mine.placements:,}",
+            help=None
+            if mine.expected_placements is None
+            else f"按分目標 {mine.expected_placements:,.1f} 件",
+        )
         cols[2].metric("状況", progress_status(mine))
         if mine.approved and mine.behind:
             st.warning("按分した目標を下回っています。")
@@ -118,22 +146,32 @@ else:
     cols[1].metric("承認待ちの提案", f"{sum(p.target_status == PROPOSED for p in progress)}")
     cols[2].metric("按分目標を下回る拠点", f"{len(behind)}")
     if behind:
-        st.warning("目標を下回っている拠点: " + "、".join(
-            hub_names.get(p.hub_code, p.hub_code) for p in behind))
+        st.warning(
+            "目標を下回っている拠点: "
+            + "、".join(hub_names.get(p.hub_code, p.hub_code) for p in behind)
+        )
 
     pending = [p for p in progress if p.target_status == PROPOSED]
     if pending:
         st.subheader("承認待ちの提案")
         for p in pending:
             line, button = st.columns([4, 1], vertical_alignment="center")
-            line.write(f"{p.hub_code} {hub_names.get(p.hub_code, '')}: 相談 "
-                       f"{p.target_consultations:,} 件・成約 {p.target_placements:,} 件")
+            line.write(
+                f"{p.hub_code} {hub_names.get(p.hub_code, '')}: 相談 "
+                f"{p.target_consultations:,} 件・成約 {p.target_placements:,} 件"
+            )
             button.button(
-                "承認する", key=f"approve_{p.target_id}", on_click=form_state.submit,
-                args=(f"approve_{p.target_id}",
-                      lambda s, target_id=p.target_id, version=p.target_version:
-                      approve_target(s, actor, target_id, version),
-                      f"{hub_names.get(p.hub_code, p.hub_code)}の{fy}年度目標を承認しました。"))
+                "承認する",
+                key=f"approve_{p.target_id}",
+                on_click=form_state.submit,
+                args=(
+                    f"approve_{p.target_id}",
+                    lambda s, target_id=p.target_id, version=p.target_version: approve_target(
+                        s, actor, target_id, version
+                    ),
+                    f"{hub_names.get(p.hub_code, p.hub_code)}の{fy}年度目標を承認しました。",
+                ),
+            )
             with line:
                 form_state.feedback(f"approve_{p.target_id}")
 
@@ -142,18 +180,24 @@ else:
     if chart.empty:
         st.info(f"{fy}年度の承認済みの目標はまだありません。")
     else:
-        st.altair_chart(target_progress_chart(chart, f"{fy}年度 按分目標に対する進捗率"),
-                        width="stretch")
-    st.dataframe(targets_frame(progress, hub_names), hide_index=True, width="stretch",
-                 column_config={
-                     "相談（按分目標）": st.column_config.NumberColumn(format="%.1f"),
-                     "成約（按分目標）": st.column_config.NumberColumn(format="%.1f"),
-                     "相談進捗率": st.column_config.NumberColumn(format="%.0f%%"),
-                     "成約進捗率": st.column_config.NumberColumn(format="%.0f%%"),
-                 })
+        st.altair_chart(
+            target_progress_chart(chart, f"{fy}年度 按分目標に対する進捗率"), width="stretch"
+        )
+    st.dataframe(
+        targets_frame(progress, hub_names),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "相談（按分目標）": st.column_config.NumberColumn(format="%.1f"),
+            "成約（按分目標）": st.column_config.NumberColumn(format="%.1f"),
+            "相談進捗率": st.column_config.NumberColumn(format="%.0f%%"),
+            "成約進捗率": st.column_config.NumberColumn(format="%.0f%%"),
+        },
+    )
 
     st.subheader("目標を設定する")
     st.caption("全国事務局が設定した目標は、そのまま承認済みになります。")
-    hub_code = st.selectbox("拠点", list(hub_names),
-                            format_func=lambda c: f"{c} {hub_names[c]}", key="targets_hub")
+    hub_code = st.selectbox(
+        "拠点", list(hub_names), format_func=lambda c: f"{c} {hub_names[c]}", key="targets_hub"
+    )
     target_form("target_set", hub_code, "設定", set_target)

@@ -110,8 +110,8 @@ def test_the_cli_trend_prints_the_published_points(demo_engine, monkeypatch):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     for month, consultations, contracts in zip(
-            [f"2016-{m:02d}" for m in range(1, 10)], SEED_CONSULTATIONS, SEED_CONTRACTS,
-            strict=True):
+        [f"2016-{m:02d}" for m in range(1, 10)], SEED_CONSULTATIONS, SEED_CONTRACTS, strict=True
+    ):
         assert f"{month},{consultations},{contracts}" in lines
     assert "2016-09,5044,373" in lines
     assert "2020-11,52144,10831" in lines
@@ -154,8 +154,7 @@ def test_records_chain_within_one_hub_and_firm(demo_session):
         "contact vs firm": """select count(*) from contact ct
             join company co on co.id = ct.company_id
             where co.hub_code <> ct.hub_code""",
-        "need without consultation":
-            "select count(*) from talent_need where consultation_id is null",
+        "need without consultation": "select count(*) from talent_need where consultation_id is null",
         "placement with placing partner missing from referrals": """select count(*) from placement p
             where p.partner_id is not null and not exists (select 1 from referral r
               where r.need_id = p.need_id and r.partner_id = p.partner_id)
@@ -168,10 +167,15 @@ def test_records_chain_within_one_hub_and_firm(demo_session):
 
 def test_no_event_lies_after_today(demo_session):
     today = today_jst().isoformat()
-    for table, column in [("consultation", "consulted_on"), ("talent_need", "opened_on"),
-                          ("need_status_change", "changed_on"), ("referral", "referred_on"),
-                          ("placement", "placed_on"), ("follow_up", "done_on"),
-                          ("company", "date(created_at)")]:
+    for table, column in [
+        ("consultation", "consulted_on"),
+        ("talent_need", "opened_on"),
+        ("need_status_change", "changed_on"),
+        ("referral", "referred_on"),
+        ("placement", "placed_on"),
+        ("follow_up", "done_on"),
+        ("company", "date(created_at)"),
+    ]:
         latest = scalar(demo_session, f"select max({column}) from {table}")
         assert latest <= today, table
 
@@ -183,12 +187,16 @@ def test_every_active_hub_has_a_history_and_tokyo_none(demo_session):
     for model in (Consultation, Placement, Company, TalentNeed):
         hubs = set(session.execute(select(model.hub_code).distinct()).scalars())
         assert hubs == active, model.__name__
-    per_hub = dict(session.execute(
-        select(Consultation.hub_code, func.count()).group_by(Consultation.hub_code)).all())
+    per_hub = dict(
+        session.execute(
+            select(Consultation.hub_code, func.count()).group_by(Consultation.hub_code)
+        ).all()
+    )
     # Hubs of different sizes...
     assert max(per_hub.values()) > 3 * min(per_hub.values())
-    placements = dict(session.execute(
-        select(Placement.hub_code, func.count()).group_by(Placement.hub_code)).all())
+    placements = dict(
+        session.execute(select(Placement.hub_code, func.count()).group_by(Placement.hub_code)).all()
+    )
     rates = [placements[h] / per_hub[h] for h in active]
     # ...and different conversion rates.
     assert max(rates) > 2 * min(rates)
@@ -200,64 +208,107 @@ def test_corporate_numbers_are_valid_and_unique_and_sole_traders_have_none(demo_
     assert len(given) == len(set(given))
     assert all(len(n) == 13 and cn.is_valid(n) for n in given)
     assert 0.03 < (len(numbers) - len(given)) / len(numbers) < 0.2
-    assert demo_session.execute(
-        select(func.count()).select_from(Company).where(Company.kana.is_(None))).scalar() == 0
+    assert (
+        demo_session.execute(
+            select(func.count()).select_from(Company).where(Company.kana.is_(None))
+        ).scalar()
+        == 0
+    )
     # A firm's name is its own within the prefecture.
-    assert scalar(demo_session, """select count(*) from (select hub_code, name from company
-        group by hub_code, name having count(*) > 1) as twins""") == 0
+    assert (
+        scalar(
+            demo_session,
+            """select count(*) from (select hub_code, name from company
+        group by hub_code, name having count(*) > 1) as twins""",
+        )
+        == 0
+    )
 
 
 def test_need_status_matches_its_history(demo_session):
     session = demo_session
-    mismatched = scalar(session, """select count(*) from talent_need n where n.status <> (
+    mismatched = scalar(
+        session,
+        """select count(*) from talent_need n where n.status <> (
         select s.to_status from need_status_change s where s.need_id = n.id
-        order by s.changed_on desc, s.id desc limit 1)""")
+        order by s.changed_on desc, s.id desc limit 1)""",
+    )
     assert mismatched == 0
-    first_steps = scalar(session, """select count(*) from need_status_change s
-        where s.from_status is null and s.to_status = 'open'""")
+    first_steps = scalar(
+        session,
+        """select count(*) from need_status_change s
+        where s.from_status is null and s.to_status = 'open'""",
+    )
     assert first_steps == scalar(session, "select count(*) from talent_need")
-    placed_short = scalar(session, """select count(*) from talent_need n where n.status = 'placed'
-        and n.headcount <> (select count(*) from placement p where p.need_id = n.id)""")
+    placed_short = scalar(
+        session,
+        """select count(*) from talent_need n where n.status = 'placed'
+        and n.headcount <> (select count(*) from placement p where p.need_id = n.id)""",
+    )
     assert placed_short == 0
-    assert scalar(session, """select count(*) from talent_need n where n.status <> 'placed'
-        and exists (select 1 from placement p where p.need_id = n.id)""") == 0
-    statuses = dict(session.execute(
-        select(TalentNeed.status, func.count()).group_by(TalentNeed.status)).all())
+    assert (
+        scalar(
+            session,
+            """select count(*) from talent_need n where n.status <> 'placed'
+        and exists (select 1 from placement p where p.need_id = n.id)""",
+        )
+        == 0
+    )
+    statuses = dict(
+        session.execute(select(TalentNeed.status, func.count()).group_by(TalentNeed.status)).all()
+    )
     assert set(statuses) == {"open", "referred", "placed", "withdrawn"}
     # Needs still in progress are mostly recent.
     year_ago = (today_jst() - dt.timedelta(days=365)).isoformat()
-    recent = scalar(session, """select count(*) from talent_need
-        where status in ('open', 'referred') and opened_on >= :since""", since=year_ago)
+    recent = scalar(
+        session,
+        """select count(*) from talent_need
+        where status in ('open', 'referred') and opened_on >= :since""",
+        since=year_ago,
+    )
     assert recent / (statuses["open"] + statuses["referred"]) > 0.8
 
 
 def test_placements_describe_the_hire_and_side_jobs_grow(demo_session):
     session = demo_session
     by_year = {}
-    for year, engagement, count in session.execute(text(
+    for year, engagement, count in session.execute(
+        text(
             """select substr(placed_on, 1, 4), engagement, count(*) from placement
-               group by 1, 2""")).all():
+               group by 1, 2"""
+        )
+    ).all():
         by_year.setdefault(int(year), {})[engagement] = count
     assert by_year[2016].get("side_job", 0) == 0
     share = {y: v.get("side_job", 0) / sum(v.values()) for y, v in by_year.items()}
     assert share[2021] > share[2019] > share[2018]
     assert all(by_year[y].get("secondment", 0) > 0 for y in by_year)
-    missing = scalar(session, """select count(*) from placement where age_band is null
-        or previous_residence is null""")
+    missing = scalar(
+        session,
+        """select count(*) from placement where age_band is null
+        or previous_residence is null""",
+    )
     assert missing == 0
 
 
 def test_follow_ups_done_for_old_hires_and_some_overdue_lately(demo_session):
     session = demo_session
     today = today_jst()
-    old_open = session.execute(select(func.count()).select_from(FollowUp).where(
-        FollowUp.done_on.is_(None), FollowUp.due_on < today - dt.timedelta(days=90))).scalar()
+    old_open = session.execute(
+        select(func.count())
+        .select_from(FollowUp)
+        .where(FollowUp.done_on.is_(None), FollowUp.due_on < today - dt.timedelta(days=90))
+    ).scalar()
     assert old_open == 0
-    overdue = session.execute(select(func.count()).select_from(FollowUp).where(
-        FollowUp.done_on.is_(None), FollowUp.due_on < today)).scalar()
+    overdue = session.execute(
+        select(func.count())
+        .select_from(FollowUp)
+        .where(FollowUp.done_on.is_(None), FollowUp.due_on < today)
+    ).scalar()
     assert overdue > 50
-    done = session.execute(select(func.count()).select_from(FollowUp).where(
-        FollowUp.done_on.is_not(None))).scalar()
+    done = session.execute(
+        select(func.count()).select_from(FollowUp).where(FollowUp.done_on.is_not(None))
+    ).scalar()
     assert done > 20_000
 
 
@@ -266,15 +317,22 @@ def test_yearly_targets_per_hub_are_approved_and_near_the_actual_pace(demo_sessi
     targets = session.execute(select(KpiTarget)).scalars().all()
     years = range(2016, fiscal_year(today_jst()) + 1)
     assert {(t.hub_code, t.fiscal_year) for t in targets} == {
-        (hub, year) for hub in session.execute(select(Hub.code).where(Hub.active)).scalars()
-        for year in years}
+        (hub, year)
+        for hub in session.execute(select(Hub.code).where(Hub.active)).scalars()
+        for year in years
+    }
     assert {t.status for t in targets} == {"approved"}
     secretariat = get_user(session, "secretariat")
     assert {t.approved_by for t in targets} == {secretariat.id}
     fy2020 = {t.hub_code: t for t in targets if t.fiscal_year == 2020}
-    actual = dict(session.execute(text(
-        """select hub_code, count(*) from placement where placed_on between '2020-04-01'
-           and '2021-03-31' group by hub_code""")).all())
+    actual = dict(
+        session.execute(
+            text(
+                """select hub_code, count(*) from placement where placed_on between '2020-04-01'
+           and '2021-03-31' group by hub_code"""
+            )
+        ).all()
+    )
     ratios = [fy2020[h].placements / actual[h] for h in actual]
     assert 0.6 < sum(ratios) / len(ratios) < 1.6
 
@@ -284,9 +342,11 @@ def test_indexes_are_all_back_after_the_load(demo_session, sqlite_template):
 
     with sqlite3.connect(sqlite_template) as template:
         expected = template.execute(
-            "select name, sql from sqlite_master where type = 'index' order by name").fetchall()
-    found = demo_session.execute(text(
-        "select name, sql from sqlite_master where type = 'index' order by name")).all()
+            "select name, sql from sqlite_master where type = 'index' order by name"
+        ).fetchall()
+    found = demo_session.execute(
+        text("select name, sql from sqlite_master where type = 'index' order by name")
+    ).all()
     assert [tuple(row) for row in found] == expected
     assert len(expected) > 20
 
@@ -312,8 +372,14 @@ def test_demo_accounts_and_their_password(demo_session, demo_summary):
     assert demo_summary.password == DEMO_TEST_PASSWORD
     assert set(demo_summary.accounts) == set(users)
     # Records are logged by their hub's manager.
-    assert scalar(session, """select count(*) from consultation c join user_account u
-        on u.id = c.logged_by where u.hub_code <> c.hub_code""") == 0
+    assert (
+        scalar(
+            session,
+            """select count(*) from consultation c join user_account u
+        on u.id = c.logged_by where u.hub_code <> c.hub_code""",
+        )
+        == 0
+    )
     assert actor_for(managers["hub06"]).hub_code == "06"
 
 
@@ -391,9 +457,9 @@ def test_loaded_values_read_back_as_the_services_store_them(demo_session):
     jhr = demo_session.execute(text("select active from partner where kind = 'jhr'")).scalar()
     assert jhr in (0, False)  # wound up in 2020, kept for its history
     need = demo_session.execute(select(TalentNeed).where(TalentNeed.status == "placed")).first()[0]
-    assert need.version == scalar(demo_session,
-                                  "select count(*) from need_status_change where need_id = :n",
-                                  n=need.id)
+    assert need.version == scalar(
+        demo_session, "select count(*) from need_status_change where need_id = :n", n=need.id
+    )
 
 
 # --- scale mode and determinism ----------------------------------------------------------------
@@ -401,9 +467,22 @@ def test_loaded_values_read_back_as_the_services_store_them(demo_session):
 
 def _counts(engine) -> dict[str, int]:
     with Session(engine) as session:
-        return {table: scalar(session, f"select count(*) from {table}") for table in (
-            "company", "contact", "consultation", "talent_need", "need_status_change",
-            "referral", "placement", "follow_up", "kpi_target", "partner", "user_account")}
+        return {
+            table: scalar(session, f"select count(*) from {table}")
+            for table in (
+                "company",
+                "contact",
+                "consultation",
+                "talent_need",
+                "need_status_change",
+                "referral",
+                "placement",
+                "follow_up",
+                "kpi_target",
+                "partner",
+                "user_account",
+            )
+        }
 
 
 def _checksum(engine) -> str:
@@ -437,7 +516,8 @@ def test_scale_mode_makes_exactly_n_consultations_in_proportion(sqlite_engine, d
     today = today_jst()
     with Session(sqlite_engine) as session:
         first, last = session.execute(
-            select(func.min(Consultation.consulted_on), func.max(Consultation.consulted_on))).one()
+            select(func.min(Consultation.consulted_on), func.max(Consultation.consulted_on))
+        ).one()
         hubs = session.execute(select(func.count(Consultation.hub_code.distinct()))).scalar()
         first_placement = session.execute(select(func.min(Placement.placed_on))).scalar()
     assert add_months(today.replace(day=1), -119) <= first and last <= today
@@ -484,8 +564,9 @@ def test_services_add_rows_after_a_load(sqlite_engine, demo_password):
     with Session(sqlite_engine) as session:
         manager = actor_for(get_user(session, "hub06"))
         highest = session.execute(select(func.max(Company.id))).scalar()
-        company = companies.create_company(session, manager, {
-            "name": "株式会社テスト追加", "prefecture_code": "06"})
+        company = companies.create_company(
+            session, manager, {"name": "株式会社テスト追加", "prefecture_code": "06"}
+        )
         session.commit()
         assert company.id == highest + 1
 
@@ -532,10 +613,14 @@ def test_scale_mode_on_postgresql(postgres_engine, demo_password):
         # Sequences were moved past the loaded ids: the services get fresh ids.
         manager = actor_for(get_user(session, "hub06"))
         highest = session.execute(select(func.max(Company.id))).scalar()
-        company = companies.create_company(session, manager, {
-            "name": "株式会社テスト追加", "prefecture_code": "06"})
+        company = companies.create_company(
+            session, manager, {"name": "株式会社テスト追加", "prefecture_code": "06"}
+        )
         session.commit()
         assert company.id == highest + 1
-        mismatched = scalar(session, """select count(*) from placement p
-            join talent_need n on n.id = p.need_id where n.hub_code <> p.hub_code""")
+        mismatched = scalar(
+            session,
+            """select count(*) from placement p
+            join talent_need n on n.id = p.need_id where n.hub_code <> p.hub_code""",
+        )
         assert mismatched == 0

@@ -17,8 +17,10 @@ PERIOD_FISCAL_YEAR = "年度"
 PERIOD_MONTHS = "月の範囲"
 PERIOD_ALL = "全期間"
 FIRST_MONTH = dt.date(2016, 1, 1)  # the programme's first month
-NEEDS_ONLY_NOTE = ("人材区分・採用形態の絞り込みは人材ニーズと成約に適用されます。"
-                   "相談には区分がないため、相談件数・相談企業数は変わりません。")
+NEEDS_ONLY_NOTE = (
+    "人材区分・採用形態の絞り込みは人材ニーズと成約に適用されます。"
+    "相談には区分がないため、相談件数・相談企業数は変わりません。"
+)
 
 
 def period_label(filters: AnalyticsFilter) -> str:
@@ -27,8 +29,9 @@ def period_label(filters: AnalyticsFilter) -> str:
     return f"{since}〜{until}"
 
 
-def filter_panel(default_period: str = PERIOD_FISCAL_YEAR,
-                 with_categories: bool = True) -> AnalyticsFilter:
+def filter_panel(
+    default_period: str = PERIOD_FISCAL_YEAR, with_categories: bool = True
+) -> AnalyticsFilter:
     """Draw the filters in the sidebar and return what they select."""
     today = today_jst()
     with session() as s:
@@ -37,8 +40,9 @@ def filter_panel(default_period: str = PERIOD_FISCAL_YEAR,
     with st.sidebar:
         st.subheader("絞り込み")
         modes = [PERIOD_FISCAL_YEAR, PERIOD_MONTHS, PERIOD_ALL]
-        mode = st.radio("期間", modes, index=modes.index(default_period), horizontal=True,
-                        key="af_period")
+        mode = st.radio(
+            "期間", modes, index=modes.index(default_period), horizontal=True, key="af_period"
+        )
         since = until = None
         if mode == PERIOD_FISCAL_YEAR:
             years = list(range(fiscal_year(today), FIRST_FISCAL_YEAR - 1, -1))
@@ -47,32 +51,51 @@ def filter_panel(default_period: str = PERIOD_FISCAL_YEAR,
             until = min(until, today)
         elif mode == PERIOD_MONTHS:
             months = month_range(FIRST_MONTH, today)
-            first, last = st.select_slider("月の範囲", options=months,
-                                           value=(months[max(0, len(months) - 12)], months[-1]),
-                                           key="af_months")
+            first, last = st.select_slider(
+                "月の範囲",
+                options=months,
+                value=(months[max(0, len(months) - 12)], months[-1]),
+                key="af_months",
+            )
             since = dt.date.fromisoformat(first + "-01")
-            until = min(add_months(dt.date.fromisoformat(last + "-01"), 1)
-                        - dt.timedelta(days=1), today)
-        blocks = st.multiselect("地域ブロック", list(BLOCKS), key="af_blocks",
-                                placeholder="全国")
-        offered = [code for code in hubs
-                   if not blocks or any(code in hubs_in_block(b) for b in blocks)]
-        chosen_hubs = st.multiselect("拠点", offered, format_func=hubs.get, key="af_hubs",
-                                     placeholder="すべての拠点")
+            until = min(
+                add_months(dt.date.fromisoformat(last + "-01"), 1) - dt.timedelta(days=1), today
+            )
+        blocks = st.multiselect("地域ブロック", list(BLOCKS), key="af_blocks", placeholder="全国")
+        offered = [
+            code for code in hubs if not blocks or any(code in hubs_in_block(b) for b in blocks)
+        ]
+        chosen_hubs = st.multiselect(
+            "拠点", offered, format_func=hubs.get, key="af_hubs", placeholder="すべての拠点"
+        )
         category_ids: list[int] = []
         engagements: list[str] = []
         if with_categories:
-            category_ids = st.multiselect("人材区分", list(categories),
-                                          format_func=categories.get, key="af_categories",
-                                          placeholder="すべて")
+            category_ids = st.multiselect(
+                "人材区分",
+                list(categories),
+                format_func=categories.get,
+                key="af_categories",
+                placeholder="すべて",
+            )
             labels = Engagement.labels()
-            engagements = st.multiselect("採用形態", list(labels), format_func=labels.get,
-                                         key="af_engagements", placeholder="すべて")
+            engagements = st.multiselect(
+                "採用形態",
+                list(labels),
+                format_func=labels.get,
+                key="af_engagements",
+                placeholder="すべて",
+            )
             st.caption(NEEDS_ONLY_NOTE)
     try:
-        return AnalyticsFilter(since=since, until=until, blocks=tuple(blocks),
-                               hubs=tuple(chosen_hubs), category_ids=tuple(category_ids),
-                               engagements=tuple(engagements))
+        return AnalyticsFilter(
+            since=since,
+            until=until,
+            blocks=tuple(blocks),
+            hubs=tuple(chosen_hubs),
+            category_ids=tuple(category_ids),
+            engagements=tuple(engagements),
+        )
     except ValidationError as error:
         st.error(str(error))
         st.stop()

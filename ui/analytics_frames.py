@@ -12,8 +12,13 @@ from crm.analytics.tilemap import tiles
 from crm.analytics.trend import TrendPoint
 from crm.services.targets import STATUS_LABELS, TargetProgress
 
-TREND_COLUMNS = {"month": "月", "consultations": "相談", "contracts": "成約",
-                 "cumulative_consultations": "累計相談", "cumulative_contracts": "累計成約"}
+TREND_COLUMNS = {
+    "month": "月",
+    "consultations": "相談",
+    "contracts": "成約",
+    "cumulative_consultations": "累計相談",
+    "cumulative_contracts": "累計成約",
+}
 
 
 def trend_frame(points: list[TrendPoint]) -> pd.DataFrame:
@@ -23,11 +28,13 @@ def trend_frame(points: list[TrendPoint]) -> pd.DataFrame:
 
 def breakdown_frame(result: Breakdown) -> pd.DataFrame:
     total = result.total
-    return pd.DataFrame({
-        "区分": [row.label for row in result.rows],
-        "件数": [row.count for row in result.rows],
-        "割合": [row.count / total if total else 0.0 for row in result.rows],
-    })
+    return pd.DataFrame(
+        {
+            "区分": [row.label for row in result.rows],
+            "件数": [row.count for row in result.rows],
+            "割合": [row.count / total if total else 0.0 for row in result.rows],
+        }
+    )
 
 
 def progress_status(progress: TargetProgress | None) -> str:
@@ -59,20 +66,32 @@ MEASURES: dict[str, Measure] = {
     "cumulative_consultations": Measure("累計相談件数", lambda r: r.cumulative_consultations, ",d"),
     "cumulative_placements": Measure("累計成約件数", lambda r: r.cumulative_placements, ",d"),
     "consultation_progress": Measure(
-        "相談目標の進捗率", lambda r: r.progress and r.progress.consultation_progress, ".0%"),
+        "相談目標の進捗率", lambda r: r.progress and r.progress.consultation_progress, ".0%"
+    ),
     "placement_progress": Measure(
-        "成約目標の進捗率", lambda r: r.progress and r.progress.placement_progress, ".0%"),
+        "成約目標の進捗率", lambda r: r.progress and r.progress.placement_progress, ".0%"
+    ),
 }
 
 
 def tile_frame(comparison: HubComparison, measure: str) -> pd.DataFrame:
     chosen = MEASURES[measure]
     values = {row.hub_code: chosen.value(row) for row in comparison.rows if row.active}
-    return pd.DataFrame([{
-        "code": t.code, "都道府県": t.name, "label": t.label, "column": t.column, "row": t.row,
-        "has_hub": t.has_hub, "value": t.value,
-        "状態": "拠点あり" if t.has_hub else "拠点なし",
-    } for t in tiles(values, set(values))])
+    return pd.DataFrame(
+        [
+            {
+                "code": t.code,
+                "都道府県": t.name,
+                "label": t.label,
+                "column": t.column,
+                "row": t.row,
+                "has_hub": t.has_hub,
+                "value": t.value,
+                "状態": "拠点あり" if t.has_hub else "拠点なし",
+            }
+            for t in tiles(values, set(values))
+        ]
+    )
 
 
 def comparison_frame(comparison: HubComparison) -> pd.DataFrame:
@@ -80,18 +99,26 @@ def comparison_frame(comparison: HubComparison) -> pd.DataFrame:
     records = []
     for row in comparison.rows:
         p = row.progress
-        records.append({
-            "コード": row.hub_code, "拠点": row.hub_name, "地域ブロック": row.block,
-            "相談": row.consultations, "人材ニーズ": row.needs_opened, "成約": row.placements,
-            "成約率": _percent(row.conversion),
-            "累計相談": row.cumulative_consultations, "累計成約": row.cumulative_placements,
-            "年度相談": p.consultations if p else None, "年度成約": p.placements if p else None,
-            "相談目標": p.target_consultations if p else None,
-            "成約目標": p.target_placements if p else None,
-            "相談進捗率": _percent(p.consultation_progress) if p else None,
-            "成約進捗率": _percent(p.placement_progress) if p else None,
-            "状況": progress_status(p),
-        })
+        records.append(
+            {
+                "コード": row.hub_code,
+                "拠点": row.hub_name,
+                "地域ブロック": row.block,
+                "相談": row.consultations,
+                "人材ニーズ": row.needs_opened,
+                "成約": row.placements,
+                "成約率": _percent(row.conversion),
+                "累計相談": row.cumulative_consultations,
+                "累計成約": row.cumulative_placements,
+                "年度相談": p.consultations if p else None,
+                "年度成約": p.placements if p else None,
+                "相談目標": p.target_consultations if p else None,
+                "成約目標": p.target_placements if p else None,
+                "相談進捗率": _percent(p.consultation_progress) if p else None,
+                "成約進捗率": _percent(p.placement_progress) if p else None,
+                "状況": progress_status(p),
+            }
+        )
     return pd.DataFrame(records)
 
 
@@ -99,23 +126,39 @@ def progress_frame(rows: list[TargetProgress], hub_names: dict[str, str]) -> pd.
     """Long table for ui.charts.target_progress_chart (hubs with an approved target)."""
     records = []
     for p in rows:
-        for measure, ratio, behind in (("相談", p.consultation_progress, p.behind_consultations),
-                                       ("成約", p.placement_progress, p.behind_placements)):
+        for measure, ratio, behind in (
+            ("相談", p.consultation_progress, p.behind_consultations),
+            ("成約", p.placement_progress, p.behind_placements),
+        ):
             if ratio is not None:
-                records.append({"拠点": f"{p.hub_code} {hub_names.get(p.hub_code, '')}",
-                                "指標": measure, "進捗率": ratio,
-                                "状況": "遅れ" if behind else "順調"})
+                records.append(
+                    {
+                        "拠点": f"{p.hub_code} {hub_names.get(p.hub_code, '')}",
+                        "指標": measure,
+                        "進捗率": ratio,
+                        "状況": "遅れ" if behind else "順調",
+                    }
+                )
     return pd.DataFrame(records, columns=["拠点", "指標", "進捗率", "状況"])
 
 
 def targets_frame(rows: list[TargetProgress], hub_names: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "コード": p.hub_code, "拠点": hub_names.get(p.hub_code, p.hub_code),
-        "状態": STATUS_LABELS.get(p.target_status or "", "未設定"),
-        "相談目標": p.target_consultations, "成約目標": p.target_placements,
-        "相談実績": p.consultations, "成約実績": p.placements,
-        "相談（按分目標）": p.expected_consultations, "成約（按分目標）": p.expected_placements,
-        "相談進捗率": _percent(p.consultation_progress),
-        "成約進捗率": _percent(p.placement_progress),
-        "状況": progress_status(p),
-    } for p in rows])
+    return pd.DataFrame(
+        [
+            {
+                "コード": p.hub_code,
+                "拠点": hub_names.get(p.hub_code, p.hub_code),
+                "状態": STATUS_LABELS.get(p.target_status or "", "未設定"),
+                "相談目標": p.target_consultations,
+                "成約目標": p.target_placements,
+                "相談実績": p.consultations,
+                "成約実績": p.placements,
+                "相談（按分目標）": p.expected_consultations,
+                "成約（按分目標）": p.expected_placements,
+                "相談進捗率": _percent(p.consultation_progress),
+                "成約進捗率": _percent(p.placement_progress),
+                "状況": progress_status(p),
+            }
+            for p in rows
+        ]
+    )

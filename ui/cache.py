@@ -27,8 +27,15 @@ def current_data_version(scope_key: str) -> int:
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False, max_entries=2000)
-def _run(query_name: str, scope_key: str, role: str, version: int, database: str,
-         _actor: Actor, kwargs: dict) -> Any:
+def _run(
+    query_name: str,
+    scope_key: str,
+    role: str,
+    version: int,
+    database: str,
+    _actor: Actor,
+    kwargs: dict,
+) -> Any:
     with Session(get_engine()) as session:
         return _QUERIES[query_name](session, _actor, **kwargs)
 
@@ -40,5 +47,12 @@ def cached_read(query: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:
     # The role is part of the key as well as the scope: the secretariat and administrators
     # both read 'all', yet may run different queries (an administrator's result must never
     # answer a secretariat user). Cached queries depend on role and hub only, not on the person.
-    return _run(name, actor.scope_key, actor.role.value, current_data_version(actor.scope_key),
-                get_settings().database_url, actor, kwargs)
+    return _run(
+        name,
+        actor.scope_key,
+        actor.role.value,
+        current_data_version(actor.scope_key),
+        get_settings().database_url,
+        actor,
+        kwargs,
+    )

@@ -25,45 +25,58 @@ def cumulative_trend_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     # Colours as encodings: the Streamlit theme's mark defaults would otherwise win. Axis
     # formats carry a type (",d"): a bare "," lets Vega pick a precision and print 1.2e+5.
     bars = base.mark_bar().encode(
-        y=alt.Y("cumulative_consultations:Q", title="累計相談件数",
-                axis=alt.Axis(titleColor="#3182bd", format=",d")),
+        y=alt.Y(
+            "cumulative_consultations:Q",
+            title="累計相談件数",
+            axis=alt.Axis(titleColor="#3182bd", format=",d"),
+        ),
         color=alt.value(BAR_COLOUR),
         tooltip=tooltip,
     )
     line = base.mark_line(point=alt.OverlayMarkDef(color=LINE_COLOUR)).encode(
-        y=alt.Y("cumulative_contracts:Q", title="累計成約件数",
-                axis=alt.Axis(titleColor=LINE_COLOUR, orient="right", format=",d")),
+        y=alt.Y(
+            "cumulative_contracts:Q",
+            title="累計成約件数",
+            axis=alt.Axis(titleColor=LINE_COLOUR, orient="right", format=",d"),
+        ),
         color=alt.value(LINE_COLOUR),
         tooltip=tooltip,
     )
-    return alt.layer(bars, line).resolve_scale(y="independent").properties(
-        title=title, height=380
-    )
+    return alt.layer(bars, line).resolve_scale(y="independent").properties(title=title, height=380)
 
 
-def breakdown_bar_chart(frame: pd.DataFrame, title: str, key_label: str,
-                        measure_label: str) -> alt.Chart:
+def breakdown_bar_chart(
+    frame: pd.DataFrame, title: str, key_label: str, measure_label: str
+) -> alt.Chart:
     """Horizontal bars, one per row of a breakdown, in the frame's order.
 
     ``frame`` has columns 区分 (label), 件数 (count) and 割合 (share of the total, 0–1).
     """
     order = list(frame["区分"])
-    return alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("区分:N", title=key_label, sort=order),
-        x=alt.X("件数:Q", title=measure_label, axis=alt.Axis(format=",d", tickMinStep=1)),
-        color=alt.value(BAR_COLOUR),
-        tooltip=[alt.Tooltip("区分:N", title=key_label),
-                 alt.Tooltip("件数:Q", title=measure_label, format=","),
-                 alt.Tooltip("割合:Q", title="割合", format=".1%")],
-    ).properties(title=title, height=90 + 30 * len(frame))  # room for title and x axis
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("区分:N", title=key_label, sort=order),
+            x=alt.X("件数:Q", title=measure_label, axis=alt.Axis(format=",d", tickMinStep=1)),
+            color=alt.value(BAR_COLOUR),
+            tooltip=[
+                alt.Tooltip("区分:N", title=key_label),
+                alt.Tooltip("件数:Q", title=measure_label, format=","),
+                alt.Tooltip("割合:Q", title="割合", format=".1%"),
+            ],
+        )
+        .properties(title=title, height=90 + 30 * len(frame))
+    )  # room for title and x axis
 
 
 NO_HUB_COLOUR = "#d9d9d9"
 PREFECTURE_SELECTION = "prefecture"
 
 
-def tile_map_chart(frame: pd.DataFrame, title: str, measure_label: str,
-                   value_format: str = ",d") -> alt.LayerChart:
+def tile_map_chart(
+    frame: pd.DataFrame, title: str, measure_label: str, value_format: str = ",d"
+) -> alt.LayerChart:
     """Japan as one square per prefecture, coloured by the measure; a prefecture without a
     hub is grey and says so. Clicking a hub's square selects it (parameter ``prefecture``,
     field ``code``) so the page can open that hub's dashboard.
@@ -75,36 +88,52 @@ def tile_map_chart(frame: pd.DataFrame, title: str, measure_label: str,
         x=alt.X("column:O", axis=None),
         y=alt.Y("row:O", axis=None),
     )
-    tooltip = [alt.Tooltip("都道府県:N", title="都道府県"),
-               alt.Tooltip("value:Q", title=measure_label, format=value_format),
-               alt.Tooltip("状態:N", title="拠点")]
+    tooltip = [
+        alt.Tooltip("都道府県:N", title="都道府県"),
+        alt.Tooltip("value:Q", title=measure_label, format=value_format),
+        alt.Tooltip("状態:N", title="拠点"),
+    ]
     frame_tiles = base.mark_rect(color=NO_HUB_COLOUR, stroke="white", strokeWidth=2).encode(
-        tooltip=tooltip)
-    selection = alt.selection_point(name=PREFECTURE_SELECTION, fields=["code"],
-                                    on="click", clear="dblclick")
+        tooltip=tooltip
+    )
+    selection = alt.selection_point(
+        name=PREFECTURE_SELECTION, fields=["code"], on="click", clear="dblclick"
+    )
     # Counts get whole-number legend ticks (no "0 0 1 1" on small values).
     integer_ticks = {"tickMinStep": 1} if value_format.endswith("d") else {}
-    hub_tiles = base.transform_filter(alt.datum.has_hub).mark_rect(
-        stroke="white", strokeWidth=2, cursor="pointer"
-    ).encode(
-        color=alt.Color("value:Q", title=measure_label,
-                        scale=alt.Scale(scheme="blues"),
-                        legend=alt.Legend(format=value_format, orient="bottom", **integer_ticks)),
-        opacity=alt.condition(selection, alt.value(1.0), alt.value(0.55)),
-        tooltip=tooltip,
-    ).add_params(selection)
+    hub_tiles = (
+        base.transform_filter(alt.datum.has_hub)
+        .mark_rect(stroke="white", strokeWidth=2, cursor="pointer")
+        .encode(
+            color=alt.Color(
+                "value:Q",
+                title=measure_label,
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=value_format, orient="bottom", **integer_ticks),
+            ),
+            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.55)),
+            tooltip=tooltip,
+        )
+        .add_params(selection)
+    )
     # White names on the darkest squares, navy elsewhere, grey where there is no hub.
-    labels = base.transform_joinaggregate(top="max(value)").transform_calculate(
-        ink="datum.has_hub ? (datum.value > 0.6 * datum.top ? 'white' : '#08306b') : '#636363'"
-    ).mark_text(fontSize=11, baseline="middle").encode(
-        text="label:N",
-        color=alt.Color("ink:N", scale=None, legend=None),
-        tooltip=tooltip,
+    labels = (
+        base.transform_joinaggregate(top="max(value)")
+        .transform_calculate(
+            ink="datum.has_hub ? (datum.value > 0.6 * datum.top ? 'white' : '#08306b') : '#636363'"
+        )
+        .mark_text(fontSize=11, baseline="middle")
+        .encode(
+            text="label:N",
+            color=alt.Color("ink:N", scale=None, legend=None),
+            tooltip=tooltip,
+        )
     )
     # The names' colours are literal values, not the measure's scale.
     layers = alt.layer(frame_tiles, hub_tiles, labels).resolve_scale(color="independent")
-    return layers.properties(title=title, width=alt.Step(46), height=alt.Step(40)) \
-        .configure_view(stroke=None)
+    return layers.properties(title=title, width=alt.Step(46), height=alt.Step(40)).configure_view(
+        stroke=None
+    )
 
 
 def selected_prefecture(event) -> str | None:
@@ -119,19 +148,36 @@ def target_progress_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
 
     ``frame`` has columns 拠点, 指標 (相談 / 成約), 進捗率 (float) and 状況 (順調 / 遅れ).
     """
-    bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("拠点:N", title="拠点", sort=None),
-        x=alt.X("進捗率:Q", title="按分目標に対する進捗率", axis=alt.Axis(format="%")),
-        yOffset=alt.YOffset("指標:N", title="指標", sort=["相談", "成約"]),
-        opacity=alt.Opacity("指標:N", title="指標（上: 相談・下: 成約）",
-                            scale=alt.Scale(domain=["相談", "成約"], range=[1.0, 0.5])),
-        color=alt.Color("状況:N", title="状況",
-                        scale=alt.Scale(domain=["順調", "遅れ"], range=["#3182bd", LINE_COLOUR])),
-        tooltip=[alt.Tooltip("拠点:N", title="拠点"), alt.Tooltip("指標:N", title="指標"),
-                 alt.Tooltip("進捗率:Q", title="進捗率", format=".1%"),
-                 alt.Tooltip("状況:N", title="状況")],
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("拠点:N", title="拠点", sort=None),
+            x=alt.X("進捗率:Q", title="按分目標に対する進捗率", axis=alt.Axis(format="%")),
+            yOffset=alt.YOffset("指標:N", title="指標", sort=["相談", "成約"]),
+            opacity=alt.Opacity(
+                "指標:N",
+                title="指標（上: 相談・下: 成約）",
+                scale=alt.Scale(domain=["相談", "成約"], range=[1.0, 0.5]),
+            ),
+            color=alt.Color(
+                "状況:N",
+                title="状況",
+                scale=alt.Scale(domain=["順調", "遅れ"], range=["#3182bd", LINE_COLOUR]),
+            ),
+            tooltip=[
+                alt.Tooltip("拠点:N", title="拠点"),
+                alt.Tooltip("指標:N", title="指標"),
+                alt.Tooltip("進捗率:Q", title="進捗率", format=".1%"),
+                alt.Tooltip("状況:N", title="状況"),
+            ],
+        )
     )
-    on_track = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(
-        color="#636363", strokeDash=[4, 4]).encode(x="x:Q")
+    on_track = (
+        alt.Chart(pd.DataFrame({"x": [1.0]}))
+        .mark_rule(color="#636363", strokeDash=[4, 4])
+        .encode(x="x:Q")
+    )
     return alt.layer(bars, on_track).properties(
-        title=title, height=max(160, 30 * frame["拠点"].nunique()))
+        title=title, height=max(160, 30 * frame["拠点"].nunique())
+    )

@@ -42,8 +42,9 @@ def values(form_key: str, fields: Iterable[str]) -> dict[str, Any]:
     return {field: value(form_key, field) for field in fields}
 
 
-def prefill(form_key: str, record: dict[str, Any], *, version: int | None = None,
-            token: Any = None) -> None:
+def prefill(
+    form_key: str, record: dict[str, Any], *, version: int | None = None, token: Any = None
+) -> None:
     """Load a record into the form's widgets unless the user is already editing it.
 
     ``token`` names what is loaded (e.g. the record id): a different token reloads. The version
@@ -86,8 +87,12 @@ def error(form_key: str, *fields: str) -> None:
         field_error(form_key, field)
 
 
-def submit(form_key: str, action: Callable[[Session], Any], success: str | Callable[[Any], str],
-           on_success: Callable[[Any], None] | None = None) -> None:
+def submit(
+    form_key: str,
+    action: Callable[[Session], Any],
+    success: str | Callable[[Any], str],
+    on_success: Callable[[Any], None] | None = None,
+) -> None:
     """Body of a submit button's ``on_click``: run ``action`` in one transaction.
 
     On success ``on_success(result)`` may empty the form; on refusal nothing is written and the
@@ -132,12 +137,22 @@ def feedback(form_key: str, labels: dict[str, str] | None = None) -> None:
     st.error(outcome["message"], icon="🚫")
     if outcome["kind"] == "stale" and outcome["changes"]:
         st.write("他の利用者による変更（もう一度保存すると、あなたの入力で上書きします）:")
-        st.table([{"項目": labels.get(field, field), "あなたが見た値": _text(seen),
-                   "現在の値": _text(now), "あなたの入力": _text(value(form_key, field))}
-                  for field, (seen, now) in outcome["changes"].items()])
-    leftover = {field: reason for field, reason
-                in st.session_state.get(ERRORS_KEY, {}).get(form_key, {}).items()
-                if field not in shown}
+        st.table(
+            [
+                {
+                    "項目": labels.get(field, field),
+                    "あなたが見た値": _text(seen),
+                    "現在の値": _text(now),
+                    "あなたの入力": _text(value(form_key, field)),
+                }
+                for field, (seen, now) in outcome["changes"].items()
+            ]
+        )
+    leftover = {
+        field: reason
+        for field, reason in st.session_state.get(ERRORS_KEY, {}).get(form_key, {}).items()
+        if field not in shown
+    }
     for field, reason in leftover.items():
         st.error(f"{labels.get(field, field)}: {reason}", icon="⚠️")
 

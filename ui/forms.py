@@ -43,8 +43,12 @@ def save(form_key: str, action: Callable[[Session], Any], success: str) -> Any |
         st.error(str(error))
         if error.changes:
             st.write("他の利用者による変更:")
-            st.table([{"項目": k, "あなたが見た値": v[0], "現在の値": v[1]}
-                      for k, v in error.changes.items()])
+            st.table(
+                [
+                    {"項目": k, "あなたが見た値": v[0], "現在の値": v[1]}
+                    for k, v in error.changes.items()
+                ]
+            )
         return None
     except CrmError as error:
         st.error(str(error))

@@ -29,14 +29,21 @@ class Link:
 
 
 def can_open(actor: Actor, page: str) -> bool:
-    return any(path == page and actor.role in roles
-               for entries in PAGES.values() for path, _title, _icon, roles in entries)
+    return any(
+        path == page and actor.role in roles
+        for entries in PAGES.values()
+        for path, _title, _icon, roles in entries
+    )
 
 
 def show(actor: Actor, link: Link) -> None:
     if can_open(actor, link.page):
-        st.page_link(link.page, label=md(link.label), icon=link.icon,
-                     query_params={k: str(v) for k, v in link.params.items()} or None)
+        st.page_link(
+            link.page,
+            label=md(link.label),
+            icon=link.icon,
+            query_params={k: str(v) for k, v in link.params.items()} or None,
+        )
     else:
         st.markdown(md(link.label))
 

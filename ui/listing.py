@@ -12,8 +12,13 @@ from ui.links import Link, show
 Cell = str | Link | None
 
 
-def grid(actor: Actor, header: Sequence[str], rows: Sequence[Sequence[Cell]],
-         widths: Sequence[float] | None = None, empty: str = "該当する記録はありません。") -> None:
+def grid(
+    actor: Actor,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    widths: Sequence[float] | None = None,
+    empty: str = "該当する記録はありません。",
+) -> None:
     """A table drawn with columns, so a cell can be a link that keeps the session."""
     if not rows:
         st.info(empty)

@@ -35,8 +35,12 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
         ("pages/admin_reference.py", "拠点・人材区分・パートナー", ":material/tune:", {Role.ADMIN}),
     ],
     "アカウント": [
-        ("pages/account.py", "自分のアカウント", ":material/account_circle:",
-         {Role.HUB_MANAGER, Role.SECRETARIAT, Role.ADMIN}),
+        (
+            "pages/account.py",
+            "自分のアカウント",
+            ":material/account_circle:",
+            {Role.HUB_MANAGER, Role.SECRETARIAT, Role.ADMIN},
+        ),
     ],
 }
 

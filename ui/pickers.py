@@ -19,8 +19,15 @@ def parse_id(raw: object) -> int | None:
         return None
 
 
-def pick(label: str, choices: list[tuple[int, str]], key: str, *, preselect: int | None = None,
-         placeholder: str = SEARCH_HINT, help: str | None = None) -> int | None:
+def pick(
+    label: str,
+    choices: list[tuple[int, str]],
+    key: str,
+    *,
+    preselect: int | None = None,
+    placeholder: str = SEARCH_HINT,
+    help: str | None = None,
+) -> int | None:
     """A selectbox over (id, label) choices, starting empty or at ``preselect``.
 
     ``preselect`` (e.g. from ``?company=12``) is applied when it first appears, so the user's
@@ -32,19 +39,33 @@ def pick(label: str, choices: list[tuple[int, str]], key: str, *, preselect: int
         st.session_state[marker] = preselect
     if key in st.session_state and st.session_state[key] not in labels:
         del st.session_state[key]  # the record left the list (e.g. a need was placed)
-    return st.selectbox(label, list(labels), index=None, format_func=labels.get, key=key,
-                        placeholder=placeholder, help=help)
+    return st.selectbox(
+        label,
+        list(labels),
+        index=None,
+        format_func=labels.get,
+        key=key,
+        placeholder=placeholder,
+        help=help,
+    )
 
 
-def company(actor: Actor, key: str, *, preselect: int | None = None,
-            label: str = "企業") -> int | None:
-    return pick(label, cached_read(company_choices, actor), key, preselect=preselect,
-                help="企業名・カナの一部を入力すると絞り込めます。")
+def company(
+    actor: Actor, key: str, *, preselect: int | None = None, label: str = "企業"
+) -> int | None:
+    return pick(
+        label,
+        cached_read(company_choices, actor),
+        key,
+        preselect=preselect,
+        help="企業名・カナの一部を入力すると絞り込めます。",
+    )
 
 
 def hub_filter(key: str, label: str = "拠点") -> str | None:
     """For national users: one hub or all of them (None)."""
     with session() as s:
         hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s, active_only=False)}
-    return st.selectbox(label, [None, *hubs], format_func=lambda c: "全拠点" if c is None
-                        else hubs[c], key=key)
+    return st.selectbox(
+        label, [None, *hubs], format_func=lambda c: "全拠点" if c is None else hubs[c], key=key
+    )

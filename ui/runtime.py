@@ -36,7 +36,9 @@ def ensure_demo_data() -> None:
         from crm.demo import load_demo
 
         bar = st.progress(0.0, text="デモデータを作成しています…")
-        summary = load_demo(engine, progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+        summary = load_demo(
+            engine, progress=lambda share, text: bar.progress(min(share, 1.0), text=text)
+        )
         bar.empty()
         # The operator starting the app learns how to sign in from the terminal.
         print(summary.sign_in_text(), flush=True)

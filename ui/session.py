@@ -108,8 +108,11 @@ def _sso_identity_present() -> bool:
 def _sign_in_from_identity() -> Actor | None:
     with session_scope(get_engine()) as s:
         result = sign_in_with_identity(
-            s, st.user.get("email"), issued_at=_identity_issued_at(),
-            email_verified=st.user.get("email_verified"))
+            s,
+            st.user.get("email"),
+            issued_at=_identity_issued_at(),
+            email_verified=st.user.get("email_verified"),
+        )
     if not result.ok:
         st.session_state[SSO_REFUSED_KEY] = result.message
         return None

@@ -38,9 +38,13 @@ TITLES: dict[Dimension, str] = {
 }
 # What the key column is called on a page.
 KEY_LABELS: dict[Dimension, str] = {
-    Dimension.CATEGORY: "人材区分", Dimension.ENGAGEMENT: "採用形態", Dimension.INDUSTRY: "業種",
-    Dimension.AGE_BAND: "年齢層", Dimension.RESIDENCE: "前住所地",
-    Dimension.PARTNER: "紹介パートナー", Dimension.CHANNEL: "相談経路",
+    Dimension.CATEGORY: "人材区分",
+    Dimension.ENGAGEMENT: "採用形態",
+    Dimension.INDUSTRY: "業種",
+    Dimension.AGE_BAND: "年齢層",
+    Dimension.RESIDENCE: "前住所地",
+    Dimension.PARTNER: "紹介パートナー",
+    Dimension.CHANNEL: "相談経路",
 }
 
 
@@ -77,15 +81,23 @@ def _enum_rows(counts: dict[str | None, int], enum_type) -> tuple[BreakdownRow, 
     """Every member in the enum's order (zeros included), then unknown codes, then NULLs."""
     labels = enum_type.labels()
     rows = [BreakdownRow(code, label, counts.get(code, 0)) for code, label in labels.items()]
-    rows += [BreakdownRow(code, code, n) for code, n in sorted(
-        ((c, n) for c, n in counts.items() if c is not None and c not in labels))]
+    rows += [
+        BreakdownRow(code, code, n)
+        for code, n in sorted(
+            ((c, n) for c, n in counts.items() if c is not None and c not in labels)
+        )
+    ]
     if counts.get(None):
         rows.append(BreakdownRow(None, NOT_RECORDED, counts[None]))
     return tuple(rows)
 
 
-def breakdown(session: Session, actor: Actor, dimension: Dimension | str,
-              filters: AnalyticsFilter | None = None) -> Breakdown:
+def breakdown(
+    session: Session,
+    actor: Actor,
+    dimension: Dimension | str,
+    filters: AnalyticsFilter | None = None,
+) -> Breakdown:
     dimension = Dimension(dimension)
     filters = filters or AnalyticsFilter()
     scope = filters.scope(actor)
@@ -94,9 +106,14 @@ def breakdown(session: Session, actor: Actor, dimension: Dimension | str,
         return list(session.execute(statement.group_by(*keys)).all())
 
     if dimension == Dimension.CHANNEL:
-        counts = dict(grouped(facts.consultations(Consultation.channel, func.count(),
-                                                  filters=filters, scope=scope),
-                              Consultation.channel))
+        counts = dict(
+            grouped(
+                facts.consultations(
+                    Consultation.channel, func.count(), filters=filters, scope=scope
+                ),
+                Consultation.channel,
+            )
+        )
         return Breakdown(dimension, _enum_rows(counts, Channel))
 
     if dimension in (Dimension.ENGAGEMENT, Dimension.AGE_BAND, Dimension.RESIDENCE):
@@ -105,42 +122,67 @@ def breakdown(session: Session, actor: Actor, dimension: Dimension | str,
             Dimension.AGE_BAND: (Placement.age_band, AgeBand),
             Dimension.RESIDENCE: (Placement.previous_residence, Residence),
         }[dimension]
-        counts = dict(grouped(facts.placements(column, func.count(), filters=filters,
-                                               scope=scope), column))
+        counts = dict(
+            grouped(facts.placements(column, func.count(), filters=filters, scope=scope), column)
+        )
         return Breakdown(dimension, _enum_rows(counts, enum_type))
 
     if dimension == Dimension.CATEGORY:
-        counts = dict(grouped(facts.placements(TalentNeed.category_id, func.count(),
-                                               filters=filters, scope=scope, join_need=True),
-                              TalentNeed.category_id))
-        categories = session.execute(select(TalentCategory.id, TalentCategory.name_ja,
-                                            TalentCategory.active)
-                                     .order_by(TalentCategory.sort_order, TalentCategory.id)).all()
-        rows = tuple(BreakdownRow(str(cid), name, counts.get(cid, 0))
-                     for cid, name, active in categories if active or counts.get(cid))
+        counts = dict(
+            grouped(
+                facts.placements(
+                    TalentNeed.category_id,
+                    func.count(),
+                    filters=filters,
+                    scope=scope,
+                    join_need=True,
+                ),
+                TalentNeed.category_id,
+            )
+        )
+        categories = session.execute(
+            select(TalentCategory.id, TalentCategory.name_ja, TalentCategory.active).order_by(
+                TalentCategory.sort_order, TalentCategory.id
+            )
+        ).all()
+        rows = tuple(
+            BreakdownRow(str(cid), name, counts.get(cid, 0))
+            for cid, name, active in categories
+            if active or counts.get(cid)
+        )
         return Breakdown(dimension, rows)
 
     if dimension == Dimension.INDUSTRY:
-        statement = facts.placements(Company.industry, func.count(), filters=filters,
-                                     scope=scope).join(Company, Company.id == Placement.company_id)
+        statement = facts.placements(
+            Company.industry, func.count(), filters=filters, scope=scope
+        ).join(Company, Company.id == Placement.company_id)
         counts = dict(grouped(statement, Company.industry))
-        rows = [BreakdownRow(code, f"{code} {JSIC_DIVISIONS.get(code, code)}", n)
-                for code, n in sorted((c, n) for c, n in counts.items() if c is not None)]
+        rows = [
+            BreakdownRow(code, f"{code} {JSIC_DIVISIONS.get(code, code)}", n)
+            for code, n in sorted((c, n) for c, n in counts.items() if c is not None)
+        ]
         if counts.get(None):
             rows.append(BreakdownRow(None, NOT_RECORDED, counts[None]))
         return Breakdown(dimension, tuple(rows))
 
     # Partner: the agency or body that placed the hire; busiest first.
-    statement = facts.placements(Partner.id, Partner.name, func.count(), filters=filters,
-                                 scope=scope).outerjoin(Partner, Partner.id == Placement.partner_id)
+    statement = facts.placements(
+        Partner.id, Partner.name, func.count(), filters=filters, scope=scope
+    ).outerjoin(Partner, Partner.id == Placement.partner_id)
     found = grouped(statement, Partner.id, Partner.name)
-    rows = sorted((BreakdownRow(None if pid is None else str(pid),
-                                NOT_RECORDED if pid is None else name, n)
-                   for pid, name, n in found),
-                  key=lambda row: (row.key is None, -row.count, row.label))
+    rows = sorted(
+        (
+            BreakdownRow(
+                None if pid is None else str(pid), NOT_RECORDED if pid is None else name, n
+            )
+            for pid, name, n in found
+        ),
+        key=lambda row: (row.key is None, -row.count, row.label),
+    )
     return Breakdown(dimension, tuple(rows))
 
 
-def all_breakdowns(session: Session, actor: Actor,
-                   filters: AnalyticsFilter | None = None) -> list[Breakdown]:
+def all_breakdowns(
+    session: Session, actor: Actor, filters: AnalyticsFilter | None = None
+) -> list[Breakdown]:
     return [breakdown(session, actor, dimension, filters) for dimension in Dimension]

@@ -51,12 +51,15 @@ class HubComparison:
 def default_period(today: dt.date | None = None, **kwargs) -> AnalyticsFilter:
     """This fiscal year up to today (JST); ``kwargs`` are further AnalyticsFilter fields."""
     today = today or today_jst()
-    return AnalyticsFilter(since=fiscal_year_bounds(fiscal_year(today))[0], until=today,
-                           **kwargs)
+    return AnalyticsFilter(since=fiscal_year_bounds(fiscal_year(today))[0], until=today, **kwargs)
 
 
-def hub_comparison(session: Session, actor: Actor, filters: AnalyticsFilter | None = None,
-                   today: dt.date | None = None) -> HubComparison:
+def hub_comparison(
+    session: Session,
+    actor: Actor,
+    filters: AnalyticsFilter | None = None,
+    today: dt.date | None = None,
+) -> HubComparison:
     """Every active hub the actor may read (within the filter's blocks/hubs), plus any hub no
     longer active that still has records up to the period's end, so the rows always add up to the
     national total. Targets are those of the fiscal year the period ends in."""
@@ -67,8 +70,9 @@ def hub_comparison(session: Session, actor: Actor, filters: AnalyticsFilter | No
     scope = filters.scope(actor)
 
     period = counts_by_hub(session, actor, filters)
-    cumulative = counts_by_hub(session, actor, filters.with_period(None, filters.until),
-                               dated=False)
+    cumulative = counts_by_hub(
+        session, actor, filters.with_period(None, filters.until), dated=False
+    )
     progress = {row.hub_code: row for row in target_progress(session, actor, fy, as_of, filters)}
     hubs = session.exec(select(Hub).order_by(Hub.code)).all()
     rows = []
@@ -79,12 +83,18 @@ def hub_comparison(session: Session, actor: Actor, filters: AnalyticsFilter | No
         total = cumulative.get(hub.code, HubCounts())
         if not hub.active and counts == total == HubCounts():
             continue
-        rows.append(HubComparisonRow(
-            hub_code=hub.code, hub_name=hub.name_ja, block=hub.block, active=hub.active,
-            consultations=counts.consultations, needs_opened=counts.needs_opened,
-            placements=counts.placements,
-            cumulative_consultations=total.consultations,
-            cumulative_placements=total.placements,
-            progress=progress.get(hub.code),
-        ))
+        rows.append(
+            HubComparisonRow(
+                hub_code=hub.code,
+                hub_name=hub.name_ja,
+                block=hub.block,
+                active=hub.active,
+                consultations=counts.consultations,
+                needs_opened=counts.needs_opened,
+                placements=counts.placements,
+                cumulative_consultations=total.consultations,
+                cumulative_placements=total.placements,
+                progress=progress.get(hub.code),
+            )
+        )
     return HubComparison(filters=filters, fiscal_year=fy, as_of=as_of, rows=tuple(rows))

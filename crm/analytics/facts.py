@@ -23,8 +23,9 @@ def _hubs(statement: Select, column, scope: list[str] | None) -> Select:
     return statement if scope is None else statement.where(column.in_(scope))
 
 
-def consultations(*columns, filters: AnalyticsFilter, scope: list[str] | None,
-                  dated: bool = True) -> Select:
+def consultations(
+    *columns, filters: AnalyticsFilter, scope: list[str] | None, dated: bool = True
+) -> Select:
     """Consultations in the period. ``dated=False`` drops the start date (cumulative to
     ``until``). Category and engagement do not apply to consultations."""
     statement = select(*columns).select_from(Consultation)
@@ -32,8 +33,9 @@ def consultations(*columns, filters: AnalyticsFilter, scope: list[str] | None,
     return _period(statement, Consultation.consulted_on, filters, dated)
 
 
-def needs(*columns, filters: AnalyticsFilter, scope: list[str] | None,
-          dated: bool = True) -> Select:
+def needs(
+    *columns, filters: AnalyticsFilter, scope: list[str] | None, dated: bool = True
+) -> Select:
     statement = select(*columns).select_from(TalentNeed)
     statement = _hubs(statement, TalentNeed.hub_code, scope)
     statement = _period(statement, TalentNeed.opened_on, filters, dated)
@@ -44,8 +46,13 @@ def needs(*columns, filters: AnalyticsFilter, scope: list[str] | None,
     return statement
 
 
-def placements(*columns, filters: AnalyticsFilter, scope: list[str] | None,
-               dated: bool = True, join_need: bool = False) -> Select:
+def placements(
+    *columns,
+    filters: AnalyticsFilter,
+    scope: list[str] | None,
+    dated: bool = True,
+    join_need: bool = False,
+) -> Select:
     """Placements in the period. The engagement filter reads the placement's own engagement
     (it may differ from the need's); the category is the need's."""
     statement = select(*columns).select_from(Placement)

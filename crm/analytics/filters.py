@@ -68,9 +68,13 @@ class AnalyticsFilter:
     def for_months(cls, first: str | None, last: str | None, **kwargs) -> "AnalyticsFilter":
         """From the first day of month ``first`` to the last day of month ``last``
         (``YYYY-MM``; either may be None for open-ended)."""
-        return cls(since=parse_month(first, "from") if first else None,
-                   until=add_months(parse_month(last, "until"), 1) - dt.timedelta(days=1)
-                   if last else None, **kwargs)
+        return cls(
+            since=parse_month(first, "from") if first else None,
+            until=add_months(parse_month(last, "until"), 1) - dt.timedelta(days=1)
+            if last
+            else None,
+            **kwargs,
+        )
 
     def with_period(self, since: dt.date | None, until: dt.date | None) -> "AnalyticsFilter":
         return replace(self, since=since, until=until)
@@ -111,5 +115,6 @@ def parse_month(text: str, field_name: str = "month") -> dt.date:
     try:
         return dt.datetime.strptime(text.strip(), "%Y-%m").date()
     except ValueError:
-        raise ValidationError({field_name: f"年月は YYYY-MM の形式で入力してください（{text}）"}) \
-            from None
+        raise ValidationError(
+            {field_name: f"年月は YYYY-MM の形式で入力してください（{text}）"}
+        ) from None

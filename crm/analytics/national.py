@@ -57,40 +57,57 @@ def median_from_histogram(histogram: Iterable[tuple[int, int]]) -> float | None:
     return sum(found) / len(found)
 
 
-def days_to_placement_histogram(session: Session, filters: AnalyticsFilter,
-                                scope: list[str] | None) -> list[tuple[int, int]]:
+def days_to_placement_histogram(
+    session: Session, filters: AnalyticsFilter, scope: list[str] | None
+) -> list[tuple[int, int]]:
     """(days from the firm's first consultation to the placement, placements), in SQL."""
     # Only the firms placed in the selection need their first consultation looked up.
     placed_firms = facts.placements(Placement.company_id, filters=filters, scope=scope)
-    first = (select(Consultation.company_id,
-                    func.min(Consultation.consulted_on).label("first_on"))
-             .where(Consultation.company_id.in_(placed_firms))
-             .group_by(Consultation.company_id).subquery("first_consultation"))
+    first = (
+        select(Consultation.company_id, func.min(Consultation.consulted_on).label("first_on"))
+        .where(Consultation.company_id.in_(placed_firms))
+        .group_by(Consultation.company_id)
+        .subquery("first_consultation")
+    )
     days = days_between(Placement.placed_on, first.c.first_on)
-    statement = (facts.placements(days, func.count(), filters=filters, scope=scope)
-                 .join(first, first.c.company_id == Placement.company_id)
-                 .group_by(days))
+    statement = (
+        facts.placements(days, func.count(), filters=filters, scope=scope)
+        .join(first, first.c.company_id == Placement.company_id)
+        .group_by(days)
+    )
     return [(int(d), int(n)) for d, n in session.execute(statement).all()]
 
 
-def headline_figures(session: Session, actor: Actor,
-                     filters: AnalyticsFilter | None = None) -> HeadlineFigures:
+def headline_figures(
+    session: Session, actor: Actor, filters: AnalyticsFilter | None = None
+) -> HeadlineFigures:
     filters = filters or AnalyticsFilter()
     scope = filters.scope(actor)
 
-    consultations, companies = session.execute(facts.consultations(
-        func.count(), func.count(distinct(Consultation.company_id)),
-        filters=filters, scope=scope)).one()
+    consultations, companies = session.execute(
+        facts.consultations(
+            func.count(),
+            func.count(distinct(Consultation.company_id)),
+            filters=filters,
+            scope=scope,
+        )
+    ).one()
     needs = session.execute(facts.needs(func.count(), filters=filters, scope=scope)).scalar_one()
 
-    per_company = (facts.placements(Placement.company_id, func.count().label("placed"),
-                                    filters=filters, scope=scope)
-                   .group_by(Placement.company_id).subquery("placed_per_company"))
-    placed, firms, repeat_firms = session.execute(select(
-        func.coalesce(func.sum(per_company.c.placed), 0),
-        func.count(),
-        func.coalesce(func.sum(case((per_company.c.placed > 1, 1), else_=0)), 0),
-    ).select_from(per_company)).one()
+    per_company = (
+        facts.placements(
+            Placement.company_id, func.count().label("placed"), filters=filters, scope=scope
+        )
+        .group_by(Placement.company_id)
+        .subquery("placed_per_company")
+    )
+    placed, firms, repeat_firms = session.execute(
+        select(
+            func.coalesce(func.sum(per_company.c.placed), 0),
+            func.count(),
+            func.coalesce(func.sum(case((per_company.c.placed > 1, 1), else_=0)), 0),
+        ).select_from(per_company)
+    ).one()
 
     histogram = days_to_placement_histogram(session, filters, scope)
     return HeadlineFigures(

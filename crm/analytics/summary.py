@@ -19,8 +19,9 @@ class HubCounts:
     placements: int = 0
 
 
-def counts_by_hub(session: Session, actor: Actor, filters: AnalyticsFilter,
-                  dated: bool = True) -> dict[str, HubCounts]:
+def counts_by_hub(
+    session: Session, actor: Actor, filters: AnalyticsFilter, dated: bool = True
+) -> dict[str, HubCounts]:
     """Consultations, needs opened and placements per hub (GROUP BY hub_code in SQL).
 
     ``dated=False`` counts everything up to the filter's end (cumulative). Hubs without any

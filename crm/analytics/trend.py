@@ -35,9 +35,13 @@ def _monthly(session: Session, statement, day_column) -> dict[str, int]:
     return months
 
 
-def monthly_trend(session: Session, actor: Actor, hubs: Iterable[str] | None = None,
-                  until: dt.date | None = None,
-                  filters: AnalyticsFilter | None = None) -> list[TrendPoint]:
+def monthly_trend(
+    session: Session,
+    actor: Actor,
+    hubs: Iterable[str] | None = None,
+    until: dt.date | None = None,
+    filters: AnalyticsFilter | None = None,
+) -> list[TrendPoint]:
     """One point per month up to ``until`` (default: the filter's end, else today, JST).
 
     Cumulative totals always count from the first record, so a month's value reads like the
@@ -55,11 +59,15 @@ def monthly_trend(session: Session, actor: Actor, hubs: Iterable[str] | None = N
     scope = cumulative.scope(actor)
 
     consulted = Consultation.consulted_on
-    consultations = _monthly(session, facts.consultations(
-        consulted, func.count(), filters=cumulative, scope=scope), consulted)
+    consultations = _monthly(
+        session,
+        facts.consultations(consulted, func.count(), filters=cumulative, scope=scope),
+        consulted,
+    )
     placed = Placement.placed_on
-    contracts = _monthly(session, facts.placements(
-        placed, func.count(), filters=cumulative, scope=scope), placed)
+    contracts = _monthly(
+        session, facts.placements(placed, func.count(), filters=cumulative, scope=scope), placed
+    )
 
     months = sorted(set(consultations) | set(contracts))
     if not months:

@@ -24,7 +24,7 @@ DISABLED = "disabled"
 ENDED_MESSAGES = {
     IDLE: "一定時間操作がなかったため、サインアウトしました。もう一度サインインしてください。",
     ELSEWHERE: "全端末からのサインアウト（またはパスワード変更）により、"
-               "このセッションは終了しました。もう一度サインインしてください。",
+    "このセッションは終了しました。もう一度サインインしてください。",
     DISABLED: "この利用者は利用できなくなりました。管理者にお問い合わせください。",
 }
 
@@ -43,18 +43,21 @@ class SessionEnded(Exception):
         super().__init__(ENDED_MESSAGES[reason])
 
 
-def new_ticket(actor: Actor, epoch: int, method: str,
-               now: dt.datetime | None = None) -> SessionTicket:
-    return SessionTicket(user_id=actor.user_id, epoch=epoch, last_seen=now or utcnow(),
-                         method=method)
+def new_ticket(
+    actor: Actor, epoch: int, method: str, now: dt.datetime | None = None
+) -> SessionTicket:
+    return SessionTicket(
+        user_id=actor.user_id, epoch=epoch, last_seen=now or utcnow(), method=method
+    )
 
 
 def idle_limit() -> dt.timedelta:
     return dt.timedelta(minutes=get_settings().session_idle_minutes)
 
 
-def check_session(session: Session, ticket: SessionTicket,
-                  now: dt.datetime | None = None) -> tuple[Actor, SessionTicket]:
+def check_session(
+    session: Session, ticket: SessionTicket, now: dt.datetime | None = None
+) -> tuple[Actor, SessionTicket]:
     """The session's current actor (role or hub changes apply at once) and the ticket with
     this interaction recorded; raises SessionEnded (audited as a sign-out) when it is over."""
     now = now or utcnow()

@@ -37,25 +37,36 @@ class SignInResult:
 
 
 def locked_message(until: dt.datetime) -> str:
-    return (f"サインインの失敗が続いたため、このアカウントは {to_jst(until):%H:%M} まで"
-            "ロックされています。時間をおいて再度お試しいただくか、管理者に解除を依頼してください。")
+    return (
+        f"サインインの失敗が続いたため、このアカウントは {to_jst(until):%H:%M} まで"
+        "ロックされています。時間をおいて再度お試しいただくか、管理者に解除を依頼してください。"
+    )
 
 
 def is_locked(user: UserAccount, now: dt.datetime | None = None) -> bool:
     return user.locked_until is not None and user.locked_until > (now or utcnow())
 
 
-def audit_sign_in_event(session: Session, user: UserAccount | None, action: str, *,
-                        username: str | None = None, detail: str | None = None) -> None:
+def audit_sign_in_event(
+    session: Session,
+    user: UserAccount | None,
+    action: str,
+    *,
+    username: str | None = None,
+    detail: str | None = None,
+) -> None:
     """Record a sign-in event. ``username`` names an unknown account as it was typed."""
-    session.add(AuditLog(
-        user_id=user.id if user else None,
-        username=(user.username if user else (username or ""))[:80],
-        action=action, entity="user_account",
-        entity_id=str(user.id) if user else None,
-        hub_code=user.hub_code if user else None,
-        detail=detail,
-    ))
+    session.add(
+        AuditLog(
+            user_id=user.id if user else None,
+            username=(user.username if user else (username or ""))[:80],
+            action=action,
+            entity="user_account",
+            entity_id=str(user.id) if user else None,
+            hub_code=user.hub_code if user else None,
+            detail=detail,
+        )
+    )
 
 
 def find_account(session: Session, username: str | None) -> UserAccount | None:
@@ -65,8 +76,9 @@ def find_account(session: Session, username: str | None) -> UserAccount | None:
     return session.exec(select(UserAccount).where(UserAccount.username == name)).first()
 
 
-def authenticate(session: Session, username: str, password: str,
-                 now: dt.datetime | None = None) -> SignInResult:
+def authenticate(
+    session: Session, username: str, password: str, now: dt.datetime | None = None
+) -> SignInResult:
     """Check a user name and password; count failures and lock the account after
     ``lockout_threshold`` of them for ``lockout_minutes``."""
     settings = get_settings()
@@ -74,8 +86,13 @@ def authenticate(session: Session, username: str, password: str,
     user = find_account(session, username)
     if user is None:
         burn_verification(password)
-        audit_sign_in_event(session, None, "sign_in_failed",
-                            username=normalize_text(username) or "", detail="unknown_user")
+        audit_sign_in_event(
+            session,
+            None,
+            "sign_in_failed",
+            username=normalize_text(username) or "",
+            detail="unknown_user",
+        )
         return SignInResult(None, message=REFUSED)
     if not user.active:
         burn_verification(password)
@@ -84,11 +101,13 @@ def authenticate(session: Session, username: str, password: str,
     if is_locked(user, now):
         burn_verification(password)
         audit_sign_in_event(session, user, "sign_in_failed", detail="locked")
-        return SignInResult(None, message=locked_message(user.locked_until),
-                            locked_until=user.locked_until)
+        return SignInResult(
+            None, message=locked_message(user.locked_until), locked_until=user.locked_until
+        )
     if not verify_password(user.password_hash, password):
-        return _count_failure(session, user, now, settings.lockout_threshold,
-                              settings.lockout_minutes)
+        return _count_failure(
+            session, user, now, settings.lockout_threshold, settings.lockout_minutes
+        )
 
     values: dict = {"failed_attempts": 0, "locked_until": None, "last_sign_in_at": now}
     if needs_rehash(user.password_hash or ""):
@@ -98,25 +117,34 @@ def authenticate(session: Session, username: str, password: str,
     return SignInResult(actor_for(user), session_epoch=user.session_epoch)
 
 
-def _count_failure(session: Session, user: UserAccount, now: dt.datetime, threshold: int,
-                   minutes: int) -> SignInResult:
+def _count_failure(
+    session: Session, user: UserAccount, now: dt.datetime, threshold: int, minutes: int
+) -> SignInResult:
     # Incremented in SQL so that two wrong attempts at the same moment both count.
-    session.execute(update(UserAccount).where(UserAccount.id == user.id)
-                    .values(failed_attempts=UserAccount.failed_attempts + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(UserAccount)
+        .where(UserAccount.id == user.id)
+        .values(failed_attempts=UserAccount.failed_attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(user)
     audit_sign_in_event(session, user, "sign_in_failed", detail="wrong_password")
     if user.failed_attempts < threshold:
         return SignInResult(None, message=REFUSED)
     until = now + dt.timedelta(minutes=minutes)
     _write(session, user, {"failed_attempts": 0, "locked_until": until})
-    audit_sign_in_event(session, user, "account_locked",
-                        detail=f"{threshold}回連続の失敗で{minutes}分間ロック")
+    audit_sign_in_event(
+        session, user, "account_locked", detail=f"{threshold}回連続の失敗で{minutes}分間ロック"
+    )
     return SignInResult(None, message=locked_message(until), locked_until=until)
 
 
 def _write(session: Session, user: UserAccount, values: dict) -> None:
     """Sign-in bookkeeping: not an edit of the account, so its version stays as it is."""
-    session.execute(update(UserAccount).where(UserAccount.id == user.id).values(**values)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(UserAccount)
+        .where(UserAccount.id == user.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(user)

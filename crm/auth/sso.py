@@ -13,12 +13,16 @@ from crm.models import AuditLog, UserAccount
 from crm.services.users import SESSION_ENDING_ACTIONS, actor_for
 from crm.timeutil import utcnow
 
-UNKNOWN = ("このメールアドレス（{email}）に対応する利用者が登録されていないため、"
-           "サインインできません。管理者に利用者登録を依頼してください。")
+UNKNOWN = (
+    "このメールアドレス（{email}）に対応する利用者が登録されていないため、"
+    "サインインできません。管理者に利用者登録を依頼してください。"
+)
 UNVERIFIED = "認証基盤でメールアドレスが確認されていないため、サインインできません。"
 DISABLED = "この利用者は利用停止中のため、サインインできません。"
-STALE = ("全端末からのサインアウトより前のサインイン情報です。"
-         "もう一度シングルサインオンでサインインしてください。")
+STALE = (
+    "全端末からのサインアウトより前のサインイン情報です。"
+    "もう一度シングルサインオンでサインインしてください。"
+)
 
 
 def _normalise(email: str | None) -> str:
@@ -29,15 +33,20 @@ def _sessions_ended_at(session: Session, user: UserAccount) -> dt.datetime | Non
     """When this account last ended all its sessions (sign out everywhere, password reset)."""
     return session.exec(
         select(func.max(AuditLog.at)).where(
-            AuditLog.entity == "user_account", AuditLog.entity_id == str(user.id),
-            AuditLog.action.in_(SESSION_ENDING_ACTIONS))  # type: ignore[attr-defined]
+            AuditLog.entity == "user_account",
+            AuditLog.entity_id == str(user.id),
+            AuditLog.action.in_(SESSION_ENDING_ACTIONS),
+        )  # type: ignore[attr-defined]
     ).first()
 
 
-def sign_in_with_identity(session: Session, email: str | None,
-                          issued_at: dt.datetime | None = None,
-                          email_verified: bool | None = None,
-                          now: dt.datetime | None = None) -> SignInResult:
+def sign_in_with_identity(
+    session: Session,
+    email: str | None,
+    issued_at: dt.datetime | None = None,
+    email_verified: bool | None = None,
+    now: dt.datetime | None = None,
+) -> SignInResult:
     """Match a verified OIDC e-mail to an active account.
 
     ``issued_at`` is the identity token's ``iat``: an identity cookie issued before the account's
@@ -46,16 +55,18 @@ def sign_in_with_identity(session: Session, email: str | None,
     user = None
     if email_verified is False:
         # The provider says it has not checked the address: it proves nothing about the person.
-        audit_sign_in_event(session, None, "sign_in_failed", username=wanted,
-                            detail="sso_unverified_email")
+        audit_sign_in_event(
+            session, None, "sign_in_failed", username=wanted, detail="sso_unverified_email"
+        )
         return SignInResult(None, message=UNVERIFIED)
     if wanted:
         user = session.exec(
             select(UserAccount).where(func.lower(UserAccount.email) == wanted)
         ).first()
     if user is None:
-        audit_sign_in_event(session, None, "sign_in_failed", username=wanted,
-                            detail="sso_unknown_email")
+        audit_sign_in_event(
+            session, None, "sign_in_failed", username=wanted, detail="sso_unknown_email"
+        )
         return SignInResult(None, message=UNKNOWN.format(email=email or "（なし）"))
     if not user.active:
         audit_sign_in_event(session, user, "sign_in_failed", detail="sso_disabled")

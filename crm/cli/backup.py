@@ -25,8 +25,9 @@ def _or_print_command(action):
 
 _OUT = typer.Argument(..., dir_okay=False, help="New file to write (never overwritten).")
 _BACKUP = typer.Argument(..., exists=True, dir_okay=False, help="A file made by crm backup.")
-_REPLACE = typer.Option(False, "--replace",
-                        help="Replace the data of a database that is not empty.")
+_REPLACE = typer.Option(
+    False, "--replace", help="Replace the data of a database that is not empty."
+)
 
 
 def backup_command(out: Path = _OUT) -> None:
@@ -42,8 +43,10 @@ def backup_command(out: Path = _OUT) -> None:
     engine = open_engine(require_current=False)
     with cli_errors():
         result = _or_print_command(lambda: backups.backup(engine, out))
-    typer.echo(f"バックアップを作成しました: {result.path}（{result.bytes / 2**20:,.1f} MiB、"
-               f"{result.seconds:.1f} 秒）")
+    typer.echo(
+        f"バックアップを作成しました: {result.path}（{result.bytes / 2**20:,.1f} MiB、"
+        f"{result.seconds:.1f} 秒）"
+    )
     _print_counts(result.counts)
 
 

@@ -18,7 +18,9 @@ def open_engine(require_current: bool = True) -> Engine:
     if require_current:
         head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
         if current_revision(engine) != head:
-            fail("データベースが最新のスキーマではありません。先に `crm db upgrade` を実行してください。")
+            fail(
+                "データベースが最新のスキーマではありません。先に `crm db upgrade` を実行してください。"
+            )
     return engine
 
 
@@ -53,5 +55,10 @@ def operator_actor(hub: str | None = None) -> Actor:
         return SYSTEM
     from crm.reference import Role
 
-    return Actor(user_id=None, username="system", role=Role.HUB_MANAGER, hub_code=hub,
-                 display_name="システム")
+    return Actor(
+        user_id=None,
+        username="system",
+        role=Role.HUB_MANAGER,
+        hub_code=hub,
+        display_name="システム",
+    )

@@ -10,9 +10,13 @@ from crm.demo import DEFAULT_SEED, load_demo, load_synthetic
 
 def demo_command(
     consultations: int | None = typer.Option(
-        None, "--consultations", "-n", min=1,
+        None,
+        "--consultations",
+        "-n",
+        min=1,
         help="Scale mode: this many consultations over the ten years ending this month "
-             "(with proportional firms, needs, placements...). Default: the demo history."),
+        "(with proportional firms, needs, placements...). Default: the demo history.",
+    ),
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Random seed (same seed, same data)."),
 ) -> None:
     """Load demo data into the configured database, which must be empty.
@@ -38,11 +42,14 @@ def demo_command(
         if consultations is None:
             summary = load_demo(engine, seed=seed, progress=progress)
         else:
-            summary = load_synthetic(engine, consultations=consultations, seed=seed,
-                                     progress=progress)
+            summary = load_synthetic(
+                engine, consultations=consultations, seed=seed, progress=progress
+            )
     kind = "デモデータ" if summary.kind == "demo" else "合成データ"
-    typer.echo(f"{kind}を読み込みました（{summary.first_day:%Y-%m} 〜 {summary.last_day:%Y-%m}、"
-               f"seed {summary.seed}、{summary.seconds:.1f} 秒）")
+    typer.echo(
+        f"{kind}を読み込みました（{summary.first_day:%Y-%m} 〜 {summary.last_day:%Y-%m}、"
+        f"seed {summary.seed}、{summary.seconds:.1f} 秒）"
+    )
     for line in summary.count_lines():
         typer.echo(f"  {line}")
     typer.echo(summary.sign_in_text())

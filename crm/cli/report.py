@@ -16,7 +16,9 @@ app = typer.Typer(help="Reports printed as CSV.", no_args_is_help=True)
 
 @app.command("trend")
 def trend_command(
-    hub: str | None = typer.Option(None, "--hub", help="Prefecture code, e.g. 06 (default: national)."),
+    hub: str | None = typer.Option(
+        None, "--hub", help="Prefecture code, e.g. 06 (default: national)."
+    ),
 ) -> None:
     """Monthly cumulative consultations and contracts: month,consultations,contracts.
 
@@ -32,11 +34,28 @@ def trend_command(
 
 
 HUB_COLUMNS = [
-    "hub_code", "hub_name", "block", "since", "until", "consultations", "needs", "placements",
-    "conversion", "cumulative_consultations", "cumulative_placements", "fiscal_year",
-    "fy_consultations", "fy_placements", "target_status", "target_consultations",
-    "target_placements", "expected_consultations", "expected_placements",
-    "consultation_progress", "placement_progress", "behind",
+    "hub_code",
+    "hub_name",
+    "block",
+    "since",
+    "until",
+    "consultations",
+    "needs",
+    "placements",
+    "conversion",
+    "cumulative_consultations",
+    "cumulative_placements",
+    "fiscal_year",
+    "fy_consultations",
+    "fy_placements",
+    "target_status",
+    "target_consultations",
+    "target_placements",
+    "expected_consultations",
+    "expected_placements",
+    "consultation_progress",
+    "placement_progress",
+    "behind",
 ]
 
 
@@ -50,21 +69,32 @@ def hub_rows(comparison: HubComparison) -> list[list]:
     rows = []
     for row in comparison.rows:
         p = row.progress
-        rows.append([
-            row.hub_code, row.hub_name, row.block,
-            since.isoformat() if since else "", until.isoformat() if until else "",
-            row.consultations, row.needs_opened, row.placements, _decimal(row.conversion, 4),
-            row.cumulative_consultations, row.cumulative_placements, comparison.fiscal_year,
-            p.consultations if p else "", p.placements if p else "",
-            (p.target_status or "") if p else "",
-            "" if p is None or p.target_consultations is None else p.target_consultations,
-            "" if p is None or p.target_placements is None else p.target_placements,
-            _decimal(p.expected_consultations if p else None, 1),
-            _decimal(p.expected_placements if p else None, 1),
-            _decimal(p.consultation_progress if p else None, 4),
-            _decimal(p.placement_progress if p else None, 4),
-            "" if p is None or not p.approved else int(p.behind),
-        ])
+        rows.append(
+            [
+                row.hub_code,
+                row.hub_name,
+                row.block,
+                since.isoformat() if since else "",
+                until.isoformat() if until else "",
+                row.consultations,
+                row.needs_opened,
+                row.placements,
+                _decimal(row.conversion, 4),
+                row.cumulative_consultations,
+                row.cumulative_placements,
+                comparison.fiscal_year,
+                p.consultations if p else "",
+                p.placements if p else "",
+                (p.target_status or "") if p else "",
+                "" if p is None or p.target_consultations is None else p.target_consultations,
+                "" if p is None or p.target_placements is None else p.target_placements,
+                _decimal(p.expected_consultations if p else None, 1),
+                _decimal(p.expected_placements if p else None, 1),
+                _decimal(p.consultation_progress if p else None, 4),
+                _decimal(p.placement_progress if p else None, 4),
+                "" if p is None or not p.approved else int(p.behind),
+            ]
+        )
     return rows
 
 

@@ -12,11 +12,13 @@ from crm.csvio.importer import ImportReport, import_files
 from crm.csvio.reading import files_in
 
 export_app = typer.Typer(help="CSV exports (weekly, full).", no_args_is_help=True)
-import_app = typer.Typer(help="CSV imports: validate every row, then write all or nothing.",
-                         no_args_is_help=True)
+import_app = typer.Typer(
+    help="CSV imports: validate every row, then write all or nothing.", no_args_is_help=True
+)
 
-_ENCODING = typer.Option(DEFAULT_ENCODING, "--encoding",
-                         help="utf-8-sig (UTF-8 with BOM, default) or cp932 (Shift_JIS).")
+_ENCODING = typer.Option(
+    DEFAULT_ENCODING, "--encoding", help="utf-8-sig (UTF-8 with BOM, default) or cp932 (Shift_JIS)."
+)
 _HEADERS = typer.Option("ja", "--headers", help="Column headers: ja (default) or en.")
 _OUT = typer.Option(..., "--out", help="Directory the export's folder is written into.")
 
@@ -30,8 +32,12 @@ def _check(encoding: str, headers: str) -> None:
 
 @export_app.command("weekly")
 def weekly_command(
-    week: str | None = typer.Option(None, "--week", help="ISO week, e.g. 2026-W47 (default: the "
-                                    "last complete week, Monday–Sunday, Japan time)."),
+    week: str | None = typer.Option(
+        None,
+        "--week",
+        help="ISO week, e.g. 2026-W47 (default: the "
+        "last complete week, Monday–Sunday, Japan time).",
+    ),
     hub: str | None = typer.Option(None, "--hub", help="Only this hub (default: all hubs)."),
     encoding: str = _ENCODING,
     headers: str = _HEADERS,
@@ -45,8 +51,9 @@ def weekly_command(
     engine = open_engine()
     with unit_of_work(engine) as session:
         chosen = Week.parse(week) if week else None
-        bundle = weekly_export(session, operator_actor(hub), chosen, hub=hub,
-                               encoding=encoding, headers=headers)
+        bundle = weekly_export(
+            session, operator_actor(hub), chosen, hub=hub, encoding=encoding, headers=headers
+        )
     folder = bundle.write_to(out)
     typer.echo(f"{bundle.manifest['week']} を出力しました: {folder}")
     for file in bundle.files:
@@ -67,8 +74,9 @@ def full_command(
     _check(encoding, headers)
     engine = open_engine()
     with unit_of_work(engine) as session:
-        bundle = full_export(session, operator_actor(hub), hub=hub, encoding=encoding,
-                             headers=headers)
+        bundle = full_export(
+            session, operator_actor(hub), hub=hub, encoding=encoding, headers=headers
+        )
     folder = bundle.write_to(out)
     typer.echo(f"全件を出力しました: {folder}")
     for file in bundle.files:
@@ -112,14 +120,22 @@ def _print(report: ImportReport) -> None:
         typer.echo(f"取り込みました（拠点 {report.hub_code}{extra}）。")
 
 
-def _run_import(entity: str | None, path: Path, hub: str | None, dry_run: bool,
-                skip: tuple[str, ...] = ()) -> None:
+def _run_import(
+    entity: str | None, path: Path, hub: str | None, dry_run: bool, skip: tuple[str, ...] = ()
+) -> None:
     engine = open_engine()
     with cli_errors():
         files = [(name, data) for name, data in files_in(path) if name not in skip]
         with unit_of_work(engine) as session:
-            report = import_files(session, operator_actor(hub), files, entity=entity, hub=hub,
-                                  dry_run=dry_run, progress=_progress())
+            report = import_files(
+                session,
+                operator_actor(hub),
+                files,
+                entity=entity,
+                hub=hub,
+                dry_run=dry_run,
+                progress=_progress(),
+            )
     _print(report)
     if report.errors:
         raise typer.Exit(1)
@@ -127,20 +143,31 @@ def _run_import(entity: str | None, path: Path, hub: str | None, dry_run: bool,
 
 def _entity_command(entity: str, label: str):
     def command(
-        file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file (UTF-8 or CP932)."),
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="CSV file (UTF-8 or CP932)."
+        ),
         hub: str | None = typer.Option(None, "--hub", help="Hub code the rows belong to, e.g. 01."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Validate and report; write nothing."
+        ),
     ) -> None:
         _run_import(entity, file, hub, dry_run)
 
-    command.__doc__ = (f"Import {label} from FILE into hub --hub (all rows valid, or nothing).\n\n"
-                       f"Example: crm import {entity} {entity}.csv --hub 01 --dry-run")
+    command.__doc__ = (
+        f"Import {label} from FILE into hub --hub (all rows valid, or nothing).\n\n"
+        f"Example: crm import {entity} {entity}.csv --hub 01 --dry-run"
+    )
     return command
 
 
-for _entity, _label in (("companies", "companies (企業)"), ("consultations", "consultations (相談)"),
-                        ("needs", "talent needs (人材ニーズ)"), ("referrals", "referrals (紹介)"),
-                        ("placements", "placements (成約)"), ("follow_ups", "follow-ups (フォローアップ)")):
+for _entity, _label in (
+    ("companies", "companies (企業)"),
+    ("consultations", "consultations (相談)"),
+    ("needs", "talent needs (人材ニーズ)"),
+    ("referrals", "referrals (紹介)"),
+    ("placements", "placements (成約)"),
+    ("follow_ups", "follow-ups (フォローアップ)"),
+):
     import_app.command(_entity.replace("_", "-"))(_entity_command(_entity, _label))
 
 

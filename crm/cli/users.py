@@ -16,8 +16,9 @@ from crm.reference import Role
 from crm.services import users
 from crm.timeutil import to_jst
 
-app = typer.Typer(help="User accounts: add, list, disable, enable, reset-password, unlock.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="User accounts: add, list, disable, enable, reset-password, unlock.", no_args_is_help=True
+)
 
 
 def _interactive() -> bool:
@@ -38,8 +39,9 @@ def add_command(
     hub: str | None = typer.Option(None, "--hub", help="A hub manager's prefecture code, e.g. 06."),
     email: str | None = typer.Option(None, "--email", help="E-mail matched by single sign-on."),
     display_name: str | None = typer.Option(None, "--display-name", help="Name shown in the app."),
-    sso_only: bool = typer.Option(False, "--sso-only",
-                                  help="No password: the account signs in only through SSO."),
+    sso_only: bool = typer.Option(
+        False, "--sso-only", help="No password: the account signs in only through SSO."
+    ),
 ) -> None:
     """Create an account. The password comes from standard input or a hidden prompt.
 
@@ -49,16 +51,27 @@ def add_command(
       crm users add sato --role admin --email sato@example.jp --sso-only
     """
     if sso_only and not email:
-        fail("--sso-only には --email が必要です"
-             "（シングルサインオンはメールアドレスで照合します）。")
+        fail(
+            "--sso-only には --email が必要です（シングルサインオンはメールアドレスで照合します）。"
+        )
     password = None if sso_only else read_password()
     engine = open_engine()
     with unit_of_work(engine) as session:
-        user = users.create_user(session, operator_actor(), username=name, role=role.value,
-                                 hub_code=hub, display_name=display_name, email=email,
-                                 password=password)
-        summary = f"{user.username}（{Role(user.role).label}" + (
-            f"・拠点 {user.hub_code}" if user.hub_code else "") + "）"
+        user = users.create_user(
+            session,
+            operator_actor(),
+            username=name,
+            role=role.value,
+            hub_code=hub,
+            display_name=display_name,
+            email=email,
+            password=password,
+        )
+        summary = (
+            f"{user.username}（{Role(user.role).label}"
+            + (f"・拠点 {user.hub_code}" if user.hub_code else "")
+            + "）"
+        )
     typer.echo(f"利用者 {summary} を作成しました。")
 
 
@@ -75,8 +88,19 @@ def list_command() -> None:
         else:
             lock = f"{a.failed_attempts} failed" if a.failed_attempts else "-"
         last = f"{to_jst(a.last_sign_in_at):%Y-%m-%d %H:%M}" if a.last_sign_in_at else "-"
-        typer.echo("\t".join([a.username, a.role, a.hub_code or "-", a.email or "-",
-                              "active" if a.active else "disabled", lock, last]))
+        typer.echo(
+            "\t".join(
+                [
+                    a.username,
+                    a.role,
+                    a.hub_code or "-",
+                    a.email or "-",
+                    "active" if a.active else "disabled",
+                    lock,
+                    last,
+                ]
+            )
+        )
 
 
 @app.command("disable")

@@ -69,123 +69,187 @@ class EntitySpec:
 
 
 def _id(ja: str) -> Column:
-    return Column("id", ja, "id", INT, note="空欄なら新規。出力したIDのまま取り込むと同じ記録を更新")
+    return Column(
+        "id", ja, "id", INT, note="空欄なら新規。出力したIDのまま取り込むと同じ記録を更新"
+    )
 
 
 _HUB = Column("hub_code", "拠点コード", "hub_code", note="取込先の拠点と一致すること")
-_VERSION = Column("version", "版", "version", INT,
-                  note="更新の競合検出: 出力後に他の人が更新した行は取り込めない")
+_VERSION = Column(
+    "version", "版", "version", INT, note="更新の競合検出: 出力後に他の人が更新した行は取り込めない"
+)
 _CREATED = Column("created_at", "登録日時", "created_at", STAMP, importable=False)
 _UPDATED = Column("updated_at", "更新日時", "updated_at", STAMP, importable=False)
-_KIND = Column("entry_kind", "区分", "entry_kind", importable=False,
-               note="週次出力のみ: 当週／遅延入力／訂正")
+_KIND = Column(
+    "entry_kind", "区分", "entry_kind", importable=False, note="週次出力のみ: 当週／遅延入力／訂正"
+)
 _COMPANY_ID = Column("company_id", "企業ID", "company_id", INT)
 _COMPANY_NAME = Column("company_name", "企業名", "company_name", importable=False)
 _NOTES = Column("notes", "備考", "notes")
 _TRAILER = (_VERSION, _CREATED, _UPDATED, _KIND)
 
-COMPANIES = EntitySpec("companies", "企業", (
-    _id("企業ID"), _HUB,
-    Column("name", "企業名", "name"),
-    Column("kana", "企業名カナ", "kana"),
-    Column("corporate_number", "法人番号", "corporate_number",
-           note="13桁。既存の企業とは法人番号で照合"),
-    Column("prefecture_code", "都道府県コード", "prefecture_code", note="JIS X 0401 2桁"),
-    Column("city", "市区町村", "city"),
-    Column("industry", "業種", "industry", note="日本標準産業分類の大分類 A〜T"),
-    Column("employees", "従業員数", "employees", INT),
-    Column("capital_jpy", "資本金（円）", "capital_jpy", INT),
-    _NOTES, _VERSION, _CREATED, _UPDATED,
-))
+COMPANIES = EntitySpec(
+    "companies",
+    "企業",
+    (
+        _id("企業ID"),
+        _HUB,
+        Column("name", "企業名", "name"),
+        Column("kana", "企業名カナ", "kana"),
+        Column(
+            "corporate_number",
+            "法人番号",
+            "corporate_number",
+            note="13桁。既存の企業とは法人番号で照合",
+        ),
+        Column("prefecture_code", "都道府県コード", "prefecture_code", note="JIS X 0401 2桁"),
+        Column("city", "市区町村", "city"),
+        Column("industry", "業種", "industry", note="日本標準産業分類の大分類 A〜T"),
+        Column("employees", "従業員数", "employees", INT),
+        Column("capital_jpy", "資本金（円）", "capital_jpy", INT),
+        _NOTES,
+        _VERSION,
+        _CREATED,
+        _UPDATED,
+    ),
+)
 
-CONSULTATIONS = EntitySpec("consultations", "相談", (
-    _id("相談ID"), _HUB, _COMPANY_ID, _COMPANY_NAME,
-    Column("consulted_on", "相談日", "consulted_on", DATE),
-    Column("channel", "相談経路", "channel", CODE, Channel),
-    Column("stance", "経営姿勢", "stance", CODE, Stance),
-    Column("summary", "相談内容", "summary"),
-    Column("next_action", "次のアクション", "next_action"),
-    Column("next_action_on", "次回予定日", "next_action_on", DATE),
-    *_TRAILER,
-), date_keys=("consulted_on",))
+CONSULTATIONS = EntitySpec(
+    "consultations",
+    "相談",
+    (
+        _id("相談ID"),
+        _HUB,
+        _COMPANY_ID,
+        _COMPANY_NAME,
+        Column("consulted_on", "相談日", "consulted_on", DATE),
+        Column("channel", "相談経路", "channel", CODE, Channel),
+        Column("stance", "経営姿勢", "stance", CODE, Stance),
+        Column("summary", "相談内容", "summary"),
+        Column("next_action", "次のアクション", "next_action"),
+        Column("next_action_on", "次回予定日", "next_action_on", DATE),
+        *_TRAILER,
+    ),
+    date_keys=("consulted_on",),
+)
 
-NEEDS = EntitySpec("needs", "人材ニーズ", (
-    _id("ニーズID"), _HUB, _COMPANY_ID, _COMPANY_NAME,
-    Column("consultation_id", "相談ID", "consultation_id", INT),
-    Column("category", "人材区分", "category", note="区分名またはコード"),
-    Column("engagement", "雇用形態", "engagement", CODE, Engagement),
-    Column("role_title", "役職・職種", "role_title"),
-    Column("headcount", "人数", "headcount", INT),
-    Column("salary_band", "年収帯", "salary_band", CODE, SalaryBand),
-    Column("status", "状況", "status", CODE, NeedStatus),
-    Column("opened_on", "受付日", "opened_on", DATE),
-    _NOTES, *_TRAILER,
-), date_keys=("opened_on",))
+NEEDS = EntitySpec(
+    "needs",
+    "人材ニーズ",
+    (
+        _id("ニーズID"),
+        _HUB,
+        _COMPANY_ID,
+        _COMPANY_NAME,
+        Column("consultation_id", "相談ID", "consultation_id", INT),
+        Column("category", "人材区分", "category", note="区分名またはコード"),
+        Column("engagement", "雇用形態", "engagement", CODE, Engagement),
+        Column("role_title", "役職・職種", "role_title"),
+        Column("headcount", "人数", "headcount", INT),
+        Column("salary_band", "年収帯", "salary_band", CODE, SalaryBand),
+        Column("status", "状況", "status", CODE, NeedStatus),
+        Column("opened_on", "受付日", "opened_on", DATE),
+        _NOTES,
+        *_TRAILER,
+    ),
+    date_keys=("opened_on",),
+)
 
-REFERRALS = EntitySpec("referrals", "紹介", (
-    _id("紹介ID"), _HUB,
-    Column("need_id", "ニーズID", "need_id", INT),
-    Column("company_id", "企業ID", "company_id", INT, importable=False),
-    Column("partner_id", "パートナーID", "partner_id", INT),
-    Column("partner_name", "パートナー名", "partner_name", importable=False),
-    Column("referred_on", "紹介日", "referred_on", DATE),
-    Column("outcome", "結果", "outcome", CODE, ReferralOutcome),
-    _NOTES, *_TRAILER,
-), date_keys=("referred_on",))
+REFERRALS = EntitySpec(
+    "referrals",
+    "紹介",
+    (
+        _id("紹介ID"),
+        _HUB,
+        Column("need_id", "ニーズID", "need_id", INT),
+        Column("company_id", "企業ID", "company_id", INT, importable=False),
+        Column("partner_id", "パートナーID", "partner_id", INT),
+        Column("partner_name", "パートナー名", "partner_name", importable=False),
+        Column("referred_on", "紹介日", "referred_on", DATE),
+        Column("outcome", "結果", "outcome", CODE, ReferralOutcome),
+        _NOTES,
+        *_TRAILER,
+    ),
+    date_keys=("referred_on",),
+)
 
-PLACEMENTS = EntitySpec("placements", "成約", (
-    _id("成約ID"), _HUB,
-    Column("need_id", "ニーズID", "need_id", INT),
-    Column("company_id", "企業ID", "company_id", INT, importable=False),
-    _COMPANY_NAME,
-    Column("placed_on", "成約日", "placed_on", DATE),
-    Column("engagement", "雇用形態", "engagement", CODE, Engagement),
-    Column("partner_id", "パートナーID", "partner_id", INT),
-    Column("partner_name", "パートナー名", "partner_name", importable=False),
-    Column("salary_band", "年収帯", "salary_band", CODE, SalaryBand),
-    Column("age_band", "年齢層", "age_band", CODE, AgeBand),
-    Column("previous_residence", "前居住地", "previous_residence", CODE, Residence),
-    _NOTES, *_TRAILER,
-), date_keys=("placed_on",))
+PLACEMENTS = EntitySpec(
+    "placements",
+    "成約",
+    (
+        _id("成約ID"),
+        _HUB,
+        Column("need_id", "ニーズID", "need_id", INT),
+        Column("company_id", "企業ID", "company_id", INT, importable=False),
+        _COMPANY_NAME,
+        Column("placed_on", "成約日", "placed_on", DATE),
+        Column("engagement", "雇用形態", "engagement", CODE, Engagement),
+        Column("partner_id", "パートナーID", "partner_id", INT),
+        Column("partner_name", "パートナー名", "partner_name", importable=False),
+        Column("salary_band", "年収帯", "salary_band", CODE, SalaryBand),
+        Column("age_band", "年齢層", "age_band", CODE, AgeBand),
+        Column("previous_residence", "前居住地", "previous_residence", CODE, Residence),
+        _NOTES,
+        *_TRAILER,
+    ),
+    date_keys=("placed_on",),
+)
 
-FOLLOW_UPS = EntitySpec("follow_ups", "フォローアップ", (
-    _id("フォローアップID"), _HUB, _COMPANY_ID, _COMPANY_NAME,
-    Column("placement_id", "成約ID", "placement_id", INT),
-    Column("due_on", "予定日", "due_on", DATE),
-    Column("done_on", "実施日", "done_on", DATE),
-    _NOTES, *_TRAILER,
-), date_keys=("due_on", "done_on"))
+FOLLOW_UPS = EntitySpec(
+    "follow_ups",
+    "フォローアップ",
+    (
+        _id("フォローアップID"),
+        _HUB,
+        _COMPANY_ID,
+        _COMPANY_NAME,
+        Column("placement_id", "成約ID", "placement_id", INT),
+        Column("due_on", "予定日", "due_on", DATE),
+        Column("done_on", "実施日", "done_on", DATE),
+        _NOTES,
+        *_TRAILER,
+    ),
+    date_keys=("due_on", "done_on"),
+)
 
-PARTNERS = EntitySpec("partners", "パートナー", (
-    _id("パートナーID"),
-    Column("kind", "種別", "kind", CODE, PartnerKind),
-    Column("name", "名称", "name"),
-    Column("prefecture_code", "都道府県コード", "prefecture_code"),
-    Column("active", "有効", "active", BOOL, note="1=有効 0=無効"),
-    _VERSION,
-))
+PARTNERS = EntitySpec(
+    "partners",
+    "パートナー",
+    (
+        _id("パートナーID"),
+        Column("kind", "種別", "kind", CODE, PartnerKind),
+        Column("name", "名称", "name"),
+        Column("prefecture_code", "都道府県コード", "prefecture_code"),
+        Column("active", "有効", "active", BOOL, note="1=有効 0=無効"),
+        _VERSION,
+    ),
+)
 
-SUMMARY = EntitySpec("summary", "拠点別集計", (
-    Column("hub_code", "拠点コード", "hub_code"),
-    Column("hub_name", "拠点名", "hub_name"),
-    Column("week", "週", "week", note="ISO週 例 2026-W47"),
-    Column("consultations_week", "相談（週）", "consultations_week", INT),
-    Column("needs_week", "人材ニーズ（週）", "needs_week", INT),
-    Column("referrals_week", "紹介（週）", "referrals_week", INT),
-    Column("placements_week", "成約（週）", "placements_week", INT),
-    Column("follow_ups_done_week", "フォローアップ実施（週）", "follow_ups_done_week", INT),
-    Column("late_entries_week", "遅延入力・訂正（週）", "late_entries_week", INT),
-    Column("consultations_total", "相談（累計）", "consultations_total", INT),
-    Column("needs_total", "人材ニーズ（累計）", "needs_total", INT),
-    Column("referrals_total", "紹介（累計）", "referrals_total", INT),
-    Column("placements_total", "成約（累計）", "placements_total", INT),
-    Column("follow_ups_done_total", "フォローアップ実施（累計）", "follow_ups_done_total", INT),
-), importable=False)
+SUMMARY = EntitySpec(
+    "summary",
+    "拠点別集計",
+    (
+        Column("hub_code", "拠点コード", "hub_code"),
+        Column("hub_name", "拠点名", "hub_name"),
+        Column("week", "週", "week", note="ISO週 例 2026-W47"),
+        Column("consultations_week", "相談（週）", "consultations_week", INT),
+        Column("needs_week", "人材ニーズ（週）", "needs_week", INT),
+        Column("referrals_week", "紹介（週）", "referrals_week", INT),
+        Column("placements_week", "成約（週）", "placements_week", INT),
+        Column("follow_ups_done_week", "フォローアップ実施（週）", "follow_ups_done_week", INT),
+        Column("late_entries_week", "遅延入力・訂正（週）", "late_entries_week", INT),
+        Column("consultations_total", "相談（累計）", "consultations_total", INT),
+        Column("needs_total", "人材ニーズ（累計）", "needs_total", INT),
+        Column("referrals_total", "紹介（累計）", "referrals_total", INT),
+        Column("placements_total", "成約（累計）", "placements_total", INT),
+        Column("follow_ups_done_total", "フォローアップ実施（累計）", "follow_ups_done_total", INT),
+    ),
+    importable=False,
+)
 
 # Dependency order: a file may refer only to entities before it.
 HUB_ENTITIES: dict[str, EntitySpec] = {
-    spec.name: spec for spec in (COMPANIES, CONSULTATIONS, NEEDS, REFERRALS, PLACEMENTS,
-                                 FOLLOW_UPS)
+    spec.name: spec for spec in (COMPANIES, CONSULTATIONS, NEEDS, REFERRALS, PLACEMENTS, FOLLOW_UPS)
 }
 ENTITIES: dict[str, EntitySpec] = {"partners": PARTNERS, **HUB_ENTITIES}
 
@@ -213,14 +277,19 @@ def layout_markdown() -> str:
     parts = []
     for spec in (*ENTITIES.values(), SUMMARY):
         parts.append(f"### {spec.file_name}（{spec.label}）\n")
-        parts.append("| # | 日本語見出し | English header | 取込 | 説明 |")  # 取込: 必須 / ○ / — (ignored)
+        parts.append(
+            "| # | 日本語見出し | English header | 取込 | 説明 |"
+        )  # 取込: 必須 / ○ / — (ignored)
         parts.append("|---|---|---|---|---|")
         for number, column in enumerate(spec.columns, start=1):
             note = column.note
             if column.enum is not None:
                 note = (note + " " if note else "") + "／".join(column.enum.labels().values())
-            imported = "—" if not (column.importable and spec.importable) else (
-                "必須" if column.key in REQUIRED_COLUMNS.get(spec.name, ()) else "○")
+            imported = (
+                "—"
+                if not (column.importable and spec.importable)
+                else ("必須" if column.key in REQUIRED_COLUMNS.get(spec.name, ()) else "○")
+            )
             parts.append(f"| {number} | {column.ja} | {column.en} | {imported} | {note} |")
         parts.append("")
     return "\n".join(parts)

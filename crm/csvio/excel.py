@@ -29,15 +29,17 @@ GUARD = "'"
 
 # JIS X 0208 characters whose Unicode code point differs between the JIS mapping (left) and
 # Microsoft's CP932 table (right); Python's cp932 codec knows only the right-hand ones.
-CP932_VARIANTS = str.maketrans({
-    "\u301c": "\uff5e",  # 〜 WAVE DASH -> ～ FULLWIDTH TILDE
-    "\u2016": "\u2225",  # ‖ DOUBLE VERTICAL LINE -> ∥ PARALLEL TO
-    "\u2212": "\uff0d",  # − MINUS SIGN -> － FULLWIDTH HYPHEN-MINUS
-    "\u00a2": "\uffe0",  # ¢
-    "\u00a3": "\uffe1",  # £
-    "\u00ac": "\uffe2",  # ¬
-    "\u2014": "\u2015",  # — EM DASH -> ― HORIZONTAL BAR
-})
+CP932_VARIANTS = str.maketrans(
+    {
+        "\u301c": "\uff5e",  # 〜 WAVE DASH -> ～ FULLWIDTH TILDE
+        "\u2016": "\u2225",  # ‖ DOUBLE VERTICAL LINE -> ∥ PARALLEL TO
+        "\u2212": "\uff0d",  # − MINUS SIGN -> － FULLWIDTH HYPHEN-MINUS
+        "\u00a2": "\uffe0",  # ¢
+        "\u00a3": "\uffe1",  # £
+        "\u00ac": "\uffe2",  # ¬
+        "\u2014": "\u2015",  # — EM DASH -> ― HORIZONTAL BAR
+    }
+)
 
 
 def neutralise(text: str) -> str:
@@ -66,8 +68,10 @@ class Unencodable:
         return f"U+{ord(self.character):04X}"
 
     def __str__(self) -> str:
-        return (f"{self.file} ID {self.record} の「{self.column}」: 文字「{self.character}」"
-                f"（{self.codepoint}）は Shift_JIS（CP932）で表せません")
+        return (
+            f"{self.file} ID {self.record} の「{self.column}」: 文字「{self.character}」"
+            f"（{self.codepoint}）は Shift_JIS（CP932）で表せません"
+        )
 
 
 class EncodingRefused(CrmError):
@@ -93,8 +97,14 @@ def _cell(value) -> str | int:
     return neutralise(str(value))
 
 
-def render_csv(headers: Sequence[str], rows: Iterable[tuple[str, Sequence]], *, encoding: str,
-               file_name: str, problems: list[Unencodable]) -> tuple[bytes, int]:
+def render_csv(
+    headers: Sequence[str],
+    rows: Iterable[tuple[str, Sequence]],
+    *,
+    encoding: str,
+    file_name: str,
+    problems: list[Unencodable],
+) -> tuple[bytes, int]:
     """CSV bytes for ``rows`` (each ``(record id, values)``) and the number of rows.
 
     Unencodable characters are appended to ``problems``; the caller refuses the export then.
@@ -113,7 +123,8 @@ def render_csv(headers: Sequence[str], rows: Iterable[tuple[str, Sequence]], *, 
                 if isinstance(cell, str) and not _fits_cp932(cell):
                     problems.extend(
                         Unencodable(file_name, str(record), header, char)
-                        for char in dict.fromkeys(cell) if not _fits_cp932(char)
+                        for char in dict.fromkeys(cell)
+                        if not _fits_cp932(char)
                     )
         writer.writerow(cells)
         count += 1
@@ -146,8 +157,10 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as error:
             raise UnreadableFile(_undecodable("UTF-8", data[3:], error)) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableFile("UTF-16 のファイルは読めません。Excel では「CSV UTF-8（コンマ区切り）」"
-                             "または「CSV（コンマ区切り）」で保存してください。")
+        raise UnreadableFile(
+            "UTF-16 のファイルは読めません。Excel では「CSV UTF-8（コンマ区切り）」"
+            "または「CSV（コンマ区切り）」で保存してください。"
+        )
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -155,7 +168,9 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp932"), "cp932"
     except UnicodeDecodeError as error:
-        raise UnreadableFile(_undecodable("UTF-8 でも Shift_JIS（CP932）でも", data, error)) from None
+        raise UnreadableFile(
+            _undecodable("UTF-8 でも Shift_JIS（CP932）でも", data, error)
+        ) from None
 
 
 def _undecodable(what: str, data: bytes, error: UnicodeDecodeError) -> str:
@@ -175,5 +190,7 @@ def read_rows(text: str) -> list[tuple[int, list[str]]]:
             if any(cell.strip() for cell in row):
                 rows.append((number, row))
     except csv.Error as error:
-        raise UnreadableFile(f"CSV の形式が正しくありません（{reader.line_num} 行目付近）: {error}") from None
+        raise UnreadableFile(
+            f"CSV の形式が正しくありません（{reader.line_num} 行目付近）: {error}"
+        ) from None
     return rows

@@ -57,8 +57,13 @@ from crm.timeutil import JST, iso_week_bounds, last_complete_iso_week, now_jst, 
 FORMAT = "talent-hub-crm-export/1"
 HEADER_LANGUAGES = ("ja", "en")
 MODELS: dict[str, type[SQLModel]] = {
-    "companies": Company, "consultations": Consultation, "needs": TalentNeed,
-    "referrals": Referral, "placements": Placement, "follow_ups": FollowUp, "partners": Partner,
+    "companies": Company,
+    "consultations": Consultation,
+    "needs": TalentNeed,
+    "referrals": Referral,
+    "placements": Placement,
+    "follow_ups": FollowUp,
+    "partners": Partner,
 }
 
 
@@ -101,8 +106,10 @@ class ExportBundle:
         buffer = io.BytesIO()
         stamp = dt.datetime.fromisoformat(self.manifest["generated_at"]).timetuple()[:6]
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in [*((f.name, f.data) for f in self.files),
-                               ("manifest.json", self.manifest_bytes())]:
+            for name, data in [
+                *((f.name, f.data) for f in self.files),
+                ("manifest.json", self.manifest_bytes()),
+            ]:
                 info = zipfile.ZipInfo(f"{self.folder}/{name}", date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, data)
@@ -138,8 +145,9 @@ class Week:
             value = cls(int(year), int(week))
             value.days  # noqa: B018 - validates the week number for that year
         except ValueError:
-            raise CrmError(f"週は 2026-W47 の形で指定してください（その年に存在する週番号）: {text}") \
-                from None
+            raise CrmError(
+                f"週は 2026-W47 の形で指定してください（その年に存在する週番号）: {text}"
+            ) from None
         return value
 
     @classmethod
@@ -163,19 +171,25 @@ class _Lookups:
     def load_companies(self, ids: Iterable[int]) -> None:
         wanted = sorted(set(ids) - set(self.company_names))
         for chunk in _chunks(wanted):
-            self.company_names.update(self.session.execute(
-                select(Company.id, Company.name).where(Company.id.in_(chunk))).all())
+            self.company_names.update(
+                self.session.execute(
+                    select(Company.id, Company.name).where(Company.id.in_(chunk))
+                ).all()
+            )
 
     def load_need_companies(self, need_ids: Iterable[int]) -> None:
         wanted = sorted(set(need_ids) - set(self.need_companies))
         for chunk in _chunks(wanted):
-            self.need_companies.update(self.session.execute(
-                select(TalentNeed.id, TalentNeed.company_id).where(TalentNeed.id.in_(chunk))).all())
+            self.need_companies.update(
+                self.session.execute(
+                    select(TalentNeed.id, TalentNeed.company_id).where(TalentNeed.id.in_(chunk))
+                ).all()
+            )
 
 
 def _chunks(items: list, size: int = 500) -> Iterable[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _lookups(session: Session) -> _Lookups:
@@ -210,8 +224,11 @@ def _values(spec: EntitySpec, row, language: str, lookups: _Lookups, kind: str |
             value = lookups.partners.get(row.partner_id)
         elif key == "category":
             category = lookups.categories.get(row.category_id)
-            value = None if category is None else (
-                category.name_ja if language == "ja" else category.code)
+            value = (
+                None
+                if category is None
+                else (category.name_ja if language == "ja" else category.code)
+            )
         elif key == "entry_kind":
             value = None if kind is None else ENTRY_KINDS[kind][language]
         else:
@@ -229,18 +246,30 @@ def _values(spec: EntitySpec, row, language: str, lookups: _Lookups, kind: str |
     return values
 
 
-def _render(spec: EntitySpec, rows: list, language: str, encoding: str, lookups: _Lookups,
-            problems: list[Unencodable], kinds: dict[int, str] | None = None) -> ExportFile:
+def _render(
+    spec: EntitySpec,
+    rows: list,
+    language: str,
+    encoding: str,
+    lookups: _Lookups,
+    problems: list[Unencodable],
+    kinds: dict[int, str] | None = None,
+) -> ExportFile:
     if spec.name == "referrals":
         lookups.load_need_companies(r.need_id for r in rows)
     if any(c.key == "company_name" for c in spec.columns):
         lookups.load_companies(
-            cid for r in rows if (cid := _company_id(spec.name, r, lookups)) is not None)
+            cid for r in rows if (cid := _company_id(spec.name, r, lookups)) is not None
+        )
     data, count = render_csv(
         spec.headers(language),
-        ((row.id, _values(spec, row, language, lookups, (kinds or {}).get(row.id)))
-         for row in rows),
-        encoding=encoding, file_name=spec.file_name, problems=problems,
+        (
+            (row.id, _values(spec, row, language, lookups, (kinds or {}).get(row.id)))
+            for row in rows
+        ),
+        encoding=encoding,
+        file_name=spec.file_name,
+        problems=problems,
     )
     return ExportFile(spec.file_name, spec.name, count, data, spec.headers(language))
 
@@ -261,10 +290,13 @@ def _week_rows(session: Session, spec: EntitySpec, week: Week, hubs: list[str] |
     dates = [getattr(model, key) for key in spec.date_keys]
     in_week = or_(*(d.between(monday, sunday) for d in dates))
     before = and_(*(or_(d < monday, d.is_(None)) for d in dates))
-    touched = or_(and_(model.created_at >= start, model.created_at < end),
-                  and_(model.updated_at >= start, model.updated_at < end))
-    statement = _scoped(select(model.__table__).where(or_(in_week, and_(before, touched))),
-                        model, hubs)
+    touched = or_(
+        and_(model.created_at >= start, model.created_at < end),
+        and_(model.updated_at >= start, model.updated_at < end),
+    )
+    statement = _scoped(
+        select(model.__table__).where(or_(in_week, and_(before, touched))), model, hubs
+    )
     rows = list(session.execute(statement.order_by(model.id)))
     kinds = {}
     for row in rows:
@@ -277,9 +309,17 @@ def _week_rows(session: Session, spec: EntitySpec, week: Week, hubs: list[str] |
     return rows, kinds
 
 
-def _finish(session: Session, actor: Actor, bundle: ExportBundle, kind: str,
-            hubs: list[str] | None, encoding: str, language: str, problems: list[Unencodable],
-            extra: dict) -> ExportBundle:
+def _finish(
+    session: Session,
+    actor: Actor,
+    bundle: ExportBundle,
+    kind: str,
+    hubs: list[str] | None,
+    encoding: str,
+    language: str,
+    problems: list[Unencodable],
+    extra: dict,
+) -> ExportBundle:
     if problems:
         raise EncodingRefused(problems)
     generated = now_jst().replace(microsecond=0)
@@ -292,17 +332,41 @@ def _finish(session: Session, actor: Actor, bundle: ExportBundle, kind: str,
         "headers": language,
         "line_ending": "CRLF",
         "generated_at": generated.isoformat(),
-        "generated_by": {"username": actor.username, "display_name": actor.display_name,
-                         "role": actor.role.value},
-        "files": [{"name": f.name, "entity": f.entity, "rows": f.rows, "bytes": len(f.data),
-                   "sha256": f.sha256, "columns": f.columns} for f in bundle.files],
+        "generated_by": {
+            "username": actor.username,
+            "display_name": actor.display_name,
+            "role": actor.role.value,
+        },
+        "files": [
+            {
+                "name": f.name,
+                "entity": f.entity,
+                "rows": f.rows,
+                "bytes": len(f.data),
+                "sha256": f.sha256,
+                "columns": f.columns,
+            }
+            for f in bundle.files
+        ],
     }
-    record_audit(session, actor, "export", entity=kind,
-                 hub_code=hubs[0] if hubs and len(hubs) == 1 else None,
-                 detail=json.dumps({"folder": bundle.folder, "encoding": encoding,
-                                    "headers": language, **extra,
-                                    "hubs": bundle.manifest["hubs"],
-                                    "rows": bundle.row_counts()}, ensure_ascii=False))
+    record_audit(
+        session,
+        actor,
+        "export",
+        entity=kind,
+        hub_code=hubs[0] if hubs and len(hubs) == 1 else None,
+        detail=json.dumps(
+            {
+                "folder": bundle.folder,
+                "encoding": encoding,
+                "headers": language,
+                **extra,
+                "hubs": bundle.manifest["hubs"],
+                "rows": bundle.row_counts(),
+            },
+            ensure_ascii=False,
+        ),
+    )
     return bundle
 
 
@@ -310,9 +374,16 @@ def _folder(base: str, hubs: list[str] | None) -> str:
     return base if hubs is None else f"{base}_hub{'-'.join(hubs)}"
 
 
-def weekly_export(session: Session, actor: Actor, week: Week | None = None, *,
-                  hub: str | None = None, encoding: str = DEFAULT_ENCODING,
-                  headers: str = "ja", now: dt.datetime | None = None) -> ExportBundle:
+def weekly_export(
+    session: Session,
+    actor: Actor,
+    week: Week | None = None,
+    *,
+    hub: str | None = None,
+    encoding: str = DEFAULT_ENCODING,
+    headers: str = "ja",
+    now: dt.datetime | None = None,
+) -> ExportBundle:
     """The week's files for every hub the actor may read (or just ``hub``).
 
     Records the export in the audit log (in the caller's transaction). Raises EncodingRefused
@@ -330,49 +401,99 @@ def weekly_export(session: Session, actor: Actor, week: Week | None = None, *,
         rows, kinds = _week_rows(session, spec, week, hubs)
         rows_by_entity[name], kinds_by_entity[name] = rows, kinds
     lookups.load_need_companies(r.need_id for r in rows_by_entity["referrals"])
-    company_ids = {cid for name, rows in rows_by_entity.items() for r in rows
-                   if (cid := _company_id(name, r, lookups)) is not None}
+    company_ids = {
+        cid
+        for name, rows in rows_by_entity.items()
+        for r in rows
+        if (cid := _company_id(name, r, lookups)) is not None
+    }
     start, end = week.instants
-    touched = _scoped(select(Company.id).where(or_(
-        and_(Company.created_at >= start, Company.created_at < end),
-        and_(Company.updated_at >= start, Company.updated_at < end))), Company, hubs)
+    touched = _scoped(
+        select(Company.id).where(
+            or_(
+                and_(Company.created_at >= start, Company.created_at < end),
+                and_(Company.updated_at >= start, Company.updated_at < end),
+            )
+        ),
+        Company,
+        hubs,
+    )
     company_ids |= set(session.execute(touched).scalars())
     companies = []
     for chunk in _chunks(sorted(company_ids)):
         companies += session.execute(select(Company.__table__).where(Company.id.in_(chunk)))
-    files.append(_render(HUB_ENTITIES["companies"], sorted(companies, key=lambda c: c.id),
-                         headers, encoding, lookups, problems))
+    files.append(
+        _render(
+            HUB_ENTITIES["companies"],
+            sorted(companies, key=lambda c: c.id),
+            headers,
+            encoding,
+            lookups,
+            problems,
+        )
+    )
     for name, rows in rows_by_entity.items():
-        files.append(_render(HUB_ENTITIES[name], rows, headers, encoding, lookups, problems,
-                             kinds_by_entity[name]))
-    files.append(_summary(session, week, hubs, headers, encoding, kinds_by_entity,
-                          rows_by_entity, problems))
+        files.append(
+            _render(
+                HUB_ENTITIES[name],
+                rows,
+                headers,
+                encoding,
+                lookups,
+                problems,
+                kinds_by_entity[name],
+            )
+        )
+    files.append(
+        _summary(session, week, hubs, headers, encoding, kinds_by_entity, rows_by_entity, problems)
+    )
     bundle = ExportBundle(_folder(week.label, hubs), files)
     monday, sunday = week.days
-    period = {"week": week.label, "period": {
-        "first_day": monday.isoformat(), "last_day": sunday.isoformat(),
-        "start": start.isoformat(), "end_exclusive": end.isoformat(), "timezone": "Asia/Tokyo",
-        "start_utc": start.astimezone(dt.UTC).isoformat(),
-        "end_exclusive_utc": end.astimezone(dt.UTC).isoformat(),
-    }}
+    period = {
+        "week": week.label,
+        "period": {
+            "first_day": monday.isoformat(),
+            "last_day": sunday.isoformat(),
+            "start": start.isoformat(),
+            "end_exclusive": end.isoformat(),
+            "timezone": "Asia/Tokyo",
+            "start_utc": start.astimezone(dt.UTC).isoformat(),
+            "end_exclusive_utc": end.astimezone(dt.UTC).isoformat(),
+        },
+    }
     return _finish(session, actor, bundle, "weekly", hubs, encoding, headers, problems, period)
 
 
-def full_export(session: Session, actor: Actor, *, hub: str | None = None,
-                encoding: str = DEFAULT_ENCODING, headers: str = "ja") -> ExportBundle:
+def full_export(
+    session: Session,
+    actor: Actor,
+    *,
+    hub: str | None = None,
+    encoding: str = DEFAULT_ENCODING,
+    headers: str = "ja",
+) -> ExportBundle:
     """Every record the actor may read (or of ``hub``), plus the partners they refer to;
     the files an empty database can be rebuilt from with ``crm import all``."""
     _check_options(encoding, headers)
     hubs = allowed_hubs(actor, [hub] if hub else None)
     lookups = _lookups(session)
     problems: list[Unencodable] = []
-    files = [_render(ENTITIES["partners"], list(session.execute(
-        select(Partner.__table__).order_by(Partner.id))), headers, encoding, lookups, problems)]
+    files = [
+        _render(
+            ENTITIES["partners"],
+            list(session.execute(select(Partner.__table__).order_by(Partner.id))),
+            headers,
+            encoding,
+            lookups,
+            problems,
+        )
+    ]
     for name, spec in HUB_ENTITIES.items():
         model = MODELS[name]
         # Plain rows rather than ORM objects: a national export reads hundreds of thousands.
-        rows = list(session.execute(
-            _scoped(select(model.__table__), model, hubs).order_by(model.id)))
+        rows = list(
+            session.execute(_scoped(select(model.__table__), model, hubs).order_by(model.id))
+        )
         files.append(_render(spec, rows, headers, encoding, lookups, problems))
     bundle = ExportBundle(_folder(f"full_{now_jst():%Y-%m-%d}", hubs), files)
     return _finish(session, actor, bundle, "full", hubs, encoding, headers, problems, {})
@@ -386,9 +507,16 @@ def _counts(session: Session, model, condition, hubs: list[str] | None) -> Count
     return Counter(dict(session.execute(_scoped(statement, model, hubs)).all()))
 
 
-def _summary(session: Session, week: Week, hubs: list[str] | None, language: str,
-             encoding: str, kinds: dict[str, dict[int, str]], rows: dict[str, list],
-             problems: list[Unencodable]) -> ExportFile:
+def _summary(
+    session: Session,
+    week: Week,
+    hubs: list[str] | None,
+    language: str,
+    encoding: str,
+    kinds: dict[str, dict[int, str]],
+    rows: dict[str, list],
+    problems: list[Unencodable],
+) -> ExportFile:
     monday, sunday = week.days
     measures: dict[str, tuple[type, Callable]] = {
         "consultations": (Consultation, lambda m: m.consulted_on),
@@ -397,17 +525,22 @@ def _summary(session: Session, week: Week, hubs: list[str] | None, language: str
         "placements": (Placement, lambda m: m.placed_on),
         "follow_ups_done": (FollowUp, lambda m: m.done_on),
     }
-    week_counts = {name: _counts(session, model, date(model).between(monday, sunday), hubs)
-                   for name, (model, date) in measures.items()}
-    totals = {name: _counts(session, model, date(model) <= sunday, hubs)
-              for name, (model, date) in measures.items()}
+    week_counts = {
+        name: _counts(session, model, date(model).between(monday, sunday), hubs)
+        for name, (model, date) in measures.items()
+    }
+    totals = {
+        name: _counts(session, model, date(model) <= sunday, hubs)
+        for name, (model, date) in measures.items()
+    }
     late = Counter()
     for entity, entity_rows in rows.items():
         for row in entity_rows:
             if kinds[entity][row.id] != "week":
                 late[row.hub_code] += 1
-    names = dict(session.execute(select(Hub.code, Hub.name_ja if language == "ja"
-                                        else Hub.name_en)).all())
+    names = dict(
+        session.execute(select(Hub.code, Hub.name_ja if language == "ja" else Hub.name_en)).all()
+    )
     if hubs is None:
         codes = set(session.execute(select(Hub.code).where(Hub.active)).scalars())
         for counter in (*week_counts.values(), *totals.values()):
@@ -416,13 +549,30 @@ def _summary(session: Session, week: Week, hubs: list[str] | None, language: str
         codes = set(hubs)
     lines = []
     for code in sorted(codes):
-        lines.append([code, names.get(code), week.label,
-                      *(week_counts[m][code] for m in measures), late[code],
-                      *(totals[m][code] for m in measures)])
+        lines.append(
+            [
+                code,
+                names.get(code),
+                week.label,
+                *(week_counts[m][code] for m in measures),
+                late[code],
+                *(totals[m][code] for m in measures),
+            ]
+        )
     if len(lines) > 1:
-        lines.append(["", "合計" if language == "ja" else "Total", week.label,
-                      *(sum(column) for column in list(zip(*lines, strict=True))[3:])])
-    data, count = render_csv(SUMMARY.headers(language), ((line[0] or "total", line)
-                                                         for line in lines),
-                             encoding=encoding, file_name=SUMMARY.file_name, problems=problems)
+        lines.append(
+            [
+                "",
+                "合計" if language == "ja" else "Total",
+                week.label,
+                *(sum(column) for column in list(zip(*lines, strict=True))[3:]),
+            ]
+        )
+    data, count = render_csv(
+        SUMMARY.headers(language),
+        ((line[0] or "total", line) for line in lines),
+        encoding=encoding,
+        file_name=SUMMARY.file_name,
+        problems=problems,
+    )
     return ExportFile(SUMMARY.file_name, SUMMARY.name, count, data, SUMMARY.headers(language))

@@ -49,9 +49,15 @@ from crm.validation import parse_input
 
 Progress = Callable[[float, str], None]
 CHUNK = 2000
-INPUTS = {"companies": CompanyInput, "consultations": ConsultationInput, "needs": NeedInput,
-          "referrals": ReferralInput, "placements": PlacementInput, "follow_ups": FollowUpInput,
-          "partners": PartnerInput}
+INPUTS = {
+    "companies": CompanyInput,
+    "consultations": ConsultationInput,
+    "needs": NeedInput,
+    "referrals": ReferralInput,
+    "placements": PlacementInput,
+    "follow_ups": FollowUpInput,
+    "partners": PartnerInput,
+}
 ACTIONS = {"create": "新規", "update": "更新", "unchanged": "変更なし"}
 
 
@@ -104,7 +110,9 @@ class ImportReport:
         lines = []
         for f in self.files:
             counts = "・".join(f"{ACTIONS[k]} {f.counts.get(k, 0):,}" for k in ACTIONS)
-            lines.append(f"{f.name}（{f.label}、{f.rows:,} 行、{f.encoding}、見出し {f.language_label}）: {counts}")
+            lines.append(
+                f"{f.name}（{f.label}、{f.rows:,} 行、{f.encoding}、見出し {f.language_label}）: {counts}"
+            )
         return lines
 
 
@@ -113,7 +121,9 @@ class ImportRefused(CrmError):
 
     def __init__(self, report: ImportReport):
         self.report = report
-        super().__init__(f"取込できません: {len(report.errors)} 件の誤りがあります（何も書き込んでいません）。")
+        super().__init__(
+            f"取込できません: {len(report.errors)} 件の誤りがあります（何も書き込んでいません）。"
+        )
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -165,8 +175,15 @@ def _hub(text: str | None) -> str | None:
 class _Run:
     """One import: the parsed files, what the database already holds, and the plan."""
 
-    def __init__(self, session: Session, actor: Actor, hub: str | None, report: ImportReport,
-                 progress: Progress, total_rows: int):
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        hub: str | None,
+        report: ImportReport,
+        progress: Progress,
+        total_rows: int,
+    ):
         self.session, self.actor, self.hub, self.report = session, actor, hub, report
         self.progress, self.total_rows, self.done_rows = progress, max(total_rows, 1), 0
         self.db: dict[str, dict[int, dict]] = defaultdict(dict)  # entity -> id -> stored row
@@ -192,7 +209,7 @@ class _Run:
         table = MODELS[entity].__table__
         wanted = sorted(set(ids) - self.loaded[entity])
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+            chunk = wanted[start : start + 500]
             for row in self.session.execute(select(table).where(table.c.id.in_(chunk))):
                 self.db[entity][row.id] = dict(row._mapping)
             self.loaded[entity].update(chunk)
@@ -226,8 +243,10 @@ class _Run:
     def tick(self, rows: int = 1) -> None:
         self.done_rows += rows
         if self.done_rows % 1000 == 0 or self.done_rows == self.total_rows:
-            self.progress(0.7 * self.done_rows / self.total_rows,
-                          f"検証中… {self.done_rows:,} / {self.total_rows:,} 行")
+            self.progress(
+                0.7 * self.done_rows / self.total_rows,
+                f"検証中… {self.done_rows:,} / {self.total_rows:,} 行",
+            )
 
 
 _FIELD_COLUMNS = {"category_id": "category"}  # input-model field -> column it comes from
@@ -246,8 +265,9 @@ class _RowCheck:
             return
         self.failed.add(key)
         key = _FIELD_COLUMNS.get(key, key)
-        header = self.parsed.header(key) if key in {c.key for c in self.parsed.spec.columns} \
-            else key
+        header = (
+            self.parsed.header(key) if key in {c.key for c in self.parsed.spec.columns} else key
+        )
         self.errors.append((key, RowError(self.parsed.name, self.number, header, reason)))
 
     def flush(self) -> None:
@@ -301,11 +321,18 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
     # Load what the rows refer to in one go, not row by row.
     file_ids = [i for _, raw in parsed.records if (i := _safe_int(raw.get("id"))) is not None]
     run.stored(entity, file_ids)
-    for key, target in (("company_id", "companies"), ("consultation_id", "consultations"),
-                        ("need_id", "needs"), ("placement_id", "placements")):
+    for key, target in (
+        ("company_id", "companies"),
+        ("consultation_id", "consultations"),
+        ("need_id", "needs"),
+        ("placement_id", "placements"),
+    ):
         if key in parsed.headers:
-            refs = [run.id_map[target].get(i, i) for _, raw in parsed.records
-                    if (i := _safe_int(raw.get(key))) is not None]
+            refs = [
+                run.id_map[target].get(i, i)
+                for _, raw in parsed.records
+                if (i := _safe_int(raw.get(key))) is not None
+            ]
             run.stored(target, refs)
     if entity == "companies":
         numbers = {raw.get("corporate_number") for _, raw in parsed.records} - {None}
@@ -323,13 +350,17 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
                 check.error("id", "IDは1以上の整数です")
                 file_id = None
             elif file_id in seen_ids:
-                check.error("id", f"ID {file_id} がこのファイルの {seen_ids[file_id]} 行目と重複しています")
+                check.error(
+                    "id", f"ID {file_id} がこのファイルの {seen_ids[file_id]} 行目と重複しています"
+                )
             else:
                 seen_ids[file_id] = number
         if entity != "partners":
             row_hub = _hub(data.pop("hub_code", None))
             if row_hub is not None and row_hub != run.hub:
-                check.error("hub_code", f"拠点コード {row_hub} の行は拠点 {run.hub} に取り込めません")
+                check.error(
+                    "hub_code", f"拠点コード {row_hub} の行は拠点 {run.hub} に取り込めません"
+                )
         existing = None
         if file_id is not None:
             existing = run.db[entity].get(file_id)
@@ -346,13 +377,20 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
             if not changed:
                 planned.action = "unchanged"
             elif version is not None and version != planned.before.get("version"):
-                check.error("version", f"この行は出力後に更新されています（現在の版 {planned.before.get('version')}、"
-                                       f"ファイルの版 {version}）。最新の記録を出力し直してください")
+                check.error(
+                    "version",
+                    f"この行は出力後に更新されています（現在の版 {planned.before.get('version')}、"
+                    f"ファイルの版 {version}）。最新の記録を出力し直してください",
+                )
                 check.flush()
                 continue
         if planned.id is not None:
-            run.mine[entity][planned.id] = {**(planned.before or {}), **planned.values,
-                                            "id": planned.id, "_new": planned.before is None}
+            run.mine[entity][planned.id] = {
+                **(planned.before or {}),
+                **planned.values,
+                "id": planned.id,
+                "_new": planned.before is None,
+            }
         rows.append(planned)
     return rows
 
@@ -364,13 +402,22 @@ def _safe_int(text: str | None) -> int | None:
         return None
 
 
-def _plan(run: _Run, entity: str, check: _RowCheck, values: dict, file_id: int | None,
-          existing: dict | None) -> Planned:
+def _plan(
+    run: _Run,
+    entity: str,
+    check: _RowCheck,
+    values: dict,
+    file_id: int | None,
+    existing: dict | None,
+) -> Planned:
     if existing is not None:
         # A column the file leaves out keeps its stored value instead of being blanked.
         present = {_FIELD_COLUMNS.get(k, k) for k in values} & set(check.parsed.headers)
-        kept = {k: existing[k] for k in values
-                if _FIELD_COLUMNS.get(k, k) not in present and k in _OPTIONAL_FIELDS}
+        kept = {
+            k: existing[k]
+            for k in values
+            if _FIELD_COLUMNS.get(k, k) not in present and k in _OPTIONAL_FIELDS
+        }
         return Planned(check.number, "update", existing["id"], {**values, **kept}, existing)
     if file_id is not None:
         # A new record keeps the file's id unless another hub uses that id.
@@ -383,15 +430,18 @@ def _plan(run: _Run, entity: str, check: _RowCheck, values: dict, file_id: int |
     return Planned(check.number, "create", file_id, values)
 
 
-def _in_hub(run: _Run, check: _RowCheck, key: str, entity: str, ref: int | None,
-            label: str) -> dict | None:
+def _in_hub(
+    run: _Run, check: _RowCheck, key: str, entity: str, ref: int | None, label: str
+) -> dict | None:
     """The referenced row of this hub (stored or in this import), or an error."""
     if ref is None:
         return None
     ref = run.id_map[entity].get(ref, ref)
     row = run.record(entity, ref)
     if row is None:
-        check.error(key, f"{label}ID {ref} は登録されていません（既存の記録にも、この取込にもありません）")
+        check.error(
+            key, f"{label}ID {ref} は登録されていません（既存の記録にも、この取込にもありません）"
+        )
         return None
     if row.get("hub_code") != run.hub:
         check.error(key, f"{label}ID {ref} は他の拠点の{label}です")
@@ -411,17 +461,25 @@ def _companies(run, check, data, file_id, existing):
     if number is not None:
         first = run.corporate_rows.get(number)
         if first is not None:
-            check.error("corporate_number", f"法人番号 {number} がこのファイルの {first} 行目と重複しています")
+            check.error(
+                "corporate_number",
+                f"法人番号 {number} がこのファイルの {first} 行目と重複しています",
+            )
             return None
         run.corporate_rows[number] = check.number
         owner = run.corporate.get(number)
         if owner is not None:
             owner_id, owner_hub = owner
             if owner_hub != run.hub:
-                check.error("corporate_number", f"この法人番号は他の拠点の企業（企業ID {owner_id}）として登録されています")
+                check.error(
+                    "corporate_number",
+                    f"この法人番号は他の拠点の企業（企業ID {owner_id}）として登録されています",
+                )
                 return None
             if existing is not None and existing["id"] != owner_id:
-                check.error("corporate_number", f"この法人番号は既に登録されています（企業ID {owner_id}）")
+                check.error(
+                    "corporate_number", f"この法人番号は既に登録されています（企業ID {owner_id}）"
+                )
                 return None
             if existing is None:
                 run.stored("companies", [owner_id])
@@ -449,15 +507,17 @@ def _needs(run, check, data, file_id, existing):
         check.error("category", "必須項目です")
     else:
         data["category_id"] = run.categories.get(_nfkc(category)) or run.categories.get(
-            _nfkc(category).lower())
+            _nfkc(category).lower()
+        )
         if data["category_id"] is None:
             check.error("category", f"人材区分にない値です: {category}（{run.category_names}）")
     if status is not None and status not in NeedStatus.labels():
         check.error("status", f"選択肢にない値です: {status}")
     values = check.model("needs", {**data, "category_id": data.get("category_id") or 0})
     company = _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
-    consultation = _in_hub(run, check, "consultation_id", "consultations",
-                           data.get("consultation_id"), "相談")
+    consultation = _in_hub(
+        run, check, "consultation_id", "consultations", data.get("consultation_id"), "相談"
+    )
     if values is None or check.failed:
         return None
     values = values.model_dump()
@@ -469,10 +529,15 @@ def _needs(run, check, data, file_id, existing):
             check.error("opened_on", "元の相談日より前の日付です")
     if existing is not None:
         values["status"] = status or existing["status"]
-        if values["status"] != existing["status"] and \
-                NeedStatus(values["status"]) not in NEED_TRANSITIONS[NeedStatus(existing["status"])]:
-            check.error("status", f"「{NeedStatus(existing['status']).label}」から"
-                                  f"「{NeedStatus(values['status']).label}」には移せません")
+        if (
+            values["status"] != existing["status"]
+            and NeedStatus(values["status"]) not in NEED_TRANSITIONS[NeedStatus(existing["status"])]
+        ):
+            check.error(
+                "status",
+                f"「{NeedStatus(existing['status']).label}」から"
+                f"「{NeedStatus(values['status']).label}」には移せません",
+            )
     else:
         values["status"] = status or NeedStatus.OPEN.value
     values["hub_code"] = run.hub
@@ -486,8 +551,7 @@ def _need_for(run, check, data, file_id, existing, date_key: str):
     if data.get(date_key) is not None and data[date_key] < need["opened_on"]:
         check.error(date_key, "ニーズの受付日より前の日付です")
     # Workflow rule of the forms, for rows added to a need this import does not itself carry.
-    if existing is None and need["status"] == NeedStatus.WITHDRAWN.value \
-            and "_new" not in need:
+    if existing is None and need["status"] == NeedStatus.WITHDRAWN.value and "_new" not in need:
         check.error("need_id", "取り下げ済みのニーズには追加できません")
     return need
 
@@ -544,14 +608,22 @@ def _follow_ups(run, check, data, file_id, existing):
 
 
 def _partners(run, check, data, file_id, existing):
-    values = check.model("partners", {**data, "active": True if data.get("active") is None
-                                      else data["active"]})
+    values = check.model(
+        "partners", {**data, "active": True if data.get("active") is None else data["active"]}
+    )
     if values is None:
         return None
     values = values.model_dump()
     if existing is None and file_id is None:
-        match = run.session.execute(select(Partner.id).where(
-            Partner.kind == values["kind"], Partner.name == values["name"])).scalars().first()
+        match = (
+            run.session.execute(
+                select(Partner.id).where(
+                    Partner.kind == values["kind"], Partner.name == values["name"]
+                )
+            )
+            .scalars()
+            .first()
+        )
         if match is not None:
             run.stored("partners", [match])
             existing = run.db["partners"][match]
@@ -562,14 +634,40 @@ def _partners(run, check, data, file_id, existing):
 
 
 # Fields a file may leave out when it updates records (derived fields are always recomputed).
-_OPTIONAL_FIELDS = {"kana", "corporate_number", "city", "industry", "employees", "capital_jpy",
-                    "notes", "stance", "next_action", "next_action_on", "consultation_id",
-                    "headcount", "salary_band", "status", "outcome", "engagement", "partner_id",
-                    "age_band", "previous_residence", "done_on", "active", "prefecture_code"}
+_OPTIONAL_FIELDS = {
+    "kana",
+    "corporate_number",
+    "city",
+    "industry",
+    "employees",
+    "capital_jpy",
+    "notes",
+    "stance",
+    "next_action",
+    "next_action_on",
+    "consultation_id",
+    "headcount",
+    "salary_band",
+    "status",
+    "outcome",
+    "engagement",
+    "partner_id",
+    "age_band",
+    "previous_residence",
+    "done_on",
+    "active",
+    "prefecture_code",
+}
 
-RULES = {"companies": _companies, "consultations": _consultations, "needs": _needs,
-         "referrals": _referrals, "placements": _placements, "follow_ups": _follow_ups,
-         "partners": _partners}
+RULES = {
+    "companies": _companies,
+    "consultations": _consultations,
+    "needs": _needs,
+    "referrals": _referrals,
+    "placements": _placements,
+    "follow_ups": _follow_ups,
+    "partners": _partners,
+}
 
 
 def _corporate_owners(run: _Run, numbers: set[str]) -> dict[str, tuple[int, str]]:
@@ -586,15 +684,19 @@ def _corporate_owners(run: _Run, numbers: set[str]) -> dict[str, tuple[int, str]
     wanted = sorted(valid)
     for start in range(0, len(wanted), 500):
         statement = select(table.c.corporate_number, table.c.id, table.c.hub_code).where(
-            table.c.corporate_number.in_(wanted[start:start + 500]))
+            table.c.corporate_number.in_(wanted[start : start + 500])
+        )
         owners.update({n: (i, h) for n, i, h in run.session.execute(statement)})
     return owners
 
 
 def _placement_counts(run: _Run) -> Counter:
     table = MODELS["placements"].__table__
-    statement = select(table.c.need_id, func.count()).where(table.c.hub_code == run.hub) \
+    statement = (
+        select(table.c.need_id, func.count())
+        .where(table.c.hub_code == run.hub)
         .group_by(table.c.need_id)
+    )
     return Counter(dict(run.session.execute(statement).all()))
 
 
@@ -613,15 +715,22 @@ def _new_ids(run: _Run, table, count: int) -> list[int]:
     if count == 0:
         return []
     if run.session.get_bind().dialect.name == "postgresql":
-        return list(run.session.execute(text(
-            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+        return list(
+            run.session.execute(
+                text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            ).scalars()
+        )
     highest = run.session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
     return list(range(highest + 1, highest + 1 + count))
 
 
-def _insert(run: _Run, entity: str, plans: list[Planned], now: dt.datetime,
-            on_chunk: Callable[[int], None]) -> None:
+def _insert(
+    run: _Run, entity: str, plans: list[Planned], now: dt.datetime, on_chunk: Callable[[int], None]
+) -> None:
     table = MODELS[entity].__table__
     extra = {"created_at": now, "created_by": run.actor.user_id, "version": 1, **_stamp(run, now)}
     if entity == "consultations":
@@ -632,37 +741,55 @@ def _insert(run: _Run, entity: str, plans: list[Planned], now: dt.datetime,
         _insert_rows(run, table, with_id, extra, on_chunk)
         if run.session.get_bind().dialect.name == "postgresql":
             # Explicit ids do not move PostgreSQL's sequence: move it past them (never back).
-            sequence = run.session.execute(text(
-                f"SELECT pg_get_serial_sequence('{table.name}', 'id')")).scalar_one()
-            run.session.execute(text(
-                f"SELECT setval('{sequence}', GREATEST(:top, (SELECT last_value FROM {sequence})))"),
-                {"top": max(p.id for p in with_id)})
+            sequence = run.session.execute(
+                text(f"SELECT pg_get_serial_sequence('{table.name}', 'id')")
+            ).scalar_one()
+            run.session.execute(
+                text(
+                    f"SELECT setval('{sequence}', GREATEST(:top, (SELECT last_value FROM {sequence})))"
+                ),
+                {"top": max(p.id for p in with_id)},
+            )
     for plan, new_id in zip(without_id, _new_ids(run, table, len(without_id)), strict=True):
         plan.id = new_id
     _insert_rows(run, table, without_id, extra, on_chunk)
 
 
-def _insert_rows(run: _Run, table, plans: list[Planned], extra: dict,
-                 on_chunk: Callable[[int], None]) -> None:
+def _insert_rows(
+    run: _Run, table, plans: list[Planned], extra: dict, on_chunk: Callable[[int], None]
+) -> None:
     for start in range(0, len(plans), CHUNK):
-        chunk = plans[start:start + CHUNK]
+        chunk = plans[start : start + CHUNK]
         run.session.execute(table.insert(), [{**p.values, **extra, "id": p.id} for p in chunk])
         on_chunk(len(chunk))
 
 
-def _update(run: _Run, entity: str, plans: list[Planned], now: dt.datetime,
-            on_chunk: Callable[[int], None]) -> None:
+def _update(
+    run: _Run, entity: str, plans: list[Planned], now: dt.datetime, on_chunk: Callable[[int], None]
+) -> None:
     if not plans:
         return
     table = MODELS[entity].__table__
     keys = sorted(plans[0].values)
-    statement = table.update().where(table.c.id == bindparam("_id")).values(
-        {key: bindparam(key) for key in [*keys, "version", "updated_at", "updated_by"]})
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("_id"))
+        .values({key: bindparam(key) for key in [*keys, "version", "updated_at", "updated_by"]})
+    )
     for start in range(0, len(plans), CHUNK):
-        chunk = plans[start:start + CHUNK]
-        run.session.execute(statement, [
-            {**{k: p.values[k] for k in keys}, "_id": p.id, "version": p.before["version"] + 1,
-             **_stamp(run, now)} for p in chunk])
+        chunk = plans[start : start + CHUNK]
+        run.session.execute(
+            statement,
+            [
+                {
+                    **{k: p.values[k] for k in keys},
+                    "_id": p.id,
+                    "version": p.before["version"] + 1,
+                    **_stamp(run, now),
+                }
+                for p in chunk
+            ],
+        )
         on_chunk(len(chunk))
 
 
@@ -673,8 +800,9 @@ def _write(run: _Run, now: dt.datetime) -> None:
     def advance(rows: int) -> None:
         nonlocal written
         written += rows
-        run.progress(0.7 + 0.3 * min(written / total, 1.0),
-                     f"書き込み中… {written:,} / {total:,} 行")
+        run.progress(
+            0.7 + 0.3 * min(written / total, 1.0), f"書き込み中… {written:,} / {total:,} 行"
+        )
 
     status_changes: list[dict] = []
     need_updates: dict[int, str] = {}
@@ -685,36 +813,62 @@ def _write(run: _Run, now: dt.datetime) -> None:
         _update(run, entity, updates, now, advance)
         if entity == "needs":
             for p in creates:
-                status_changes.append(_status_change(run, p.id, None, p.values["status"],
-                                                     p.values["opened_on"], now))
+                status_changes.append(
+                    _status_change(run, p.id, None, p.values["status"], p.values["opened_on"], now)
+                )
             for p in updates:
                 if p.values["status"] != p.before["status"]:
-                    status_changes.append(_status_change(run, p.id, p.before["status"],
-                                                         p.values["status"], today_jst(), now))
+                    status_changes.append(
+                        _status_change(
+                            run, p.id, p.before["status"], p.values["status"], today_jst(), now
+                        )
+                    )
         if entity in {"referrals", "placements"}:
             _follow_on(run, entity, creates, need_updates, status_changes, now)
     if need_updates:
         table = MODELS["needs"].__table__
         run.session.execute(
-            table.update().where(table.c.id == bindparam("_id")).values(
-                status=bindparam("status"), version=table.c.version + 1,
-                updated_at=bindparam("updated_at"), updated_by=bindparam("updated_by")),
-            [{"_id": need_id, "status": status, **_stamp(run, now)}
-             for need_id, status in need_updates.items()])
+            table.update()
+            .where(table.c.id == bindparam("_id"))
+            .values(
+                status=bindparam("status"),
+                version=table.c.version + 1,
+                updated_at=bindparam("updated_at"),
+                updated_by=bindparam("updated_by"),
+            ),
+            [
+                {"_id": need_id, "status": status, **_stamp(run, now)}
+                for need_id, status in need_updates.items()
+            ],
+        )
         run.report.effects["needs_status"] += len(need_updates)
     if status_changes:
         run.session.execute(NeedStatusChange.__table__.insert(), status_changes)
 
 
-def _status_change(run: _Run, need_id: int, before: str | None, after: str, on: dt.date,
-                   now: dt.datetime) -> dict:
-    return {"hub_code": run.hub, "need_id": need_id, "from_status": before, "to_status": after,
-            "changed_on": on, "changed_at": now, "changed_by": run.actor.user_id,
-            "note": "CSV取込"}
+def _status_change(
+    run: _Run, need_id: int, before: str | None, after: str, on: dt.date, now: dt.datetime
+) -> dict:
+    return {
+        "hub_code": run.hub,
+        "need_id": need_id,
+        "from_status": before,
+        "to_status": after,
+        "changed_on": on,
+        "changed_at": now,
+        "changed_by": run.actor.user_id,
+        "note": "CSV取込",
+    }
 
 
-def _follow_on(run: _Run, entity: str, creates: list[Planned], need_updates: dict[int, str],
-               status_changes: list[dict], now: dt.datetime) -> None:
+def _follow_on(
+    run: _Run,
+    entity: str,
+    creates: list[Planned],
+    need_updates: dict[int, str],
+    status_changes: list[dict],
+    now: dt.datetime,
+) -> None:
     """What the forms do after a new referral or placement, for needs this import does not
     itself carry: open → referred on a referral, → placed once the headcount is filled, and a
     follow-up after each placement (unless the import brings its own follow-ups)."""
@@ -723,12 +877,20 @@ def _follow_on(run: _Run, entity: str, creates: list[Planned], need_updates: dic
     for plan in creates:
         need = run.record("needs", plan.values["need_id"])
         if entity == "placements" and "follow_ups" not in run.entities_in_files:
-            follow_ups.append({
-                "hub_code": run.hub, "company_id": plan.values["company_id"],
-                "placement_id": plan.id, "due_on": plan.values["placed_on"] + FOLLOW_UP_AFTER,
-                "done_on": None, "notes": "成約後フォローアップ",
-                "created_at": now, "created_by": run.actor.user_id, "version": 1,
-                **_stamp(run, now)})
+            follow_ups.append(
+                {
+                    "hub_code": run.hub,
+                    "company_id": plan.values["company_id"],
+                    "placement_id": plan.id,
+                    "due_on": plan.values["placed_on"] + FOLLOW_UP_AFTER,
+                    "done_on": None,
+                    "notes": "成約後フォローアップ",
+                    "created_at": now,
+                    "created_by": run.actor.user_id,
+                    "version": 1,
+                    **_stamp(run, now),
+                }
+            )
         if "_new" in need:  # the import carries this need's own status
             continue
         status = need_updates.get(need["id"], need["status"])
@@ -768,9 +930,17 @@ def _authorise(session: Session, actor: Actor, entities: set[str], hub: str | No
     return hub
 
 
-def import_files(session: Session, actor: Actor, files: list[tuple[str, bytes]], *,
-                 entity: str | None = None, hub: str | None = None, dry_run: bool = True,
-                 progress: Progress | None = None, preview_rows: int = 0) -> ImportReport:
+def import_files(
+    session: Session,
+    actor: Actor,
+    files: list[tuple[str, bytes]],
+    *,
+    entity: str | None = None,
+    hub: str | None = None,
+    dry_run: bool = True,
+    progress: Progress | None = None,
+    preview_rows: int = 0,
+) -> ImportReport:
     """Validate every row of ``files`` (name, bytes) and, unless ``dry_run`` or any error,
     write them in the caller's transaction. ``entity`` names the kind of a single file;
     otherwise each file's kind comes from its name or headers. Returns the report; a refused
@@ -797,11 +967,19 @@ def import_files(session: Session, actor: Actor, files: list[tuple[str, bytes]],
     run = _Run(session, actor, hub, report, progress, sum(len(p.records) for p in parsed_files))
     run.entities_in_files = set(kinds)
     for parsed in parsed_files:
-        file_report = FileReport(parsed.name, parsed.spec.name, parsed.spec.label,
-                                 parsed.encoding, parsed.language, len(parsed.records),
-                                 ignored_columns=parsed.ignored_columns)
-        file_report.preview = [{parsed.header(k): v for k, v in raw.items()}
-                               for _, raw in parsed.records[:preview_rows]]
+        file_report = FileReport(
+            parsed.name,
+            parsed.spec.name,
+            parsed.spec.label,
+            parsed.encoding,
+            parsed.language,
+            len(parsed.records),
+            ignored_columns=parsed.ignored_columns,
+        )
+        file_report.preview = [
+            {parsed.header(k): v for k, v in raw.items()}
+            for _, raw in parsed.records[:preview_rows]
+        ]
         missing = _missing_columns(parsed)
         if missing:
             report.errors.extend(missing)
@@ -818,13 +996,32 @@ def import_files(session: Session, actor: Actor, files: list[tuple[str, bytes]],
     bump_data_version(session, hub)
     _write(run, utcnow())
     # audit_log.entity holds 40 characters: name a single kind, or "bundle" (the files say which).
-    record_audit(session, actor, "import", entity=kinds[0] if len(kinds) == 1 else "bundle",
-                 hub_code=hub, detail=json.dumps({
-        "files": [{"name": f.name, "entity": f.entity, "rows": f.rows, "encoding": f.encoding,
-                   "sha256": hashlib.sha256(data).hexdigest(), **{k: f.counts.get(k, 0) for k in ACTIONS}}
-                  for f, (_, data) in zip(report.files, _matching(files, report.files), strict=True)],
-        "automatic": dict(report.effects),
-    }, ensure_ascii=False))
+    record_audit(
+        session,
+        actor,
+        "import",
+        entity=kinds[0] if len(kinds) == 1 else "bundle",
+        hub_code=hub,
+        detail=json.dumps(
+            {
+                "files": [
+                    {
+                        "name": f.name,
+                        "entity": f.entity,
+                        "rows": f.rows,
+                        "encoding": f.encoding,
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        **{k: f.counts.get(k, 0) for k in ACTIONS},
+                    }
+                    for f, (_, data) in zip(
+                        report.files, _matching(files, report.files), strict=True
+                    )
+                ],
+                "automatic": dict(report.effects),
+            },
+            ensure_ascii=False,
+        ),
+    )
     report.written = True
     progress(1.0, "取込が完了しました")
     return report
@@ -836,9 +1033,16 @@ def _matching(files: list[tuple[str, bytes]], reports: list[FileReport]):
 
 
 def _missing_columns(parsed: ParsedFile) -> list[RowError]:
-    return [RowError(parsed.name, 1, parsed.spec.column(key).ja,
-                     f"必須の列「{parsed.spec.column(key).ja}」（{parsed.spec.column(key).en}）がありません")
-            for key in REQUIRED_COLUMNS[parsed.spec.name] if key not in parsed.headers]
+    return [
+        RowError(
+            parsed.name,
+            1,
+            parsed.spec.column(key).ja,
+            f"必須の列「{parsed.spec.column(key).ja}」（{parsed.spec.column(key).en}）がありません",
+        )
+        for key in REQUIRED_COLUMNS[parsed.spec.name]
+        if key not in parsed.headers
+    ]
 
 
 def import_path(session: Session, actor: Actor, path, **kwargs) -> ImportReport:

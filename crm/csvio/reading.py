@@ -84,7 +84,9 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
     else:
         spec = guess_entity(name, header_row)
         if spec is None:
-            raise CrmError(f"{name}: 見出しから取込の種類（企業・相談…）を判定できません。種類を指定してください。")
+            raise CrmError(
+                f"{name}: 見出しから取込の種類（企業・相談…）を判定できません。種類を指定してください。"
+            )
     lookup = _lookup(spec)
     positions: list[Column | None] = []
     headers: dict[str, str] = {}
@@ -101,8 +103,14 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
             continue
         column, language = found
         if column.key in headers:
-            errors.append(RowError(name, header_number, label,
-                                   f"列「{label}」が重複しています（「{headers[column.key]}」と同じ列）"))
+            errors.append(
+                RowError(
+                    name,
+                    header_number,
+                    label,
+                    f"列「{label}」が重複しています（「{headers[column.key]}」と同じ列）",
+                )
+            )
             positions.append(None)
             continue
         headers[column.key] = label
@@ -112,7 +120,9 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
     width = len(header_row)
     for number, row in rows[1:]:
         if len(row) > width and any(cell.strip() for cell in row[width:]):
-            errors.append(RowError(name, number, "", f"見出し（{width}列）より多い列に値があります"))
+            errors.append(
+                RowError(name, number, "", f"見出し（{width}列）より多い列に値があります")
+            )
         values: dict[str, str | None] = {}
         for column, cell in zip(positions, row, strict=False):
             if column is not None:
@@ -139,8 +149,10 @@ def files_in(path_or_data: Path | str | bytes, name: str = "") -> list[tuple[str
 def _zip_members(data: bytes) -> list[tuple[str, bytes]]:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            return [(Path(info.filename).name, archive.read(info))
-                    for info in sorted(archive.infolist(), key=lambda i: i.filename)
-                    if not info.is_dir() and info.filename.lower().endswith(".csv")]
+            return [
+                (Path(info.filename).name, archive.read(info))
+                for info in sorted(archive.infolist(), key=lambda i: i.filename)
+                if not info.is_dir() and info.filename.lower().endswith(".csv")
+            ]
     except zipfile.BadZipFile:
         raise UnreadableFile("zip ファイルを開けません。") from None

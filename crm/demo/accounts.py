@@ -23,9 +23,23 @@ CREDENTIALS_FILE = "demo-credentials.txt"
 ADMIN, SECRETARIAT = "admin", "secretariat"
 RESERVED_USERNAMES = [ADMIN, SECRETARIAT] + [f"hub{code}" for code in PREFECTURES]
 
-USER_COLUMNS = ("id", "username", "display_name", "email", "role", "hub_code", "password_hash",
-                "active", "failed_attempts", "locked_until", "session_epoch", "last_sign_in_at",
-                "created_at", "updated_at", "version")
+USER_COLUMNS = (
+    "id",
+    "username",
+    "display_name",
+    "email",
+    "role",
+    "hub_code",
+    "password_hash",
+    "active",
+    "failed_attempts",
+    "locked_until",
+    "session_epoch",
+    "last_sign_in_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
 
 
 def demo_password() -> str:
@@ -42,17 +56,39 @@ def hash_once(password: str) -> str:
     return hash_password(password)
 
 
-def account_rows(hubs: list[str], password_hash: str, first_id: int,
-                 writer: BulkWriter) -> list[tuple]:
+def account_rows(
+    hubs: list[str], password_hash: str, first_id: int, writer: BulkWriter
+) -> list[tuple]:
     """admin first, then secretariat, then one manager per hub in ``hubs`` order."""
     stamp = writer.stamp(dt.date(2016, 1, 4).toordinal(), 9)
-    accounts = [(ADMIN, "デモ管理者", Role.ADMIN.value, None),
-                (SECRETARIAT, "全国事務局（デモ）", Role.SECRETARIAT.value, None)]
-    accounts += [(f"hub{code}", f"{PREFECTURES[code][0]}拠点マネージャー",
-                  Role.HUB_MANAGER.value, code) for code in hubs]
-    return [(first_id + i, username, display, None, role, hub, password_hash, True, 0, None, 0,
-             None, stamp, stamp, 1)
-            for i, (username, display, role, hub) in enumerate(accounts)]
+    accounts = [
+        (ADMIN, "デモ管理者", Role.ADMIN.value, None),
+        (SECRETARIAT, "全国事務局（デモ）", Role.SECRETARIAT.value, None),
+    ]
+    accounts += [
+        (f"hub{code}", f"{PREFECTURES[code][0]}拠点マネージャー", Role.HUB_MANAGER.value, code)
+        for code in hubs
+    ]
+    return [
+        (
+            first_id + i,
+            username,
+            display,
+            None,
+            role,
+            hub,
+            password_hash,
+            True,
+            0,
+            None,
+            0,
+            None,
+            stamp,
+            stamp,
+            1,
+        )
+        for i, (username, display, role, hub) in enumerate(accounts)
+    ]
 
 
 def credentials_path_for(engine: Engine) -> Path | None:

@@ -87,8 +87,9 @@ def _weekday(ordinal: int, rng: random.Random) -> int:
     return ordinal
 
 
-def _allocate(total: int, hubs: list[int], weights: list[float],
-              rng: random.Random) -> dict[int, int]:
+def _allocate(
+    total: int, hubs: list[int], weights: list[float], rng: random.Random
+) -> dict[int, int]:
     counts: dict[int, int] = {}
     if total and hubs:
         for hub in rng.choices(hubs, weights=weights, k=total):
@@ -97,8 +98,14 @@ def _allocate(total: int, hubs: list[int], weights: list[float],
 
 
 class Planner:
-    def __init__(self, hubs: list[str], months: list[MonthTarget], partners: PartnerPool,
-                 today: dt.date, rng: random.Random):
+    def __init__(
+        self,
+        hubs: list[str],
+        months: list[MonthTarget],
+        partners: PartnerPool,
+        today: dt.date,
+        rng: random.Random,
+    ):
         self.rng = rng
         self.months = months
         self.partners = partners
@@ -141,8 +148,9 @@ class Planner:
             self._consultation(day, hub)
         # Hires go to hubs that had consulted before this month; in the very first month,
         # to those consulting in it (dated after their first visit).
-        started = [h for h in hubs if self.hub_days[h] and self.hub_days[h][0] < first] \
-            or [h for h in hubs if self.hub_days[h]]
+        started = [h for h in hubs if self.hub_days[h] and self.hub_days[h][0] < first] or [
+            h for h in hubs if self.hub_days[h]
+        ]
         # A hub hires in proportion to its recent consultations: new hubs hire little at first.
         weights = []
         for h in started:
@@ -247,16 +255,26 @@ class Planner:
             return pool.side_job_agency
         return rng.choice(pool.agencies)
 
-    def _new_need(self, hub: int, consultation: int, opened: int, engagement: str,
-                  headcount: int, status: str) -> int:
+    def _new_need(
+        self, hub: int, consultation: int, opened: int, engagement: str, headcount: int, status: str
+    ) -> int:
         rng, plan = self.rng, self.plan
         category = _CATEGORIES.pick(rng)
         bands = _SALARY["side_job" if engagement == "side_job" else category]
         salary = bands.pick(rng) if rng.random() < 0.9 else None
-        plan.needs.append(Need(hub=hub, company=plan.c_company[consultation],
-                               consultation=consultation, opened=opened, category=category,
-                               engagement=engagement, headcount=headcount, status=status,
-                               salary_band=salary))
+        plan.needs.append(
+            Need(
+                hub=hub,
+                company=plan.c_company[consultation],
+                consultation=consultation,
+                opened=opened,
+                category=category,
+                engagement=engagement,
+                headcount=headcount,
+                status=status,
+                salary_band=salary,
+            )
+        )
         plan.c_has_need[consultation] = 1
         return len(plan.needs) - 1
 
@@ -290,9 +308,16 @@ class Planner:
         ages, residences = _AGES[engagement], _RESIDENCES[engagement]
         salary = plan.needs[need].salary_band
         for day in group:
-            plan.placements.append((
-                day, need, partner, ages.pick(rng), residences.pick(rng), salary,
-            ))
+            plan.placements.append(
+                (
+                    day,
+                    need,
+                    partner,
+                    ages.pick(rng),
+                    residences.pick(rng),
+                    salary,
+                )
+            )
 
     # --- needs still open, being matched, or withdrawn -------------------------------------
 
@@ -304,11 +329,25 @@ class Planner:
             age = today - consulted
             draw = rng.random()
             if age <= 120:
-                status = "open" if draw < 0.10 else "referred" if draw < 0.24 \
-                    else "withdrawn" if draw < 0.25 else None
+                status = (
+                    "open"
+                    if draw < 0.10
+                    else "referred"
+                    if draw < 0.24
+                    else "withdrawn"
+                    if draw < 0.25
+                    else None
+                )
             elif age <= 365:
-                status = "open" if draw < 0.02 else "referred" if draw < 0.07 \
-                    else "withdrawn" if draw < 0.12 else None
+                status = (
+                    "open"
+                    if draw < 0.02
+                    else "referred"
+                    if draw < 0.07
+                    else "withdrawn"
+                    if draw < 0.12
+                    else None
+                )
             elif age <= 730:
                 status = "referred" if draw < 0.005 else "withdrawn" if draw < 0.085 else None
             else:
@@ -317,8 +356,14 @@ class Planner:
                 continue
             hub = plan.c_hub[consultation]
             opened = consulted + between(rng, 0, min(14, age))
-            need = self._new_need(hub, consultation, opened, self._engagement(opened),
-                                  1 if rng.random() < 0.9 else 2, status)
+            need = self._new_need(
+                hub,
+                consultation,
+                opened,
+                self._engagement(opened),
+                1 if rng.random() < 0.9 else 2,
+                status,
+            )
             changes.append((opened, need, 0, None, "open", None))
             if status == "open":
                 if today - opened > 45 and rng.random() < 0.3:
@@ -336,13 +381,20 @@ class Planner:
                 before, since = "open", opened
                 if rng.random() < 0.6:
                     since = between(rng, opened, min(opened + 30, today))
-                    referrals.append((since, need, one_of(rng, agencies),
-                                      "no_match" if rng.random() < 0.7 else "withdrawn"))
+                    referrals.append(
+                        (
+                            since,
+                            need,
+                            one_of(rng, agencies),
+                            "no_match" if rng.random() < 0.7 else "withdrawn",
+                        )
+                    )
                     changes.append((since, need, 1, "open", "referred", "パートナーへ紹介"))
                     before = "referred"
                 withdrawn = min(since + between(rng, 14, 200), today)
-                changes.append((withdrawn, need, 2, before, "withdrawn",
-                                "企業側の事情により取り下げ"))
+                changes.append(
+                    (withdrawn, need, 2, before, "withdrawn", "企業側の事情により取り下げ")
+                )
 
 
 _HEADCOUNTS = Mix(profiles.HEADCOUNT_MIX)

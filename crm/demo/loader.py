@@ -41,34 +41,68 @@ Progress = Callable[[float, str], None]
 
 DEFAULT_SEED = 2016
 
-_TABLES = {model.__tablename__: model.__table__ for model in (
-    UserAccount, Partner, Company, Contact, Consultation, TalentNeed, NeedStatusChange,
-    Referral, Placement, FollowUp, KpiTarget,
-)}
+_TABLES = {
+    model.__tablename__: model.__table__
+    for model in (
+        UserAccount,
+        Partner,
+        Company,
+        Contact,
+        Consultation,
+        TalentNeed,
+        NeedStatusChange,
+        Referral,
+        Placement,
+        FollowUp,
+        KpiTarget,
+    )
+}
 
 PARTNER_COLUMNS = ("id", "kind", "name", "prefecture_code", "active", *rows.TRACKED)
 
 
-def load_demo(engine: Engine, *, seed: int = DEFAULT_SEED,
-              progress: Progress | None = None) -> DemoSummary:
+def load_demo(
+    engine: Engine, *, seed: int = DEFAULT_SEED, progress: Progress | None = None
+) -> DemoSummary:
     """Fill an empty database with the demo history from January 2016 to this month: exactly
     the seed's monthly series for 2016 and the published cumulative totals of November 2020."""
-    return _load(engine, seed=seed, progress=progress,
-                 series=lambda today, rng: demo_series(today, rng), kind="demo")
+    return _load(
+        engine,
+        seed=seed,
+        progress=progress,
+        series=lambda today, rng: demo_series(today, rng),
+        kind="demo",
+    )
 
 
-def load_synthetic(engine: Engine, *, consultations: int, seed: int = DEFAULT_SEED,
-                   progress: Progress | None = None) -> DemoSummary:
+def load_synthetic(
+    engine: Engine,
+    *,
+    consultations: int,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+) -> DemoSummary:
     """Fill an empty database with ``consultations`` consultations over the ten years ending
     this month, with proportional firms, needs, referrals, placements and follow-ups."""
     if consultations < 1:
         raise CrmError("相談件数は1件以上を指定してください。")
-    return _load(engine, seed=seed, progress=progress, kind="synthetic",
-                 series=lambda today, rng: synthetic_series(today, consultations, rng))
+    return _load(
+        engine,
+        seed=seed,
+        progress=progress,
+        kind="synthetic",
+        series=lambda today, rng: synthetic_series(today, consultations, rng),
+    )
 
 
-def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
-          series: Callable[[dt.date, random.Random], list[MonthTarget]]) -> DemoSummary:
+def _load(
+    engine: Engine,
+    *,
+    seed: int,
+    progress: Progress | None,
+    kind: str,
+    series: Callable[[dt.date, random.Random], list[MonthTarget]],
+) -> DemoSummary:
     started = time.perf_counter()
     report = progress or (lambda share, message: None)
     report(0.0, "デモ用アカウントを準備しています…")
@@ -79,17 +113,24 @@ def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
     with engine.begin() as connection:
         writer = BulkWriter(connection)
         _lock_and_check_empty(connection)
-        hubs = list(connection.execute(
-            select(Hub.code).where(Hub.active).order_by(Hub.code)).scalars())
+        hubs = list(
+            connection.execute(select(Hub.code).where(Hub.active).order_by(Hub.code)).scalars()
+        )
         if not hubs:
-            raise CrmError("有効な拠点がありません。"
-                           "拠点を有効にしてからデモデータを読み込んでください。")
-        category_ids = dict(connection.execute(
-            select(TalentCategory.code, TalentCategory.id).where(TalentCategory.active)).all())
+            raise CrmError(
+                "有効な拠点がありません。拠点を有効にしてからデモデータを読み込んでください。"
+            )
+        category_ids = dict(
+            connection.execute(
+                select(TalentCategory.code, TalentCategory.id).where(TalentCategory.active)
+            ).all()
+        )
         if not category_ids:
             raise CrmError("有効な人材区分がありません。")
-        first_ids = {name: (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-                     for name, table in _TABLES.items()}
+        first_ids = {
+            name: (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+            for name, table in _TABLES.items()
+        }
 
         user_rows = accounts.account_rows(hubs, password_hash, first_ids["user_account"], writer)
         writer.insert(_TABLES["user_account"], accounts.USER_COLUMNS, user_rows)
@@ -102,66 +143,119 @@ def _load(engine: Engine, *, seed: int, progress: Progress | None, kind: str,
         planning = "相談と成約の履歴を組み立てています…"
         report(0.02, planning)
         plan = Planner(hubs, months, pool, today, rng).run(
-            progress=lambda share: report(0.02 + 0.25 * share, planning))
+            progress=lambda share: report(0.02 + 0.25 * share, planning)
+        )
         number_needs(plan, first_ids["talent_need"])
         # Categories in the plan are the seed's four; map any the database lacks to the first.
         fallback = min(category_ids.values())
         for need in plan.needs:
             if need.category not in category_ids:
                 category_ids[need.category] = fallback
-        ctx = rows.Context(plan=plan, writer=writer, rng=rng, managers=managers,
-                           secretariat=secretariat, category_ids=category_ids,
-                           first_ids=first_ids)
+        ctx = rows.Context(
+            plan=plan,
+            writer=writer,
+            rng=rng,
+            managers=managers,
+            secretariat=secretariat,
+            category_ids=category_ids,
+            first_ids=first_ids,
+        )
         first_fy = fiscal_year(months[0].first_day) + (0 if months[0].first_day.month == 4 else 1)
-        counts = {"accounts": len(user_rows), "partners": len(partner_rows),
-                  **_write_history(ctx, first_fy, fiscal_year(today), report)}
+        counts = {
+            "accounts": len(user_rows),
+            "partners": len(partner_rows),
+            **_write_history(ctx, first_fy, fiscal_year(today), report),
+        }
 
         report(0.93, "仕上げをしています…")
-        connection.execute(AuditLog.__table__.insert().values(
-            at=dt.datetime.now(dt.UTC), username="system", action="import", entity=None,
-            detail=f"デモデータを読み込みました（{kind}, seed={seed}, "
-                   f"相談 {counts['consultations']:,} 件）",
-        ))
+        connection.execute(
+            AuditLog.__table__.insert().values(
+                at=dt.datetime.now(dt.UTC),
+                username="system",
+                action="import",
+                entity=None,
+                detail=f"デモデータを読み込みました（{kind}, seed={seed}, "
+                f"相談 {counts['consultations']:,} 件）",
+            )
+        )
         # Every cached read, national and per hub, must see the new data.
         connection.execute(update(DataVersion).values(version=DataVersion.version + 1))
         writer.fix_sequences(_TABLES.values())
     report(0.96, "統計情報を更新しています…")
     _analyze(engine)
     summary = DemoSummary(
-        kind=kind, seed=seed, password=password,
-        accounts=tuple(row[1] for row in user_rows), counts=counts,
-        first_day=months[0].first_day, last_day=today,
-        seconds=time.perf_counter() - started, database=engine.url.render_as_string(),
+        kind=kind,
+        seed=seed,
+        password=password,
+        accounts=tuple(row[1] for row in user_rows),
+        counts=counts,
+        first_day=months[0].first_day,
+        last_day=today,
+        seconds=time.perf_counter() - started,
+        database=engine.url.render_as_string(),
     )
     summary.credentials_path = accounts.write_credentials_file(engine, summary)
     report(1.0, "デモデータの読み込みが終わりました")
     return summary
 
 
-def _write_history(ctx: rows.Context, first_fy: int, last_fy: int,
-                   report: Progress) -> dict[str, int]:
+def _write_history(
+    ctx: rows.Context, first_fy: int, last_fy: int, report: Progress
+) -> dict[str, int]:
     """Insert the planned history table by table (parents first); returns rows per entity."""
     plan, writer = ctx.plan, ctx.writer
     placements = rows.order_placements(plan)
     steps = [
         ("companies", "company", rows.COMPANY_COLUMNS, rows.company_rows(ctx), "企業"),
         ("contacts", "contact", rows.CONTACT_COLUMNS, rows.contact_rows(ctx), "担当者"),
-        ("consultations", "consultation", rows.CONSULTATION_COLUMNS,
-         rows.consultation_rows(ctx), "相談"),
+        (
+            "consultations",
+            "consultation",
+            rows.CONSULTATION_COLUMNS,
+            rows.consultation_rows(ctx),
+            "相談",
+        ),
         ("needs", "talent_need", rows.NEED_COLUMNS, rows.need_rows(ctx), "人材ニーズ"),
-        ("need_status_changes", "need_status_change", rows.STATUS_COLUMNS,
-         rows.status_change_rows(ctx), "ニーズの経過"),
+        (
+            "need_status_changes",
+            "need_status_change",
+            rows.STATUS_COLUMNS,
+            rows.status_change_rows(ctx),
+            "ニーズの経過",
+        ),
         ("referrals", "referral", rows.REFERRAL_COLUMNS, rows.referral_rows(ctx), "紹介"),
-        ("placements", "placement", rows.PLACEMENT_COLUMNS,
-         rows.placement_rows(ctx, placements), "成約"),
-        ("follow_ups", "follow_up", rows.FOLLOW_UP_COLUMNS,
-         rows.follow_up_rows(ctx, placements), "フォローアップ"),
-        ("kpi_targets", "kpi_target", rows.KPI_COLUMNS,
-         rows.kpi_rows(ctx, first_fy, last_fy), "年度目標"),
+        (
+            "placements",
+            "placement",
+            rows.PLACEMENT_COLUMNS,
+            rows.placement_rows(ctx, placements),
+            "成約",
+        ),
+        (
+            "follow_ups",
+            "follow_up",
+            rows.FOLLOW_UP_COLUMNS,
+            rows.follow_up_rows(ctx, placements),
+            "フォローアップ",
+        ),
+        (
+            "kpi_targets",
+            "kpi_target",
+            rows.KPI_COLUMNS,
+            rows.kpi_rows(ctx, first_fy, last_fy),
+            "年度目標",
+        ),
     ]
     # Rows to write (contacts and follow-ups estimated), for the progress bar.
-    expected = max(1, len(plan.co_hub) * 2.35 + len(plan.c_day) * 1.05 + len(plan.needs)
-                   + len(plan.status_changes) + len(plan.referrals) + len(plan.placements) * 2.4)
+    expected = max(
+        1,
+        len(plan.co_hub) * 2.35
+        + len(plan.c_day) * 1.05
+        + len(plan.needs)
+        + len(plan.status_changes)
+        + len(plan.referrals)
+        + len(plan.placements) * 2.4,
+    )
     done = 0
 
     def tick(iterable: Iterable[tuple], message: str) -> Iterator[tuple]:
@@ -189,8 +283,9 @@ def _lock_and_check_empty(connection) -> None:
         connection.execute(text("LOCK TABLE company, consultation IN EXCLUSIVE MODE"))
     else:
         # On SQLite the first write takes the database's write lock.
-        connection.execute(update(DataVersion).where(DataVersion.scope == "*")
-                           .values(version=DataVersion.version))
+        connection.execute(
+            update(DataVersion).where(DataVersion.scope == "*").values(version=DataVersion.version)
+        )
     consultations = connection.execute(select(func.count()).select_from(Consultation)).scalar()
     companies = connection.execute(select(func.count()).select_from(Company)).scalar()
     if consultations or companies:
@@ -198,33 +293,52 @@ def _lock_and_check_empty(connection) -> None:
             f"データベースは空ではありません（企業 {companies:,} 件、相談 {consultations:,} 件）。"
             "デモデータは空のデータベースにだけ読み込めます。"
         )
-    taken = connection.execute(select(UserAccount.username).where(
-        UserAccount.username.in_(accounts.RESERVED_USERNAMES))).scalars().all()
+    taken = (
+        connection.execute(
+            select(UserAccount.username).where(
+                UserAccount.username.in_(accounts.RESERVED_USERNAMES)
+            )
+        )
+        .scalars()
+        .all()
+    )
     if taken:
-        raise CrmError(f"デモ用の利用者名が既に使われています（{', '.join(sorted(taken))}）。"
-                       "デモデータは空のデータベースにだけ読み込めます。")
+        raise CrmError(
+            f"デモ用の利用者名が既に使われています（{', '.join(sorted(taken))}）。"
+            "デモデータは空のデータベースにだけ読み込めます。"
+        )
 
 
-def _partners(hubs: list[str], first_id: int, admin: int,
-              writer: BulkWriter) -> tuple[list[tuple], PartnerPool]:
+def _partners(
+    hubs: list[str], first_id: int, admin: int, writer: BulkWriter
+) -> tuple[list[tuple], PartnerPool]:
     stamp = writer.stamp(dt.date(2016, 1, 4).toordinal(), 10)
     partner_rows: list[tuple] = []
 
     def add(kind: str, name: str, prefecture: str | None = None, active: bool = True) -> int:
         partner_id = first_id + len(partner_rows)
-        partner_rows.append((partner_id, kind, name, prefecture, active,
-                             stamp, admin, stamp, admin, 1))
+        partner_rows.append(
+            (partner_id, kind, name, prefecture, active, stamp, admin, stamp, admin, 1)
+        )
         return partner_id
 
     agencies = [add("recruitment_agency", name) for name in names.RECRUITMENT_AGENCIES]
     jhr = add("jhr", names.JHR_NAME, active=False)  # wound up in 2020; kept for its history
     center = add("employment_stability_center", names.STABILITY_CENTER_NAME)
     large_firms = [add("large_firm", name) for name in names.LARGE_FIRMS]
-    banks = {index: [add("regional_bank", name, code) for name in names.regional_bank_names(code)]
-             for index, code in enumerate(hubs)}
+    banks = {
+        index: [add("regional_bank", name, code) for name in names.regional_bank_names(code)]
+        for index, code in enumerate(hubs)
+    }
     side_job = agencies[names.RECRUITMENT_AGENCIES.index("株式会社副業ワークス")]
-    return partner_rows, PartnerPool(agencies=agencies, side_job_agency=side_job, banks=banks,
-                                     jhr=jhr, center=center, large_firms=large_firms)
+    return partner_rows, PartnerPool(
+        agencies=agencies,
+        side_job_agency=side_job,
+        banks=banks,
+        jhr=jhr,
+        center=center,
+        large_firms=large_firms,
+    )
 
 
 def _analyze(engine: Engine) -> None:

@@ -11,12 +11,53 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 POPULATION: dict[str, int] = {
-    "01": 522, "02": 124, "03": 121, "04": 230, "05": 96, "06": 107, "07": 183, "08": 287,
-    "09": 193, "10": 194, "11": 734, "12": 628, "13": 1405, "14": 924, "15": 220, "16": 103,
-    "17": 113, "18": 77, "19": 81, "20": 205, "21": 198, "22": 363, "23": 754, "24": 177,
-    "25": 141, "26": 258, "27": 884, "28": 547, "29": 132, "30": 92, "31": 55, "32": 67,
-    "33": 189, "34": 280, "35": 134, "36": 72, "37": 95, "38": 133, "39": 69, "40": 514,
-    "41": 81, "42": 131, "43": 174, "44": 112, "45": 107, "46": 159, "47": 147,
+    "01": 522,
+    "02": 124,
+    "03": 121,
+    "04": 230,
+    "05": 96,
+    "06": 107,
+    "07": 183,
+    "08": 287,
+    "09": 193,
+    "10": 194,
+    "11": 734,
+    "12": 628,
+    "13": 1405,
+    "14": 924,
+    "15": 220,
+    "16": 103,
+    "17": 113,
+    "18": 77,
+    "19": 81,
+    "20": 205,
+    "21": 198,
+    "22": 363,
+    "23": 754,
+    "24": 177,
+    "25": 141,
+    "26": 258,
+    "27": 884,
+    "28": 547,
+    "29": 132,
+    "30": 92,
+    "31": 55,
+    "32": 67,
+    "33": 189,
+    "34": 280,
+    "35": 134,
+    "36": 72,
+    "37": 95,
+    "38": 133,
+    "39": 69,
+    "40": 514,
+    "41": 81,
+    "42": 131,
+    "43": 174,
+    "44": 112,
+    "45": 107,
+    "46": 159,
+    "47": 147,
 }
 
 # Hubs known for converting well (Yamagata reported 112 contracts from 239 consultations in
@@ -35,33 +76,67 @@ class HubProfile:
 def hub_profiles(codes: list[str], rng: random.Random) -> list[HubProfile]:
     profiles = []
     for code in codes:
-        size = POPULATION.get(code, 100) ** 0.55 * math.exp(rng.gauss(0, 0.25)) \
+        size = (
+            POPULATION.get(code, 100) ** 0.55
+            * math.exp(rng.gauss(0, 0.25))
             * SIZE_OVERRIDES.get(code, 1.0)
+        )
         conversion = CONVERSION_OVERRIDES.get(code, math.exp(rng.gauss(0, 0.35)))
         profiles.append(HubProfile(code, size, conversion))
     return profiles
 
 
 # (value, weight) mixes.
-INDUSTRY_MIX = [("E", 35), ("D", 10), ("I", 15), ("G", 6), ("H", 6), ("M", 6), ("L", 5),
-                ("P", 4), ("K", 3), ("N", 3), ("A", 2), ("B", 2), ("R", 3)]
+INDUSTRY_MIX = [
+    ("E", 35),
+    ("D", 10),
+    ("I", 15),
+    ("G", 6),
+    ("H", 6),
+    ("M", 6),
+    ("L", 5),
+    ("P", 4),
+    ("K", 3),
+    ("N", 3),
+    ("A", 2),
+    ("B", 2),
+    ("R", 3),
+]
 # Legal form: kabushiki kaisha (name prefix or suffix), yugen kaisha, godo kaisha, sole trader.
 LEGAL_FORM_MIX = [("kk_prefix", 40), ("kk_suffix", 35), ("yk", 12), ("gk", 5), ("sole", 8)]
 REGISTRY_KIND = {"kk_prefix": "01", "kk_suffix": "01", "yk": "02", "gk": "03"}
 CAPITAL_MIX = {
-    "kk": [(3_000_000, 10), (5_000_000, 15), (10_000_000, 30), (20_000_000, 15),
-           (30_000_000, 10), (50_000_000, 10), (80_000_000, 5), (100_000_000, 4),
-           (300_000_000, 1)],
+    "kk": [
+        (3_000_000, 10),
+        (5_000_000, 15),
+        (10_000_000, 30),
+        (20_000_000, 15),
+        (30_000_000, 10),
+        (50_000_000, 10),
+        (80_000_000, 5),
+        (100_000_000, 4),
+        (300_000_000, 1),
+    ],
     "yk": [(3_000_000, 60), (5_000_000, 40)],
     "gk": [(1_000_000, 50), (3_000_000, 50)],
 }
-CHANNEL_MIX = [("visit", 45), ("seminar", 20), ("financial_institution", 18), ("inbound", 10),
-               ("large_firm", 4), ("other", 3)]
+CHANNEL_MIX = [
+    ("visit", 45),
+    ("seminar", 20),
+    ("financial_institution", 18),
+    ("inbound", 10),
+    ("large_firm", 4),
+    ("other", 3),
+]
 # Stance of a consultation that led to a need, and of one that did not.
 STANCE_WITH_NEED = [("ready", 60), ("considering", 40)]
 STANCE_WITHOUT_NEED = [("defensive", 30), ("interested", 35), ("considering", 25), ("ready", 10)]
-CATEGORY_MIX = [("management", 15), ("management_support", 25), ("specialist", 35),
-                ("sales_channel", 25)]
+CATEGORY_MIX = [
+    ("management", 15),
+    ("management_support", 25),
+    ("specialist", 35),
+    ("sales_channel", 25),
+]
 HEADCOUNT_MIX = [(1, 86), (2, 11), (3, 3)]
 
 AGE_MIX = {
@@ -86,7 +161,8 @@ SALARY_MIX = {
 def side_job_share(year: int) -> float:
     """副業・兼業 placements were rare before 2018 and grew after."""
     return {2016: 0.0, 2017: 0.01, 2018: 0.05, 2019: 0.12, 2020: 0.22, 2021: 0.30}.get(
-        year, 0.0 if year < 2016 else 0.35)
+        year, 0.0 if year < 2016 else 0.35
+    )
 
 
 SECONDMENT_SHARE = 0.06

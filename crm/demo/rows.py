@@ -19,25 +19,105 @@ from crm.demo.writer import BulkWriter
 
 TRACKED = ("created_at", "created_by", "updated_at", "updated_by", "version")
 
-COMPANY_COLUMNS = ("id", "hub_code", "name", "kana", "corporate_number", "prefecture_code",
-                   "city", "industry", "employees", "capital_jpy", "notes", *TRACKED)
+COMPANY_COLUMNS = (
+    "id",
+    "hub_code",
+    "name",
+    "kana",
+    "corporate_number",
+    "prefecture_code",
+    "city",
+    "industry",
+    "employees",
+    "capital_jpy",
+    "notes",
+    *TRACKED,
+)
 CONTACT_COLUMNS = ("id", "hub_code", "company_id", "name", "title", "email", "phone", *TRACKED)
-CONSULTATION_COLUMNS = ("id", "hub_code", "company_id", "consulted_on", "channel", "summary",
-                        "stance", "next_action", "next_action_on", "logged_by", *TRACKED)
-NEED_COLUMNS = ("id", "hub_code", "company_id", "consultation_id", "category_id", "engagement",
-                "role_title", "headcount", "salary_band", "status", "opened_on", "notes",
-                *TRACKED)
-STATUS_COLUMNS = ("id", "hub_code", "need_id", "from_status", "to_status", "changed_on",
-                  "changed_at", "changed_by", "note")
-REFERRAL_COLUMNS = ("id", "hub_code", "need_id", "partner_id", "referred_on", "outcome", "notes",
-                    *TRACKED)
-PLACEMENT_COLUMNS = ("id", "hub_code", "need_id", "company_id", "placed_on", "engagement",
-                     "partner_id", "salary_band", "age_band", "previous_residence", "notes",
-                     *TRACKED)
-FOLLOW_UP_COLUMNS = ("id", "hub_code", "company_id", "placement_id", "due_on", "done_on", "notes",
-                     *TRACKED)
-KPI_COLUMNS = ("id", "hub_code", "fiscal_year", "consultations", "placements", "status",
-               "approved_by", "approved_at", *TRACKED)
+CONSULTATION_COLUMNS = (
+    "id",
+    "hub_code",
+    "company_id",
+    "consulted_on",
+    "channel",
+    "summary",
+    "stance",
+    "next_action",
+    "next_action_on",
+    "logged_by",
+    *TRACKED,
+)
+NEED_COLUMNS = (
+    "id",
+    "hub_code",
+    "company_id",
+    "consultation_id",
+    "category_id",
+    "engagement",
+    "role_title",
+    "headcount",
+    "salary_band",
+    "status",
+    "opened_on",
+    "notes",
+    *TRACKED,
+)
+STATUS_COLUMNS = (
+    "id",
+    "hub_code",
+    "need_id",
+    "from_status",
+    "to_status",
+    "changed_on",
+    "changed_at",
+    "changed_by",
+    "note",
+)
+REFERRAL_COLUMNS = (
+    "id",
+    "hub_code",
+    "need_id",
+    "partner_id",
+    "referred_on",
+    "outcome",
+    "notes",
+    *TRACKED,
+)
+PLACEMENT_COLUMNS = (
+    "id",
+    "hub_code",
+    "need_id",
+    "company_id",
+    "placed_on",
+    "engagement",
+    "partner_id",
+    "salary_band",
+    "age_band",
+    "previous_residence",
+    "notes",
+    *TRACKED,
+)
+FOLLOW_UP_COLUMNS = (
+    "id",
+    "hub_code",
+    "company_id",
+    "placement_id",
+    "due_on",
+    "done_on",
+    "notes",
+    *TRACKED,
+)
+KPI_COLUMNS = (
+    "id",
+    "hub_code",
+    "fiscal_year",
+    "consultations",
+    "placements",
+    "status",
+    "approved_by",
+    "approved_at",
+    *TRACKED,
+)
 
 FOLLOW_UP_AFTER_DAYS = 90  # as crm.services.placements.FOLLOW_UP_AFTER
 
@@ -76,15 +156,21 @@ class CorporateNumbers:
         office = f"{hub_code}{self.rng.randint(1, 9):02d}"
         key = office + kind
         serial = self.serials.get(key)
-        serial = self.rng.randint(1_000, 60_000) if serial is None \
-            else serial + self.rng.randint(1, 12)
+        serial = (
+            self.rng.randint(1_000, 60_000) if serial is None else serial + self.rng.randint(1, 12)
+        )
         self.serials[key] = serial
         base = f"{key}{serial:06d}"
         return cn.calc_check_digit(base) + base
 
 
-_LEGAL_NAMES = {"kk_prefix": "株式会社{}", "kk_suffix": "{}株式会社", "yk": "有限会社{}",
-                "gk": "{}合同会社", "sole": "{}"}
+_LEGAL_NAMES = {
+    "kk_prefix": "株式会社{}",
+    "kk_suffix": "{}株式会社",
+    "yk": "有限会社{}",
+    "gk": "{}合同会社",
+    "sole": "{}",
+}
 
 
 class FirmNames:
@@ -106,8 +192,9 @@ class FirmNames:
             return names.PREFECTURE_STEMS[code]
         return one_of(rng, names.NAME_WORDS)
 
-    def next(self, code: str, city: tuple[str, str, str], industry: str,
-             form: str) -> tuple[str, str]:
+    def next(
+        self, code: str, city: tuple[str, str, str], industry: str, form: str
+    ) -> tuple[str, str]:
         rng = self.rng
         words = names.BUSINESS_WORDS[industry]
         for attempt in range(12):
@@ -142,8 +229,24 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
             capital = _CAPITAL["kk" if form.startswith("kk") else form].pick(rng)
         stamp = writer.stamp(day, _hour(rng))
         user = ctx.managers[hub]
-        yield (first_id + index, code, name, kana, number, code, city[0], industry,
-               employees, capital, None, stamp, user, stamp, user, 1)
+        yield (
+            first_id + index,
+            code,
+            name,
+            kana,
+            number,
+            code,
+            city[0],
+            industry,
+            employees,
+            capital,
+            None,
+            stamp,
+            user,
+            stamp,
+            user,
+            1,
+        )
 
 
 def contact_rows(ctx: Context) -> Iterator[tuple]:
@@ -160,8 +263,20 @@ def contact_rows(ctx: Context) -> Iterator[tuple]:
             family, _ = one_of(rng, names.FAMILY_NAMES)
             email = f"contact{next_id}@example.com" if rng.random() < 0.6 else None
             name = f"{family} {one_of(rng, names.GIVEN_NAMES)}"
-            yield (next_id, plan.hubs[hub], company_first + index, name, title, email, None,
-                   stamp, user, stamp, user, 1)
+            yield (
+                next_id,
+                plan.hubs[hub],
+                company_first + index,
+                name,
+                title,
+                email,
+                None,
+                stamp,
+                user,
+                stamp,
+                user,
+                1,
+            )
             next_id += 1
 
 
@@ -187,9 +302,23 @@ def consultation_rows(ctx: Context) -> Iterator[tuple]:
             next_action = next_on = None
         stamp = writer.stamp(day, _hour(rng))
         user = ctx.managers[hub]
-        yield (first_id + index, plan.hubs[hub], company_first + plan.c_company[index],
-               writer.date(day), channel, summary, stance, next_action, next_on, user,
-               stamp, user, stamp, user, 1)
+        yield (
+            first_id + index,
+            plan.hubs[hub],
+            company_first + plan.c_company[index],
+            writer.date(day),
+            channel,
+            summary,
+            stance,
+            next_action,
+            next_on,
+            user,
+            stamp,
+            user,
+            stamp,
+            user,
+            1,
+        )
 
 
 # --- needs, their history and referrals ----------------------------------------------------------
@@ -210,11 +339,25 @@ def need_rows(ctx: Context) -> Iterator[tuple]:
         created = writer.stamp(need.opened, _hour(rng))
         changed = last_change.get(index, need.opened)
         updated = writer.stamp(changed, _hour(rng)) if changed != need.opened else created
-        yield (need.id, plan.hubs[need.hub], company_first + need.company,
-               consultation_first + need.consultation, ctx.category_ids[need.category],
-               need.engagement, one_of(rng, names.ROLE_TITLES[need.category]), need.headcount,
-               need.salary_band, need.status, writer.date(need.opened), None,
-               created, user, updated, user, changes.get(index, 1))
+        yield (
+            need.id,
+            plan.hubs[need.hub],
+            company_first + need.company,
+            consultation_first + need.consultation,
+            ctx.category_ids[need.category],
+            need.engagement,
+            one_of(rng, names.ROLE_TITLES[need.category]),
+            need.headcount,
+            need.salary_band,
+            need.status,
+            writer.date(need.opened),
+            None,
+            created,
+            user,
+            updated,
+            user,
+            changes.get(index, 1),
+        )
 
 
 def status_change_rows(ctx: Context) -> Iterator[tuple]:
@@ -224,8 +367,17 @@ def status_change_rows(ctx: Context) -> Iterator[tuple]:
     next_id = ctx.first_ids["need_status_change"]
     for day, need, _step, before, after, note in ordered:
         hub = needs[need].hub
-        yield (next_id, plan.hubs[hub], needs[need].id, before, after, writer.date(day),
-               writer.stamp(day, _hour(rng)), ctx.managers[hub], note)
+        yield (
+            next_id,
+            plan.hubs[hub],
+            needs[need].id,
+            before,
+            after,
+            writer.date(day),
+            writer.stamp(day, _hour(rng)),
+            ctx.managers[hub],
+            note,
+        )
         next_id += 1
 
 
@@ -238,8 +390,20 @@ def referral_rows(ctx: Context) -> Iterator[tuple]:
         hub = needs[need].hub
         user = ctx.managers[hub]
         stamp = writer.stamp(day, _hour(rng))
-        yield (next_id, plan.hubs[hub], needs[need].id, partner, writer.date(day), outcome, None,
-               stamp, user, stamp, user, 1 if outcome == "pending" else 2)
+        yield (
+            next_id,
+            plan.hubs[hub],
+            needs[need].id,
+            partner,
+            writer.date(day),
+            outcome,
+            None,
+            stamp,
+            user,
+            stamp,
+            user,
+            1 if outcome == "pending" else 2,
+        )
         next_id += 1
 
 
@@ -258,9 +422,24 @@ def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
         need = plan.needs[need_index]
         user = ctx.managers[need.hub]
         stamp = writer.stamp(day, _hour(rng))
-        yield (first_id + offset, plan.hubs[need.hub], need.id, company_first + need.company,
-               writer.date(day), need.engagement, partner, salary, age, residence, None,
-               stamp, user, stamp, user, 1)
+        yield (
+            first_id + offset,
+            plan.hubs[need.hub],
+            need.id,
+            company_first + need.company,
+            writer.date(day),
+            need.engagement,
+            partner,
+            salary,
+            age,
+            residence,
+            None,
+            stamp,
+            user,
+            stamp,
+            user,
+            1,
+        )
 
 
 def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
@@ -280,23 +459,52 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
         created = writer.stamp(made, _hour(rng))
         updated = created if done is None else writer.stamp(done, _hour(rng))
         next_id += 1
-        return (next_id - 1, plan.hubs[hub], company, placement, writer.date(due),
-                None if done is None else writer.date(done), note, created, user, updated, user,
-                1 if done is None else 2)
+        return (
+            next_id - 1,
+            plan.hubs[hub],
+            company,
+            placement,
+            writer.date(due),
+            None if done is None else writer.date(done),
+            note,
+            created,
+            user,
+            updated,
+            user,
+            1 if done is None else 2,
+        )
 
     for offset, (day, need_index, *_) in enumerate(ordered):
         need = plan.needs[need_index]
         company = company_first + need.company
-        yield row(need.hub, company, placement_first + offset, day, day + FOLLOW_UP_AFTER_DAYS,
-                  names.FOLLOW_UP_NOTES["quarter"])
+        yield row(
+            need.hub,
+            company,
+            placement_first + offset,
+            day,
+            day + FOLLOW_UP_AFTER_DAYS,
+            names.FOLLOW_UP_NOTES["quarter"],
+        )
         if rng.random() < 0.4 and day + 365 <= today + 60:
-            yield row(need.hub, company, placement_first + offset, day + FOLLOW_UP_AFTER_DAYS,
-                      day + 365, names.FOLLOW_UP_NOTES["year"])
+            yield row(
+                need.hub,
+                company,
+                placement_first + offset,
+                day + FOLLOW_UP_AFTER_DAYS,
+                day + 365,
+                names.FOLLOW_UP_NOTES["year"],
+            )
     for index, day in enumerate(plan.c_day):
         if rng.random() < 0.04:
             hub = plan.c_hub[index]
-            yield row(hub, company_first + plan.c_company[index], None, day,
-                      day + between(rng, 14, 60), names.FOLLOW_UP_NOTES["visit"])
+            yield row(
+                hub,
+                company_first + plan.c_company[index],
+                None,
+                day,
+                day + between(rng, 14, 60),
+                names.FOLLOW_UP_NOTES["visit"],
+            )
 
 
 # --- yearly targets ----------------------------------------------------------------------------
@@ -327,7 +535,19 @@ def kpi_rows(ctx: Context, first_year: int, last_year: int) -> Iterator[tuple]:
             proposed = approved - rng.randint(7, 20)
             user = ctx.managers[hub]
             approved_at = writer.stamp(approved, 15)
-            yield (next_id, code, year, _round5(actual[0] * factor_c),
-                   _round5(actual[1] * factor_p), "approved", ctx.secretariat, approved_at,
-                   writer.stamp(proposed, 11), user, approved_at, ctx.secretariat, 2)
+            yield (
+                next_id,
+                code,
+                year,
+                _round5(actual[0] * factor_c),
+                _round5(actual[1] * factor_p),
+                "approved",
+                ctx.secretariat,
+                approved_at,
+                writer.stamp(proposed, 11),
+                user,
+                approved_at,
+                ctx.secretariat,
+                2,
+            )
             next_id += 1

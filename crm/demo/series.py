@@ -23,8 +23,10 @@ SEED_CUMULATIVE_PLACEMENTS = (6, 11, 26, 58, 93, 152, 208, 284, 373)
 # "About 33,000 and 5,400 by early 2019" (we take February 2019); end of November 2020 is exact.
 # Within each stretch, placements follow a linear trend from the first to the second factor:
 # strong growth to 2019, then a flat 2020.
-ANCHORS = ((dt.date(2019, 2, 1), 33_000, 5_400, (1.0, 1.9)),
-           (dt.date(2020, 11, 1), 52_144, 10_831, (1.05, 0.95)))
+ANCHORS = (
+    (dt.date(2019, 2, 1), 33_000, 5_400, (1.0, 1.9)),
+    (dt.date(2020, 11, 1), 52_144, 10_831, (1.05, 0.95)),
+)
 # Pace after the published figures: about 10,000 consultations and 2,000-3,000 placements a year.
 LATER_CONSULTATIONS_PER_MONTH = 840
 LATER_PLACEMENTS_PER_MONTH = (225, 250)  # from December 2020, rising to the latest month
@@ -97,11 +99,16 @@ def demo_series(today: dt.date, rng: random.Random) -> list[MonthTarget]:
     for anchor, total_c, total_p, (start, end) in ANCHORS:
         segment = _months(segment_start, anchor)
         ramp = [start + (end - start) * i / max(len(segment) - 1, 1) for i in range(len(segment))]
-        weights_c = [CONSULTATION_SEASON[m.month - 1] * _noise(rng)
-                     * (0.6 if m in (dt.date(2020, 4, 1), dt.date(2020, 5, 1)) else 1.0)
-                     for m in segment]
-        weights_p = [PLACEMENT_SEASON[m.month - 1] * r * _noise(rng)
-                     for m, r in zip(segment, ramp, strict=True)]
+        weights_c = [
+            CONSULTATION_SEASON[m.month - 1]
+            * _noise(rng)
+            * (0.6 if m in (dt.date(2020, 4, 1), dt.date(2020, 5, 1)) else 1.0)
+            for m in segment
+        ]
+        weights_p = [
+            PLACEMENT_SEASON[m.month - 1] * r * _noise(rng)
+            for m, r in zip(segment, ramp, strict=True)
+        ]
         consultations += apportion(total_c - cum_c, weights_c)
         placements += apportion(total_p - cum_p, weights_p)
         cum_c, cum_p = total_c, total_p
@@ -111,15 +118,24 @@ def demo_series(today: dt.date, rng: random.Random) -> list[MonthTarget]:
     for i, month in enumerate(later):
         share = _elapsed_share(month, today)
         pace_p = low + (high - low) * i / max(len(later) - 1, 1)
-        consultations.append(round(LATER_CONSULTATIONS_PER_MONTH * share * _noise(rng)
-                                   * CONSULTATION_SEASON[month.month - 1]))
+        consultations.append(
+            round(
+                LATER_CONSULTATIONS_PER_MONTH
+                * share
+                * _noise(rng)
+                * CONSULTATION_SEASON[month.month - 1]
+            )
+        )
         placements.append(round(pace_p * share * _noise(rng) * PLACEMENT_SEASON[month.month - 1]))
-    return [MonthTarget(m, _last_day(m, today), c, p)
-            for m, c, p in zip(months, consultations, placements, strict=False)]
+    return [
+        MonthTarget(m, _last_day(m, today), c, p)
+        for m, c, p in zip(months, consultations, placements, strict=False)
+    ]
 
 
-def synthetic_series(today: dt.date, consultations: int, rng: random.Random,
-                     months: int = SYNTHETIC_MONTHS) -> list[MonthTarget]:
+def synthetic_series(
+    today: dt.date, consultations: int, rng: random.Random, months: int = SYNTHETIC_MONTHS
+) -> list[MonthTarget]:
     """``consultations`` spread over the ``months`` months ending with ``today``'s month: a
     first-year ramp-up, slow growth, seasonality; placements follow at the national rate."""
     first = add_months(today.replace(day=1), -(months - 1))
@@ -132,12 +148,19 @@ def synthetic_series(today: dt.date, consultations: int, rng: random.Random,
         weights_c.append(ramp * growth * share * CONSULTATION_SEASON[month.month - 1] * _noise(rng))
         # Contracts lag consultations by a few months, and conversion improves with time.
         lag_ramp = min(1.0, max(0.0, (i - 1) / 15))
-        weights_p.append(lag_ramp * (0.7 + 0.6 * i / months) * share
-                         * PLACEMENT_SEASON[month.month - 1] * _noise(rng))
+        weights_p.append(
+            lag_ramp
+            * (0.7 + 0.6 * i / months)
+            * share
+            * PLACEMENT_SEASON[month.month - 1]
+            * _noise(rng)
+        )
     counts_c = apportion(consultations, weights_c)
     # A placement needs an earlier consultation: none in or before the first busy month.
     first_busy = next((i for i, c in enumerate(counts_c) if c), len(counts_c))
     weights_p = [0.0 if i <= first_busy else w for i, w in enumerate(weights_p)]
     counts_p = apportion(round(consultations * SYNTHETIC_PLACEMENT_RATE), weights_p)
-    return [MonthTarget(m, _last_day(m, today), c, p)
-            for m, c, p in zip(calendar_months, counts_c, counts_p, strict=True)]
+    return [
+        MonthTarget(m, _last_day(m, today), c, p)
+        for m, c, p in zip(calendar_months, counts_c, counts_p, strict=True)
+    ]

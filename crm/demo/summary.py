@@ -6,9 +6,16 @@ from pathlib import Path
 
 # Japanese names of the counted entities, in the order they are printed.
 COUNT_LABELS = {
-    "accounts": "利用者", "partners": "パートナー", "companies": "企業", "contacts": "担当者",
-    "consultations": "相談", "needs": "人材ニーズ", "need_status_changes": "ニーズの経過",
-    "referrals": "紹介", "placements": "成約", "follow_ups": "フォローアップ",
+    "accounts": "利用者",
+    "partners": "パートナー",
+    "companies": "企業",
+    "contacts": "担当者",
+    "consultations": "相談",
+    "needs": "人材ニーズ",
+    "need_status_changes": "ニーズの経過",
+    "referrals": "紹介",
+    "placements": "成約",
+    "follow_ups": "フォローアップ",
     "kpi_targets": "年度目標",
 }
 
@@ -34,18 +41,24 @@ class DemoSummary:
         raise AttributeError(name)
 
     def count_lines(self) -> list[str]:
-        return [f"{label}: {self.counts[key]:,} 件" for key, label in COUNT_LABELS.items()
-                if key in self.counts]
+        return [
+            f"{label}: {self.counts[key]:,} 件"
+            for key, label in COUNT_LABELS.items()
+            if key in self.counts
+        ]
 
     def sign_in_text(self) -> str:
         managers = [name for name in self.accounts if name.startswith("hub")]
-        hub_range = (f"{managers[0]} … {managers[-1]}（{len(managers)} 拠点）"
-                     if managers else "なし")
-        return "\n".join([
-            "デモ用アカウント（このデモデータベース専用）",
-            f"  データベース: {self.database}",
-            "  管理者: admin",
-            "  全国事務局: secretariat",
-            f"  拠点マネージャー: {hub_range}",
-            f"  パスワード（全アカウント共通）: {self.password}",
-        ])
+        hub_range = (
+            f"{managers[0]} … {managers[-1]}（{len(managers)} 拠点）" if managers else "なし"
+        )
+        return "\n".join(
+            [
+                "デモ用アカウント（このデモデータベース専用）",
+                f"  データベース: {self.database}",
+                "  管理者: admin",
+                "  全国事務局: secretariat",
+                f"  拠点マネージャー: {hub_range}",
+                f"  パスワード（全アカウント共通）: {self.password}",
+            ]
+        )

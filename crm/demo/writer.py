@@ -48,8 +48,11 @@ class BulkWriter:
         if value is None:
             local = dt.datetime.combine(dt.date.fromordinal(ordinal), dt.time(hour), JST)
             utc = local.astimezone(dt.UTC)
-            value = utc.replace(tzinfo=None).strftime(_SQLITE_DATETIME) \
-                if self.dialect == "sqlite" else utc
+            value = (
+                utc.replace(tzinfo=None).strftime(_SQLITE_DATETIME)
+                if self.dialect == "sqlite"
+                else utc
+            )
             self._stamps[key] = value
         return value
 
@@ -61,8 +64,10 @@ class BulkWriter:
             return self._copy(table, columns, rows)
         iterator, written = iter(rows), 0
         if self.dialect == "sqlite":
-            sql = (f'INSERT INTO "{table.name}" ({", ".join(columns)}) '
-                   f'VALUES ({", ".join("?" * len(columns))})')
+            sql = (
+                f'INSERT INTO "{table.name}" ({", ".join(columns)}) '
+                f"VALUES ({', '.join('?' * len(columns))})"
+            )
             cursor = self.connection.connection.driver_connection.cursor()
             try:
                 while chunk := list(islice(iterator, CHUNK_ROWS)):
@@ -73,17 +78,19 @@ class BulkWriter:
             return written
         statement = table.insert()
         while chunk := list(islice(iterator, CHUNK_ROWS)):
-            self.connection.execute(statement, [dict(zip(columns, row, strict=True))
-                                                for row in chunk])
+            self.connection.execute(
+                statement, [dict(zip(columns, row, strict=True)) for row in chunk]
+            )
             written += len(chunk)
         return written
 
     def _copy(self, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> int:
         written = 0
         driver = self.connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(
-            f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN'
-        ) as copy:
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN') as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
                 written += 1
@@ -104,21 +111,32 @@ class BulkWriter:
             return
         run = self.connection.exec_driver_sql
         if self.dialect == "sqlite":
-            indexes = run("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                          "AND sql IS NOT NULL "
-                          f"AND tbl_name IN ({', '.join('?' * len(names))})", tuple(names)).all()
+            indexes = run(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND sql IS NOT NULL "
+                f"AND tbl_name IN ({', '.join('?' * len(names))})",
+                tuple(names),
+            ).all()
             foreign_keys = []
         else:
-            indexes = self.connection.execute(text(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-                "WHERE i.schemaname = current_schema() AND i.tablename = ANY(:names) "
-                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname "
-                "AND c.contype IN ('p', 'u', 'x'))"), {"names": names}).all()
-            foreign_keys = self.connection.execute(text(
-                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-                "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-                "WHERE c.contype = 'f' AND t.relname = ANY(:names) "
-                "AND t.relnamespace = current_schema()::regnamespace"), {"names": names}).all()
+            indexes = self.connection.execute(
+                text(
+                    "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                    "WHERE i.schemaname = current_schema() AND i.tablename = ANY(:names) "
+                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname "
+                    "AND c.contype IN ('p', 'u', 'x'))"
+                ),
+                {"names": names},
+            ).all()
+            foreign_keys = self.connection.execute(
+                text(
+                    "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+                    "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                    "WHERE c.contype = 'f' AND t.relname = ANY(:names) "
+                    "AND t.relnamespace = current_schema()::regnamespace"
+                ),
+                {"names": names},
+            ).all()
         for table, constraint, _definition in foreign_keys:
             run(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
         for name, _sql in indexes:
@@ -137,7 +155,9 @@ class BulkWriter:
         if self.dialect != "postgresql":
             return
         for table in tables:
-            self.connection.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table.name}"'
-            ))
+            self.connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table.name}"'
+                )
+            )

@@ -20,11 +20,20 @@ from crm.timeutil import JST
 
 # Japanese names of the actions, for filters and the list.
 ACTION_LABELS = {
-    "create": "作成", "update": "更新", "delete": "削除", "import": "取り込み",
-    "export": "書き出し", "sign_in": "サインイン", "sign_in_failed": "サインイン失敗",
-    "account_locked": "アカウントロック", "sign_out": "サインアウト",
-    "sign_out_everywhere": "全端末からサインアウト", "password_reset": "パスワード再設定",
-    "password_change": "パスワード変更", "unlock": "ロック解除", "disable": "利用停止",
+    "create": "作成",
+    "update": "更新",
+    "delete": "削除",
+    "import": "取り込み",
+    "export": "書き出し",
+    "sign_in": "サインイン",
+    "sign_in_failed": "サインイン失敗",
+    "account_locked": "アカウントロック",
+    "sign_out": "サインアウト",
+    "sign_out_everywhere": "全端末からサインアウト",
+    "password_reset": "パスワード再設定",
+    "password_change": "パスワード変更",
+    "unlock": "ロック解除",
+    "disable": "利用停止",
     "enable": "利用再開",
 }
 
@@ -48,8 +57,10 @@ class AuditEntry:
 
     def changes_text(self) -> str:
         """``field: before → after`` per changed field, for a table cell."""
-        return " / ".join(f"{field}: {_show(before)} → {_show(after)}"
-                          for field, (before, after) in self.changes.items())
+        return " / ".join(
+            f"{field}: {_show(before)} → {_show(after)}"
+            for field, (before, after) in self.changes.items()
+        )
 
 
 def _show(value: Any) -> str:
@@ -86,21 +97,38 @@ def _where(statement, wanted: AuditFilter):
         statement = statement.where(AuditLog.at >= _jst_midnight(wanted.since))
     if wanted.until:
         statement = statement.where(
-            AuditLog.at < _jst_midnight(wanted.until + dt.timedelta(days=1)))
+            AuditLog.at < _jst_midnight(wanted.until + dt.timedelta(days=1))
+        )
     return statement
 
 
-def browse_audit(session: Session, actor: Actor, wanted: AuditFilter | None = None,
-                 limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+def browse_audit(
+    session: Session,
+    actor: Actor,
+    wanted: AuditFilter | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[AuditEntry]:
     """Newest first."""
     actor.require_role(Role.ADMIN)
     statement = _where(select(AuditLog), wanted or AuditFilter())
     statement = statement.order_by(AuditLog.at.desc(), AuditLog.id.desc())  # type: ignore[attr-defined]
     rows = session.exec(statement.offset(offset).limit(limit)).all()
-    return [AuditEntry(id=r.id, at=r.at, username=r.username, user_id=r.user_id,
-                       action=r.action, entity=r.entity, entity_id=r.entity_id,
-                       hub_code=r.hub_code, changes=json.loads(r.changes or "{}"),
-                       detail=r.detail) for r in rows]
+    return [
+        AuditEntry(
+            id=r.id,
+            at=r.at,
+            username=r.username,
+            user_id=r.user_id,
+            action=r.action,
+            entity=r.entity,
+            entity_id=r.entity_id,
+            hub_code=r.hub_code,
+            changes=json.loads(r.changes or "{}"),
+            detail=r.detail,
+        )
+        for r in rows
+    ]
 
 
 def count_audit(session: Session, actor: Actor, wanted: AuditFilter | None = None) -> int:
@@ -124,5 +152,8 @@ def audit_facets(session: Session, actor: Actor) -> AuditFacets:
     def distinct(column) -> list[str]:
         return [v for v in session.exec(select(column).distinct().order_by(column)).all() if v]
 
-    return AuditFacets(usernames=distinct(AuditLog.username), actions=distinct(AuditLog.action),
-                       entities=distinct(AuditLog.entity))
+    return AuditFacets(
+        usernames=distinct(AuditLog.username),
+        actions=distinct(AuditLog.action),
+        entities=distinct(AuditLog.entity),
+    )

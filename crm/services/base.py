@@ -20,9 +20,18 @@ NATIONAL = "*"
 
 # Japanese names of the entities, for messages.
 ENTITY_LABELS = {
-    "company": "企業", "contact": "担当者", "consultation": "相談", "talent_need": "人材ニーズ",
-    "referral": "紹介", "placement": "成約", "follow_up": "フォローアップ", "partner": "パートナー",
-    "kpi_target": "目標", "hub": "拠点", "talent_category": "人材区分", "user_account": "利用者",
+    "company": "企業",
+    "contact": "担当者",
+    "consultation": "相談",
+    "talent_need": "人材ニーズ",
+    "referral": "紹介",
+    "placement": "成約",
+    "follow_up": "フォローアップ",
+    "partner": "パートナー",
+    "kpi_target": "目標",
+    "hub": "拠点",
+    "talent_category": "人材区分",
+    "user_account": "利用者",
 }
 
 
@@ -56,7 +65,8 @@ def bump_data_version(session: Session, hub_code: str | None) -> None:
     counters (see ``data_version``)."""
     table = DataVersion.__table__
     session.execute(
-        table.update().where(table.c.scope == (hub_code or NATIONAL))
+        table.update()
+        .where(table.c.scope == (hub_code or NATIONAL))
         .values(version=table.c.version + 1)
     )
 
@@ -68,8 +78,7 @@ def data_version(session: Session, scope_key: str) -> int:
     table = DataVersion.__table__
     statement = select(func.coalesce(func.sum(table.c.version), 0))
     if scope_key != "all":
-        statement = statement.where(
-            table.c.scope.in_([scope_key.removeprefix("hub:"), NATIONAL]))
+        statement = statement.where(table.c.scope.in_([scope_key.removeprefix("hub:"), NATIONAL]))
     return session.execute(statement).scalar_one()
 
 
@@ -92,19 +101,26 @@ def record_audit(
     changes: dict[str, tuple[Any, Any]] | None = None,
     detail: str | None = None,
 ) -> None:
-    session.add(AuditLog(
-        user_id=actor.user_id,
-        username=actor.username,
-        action=action,
-        entity=entity,
-        entity_id=None if entity_id is None else str(entity_id),
-        hub_code=hub_code,
-        changes=None if not changes else json.dumps(
-            {key: [_jsonable(before), _jsonable(after)] for key, (before, after) in changes.items()},
-            ensure_ascii=False,
-        ),
-        detail=detail,
-    ))
+    session.add(
+        AuditLog(
+            user_id=actor.user_id,
+            username=actor.username,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            hub_code=hub_code,
+            changes=None
+            if not changes
+            else json.dumps(
+                {
+                    key: [_jsonable(before), _jsonable(after)]
+                    for key, (before, after) in changes.items()
+                },
+                ensure_ascii=False,
+            ),
+            detail=detail,
+        )
+    )
 
 
 def create_row(session: Session, actor: Actor, row: T) -> T:
@@ -114,12 +130,20 @@ def create_row(session: Session, actor: Actor, row: T) -> T:
     session.flush()
     hub_code = getattr(row, "hub_code", None)
     fields = {
-        key: (None, value) for key, value in row.model_dump().items()
-        if value is not None and key not in {"created_at", "updated_at", "created_by",
-                                             "updated_by", "version", "id"}
+        key: (None, value)
+        for key, value in row.model_dump().items()
+        if value is not None
+        and key not in {"created_at", "updated_at", "created_by", "updated_by", "version", "id"}
     }
-    record_audit(session, actor, "create", entity=entity_name(type(row)),
-                 entity_id=row.id, hub_code=hub_code, changes=fields)  # type: ignore[attr-defined]
+    record_audit(
+        session,
+        actor,
+        "create",
+        entity=entity_name(type(row)),
+        entity_id=row.id,
+        hub_code=hub_code,
+        changes=fields,
+    )  # type: ignore[attr-defined]
     bump_data_version(session, hub_code)
     return row
 
@@ -134,15 +158,19 @@ def update_row(
     """
     model = type(row)
     changes = {
-        key: (getattr(row, key), value) for key, value in values.items()
+        key: (getattr(row, key), value)
+        for key, value in values.items()
         if getattr(row, key) != value
     }
     if row.version != expected_version:  # type: ignore[attr-defined]
         raise _stale(session, model, row, expected_version)
     if not changes:
         return row
-    stamp = {"updated_at": utcnow(), "updated_by": actor.user_id} if hasattr(row, "updated_by") \
+    stamp = (
+        {"updated_at": utcnow(), "updated_by": actor.user_id}
+        if hasattr(row, "updated_by")
         else {"updated_at": utcnow()}
+    )
     result = session.execute(
         update(model)
         .where(model.id == row.id, model.version == expected_version)  # type: ignore[attr-defined]
@@ -155,8 +183,15 @@ def update_row(
     session.expire(row)
     session.refresh(row)
     hub_code = getattr(row, "hub_code", None)
-    record_audit(session, actor, "update", entity=entity_name(model), entity_id=row.id,  # type: ignore[attr-defined]
-                 hub_code=hub_code, changes=changes)
+    record_audit(
+        session,
+        actor,
+        "update",
+        entity=entity_name(model),
+        entity_id=row.id,  # type: ignore[attr-defined]
+        hub_code=hub_code,
+        changes=changes,
+    )
     bump_data_version(session, hub_code)
     return row
 
@@ -166,8 +201,11 @@ def _stale(session: Session, model, row, expected_version: int) -> StaleVersion:
     # What the other writer changed since the version this user read, from the audit trail.
     entries = session.exec(
         select(AuditLog.changes, AuditLog.username)
-        .where(AuditLog.entity == entity_name(model), AuditLog.entity_id == str(row.id),
-               AuditLog.action == "update")
+        .where(
+            AuditLog.entity == entity_name(model),
+            AuditLog.entity_id == str(row.id),
+            AuditLog.action == "update",
+        )
         .order_by(AuditLog.id.desc())  # type: ignore[union-attr]
         .limit(max(row.version - expected_version, 1))
     ).all()
@@ -180,9 +218,18 @@ def _stale(session: Session, model, row, expected_version: int) -> StaleVersion:
 
 def delete_row(session: Session, actor: Actor, row: SQLModel) -> None:
     hub_code = getattr(row, "hub_code", None)
-    record_audit(session, actor, "delete", entity=entity_name(type(row)),
-                 entity_id=getattr(row, "id", None), hub_code=hub_code,
-                 changes={key: (value, None) for key, value in row.model_dump().items()
-                          if value is not None and key not in {"created_at", "updated_at"}})
+    record_audit(
+        session,
+        actor,
+        "delete",
+        entity=entity_name(type(row)),
+        entity_id=getattr(row, "id", None),
+        hub_code=hub_code,
+        changes={
+            key: (value, None)
+            for key, value in row.model_dump().items()
+            if value is not None and key not in {"created_at", "updated_at"}
+        },
+    )
     session.delete(row)
     bump_data_version(session, hub_code)

@@ -16,10 +16,14 @@ def _check_corporate_number_free(session: Session, number: str | None, company_i
         return
     other = session.exec(select(Company.id).where(Company.corporate_number == number)).first()
     if other is not None and other != company_id:
-        raise ValidationError({"corporate_number": f"この法人番号は既に登録されています（企業ID {other}）"})
+        raise ValidationError(
+            {"corporate_number": f"この法人番号は既に登録されています（企業ID {other}）"}
+        )
 
 
-def create_company(session: Session, actor: Actor, data: dict, hub_code: str | None = None) -> Company:
+def create_company(
+    session: Session, actor: Actor, data: dict, hub_code: str | None = None
+) -> Company:
     """Register a firm under the actor's hub (or ``hub_code``, which must be the actor's)."""
     hub_code = hub_code or actor.hub_code
     actor.require_write(hub_code or "")
@@ -28,8 +32,9 @@ def create_company(session: Session, actor: Actor, data: dict, hub_code: str | N
     return create_row(session, actor, Company(hub_code=hub_code, **values.model_dump()))
 
 
-def update_company(session: Session, actor: Actor, company_id: int, data: dict,
-                   expected_version: int) -> Company:
+def update_company(
+    session: Session, actor: Actor, company_id: int, data: dict, expected_version: int
+) -> Company:
     company = get_scoped(session, actor, Company, company_id)
     actor.require_write(company.hub_code)
     values = parse_input(CompanyInput, data)
@@ -41,9 +46,14 @@ def get_company(session: Session, actor: Actor, company_id: int) -> Company:
     return get_scoped(session, actor, Company, company_id)
 
 
-def search_companies(session: Session, actor: Actor, query: str | None = None,
-                     hub_code: str | None = None, limit: int = 50,
-                     offset: int = 0) -> list[Company]:
+def search_companies(
+    session: Session,
+    actor: Actor,
+    query: str | None = None,
+    hub_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Company]:
     """Firms whose name, kana or corporate number contains ``query`` (NFKC-normalised)."""
     statement = scope_filter(select(Company), actor, Company.hub_code)
     if hub_code:
@@ -61,14 +71,18 @@ def _matching(statement, query: str | None):
     pattern = f"%{text}%"
     # Corporate numbers are stored as 13 bare digits; people type them grouped.
     digits = f"%{text.replace('-', '').replace(' ', '')}%"
-    return statement.where(or_(
-        col(Company.name).ilike(pattern), col(Company.kana).ilike(pattern),
-        col(Company.corporate_number).like(digits),
-    ))
+    return statement.where(
+        or_(
+            col(Company.name).ilike(pattern),
+            col(Company.kana).ilike(pattern),
+            col(Company.corporate_number).like(digits),
+        )
+    )
 
 
-def count_search_results(session: Session, actor: Actor, query: str | None = None,
-                         hub_code: str | None = None) -> int:
+def count_search_results(
+    session: Session, actor: Actor, query: str | None = None, hub_code: str | None = None
+) -> int:
     """How many firms ``search_companies`` would find without a limit (for paging)."""
     statement = scope_filter(select(func.count()).select_from(Company), actor, Company.hub_code)
     if hub_code:
@@ -85,12 +99,16 @@ def add_contact(session: Session, actor: Actor, company_id: int, data: dict) -> 
     company = get_scoped(session, actor, Company, company_id)
     actor.require_write(company.hub_code)
     values = parse_input(ContactInput, data)
-    return create_row(session, actor, Contact(hub_code=company.hub_code, company_id=company.id,
-                                              **values.model_dump()))
+    return create_row(
+        session,
+        actor,
+        Contact(hub_code=company.hub_code, company_id=company.id, **values.model_dump()),
+    )
 
 
-def update_contact(session: Session, actor: Actor, contact_id: int, data: dict,
-                   expected_version: int) -> Contact:
+def update_contact(
+    session: Session, actor: Actor, contact_id: int, data: dict, expected_version: int
+) -> Contact:
     contact = get_scoped(session, actor, Contact, contact_id)
     actor.require_write(contact.hub_code)
     values = parse_input(ContactInput, data)
@@ -99,6 +117,8 @@ def update_contact(session: Session, actor: Actor, contact_id: int, data: dict,
 
 def list_contacts(session: Session, actor: Actor, company_id: int) -> list[Contact]:
     company = get_scoped(session, actor, Company, company_id)
-    return list(session.exec(
-        select(Contact).where(Contact.company_id == company.id).order_by(Contact.id)
-    ).all())
+    return list(
+        session.exec(
+            select(Contact).where(Contact.company_id == company.id).order_by(Contact.id)
+        ).all()
+    )

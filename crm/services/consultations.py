@@ -15,13 +15,16 @@ def log_consultation(session: Session, actor: Actor, data: dict) -> Consultation
     values = parse_input(ConsultationInput, data)
     company = get_scoped(session, actor, Company, values.company_id)
     actor.require_write(company.hub_code)
-    return create_row(session, actor, Consultation(
-        hub_code=company.hub_code, logged_by=actor.user_id, **values.model_dump()
-    ))
+    return create_row(
+        session,
+        actor,
+        Consultation(hub_code=company.hub_code, logged_by=actor.user_id, **values.model_dump()),
+    )
 
 
-def update_consultation(session: Session, actor: Actor, consultation_id: int, data: dict,
-                        expected_version: int) -> Consultation:
+def update_consultation(
+    session: Session, actor: Actor, consultation_id: int, data: dict, expected_version: int
+) -> Consultation:
     consultation = get_scoped(session, actor, Consultation, consultation_id)
     actor.require_write(consultation.hub_code)
     values = parse_input(ConsultationInput, {"company_id": consultation.company_id, **data})
@@ -35,9 +38,16 @@ def get_consultation(session: Session, actor: Actor, consultation_id: int) -> Co
     return get_scoped(session, actor, Consultation, consultation_id)
 
 
-def list_consultations(session: Session, actor: Actor, *, company_id: int | None = None,
-                       since: dt.date | None = None, until: dt.date | None = None,
-                       limit: int = 100, offset: int = 0) -> list[Consultation]:
+def list_consultations(
+    session: Session,
+    actor: Actor,
+    *,
+    company_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Consultation]:
     statement = scope_filter(select(Consultation), actor, Consultation.hub_code)
     if company_id is not None:
         statement = statement.where(Consultation.company_id == company_id)

@@ -30,8 +30,14 @@ def schedule_follow_up(session: Session, actor: Actor, data: dict) -> FollowUp:
     return create_row(session, actor, FollowUp(hub_code=company.hub_code, **fields))
 
 
-def complete_follow_up(session: Session, actor: Actor, follow_up_id: int, expected_version: int,
-                       done_on: dt.date | None = None, notes: str | None = None) -> FollowUp:
+def complete_follow_up(
+    session: Session,
+    actor: Actor,
+    follow_up_id: int,
+    expected_version: int,
+    done_on: dt.date | None = None,
+    notes: str | None = None,
+) -> FollowUp:
     follow_up = get_scoped(session, actor, FollowUp, follow_up_id)
     actor.require_write(follow_up.hub_code)
     try:
@@ -44,19 +50,32 @@ def complete_follow_up(session: Session, actor: Actor, follow_up_id: int, expect
     return update_row(session, actor, follow_up, changes, expected_version)
 
 
-def update_follow_up(session: Session, actor: Actor, follow_up_id: int, data: dict,
-                     expected_version: int) -> FollowUp:
+def update_follow_up(
+    session: Session, actor: Actor, follow_up_id: int, data: dict, expected_version: int
+) -> FollowUp:
     follow_up = get_scoped(session, actor, FollowUp, follow_up_id)
     actor.require_write(follow_up.hub_code)
-    values = parse_input(FollowUpInput, {"company_id": follow_up.company_id,
-                                         "placement_id": follow_up.placement_id, **data})
-    return update_row(session, actor, follow_up,
-                      values.model_dump(exclude={"company_id", "placement_id"}),
-                      expected_version)
+    values = parse_input(
+        FollowUpInput,
+        {"company_id": follow_up.company_id, "placement_id": follow_up.placement_id, **data},
+    )
+    return update_row(
+        session,
+        actor,
+        follow_up,
+        values.model_dump(exclude={"company_id", "placement_id"}),
+        expected_version,
+    )
 
 
-def list_follow_ups(session: Session, actor: Actor, *, include_done: bool = False,
-                    company_id: int | None = None, limit: int = 200) -> list[FollowUp]:
+def list_follow_ups(
+    session: Session,
+    actor: Actor,
+    *,
+    include_done: bool = False,
+    company_id: int | None = None,
+    limit: int = 200,
+) -> list[FollowUp]:
     """Open follow-ups first, overdue before due, earliest due date first."""
     statement = scope_filter(select(FollowUp), actor, FollowUp.hub_code)
     if not include_done:

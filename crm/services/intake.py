@@ -24,8 +24,9 @@ def _company_errors(error: ValidationError) -> dict[str, str]:
     return {COMPANY_PREFIX + name: reason for name, reason in error.fields.items()}
 
 
-def register_company_with_consultation(session: Session, actor: Actor, company: dict,
-                                       consultation: dict) -> tuple[Company, Consultation]:
+def register_company_with_consultation(
+    session: Session, actor: Actor, company: dict, consultation: dict
+) -> tuple[Company, Consultation]:
     """Create the firm under the actor's hub, then log the consultation against it."""
     actor.require_write(actor.hub_code or "")
     errors: dict[str, str] = {}

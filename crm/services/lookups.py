@@ -22,11 +22,13 @@ def _short(text: str | None, width: int = 30) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def company_choices(session: Session, actor: Actor,
-                    hub_code: str | None = None) -> list[tuple[int, str]]:
+def company_choices(
+    session: Session, actor: Actor, hub_code: str | None = None
+) -> list[tuple[int, str]]:
     """(id, "name（kana）") of every firm the actor may read, by name."""
-    statement = scope_filter(select(Company.id, Company.name, Company.kana), actor,
-                             Company.hub_code)
+    statement = scope_filter(
+        select(Company.id, Company.name, Company.kana), actor, Company.hub_code
+    )
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
     rows = session.exec(statement.order_by(Company.name, Company.id)).all()
@@ -43,33 +45,43 @@ def company_names(session: Session, actor: Actor, ids: Iterable[int]) -> dict[in
     return dict(rows)
 
 
-def need_choices(session: Session, actor: Actor, statuses: Iterable[str] | None = None,
-                 limit: int = 1000) -> list[tuple[int, str]]:
+def need_choices(
+    session: Session, actor: Actor, statuses: Iterable[str] | None = None, limit: int = 1000
+) -> list[tuple[int, str]]:
     """(id, "#id 会社 / 職種（状態）") of needs, newest first, optionally by status."""
     statement = scope_filter(
-        select(TalentNeed.id, Company.name, TalentNeed.role_title, TalentNeed.status)
-        .join(Company, Company.id == TalentNeed.company_id),
-        actor, TalentNeed.hub_code,
+        select(TalentNeed.id, Company.name, TalentNeed.role_title, TalentNeed.status).join(
+            Company, Company.id == TalentNeed.company_id
+        ),
+        actor,
+        TalentNeed.hub_code,
     )
     if statuses is not None:
         statement = statement.where(col(TalentNeed.status).in_(list(statuses)))
     statement = statement.order_by(col(TalentNeed.opened_on).desc(), col(TalentNeed.id).desc())
-    return [(need_id, f"#{need_id} {name} / {title}（{NeedStatus(status).label}）")
-            for need_id, name, title, status in session.exec(statement.limit(limit)).all()]
+    return [
+        (need_id, f"#{need_id} {name} / {title}（{NeedStatus(status).label}）")
+        for need_id, name, title, status in session.exec(statement.limit(limit)).all()
+    ]
 
 
-def consultation_choices(session: Session, actor: Actor, company_id: int | None = None,
-                         limit: int = 500) -> list[tuple[int, str]]:
+def consultation_choices(
+    session: Session, actor: Actor, company_id: int | None = None, limit: int = 500
+) -> list[tuple[int, str]]:
     """(id, "日付 会社 – 要旨") of the latest consultations (of one firm, if given)."""
     statement = scope_filter(
-        select(Consultation.id, Consultation.consulted_on, Company.name, Consultation.summary)
-        .join(Company, Company.id == Consultation.company_id),
-        actor, Consultation.hub_code,
+        select(Consultation.id, Consultation.consulted_on, Company.name, Consultation.summary).join(
+            Company, Company.id == Consultation.company_id
+        ),
+        actor,
+        Consultation.hub_code,
     ).order_by(col(Consultation.consulted_on).desc(), col(Consultation.id).desc())
     if company_id is not None:
         statement = statement.where(Consultation.company_id == company_id)
-    return [(cid, f"{on:%Y-%m-%d} {name} – {_short(summary)}")
-            for cid, on, name, summary in session.exec(statement.limit(limit)).all()]
+    return [
+        (cid, f"{on:%Y-%m-%d} {name} – {_short(summary)}")
+        for cid, on, name, summary in session.exec(statement.limit(limit)).all()
+    ]
 
 
 def consultation_company(session: Session, actor: Actor, consultation_id: int) -> int | None:
@@ -78,28 +90,39 @@ def consultation_company(session: Session, actor: Actor, consultation_id: int) -
     return session.exec(statement.where(Consultation.id == consultation_id)).first()
 
 
-def placement_choices(session: Session, actor: Actor, since: dt.date | None = None,
-                      limit: int = 500) -> list[tuple[int, str]]:
+def placement_choices(
+    session: Session, actor: Actor, since: dt.date | None = None, limit: int = 500
+) -> list[tuple[int, str]]:
     """(id, "成約日 会社（成約#id）") of the latest placements."""
     statement = scope_filter(
-        select(Placement.id, Placement.placed_on, Company.name)
-        .join(Company, Company.id == Placement.company_id),
-        actor, Placement.hub_code,
+        select(Placement.id, Placement.placed_on, Company.name).join(
+            Company, Company.id == Placement.company_id
+        ),
+        actor,
+        Placement.hub_code,
     )
     if since is not None:
         statement = statement.where(Placement.placed_on >= since)
     statement = statement.order_by(col(Placement.placed_on).desc(), col(Placement.id).desc())
-    return [(pid, f"{on:%Y-%m-%d} {name}（成約#{pid}）")
-            for pid, on, name in session.exec(statement.limit(limit)).all()]
+    return [
+        (pid, f"{on:%Y-%m-%d} {name}（成約#{pid}）")
+        for pid, on, name in session.exec(statement.limit(limit)).all()
+    ]
 
 
-def find_companies(session: Session, actor: Actor, text: str | None = None,
-                   hub_code: str | None = None, limit: int = 20,
-                   offset: int = 0) -> tuple[int, list[Company]]:
+def find_companies(
+    session: Session,
+    actor: Actor,
+    text: str | None = None,
+    hub_code: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[int, list[Company]]:
     """One page of a firm search and how many firms match in all (for paging)."""
     total = companies.count_search_results(session, actor, text, hub_code)
-    return total, [] if limit == 0 else companies.search_companies(session, actor, text,
-                                                                   hub_code, limit, offset)
+    return total, [] if limit == 0 else companies.search_companies(
+        session, actor, text, hub_code, limit, offset
+    )
 
 
 def need_titles(session: Session, actor: Actor, ids: Iterable[int]) -> dict[int, str]:
@@ -107,17 +130,20 @@ def need_titles(session: Session, actor: Actor, ids: Iterable[int]) -> dict[int,
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    statement = scope_filter(select(TalentNeed.id, TalentNeed.role_title), actor,
-                             TalentNeed.hub_code)
+    statement = scope_filter(
+        select(TalentNeed.id, TalentNeed.role_title), actor, TalentNeed.hub_code
+    )
     return dict(session.exec(statement.where(col(TalentNeed.id).in_(wanted))).all())
 
 
-def placements_by_engagement(session: Session, actor: Actor, since: dt.date | None = None,
-                             until: dt.date | None = None) -> dict[str, int]:
+def placements_by_engagement(
+    session: Session, actor: Actor, since: dt.date | None = None, until: dt.date | None = None
+) -> dict[str, int]:
     """Placements in the period per engagement code (every code present, zero when none)."""
     statement = scope_filter(
         select(Placement.engagement, func.count()).group_by(Placement.engagement),
-        actor, Placement.hub_code,
+        actor,
+        Placement.hub_code,
     )
     if since is not None:
         statement = statement.where(Placement.placed_on >= since)

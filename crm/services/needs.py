@@ -16,11 +16,26 @@ from crm.timeutil import today_jst
 from crm.validation import not_in_future, parse_input
 
 
-def _log_status(session: Session, actor: Actor, need: TalentNeed, before: str | None,
-                after: str, on: dt.date, note: str | None = None) -> None:
-    session.add(NeedStatusChange(hub_code=need.hub_code, need_id=need.id, from_status=before,
-                                 to_status=after, changed_on=on, changed_by=actor.user_id,
-                                 note=note))
+def _log_status(
+    session: Session,
+    actor: Actor,
+    need: TalentNeed,
+    before: str | None,
+    after: str,
+    on: dt.date,
+    note: str | None = None,
+) -> None:
+    session.add(
+        NeedStatusChange(
+            hub_code=need.hub_code,
+            need_id=need.id,
+            from_status=before,
+            to_status=after,
+            changed_on=on,
+            changed_by=actor.user_id,
+            note=note,
+        )
+    )
 
 
 def open_need(session: Session, actor: Actor, data: dict) -> TalentNeed:
@@ -35,33 +50,45 @@ def open_need(session: Session, actor: Actor, data: dict) -> TalentNeed:
             raise ValidationError({"consultation_id": "別の企業の相談です"})
         if consultation.consulted_on > values.opened_on:
             raise ValidationError({"opened_on": "元の相談日より前の日付です"})
-    need = create_row(session, actor, TalentNeed(hub_code=company.hub_code,
-                                                 status=NeedStatus.OPEN.value,
-                                                 **values.model_dump()))
+    need = create_row(
+        session,
+        actor,
+        TalentNeed(hub_code=company.hub_code, status=NeedStatus.OPEN.value, **values.model_dump()),
+    )
     _log_status(session, actor, need, None, NeedStatus.OPEN.value, values.opened_on)
     return need
 
 
-def update_need(session: Session, actor: Actor, need_id: int, data: dict,
-                expected_version: int) -> TalentNeed:
+def update_need(
+    session: Session, actor: Actor, need_id: int, data: dict, expected_version: int
+) -> TalentNeed:
     need = get_scoped(session, actor, TalentNeed, need_id)
     actor.require_write(need.hub_code)
-    values = parse_input(NeedInput, {"company_id": need.company_id,
-                                     "consultation_id": need.consultation_id, **data})
+    values = parse_input(
+        NeedInput, {"company_id": need.company_id, "consultation_id": need.consultation_id, **data}
+    )
     changes = values.model_dump(exclude={"company_id", "consultation_id"})
     return update_row(session, actor, need, changes, expected_version)
 
 
-def move_need(session: Session, actor: Actor, need_id: int, to_status: str,
-              expected_version: int, on: dt.date | None = None,
-              note: str | None = None) -> TalentNeed:
+def move_need(
+    session: Session,
+    actor: Actor,
+    need_id: int,
+    to_status: str,
+    expected_version: int,
+    on: dt.date | None = None,
+    note: str | None = None,
+) -> TalentNeed:
     """Move a need along its pipeline (open → referred → placed / withdrawn), dated."""
     need = get_scoped(session, actor, TalentNeed, need_id)
     actor.require_write(need.hub_code)
     target = NeedStatus(to_status)
     current = NeedStatus(need.status)
     if target not in NEED_TRANSITIONS[current]:
-        raise ValidationError({"status": f"「{current.label}」から「{target.label}」には移せません"})
+        raise ValidationError(
+            {"status": f"「{current.label}」から「{target.label}」には移せません"}
+        )
     try:
         on = not_in_future(on or today_jst())
     except ValueError as error:
@@ -76,9 +103,15 @@ def get_need(session: Session, actor: Actor, need_id: int) -> TalentNeed:
     return get_scoped(session, actor, TalentNeed, need_id)
 
 
-def list_needs(session: Session, actor: Actor, *, status: str | None = None,
-               company_id: int | None = None, limit: int = 200,
-               offset: int = 0) -> list[TalentNeed]:
+def list_needs(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    company_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[TalentNeed]:
     statement = scope_filter(select(TalentNeed), actor, TalentNeed.hub_code)
     if status:
         statement = statement.where(TalentNeed.status == status)
@@ -90,7 +123,8 @@ def list_needs(session: Session, actor: Actor, *, status: str | None = None,
 
 def count_needs_by_status(session: Session, actor: Actor) -> dict[str, int]:
     statement = scope_filter(
-        select(TalentNeed.status, func.count()).group_by(TalentNeed.status), actor,
+        select(TalentNeed.status, func.count()).group_by(TalentNeed.status),
+        actor,
         TalentNeed.hub_code,
     )
     counts = dict(session.exec(statement).all())
@@ -99,10 +133,13 @@ def count_needs_by_status(session: Session, actor: Actor) -> dict[str, int]:
 
 def need_history(session: Session, actor: Actor, need_id: int) -> list[NeedStatusChange]:
     need = get_scoped(session, actor, TalentNeed, need_id)
-    return list(session.exec(
-        select(NeedStatusChange).where(NeedStatusChange.need_id == need.id)
-        .order_by(NeedStatusChange.changed_on, NeedStatusChange.id)
-    ).all())
+    return list(
+        session.exec(
+            select(NeedStatusChange)
+            .where(NeedStatusChange.need_id == need.id)
+            .order_by(NeedStatusChange.changed_on, NeedStatusChange.id)
+        ).all()
+    )
 
 
 def refer_need(session: Session, actor: Actor, data: dict) -> Referral:
@@ -117,31 +154,53 @@ def refer_need(session: Session, actor: Actor, data: dict) -> Referral:
         raise ValidationError({"need_id": "取り下げ済みのニーズは紹介できません"})
     referral = create_row(session, actor, Referral(hub_code=need.hub_code, **values.model_dump()))
     if need.status == NeedStatus.OPEN.value:
-        move_need(session, actor, need.id, NeedStatus.REFERRED.value, need.version,
-                  on=values.referred_on, note="パートナーへ紹介")
+        move_need(
+            session,
+            actor,
+            need.id,
+            NeedStatus.REFERRED.value,
+            need.version,
+            on=values.referred_on,
+            note="パートナーへ紹介",
+        )
     return referral
 
 
-def update_referral(session: Session, actor: Actor, referral_id: int, data: dict,
-                    expected_version: int) -> Referral:
+def update_referral(
+    session: Session, actor: Actor, referral_id: int, data: dict, expected_version: int
+) -> Referral:
     referral = get_scoped(session, actor, Referral, referral_id)
     actor.require_write(referral.hub_code)
-    values = parse_input(ReferralInput, {"need_id": referral.need_id,
-                                         "partner_id": referral.partner_id,
-                                         "referred_on": referral.referred_on, **data})
-    return update_row(session, actor, referral,
-                      values.model_dump(exclude={"need_id"}), expected_version)
+    values = parse_input(
+        ReferralInput,
+        {
+            "need_id": referral.need_id,
+            "partner_id": referral.partner_id,
+            "referred_on": referral.referred_on,
+            **data,
+        },
+    )
+    return update_row(
+        session, actor, referral, values.model_dump(exclude={"need_id"}), expected_version
+    )
 
 
-def list_referrals(session: Session, actor: Actor, *, need_id: int | None = None,
-                   company_id: int | None = None, outcome: str | None = None,
-                   limit: int = 200) -> list[Referral]:
+def list_referrals(
+    session: Session,
+    actor: Actor,
+    *,
+    need_id: int | None = None,
+    company_id: int | None = None,
+    outcome: str | None = None,
+    limit: int = 200,
+) -> list[Referral]:
     statement = scope_filter(select(Referral), actor, Referral.hub_code)
     if need_id is not None:
         statement = statement.where(Referral.need_id == need_id)
     if company_id is not None:
         statement = statement.join(TalentNeed, TalentNeed.id == Referral.need_id).where(
-            TalentNeed.company_id == company_id)
+            TalentNeed.company_id == company_id
+        )
     if outcome is not None:
         statement = statement.where(Referral.outcome == ReferralOutcome(outcome).value)
     statement = statement.order_by(Referral.referred_on.desc(), Referral.id.desc())  # type: ignore[attr-defined]

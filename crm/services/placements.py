@@ -33,23 +33,39 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
         get_partner(session, values.partner_id)
     fields = values.model_dump()
     fields["engagement"] = fields["engagement"] or need.engagement
-    placement = create_row(session, actor, Placement(hub_code=need.hub_code,
-                                                     company_id=need.company_id, **fields))
+    placement = create_row(
+        session, actor, Placement(hub_code=need.hub_code, company_id=need.company_id, **fields)
+    )
     filled = session.exec(
         select(func.count()).select_from(Placement).where(Placement.need_id == need.id)
     ).one()
     if filled >= need.headcount and need.status != NeedStatus.PLACED.value:
-        move_need(session, actor, need.id, NeedStatus.PLACED.value, need.version,
-                  on=values.placed_on, note="成約登録")
-    create_row(session, actor, FollowUp(hub_code=need.hub_code, company_id=need.company_id,
-                                        placement_id=placement.id,
-                                        due_on=values.placed_on + FOLLOW_UP_AFTER,
-                                        notes="成約後フォローアップ"))
+        move_need(
+            session,
+            actor,
+            need.id,
+            NeedStatus.PLACED.value,
+            need.version,
+            on=values.placed_on,
+            note="成約登録",
+        )
+    create_row(
+        session,
+        actor,
+        FollowUp(
+            hub_code=need.hub_code,
+            company_id=need.company_id,
+            placement_id=placement.id,
+            due_on=values.placed_on + FOLLOW_UP_AFTER,
+            notes="成約後フォローアップ",
+        ),
+    )
     return placement
 
 
-def update_placement(session: Session, actor: Actor, placement_id: int, data: dict,
-                     expected_version: int) -> Placement:
+def update_placement(
+    session: Session, actor: Actor, placement_id: int, data: dict, expected_version: int
+) -> Placement:
     placement = get_scoped(session, actor, Placement, placement_id)
     actor.require_write(placement.hub_code)
     values = parse_input(PlacementInput, {"need_id": placement.need_id, **data})
@@ -62,9 +78,16 @@ def get_placement(session: Session, actor: Actor, placement_id: int) -> Placemen
     return get_scoped(session, actor, Placement, placement_id)
 
 
-def list_placements(session: Session, actor: Actor, *, company_id: int | None = None,
-                    since: dt.date | None = None, until: dt.date | None = None,
-                    limit: int = 200, offset: int = 0) -> list[Placement]:
+def list_placements(
+    session: Session,
+    actor: Actor,
+    *,
+    company_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[Placement]:
     statement = scope_filter(select(Placement), actor, Placement.hub_code)
     if company_id is not None:
         statement = statement.where(Placement.company_id == company_id)

@@ -27,22 +27,32 @@ def get_hub(session: Session, code: str) -> Hub:
     return hub
 
 
-def set_hub_active(session: Session, actor: Actor, code: str, active: bool,
-                   expected_version: int) -> Hub:
+def set_hub_active(
+    session: Session, actor: Actor, code: str, active: bool, expected_version: int
+) -> Hub:
     """Switch a prefecture's hub on or off (hubs are keyed by code, so not via update_row)."""
     actor.require_role(Role.ADMIN)
     hub = get_hub(session, code)
     if hub.version == expected_version and hub.active == active:
         return hub
     result = session.execute(
-        update(Hub).where(Hub.code == code, Hub.version == expected_version)
+        update(Hub)
+        .where(Hub.code == code, Hub.version == expected_version)
         .values(active=active, updated_at=utcnow(), version=expected_version + 1)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(hub)
     if result.rowcount != 1:
         raise StaleVersion("hub", hub.version, {"active": (not hub.active, hub.active)})
-    record_audit(session, actor, "update", entity="hub", entity_id=code, hub_code=code,
-                 changes={"active": (not active, active)})
+    record_audit(
+        session,
+        actor,
+        "update",
+        entity="hub",
+        entity_id=code,
+        hub_code=code,
+        changes={"active": (not active, active)},
+    )
     bump_data_version(session, code)
     return hub
 
@@ -65,8 +75,9 @@ def create_category(session: Session, actor: Actor, code: str, name_ja: str) -> 
     return create_row(session, actor, TalentCategory(code=code, name_ja=name_ja, sort_order=order))
 
 
-def update_category(session: Session, actor: Actor, category_id: int, data: dict,
-                    expected_version: int) -> TalentCategory:
+def update_category(
+    session: Session, actor: Actor, category_id: int, data: dict, expected_version: int
+) -> TalentCategory:
     actor.require_role(Role.ADMIN)
     category = session.get(TalentCategory, category_id)
     if category is None:
@@ -95,9 +106,11 @@ def create_partner(session: Session, actor: Actor, data: dict) -> Partner:
     return create_row(session, actor, Partner(**values.model_dump()))
 
 
-def update_partner(session: Session, actor: Actor, partner_id: int, data: dict,
-                   expected_version: int) -> Partner:
+def update_partner(
+    session: Session, actor: Actor, partner_id: int, data: dict, expected_version: int
+) -> Partner:
     actor.require_role(Role.ADMIN)
     values = parse_input(PartnerInput, data)
-    return update_row(session, actor, get_partner(session, partner_id), values.model_dump(),
-                      expected_version)
+    return update_row(
+        session, actor, get_partner(session, partner_id), values.model_dump(), expected_version
+    )

@@ -56,8 +56,9 @@ def _validated(session: Session, data: dict) -> TargetInput:
 
 
 def _existing(session: Session, hub_code: str, fy: int) -> KpiTarget | None:
-    return session.exec(select(KpiTarget).where(KpiTarget.hub_code == hub_code,
-                                                KpiTarget.fiscal_year == fy)).first()
+    return session.exec(
+        select(KpiTarget).where(KpiTarget.hub_code == hub_code, KpiTarget.fiscal_year == fy)
+    ).first()
 
 
 def _require_version(target: KpiTarget, expected_version: int | None) -> int:
@@ -67,8 +68,9 @@ def _require_version(target: KpiTarget, expected_version: int | None) -> int:
     return expected_version
 
 
-def propose_target(session: Session, actor: Actor, data: dict,
-                   expected_version: int | None = None) -> KpiTarget:
+def propose_target(
+    session: Session, actor: Actor, data: dict, expected_version: int | None = None
+) -> KpiTarget:
     """A hub manager proposes (or revises a not yet approved proposal for) their own hub.
 
     ``data``: hub_code, fiscal_year, consultations, placements. ``expected_version`` is the
@@ -80,15 +82,21 @@ def propose_target(session: Session, actor: Actor, data: dict,
     if target is None:
         return create_row(session, actor, KpiTarget(**values.model_dump(), status=PROPOSED))
     if target.status == APPROVED:
-        raise PermissionDenied(f"{values.fiscal_year}年度の目標は承認済みです。"
-                               "変更は全国事務局に依頼してください。")
-    return update_row(session, actor, target,
-                      {"consultations": values.consultations, "placements": values.placements},
-                      _require_version(target, expected_version))
+        raise PermissionDenied(
+            f"{values.fiscal_year}年度の目標は承認済みです。変更は全国事務局に依頼してください。"
+        )
+    return update_row(
+        session,
+        actor,
+        target,
+        {"consultations": values.consultations, "placements": values.placements},
+        _require_version(target, expected_version),
+    )
 
 
-def set_target(session: Session, actor: Actor, data: dict,
-               expected_version: int | None = None) -> KpiTarget:
+def set_target(
+    session: Session, actor: Actor, data: dict, expected_version: int | None = None
+) -> KpiTarget:
     """The secretariat sets a hub's targets for a fiscal year; they count as approved."""
     actor.require_role(Role.SECRETARIAT)
     values = _validated(session, data)
@@ -96,29 +104,39 @@ def set_target(session: Session, actor: Actor, data: dict,
     target = _existing(session, values.hub_code, values.fiscal_year)
     if target is None:
         return create_row(session, actor, KpiTarget(**values.model_dump(), **approval))
-    return update_row(session, actor, target,
-                      {"consultations": values.consultations, "placements": values.placements,
-                       **approval},
-                      _require_version(target, expected_version))
+    return update_row(
+        session,
+        actor,
+        target,
+        {"consultations": values.consultations, "placements": values.placements, **approval},
+        _require_version(target, expected_version),
+    )
 
 
-def approve_target(session: Session, actor: Actor, target_id: int,
-                   expected_version: int) -> KpiTarget:
+def approve_target(
+    session: Session, actor: Actor, target_id: int, expected_version: int
+) -> KpiTarget:
     """The secretariat approves a hub manager's proposal as it stands."""
     actor.require_role(Role.SECRETARIAT)
     target = get_target(session, actor, target_id)
     if target.status == APPROVED:
         raise ValidationError({"status": "この目標は既に承認済みです"})
-    return update_row(session, actor, target, {"status": APPROVED, "approved_by": actor.user_id,
-                                               "approved_at": utcnow()}, expected_version)
+    return update_row(
+        session,
+        actor,
+        target,
+        {"status": APPROVED, "approved_by": actor.user_id, "approved_at": utcnow()},
+        expected_version,
+    )
 
 
 def get_target(session: Session, actor: Actor, target_id: int) -> KpiTarget:
     return get_scoped(session, actor, KpiTarget, target_id)
 
 
-def list_targets(session: Session, actor: Actor, fiscal_year: int | None = None,
-                 status: str | None = None) -> list[KpiTarget]:
+def list_targets(
+    session: Session, actor: Actor, fiscal_year: int | None = None, status: str | None = None
+) -> list[KpiTarget]:
     """Targets the actor may read (a hub manager: their own hub's), by fiscal year and hub."""
     statement = scope_filter(select(KpiTarget), actor, KpiTarget.hub_code)
     if fiscal_year is not None:
@@ -200,17 +218,24 @@ class TargetProgress:
         return self.behind_consultations or self.behind_placements
 
 
-def target_progress(session: Session, actor: Actor, fy: int | None = None,
-                    as_of: dt.date | None = None,
-                    filters: AnalyticsFilter | None = None) -> list[TargetProgress]:
+def target_progress(
+    session: Session,
+    actor: Actor,
+    fy: int | None = None,
+    as_of: dt.date | None = None,
+    filters: AnalyticsFilter | None = None,
+) -> list[TargetProgress]:
     """One row per active hub the actor may read (within the filter's blocks/hubs): counts of
     fiscal year ``fy`` up to ``as_of`` (default today, JST) against its target."""
     as_of = as_of or today_jst()
     fy = fiscal_year(as_of) if fy is None else fy
     start, end = fiscal_year_bounds(fy)
-    period = AnalyticsFilter(since=start, until=min(max(as_of, start), end),
-                             blocks=filters.blocks if filters else (),
-                             hubs=filters.hubs if filters else ())
+    period = AnalyticsFilter(
+        since=start,
+        until=min(max(as_of, start), end),
+        blocks=filters.blocks if filters else (),
+        hubs=filters.hubs if filters else (),
+    )
     scope = period.scope(actor)
     counts = counts_by_hub(session, actor, period) if as_of >= start else {}
     hubs = session.exec(select(Hub.code).where(Hub.active).order_by(Hub.code)).all()
@@ -221,16 +246,21 @@ def target_progress(session: Session, actor: Actor, fy: int | None = None,
         if scope is not None and code not in scope:
             continue
         done, target = counts.get(code), targets.get(code)
-        rows.append(TargetProgress(
-            hub_code=code, fiscal_year=fy, as_of=as_of, elapsed_share=share,
-            consultations=done.consultations if done else 0,
-            placements=done.placements if done else 0,
-            target_id=target.id if target else None,
-            target_version=target.version if target else None,
-            target_status=target.status if target else None,
-            target_consultations=target.consultations if target else None,
-            target_placements=target.placements if target else None,
-        ))
+        rows.append(
+            TargetProgress(
+                hub_code=code,
+                fiscal_year=fy,
+                as_of=as_of,
+                elapsed_share=share,
+                consultations=done.consultations if done else 0,
+                placements=done.placements if done else 0,
+                target_id=target.id if target else None,
+                target_version=target.version if target else None,
+                target_status=target.status if target else None,
+                target_consultations=target.consultations if target else None,
+                target_placements=target.placements if target else None,
+            )
+        )
     return rows
 
 

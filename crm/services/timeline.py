@@ -20,8 +20,13 @@ class TimelineEvent:
     detail: str
 
 
-KIND_LABELS = {"consultation": "相談", "need": "人材ニーズ", "referral": "紹介",
-               "placement": "成約", "follow_up": "フォローアップ"}
+KIND_LABELS = {
+    "consultation": "相談",
+    "need": "人材ニーズ",
+    "referral": "紹介",
+    "placement": "成約",
+    "follow_up": "フォローアップ",
+}
 
 
 def company_timeline(session: Session, actor: Actor, company_id: int) -> list[TimelineEvent]:
@@ -29,32 +34,60 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
     company = get_scoped(session, actor, Company, company_id)
     events: list[TimelineEvent] = []
     for c in session.exec(select(Consultation).where(Consultation.company_id == company.id)):
-        events.append(TimelineEvent(c.consulted_on, "consultation", c.id,
-                                    f"相談（{Channel(c.channel).label}）", c.summary))
-    needs = {n.id: n for n in session.exec(
-        select(TalentNeed).where(TalentNeed.company_id == company.id))}
+        events.append(
+            TimelineEvent(
+                c.consulted_on,
+                "consultation",
+                c.id,
+                f"相談（{Channel(c.channel).label}）",
+                c.summary,
+            )
+        )
+    needs = {
+        n.id: n for n in session.exec(select(TalentNeed).where(TalentNeed.company_id == company.id))
+    }
     for n in needs.values():
-        events.append(TimelineEvent(n.opened_on, "need", n.id,
-                                    f"人材ニーズ: {n.role_title}",
-                                    f"{Engagement(n.engagement).label}・{n.headcount}名・"
-                                    f"{NeedStatus(n.status).label}"))
+        events.append(
+            TimelineEvent(
+                n.opened_on,
+                "need",
+                n.id,
+                f"人材ニーズ: {n.role_title}",
+                f"{Engagement(n.engagement).label}・{n.headcount}名・{NeedStatus(n.status).label}",
+            )
+        )
     if needs:
         rows = session.exec(
-            select(Referral, Partner.name).join(Partner, Partner.id == Referral.partner_id)
+            select(Referral, Partner.name)
+            .join(Partner, Partner.id == Referral.partner_id)
             .where(Referral.need_id.in_(list(needs)))  # type: ignore[attr-defined]
         )
         for r, partner_name in rows:
-            events.append(TimelineEvent(r.referred_on, "referral", r.id,
-                                        f"紹介: {partner_name}",
-                                        f"{needs[r.need_id].role_title}・"
-                                        f"{ReferralOutcome(r.outcome).label}"))
+            events.append(
+                TimelineEvent(
+                    r.referred_on,
+                    "referral",
+                    r.id,
+                    f"紹介: {partner_name}",
+                    f"{needs[r.need_id].role_title}・{ReferralOutcome(r.outcome).label}",
+                )
+            )
     for p in session.exec(select(Placement).where(Placement.company_id == company.id)):
-        events.append(TimelineEvent(p.placed_on, "placement", p.id,
-                                    f"成約（{Engagement(p.engagement).label}）",
-                                    needs[p.need_id].role_title if p.need_id in needs else ""))
+        events.append(
+            TimelineEvent(
+                p.placed_on,
+                "placement",
+                p.id,
+                f"成約（{Engagement(p.engagement).label}）",
+                needs[p.need_id].role_title if p.need_id in needs else "",
+            )
+        )
     for f in session.exec(select(FollowUp).where(FollowUp.company_id == company.id)):
         state = f"完了 {f.done_on:%Y-%m-%d}" if f.done_on else "未完了"
-        events.append(TimelineEvent(f.due_on, "follow_up", f.id, "フォローアップ",
-                                    f"{state}・{f.notes or ''}"))
+        events.append(
+            TimelineEvent(
+                f.due_on, "follow_up", f.id, "フォローアップ", f"{state}・{f.notes or ''}"
+            )
+        )
     events.sort(key=lambda e: (e.on, e.kind, e.record_id), reverse=True)
     return events

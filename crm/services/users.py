@@ -27,8 +27,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def actor_for(user: UserAccount) -> Actor:
-    return Actor(user_id=user.id, username=user.username, role=Role(user.role),
-                 hub_code=user.hub_code, display_name=user.display_name)
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        hub_code=user.hub_code,
+        display_name=user.display_name,
+    )
 
 
 @dataclass(frozen=True)
@@ -55,16 +60,24 @@ class AccountSummary:
 
 def _summary(user: UserAccount) -> AccountSummary:
     return AccountSummary(
-        id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-        hub_code=user.hub_code, email=user.email, active=user.active,
-        has_password=bool(user.password_hash), failed_attempts=user.failed_attempts,
-        locked_until=user.locked_until, last_sign_in_at=user.last_sign_in_at,
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        hub_code=user.hub_code,
+        email=user.email,
+        active=user.active,
+        has_password=bool(user.password_hash),
+        failed_attempts=user.failed_attempts,
+        locked_until=user.locked_until,
+        last_sign_in_at=user.last_sign_in_at,
         version=user.version,
     )
 
 
-def _check_role_and_hub(session: Session, role: str | None, hub_code: str | None,
-                        errors: dict[str, str]) -> Role | None:
+def _check_role_and_hub(
+    session: Session, role: str | None, hub_code: str | None, errors: dict[str, str]
+) -> Role | None:
     try:
         role_value = Role(role)
     except ValueError:
@@ -78,22 +91,32 @@ def _check_role_and_hub(session: Session, role: str | None, hub_code: str | None
     return role_value
 
 
-def _check_email(session: Session, email: str | None, errors: dict[str, str],
-                 user_id: int | None = None) -> None:
+def _check_email(
+    session: Session, email: str | None, errors: dict[str, str], user_id: int | None = None
+) -> None:
     if not email:
         return
     if not _EMAIL.match(email):
         errors["email"] = "メールアドレスの形式が正しくありません"
         return
-    other = session.exec(select(UserAccount.id).where(
-        func.lower(UserAccount.email) == email.casefold())).first()
+    other = session.exec(
+        select(UserAccount.id).where(func.lower(UserAccount.email) == email.casefold())
+    ).first()
     if other is not None and other != user_id:
         errors["email"] = "このメールアドレスは既に登録されています"
 
 
-def create_user(session: Session, actor: Actor, *, username: str, role: str,
-                hub_code: str | None = None, display_name: str | None = None,
-                email: str | None = None, password: str | None = None) -> UserAccount:
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    role: str,
+    hub_code: str | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+) -> UserAccount:
     """A new account. Without a password it can sign in only through single sign-on."""
     actor.require_role(Role.ADMIN)
     username = normalize_text(username) or ""
@@ -114,17 +137,36 @@ def create_user(session: Session, actor: Actor, *, username: str, role: str,
             errors["password"] = problem
     if errors:
         raise ValidationError(errors)
-    user = UserAccount(username=username, role=role_value.value, hub_code=hub_code or None,
-                       display_name=normalize_text(display_name) or username, email=email,
-                       password_hash=hash_password(password) if password else None)
+    user = UserAccount(
+        username=username,
+        role=role_value.value,
+        hub_code=hub_code or None,
+        display_name=normalize_text(display_name) or username,
+        email=email,
+        password_hash=hash_password(password) if password else None,
+    )
     session.add(user)
     session.flush()
-    record_audit(session, actor, "create", entity="user_account", entity_id=user.id,
-                 hub_code=user.hub_code,
-                 changes={key: (None, value) for key, value in (
-                     ("username", username), ("role", role_value.value), ("hub_code", hub_code),
-                     ("display_name", user.display_name), ("email", email),
-                     ("password", "（設定済み）" if password else None)) if value is not None})
+    record_audit(
+        session,
+        actor,
+        "create",
+        entity="user_account",
+        entity_id=user.id,
+        hub_code=user.hub_code,
+        changes={
+            key: (None, value)
+            for key, value in (
+                ("username", username),
+                ("role", role_value.value),
+                ("hub_code", hub_code),
+                ("display_name", user.display_name),
+                ("email", email),
+                ("password", "（設定済み）" if password else None),
+            )
+            if value is not None
+        },
+    )
     return user
 
 
@@ -160,8 +202,11 @@ def my_account(session: Session, actor: Actor) -> AccountSummary:
 
 
 def _active_admins(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(UserAccount).where(
-        UserAccount.active, UserAccount.role == Role.ADMIN.value)).one()
+    return session.exec(
+        select(func.count())
+        .select_from(UserAccount)
+        .where(UserAccount.active, UserAccount.role == Role.ADMIN.value)
+    ).one()
 
 
 def _keeps_an_admin(session: Session, user: UserAccount) -> None:
@@ -169,15 +214,17 @@ def _keeps_an_admin(session: Session, user: UserAccount) -> None:
         raise ValidationError({"username": "有効な管理者がいなくなるため、この変更はできません"})
 
 
-def update_user(session: Session, actor: Actor, username: str, data: dict,
-                expected_version: int) -> UserAccount:
+def update_user(
+    session: Session, actor: Actor, username: str, data: dict, expected_version: int
+) -> UserAccount:
     """Change an account's display name, e-mail, role or hub (not its password)."""
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
     errors: dict[str, str] = {}
     values = {
-        "display_name": (normalize_text(data.get("display_name", user.display_name))
-                         or user.username),
+        "display_name": (
+            normalize_text(data.get("display_name", user.display_name)) or user.username
+        ),
         "email": normalize_text(data.get("email", user.email)),
         "role": data.get("role", user.role),
         "hub_code": normalize_text(data.get("hub_code", user.hub_code)),
@@ -192,9 +239,12 @@ def update_user(session: Session, actor: Actor, username: str, data: dict,
 
 
 def _end_sessions(session: Session, user: UserAccount) -> int:
-    session.execute(update(UserAccount).where(UserAccount.id == user.id)
-                    .values(session_epoch=UserAccount.session_epoch + 1, updated_at=utcnow())
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(UserAccount)
+        .where(UserAccount.id == user.id)
+        .values(session_epoch=UserAccount.session_epoch + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(user)
     return user.session_epoch
 
@@ -209,23 +259,39 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> A
         if user.id == actor.user_id:
             raise ValidationError({"username": "自分自身を利用停止にはできません"})
         _keeps_an_admin(session, user)
-    session.execute(update(UserAccount).where(UserAccount.id == user.id)
-                    .values(active=active, updated_at=utcnow())
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(UserAccount)
+        .where(UserAccount.id == user.id)
+        .values(active=active, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(user)
     if not active:
         _end_sessions(session, user)
-    record_audit(session, actor, "enable" if active else "disable", entity="user_account",
-                 entity_id=user.id, hub_code=user.hub_code,
-                 changes={"active": (not active, active)})
+    record_audit(
+        session,
+        actor,
+        "enable" if active else "disable",
+        entity="user_account",
+        entity_id=user.id,
+        hub_code=user.hub_code,
+        changes={"active": (not active, active)},
+    )
     return _summary(user)
 
 
 def _set_password(session: Session, user: UserAccount, password: str) -> int:
-    session.execute(update(UserAccount).where(UserAccount.id == user.id)
-                    .values(password_hash=hash_password(password), failed_attempts=0,
-                            locked_until=None, updated_at=utcnow())
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(UserAccount)
+        .where(UserAccount.id == user.id)
+        .values(
+            password_hash=hash_password(password),
+            failed_attempts=0,
+            locked_until=None,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
     return _end_sessions(session, user)
 
 
@@ -237,12 +303,20 @@ def reset_password(session: Session, actor: Actor, username: str, new_password: 
     if problem:
         raise ValidationError({"password": problem})
     _set_password(session, user, new_password)
-    record_audit(session, actor, "password_reset", entity="user_account", entity_id=user.id,
-                 hub_code=user.hub_code, detail="管理者がパスワードを再設定")
+    record_audit(
+        session,
+        actor,
+        "password_reset",
+        entity="user_account",
+        entity_id=user.id,
+        hub_code=user.hub_code,
+        detail="管理者がパスワードを再設定",
+    )
 
 
-def change_own_password(session: Session, actor: Actor, current_password: str,
-                        new_password: str) -> int:
+def change_own_password(
+    session: Session, actor: Actor, current_password: str, new_password: str
+) -> int:
     """The signed-in user changes their password; their other sessions end.
 
     Returns the account's new session epoch, so the current session can stay signed in."""
@@ -259,8 +333,15 @@ def change_own_password(session: Session, actor: Actor, current_password: str,
     if user.password_hash and verify_password(user.password_hash, new_password):
         raise ValidationError({"new_password": "現在と同じパスワードです"})
     epoch = _set_password(session, user, new_password)
-    record_audit(session, actor, "password_change", entity="user_account", entity_id=user.id,
-                 hub_code=user.hub_code, detail="本人がパスワードを変更")
+    record_audit(
+        session,
+        actor,
+        "password_change",
+        entity="user_account",
+        entity_id=user.id,
+        hub_code=user.hub_code,
+        detail="本人がパスワードを変更",
+    )
     return epoch
 
 
@@ -269,13 +350,22 @@ def unlock(session: Session, actor: Actor, username: str) -> AccountSummary:
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
     before = (user.failed_attempts, user.locked_until)
-    session.execute(update(UserAccount).where(UserAccount.id == user.id)
-                    .values(failed_attempts=0, locked_until=None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(UserAccount)
+        .where(UserAccount.id == user.id)
+        .values(failed_attempts=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(user)
-    record_audit(session, actor, "unlock", entity="user_account", entity_id=user.id,
-                 hub_code=user.hub_code,
-                 changes={"failed_attempts": (before[0], 0), "locked_until": (before[1], None)})
+    record_audit(
+        session,
+        actor,
+        "unlock",
+        entity="user_account",
+        entity_id=user.id,
+        hub_code=user.hub_code,
+        changes={"failed_attempts": (before[0], 0), "locked_until": (before[1], None)},
+    )
     return _summary(user)
 
 
@@ -293,6 +383,12 @@ def sign_out_everywhere(session: Session, actor: Actor, username: str | None = N
         actor.require_role(Role.ADMIN)
         user = get_user(session, username)
     epoch = _end_sessions(session, user)
-    record_audit(session, actor, "sign_out_everywhere", entity="user_account",
-                 entity_id=user.id, hub_code=user.hub_code)
+    record_audit(
+        session,
+        actor,
+        "sign_out_everywhere",
+        entity="user_account",
+        entity_id=user.id,
+        hub_code=user.hub_code,
+    )
     return epoch

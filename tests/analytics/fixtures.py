@@ -54,4 +54,3 @@ def known_any(request, known_template):
         # Same seed, same order of writes: the same records as the SQLite template.
         assert data.consultations == known_template[1].consultations
         yield session, data
-

@@ -87,14 +87,24 @@ class KnownData:
         return [c for c in self.consultations if self._hub_ok(c.hub, f) and self._date_ok(c.on, f)]
 
     def n_in(self, f: AnalyticsFilter) -> list[N]:
-        return [n for n in self.needs if self._hub_ok(n.hub, f) and self._date_ok(n.on, f)
-                and (not f.category_ids or n.category in f.category_ids)
-                and (not f.engagements or n.engagement in f.engagements)]
+        return [
+            n
+            for n in self.needs
+            if self._hub_ok(n.hub, f)
+            and self._date_ok(n.on, f)
+            and (not f.category_ids or n.category in f.category_ids)
+            and (not f.engagements or n.engagement in f.engagements)
+        ]
 
     def p_in(self, f: AnalyticsFilter) -> list[P]:
-        return [p for p in self.placements if self._hub_ok(p.hub, f) and self._date_ok(p.on, f)
-                and (not f.category_ids or p.category in f.category_ids)
-                and (not f.engagements or p.engagement in f.engagements)]
+        return [
+            p
+            for p in self.placements
+            if self._hub_ok(p.hub, f)
+            and self._date_ok(p.on, f)
+            and (not f.category_ids or p.category in f.category_ids)
+            and (not f.engagements or p.engagement in f.engagements)
+        ]
 
     def first_consultation(self, company: int) -> dt.date | None:
         days = [c.on for c in self.consultations if c.company == company]
@@ -102,8 +112,11 @@ class KnownData:
 
     def expected_headline(self, f: AnalyticsFilter) -> dict:
         consultations, placements = self.c_in(f), self.p_in(f)
-        days = [(p.on - self.first_consultation(p.company)).days for p in placements
-                if self.first_consultation(p.company) is not None]
+        days = [
+            (p.on - self.first_consultation(p.company)).days
+            for p in placements
+            if self.first_consultation(p.company) is not None
+        ]
         per_company = Counter(p.company for p in placements)
         return {
             "consultations": len(consultations),
@@ -121,23 +134,33 @@ def build_known_data(session: Session, seed: int = 20161) -> KnownData:
     base = make_actors(session)
     managers = {"01": base.manager01, "02": base.manager02}
     for hub in HUBS[2:]:
-        managers[hub] = users.actor_for(users.create_user(
-            session, SYSTEM, username=f"manager{hub}", role="hub_manager", hub_code=hub,
-            display_name=f"manager{hub}"))
+        managers[hub] = users.actor_for(
+            users.create_user(
+                session,
+                SYSTEM,
+                username=f"manager{hub}",
+                role="hub_manager",
+                hub_code=hub,
+                display_name=f"manager{hub}",
+            )
+        )
     partners = {}
     for name in ["東北人材バンク", "九州キャリア", "日本人材機構"]:
         partner = make_partner(session, name=name)
         partners[partner.id] = name
-    data = KnownData(managers=managers, secretariat=base.secretariat, admin=base.admin,
-                     partners=partners)
+    data = KnownData(
+        managers=managers, secretariat=base.secretariat, admin=base.admin, partners=partners
+    )
 
     for hub in HUBS:
         actor = managers[hub]
         for _ in range(rng.randint(3, 6)):
             industry = rng.choice(INDUSTRIES)
             company = make_company(session, actor, industry=industry)
-            dates = sorted(FIRST_DAY + dt.timedelta(days=rng.randrange(SPAN_DAYS))
-                           for _ in range(rng.randint(1, 6)))
+            dates = sorted(
+                FIRST_DAY + dt.timedelta(days=rng.randrange(SPAN_DAYS))
+                for _ in range(rng.randint(1, 6))
+            )
             for on in dates:
                 channel = rng.choice(CHANNELS)
                 consultation = make_consultation(session, actor, company, on=on, channel=channel)
@@ -147,19 +170,33 @@ def build_known_data(session: Session, seed: int = 20161) -> KnownData:
                 opened = on + dt.timedelta(days=rng.randrange(20))
                 category = rng.randint(1, 4)
                 engagement = rng.choice(ENGAGEMENTS)
-                need = make_need(session, actor, consultation, category_id=category,
-                                 engagement=engagement, opened_on=opened,
-                                 headcount=rng.randint(1, 2))
+                need = make_need(
+                    session,
+                    actor,
+                    consultation,
+                    category_id=category,
+                    engagement=engagement,
+                    opened_on=opened,
+                    headcount=rng.randint(1, 2),
+                )
                 data.needs.append(N(hub, company.id, opened, category, engagement))
                 for _ in range(rng.choice([0, 1, 1, 2])):
                     placed = opened + dt.timedelta(days=rng.randrange(5, 200))
                     own = engagement if rng.random() < 0.8 else rng.choice(ENGAGEMENTS)
                     age, residence = rng.choice(AGE_BANDS), rng.choice(RESIDENCES)
                     partner = rng.choice([*partners, None])
-                    make_placement(session, actor, need, on=placed, engagement=own,
-                                   age_band=age, previous_residence=residence,
-                                   partner_id=partner)
-                    data.placements.append(P(hub, company.id, placed, category, own, age,
-                                             residence, partner, industry))
+                    make_placement(
+                        session,
+                        actor,
+                        need,
+                        on=placed,
+                        engagement=own,
+                        age_band=age,
+                        previous_residence=residence,
+                        partner_id=partner,
+                    )
+                    data.placements.append(
+                        P(hub, company.id, placed, category, own, age, residence, partner, industry)
+                    )
     session.commit()
     return data

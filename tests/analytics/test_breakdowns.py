@@ -40,8 +40,11 @@ def test_placement_breakdowns_add_up_to_the_headline(known):
     for filters in FILTERS:
         figures = headline_figures(session, data.secretariat, filters)
         for result in all_breakdowns(session, data.secretariat, filters):
-            expected = (figures.consultations if result.dimension == Dimension.CHANNEL
-                        else figures.placements)
+            expected = (
+                figures.consultations
+                if result.dimension == Dimension.CHANNEL
+                else figures.placements
+            )
             assert result.total == expected, (result.dimension, filters)
 
 
@@ -58,8 +61,12 @@ def test_labels_are_japanese_and_enumerations_list_every_choice(known):
     channel = breakdown(session, data.secretariat, Dimension.CHANNEL)
     assert [r.label for r in channel.rows] == list(Channel.labels().values())
     category = breakdown(session, data.secretariat, Dimension.CATEGORY)
-    assert [r.label for r in category.rows] == ["経営人材", "経営サポート人材", "専門人材",
-                                                "販路開拓人材"]
+    assert [r.label for r in category.rows] == [
+        "経営人材",
+        "経営サポート人材",
+        "専門人材",
+        "販路開拓人材",
+    ]
     industry = breakdown(session, data.secretariat, Dimension.INDUSTRY)
     jsic = {f"{code} {name}" for code, name in JSIC_DIVISIONS.items()}
     assert {r.label for r in industry.rows if r.key} <= jsic

@@ -48,9 +48,15 @@ def test_cache_is_keyed_by_scope_and_invalidated_by_any_process(app_database):
     # A row slipped in without the services (no data-version bump) is not seen: the entry
     # really is served from the cache.
     with Session(app_database) as session:
-        session.execute(insert(Consultation).values(
-            hub_code="01", company_id=mine.id, consulted_on=dt.date(2024, 6, 1),
-            channel="visit", summary="直接挿入"))
+        session.execute(
+            insert(Consultation).values(
+                hub_code="01",
+                company_id=mine.id,
+                consulted_on=dt.date(2024, 6, 1),
+                channel="visit",
+                summary="直接挿入",
+            )
+        )
         session.commit()
     assert consultations(actors.manager01) == 1
 
@@ -83,7 +89,10 @@ def test_a_target_write_invalidates_the_cached_comparison(app_database):
 
     assert target_of_hub_01() is None
     with Session(app_database) as session:
-        targets.set_target(session, actors.secretariat, {
-            "hub_code": "01", "fiscal_year": 2024, "consultations": 50, "placements": 5})
+        targets.set_target(
+            session,
+            actors.secretariat,
+            {"hub_code": "01", "fiscal_year": 2024, "consultations": 50, "placements": 5},
+        )
         session.commit()
     assert target_of_hub_01() == 50

@@ -37,8 +37,9 @@ def test_the_seed_series_and_the_november_2020_totals(demo):
     november = points["2020-11"]
     assert (november.cumulative_consultations, november.cumulative_contracts) == (52144, 10831)
     # The same series narrowed by the period: cumulative values still count from the start.
-    shown = monthly_trend(session, secretariat,
-                          filters=AnalyticsFilter.for_months("2020-04", "2020-11"))
+    shown = monthly_trend(
+        session, secretariat, filters=AnalyticsFilter.for_months("2020-04", "2020-11")
+    )
     assert shown[0].month == "2020-04" and shown[-1] == november
 
 
@@ -53,31 +54,46 @@ def test_national_totals_equal_the_sum_over_hubs(demo):
         per_hub = counts_by_hub(session, secretariat, filters)
         assert sum(c.consultations for c in per_hub.values()) == national.consultations
         for result in all_breakdowns(session, secretariat, filters):
-            expected = (national.consultations if result.dimension == Dimension.CHANNEL
-                        else national.placements)
+            expected = (
+                national.consultations
+                if result.dimension == Dimension.CHANNEL
+                else national.placements
+            )
             assert result.total == expected, (result.dimension, filters)
         last = monthly_trend(session, secretariat, filters=filters.with_period(None, filters.until))
         if last and filters.until is not None:
-            assert last[-1].cumulative_consultations == comparison.total(
-                "cumulative_consultations")
+            assert last[-1].cumulative_consultations == comparison.total("cumulative_consultations")
             assert last[-1].cumulative_contracts == comparison.total("cumulative_placements")
 
         if filters != FILTERS[2]:
             continue  # (the per-hub runs below are the slow part)
         # Each hub's own headline and dashboard counts add up to the national ones.
-        by_hub = [headline_figures(session, secretariat,
-                                   AnalyticsFilter(since=filters.since, until=filters.until,
-                                                   hubs=(row.hub_code,),
-                                                   category_ids=filters.category_ids,
-                                                   engagements=filters.engagements))
-                  for row in comparison.rows]
+        by_hub = [
+            headline_figures(
+                session,
+                secretariat,
+                AnalyticsFilter(
+                    since=filters.since,
+                    until=filters.until,
+                    hubs=(row.hub_code,),
+                    category_ids=filters.category_ids,
+                    engagements=filters.engagements,
+                ),
+            )
+            for row in comparison.rows
+        ]
         assert sum(f.placements for f in by_hub) == national.placements
         assert sum(f.companies_consulted for f in by_hub) == national.companies_consulted
         if filters.since is not None:
             # What each hub's own dashboard shows (period and hub only).
-            dashboards = [headline_figures(session, secretariat, AnalyticsFilter(
-                since=filters.since, until=filters.until, hubs=(row.hub_code,)))
-                for row in comparison.rows]
+            dashboards = [
+                headline_figures(
+                    session,
+                    secretariat,
+                    AnalyticsFilter(since=filters.since, until=filters.until, hubs=(row.hub_code,)),
+                )
+                for row in comparison.rows
+            ]
             assert sum(d.consultations for d in dashboards) == national.consultations
             assert sum(d.placements for d in dashboards) == national.placements
 

@@ -18,15 +18,25 @@ FILTERS = [
     AnalyticsFilter(blocks=("東北", "北海道"), hubs=("02", "40")),  # → 02 only
     AnalyticsFilter(category_ids=(2,)),
     AnalyticsFilter(engagements=("side_job",)),
-    AnalyticsFilter.for_fiscal_year(2020, category_ids=(1, 3), engagements=("mid_career",),
-                                    blocks=("東北",)),
+    AnalyticsFilter.for_fiscal_year(
+        2020, category_ids=(1, 3), engagements=("mid_career",), blocks=("東北",)
+    ),
 ]
 
 
 def _figures(figures):
-    return {key: getattr(figures, key) for key in (
-        "consultations", "companies_consulted", "needs_opened", "placements",
-        "median_days_to_placement", "companies_placed", "companies_placed_repeatedly")}
+    return {
+        key: getattr(figures, key)
+        for key in (
+            "consultations",
+            "companies_consulted",
+            "needs_opened",
+            "placements",
+            "median_days_to_placement",
+            "companies_placed",
+            "companies_placed_repeatedly",
+        )
+    }
 
 
 def test_headline_figures_match_an_independent_count(known_any):
@@ -38,8 +48,9 @@ def test_headline_figures_match_an_independent_count(known_any):
         if expected["consultations"]:
             assert figures.conversion == expected["placements"] / expected["consultations"]
         if expected["companies_placed"]:
-            assert figures.repeat_share == (expected["companies_placed_repeatedly"]
-                                            / expected["companies_placed"])
+            assert figures.repeat_share == (
+                expected["companies_placed_repeatedly"] / expected["companies_placed"]
+            )
 
 
 def test_the_data_set_is_not_trivial(known):
@@ -72,8 +83,9 @@ def test_hub_manager_counts_only_their_own_hub(known):
     # A block filter narrows: outside their block the manager simply sees nothing.
     elsewhere = AnalyticsFilter(blocks=("北海道",))
     assert headline_figures(session, manager, elsewhere).consultations == 0
-    assert _figures(headline_figures(session, manager, AnalyticsFilter(blocks=("東北",)))) \
-        == _figures(own)
+    assert _figures(
+        headline_figures(session, manager, AnalyticsFilter(blocks=("東北",)))
+    ) == _figures(own)
 
 
 def test_placements_of_firms_without_consultation_are_left_out_of_the_median(session, actors):
@@ -87,9 +99,17 @@ def test_placements_of_firms_without_consultation_are_left_out_of_the_median(ses
     for day in (dt.date(2020, 4, 11), dt.date(2020, 5, 1), dt.date(2020, 7, 10)):
         make_placement(session, actors.manager01, need, on=max(day, need.opened_on))
     walk_in = make_company(session, actors.manager01)
-    orphan = needs.open_need(session, actors.manager01, {
-        "company_id": walk_in.id, "category_id": 1, "engagement": "mid_career",
-        "role_title": "工場長", "opened_on": dt.date(2020, 6, 1)})
+    orphan = needs.open_need(
+        session,
+        actors.manager01,
+        {
+            "company_id": walk_in.id,
+            "category_id": 1,
+            "engagement": "mid_career",
+            "role_title": "工場長",
+            "opened_on": dt.date(2020, 6, 1),
+        },
+    )
     make_placement(session, actors.manager01, orphan, on=dt.date(2020, 6, 2))
     session.commit()
     figures = headline_figures(session, actors.secretariat)
@@ -99,18 +119,31 @@ def test_placements_of_firms_without_consultation_are_left_out_of_the_median(ses
     assert figures.companies_placed == 2 and figures.companies_placed_repeatedly == 1
 
 
-@pytest.mark.parametrize(("histogram", "median"), [
-    ([], None), ([(5, 1)], 5), ([(1, 1), (3, 1)], 2), ([(1, 2), (10, 1)], 1),
-    ([(10, 1), (1, 1), (4, 2)], 4), ([(0, 3), (7, 3)], 3.5), ([(2, 0), (9, 1)], 9),
-])
+@pytest.mark.parametrize(
+    ("histogram", "median"),
+    [
+        ([], None),
+        ([(5, 1)], 5),
+        ([(1, 1), (3, 1)], 2),
+        ([(1, 2), (10, 1)], 1),
+        ([(10, 1), (1, 1), (4, 2)], 4),
+        ([(0, 3), (7, 3)], 3.5),
+        ([(2, 0), (9, 1)], 9),
+    ],
+)
 def test_median_from_histogram(histogram, median):
     assert median_from_histogram(histogram) == median
 
 
 def test_filter_refuses_bad_input():
     with pytest.raises(ValidationError) as error:
-        AnalyticsFilter(since=dt.date(2020, 5, 1), until=dt.date(2020, 4, 1), blocks=("関西",),
-                        hubs=("99",), engagements=("full_time",))
+        AnalyticsFilter(
+            since=dt.date(2020, 5, 1),
+            until=dt.date(2020, 4, 1),
+            blocks=("関西",),
+            hubs=("99",),
+            engagements=("full_time",),
+        )
     assert set(error.value.fields) == {"until", "blocks", "hubs", "engagements"}
     with pytest.raises(ValidationError, match="YYYY-MM"):
         AnalyticsFilter.for_months("2020/04", None)

@@ -17,8 +17,12 @@ FY = fiscal_year(today_jst())
 
 
 def _data(hub="01", fy=FY, consultations=120, placements=30):
-    return {"hub_code": hub, "fiscal_year": fy, "consultations": consultations,
-            "placements": placements}
+    return {
+        "hub_code": hub,
+        "fiscal_year": fy,
+        "consultations": consultations,
+        "placements": placements,
+    }
 
 
 def test_manager_proposes_secretariat_approves(session, actors):
@@ -26,15 +30,17 @@ def test_manager_proposes_secretariat_approves(session, actors):
     proposal = targets.propose_target(session, actors.manager01, _data())
     assert proposal.status == "proposed" and proposal.approved_by is None
     assert data_version(session, "hub:01") > before[0] and data_version(session, "all") > before[1]
-    revised = targets.propose_target(session, actors.manager01, _data(placements=35),
-                                     expected_version=proposal.version)
+    revised = targets.propose_target(
+        session, actors.manager01, _data(placements=35), expected_version=proposal.version
+    )
     assert revised.placements == 35 and revised.status == "proposed"
     approved = targets.approve_target(session, actors.secretariat, revised.id, revised.version)
     assert approved.status == "approved" and approved.approved_by == actors.secretariat.user_id
     assert approved.approved_at is not None
     with pytest.raises(PermissionDenied, match="承認済み"):
-        targets.propose_target(session, actors.manager01, _data(placements=1),
-                               expected_version=approved.version)
+        targets.propose_target(
+            session, actors.manager01, _data(placements=1), expected_version=approved.version
+        )
     with pytest.raises(ValidationError):
         targets.approve_target(session, actors.secretariat, approved.id, approved.version)
     audit = session.exec(select(AuditLog).where(AuditLog.entity == "kpi_target")).all()
@@ -47,8 +53,9 @@ def test_secretariat_sets_targets_directly_and_may_revise_approved_ones(session,
     assert target.status == "approved"
     with pytest.raises(StaleVersion):
         targets.set_target(session, actors.secretariat, _data(hub="02", placements=5))
-    revised = targets.set_target(session, actors.secretariat, _data(hub="02", placements=5),
-                                 expected_version=target.version)
+    revised = targets.set_target(
+        session, actors.secretariat, _data(hub="02", placements=5), expected_version=target.version
+    )
     assert revised.placements == 5
 
 
@@ -71,14 +78,17 @@ def test_who_may_do_what(session, actors):
     assert session.exec(select(KpiTarget).where(KpiTarget.hub_code == "01")).first() is None
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    (_data(consultations=-1), "consultations"),
-    (_data(placements=1_000_001), "placements"),
-    (_data(placements="たくさん"), "placements"),
-    (_data(hub="13"), "hub_code"),  # Tokyo has no hub
-    (_data(fy=2010), "fiscal_year"),
-    (_data(fy=FY + 2), "fiscal_year"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (_data(consultations=-1), "consultations"),
+        (_data(placements=1_000_001), "placements"),
+        (_data(placements="たくさん"), "placements"),
+        (_data(hub="13"), "hub_code"),  # Tokyo has no hub
+        (_data(fy=2010), "fiscal_year"),
+        (_data(fy=FY + 2), "fiscal_year"),
+    ],
+)
 def test_bad_targets_are_refused_with_the_field_named(session, actors, data, field):
     with pytest.raises(ValidationError) as error:
         targets.set_target(session, actors.secretariat, data)
@@ -100,8 +110,9 @@ def test_progress_against_the_pro_rated_target_flags_hubs_behind(session, actors
         for i in range(count):
             c = make_consultation(session, manager, company, on=dt.date(2020, 4, 10 + i))
             if i < 2:
-                make_placement(session, manager, make_need(session, manager, c),
-                               on=dt.date(2020, 5, 1))
+                make_placement(
+                    session, manager, make_need(session, manager, c), on=dt.date(2020, 5, 1)
+                )
         # Outside FY2020 or after as_of: not counted.
         make_consultation(session, manager, company, on=dt.date(2020, 3, 31))
         make_consultation(session, manager, company, on=dt.date(2020, 10, 1))
@@ -110,8 +121,9 @@ def test_progress_against_the_pro_rated_target_flags_hubs_behind(session, actors
     targets.set_target(session, actors.secretariat, _data("02", 2020, 10, 3))
     proposal = targets.propose_target(session, actors.manager01, _data("01", 2021, 1, 1))
     session.commit()
-    rows = {r.hub_code: r for r in targets.target_progress(session, actors.secretariat, 2020,
-                                                           as_of)}
+    rows = {
+        r.hub_code: r for r in targets.target_progress(session, actors.secretariat, 2020, as_of)
+    }
     assert len(rows) == 46
     one, two = rows["01"], rows["02"]
     assert (one.consultations, one.placements) == (6, 2)
@@ -124,5 +136,6 @@ def test_progress_against_the_pro_rated_target_flags_hubs_behind(session, actors
     # A proposal is not yet a target to be measured against.
     pending = targets.target_progress(session, actors.manager01, 2021, dt.date(2021, 12, 1))
     assert [(r.hub_code, r.target_id, r.target_status) for r in pending] == [
-        ("01", proposal.id, "proposed")]
+        ("01", proposal.id, "proposed")
+    ]
     assert pending[0].expected_consultations is None and not pending[0].behind

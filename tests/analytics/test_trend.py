@@ -19,9 +19,12 @@ def _expected(data, filters, until):
 def test_trend_counts_from_the_first_record_and_shows_the_chosen_months(known_any):
     session, data = known_any
     until = dt.date(2021, 3, 31)
-    for filters in [AnalyticsFilter(), AnalyticsFilter(blocks=("東北",)),
-                    AnalyticsFilter.for_fiscal_year(2020, engagements=("mid_career",)),
-                    AnalyticsFilter(hubs=("01",), category_ids=(4,))]:
+    for filters in [
+        AnalyticsFilter(),
+        AnalyticsFilter(blocks=("東北",)),
+        AnalyticsFilter.for_fiscal_year(2020, engagements=("mid_career",)),
+        AnalyticsFilter(hubs=("01",), category_ids=(4,)),
+    ]:
         points = monthly_trend(session, data.secretariat, until=until, filters=filters)
         months = _expected(data, filters, until)
         total_c = total_p = 0
@@ -44,5 +47,6 @@ def test_old_signature_still_works(known):
     session, data = known
     points = monthly_trend(session, data.secretariat, hubs=["02"], until=dt.date(2020, 12, 31))
     assert points[-1].cumulative_consultations == len(
-        [c for c in data.consultations if c.hub == "02" and c.on <= dt.date(2020, 12, 31)])
+        [c for c in data.consultations if c.hub == "02" and c.on <= dt.date(2020, 12, 31)]
+    )
     assert monthly_trend(session, data.secretariat, hubs=[]) == []

@@ -26,8 +26,20 @@ from crm.models import (
     UserAccount,
 )
 
-AUDITED = [Company, Contact, Consultation, TalentNeed, Referral, Placement, FollowUp, Partner,
-           TalentCategory, KpiTarget, UserAccount, Hub]
+AUDITED = [
+    Company,
+    Contact,
+    Consultation,
+    TalentNeed,
+    Referral,
+    Placement,
+    FollowUp,
+    Partner,
+    TalentCategory,
+    KpiTarget,
+    UserAccount,
+    Hub,
+]
 
 
 def _key(model) -> str:
@@ -50,8 +62,11 @@ def snapshot(session: Session) -> dict:
 
 
 def new_entries(session: Session, before: dict) -> list[AuditLog]:
-    return list(session.exec(select(AuditLog).where(AuditLog.id > before["last_audit"])
-                             .order_by(AuditLog.id)).all())
+    return list(
+        session.exec(
+            select(AuditLog).where(AuditLog.id > before["last_audit"]).order_by(AuditLog.id)
+        ).all()
+    )
 
 
 def unaudited(session: Session, before: dict) -> list[str]:

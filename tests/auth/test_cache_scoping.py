@@ -46,7 +46,9 @@ def test_a_write_in_any_session_invalidates_the_cached_result(cache, session, ac
     make_company(session, actors.manager01, name="後から登録した会社")
     session.commit()
     assert names(cache.cached_read(companies.search_companies, actors.manager01)) == {
-        "最初の会社", "後から登録した会社"}
+        "最初の会社",
+        "後から登録した会社",
+    }
 
 
 def test_roles_with_the_same_scope_never_share_a_cached_result(cache, actors):

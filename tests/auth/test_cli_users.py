@@ -29,15 +29,33 @@ def crm(*args, stdin=None):
 
 def listing(result) -> dict[str, list[str]]:
     lines = result.output.strip().splitlines()
-    assert lines[0].split("\t") == ["username", "role", "hub", "email", "state", "lock",
-                                    "last_sign_in"]
+    assert lines[0].split("\t") == [
+        "username",
+        "role",
+        "hub",
+        "email",
+        "state",
+        "lock",
+        "last_sign_in",
+    ]
     return {line.split("\t")[0]: line.split("\t")[1:] for line in lines[1:]}
 
 
 def test_add_reads_the_password_from_standard_input(database):
-    result = crm("users", "add", "yamagata", "--role", "hub_manager", "--hub", "06",
-                 "--email", "yamagata@example.jp", "--display-name", "山形 花子",
-                 stdin=PASSWORD + "\n")
+    result = crm(
+        "users",
+        "add",
+        "yamagata",
+        "--role",
+        "hub_manager",
+        "--hub",
+        "06",
+        "--email",
+        "yamagata@example.jp",
+        "--display-name",
+        "山形 花子",
+        stdin=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "yamagata（拠点マネージャー・拠点 06）" in result.output
     with Session(database) as s:
@@ -45,13 +63,23 @@ def test_add_reads_the_password_from_standard_input(database):
         user = s.exec(select(UserAccount).where(UserAccount.username == "yamagata")).one()
         assert (user.display_name, user.email) == ("山形 花子", "yamagata@example.jp")
     assert listing(crm("users", "list"))["yamagata"][:4] == [
-        "hub_manager", "06", "yamagata@example.jp", "active"]
+        "hub_manager",
+        "06",
+        "yamagata@example.jp",
+        "active",
+    ]
 
 
 def test_add_prompts_twice_on_a_terminal(database, monkeypatch):
     monkeypatch.setattr(users_cli, "_interactive", lambda: True)
-    mismatch = crm("users", "add", "office", "--role", "secretariat",
-                   stdin=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")
+    mismatch = crm(
+        "users",
+        "add",
+        "office",
+        "--role",
+        "secretariat",
+        stdin=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
+    )
     assert mismatch.exit_code == 0, mismatch.output
     assert PASSWORD not in mismatch.output  # hidden input is not echoed
     with Session(database) as s:
@@ -71,12 +99,15 @@ def test_add_refuses_bad_input_without_a_traceback(database):
 
 
 def test_sso_only_account_has_no_password(database):
-    result = crm("users", "add", "sato", "--role", "admin", "--email", "sato@example.jp",
-                 "--sso-only")
+    result = crm(
+        "users", "add", "sato", "--role", "admin", "--email", "sato@example.jp", "--sso-only"
+    )
     assert result.exit_code == 0, result.output
     with Session(database) as s:
-        assert s.exec(select(UserAccount.password_hash)
-                      .where(UserAccount.username == "sato")).one() is None
+        assert (
+            s.exec(select(UserAccount.password_hash).where(UserAccount.username == "sato")).one()
+            is None
+        )
 
 
 def test_lock_disable_enable_unlock_and_reset(database):
@@ -103,8 +134,16 @@ def test_lock_disable_enable_unlock_and_reset(database):
     assert missing.exit_code == 1 and "nobody" in missing.output
     with Session(database) as s:
         assert authenticate(s, "m01", "a brand new password").ok
-        actions = s.exec(select(AuditLog.action).where(AuditLog.username == "system",
-                                                       AuditLog.entity_id == "2")
-                         .order_by(AuditLog.id)).all()
-    assert actions == ["create", "unlock", "disable", "enable", "password_reset",
-                       "sign_out_everywhere"]
+        actions = s.exec(
+            select(AuditLog.action)
+            .where(AuditLog.username == "system", AuditLog.entity_id == "2")
+            .order_by(AuditLog.id)
+        ).all()
+    assert actions == [
+        "create",
+        "unlock",
+        "disable",
+        "enable",
+        "password_reset",
+        "sign_out_everywhere",
+    ]

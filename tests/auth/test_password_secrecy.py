@@ -39,8 +39,9 @@ def press(at: AppTest, label: str) -> AppTest:
 
 def page_state(at: AppTest) -> str:
     """What the page shows and what the session holds (typed values included)."""
-    return "\n".join([str(at._tree), repr(at.session_state.to_dict()),
-                      *(str(t.value) for t in at.text_input)])
+    return "\n".join(
+        [str(at._tree), repr(at.session_state.to_dict()), *(str(t.value) for t in at.text_input)]
+    )
 
 
 def test_passwords_never_leak(tmp_path, monkeypatch, caplog, capfd):
@@ -60,19 +61,28 @@ def test_passwords_never_leak(tmp_path, monkeypatch, caplog, capfd):
 
     assert cli("db", "upgrade").exit_code == 0
     assert cli("users", "add", "boss", "--role", "admin", stdin=FIRST + "\n").exit_code == 0
-    assert cli("users", "add", "m01", "--role", "hub_manager", "--hub", "01",
-               stdin=SHORT + "\n").exit_code == 1
-    assert cli("users", "add", "m01", "--role", "hub_manager", "--hub", "01",
-               stdin=FIRST + "\n").exit_code == 0
+    assert (
+        cli(
+            "users", "add", "m01", "--role", "hub_manager", "--hub", "01", stdin=SHORT + "\n"
+        ).exit_code
+        == 1
+    )
+    assert (
+        cli(
+            "users", "add", "m01", "--role", "hub_manager", "--hub", "01", stdin=FIRST + "\n"
+        ).exit_code
+        == 0
+    )
     assert cli("users", "reset-password", "boss", stdin=RESET + "\n").exit_code == 0
     assert cli("users", "reset-password", "boss", stdin=SHORT + "\n").exit_code == 1
     assert cli("users", "list").exit_code == 0
 
     engine = make_engine()
     with Session(engine) as s:  # error messages from the services
-        for attempt in (lambda: users.reset_password(s, SYSTEM, "m01", SHORT),
-                        lambda: users.create_user(s, SYSTEM, username="x", role="secretariat",
-                                                  password=SHORT)):
+        for attempt in (
+            lambda: users.reset_password(s, SYSTEM, "m01", SHORT),
+            lambda: users.create_user(s, SYSTEM, username="x", role="secretariat", password=SHORT),
+        ):
             try:
                 attempt()
             except CrmError as error:

@@ -73,15 +73,15 @@ DAY = dt.date(2024, 6, 3)
 FY = fiscal_year(today_jst())
 
 # Policies: who may do it to hub 01's data.
-WRITE_HUB01 = "write hub 01"            # hub 01's manager only
-CREATE_OWN_HUB = "create in own hub"    # any hub manager, always into their own hub
-READ_HUB01 = "read hub 01"              # everyone but another hub's manager
-SCOPED_LIST = "scoped list"             # nobody refused; hub 01 rows only to its readers
+WRITE_HUB01 = "write hub 01"  # hub 01's manager only
+CREATE_OWN_HUB = "create in own hub"  # any hub manager, always into their own hub
+READ_HUB01 = "read hub 01"  # everyone but another hub's manager
+SCOPED_LIST = "scoped list"  # nobody refused; hub 01 rows only to its readers
 ADMIN_ONLY = "admin"
 ADMIN_READ = "admin reads"
 SECRETARIAT_ONLY = "secretariat"
-OWN_ACCOUNT = "own account"             # every signed-in user
-EXPORT_HUB01 = "export hub 01"          # whoever may read hub 01
+OWN_ACCOUNT = "own account"  # every signed-in user
+EXPORT_HUB01 = "export hub 01"  # whoever may read hub 01
 
 ALLOWED = {
     WRITE_HUB01: {"manager01"},
@@ -124,8 +124,9 @@ def v(s: Session, model, key) -> int:
     return s.get(model, key).version
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def world_engine(request, sqlite_template, tmp_path_factory):
     """One database per module and backend holding the world; each pair runs in a transaction
     that is rolled back, so the world never changes."""
@@ -150,33 +151,63 @@ def _build_world(engine, folder) -> "World":
         cons1 = make_consultation(s, m01, c1, on=DAY)
         need1 = make_need(s, m01, cons1)
         need1r = make_need(s, m01, cons1, role_title="経理部長")
-        referral1 = needs.refer_need(s, m01, {"need_id": need1r.id, "partner_id": partner.id,
-                                              "referred_on": DAY})
+        referral1 = needs.refer_need(
+            s, m01, {"need_id": need1r.id, "partner_id": partner.id, "referred_on": DAY}
+        )
         placement1 = make_placement(s, m01, need1r, on=DAY, partner_id=partner.id)
-        follow1 = followups.schedule_follow_up(s, m01, {"company_id": c1.id,
-                                                        "due_on": DAY + dt.timedelta(days=30)})
-        target1 = targets.propose_target(s, m01, {"hub_code": "01", "fiscal_year": FY,
-                                                  "consultations": 100, "placements": 10})
+        follow1 = followups.schedule_follow_up(
+            s, m01, {"company_id": c1.id, "due_on": DAY + dt.timedelta(days=30)}
+        )
+        target1 = targets.propose_target(
+            s, m01, {"hub_code": "01", "fiscal_year": FY, "consultations": 100, "placements": 10}
+        )
         c2 = make_company(s, m02, name="二号商事株式会社")
         cons2 = make_consultation(s, m02, c2, on=DAY)
         need2 = make_need(s, m02, cons2)
-        users.create_user(s, SYSTEM, username="target_user", role="hub_manager", hub_code="01",
-                          password="target user password")
+        users.create_user(
+            s,
+            SYSTEM,
+            username="target_user",
+            role="hub_manager",
+            hub_code="01",
+            password="target user password",
+        )
         s.commit()
         hub_of = {}
-        for model, kind in ((Company, "company"), (Consultation, "consultation"),
-                            (TalentNeed, "need"), (Placement, "placement")):
+        for model, kind in (
+            (Company, "company"),
+            (Consultation, "consultation"),
+            (TalentNeed, "need"),
+            (Placement, "placement"),
+        ):
             for row in s.exec(select(model)).all():
                 hub_of[(kind, row.id)] = row.hub_code
         import_file = folder / "companies.csv"
         import_file.write_bytes("name,prefecture_code\n取込工業株式会社,01\n".encode())
         world = World(
-            actors={"manager01": m01, "manager02": m02, "secretariat": a.secretariat,
-                    "admin": a.admin},
-            c1=c1.id, c1b=c1b.id, contact1=contact1.id, cons1=cons1.id, need1=need1.id,
-            need1r=need1r.id, referral1=referral1.id, placement1=placement1.id,
-            follow1=follow1.id, target1=target1.id, partner=partner.id, c2=c2.id,
-            cons2=cons2.id, need2=need2.id, import_file=str(import_file), hub_of=hub_of)
+            actors={
+                "manager01": m01,
+                "manager02": m02,
+                "secretariat": a.secretariat,
+                "admin": a.admin,
+            },
+            c1=c1.id,
+            c1b=c1b.id,
+            contact1=contact1.id,
+            cons1=cons1.id,
+            need1=need1.id,
+            need1r=need1r.id,
+            referral1=referral1.id,
+            placement1=placement1.id,
+            follow1=follow1.id,
+            target1=target1.id,
+            partner=partner.id,
+            c2=c2.id,
+            cons2=cons2.id,
+            need2=need2.id,
+            import_file=str(import_file),
+            hub_of=hub_of,
+        )
     return world
 
 
@@ -200,7 +231,8 @@ class Row:
     @property
     def name(self) -> str:
         return f"{self.function.__module__.split('.')[-1]}.{self.function.__name__}" + (
-            f"[{self.label}]" if self.label else "")
+            f"[{self.label}]" if self.label else ""
+        )
 
 
 FIRM = {"name": "一号精機株式会社（改）", "prefecture_code": "01"}
@@ -208,169 +240,386 @@ TARGET = {"hub_code": "01", "fiscal_year": FY, "consultations": 120, "placements
 
 ROWS = [
     # companies and contacts
-    Row(companies.create_company, WRITE_HUB01,
+    Row(
+        companies.create_company,
+        WRITE_HUB01,
         lambda s, a, w: companies.create_company(
-            s, a, {"name": "新規工業", "prefecture_code": "01"}, hub_code="01")),
-    Row(companies.update_company, WRITE_HUB01,
-        lambda s, a, w: companies.update_company(s, a, w.c1, FIRM, v(s, Company, w.c1))),
+            s, a, {"name": "新規工業", "prefecture_code": "01"}, hub_code="01"
+        ),
+    ),
+    Row(
+        companies.update_company,
+        WRITE_HUB01,
+        lambda s, a, w: companies.update_company(s, a, w.c1, FIRM, v(s, Company, w.c1)),
+    ),
     Row(companies.get_company, READ_HUB01, lambda s, a, w: companies.get_company(s, a, w.c1)),
-    Row(companies.search_companies, SCOPED_LIST,
+    Row(
+        companies.search_companies,
+        SCOPED_LIST,
         lambda s, a, w: companies.search_companies(s, a),
-        lambda r, w: {c.hub_code for c in r}),
-    Row(companies.count_search_results, SCOPED_LIST,
+        lambda r, w: {c.hub_code for c in r},
+    ),
+    Row(
+        companies.count_search_results,
+        SCOPED_LIST,
         lambda s, a, w: companies.count_search_results(s, a, "一号"),
-        lambda r, w: {"01"} if r else set()),
-    Row(companies.count_companies, SCOPED_LIST, lambda s, a, w: companies.count_companies(s, a),
-        lambda r, w: by_total(r, 2, 1)),
-    Row(companies.add_contact, WRITE_HUB01,
-        lambda s, a, w: companies.add_contact(s, a, w.c1, {"name": "佐藤 花子"})),
-    Row(companies.update_contact, WRITE_HUB01,
-        lambda s, a, w: companies.update_contact(s, a, w.contact1, {"name": "山田 次郎"},
-                                                 v(s, Contact, w.contact1))),
+        lambda r, w: {"01"} if r else set(),
+    ),
+    Row(
+        companies.count_companies,
+        SCOPED_LIST,
+        lambda s, a, w: companies.count_companies(s, a),
+        lambda r, w: by_total(r, 2, 1),
+    ),
+    Row(
+        companies.add_contact,
+        WRITE_HUB01,
+        lambda s, a, w: companies.add_contact(s, a, w.c1, {"name": "佐藤 花子"}),
+    ),
+    Row(
+        companies.update_contact,
+        WRITE_HUB01,
+        lambda s, a, w: companies.update_contact(
+            s, a, w.contact1, {"name": "山田 次郎"}, v(s, Contact, w.contact1)
+        ),
+    ),
     Row(companies.list_contacts, READ_HUB01, lambda s, a, w: companies.list_contacts(s, a, w.c1)),
-    Row(intake.register_company_with_consultation, CREATE_OWN_HUB,
+    Row(
+        intake.register_company_with_consultation,
+        CREATE_OWN_HUB,
         lambda s, a, w: intake.register_company_with_consultation(
-            s, a, {"name": "同時登録工業", "prefecture_code": a.hub_code or "01"},
-            {"consulted_on": DAY, "channel": "visit", "summary": "初回訪問"})),
+            s,
+            a,
+            {"name": "同時登録工業", "prefecture_code": a.hub_code or "01"},
+            {"consulted_on": DAY, "channel": "visit", "summary": "初回訪問"},
+        ),
+    ),
     # consultations
-    Row(consultations.log_consultation, WRITE_HUB01,
-        lambda s, a, w: consultations.log_consultation(s, a, {
-            "company_id": w.c1, "consulted_on": DAY, "channel": "visit", "summary": "再訪"})),
-    Row(consultations.update_consultation, WRITE_HUB01,
-        lambda s, a, w: consultations.update_consultation(s, a, w.cons1, {
-            "consulted_on": DAY, "channel": "seminar", "summary": "セミナー後の面談"},
-            v(s, Consultation, w.cons1))),
-    Row(consultations.get_consultation, READ_HUB01,
-        lambda s, a, w: consultations.get_consultation(s, a, w.cons1)),
-    Row(consultations.list_consultations, SCOPED_LIST,
+    Row(
+        consultations.log_consultation,
+        WRITE_HUB01,
+        lambda s, a, w: consultations.log_consultation(
+            s, a, {"company_id": w.c1, "consulted_on": DAY, "channel": "visit", "summary": "再訪"}
+        ),
+    ),
+    Row(
+        consultations.update_consultation,
+        WRITE_HUB01,
+        lambda s, a, w: consultations.update_consultation(
+            s,
+            a,
+            w.cons1,
+            {"consulted_on": DAY, "channel": "seminar", "summary": "セミナー後の面談"},
+            v(s, Consultation, w.cons1),
+        ),
+    ),
+    Row(
+        consultations.get_consultation,
+        READ_HUB01,
+        lambda s, a, w: consultations.get_consultation(s, a, w.cons1),
+    ),
+    Row(
+        consultations.list_consultations,
+        SCOPED_LIST,
         lambda s, a, w: consultations.list_consultations(s, a),
-        lambda r, w: {c.hub_code for c in r}),
+        lambda r, w: {c.hub_code for c in r},
+    ),
     # needs and referrals
-    Row(needs.open_need, WRITE_HUB01,
-        lambda s, a, w: needs.open_need(s, a, {
-            "company_id": w.c1, "category_id": 1, "engagement": "mid_career",
-            "role_title": "工場長", "opened_on": DAY})),
-    Row(needs.update_need, WRITE_HUB01,
-        lambda s, a, w: needs.update_need(s, a, w.need1, {
-            "category_id": 1, "engagement": "side_job", "role_title": "工場長",
-            "opened_on": DAY}, v(s, TalentNeed, w.need1))),
-    Row(needs.move_need, WRITE_HUB01,
-        lambda s, a, w: needs.move_need(s, a, w.need1, "withdrawn", v(s, TalentNeed, w.need1))),
+    Row(
+        needs.open_need,
+        WRITE_HUB01,
+        lambda s, a, w: needs.open_need(
+            s,
+            a,
+            {
+                "company_id": w.c1,
+                "category_id": 1,
+                "engagement": "mid_career",
+                "role_title": "工場長",
+                "opened_on": DAY,
+            },
+        ),
+    ),
+    Row(
+        needs.update_need,
+        WRITE_HUB01,
+        lambda s, a, w: needs.update_need(
+            s,
+            a,
+            w.need1,
+            {"category_id": 1, "engagement": "side_job", "role_title": "工場長", "opened_on": DAY},
+            v(s, TalentNeed, w.need1),
+        ),
+    ),
+    Row(
+        needs.move_need,
+        WRITE_HUB01,
+        lambda s, a, w: needs.move_need(s, a, w.need1, "withdrawn", v(s, TalentNeed, w.need1)),
+    ),
     Row(needs.get_need, READ_HUB01, lambda s, a, w: needs.get_need(s, a, w.need1)),
-    Row(needs.list_needs, SCOPED_LIST, lambda s, a, w: needs.list_needs(s, a),
-        lambda r, w: {n.hub_code for n in r}),
-    Row(needs.count_needs_by_status, SCOPED_LIST,
+    Row(
+        needs.list_needs,
+        SCOPED_LIST,
+        lambda s, a, w: needs.list_needs(s, a),
+        lambda r, w: {n.hub_code for n in r},
+    ),
+    Row(
+        needs.count_needs_by_status,
+        SCOPED_LIST,
         lambda s, a, w: needs.count_needs_by_status(s, a),
-        lambda r, w: by_total(sum(r.values()), 2, 1)),
+        lambda r, w: by_total(sum(r.values()), 2, 1),
+    ),
     Row(needs.need_history, READ_HUB01, lambda s, a, w: needs.need_history(s, a, w.need1)),
-    Row(needs.refer_need, WRITE_HUB01,
-        lambda s, a, w: needs.refer_need(s, a, {"need_id": w.need1, "partner_id": w.partner,
-                                                "referred_on": DAY})),
-    Row(needs.update_referral, WRITE_HUB01,
-        lambda s, a, w: needs.update_referral(s, a, w.referral1, {"outcome": "placed"},
-                                              v(s, Referral, w.referral1))),
-    Row(needs.list_referrals, SCOPED_LIST, lambda s, a, w: needs.list_referrals(s, a),
-        lambda r, w: {x.hub_code for x in r}),
+    Row(
+        needs.refer_need,
+        WRITE_HUB01,
+        lambda s, a, w: needs.refer_need(
+            s, a, {"need_id": w.need1, "partner_id": w.partner, "referred_on": DAY}
+        ),
+    ),
+    Row(
+        needs.update_referral,
+        WRITE_HUB01,
+        lambda s, a, w: needs.update_referral(
+            s, a, w.referral1, {"outcome": "placed"}, v(s, Referral, w.referral1)
+        ),
+    ),
+    Row(
+        needs.list_referrals,
+        SCOPED_LIST,
+        lambda s, a, w: needs.list_referrals(s, a),
+        lambda r, w: {x.hub_code for x in r},
+    ),
     # placements and follow-ups
-    Row(placements.record_placement, WRITE_HUB01,
-        lambda s, a, w: placements.record_placement(s, a, {"need_id": w.need1, "placed_on": DAY})),
-    Row(placements.update_placement, WRITE_HUB01,
-        lambda s, a, w: placements.update_placement(s, a, w.placement1, {
-            "placed_on": DAY, "age_band": "30s"}, v(s, Placement, w.placement1))),
-    Row(placements.get_placement, READ_HUB01,
-        lambda s, a, w: placements.get_placement(s, a, w.placement1)),
-    Row(placements.list_placements, SCOPED_LIST, lambda s, a, w: placements.list_placements(s, a),
-        lambda r, w: {p.hub_code for p in r}),
-    Row(followups.schedule_follow_up, WRITE_HUB01,
-        lambda s, a, w: followups.schedule_follow_up(s, a, {"company_id": w.c1, "due_on": DAY})),
-    Row(followups.complete_follow_up, WRITE_HUB01,
-        lambda s, a, w: followups.complete_follow_up(s, a, w.follow1,
-                                                     v(s, FollowUp, w.follow1), done_on=DAY)),
-    Row(followups.update_follow_up, WRITE_HUB01,
-        lambda s, a, w: followups.update_follow_up(s, a, w.follow1, {
-            "due_on": DAY + dt.timedelta(days=60), "notes": "電話で確認"},
-            v(s, FollowUp, w.follow1))),
-    Row(followups.list_follow_ups, SCOPED_LIST, lambda s, a, w: followups.list_follow_ups(s, a),
-        lambda r, w: {f.hub_code for f in r}),
-    Row(timeline.company_timeline, READ_HUB01,
-        lambda s, a, w: timeline.company_timeline(s, a, w.c1)),
+    Row(
+        placements.record_placement,
+        WRITE_HUB01,
+        lambda s, a, w: placements.record_placement(s, a, {"need_id": w.need1, "placed_on": DAY}),
+    ),
+    Row(
+        placements.update_placement,
+        WRITE_HUB01,
+        lambda s, a, w: placements.update_placement(
+            s, a, w.placement1, {"placed_on": DAY, "age_band": "30s"}, v(s, Placement, w.placement1)
+        ),
+    ),
+    Row(
+        placements.get_placement,
+        READ_HUB01,
+        lambda s, a, w: placements.get_placement(s, a, w.placement1),
+    ),
+    Row(
+        placements.list_placements,
+        SCOPED_LIST,
+        lambda s, a, w: placements.list_placements(s, a),
+        lambda r, w: {p.hub_code for p in r},
+    ),
+    Row(
+        followups.schedule_follow_up,
+        WRITE_HUB01,
+        lambda s, a, w: followups.schedule_follow_up(s, a, {"company_id": w.c1, "due_on": DAY}),
+    ),
+    Row(
+        followups.complete_follow_up,
+        WRITE_HUB01,
+        lambda s, a, w: followups.complete_follow_up(
+            s, a, w.follow1, v(s, FollowUp, w.follow1), done_on=DAY
+        ),
+    ),
+    Row(
+        followups.update_follow_up,
+        WRITE_HUB01,
+        lambda s, a, w: followups.update_follow_up(
+            s,
+            a,
+            w.follow1,
+            {"due_on": DAY + dt.timedelta(days=60), "notes": "電話で確認"},
+            v(s, FollowUp, w.follow1),
+        ),
+    ),
+    Row(
+        followups.list_follow_ups,
+        SCOPED_LIST,
+        lambda s, a, w: followups.list_follow_ups(s, a),
+        lambda r, w: {f.hub_code for f in r},
+    ),
+    Row(
+        timeline.company_timeline, READ_HUB01, lambda s, a, w: timeline.company_timeline(s, a, w.c1)
+    ),
     # pickers
-    Row(lookups.company_choices, SCOPED_LIST, lambda s, a, w: lookups.company_choices(s, a),
-        lambda r, w: hubs_of(w, "company", [i for i, _ in r])),
-    Row(lookups.company_names, SCOPED_LIST,
+    Row(
+        lookups.company_choices,
+        SCOPED_LIST,
+        lambda s, a, w: lookups.company_choices(s, a),
+        lambda r, w: hubs_of(w, "company", [i for i, _ in r]),
+    ),
+    Row(
+        lookups.company_names,
+        SCOPED_LIST,
         lambda s, a, w: lookups.company_names(s, a, [w.c1, w.c2]),
-        lambda r, w: hubs_of(w, "company", r)),
-    Row(lookups.need_choices, SCOPED_LIST, lambda s, a, w: lookups.need_choices(s, a),
-        lambda r, w: hubs_of(w, "need", [i for i, _ in r])),
-    Row(lookups.consultation_choices, SCOPED_LIST,
+        lambda r, w: hubs_of(w, "company", r),
+    ),
+    Row(
+        lookups.need_choices,
+        SCOPED_LIST,
+        lambda s, a, w: lookups.need_choices(s, a),
+        lambda r, w: hubs_of(w, "need", [i for i, _ in r]),
+    ),
+    Row(
+        lookups.consultation_choices,
+        SCOPED_LIST,
         lambda s, a, w: lookups.consultation_choices(s, a),
-        lambda r, w: hubs_of(w, "consultation", [i for i, _ in r])),
-    Row(lookups.consultation_company, SCOPED_LIST,
+        lambda r, w: hubs_of(w, "consultation", [i for i, _ in r]),
+    ),
+    Row(
+        lookups.consultation_company,
+        SCOPED_LIST,
         lambda s, a, w: lookups.consultation_company(s, a, w.cons1),
-        lambda r, w: {"01"} if r == w.c1 else set()),
-    Row(lookups.placement_choices, SCOPED_LIST, lambda s, a, w: lookups.placement_choices(s, a),
-        lambda r, w: hubs_of(w, "placement", [i for i, _ in r])),
-    Row(lookups.need_titles, SCOPED_LIST,
+        lambda r, w: {"01"} if r == w.c1 else set(),
+    ),
+    Row(
+        lookups.placement_choices,
+        SCOPED_LIST,
+        lambda s, a, w: lookups.placement_choices(s, a),
+        lambda r, w: hubs_of(w, "placement", [i for i, _ in r]),
+    ),
+    Row(
+        lookups.need_titles,
+        SCOPED_LIST,
         lambda s, a, w: lookups.need_titles(s, a, [w.need1, w.need2]),
-        lambda r, w: hubs_of(w, "need", r)),
-    Row(lookups.placements_by_engagement, SCOPED_LIST,
+        lambda r, w: hubs_of(w, "need", r),
+    ),
+    Row(
+        lookups.placements_by_engagement,
+        SCOPED_LIST,
         lambda s, a, w: lookups.placements_by_engagement(s, a),
-        lambda r, w: {"01"} if sum(r.values()) else set()),  # hub 02 has no placement
-    Row(lookups.placement_needs, SCOPED_LIST,
+        lambda r, w: {"01"} if sum(r.values()) else set(),
+    ),  # hub 02 has no placement
+    Row(
+        lookups.placement_needs,
+        SCOPED_LIST,
         lambda s, a, w: lookups.placement_needs(s, a, [w.placement1]),
-        lambda r, w: hubs_of(w, "placement", r)),
-    Row(lookups.find_companies, SCOPED_LIST, lambda s, a, w: lookups.find_companies(s, a),
-        lambda r, w: {c.hub_code for c in r[1]}),
+        lambda r, w: hubs_of(w, "placement", r),
+    ),
+    Row(
+        lookups.find_companies,
+        SCOPED_LIST,
+        lambda s, a, w: lookups.find_companies(s, a),
+        lambda r, w: {c.hub_code for c in r[1]},
+    ),
     # reference data (administrators)
-    Row(reference_data.set_hub_active, ADMIN_ONLY,
-        lambda s, a, w: reference_data.set_hub_active(s, a, "47", False, v(s, Hub, "47"))),
-    Row(reference_data.create_category, ADMIN_ONLY,
-        lambda s, a, w: reference_data.create_category(s, a, "digital", "DX人材")),
-    Row(reference_data.update_category, ADMIN_ONLY,
-        lambda s, a, w: reference_data.update_category(s, a, 1, {"name_ja": "経営人材（改）"},
-                                                       v(s, TalentCategory, 1))),
-    Row(reference_data.create_partner, ADMIN_ONLY,
-        lambda s, a, w: reference_data.create_partner(s, a, {"kind": "regional_bank",
-                                                             "name": "第一地方銀行"})),
-    Row(reference_data.update_partner, ADMIN_ONLY,
-        lambda s, a, w: reference_data.update_partner(s, a, w.partner, {
-            "kind": "recruitment_agency", "name": "改称人材株式会社"}, v(s, Partner, w.partner))),
+    Row(
+        reference_data.set_hub_active,
+        ADMIN_ONLY,
+        lambda s, a, w: reference_data.set_hub_active(s, a, "47", False, v(s, Hub, "47")),
+    ),
+    Row(
+        reference_data.create_category,
+        ADMIN_ONLY,
+        lambda s, a, w: reference_data.create_category(s, a, "digital", "DX人材"),
+    ),
+    Row(
+        reference_data.update_category,
+        ADMIN_ONLY,
+        lambda s, a, w: reference_data.update_category(
+            s, a, 1, {"name_ja": "経営人材（改）"}, v(s, TalentCategory, 1)
+        ),
+    ),
+    Row(
+        reference_data.create_partner,
+        ADMIN_ONLY,
+        lambda s, a, w: reference_data.create_partner(
+            s, a, {"kind": "regional_bank", "name": "第一地方銀行"}
+        ),
+    ),
+    Row(
+        reference_data.update_partner,
+        ADMIN_ONLY,
+        lambda s, a, w: reference_data.update_partner(
+            s,
+            a,
+            w.partner,
+            {"kind": "recruitment_agency", "name": "改称人材株式会社"},
+            v(s, Partner, w.partner),
+        ),
+    ),
     # targets
-    Row(targets.propose_target, WRITE_HUB01,
-        lambda s, a, w: targets.propose_target(s, a, TARGET, v(s, KpiTarget, w.target1))),
-    Row(targets.set_target, SECRETARIAT_ONLY,
-        lambda s, a, w: targets.set_target(s, a, TARGET, v(s, KpiTarget, w.target1))),
-    Row(targets.approve_target, SECRETARIAT_ONLY,
-        lambda s, a, w: targets.approve_target(s, a, w.target1, v(s, KpiTarget, w.target1))),
+    Row(
+        targets.propose_target,
+        WRITE_HUB01,
+        lambda s, a, w: targets.propose_target(s, a, TARGET, v(s, KpiTarget, w.target1)),
+    ),
+    Row(
+        targets.set_target,
+        SECRETARIAT_ONLY,
+        lambda s, a, w: targets.set_target(s, a, TARGET, v(s, KpiTarget, w.target1)),
+    ),
+    Row(
+        targets.approve_target,
+        SECRETARIAT_ONLY,
+        lambda s, a, w: targets.approve_target(s, a, w.target1, v(s, KpiTarget, w.target1)),
+    ),
     Row(targets.get_target, READ_HUB01, lambda s, a, w: targets.get_target(s, a, w.target1)),
-    Row(targets.list_targets, SCOPED_LIST, lambda s, a, w: targets.list_targets(s, a),
-        lambda r, w: {t.hub_code for t in r}),
-    Row(targets.target_progress, SCOPED_LIST,
+    Row(
+        targets.list_targets,
+        SCOPED_LIST,
+        lambda s, a, w: targets.list_targets(s, a),
+        lambda r, w: {t.hub_code for t in r},
+    ),
+    Row(
+        targets.target_progress,
+        SCOPED_LIST,
         lambda s, a, w: targets.target_progress(s, a, FY),
-        lambda r, w: {p.hub_code for p in r} & {"01", "02"}),
+        lambda r, w: {p.hub_code for p in r} & {"01", "02"},
+    ),
     Row(targets.find_target, READ_HUB01, lambda s, a, w: targets.find_target(s, a, "01", FY)),
     # accounts
-    Row(users.create_user, ADMIN_ONLY,
-        lambda s, a, w: users.create_user(s, a, username="new_person", role="secretariat",
-                                          password="a long new password")),
+    Row(
+        users.create_user,
+        ADMIN_ONLY,
+        lambda s, a, w: users.create_user(
+            s, a, username="new_person", role="secretariat", password="a long new password"
+        ),
+    ),
     Row(users.list_users, ADMIN_READ, lambda s, a, w: users.list_users(s, a)),
     Row(users.list_accounts, ADMIN_READ, lambda s, a, w: users.list_accounts(s, a)),
     Row(users.get_account, ADMIN_READ, lambda s, a, w: users.get_account(s, a, "target_user")),
     Row(users.my_account, OWN_ACCOUNT, lambda s, a, w: users.my_account(s, a)),
-    Row(users.update_user, ADMIN_ONLY,
-        lambda s, a, w: users.update_user(s, a, "target_user", {"display_name": "改名 太郎"},
-                                          s.exec(select(UserAccount.version).where(
-                                              UserAccount.username == "target_user")).one())),
+    Row(
+        users.update_user,
+        ADMIN_ONLY,
+        lambda s, a, w: users.update_user(
+            s,
+            a,
+            "target_user",
+            {"display_name": "改名 太郎"},
+            s.exec(select(UserAccount.version).where(UserAccount.username == "target_user")).one(),
+        ),
+    ),
     Row(users.set_active, ADMIN_ONLY, lambda s, a, w: users.set_active(s, a, "target_user", False)),
-    Row(users.reset_password, ADMIN_ONLY,
-        lambda s, a, w: users.reset_password(s, a, "target_user", "another long password")),
-    Row(users.change_own_password, OWN_ACCOUNT,
-        lambda s, a, w: users.change_own_password(s, a, "", "brand new password 1")),
+    Row(
+        users.reset_password,
+        ADMIN_ONLY,
+        lambda s, a, w: users.reset_password(s, a, "target_user", "another long password"),
+    ),
+    Row(
+        users.change_own_password,
+        OWN_ACCOUNT,
+        lambda s, a, w: users.change_own_password(s, a, "", "brand new password 1"),
+    ),
     Row(users.unlock, ADMIN_ONLY, lambda s, a, w: users.unlock(s, a, "target_user")),
-    Row(users.sign_out_everywhere, OWN_ACCOUNT, lambda s, a, w: users.sign_out_everywhere(s, a),
-        label="own"),
-    Row(users.sign_out_everywhere, ADMIN_ONLY,
-        lambda s, a, w: users.sign_out_everywhere(s, a, "target_user"), label="someone else"),
+    Row(
+        users.sign_out_everywhere,
+        OWN_ACCOUNT,
+        lambda s, a, w: users.sign_out_everywhere(s, a),
+        label="own",
+    ),
+    Row(
+        users.sign_out_everywhere,
+        ADMIN_ONLY,
+        lambda s, a, w: users.sign_out_everywhere(s, a, "target_user"),
+        label="someone else",
+    ),
     # audit trail
     Row(audit.browse_audit, ADMIN_READ, lambda s, a, w: audit.browse_audit(s, a)),
     Row(audit.count_audit, ADMIN_READ, lambda s, a, w: audit.count_audit(s, a)),
@@ -379,16 +628,32 @@ ROWS = [
 
 if csv_export is not None:
     ROWS += [
-        Row(csv_export.full_export, EXPORT_HUB01,
-            lambda s, a, w: csv_export.full_export(s, a, hub="01")),
-        Row(csv_export.weekly_export, EXPORT_HUB01,
-            lambda s, a, w: csv_export.weekly_export(s, a, hub="01")),
-        Row(csv_import.import_files, WRITE_HUB01,
+        Row(
+            csv_export.full_export,
+            EXPORT_HUB01,
+            lambda s, a, w: csv_export.full_export(s, a, hub="01"),
+        ),
+        Row(
+            csv_export.weekly_export,
+            EXPORT_HUB01,
+            lambda s, a, w: csv_export.weekly_export(s, a, hub="01"),
+        ),
+        Row(
+            csv_import.import_files,
+            WRITE_HUB01,
             lambda s, a, w: csv_import.import_files(
-                s, a, [("companies.csv", "name,prefecture_code\n取込工業株式会社,01\n".encode())],
-                hub="01", dry_run=False)),
-        Row(csv_import.import_path, WRITE_HUB01,
-            lambda s, a, w: csv_import.import_path(s, a, w.import_file, hub="01", dry_run=False)),
+                s,
+                a,
+                [("companies.csv", "name,prefecture_code\n取込工業株式会社,01\n".encode())],
+                hub="01",
+                dry_run=False,
+            ),
+        ),
+        Row(
+            csv_import.import_path,
+            WRITE_HUB01,
+            lambda s, a, w: csv_import.import_path(s, a, w.import_file, hub="01", dry_run=False),
+        ),
     ]
 
 # Functions without an actor: readable by every signed-in role, or pure helpers.
@@ -417,8 +682,11 @@ def test_every_service_function_is_in_the_matrix():
     covered = {row.name.split("[")[0] for row in ROWS}
     import crm.services
 
-    modules = {f"crm.services.{m.name}" for m in pkgutil.iter_modules(crm.services.__path__)
-               if m.name not in {"base", "inputs"}}
+    modules = {
+        f"crm.services.{m.name}"
+        for m in pkgutil.iter_modules(crm.services.__path__)
+        if m.name not in {"base", "inputs"}
+    }
     missing = []
     for module_name in sorted(modules | set(CSV_MODULES)):
         for name, function in _public_functions(module_name):
@@ -457,8 +725,10 @@ def test_role_matrix(world_engine, row: Row):
         outcome, result, entries, gaps = _run(engine, world, row, who)
         allowed = who in ALLOWED[row.policy]
         if outcome != ("ok" if allowed else "refused"):
-            problems.append(f"{who}: expected {'ok' if allowed else 'refused'}, got {outcome} "
-                            f"({result if outcome == 'refused' else type(result).__name__})")
+            problems.append(
+                f"{who}: expected {'ok' if allowed else 'refused'}, got {outcome} "
+                f"({result if outcome == 'refused' else type(result).__name__})"
+            )
             continue
         if not allowed:
             assert result, f"{who}: refusal without a message"

@@ -18,8 +18,15 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def signed_in(session):
-    users.create_user(session, SYSTEM, username="akita", role="hub_manager", hub_code="05",
-                      email="Akita.Manager@example.jp", password=PASSWORD)
+    users.create_user(
+        session,
+        SYSTEM,
+        username="akita",
+        role="hub_manager",
+        hub_code="05",
+        email="Akita.Manager@example.jp",
+        password=PASSWORD,
+    )
     result = authenticate(session, "akita", PASSWORD)
     return sessions.new_ticket(result.actor, result.session_epoch, "password")
 
@@ -45,8 +52,9 @@ def test_activity_keeps_the_session_and_inactivity_ends_it(session, signed_in, m
 
 
 def test_sign_out_everywhere_ends_every_session(session, signed_in):
-    other = sessions.new_ticket(users.actor_for(users.get_user(session, "akita")),
-                                signed_in.epoch, "password")
+    other = sessions.new_ticket(
+        users.actor_for(users.get_user(session, "akita")), signed_in.epoch, "password"
+    )
     actor = users.actor_for(users.get_user(session, "akita"))
     epoch = users.sign_out_everywhere(session, actor)
     assert epoch == signed_in.epoch + 1
@@ -79,8 +87,9 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(session, s
 
 def test_a_role_change_applies_to_the_open_session(session, signed_in, actors):
     account = users.get_account(session, actors.admin, "akita")
-    users.update_user(session, actors.admin, "akita", {"role": "secretariat", "hub_code": None},
-                      account.version)
+    users.update_user(
+        session, actors.admin, "akita", {"role": "secretariat", "hub_code": None}, account.version
+    )
     actor, _ = sessions.check_session(session, signed_in)
     assert (actor.role, actor.hub_code) == (Role.SECRETARIAT, None)
 
@@ -104,8 +113,9 @@ def test_sso_with_an_unknown_email_gets_no_access(session, signed_in):
 
 
 def test_sso_refuses_disabled_accounts_and_unverified_addresses(session, signed_in, actors):
-    assert not sso.sign_in_with_identity(session, "akita.manager@example.jp",
-                                         email_verified=False).ok
+    assert not sso.sign_in_with_identity(
+        session, "akita.manager@example.jp", email_verified=False
+    ).ok
     users.set_active(session, actors.admin, "akita", False)
     result = sso.sign_in_with_identity(session, "akita.manager@example.jp")
     assert not result.ok and "利用停止" in result.message
@@ -118,6 +128,7 @@ def test_sso_identity_issued_before_sign_out_everywhere_is_refused(session, sign
     users.sign_out_everywhere(session, actor)
     stale = sso.sign_in_with_identity(session, "akita.manager@example.jp", issued_at=issued)
     assert not stale.ok and "全端末" in stale.message
-    fresh = sso.sign_in_with_identity(session, "akita.manager@example.jp",
-                                      issued_at=utcnow() + dt.timedelta(seconds=1))
+    fresh = sso.sign_in_with_identity(
+        session, "akita.manager@example.jp", issued_at=utcnow() + dt.timedelta(seconds=1)
+    )
     assert fresh.ok

@@ -17,16 +17,28 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def account(session):
-    user = users.create_user(session, SYSTEM, username="yamagata", role="hub_manager",
-                             hub_code="06", display_name="山形 花子", password=PASSWORD)
+    user = users.create_user(
+        session,
+        SYSTEM,
+        username="yamagata",
+        role="hub_manager",
+        hub_code="06",
+        display_name="山形 花子",
+        password=PASSWORD,
+    )
     session.commit()
     return user
 
 
 def events(session, username="yamagata"):
-    return [(e.action, e.detail) for e in session.exec(
-        select(AuditLog).where(AuditLog.username == username,
-                               AuditLog.action != "create").order_by(AuditLog.id))]
+    return [
+        (e.action, e.detail)
+        for e in session.exec(
+            select(AuditLog)
+            .where(AuditLog.username == username, AuditLog.action != "create")
+            .order_by(AuditLog.id)
+        )
+    ]
 
 
 def test_correct_password_signs_in_and_is_audited(session, account):
@@ -78,7 +90,10 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(session, account):
     user = session.get(UserAccount, account.id)
     assert (user.failed_attempts, user.locked_until) == (0, None)
     assert [a for a, _ in events(session)] == ["sign_in_failed"] * 5 + [
-        "account_locked", "sign_in_failed", "sign_in"]
+        "account_locked",
+        "sign_in_failed",
+        "sign_in",
+    ]
 
 
 def test_lock_is_visible_to_admins_and_they_can_lift_it(session, account, actors):
@@ -104,8 +119,9 @@ def test_lockout_settings_come_from_the_environment(session, account, monkeypatc
 
 
 def test_an_sso_only_account_cannot_sign_in_with_a_password(session):
-    users.create_user(session, SYSTEM, username="sso_person", role="secretariat",
-                      email="sso@example.jp")
+    users.create_user(
+        session, SYSTEM, username="sso_person", role="secretariat", email="sso@example.jp"
+    )
     assert not authenticate(session, "sso_person", "").ok
     assert not authenticate(session, "sso_person", "anything at all").ok
 
@@ -119,8 +135,7 @@ def test_passwords_are_stored_as_argon2id_hashes(session, account):
 
 def test_lock_out_and_expiry_on_every_backend(any_session):
     """Aware timestamps survive the round trip through each database's column type."""
-    users.create_user(any_session, SYSTEM, username="kochi", role="secretariat",
-                      password=PASSWORD)
+    users.create_user(any_session, SYSTEM, username="kochi", role="secretariat", password=PASSWORD)
     start = utcnow()
     for _ in range(5):
         authenticate(any_session, "kochi", "wrong password", now=start)
@@ -129,5 +144,6 @@ def test_lock_out_and_expiry_on_every_backend(any_session):
     stored = any_session.exec(select(UserAccount).where(UserAccount.username == "kochi")).one()
     assert stored.locked_until == start + dt.timedelta(minutes=15)
     assert not authenticate(any_session, "kochi", PASSWORD, now=start).ok
-    assert authenticate(any_session, "kochi", PASSWORD,
-                        now=start + dt.timedelta(minutes=15, seconds=1)).ok
+    assert authenticate(
+        any_session, "kochi", PASSWORD, now=start + dt.timedelta(minutes=15, seconds=1)
+    ).ok

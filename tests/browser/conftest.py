@@ -26,8 +26,13 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_REQUIRED = os.environ.get("CRM_BROWSER_REQUIRED") == "1"
 SCREENSHOTS = Path(os.environ.get("CRM_SCREENSHOT_DIR", ROOT / "artifacts" / "screenshots"))
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--lang=ja-JP",
 ]
 
@@ -58,8 +63,9 @@ def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -112,20 +118,40 @@ def seed(db_engine) -> Seed:
         "secretariat": Account("national.office", "browser-test-00!"),
     }
     with session_scope(db_engine) as s:
-        for role, account in (("hub_manager", accounts["manager"]),
-                              ("hub_manager", accounts["other_manager"]),
-                              ("secretariat", accounts["secretariat"])):
-            users.create_user(s, SYSTEM, username=account.username, role=role,
-                              hub_code=account.hub_code, password=account.password,
-                              display_name=account.username)
+        for role, account in (
+            ("hub_manager", accounts["manager"]),
+            ("hub_manager", accounts["other_manager"]),
+            ("secretariat", accounts["secretariat"]),
+        ):
+            users.create_user(
+                s,
+                SYSTEM,
+                username=account.username,
+                role=role,
+                hub_code=account.hub_code,
+                password=account.password,
+                display_name=account.username,
+            )
         partner = reference_data.create_partner(
-            s, SYSTEM, {"kind": "recruitment_agency", "name": "みちのく人材紹介株式会社"})
+            s, SYSTEM, {"kind": "recruitment_agency", "name": "みちのく人材紹介株式会社"}
+        )
         other_actor = users.actor_for(users.get_user(s, accounts["other_manager"].username))
         other_firm = companies.create_company(
-            s, other_actor, {"name": "仙台精密機械株式会社", "prefecture_code": "04",
-                             "industry": "E", "employees": 120})
-        seed = Seed(**accounts, partner_name=partner.name, other_firm_id=other_firm.id,
-                    other_firm_name=other_firm.name)
+            s,
+            other_actor,
+            {
+                "name": "仙台精密機械株式会社",
+                "prefecture_code": "04",
+                "industry": "E",
+                "employees": 120,
+            },
+        )
+        seed = Seed(
+            **accounts,
+            partner_name=partner.name,
+            other_firm_id=other_firm.id,
+            other_firm_name=other_firm.name,
+        )
     return seed
 
 
@@ -139,11 +165,27 @@ def app_server(server_database, seed, chromium_path):
         stale.unlink()
     log = open(SCREENSHOTS.parent / "streamlit-server.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "streamlit_app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -181,9 +223,12 @@ _FAILED = pytest.StashKey[bool]()
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo",
-                                  viewport={"width": 1400, "height": 1000},
-                                  accept_downloads=True)
+    context = browser.new_context(
+        locale="ja-JP",
+        timezone_id="Asia/Tokyo",
+        viewport={"width": 1400, "height": 1000},
+        accept_downloads=True,
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page

@@ -7,8 +7,9 @@ import pytest
 from tests.browser.conftest import BROWSER_REQUIRED, Account, screenshot  # noqa: F401
 
 if not BROWSER_REQUIRED:  # under CI a missing Playwright is an import error, i.e. a failure
-    pytest.importorskip("playwright.sync_api",
-                        reason="playwright is not installed: browser tests skipped")
+    pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: browser tests skipped"
+    )
 
 from playwright.sync_api import Locator, Page, expect  # noqa: E402
 
@@ -26,8 +27,7 @@ def settle(page: Page, timeout: float = 30_000) -> None:
         pass
     page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=timeout)
     # Some widgets are drawn by lazily loaded components, shown as skeletons until ready.
-    page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')",
-                           timeout=timeout)
+    page.wait_for_function("!document.querySelector('[data-testid=stSkeleton]')", timeout=timeout)
 
 
 def open_app(page: Page, base: str, path: str = "") -> None:
@@ -62,7 +62,8 @@ def metric(page: Page, label: str, scope: Locator | None = None) -> str:
     """The value shown by the st.metric labelled ``label``."""
     root = scope or page
     card = root.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
     return card.get_by_test_id("stMetricValue").inner_text().strip()
 
 

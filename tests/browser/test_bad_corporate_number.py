@@ -21,19 +21,23 @@ REFUSED = "入力内容に誤りがあります。"
 
 def counts(engine) -> tuple[int, int]:
     with Session(engine) as s:
-        return (s.exec(select(func.count()).select_from(Company)).one(),
-                s.exec(select(func.count()).select_from(Consultation)).one())
+        return (
+            s.exec(select(func.count()).select_from(Company)).one(),
+            s.exec(select(func.count()).select_from(Consultation)).one(),
+        )
 
 
 def field_with_error(page, form, label: str):
     """The element right after the text field ``label``: where its refusal is drawn."""
     field = form.get_by_test_id("stElementContainer").filter(
-        has=page.get_by_role("textbox", name=label, exact=True))
+        has=page.get_by_role("textbox", name=label, exact=True)
+    )
     return field.locator("xpath=following-sibling::*[1]")
 
 
 def test_wrong_corporate_number_is_shown_at_the_field_and_no_firm_is_saved(
-        page, app_server, seed, db_engine):
+    page, app_server, seed, db_engine
+):
     firm = "番号違い工業株式会社"
     before = counts(db_engine)
     sign_in(page, app_server, seed.manager)

@@ -28,7 +28,8 @@ def dashboard_counts(page) -> dict[str, int]:
 
 
 def test_hub_manager_records_a_firm_to_placement_and_the_dashboard_counts_it(
-        page, app_server, seed, db_engine):
+    page, app_server, seed, db_engine
+):
     sign_in(page, app_server, seed.manager)
     before = dashboard_counts(page)
 
@@ -93,14 +94,15 @@ def test_hub_manager_records_a_firm_to_placement_and_the_dashboard_counts_it(
     # What the pages saved, read back from the server's database.
     with Session(db_engine) as s:
         firm = s.exec(select(Company).where(Company.name == FIRM)).one()
-        assert (firm.hub_code, firm.corporate_number) == (seed.manager.hub_code,
-                                                          CORPORATE_NUMBER)
-        consultation = s.exec(select(Consultation).where(
-            Consultation.company_id == firm.id)).one()
+        assert (firm.hub_code, firm.corporate_number) == (seed.manager.hub_code, CORPORATE_NUMBER)
+        consultation = s.exec(select(Consultation).where(Consultation.company_id == firm.id)).one()
         assert consultation.summary == SUMMARY
         need = s.exec(select(TalentNeed).where(TalentNeed.company_id == firm.id)).one()
         assert (need.consultation_id, need.role_title, need.status) == (
-            consultation.id, ROLE_TITLE, "placed")
+            consultation.id,
+            ROLE_TITLE,
+            "placed",
+        )
         referral = s.exec(select(Referral).where(Referral.need_id == need.id)).one()
         placement = s.exec(select(Placement).where(Placement.need_id == need.id)).one()
         assert placement.partner_id == referral.partner_id

@@ -35,8 +35,20 @@ from tests.utils.factories import make_company, make_consultation, make_need, ma
 
 BOM = b"\xef\xbb\xbf"
 CONSULTATION_HEADER = [  # the published layout (README "CSV layout"), written out here
-    "相談ID", "拠点コード", "企業ID", "企業名", "相談日", "相談経路", "経営姿勢", "相談内容",
-    "次のアクション", "次回予定日", "版", "登録日時", "更新日時", "区分",
+    "相談ID",
+    "拠点コード",
+    "企業ID",
+    "企業名",
+    "相談日",
+    "相談経路",
+    "経営姿勢",
+    "相談内容",
+    "次のアクション",
+    "次回予定日",
+    "版",
+    "登録日時",
+    "更新日時",
+    "区分",
 ]
 
 
@@ -47,10 +59,16 @@ def last_week_records(db_engine, seed):
     with session_scope(db_engine) as s:
         manager = users.actor_for(users.get_user(s, seed.manager.username))
         firm = make_company(s, manager, name="週次出力確認株式会社")
-        in_week = make_consultation(s, manager, firm, on=wednesday,
-                                    summary=f"{week.label} の水曜に訪問。経営企画の人材を相談。")
-        today = make_consultation(s, manager, firm, on=today_jst(),
-                                  summary="今週の再訪（週次出力には翌週に載る）。")
+        in_week = make_consultation(
+            s,
+            manager,
+            firm,
+            on=wednesday,
+            summary=f"{week.label} の水曜に訪問。経営企画の人材を相談。",
+        )
+        today = make_consultation(
+            s, manager, firm, on=today_jst(), summary="今週の再訪（週次出力には翌週に載る）。"
+        )
         need = make_need(s, manager, in_week)
         make_placement(s, manager, need, on=wednesday)
     return {"week": week, "firm": firm, "in_week": in_week, "today": today}
@@ -60,18 +78,25 @@ def database_figures(engine, hub_code: str) -> dict[str, int]:
     today = today_jst()
     since, _ = fiscal_year_bounds(fiscal_year(today))
     with Session(engine) as s:
+
         def count(model, *where):
             return s.exec(select(func.count()).select_from(model).where(*where)).one()
+
         return {
             "consultations_total": count(Consultation),
             "placements_total": count(Placement),
-            "consultations_fy": count(Consultation, Consultation.consulted_on >= since,
-                                      Consultation.consulted_on <= today),
-            "placements_fy": count(Placement, Placement.placed_on >= since,
-                                   Placement.placed_on <= today),
-            "hub_placements_fy": count(Placement, Placement.hub_code == hub_code,
-                                       Placement.placed_on >= since,
-                                       Placement.placed_on <= today),
+            "consultations_fy": count(
+                Consultation, Consultation.consulted_on >= since, Consultation.consulted_on <= today
+            ),
+            "placements_fy": count(
+                Placement, Placement.placed_on >= since, Placement.placed_on <= today
+            ),
+            "hub_placements_fy": count(
+                Placement,
+                Placement.hub_code == hub_code,
+                Placement.placed_on >= since,
+                Placement.placed_on <= today,
+            ),
         }
 
 
@@ -84,7 +109,8 @@ def chart_svg(page):
 
 
 def test_secretariat_sees_national_chart_tile_map_and_downloads_the_weekly_zip(
-        page, app_server, seed, db_engine, last_week_records, tmp_path):
+    page, app_server, seed, db_engine, last_week_records, tmp_path
+):
     expected = database_figures(db_engine, seed.manager.hub_code)
     sign_in(page, app_server, seed.secretariat)
 
@@ -92,9 +118,12 @@ def test_secretariat_sees_national_chart_tile_map_and_downloads_the_weekly_zip(
     go_to(page, "全国ダッシュボード")
     assert metric_int(page, "相談件数") == expected["consultations_fy"]
     assert metric_int(page, "成約件数") == expected["placements_fy"]
-    expect(page.get_by_text(
-        f"末現在: 累計相談 {expected['consultations_total']:,} 件・"
-        f"累計成約 {expected['placements_total']:,} 件")).to_be_visible()
+    expect(
+        page.get_by_text(
+            f"末現在: 累計相談 {expected['consultations_total']:,} 件・"
+            f"累計成約 {expected['placements_total']:,} 件"
+        )
+    ).to_be_visible()
     expect(chart_svg(page)).to_contain_text("全国: 成約件数と相談件数の推移")
     screenshot(page, "journey3-01-national-dashboard")
 
@@ -106,10 +135,12 @@ def test_secretariat_sees_national_chart_tile_map_and_downloads_the_weekly_zip(
     for prefecture in ("北海道", "山形", "東京", "沖縄"):
         assert prefecture in labels
     expect(tiles.locator('[aria-label*="都道府県: 東京都;"]').first).to_have_attribute(
-        "aria-label", re.compile("拠点: 拠点なし"))
+        "aria-label", re.compile("拠点: 拠点なし")
+    )
     yamagata = tiles.locator('[aria-label*="都道府県: 山形県;"]').first
     expect(yamagata).to_have_attribute(
-        "aria-label", re.compile(f"成約件数（期間）: {expected['hub_placements_fy']:,};"))
+        "aria-label", re.compile(f"成約件数（期間）: {expected['hub_placements_fy']:,};")
+    )
     assert expected["hub_placements_fy"] >= 1
     screenshot(page, "journey3-02-prefecture-tile-map")
     # A hub's square opens that hub's dashboard (read-only for the secretariat).
@@ -123,7 +154,8 @@ def test_secretariat_sees_national_chart_tile_map_and_downloads_the_weekly_zip(
     week = last_week_records["week"]
     go_to(page, "CSV出力")
     expect(page.get_by_role("combobox", name="週", exact=True)).to_have_value(
-        re.compile(f"^{week.label}"))
+        re.compile(f"^{week.label}")
+    )
     expect(page.get_by_role("combobox", name="拠点", exact=True)).to_have_value("全拠点")
     page.get_by_role("button", name="出力ファイルを作成").click()
     expect(success_message(page, "を作成しました")).to_be_visible()
@@ -140,11 +172,10 @@ def test_secretariat_sees_national_chart_tile_map_and_downloads_the_weekly_zip(
         names = archive.namelist()
         consultations_file = next(n for n in names if n.endswith("/consultations.csv"))
         data = archive.read(consultations_file)
-        manifest = json.loads(archive.read(next(n for n in names
-                                                if n.endswith("/manifest.json"))))
+        manifest = json.loads(archive.read(next(n for n in names if n.endswith("/manifest.json"))))
     assert data.startswith(BOM)
     assert b"\r\n" in data  # CRLF line ends, as Excel writes them
-    rows = list(csv.reader(io.StringIO(data[len(BOM):].decode("utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"), newline="")))
     assert rows[0] == CONSULTATION_HEADER
     by_id = {int(row[0]): dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     in_week, outside = last_week_records["in_week"], last_week_records["today"]
@@ -155,6 +186,8 @@ def test_secretariat_sees_national_chart_tile_map_and_downloads_the_weekly_zip(
     assert by_id[in_week.id]["区分"] == "当週"
     assert outside.id not in by_id  # dated after the week
     monday, sunday = week.days
-    assert all(monday.isoformat() <= row["相談日"] <= sunday.isoformat()
-               or row["区分"] != "当週" for row in by_id.values())
+    assert all(
+        monday.isoformat() <= row["相談日"] <= sunday.isoformat() or row["区分"] != "当週"
+        for row in by_id.values()
+    )
     assert manifest["period"]["start"].startswith(monday.isoformat())

@@ -38,13 +38,21 @@ def test_upgrade_then_trend(tmp_path, monkeypatch):
         company = make_company(session, actors.manager01)
         c = make_consultation(session, actors.manager01, company, on=dt.date(2016, 1, 5))
         make_consultation(session, actors.manager01, company, on=dt.date(2016, 3, 5))
-        make_placement(session, actors.manager01, make_need(session, actors.manager01, c),
-                       on=dt.date(2016, 2, 1))
+        make_placement(
+            session,
+            actors.manager01,
+            make_need(session, actors.manager01, c),
+            on=dt.date(2016, 2, 1),
+        )
         session.commit()
     result = runner.invoke(app, ["report", "trend"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[:4] == ["month,consultations,contracts", "2016-01,1,0", "2016-02,1,1",
-                         "2016-03,2,1"]
+    assert lines[:4] == [
+        "month,consultations,contracts",
+        "2016-01,1,0",
+        "2016-02,1,1",
+        "2016-03,2,1",
+    ]
     hub02 = runner.invoke(app, ["report", "trend", "--hub", "02"])
     assert hub02.output.splitlines() == ["month,consultations,contracts"]

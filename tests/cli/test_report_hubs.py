@@ -24,19 +24,22 @@ def _rows(output: str) -> list[dict]:
 
 @pytest.fixture
 def data(known_engine, known_template, monkeypatch):
-    monkeypatch.setenv("CRM_DATABASE_URL",
-                       known_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("CRM_DATABASE_URL", known_engine.url.render_as_string(hide_password=False))
     known = known_template[1]
     with Session(known_engine) as session:
-        targets.set_target(session, known.secretariat, {
-            "hub_code": "06", "fiscal_year": 2020, "consultations": 10, "placements": 2})
+        targets.set_target(
+            session,
+            known.secretariat,
+            {"hub_code": "06", "fiscal_year": 2020, "consultations": 10, "placements": 2},
+        )
         session.commit()
     return known
 
 
 def test_month_range_rows_match_an_independent_count(data):
-    result = runner.invoke(app, ["report", "hubs", "--from", "2019-04", "--until", "2020-12",
-                                 "--format", "csv"])
+    result = runner.invoke(
+        app, ["report", "hubs", "--from", "2019-04", "--until", "2020-12", "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == ",".join(HUB_COLUMNS)
     rows = _rows(result.output)
@@ -44,7 +47,10 @@ def test_month_range_rows_match_an_independent_count(data):
     for row in rows:
         one = AnalyticsFilter.for_months("2019-04", "2020-12", hubs=(row["hub_code"],))
         assert (int(row["consultations"]), int(row["needs"]), int(row["placements"])) == (
-            len(data.c_in(one)), len(data.n_in(one)), len(data.p_in(one))), row["hub_code"]
+            len(data.c_in(one)),
+            len(data.n_in(one)),
+            len(data.p_in(one)),
+        ), row["hub_code"]
         cumulative = one.with_period(None, one.until)
         assert int(row["cumulative_consultations"]) == len(data.c_in(cumulative))
         assert (row["since"], row["until"]) == ("2019-04-01", "2020-12-31")
@@ -58,8 +64,12 @@ def test_month_range_rows_match_an_independent_count(data):
     assert float(yamagata["expected_consultations"]) == pytest.approx(10 * 275 / 365, abs=0.05)
     fy_to_date = AnalyticsFilter.for_months("2020-04", "2020-12", hubs=("06",))
     assert int(yamagata["fy_consultations"]) == len(data.c_in(fy_to_date))
-    assert yamagata["behind"] == str(int(len(data.c_in(fy_to_date)) < 10 * 275 / 365
-                                         or len(data.p_in(fy_to_date)) < 2 * 275 / 365))
+    assert yamagata["behind"] == str(
+        int(
+            len(data.c_in(fy_to_date)) < 10 * 275 / 365
+            or len(data.p_in(fy_to_date)) < 2 * 275 / 365
+        )
+    )
     hokkaido = next(r for r in rows if r["hub_code"] == "01")
     assert hokkaido["target_status"] == "" and hokkaido["behind"] == ""
 
@@ -74,17 +84,21 @@ def test_fiscal_year_and_block(data):
         hub = AnalyticsFilter(since=fy.since, until=fy.until, hubs=(row["hub_code"],))
         assert int(row["consultations"]) == len(data.c_in(hub))
         placements, consultations = len(data.p_in(hub)), len(data.c_in(hub))
-        assert row["conversion"] == ("" if not consultations
-                                     else f"{placements / consultations:.4f}")
+        assert row["conversion"] == (
+            "" if not consultations else f"{placements / consultations:.4f}"
+        )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--fy", "2020", "--from", "2020-04"], "同時に指定できません"),
-    (["--format", "xlsx"], "csv"),
-    (["--from", "2020/04"], "YYYY-MM"),
-    (["--from", "2020-05", "--until", "2020-04"], "終了日"),
-    (["--block", "関西"], "地域ブロック"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fy", "2020", "--from", "2020-04"], "同時に指定できません"),
+        (["--format", "xlsx"], "csv"),
+        (["--from", "2020/04"], "YYYY-MM"),
+        (["--from", "2020-05", "--until", "2020-04"], "終了日"),
+        (["--block", "関西"], "地域ブロック"),
+    ],
+)
 def test_bad_options_exit_with_a_message(data, args, message):
     result = runner.invoke(app, ["report", "hubs", *args])
     assert result.exit_code == 1
@@ -95,9 +109,13 @@ def test_demo_rows_add_up_to_the_national_totals(demo_engine, monkeypatch):
     monkeypatch.setenv("CRM_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))
     with Session(demo_engine) as session:
         secretariat = actor_for(get_user(session, "secretariat"))
-        for args, filters in ((["--fy", "2020"], AnalyticsFilter.for_fiscal_year(2020)),
-                              (["--from", "2016-01", "--until", "2020-11"],
-                               AnalyticsFilter.for_months("2016-01", "2020-11"))):
+        for args, filters in (
+            (["--fy", "2020"], AnalyticsFilter.for_fiscal_year(2020)),
+            (
+                ["--from", "2016-01", "--until", "2020-11"],
+                AnalyticsFilter.for_months("2016-01", "2020-11"),
+            ),
+        ):
             result = runner.invoke(app, ["report", "hubs", *args, "--format", "csv"])
             assert result.exit_code == 0, result.output
             rows = _rows(result.output)

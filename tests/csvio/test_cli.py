@@ -47,8 +47,15 @@ def test_weekly_export_writes_the_folder_and_reruns_identically(cli_db, tmp_path
     assert first.exit_code == 0, first.output
     folder = out / "2026-W47"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "companies.csv", "consultations.csv", "follow_ups.csv", "manifest.json", "needs.csv",
-        "placements.csv", "referrals.csv", "summary.csv"]
+        "companies.csv",
+        "consultations.csv",
+        "follow_ups.csv",
+        "manifest.json",
+        "needs.csv",
+        "placements.csv",
+        "referrals.csv",
+        "summary.csv",
+    ]
     assert "consultations.csv: 2 行" in first.output
     data = {p.name: p.read_bytes() for p in folder.iterdir()}
     again = runner.invoke(app, args)
@@ -74,8 +81,9 @@ def test_weekly_export_refuses_a_bad_week_or_option(cli_db, tmp_path):
 
 def test_import_dry_run_then_write_then_reimport(cli_db, tmp_path):
     file = tmp_path / "firms.csv"
-    file.write_bytes("企業名,法人番号,都道府県コード\r\n米沢織物株式会社,7000012050002,01\r\n"
-                     .encode("cp932"))
+    file.write_bytes(
+        "企業名,法人番号,都道府県コード\r\n米沢織物株式会社,7000012050002,01\r\n".encode("cp932")
+    )
     dry = runner.invoke(app, ["import", "companies", str(file), "--hub", "01", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "新規 1" in dry.output and "何も書き込んでいません" in dry.output
@@ -90,8 +98,10 @@ def test_import_dry_run_then_write_then_reimport(cli_db, tmp_path):
 
 def test_import_errors_are_listed_with_rows_and_exit_1(cli_db, tmp_path):
     file = tmp_path / "consultations.csv"
-    file.write_text("企業ID,相談日,相談経路,相談内容\n1,2026-13-01,visit,a\n1,2026-01-05,電話,b\n",
-                    encoding="utf-8")
+    file.write_text(
+        "企業ID,相談日,相談経路,相談内容\n1,2026-13-01,visit,a\n1,2026-01-05,電話,b\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["import", "consultations", str(file), "--hub", "01"])
     assert result.exit_code == 1
     assert "2 行目「相談日」: 存在しない日付です" in result.output

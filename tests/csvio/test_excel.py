@@ -19,7 +19,7 @@ from crm.csvio.excel import (
 # A table of hostile values: each would run as a formula (or DDE call) if a cell began with it.
 HOSTILE = [
     ("=1+2", "'=1+2"),
-    ("=HYPERLINK(\"http://evil.example\",\"click\")", "'=HYPERLINK(\"http://evil.example\",\"click\")"),
+    ('=HYPERLINK("http://evil.example","click")', '\'=HYPERLINK("http://evil.example","click")'),
     ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
     ("+81-3-1234-5678", "'+81-3-1234-5678"),
     ("-2+3", "'-2+3"),
@@ -49,8 +49,9 @@ def test_harmless_text_is_left_alone(value):
 
 def _render(rows, encoding="utf-8-sig"):
     problems: list[Unencodable] = []
-    data, count = render_csv(["名前", "人数", "備考"], rows, encoding=encoding,
-                             file_name="t.csv", problems=problems)
+    data, count = render_csv(
+        ["名前", "人数", "備考"], rows, encoding=encoding, file_name="t.csv", problems=problems
+    )
     return data, count, problems
 
 
@@ -61,7 +62,7 @@ def test_utf8_output_has_a_bom_crlf_line_ends_and_bare_numbers():
     text = data[3:].decode("utf-8")
     assert text.endswith("\r\n")
     # Every record ends with CRLF; the line break inside a quoted cell is the cell's own.
-    assert text.split("\r\n") == ["名前,人数,備考", "'=1+2,-5,\"行1\n行2\"", "普通,1200,", ""]
+    assert text.split("\r\n") == ["名前,人数,備考", '\'=1+2,-5,"行1\n行2"', "普通,1200,", ""]
     # A negative number is a number, not a text cell: it is not neutralised.
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[1][1] == "-5" and rows[2][1] == "1200"
@@ -80,7 +81,11 @@ def test_characters_cp932_cannot_hold_are_reported_by_record_and_field():
     rows = [(11, ["𠮷野家", 1, "ok"]), (12, ["ok", 2, "絵文字😀と한글"])]
     _, _, problems = _render(rows, encoding="cp932")
     assert [(p.record, p.column, p.character) for p in problems] == [
-        ("11", "名前", "𠮷"), ("12", "備考", "😀"), ("12", "備考", "한"), ("12", "備考", "글")]
+        ("11", "名前", "𠮷"),
+        ("12", "備考", "😀"),
+        ("12", "備考", "한"),
+        ("12", "備考", "글"),
+    ]
     message = str(EncodingRefused(problems))
     assert "t.csv ID 11 の「名前」" in message and "U+20BB7" in message
 

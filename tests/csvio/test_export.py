@@ -41,8 +41,9 @@ def week_data(session, actors):
     corrected = make_consultation(session, m, firm, on=D(2026, 9, 1), summary="訂正された")
     need = make_need(session, m, inside, opened_on=D(2026, 11, 17))
     partner = make_partner(session)
-    referral = needs.refer_need(session, m, {"need_id": need.id, "partner_id": partner.id,
-                                             "referred_on": D(2026, 11, 18)})
+    referral = needs.refer_need(
+        session, m, {"need_id": need.id, "partner_id": partner.id, "referred_on": D(2026, 11, 18)}
+    )
     placement = make_placement(session, m, need, on=D(2026, 11, 20), partner_id=partner.id)
     theirs = make_company(session, actors.manager02, name="青森林業株式会社")
     their_consultation = make_consultation(session, actors.manager02, theirs, on=D(2026, 11, 19))
@@ -50,20 +51,30 @@ def week_data(session, actors):
     for row in (firm, other_firm, quiet_firm, theirs):
         stamp(session, row, created=jst(2026, 9, 1, 9))
     for row in (inside, last_day, before, need, placement, their_consultation):
-        day = getattr(row, "consulted_on", None) or getattr(row, "opened_on", None) \
-            or row.placed_on
+        day = getattr(row, "consulted_on", None) or getattr(row, "opened_on", None) or row.placed_on
         stamp(session, row, created=jst(day.year, day.month, day.day, 18))
     stamp(session, referral, created=jst(2026, 11, 18, 15))
     stamp(session, late, created=jst(2026, 11, 18, 10))
     stamp(session, corrected, created=jst(2026, 9, 1, 18), updated=jst(2026, 11, 21, 9))
     session.commit()
-    return {"inside": inside, "last_day": last_day, "before": before, "late": late,
-            "corrected": corrected, "need": need, "placement": placement, "firm": firm,
-            "other_firm": other_firm, "quiet_firm": quiet_firm, "theirs": theirs}
+    return {
+        "inside": inside,
+        "last_day": last_day,
+        "before": before,
+        "late": late,
+        "corrected": corrected,
+        "need": need,
+        "placement": placement,
+        "firm": firm,
+        "other_firm": other_firm,
+        "quiet_firm": quiet_firm,
+        "theirs": theirs,
+    }
 
 
 def test_weekly_export_holds_the_weeks_rows_late_entries_and_their_companies(
-        session, actors, week_data):
+    session, actors, week_data
+):
     bundle = weekly_export(session, actors.manager01, W47)
     consultations = rows_of(bundle, "consultations.csv")
     assert [(r["相談ID"], r["相談内容"], r["区分"]) for r in consultations] == [
@@ -89,8 +100,13 @@ def test_summary_counts_the_week_and_the_cumulative_totals_per_hub(session, acto
     bundle = weekly_export(session, actors.secretariat, W47)
     summary = {r["拠点コード"]: r for r in rows_of(bundle, "summary.csv")}
     hub01 = summary["01"]
-    assert (hub01["相談（週）"], hub01["人材ニーズ（週）"], hub01["紹介（週）"],
-            hub01["成約（週）"], hub01["遅延入力・訂正（週）"]) == ("2", "1", "1", "1", "2")
+    assert (
+        hub01["相談（週）"],
+        hub01["人材ニーズ（週）"],
+        hub01["紹介（週）"],
+        hub01["成約（週）"],
+        hub01["遅延入力・訂正（週）"],
+    ) == ("2", "1", "1", "1", "2")
     assert hub01["相談（累計）"] == "5"  # every consultation of hub 01 is dated by 2026-11-22
     assert summary["02"]["相談（週）"] == "1"
     assert summary["47"]["相談（累計）"] == "0"  # active hubs without data are listed too
@@ -110,16 +126,24 @@ def test_manifest_lists_files_counts_checksums_period_and_author(session, actors
     assert manifest["generated_by"]["username"] == "secretariat"
     assert manifest["generated_at"].endswith("+09:00")
     listed = {f["name"]: f for f in manifest["files"]}
-    assert set(listed) == {"companies.csv", "consultations.csv", "needs.csv", "referrals.csv",
-                           "placements.csv", "follow_ups.csv", "summary.csv"}
+    assert set(listed) == {
+        "companies.csv",
+        "consultations.csv",
+        "needs.csv",
+        "referrals.csv",
+        "placements.csv",
+        "follow_ups.csv",
+        "summary.csv",
+    }
     for file in bundle.files:
         assert listed[file.name]["sha256"] == hashlib.sha256(file.data).hexdigest()
         assert listed[file.name]["rows"] == len(table(file.data))
     assert listed["consultations.csv"]["rows"] == 5
 
 
-def test_rerunning_the_same_week_gives_byte_identical_data_files(session, actors, week_data,
-                                                               tmp_path):
+def test_rerunning_the_same_week_gives_byte_identical_data_files(
+    session, actors, week_data, tmp_path
+):
     first = weekly_export(session, actors.secretariat, W47).write_to(tmp_path / "a")
     session.commit()
     second = weekly_export(session, actors.secretariat, W47).write_to(tmp_path / "b")
@@ -160,7 +184,10 @@ def test_a_week_across_the_year_boundary(session, actors):
     assert week.days == (D(2024, 12, 30), D(2025, 1, 5))
     bundle = weekly_export(session, m, week)
     assert [r["相談日"] for r in rows_of(bundle, "consultations.csv")] == [
-        "2024-12-30", "2025-01-01", "2025-01-05"]
+        "2024-12-30",
+        "2025-01-01",
+        "2025-01-05",
+    ]
     assert bundle.folder == "2025-W01_hub01"
     assert Week.parse("2026-W53").days == (D(2026, 12, 28), D(2027, 1, 3))
     with pytest.raises(CrmError, match="2026-W47"):
@@ -180,8 +207,11 @@ def test_sunday_2359_japan_time_belongs_to_that_week_not_the_utc_day(session, ac
     w01 = rows_of(weekly_export(session, m, Week(2025, 1)), "consultations.csv")
     w02 = rows_of(weekly_export(session, m, Week(2025, 2)), "consultations.csv")
     assert [(r["相談内容"], r["区分"], r["登録日時"]) for r in w01] == [
-        ("日曜23:59入力", "遅延入力", "2025-01-05 23:59:59")]
-    assert [(r["相談内容"], r["登録日時"]) for r in w02] == [("月曜0:00入力", "2025-01-06 00:00:00")]
+        ("日曜23:59入力", "遅延入力", "2025-01-05 23:59:59")
+    ]
+    assert [(r["相談内容"], r["登録日時"]) for r in w02] == [
+        ("月曜0:00入力", "2025-01-06 00:00:00")
+    ]
 
 
 def test_without_a_week_the_last_complete_japan_week_is_taken(session, actors):
@@ -208,10 +238,13 @@ def test_every_export_is_audited_with_its_counts(session, actors, week_data):
     weekly_export(session, actors.secretariat, W47, hub="01")
     full_export(session, actors.manager01)
     session.commit()
-    entries = session.exec(select(AuditLog).where(AuditLog.action == "export")
-                           .order_by(AuditLog.id)).all()
+    entries = session.exec(
+        select(AuditLog).where(AuditLog.action == "export").order_by(AuditLog.id)
+    ).all()
     assert [(e.username, e.entity, e.hub_code) for e in entries] == [
-        ("secretariat", "weekly", "01"), ("manager01", "full", "01")]
+        ("secretariat", "weekly", "01"),
+        ("manager01", "full", "01"),
+    ]
     detail = json.loads(entries[0].detail)
     assert detail["week"] == "2026-W47" and detail["rows"]["consultations.csv"] == 4
 
@@ -233,11 +266,17 @@ def test_cp932_export_opens_as_cp932(session, actors, week_data):
     assert rows[0]["企業名"] == "山形精密株式会社"
 
 
-def test_cp932_refuses_unrepresentable_characters_naming_record_and_field(session, actors,
-                                                                       week_data):
+def test_cp932_refuses_unrepresentable_characters_naming_record_and_field(
+    session, actors, week_data
+):
     firm = week_data["firm"]
-    companies.update_company(session, actors.manager01, firm.id,
-                             {"name": "𠮷野精密株式会社", "prefecture_code": "01"}, firm.version)
+    companies.update_company(
+        session,
+        actors.manager01,
+        firm.id,
+        {"name": "𠮷野精密株式会社", "prefecture_code": "01"},
+        firm.version,
+    )
     session.commit()
     with pytest.raises(EncodingRefused) as refused:
         weekly_export(session, actors.manager01, W47, encoding="cp932")
@@ -249,33 +288,37 @@ def test_cp932_refuses_unrepresentable_characters_naming_record_and_field(sessio
 
 def test_hostile_cells_are_neutralised_in_the_export(session, actors):
     m = actors.manager01
-    firm = make_company(session, m, name="=HYPERLINK(\"http://evil.example\")", employees=12)
-    make_consultation(session, m, firm, on=D(2026, 11, 17), summary="@SUM(1+1)",
-                      next_action="-1+2")
+    firm = make_company(session, m, name='=HYPERLINK("http://evil.example")', employees=12)
+    make_consultation(session, m, firm, on=D(2026, 11, 17), summary="@SUM(1+1)", next_action="-1+2")
     session.commit()
     bundle = weekly_export(session, m, W47)
     text = file_of(bundle, "consultations.csv").data.decode("utf-8-sig")
     assert "'@SUM(1+1)" in text and ",'-1+2," in text
     company = file_of(bundle, "companies.csv").data.decode("utf-8-sig").split("\r\n")[1]
-    assert "\"'=HYPERLINK(\"\"http://evil.example\"\")\"" in company
+    assert '"\'=HYPERLINK(""http://evil.example"")"' in company
     assert ",12," in company  # a number stays a bare number
 
 
 def test_follow_ups_count_when_due_or_done_in_the_week(session, actors):
     m = actors.manager01
     firm = make_company(session, m)
-    due = followups.schedule_follow_up(session, m, {"company_id": firm.id,
-                                                    "due_on": D(2026, 11, 18)})
-    done = followups.schedule_follow_up(session, m, {"company_id": firm.id,
-                                                     "due_on": D(2026, 11, 1),
-                                                     "done_on": D(2026, 11, 20)})
-    later = followups.schedule_follow_up(session, m, {"company_id": firm.id,
-                                                      "due_on": D(2027, 2, 1)})
+    due = followups.schedule_follow_up(
+        session, m, {"company_id": firm.id, "due_on": D(2026, 11, 18)}
+    )
+    done = followups.schedule_follow_up(
+        session, m, {"company_id": firm.id, "due_on": D(2026, 11, 1), "done_on": D(2026, 11, 20)}
+    )
+    later = followups.schedule_follow_up(
+        session, m, {"company_id": firm.id, "due_on": D(2027, 2, 1)}
+    )
     for row in (due, done, later, firm):
         stamp(session, row, created=jst(2026, 11, 2, 9))
     session.commit()
     bundle = weekly_export(session, m, W47)
-    assert [int(r["フォローアップID"]) for r in rows_of(bundle, "follow_ups.csv")] == [due.id, done.id]
+    assert [int(r["フォローアップID"]) for r in rows_of(bundle, "follow_ups.csv")] == [
+        due.id,
+        done.id,
+    ]
     assert rows_of(bundle, "summary.csv")[0]["フォローアップ実施（週）"] == "1"
 
 
@@ -287,29 +330,114 @@ def test_the_column_layout_is_stable():
     trailer = ["version", "created_at", "updated_at", "entry_kind"]
     assert layout == {
         "partners": ["id", "kind", "name", "prefecture_code", "active", "version"],
-        "companies": ["id", "hub_code", "name", "kana", "corporate_number", "prefecture_code",
-                      "city", "industry", "employees", "capital_jpy", "notes", "version",
-                      "created_at", "updated_at"],
-        "consultations": ["id", "hub_code", "company_id", "company_name", "consulted_on",
-                          "channel", "stance", "summary", "next_action", "next_action_on",
-                          *trailer],
-        "needs": ["id", "hub_code", "company_id", "company_name", "consultation_id", "category",
-                  "engagement", "role_title", "headcount", "salary_band", "status", "opened_on",
-                  "notes", *trailer],
-        "referrals": ["id", "hub_code", "need_id", "company_id", "partner_id", "partner_name",
-                      "referred_on", "outcome", "notes", *trailer],
-        "placements": ["id", "hub_code", "need_id", "company_id", "company_name", "placed_on",
-                       "engagement", "partner_id", "partner_name", "salary_band", "age_band",
-                       "previous_residence", "notes", *trailer],
-        "follow_ups": ["id", "hub_code", "company_id", "company_name", "placement_id", "due_on",
-                       "done_on", "notes", *trailer],
-        "summary": ["hub_code", "hub_name", "week", "consultations_week", "needs_week",
-                    "referrals_week", "placements_week", "follow_ups_done_week",
-                    "late_entries_week", "consultations_total", "needs_total",
-                    "referrals_total", "placements_total", "follow_ups_done_total"],
+        "companies": [
+            "id",
+            "hub_code",
+            "name",
+            "kana",
+            "corporate_number",
+            "prefecture_code",
+            "city",
+            "industry",
+            "employees",
+            "capital_jpy",
+            "notes",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        "consultations": [
+            "id",
+            "hub_code",
+            "company_id",
+            "company_name",
+            "consulted_on",
+            "channel",
+            "stance",
+            "summary",
+            "next_action",
+            "next_action_on",
+            *trailer,
+        ],
+        "needs": [
+            "id",
+            "hub_code",
+            "company_id",
+            "company_name",
+            "consultation_id",
+            "category",
+            "engagement",
+            "role_title",
+            "headcount",
+            "salary_band",
+            "status",
+            "opened_on",
+            "notes",
+            *trailer,
+        ],
+        "referrals": [
+            "id",
+            "hub_code",
+            "need_id",
+            "company_id",
+            "partner_id",
+            "partner_name",
+            "referred_on",
+            "outcome",
+            "notes",
+            *trailer,
+        ],
+        "placements": [
+            "id",
+            "hub_code",
+            "need_id",
+            "company_id",
+            "company_name",
+            "placed_on",
+            "engagement",
+            "partner_id",
+            "partner_name",
+            "salary_band",
+            "age_band",
+            "previous_residence",
+            "notes",
+            *trailer,
+        ],
+        "follow_ups": [
+            "id",
+            "hub_code",
+            "company_id",
+            "company_name",
+            "placement_id",
+            "due_on",
+            "done_on",
+            "notes",
+            *trailer,
+        ],
+        "summary": [
+            "hub_code",
+            "hub_name",
+            "week",
+            "consultations_week",
+            "needs_week",
+            "referrals_week",
+            "placements_week",
+            "follow_ups_done_week",
+            "late_entries_week",
+            "consultations_total",
+            "needs_total",
+            "referrals_total",
+            "placements_total",
+            "follow_ups_done_total",
+        ],
     }
-    assert ENTITIES["consultations"].headers("ja")[:5] == ["相談ID", "拠点コード", "企業ID",
-                                                          "企業名", "相談日"]
+    assert ENTITIES["consultations"].headers("ja")[:5] == [
+        "相談ID",
+        "拠点コード",
+        "企業ID",
+        "企業名",
+        "相談日",
+    ]
 
 
 def test_week_boundaries_on_sqlite_and_postgresql(any_engine):
@@ -331,6 +459,8 @@ def test_week_boundaries_on_sqlite_and_postgresql(any_engine):
         stamp(session, dated, created=jst(2025, 1, 5, 20))
         session.commit()
         rows = rows_of(weekly_export(session, m, Week(2025, 1)), "consultations.csv")
-        assert [(r["相談内容"], r["区分"]) for r in rows] == [("日曜23:59", "遅延入力"),
-                                                          ("日曜の相談", "当週")]
+        assert [(r["相談内容"], r["区分"]) for r in rows] == [
+            ("日曜23:59", "遅延入力"),
+            ("日曜の相談", "当週"),
+        ]
         session.rollback()

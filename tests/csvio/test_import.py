@@ -39,10 +39,18 @@ def count(session, model) -> int:
 
 
 def snapshot(session) -> dict:
-    return {model.__name__: count(session, model)
-            for model in (Company, Consultation, TalentNeed, Placement, FollowUp, AuditLog,
-                          NeedStatusChange)} | {
-        "data_version": session.exec(select(func.sum(DataVersion.version))).one()}
+    return {
+        model.__name__: count(session, model)
+        for model in (
+            Company,
+            Consultation,
+            TalentNeed,
+            Placement,
+            FollowUp,
+            AuditLog,
+            NeedStatusChange,
+        )
+    } | {"data_version": session.exec(select(func.sum(DataVersion.version))).one()}
 
 
 def run(session, actor, name, data, **kwargs):
@@ -52,7 +60,7 @@ def run(session, actor, name, data, **kwargs):
 
 COMPANIES = [
     "企業名,法人番号,都道府県コード,業種,従業員数,資本金（円）",
-    "山形精密株式会社,7000012050002,06,E,120,\"10,000,000\"",
+    '山形精密株式会社,7000012050002,06,E,120,"10,000,000"',
     "米沢織物株式会社,,06,製造業,35,",
 ]
 
@@ -64,14 +72,16 @@ def test_companies_are_created_and_a_reimport_creates_no_duplicates(session, act
     assert first.files[0].counts == {"create": 2}
     session.commit()
     stored = session.exec(select(Company).order_by(Company.id)).all()
-    assert [(c.name, c.corporate_number, c.hub_code, c.industry, c.employees, c.capital_jpy)
-            for c in stored] == [
+    assert [
+        (c.name, c.corporate_number, c.hub_code, c.industry, c.employees, c.capital_jpy)
+        for c in stored
+    ] == [
         ("山形精密株式会社", "7000012050002", "01", "E", 120, 10_000_000),
-        ("米沢織物株式会社", None, "01", "E", 35, None)]
+        ("米沢織物株式会社", None, "01", "E", 35, None),
+    ]
     # Again, with ids as an export carries them: nothing new, nothing changed.
     exported = full_export(session, actors.manager01)
-    again = run(session, actors.manager01, "companies.csv",
-                file_of(exported, "companies.csv").data)
+    again = run(session, actors.manager01, "companies.csv", file_of(exported, "companies.csv").data)
     assert again.ok and again.files[0].counts == {"unchanged": 2}
     # The hand-made file again: the firm with a corporate number is matched by it.
     third = run(session, actors.manager01, "companies.csv", csv_bytes(COMPANIES[:2]))
@@ -82,12 +92,17 @@ def test_companies_are_created_and_a_reimport_creates_no_duplicates(session, act
 
 def test_a_reimport_of_rows_without_ids_recognises_identical_rows(session, actors):
     m = actors.manager01
-    need = make_need(session, m, make_consultation(session, m, make_company(session, m),
-                                                   on=D(2025, 4, 1)), headcount=3)
+    need = make_need(
+        session,
+        m,
+        make_consultation(session, m, make_company(session, m), on=D(2025, 4, 1)),
+        headcount=3,
+    )
     session.commit()
     # Two hires on the same day with the same bands are two placements, not one.
-    data = csv_bytes(["ニーズID,成約日,年齢層", f"{need.id},2025-05-01,40代",
-                      f"{need.id},2025-05-01,40代"])
+    data = csv_bytes(
+        ["ニーズID,成約日,年齢層", f"{need.id},2025-05-01,40代", f"{need.id},2025-05-01,40代"]
+    )
     assert run(session, m, "placements.csv", data).files[0].counts == {"create": 2}
     session.commit()
     again = run(session, m, "placements.csv", data)
@@ -111,20 +126,27 @@ def test_five_different_errors_are_all_reported_with_rows_and_nothing_is_written
     firm = make_company(session, actors.manager01)
     session.commit()
     before = snapshot(session)
-    data = csv_bytes([
-        "企業ID,相談日,相談経路,相談内容",
-        f"{firm.id},2026-04-01,企業訪問,正しい行",
-        f"{firm.id},2026-04-02,企業訪問,",  # 3: summary missing
-        f"{firm.id},2026/2/30,セミナー,存在しない日付",  # 4: no such date
-        f"{firm.id},2026-04-03,電話,経路が選択肢にない",  # 5: unknown code
-        "99999,2026-04-04,企業訪問,存在しない企業",  # 6: reference to nothing
-        f"{firm.id},2099-01-01,企業訪問,未来の日付",  # 7: future date
-        f"{firm.id},R8.4.5,企業訪問,正しい行（和暦）",
-    ])
+    data = csv_bytes(
+        [
+            "企業ID,相談日,相談経路,相談内容",
+            f"{firm.id},2026-04-01,企業訪問,正しい行",
+            f"{firm.id},2026-04-02,企業訪問,",  # 3: summary missing
+            f"{firm.id},2026/2/30,セミナー,存在しない日付",  # 4: no such date
+            f"{firm.id},2026-04-03,電話,経路が選択肢にない",  # 5: unknown code
+            "99999,2026-04-04,企業訪問,存在しない企業",  # 6: reference to nothing
+            f"{firm.id},2099-01-01,企業訪問,未来の日付",  # 7: future date
+            f"{firm.id},R8.4.5,企業訪問,正しい行（和暦）",
+        ]
+    )
     report = run(session, actors.manager01, "consultations.csv", data)
     assert not report.ok and not report.written
     assert [(e.row, e.column) for e in report.errors] == [
-        (3, "相談内容"), (4, "相談日"), (5, "相談経路"), (6, "企業ID"), (7, "相談日")]
+        (3, "相談内容"),
+        (4, "相談日"),
+        (5, "相談経路"),
+        (6, "企業ID"),
+        (7, "相談日"),
+    ]
     reasons = [e.reason for e in report.errors]
     assert reasons[0] == "必須項目です"
     assert "存在しない日付です" in reasons[1]
@@ -139,17 +161,24 @@ def test_five_different_company_errors(session, actors):
     make_company(session, actors.manager02, corporate_number="7123456789012")
     session.commit()
     before = snapshot(session)
-    data = csv_bytes([
-        "企業名,法人番号,都道府県コード,業種,従業員数",
-        ",,01,E,10",  # 2: name missing
-        "チェックデジット違い,7000012050003,01,E,10",  # 3
-        "県コード違い,,99,E,10",  # 4
-        "人数が文字,,01,E,十人",  # 5
-        "他拠点の法人番号,7123456789012,01,E,10",  # 6
-    ])
+    data = csv_bytes(
+        [
+            "企業名,法人番号,都道府県コード,業種,従業員数",
+            ",,01,E,10",  # 2: name missing
+            "チェックデジット違い,7000012050003,01,E,10",  # 3
+            "県コード違い,,99,E,10",  # 4
+            "人数が文字,,01,E,十人",  # 5
+            "他拠点の法人番号,7123456789012,01,E,10",  # 6
+        ]
+    )
     report = run(session, actors.manager01, "companies.csv", data)
     assert [(e.row, e.column) for e in report.errors] == [
-        (2, "企業名"), (3, "法人番号"), (4, "都道府県コード"), (5, "従業員数"), (6, "法人番号")]
+        (2, "企業名"),
+        (3, "法人番号"),
+        (4, "都道府県コード"),
+        (5, "従業員数"),
+        (6, "法人番号"),
+    ]
     assert "チェックデジット" in report.errors[1].reason
     assert "他の拠点の企業" in report.errors[4].reason
     session.commit()
@@ -159,14 +188,17 @@ def test_five_different_company_errors(session, actors):
 def test_full_width_digits_era_dates_and_cp932_are_accepted(session, actors):
     firm = make_company(session, actors.manager01)
     session.commit()
-    data = csv_bytes([
-        "企業ID,相談日,相談経路,相談内容,次回予定日",
-        f"{firm.id},令和6年4月1日,企業訪問,和暦,",
-        f"{firm.id},R6.5.1,セミナー,略号の和暦,",
-        f"{firm.id},H28.4.1,visit,平成,",
-        f"{str(firm.id).translate(str.maketrans('0123456789', '０１２３４５６７８９'))},"
-        "２０２４／６／１,企業訪問,全角　数字,令和元年５月１日",
-    ], encoding="cp932")
+    data = csv_bytes(
+        [
+            "企業ID,相談日,相談経路,相談内容,次回予定日",
+            f"{firm.id},令和6年4月1日,企業訪問,和暦,",
+            f"{firm.id},R6.5.1,セミナー,略号の和暦,",
+            f"{firm.id},H28.4.1,visit,平成,",
+            f"{str(firm.id).translate(str.maketrans('0123456789', '０１２３４５６７８９'))},"
+            "２０２４／６／１,企業訪問,全角　数字,令和元年５月１日",
+        ],
+        encoding="cp932",
+    )
     report = run(session, actors.manager01, "相談.csv", data, entity="consultations")
     assert report.ok, report.errors
     assert (report.files[0].encoding, report.files[0].language) == ("cp932", "ja")
@@ -184,17 +216,23 @@ def test_full_width_digits_era_dates_and_cp932_are_accepted(session, actors):
 def test_english_headers_and_utf8_without_bom(session, actors):
     firm = make_company(session, actors.manager01)
     session.commit()
-    data = ("id,company_id,consulted_on,channel,summary\n"
-            f",{firm.id},2025-01-10,inbound,English headers\n").encode()
+    data = (
+        "id,company_id,consulted_on,channel,summary\n"
+        f",{firm.id},2025-01-10,inbound,English headers\n"
+    ).encode()
     report = run(session, actors.manager01, "upload.csv", data)
     assert report.ok, report.errors
     assert (report.files[0].entity, report.files[0].encoding, report.files[0].language) == (
-        "consultations", "utf-8", "en")
+        "consultations",
+        "utf-8",
+        "en",
+    )
 
 
 def test_an_exported_row_edited_in_excel_updates_the_record(session, actors):
-    firm = make_company(session, actors.manager01, name="旧社名株式会社", city="山形市",
-                        notes="メモ")
+    firm = make_company(
+        session, actors.manager01, name="旧社名株式会社", city="山形市", notes="メモ"
+    )
     session.commit()
     exported = file_of(full_export(session, actors.manager01), "companies.csv").data
     edited = exported.replace("旧社名株式会社".encode(), "新社名株式会社".encode())
@@ -202,25 +240,40 @@ def test_an_exported_row_edited_in_excel_updates_the_record(session, actors):
     lines = edited.decode("utf-8-sig").split("\r\n")
     header = lines[0].split(",")
     city = header.index("市区町村")
-    trimmed = [",".join(c for i, c in enumerate(line.split(",")) if i != city)
-               for line in lines if line]
+    trimmed = [
+        ",".join(c for i, c in enumerate(line.split(",")) if i != city) for line in lines if line
+    ]
     report = run(session, actors.manager01, "companies.csv", csv_bytes(trimmed))
     assert report.ok, report.errors
     assert report.files[0].counts == {"update": 1}
     session.commit()
     session.refresh(firm)
-    assert (firm.name, firm.city, firm.notes, firm.version) == ("新社名株式会社", "山形市", "メモ", 2)
+    assert (firm.name, firm.city, firm.notes, firm.version) == (
+        "新社名株式会社",
+        "山形市",
+        "メモ",
+        2,
+    )
 
 
 def test_a_row_changed_by_someone_else_since_the_export_is_refused(session, actors):
     firm = make_company(session, actors.manager01, name="元の名前")
     session.commit()
     exported = file_of(full_export(session, actors.manager01), "companies.csv").data
-    companies.update_company(session, actors.manager01, firm.id,
-                             {"name": "他の人が変更", "prefecture_code": "01"}, firm.version)
+    companies.update_company(
+        session,
+        actors.manager01,
+        firm.id,
+        {"name": "他の人が変更", "prefecture_code": "01"},
+        firm.version,
+    )
     session.commit()
-    report = run(session, actors.manager01, "companies.csv",
-                 exported.replace("元の名前".encode(), "私の変更".encode()))
+    report = run(
+        session,
+        actors.manager01,
+        "companies.csv",
+        exported.replace("元の名前".encode(), "私の変更".encode()),
+    )
     assert [(e.row, e.column) for e in report.errors] == [(2, "版")]
     assert "出力後に更新" in report.errors[0].reason
 
@@ -228,10 +281,21 @@ def test_a_row_changed_by_someone_else_since_the_export_is_refused(session, acto
 def test_references_may_point_at_rows_of_the_same_import(session, actors):
     files = [
         ("companies.csv", csv_bytes(["企業ID,企業名,都道府県コード", "501,新しい会社,01"])),
-        ("consultations.csv", csv_bytes(["相談ID,企業ID,相談日,相談経路,相談内容",
-                                         "601,501,2025-02-03,企業訪問,初回"])),
-        ("needs.csv", csv_bytes(["ニーズID,企業ID,相談ID,人材区分,雇用形態,役職・職種,受付日",
-                                 "701,501,601,経営人材,中途採用,工場長,2025-02-10"])),
+        (
+            "consultations.csv",
+            csv_bytes(
+                ["相談ID,企業ID,相談日,相談経路,相談内容", "601,501,2025-02-03,企業訪問,初回"]
+            ),
+        ),
+        (
+            "needs.csv",
+            csv_bytes(
+                [
+                    "ニーズID,企業ID,相談ID,人材区分,雇用形態,役職・職種,受付日",
+                    "701,501,601,経営人材,中途採用,工場長,2025-02-10",
+                ]
+            ),
+        ),
     ]
     report = import_files(session, actors.manager01, list(reversed(files)), dry_run=False)
     assert report.ok, report.errors
@@ -246,20 +310,27 @@ def test_needs_check_the_consultation_belongs_to_the_firm_and_precedes_the_need(
     firm, other = make_company(session, m), make_company(session, m)
     consultation = make_consultation(session, m, firm, on=D(2025, 3, 1))
     session.commit()
-    data = csv_bytes([
-        "企業ID,相談ID,人材区分,雇用形態,役職・職種,受付日",
-        f"{other.id},{consultation.id},経営人材,中途採用,部長,2025-03-05",
-        f"{firm.id},{consultation.id},経営人材,中途採用,部長,2025-02-01",
-        f"{firm.id},{consultation.id},存在しない区分,中途採用,部長,2025-03-05",
-    ])
+    data = csv_bytes(
+        [
+            "企業ID,相談ID,人材区分,雇用形態,役職・職種,受付日",
+            f"{other.id},{consultation.id},経営人材,中途採用,部長,2025-03-05",
+            f"{firm.id},{consultation.id},経営人材,中途採用,部長,2025-02-01",
+            f"{firm.id},{consultation.id},存在しない区分,中途採用,部長,2025-03-05",
+        ]
+    )
     report = run(session, m, "needs.csv", data)
-    assert [(e.row, e.column) for e in report.errors] == [(2, "相談ID"), (3, "受付日"), (4, "人材区分")]
+    assert [(e.row, e.column) for e in report.errors] == [
+        (2, "相談ID"),
+        (3, "受付日"),
+        (4, "人材区分"),
+    ]
 
 
 def test_a_placement_fills_its_need_and_schedules_a_follow_up(session, actors):
     m = actors.manager01
-    need = make_need(session, m, make_consultation(session, m, make_company(session, m),
-                                                   on=D(2025, 4, 1)))
+    need = make_need(
+        session, m, make_consultation(session, m, make_company(session, m), on=D(2025, 4, 1))
+    )
     session.commit()
     data = csv_bytes(["ニーズID,成約日,年齢層,前居住地", f"{need.id},2025/5/1,40代,東京圏"])
     report = run(session, m, "placements.csv", data)
@@ -282,10 +353,18 @@ def test_a_hub_manager_imports_only_into_their_own_hub(session, actors):
         run(session, actors.secretariat, "companies.csv", csv_bytes(COMPANIES), hub="01")
     with pytest.raises(CrmError, match="拠点を指定"):
         run(session, SYSTEM, "companies.csv", csv_bytes(COMPANIES))
-    report = run(session, actors.manager01, "x.csv", csv_bytes([
-        "拠点コード,企業ID,相談日,相談経路,相談内容",
-        f"2,{firm02.id},2025-01-01,企業訪問,他拠点の行",
-    ]), entity="consultations")
+    report = run(
+        session,
+        actors.manager01,
+        "x.csv",
+        csv_bytes(
+            [
+                "拠点コード,企業ID,相談日,相談経路,相談内容",
+                f"2,{firm02.id},2025-01-01,企業訪問,他拠点の行",
+            ]
+        ),
+        entity="consultations",
+    )
     assert [(e.row, e.column) for e in report.errors] == [(2, "拠点コード"), (2, "企業ID")]
     assert "他の拠点の企業" in report.errors[1].reason
 
@@ -323,8 +402,9 @@ def test_missing_required_columns_and_unknown_columns(session, actors):
 
 
 def test_duplicate_corporate_numbers_within_a_file(session, actors):
-    data = csv_bytes(["企業名,法人番号,都道府県コード", "あ,7000012050002,01",
-                      "い,7000-0120-50002,01"])
+    data = csv_bytes(
+        ["企業名,法人番号,都道府県コード", "あ,7000012050002,01", "い,7000-0120-50002,01"]
+    )
     report = run(session, actors.manager01, "companies.csv", data)
     assert [(e.row, e.column) for e in report.errors] == [(3, "法人番号")]
     assert "2 行目と重複" in report.errors[0].reason
@@ -356,18 +436,36 @@ def test_import_with_ids_then_a_form_entry_on_sqlite_and_postgresql(any_engine):
         actors = make_actors(session)
         session.commit()
         files = [
-            ("companies.csv", csv_bytes(["企業ID,企業名,法人番号,都道府県コード",
-                                         "900,大きなIDの会社,7000012050002,01"])),
-            ("consultations.csv", csv_bytes(["相談ID,企業ID,相談日,相談経路,相談内容",
-                                             "950,900,2025-01-06,企業訪問,取込",
-                                             ",900,2025-01-07,企業訪問,ID なし"])),
+            (
+                "companies.csv",
+                csv_bytes(
+                    ["企業ID,企業名,法人番号,都道府県コード", "900,大きなIDの会社,7000012050002,01"]
+                ),
+            ),
+            (
+                "consultations.csv",
+                csv_bytes(
+                    [
+                        "相談ID,企業ID,相談日,相談経路,相談内容",
+                        "950,900,2025-01-06,企業訪問,取込",
+                        ",900,2025-01-07,企業訪問,ID なし",
+                    ]
+                ),
+            ),
         ]
         report = import_files(session, actors.manager01, files, dry_run=False)
         assert report.ok, report.errors
         session.commit()
-        made = consultations.log_consultation(session, actors.manager01, {
-            "company_id": 900, "consulted_on": D(2025, 1, 8), "channel": "visit",
-            "summary": "フォームから"})
+        made = consultations.log_consultation(
+            session,
+            actors.manager01,
+            {
+                "company_id": 900,
+                "consulted_on": D(2025, 1, 8),
+                "channel": "visit",
+                "summary": "フォームから",
+            },
+        )
         session.commit()
         ids = session.exec(select(Consultation.id).order_by(Consultation.id)).all()
         assert ids[0] == 950 and len(set(ids)) == 3 and made.id > 950

@@ -51,8 +51,10 @@ def records(engine, hubs: list[str] | None, nfkc: bool = False) -> dict[str, lis
             statement = select(*columns).order_by(table.c.id)
             if hubs is not None and "hub_code" in table.c:
                 statement = statement.where(table.c.hub_code.in_(hubs))
-            found[name] = [tuple(_nfkc(v) for v in row) if nfkc else tuple(row)
-                           for row in session.execute(statement)]
+            found[name] = [
+                tuple(_nfkc(v) for v in row) if nfkc else tuple(row)
+                for row in session.execute(statement)
+            ]
     return found
 
 
@@ -65,8 +67,11 @@ def aggregates(engine, hubs: list[str]) -> dict:
             found[key, "trend"] = monthly_trend(session, SYSTEM, hubs=scope)
             for fy in range(2016, fiscal_year(today) + 1):
                 since, until = fiscal_year_bounds(fy)
-                found[key, fy] = headline_figures(session, SYSTEM, AnalyticsFilter(
-                    since=since, until=min(until, today), hubs=tuple(scope)))
+                found[key, fy] = headline_figures(
+                    session,
+                    SYSTEM,
+                    AnalyticsFilter(since=since, until=min(until, today), hubs=tuple(scope)),
+                )
         for hub in hubs:
             found[hub, "needs"] = count_needs_by_status(session, operator_actor(hub))
     return found
@@ -76,8 +81,10 @@ def round_trip(source, target, options: dict[str, tuple[str, str]]) -> None:
     """Export each hub of ``options`` (hub -> (encoding, headers)) from ``source`` and import it
     into ``target``: partners first (administrator), then each hub as its own manager."""
     with Session(source) as session:
-        bundles = {hub: full_export(session, SYSTEM, hub=hub, encoding=encoding, headers=headers)
-                   for hub, (encoding, headers) in options.items()}
+        bundles = {
+            hub: full_export(session, SYSTEM, hub=hub, encoding=encoding, headers=headers)
+            for hub, (encoding, headers) in options.items()
+        }
         session.rollback()
     with Session(target) as session:
         first = next(iter(bundles.values()))
@@ -89,10 +96,10 @@ def round_trip(source, target, options: dict[str, tuple[str, str]]) -> None:
             report = import_files(session, operator_actor(hub), files, dry_run=False)
             assert report.ok, (hub, report.errors[:5])
             encoding, headers = options[hub]
-            assert {(f.encoding, f.language) for f in report.files} == {
-                (encoding, headers)}
+            assert {(f.encoding, f.language) for f in report.files} == {(encoding, headers)}
             assert sum(f.counts["create"] for f in report.files) == sum(
-                f.rows for f in bundle.files if f.name != "partners.csv")
+                f.rows for f in bundle.files if f.name != "partners.csv"
+            )
         session.commit()
 
 
@@ -118,12 +125,15 @@ def test_round_trip_of_three_demo_hubs(demo_engine, empty_engine):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("CRM_SLOW_TESTS") != "1",
-                    reason="national demo round trip takes about 90 s: set CRM_SLOW_TESTS=1")
+@pytest.mark.skipif(
+    os.environ.get("CRM_SLOW_TESTS") != "1",
+    reason="national demo round trip takes about 90 s: set CRM_SLOW_TESTS=1",
+)
 def test_round_trip_of_the_whole_demo(demo_engine, empty_engine):
     with Session(demo_engine) as session:
-        hubs = sorted(set(session.execute(select(MODELS["companies"].hub_code).distinct())
-                          .scalars()))
+        hubs = sorted(
+            set(session.execute(select(MODELS["companies"].hub_code).distinct()).scalars())
+        )
     round_trip(demo_engine, empty_engine, {hub: ("utf-8-sig", "ja") for hub in hubs})
     assert records(empty_engine, None) == records(demo_engine, None, nfkc=True)
     assert aggregates(empty_engine, hubs) == aggregates(demo_engine, hubs)
@@ -135,12 +145,16 @@ def two_engines(request, tmp_path):
     with contextlib.ExitStack() as stack:
         if request.param == "sqlite":
             template = request.getfixturevalue("sqlite_template")
-            yield tuple(stack.enter_context(sqlite_copy(template, tmp_path / f"{name}.sqlite3"))
-                        for name in ("source", "target"))
+            yield tuple(
+                stack.enter_context(sqlite_copy(template, tmp_path / f"{name}.sqlite3"))
+                for name in ("source", "target")
+            )
         else:
             template = request.getfixturevalue("postgres_template")
-            yield (request.getfixturevalue("postgres_engine"),
-                   stack.enter_context(postgres_database("crm_target", template=template)))
+            yield (
+                request.getfixturevalue("postgres_engine"),
+                stack.enter_context(postgres_database("crm_target", template=template)),
+            )
 
 
 def test_round_trip_of_every_kind_of_record(two_engines):
@@ -164,19 +178,32 @@ def test_round_trip_of_every_kind_of_record(two_engines):
         m = actors.manager01
         partner = make_partner(session, name="=危険な名前")
         for n in range(3):
-            firm = make_company(session, m, corporate_number=["7000012050002", None,
-                                                              "7123456789012"][n],
-                                notes="@メモ" if n else None)
-            consultation = make_consultation(session, m, firm, on=dt.date(2025, 4, 1 + n),
-                                             stance="ready")
+            firm = make_company(
+                session,
+                m,
+                corporate_number=["7000012050002", None, "7123456789012"][n],
+                notes="@メモ" if n else None,
+            )
+            consultation = make_consultation(
+                session, m, firm, on=dt.date(2025, 4, 1 + n), stance="ready"
+            )
             need = make_need(session, m, consultation, headcount=2, salary_band="4m_6m")
-            needs.refer_need(session, m, {"need_id": need.id, "partner_id": partner.id,
-                                          "referred_on": dt.date(2025, 4, 10)})
+            needs.refer_need(
+                session,
+                m,
+                {"need_id": need.id, "partner_id": partner.id, "referred_on": dt.date(2025, 4, 10)},
+            )
             if n:
                 make_placement(session, m, need, on=dt.date(2025, 5, 1), partner_id=partner.id)
-            followups.schedule_follow_up(session, m, {"company_id": firm.id,
-                                                      "due_on": dt.date(2025, 6, 1),
-                                                      "done_on": dt.date(2025, 6, 2)})
+            followups.schedule_follow_up(
+                session,
+                m,
+                {
+                    "company_id": firm.id,
+                    "due_on": dt.date(2025, 6, 1),
+                    "done_on": dt.date(2025, 6, 2),
+                },
+            )
         session.commit()
         before_hubs = aggregates(source, ["01"])
     round_trip(source, target, {"01": ("utf-8-sig", "ja")})

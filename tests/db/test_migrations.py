@@ -28,9 +28,15 @@ def test_upgrade_from_empty_loads_reference_data(empty_engine):
     upgrade(empty_engine)
     assert current_revision(empty_engine) is not None
     with empty_engine.connect() as connection:
-        hubs = connection.execute(text("SELECT count(*), sum(CASE WHEN active THEN 1 ELSE 0 END) FROM hub")).one()
+        hubs = connection.execute(
+            text("SELECT count(*), sum(CASE WHEN active THEN 1 ELSE 0 END) FROM hub")
+        ).one()
         tokyo = connection.execute(text("SELECT active FROM hub WHERE code = '13'")).scalar_one()
-        categories = connection.execute(text("SELECT name_ja FROM talent_category ORDER BY sort_order")).scalars().all()
+        categories = (
+            connection.execute(text("SELECT name_ja FROM talent_category ORDER BY sort_order"))
+            .scalars()
+            .all()
+        )
     assert tuple(hubs) == (47, 46)
     assert not tokyo
     assert categories == ["経営人材", "経営サポート人材", "専門人材", "販路開拓人材"]

@@ -27,8 +27,11 @@ def links(at) -> list[tuple[str, str, dict]]:
     """(label, page, query params) of every page link."""
     found = []
     for link in at.page_link:
-        params = dict(part.split("=", 1) for part in link.proto.query_string.split("&") if part) \
-            if link.proto.query_string else {}
+        params = (
+            dict(part.split("=", 1) for part in link.proto.query_string.split("&") if part)
+            if link.proto.query_string
+            else {}
+        )
         found.append((link.value, link.proto.page, params))
     return found
 

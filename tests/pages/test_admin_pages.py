@@ -33,8 +33,14 @@ def table(at, column: str):
 
 
 def test_admin_sees_lock_state_and_unlocks(open_page, session, actors):
-    users.create_user(session, actors.admin, username="yamagata", role="hub_manager",
-                      hub_code="06", password=PASSWORD)
+    users.create_user(
+        session,
+        actors.admin,
+        username="yamagata",
+        role="hub_manager",
+        hub_code="06",
+        password=PASSWORD,
+    )
     for _ in range(5):
         authenticate(session, "yamagata", "wrong guess!")
     session.commit()
@@ -87,8 +93,9 @@ def test_admin_creates_disables_and_resets_password(open_page, session, actors):
     assert authenticate(session, "akita", "a different password").ok
     session.rollback()
     assert unaudited(session, before) == []
-    actions = session.exec(select(AuditLog.action).where(AuditLog.username == "admin")
-                           .order_by(AuditLog.id)).all()
+    actions = session.exec(
+        select(AuditLog.action).where(AuditLog.username == "admin").order_by(AuditLog.id)
+    ).all()
     assert actions[-4:] == ["create", "disable", "enable", "password_reset"]
 
 
@@ -110,8 +117,7 @@ def test_audit_log_filters_and_offers_no_edit(open_page, session, actors):
     at.selectbox(key="audit.hub").select(None)
     at.selectbox(key="audit.action").select("sign_in_failed").run()
     assert list(table(at, "操作")["利用者"]) == ["manager01"]
-    at.date_input(key="audit.period").set_value(
-        (dt.date(2020, 1, 1), dt.date(2020, 1, 31))).run()
+    at.date_input(key="audit.period").set_value((dt.date(2020, 1, 1), dt.date(2020, 1, 31))).run()
     assert any("条件に合う記録はありません" in i.value for i in at.info)
     # Read-only: filters only, nothing that could change an entry.
     assert not at.main.button and not at.data_editor and not at.get("form")
@@ -121,8 +127,9 @@ def test_audit_log_deep_link_to_one_record(open_page, session, actors):
     company = make_company(session, actors.manager01, name="履歴を見る会社")
     make_company(session, actors.manager01, name="別の会社")
     session.commit()
-    at = open_page(actors.admin, "pages/audit.py",
-                   query={"entity": "company", "entity_id": str(company.id)})
+    at = open_page(
+        actors.admin, "pages/audit.py", query={"entity": "company", "entity_id": str(company.id)}
+    )
     frame = table(at, "操作")
     assert list(frame["記録ID"]) == [str(company.id)]
 
@@ -158,10 +165,14 @@ def test_reference_data_category_and_partner_are_added(open_page, session, actor
     click(at, "追加", "new_partner")
     assert not at.exception
     session.expire_all()
-    assert session.exec(select(TalentCategory.name_ja).where(
-        TalentCategory.code == "digital")).one() == "DX人材"
-    assert session.exec(select(Partner.kind).where(Partner.name == "みちのく銀行")).one() == \
-        "regional_bank"
+    assert (
+        session.exec(select(TalentCategory.name_ja).where(TalentCategory.code == "digital")).one()
+        == "DX人材"
+    )
+    assert (
+        session.exec(select(Partner.kind).where(Partner.name == "みちのく銀行")).one()
+        == "regional_bank"
+    )
 
 
 def test_own_account_password_change(open_page, session, actors):
@@ -186,8 +197,12 @@ def test_own_account_password_change(open_page, session, actors):
     assert at.title[0].value == "自分のアカウント"
     session.expire_all()
     assert authenticate(session, "manager01", "my new password 1").ok
-    assert session.exec(select(UserAccount.session_epoch).where(
-        UserAccount.username == "manager01")).one() == 2  # reset, then change
+    assert (
+        session.exec(
+            select(UserAccount.session_epoch).where(UserAccount.username == "manager01")
+        ).one()
+        == 2
+    )  # reset, then change
 
 
 def test_admin_edits_an_account_and_a_bad_edit_writes_nothing(open_page, session, actors):
@@ -210,8 +225,11 @@ def test_admin_edits_an_account_and_a_bad_edit_writes_nothing(open_page, session
     assert not at.exception and not at.error
     session.expire_all()
     edited = users.get_user(session, "manager02")
-    assert (edited.hub_code, edited.display_name, edited.email) == \
-        ("06", "山形 花子", "hanako@example.jp")
+    assert (edited.hub_code, edited.display_name, edited.email) == (
+        "06",
+        "山形 花子",
+        "hanako@example.jp",
+    )
     assert edited.version == version + 1
     session.rollback()
     assert unaudited(session, before) == []

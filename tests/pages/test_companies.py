@@ -24,8 +24,13 @@ def _company_rows(session):
 
 
 def test_search_lists_only_the_hubs_matching_firms(open_page, session, actors):
-    target = make_company(session, actors.manager01, name="山形精密株式会社", kana="ヤマガタセイミツ",
-                          corporate_number="7123456789012")
+    target = make_company(
+        session,
+        actors.manager01,
+        name="山形精密株式会社",
+        kana="ヤマガタセイミツ",
+        corporate_number="7123456789012",
+    )
     make_company(session, actors.manager01, name="米沢織物株式会社")
     make_company(session, actors.manager02, name="青森精密株式会社")
     session.commit()
@@ -85,8 +90,10 @@ def test_create_company_writes_it_and_opens_it(open_page, session, actors):
     assert not at.exception
 
     rows = _company_rows(session)
-    assert [(c.name, c.kana, c.corporate_number, c.prefecture_code, c.employees, c.hub_code)
-            for c in rows] == [("新規精機株式会社", "シンキセイキ", "7123456789012", "01", 120, "01")]
+    assert [
+        (c.name, c.kana, c.corporate_number, c.prefecture_code, c.employees, c.hub_code)
+        for c in rows
+    ] == [("新規精機株式会社", "シンキセイキ", "7123456789012", "01", 120, "01")]
     assert at.query_params["company"] == str(rows[0].id)
     assert at.title[0].value == "新規精機株式会社"
 
@@ -99,8 +106,10 @@ def test_invalid_corporate_number_writes_nothing_and_says_why(open_page, session
     submit(at, "企業を登録")
     assert not at.exception
     assert _company_rows(session) == []
-    assert message_under(at, "company_new.corporate_number") == \
-        "法人番号のチェックデジットが正しくありません"
+    assert (
+        message_under(at, "company_new.corporate_number")
+        == "法人番号のチェックデジットが正しくありません"
+    )
     assert message_under(at, "company_new.employees") == "0以上で入力してください"
     assert message_under(at, "company_new.name") is None
     # What was typed is still there to correct.
@@ -109,18 +118,29 @@ def test_invalid_corporate_number_writes_nothing_and_says_why(open_page, session
 
 
 def test_deep_link_shows_the_firm_contacts_and_timeline(open_page, session, actors):
-    company = make_company(session, actors.manager01, name="山形精密株式会社", kana="ヤマガタセイミツ")
-    companies.add_contact(session, actors.manager01, company.id,
-                          {"name": "山田太郎", "title": "代表取締役", "email": "yamada@example.jp"})
-    consultation = make_consultation(session, actors.manager01, company, on=dt.date(2025, 4, 3),
-                                     summary="社長と面談")
-    need = make_need(session, actors.manager01, consultation, role_title="工場長",
-                     opened_on=dt.date(2025, 4, 10))
+    company = make_company(
+        session, actors.manager01, name="山形精密株式会社", kana="ヤマガタセイミツ"
+    )
+    companies.add_contact(
+        session,
+        actors.manager01,
+        company.id,
+        {"name": "山田太郎", "title": "代表取締役", "email": "yamada@example.jp"},
+    )
+    consultation = make_consultation(
+        session, actors.manager01, company, on=dt.date(2025, 4, 3), summary="社長と面談"
+    )
+    need = make_need(
+        session, actors.manager01, consultation, role_title="工場長", opened_on=dt.date(2025, 4, 10)
+    )
     from crm.services import needs
 
     partner = make_partner(session, name="みちのく人材")
-    needs.refer_need(session, actors.manager01, {"need_id": need.id, "partner_id": partner.id,
-                                                 "referred_on": dt.date(2025, 4, 20)})
+    needs.refer_need(
+        session,
+        actors.manager01,
+        {"need_id": need.id, "partner_id": partner.id, "referred_on": dt.date(2025, 4, 20)},
+    )
     make_placement(session, actors.manager01, need, on=dt.date(2025, 6, 1))
     session.commit()
 
@@ -129,11 +149,23 @@ def test_deep_link_shows_the_firm_contacts_and_timeline(open_page, session, acto
     assert at.title[0].value == "山形精密株式会社"
     assert at.query_params["company"] == str(company.id)  # the shareable address
     assert {m.label: m.value for m in at.metric} == {
-        "相談": "1", "人材ニーズ": "1", "成約": "1", "フォローアップ": "1"}
+        "相談": "1",
+        "人材ニーズ": "1",
+        "成約": "1",
+        "フォローアップ": "1",
+    }
     cells = texts(at)
-    for expected in ("2025-08-30", "2025-06-01", "2025-04-20", "2025-04-10", "2025-04-03",
-                     "社長と面談", "中途採用・1名・成約", "工場長・結果待ち",
-                     "未完了・成約後フォローアップ"):
+    for expected in (
+        "2025-08-30",
+        "2025-06-01",
+        "2025-04-20",
+        "2025-04-10",
+        "2025-04-03",
+        "社長と面談",
+        "中途採用・1名・成約",
+        "工場長・結果待ち",
+        "未完了・成約後フォローアップ",
+    ):
         assert expected in cells, expected
     # Newest first.
     dates = [c for c in cells if c[:4] == "2025" and len(c) == 10]
@@ -174,9 +206,19 @@ def test_edit_saves_and_a_conflict_keeps_the_users_input(open_page, session, act
     assert at.text_input(key=f"{form}.city").value == "山形市"
 
     # Someone else saves first.
-    companies.update_company(session, actors.manager01, company.id,
-                             {"name": "山形精密株式会社", "prefecture_code": "01", "city": "米沢市",
-                              "industry": "E", "employees": 50}, company.version)
+    companies.update_company(
+        session,
+        actors.manager01,
+        company.id,
+        {
+            "name": "山形精密株式会社",
+            "prefecture_code": "01",
+            "city": "米沢市",
+            "industry": "E",
+            "employees": 50,
+        },
+        company.version,
+    )
     session.commit()
 
     at.text_input(key=f"{form}.name").input("山形精密工業株式会社")
@@ -231,6 +273,7 @@ def test_add_contact_and_refuse_a_bad_email(open_page, session, actors):
     assert not at.exception
     session.expire_all()
     assert [(c.name, c.email, c.hub_code) for c in session.exec(select(Contact))] == [
-        ("佐藤花子", "sato@example.jp", "01")]
+        ("佐藤花子", "sato@example.jp", "01")
+    ]
     assert list(at.dataframe[0].value["氏名"]) == ["佐藤花子"]
     assert at.text_input(key=f"{form}.name").value == ""

@@ -17,8 +17,11 @@ PAGE = "pages/companies.py"
 
 
 def test_two_browser_sessions_edit_the_same_company(open_page, session, actors):
-    colleague = users.actor_for(users.create_user(session, actors.admin, username="manager01b",
-                                                  role="hub_manager", hub_code="01"))
+    colleague = users.actor_for(
+        users.create_user(
+            session, actors.admin, username="manager01b", role="hub_manager", hub_code="01"
+        )
+    )
     company = make_company(session, actors.manager01, name="山形精密株式会社", city="山形市")
     session.commit()
     form = f"company_edit.{company.id}"
@@ -42,12 +45,19 @@ def test_two_browser_sessions_edit_the_same_company(open_page, session, actors):
     session.expire_all()
     saved = session.get(Company, company.id)
     assert (saved.name, saved.city, saved.notes, saved.version) == (
-        "山形精密株式会社", "米沢市", None, 2)  # the first save stands, nothing of the second
+        "山形精密株式会社",
+        "米沢市",
+        None,
+        2,
+    )  # the first save stands, nothing of the second
     assert second.text_input(key=f"{form}.name").value == "山形精密工業株式会社"
     assert second.text_area(key=f"{form}.notes").value == "社長と面談予定"
 
-    updates = session.exec(select(AuditLog.username, AuditLog.changes).where(
-        AuditLog.entity == "company", AuditLog.action == "update")).all()
+    updates = session.exec(
+        select(AuditLog.username, AuditLog.changes).where(
+            AuditLog.entity == "company", AuditLog.action == "update"
+        )
+    ).all()
     assert updates == [("manager01", '{"city": ["山形市", "米沢市"]}')]
 
 
@@ -62,12 +72,14 @@ def test_two_database_sessions_saving_at_once_cannot_both_win(any_engine):
     with Session(any_engine) as one, Session(any_engine) as two:
         seen = one.get(Company, company.id).version
         assert two.get(Company, company.id).version == seen
-        companies.update_company(one, actors.manager01, company.id, {**data, "city": "米沢市"},
-                                 seen)
+        companies.update_company(
+            one, actors.manager01, company.id, {**data, "city": "米沢市"}, seen
+        )
         one.commit()
         try:
-            companies.update_company(two, actors.manager01, company.id,
-                                     {**data, "city": "酒田市"}, seen)
+            companies.update_company(
+                two, actors.manager01, company.id, {**data, "city": "酒田市"}, seen
+            )
             two.commit()
             outcome = "saved"
         except StaleVersion as error:

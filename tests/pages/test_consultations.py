@@ -41,10 +41,30 @@ def test_entry_writes_one_consultation_and_offers_a_need(open_page, session, act
 
     session.expire_all()
     rows = session.exec(select(Consultation)).all()
-    assert [(c.company_id, c.hub_code, c.consulted_on, c.channel, c.stance, c.next_action,
-             c.next_action_on, c.logged_by) for c in rows] == [
-        (company.id, "01", today_jst(), "seminar", "considering", "求人票のたたき台を持参",
-         dt.date(2026, 12, 10), actors.manager01.user_id)]
+    assert [
+        (
+            c.company_id,
+            c.hub_code,
+            c.consulted_on,
+            c.channel,
+            c.stance,
+            c.next_action,
+            c.next_action_on,
+            c.logged_by,
+        )
+        for c in rows
+    ] == [
+        (
+            company.id,
+            "01",
+            today_jst(),
+            "seminar",
+            "considering",
+            "求人票のたたき台を持参",
+            dt.date(2026, 12, 10),
+            actors.manager01.user_id,
+        )
+    ]
     assert _count(session, Company) == 3
     offered = {label: params for label, _page, params in links(at)}
     assert offered["この相談から人材ニーズを登録"] == {"consultation": str(rows[0].id)}
@@ -90,7 +110,11 @@ def test_new_firm_and_consultation_in_one_submit(open_page, session, actors):
     [firm] = session.exec(select(Company)).all()
     [consultation] = session.exec(select(Consultation)).all()
     assert (firm.name, firm.corporate_number, firm.hub_code, firm.prefecture_code) == (
-        "新規精機株式会社", "7000012050002", "01", "01")
+        "新規精機株式会社",
+        "7000012050002",
+        "01",
+        "01",
+    )
     assert (consultation.company_id, consultation.summary) == (firm.id, "初回訪問")
     assert at.radio(key="consult.mode").value == "existing"
     assert "企業ページを開く" in link_labels(at)
@@ -113,12 +137,15 @@ def test_new_firm_path_is_all_or_nothing(open_page, session, actors):
     at.text_input(key="consult.company.corporate_number").input("7000012050003")
     submit(at, "相談を記録")
     assert message_under(at, "consult.company.name") == "必須項目です"
-    assert message_under(at, "consult.company.corporate_number") == \
-        "法人番号のチェックデジットが正しくありません"
+    assert (
+        message_under(at, "consult.company.corporate_number")
+        == "法人番号のチェックデジットが正しくありません"
+    )
     assert message_under(at, "consult.consulted_on") == "未来の日付は入力できません"
     assert _count(session, Company) == 0 and _count(session, Consultation) == 0
-    assert _count(session, AuditLog) == len(session.exec(
-        select(AuditLog).where(AuditLog.entity == "user_account")).all())
+    assert _count(session, AuditLog) == len(
+        session.exec(select(AuditLog).where(AuditLog.entity == "user_account")).all()
+    )
 
 
 def test_recent_list_shows_exactly_the_hubs_consultations(open_page, session, actors):
@@ -133,7 +160,9 @@ def test_recent_list_shows_exactly_the_hubs_consultations(open_page, session, ac
     cells = texts(at)
     assert [c for c in cells if c in ("一回目", "二回目", "他拠点の相談")] == ["二回目", "一回目"]
     assert [label for label, _p, params in links(at) if params == {"company": str(mine.id)}] == [
-        "山形精密株式会社", "山形精密株式会社"]
+        "山形精密株式会社",
+        "山形精密株式会社",
+    ]
 
     at = open_page(actors.secretariat, PAGE)
     assert not at.exception

@@ -45,9 +45,19 @@ def test_hub_manager_downloads_their_own_hubs_week(open_page, session, actors):
     result = _make(at)
     assert result["folder"] == f"{week.label}_hub01"
     members = zip_members(result["zip"])
-    assert set(members) == {f"{week.label}_hub01/{name}" for name in (
-        "companies.csv", "consultations.csv", "needs.csv", "referrals.csv", "placements.csv",
-        "follow_ups.csv", "summary.csv", "manifest.json")}
+    assert set(members) == {
+        f"{week.label}_hub01/{name}"
+        for name in (
+            "companies.csv",
+            "consultations.csv",
+            "needs.csv",
+            "referrals.csv",
+            "placements.csv",
+            "follow_ups.csv",
+            "summary.csv",
+            "manifest.json",
+        )
+    }
     consultations = table(members[f"{week.label}_hub01/consultations.csv"])
     assert [r["拠点コード"] for r in consultations] == ["01", "01"]
     manifest = json.loads(members[f"{week.label}_hub01/manifest.json"])
@@ -86,5 +96,12 @@ def test_unrepresentable_characters_are_listed_not_replaced(open_page, session, 
     assert RESULT not in at.session_state
     assert any("Shift_JIS（CP932）で表せない文字が 1 件" in e.value for e in at.error)
     problems = at.dataframe[0].value
-    assert problems.to_dict("records") == [{"ファイル": "companies.csv", "ID": str(firm.id),
-                                            "列": "企業名", "文字": "𠮷", "コード": "U+20BB7"}]
+    assert problems.to_dict("records") == [
+        {
+            "ファイル": "companies.csv",
+            "ID": str(firm.id),
+            "列": "企業名",
+            "文字": "𠮷",
+            "コード": "U+20BB7",
+        }
+    ]

@@ -18,11 +18,15 @@ def _metrics(at):
 
 
 def _schedule(session, actor, company, days, notes, done=False):
-    follow_up = followups.schedule_follow_up(session, actor, {
-        "company_id": company.id, "due_on": today_jst() + dt.timedelta(days=days), "notes": notes})
+    follow_up = followups.schedule_follow_up(
+        session,
+        actor,
+        {"company_id": company.id, "due_on": today_jst() + dt.timedelta(days=days), "notes": notes},
+    )
     if done:
-        followups.complete_follow_up(session, actor, follow_up.id, follow_up.version,
-                                     done_on=today_jst())
+        followups.complete_follow_up(
+            session, actor, follow_up.id, follow_up.version, done_on=today_jst()
+        )
     return follow_up
 
 
@@ -60,8 +64,9 @@ def test_mark_done_with_date_and_notes(open_page, session, actors):
     _setup(session, actors)
     at = open_page(actors.manager01, PAGE)
     picker = at.selectbox(key="follow_up_done.follow_up_id")
-    overdue = [f for f in followups.list_follow_ups(session, actors.manager01)
-               if followups.is_overdue(f)][0]
+    overdue = [
+        f for f in followups.list_follow_ups(session, actors.manager01) if followups.is_overdue(f)
+    ][0]
     picker.select(overdue.id)
     at.date_input(key="follow_up_done.done_on").set_value(today_jst() - dt.timedelta(days=1))
     at.text_input(key="follow_up_done.notes").input("電話で状況確認、順調")
@@ -77,10 +82,15 @@ def test_mark_done_needs_a_choice_and_no_future_date(open_page, session, actors)
     _setup(session, actors)
     at = open_page(actors.manager01, PAGE)
     submit(at, "完了にする")
-    assert message_under(at, "follow_up_done.follow_up_id") == \
-        "完了にするフォローアップを選んでください"
-    upcoming = [f for f in followups.list_follow_ups(session, actors.manager01)
-                if not followups.is_overdue(f)][0]
+    assert (
+        message_under(at, "follow_up_done.follow_up_id")
+        == "完了にするフォローアップを選んでください"
+    )
+    upcoming = [
+        f
+        for f in followups.list_follow_ups(session, actors.manager01)
+        if not followups.is_overdue(f)
+    ][0]
     at.selectbox(key="follow_up_done.follow_up_id").select(upcoming.id)
     at.date_input(key="follow_up_done.done_on").set_value(today_jst() + dt.timedelta(days=1))
     submit(at, "完了にする")
@@ -91,8 +101,11 @@ def test_mark_done_needs_a_choice_and_no_future_date(open_page, session, actors)
 
 def test_schedule_for_a_firm_and_for_a_placement(open_page, session, actors):
     company = make_company(session, actors.manager01, name="山形精密株式会社")
-    need = make_need(session, actors.manager01,
-                     make_consultation(session, actors.manager01, company, on=dt.date(2026, 4, 1)))
+    need = make_need(
+        session,
+        actors.manager01,
+        make_consultation(session, actors.manager01, company, on=dt.date(2026, 4, 1)),
+    )
     placement = make_placement(session, actors.manager01, need, on=dt.date(2026, 4, 20))
     session.commit()
     before = session.exec(select(func.count()).select_from(FollowUp)).one()  # one automatic

@@ -45,9 +45,16 @@ def test_hub_dashboard_flags_a_hub_behind_its_approved_target(open_page, session
     from crm.services.targets import set_target
     from crm.timeutil import fiscal_year
 
-    set_target(session, actors.secretariat, {"hub_code": "01",
-                                             "fiscal_year": fiscal_year(today_jst()),
-                                             "consultations": 100_000, "placements": 50_000})
+    set_target(
+        session,
+        actors.secretariat,
+        {
+            "hub_code": "01",
+            "fiscal_year": fiscal_year(today_jst()),
+            "consultations": 100_000,
+            "placements": 50_000,
+        },
+    )
     session.commit()
     at = open_page(actors.manager01, "pages/hub_dashboard.py")
     assert not at.exception

@@ -30,9 +30,14 @@ def test_a_valid_file_is_checked_first_then_written_on_confirmation(open_page, s
     session.commit()
     at = open_page(actors.manager01, PAGE)
     assert not at.exception
-    data = _csv(["企業ID,相談日,相談経路,相談内容",
-                 f"{firm.id},令和6年4月1日,企業訪問,和暦の行",
-                 f"{firm.id},２０２４／５／１,セミナー,全角の行"], encoding="cp932")
+    data = _csv(
+        [
+            "企業ID,相談日,相談経路,相談内容",
+            f"{firm.id},令和6年4月1日,企業訪問,和暦の行",
+            f"{firm.id},２０２４／５／１,セミナー,全角の行",
+        ],
+        encoding="cp932",
+    )
     _upload(at, "相談.csv", data)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["文字コード"] == "cp932" and metrics["見出し"] == "日本語"
@@ -62,16 +67,26 @@ def test_a_valid_file_is_checked_first_then_written_on_confirmation(open_page, s
 
 def test_every_error_is_listed_and_nothing_can_be_written(open_page, session, actors):
     at = open_page(actors.manager01, PAGE)
-    _upload(at, "companies.csv", _csv([
-        "企業名,法人番号,都道府県コード,従業員数",
-        ",,01,10",
-        "チェックデジット違い,7000012050003,01,10",
-        "正しい会社,7000012050002,01,10",
-        "県コード違い,,99,多い",
-    ]))
+    _upload(
+        at,
+        "companies.csv",
+        _csv(
+            [
+                "企業名,法人番号,都道府県コード,従業員数",
+                ",,01,10",
+                "チェックデジット違い,7000012050003,01,10",
+                "正しい会社,7000012050002,01,10",
+                "県コード違い,,99,多い",
+            ]
+        ),
+    )
     errors = at.dataframe[-1].value  # after the preview
     assert errors[["行", "列"]].values.tolist() == [
-        [2, "企業名"], [3, "法人番号"], [5, "都道府県コード"], [5, "従業員数"]]
+        [2, "企業名"],
+        [3, "法人番号"],
+        [5, "都道府県コード"],
+        [5, "従業員数"],
+    ]
     assert any("4 件の誤り" in e.value for e in at.error)
     assert [b for b in at.button if b.key == "import.write"] == []
     assert _count(session, Company) == 0
@@ -82,8 +97,9 @@ def test_reimporting_an_exported_file_changes_nothing(open_page, session, actors
 
     make_company(session, actors.manager01, name="既存の会社", corporate_number="7000012050002")
     session.commit()
-    exported = next(f for f in full_export(session, actors.manager01).files
-                    if f.name == "companies.csv").data
+    exported = next(
+        f for f in full_export(session, actors.manager01).files if f.name == "companies.csv"
+    ).data
     session.commit()
     at = open_page(actors.manager01, PAGE)
     _upload(at, "companies.csv", exported)

@@ -55,15 +55,19 @@ def test_national_dashboard_figures_match_an_independent_count(open_page, data):
     assert metrics["相談企業数"] == f"{expected['companies_consulted']:,}"
     assert metrics["人材ニーズ"] == f"{expected['needs_opened']:,}"
     assert metrics["成約件数"] == f"{expected['placements']:,}"
-    assert metrics["成約率（成約／相談）"] == \
-        f"{expected['placements'] / expected['consultations']:.1%}"
-    assert metrics["成約までの日数（中央値）"] == \
-        f"{expected['median_days_to_placement']:,.0f}日"
-    assert metrics["複数回採用した企業の割合"] == \
-        f"{expected['companies_placed_repeatedly'] / expected['companies_placed']:.1%}"
+    assert (
+        metrics["成約率（成約／相談）"]
+        == f"{expected['placements'] / expected['consultations']:.1%}"
+    )
+    assert metrics["成約までの日数（中央値）"] == f"{expected['median_days_to_placement']:,.0f}日"
+    assert (
+        metrics["複数回採用した企業の割合"]
+        == f"{expected['companies_placed_repeatedly'] / expected['companies_placed']:.1%}"
+    )
     caption = next(c.value for c in at.caption if "末現在" in c.value)
-    assert f"累計相談 {len(data.consultations):,} 件・累計成約 {len(data.placements):,} 件" \
-        in caption
+    assert (
+        f"累計相談 {len(data.consultations):,} 件・累計成約 {len(data.placements):,} 件" in caption
+    )
     spec = _specs(at)[0]
     text = json.dumps(spec, ensure_ascii=False)
     assert "成約件数と相談件数の推移" in text and "累計相談件数" in text and "累計成約件数" in text
@@ -78,8 +82,9 @@ def test_national_filters_narrow_the_figures(open_page, data):
     at.sidebar.multiselect(key="af_engagements").set_value(["mid_career"]).run()
     assert not at.exception
     since, until = fiscal_year_bounds(2020)
-    expected = data.expected_headline(AnalyticsFilter(
-        since=since, until=until, blocks=("東北",), engagements=("mid_career",)))
+    expected = data.expected_headline(
+        AnalyticsFilter(since=since, until=until, blocks=("東北",), engagements=("mid_career",))
+    )
     metrics = _metrics(at)
     assert metrics["相談件数"] == f"{expected['consultations']:,}"
     assert metrics["成約件数"] == f"{expected['placements']:,}"
@@ -101,8 +106,12 @@ def test_breakdowns_tables_add_up_and_match_the_count(open_page, data):
     engagement = next(t for t in tables if "採用形態" in t.columns)
     assert dict(zip(engagement["採用形態"], engagement["成約件数"], strict=True)) == {
         label: sum(p.engagement == code for p in data.placements)
-        for code, label in {"mid_career": "中途採用", "secondment": "出向・研修",
-                            "side_job": "副業・兼業"}.items()}
+        for code, label in {
+            "mid_career": "中途採用",
+            "secondment": "出向・研修",
+            "side_job": "副業・兼業",
+        }.items()
+    }
     residence = next(t for t in tables if "前住所地" in t.columns)
     assert set(residence["前住所地"]) >= {"県内", "東京圏", "その他の地域"}
     for spec in _specs(at):
@@ -116,10 +125,10 @@ def test_prefecture_comparison_rows_add_up_to_the_national_totals(open_page, dat
     table = at.dataframe[0].value
     assert len(table) == 46 and "東京都" not in set(table["拠点"])
     metrics = _metrics(at)
-    assert metrics["全国計: 相談件数"] == f"{table['相談'].sum():,}" == \
-        f"{len(data.consultations):,}"
-    assert metrics["全国計: 成約件数"] == f"{table['成約'].sum():,}" == \
-        f"{len(data.placements):,}"
+    assert (
+        metrics["全国計: 相談件数"] == f"{table['相談'].sum():,}" == f"{len(data.consultations):,}"
+    )
+    assert metrics["全国計: 成約件数"] == f"{table['成約'].sum():,}" == f"{len(data.placements):,}"
     assert metrics["全国計: 人材ニーズ"] == f"{table['人材ニーズ'].sum():,}"
     by_hub = dict(zip(table["コード"], table["相談"], strict=True))
     for hub in ("01", "02", "06", "40", "47"):
@@ -138,8 +147,9 @@ def test_tile_map_shows_all_47_prefectures_with_tokyo_without_hub(open_page, dat
     at.selectbox(key="pref_measure").set_value("cumulative_consultations").run()
     spec, rows = _chart_data(at, "都道府県別")
     assert spec["title"] == "都道府県別の累計相談件数"
-    assert next(r for r in rows if r["code"] == "06")["value"] == \
-        sum(c.hub == "06" for c in data.consultations)
+    assert next(r for r in rows if r["code"] == "06")["value"] == sum(
+        c.hub == "06" for c in data.consultations
+    )
 
 
 def test_choosing_a_prefecture_opens_its_dashboard_read_only(open_page, data):

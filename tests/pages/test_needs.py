@@ -29,16 +29,26 @@ def _board(session, actors):
     """Own hub: 2 open, 1 referred, 1 withdrawn; another hub: 1 open."""
     company = make_company(session, actors.manager01, name="山形精密株式会社")
     consultation = make_consultation(session, actors.manager01, company, on=dt.date(2026, 4, 1))
-    made = [make_need(session, actors.manager01, consultation, role_title=title)
-            for title in ("営業部長", "工場長", "経理課長", "品質管理")]
+    made = [
+        make_need(session, actors.manager01, consultation, role_title=title)
+        for title in ("営業部長", "工場長", "経理課長", "品質管理")
+    ]
     partner = make_partner(session)
-    needs.refer_need(session, actors.manager01, {"need_id": made[1].id, "partner_id": partner.id,
-                                                 "referred_on": dt.date(2026, 4, 5)})
-    needs.move_need(session, actors.manager01, made[3].id, "withdrawn", made[3].version,
-                    on=dt.date(2026, 4, 6))
+    needs.refer_need(
+        session,
+        actors.manager01,
+        {"need_id": made[1].id, "partner_id": partner.id, "referred_on": dt.date(2026, 4, 5)},
+    )
+    needs.move_need(
+        session, actors.manager01, made[3].id, "withdrawn", made[3].version, on=dt.date(2026, 4, 6)
+    )
     theirs = make_company(session, actors.manager02, name="青森林業株式会社")
-    make_need(session, actors.manager02, make_consultation(session, actors.manager02, theirs),
-              role_title="他拠点の職種")
+    make_need(
+        session,
+        actors.manager02,
+        make_consultation(session, actors.manager02, theirs),
+        role_title="他拠点の職種",
+    )
     session.commit()
     return company, consultation, made, partner
 
@@ -49,14 +59,21 @@ def test_board_counts_and_lists_by_status(open_page, session, actors):
     assert not at.exception
     expected = needs.count_needs_by_status(session, actors.manager01)
     assert expected == {"open": 2, "referred": 1, "placed": 0, "withdrawn": 1}
-    assert {m.label: m.value for m in at.metric} == {"受付": "2", "紹介中": "1", "成約": "0",
-                                                     "取り下げ": "1"}
+    assert {m.label: m.value for m in at.metric} == {
+        "受付": "2",
+        "紹介中": "1",
+        "成約": "0",
+        "取り下げ": "1",
+    }
     tabs = at.tabs
     assert [t.label for t in tabs] == ["受付（2）", "紹介中（1）", "成約（0）", "取り下げ（1）"]
-    in_tab = [[link.value for link in tab.get("page_link") if "（#" in link.value]
-              for tab in tabs]
-    assert in_tab == [[f"経理課長（#{made[2].id}）", f"営業部長（#{made[0].id}）"],
-                      [f"工場長（#{made[1].id}）"], [], [f"品質管理（#{made[3].id}）"]]
+    in_tab = [[link.value for link in tab.get("page_link") if "（#" in link.value] for tab in tabs]
+    assert in_tab == [
+        [f"経理課長（#{made[2].id}）", f"営業部長（#{made[0].id}）"],
+        [f"工場長（#{made[1].id}）"],
+        [],
+        [f"品質管理（#{made[3].id}）"],
+    ]
     assert "他拠点の職種" not in " ".join(link_labels(at))
 
     at = open_page(actors.secretariat, PAGE)
@@ -81,10 +98,27 @@ def test_open_a_need_from_a_consultation(open_page, session, actors):
     assert not at.exception
 
     [need] = _need_rows(session)
-    assert (need.company_id, need.consultation_id, need.category_id, need.role_title,
-            need.headcount, need.engagement, need.salary_band, need.status, need.opened_on) == (
-        company.id, consultation.id, 2, "DX推進リーダー", 2, "side_job", "6m_8m", "open",
-        today_jst())
+    assert (
+        need.company_id,
+        need.consultation_id,
+        need.category_id,
+        need.role_title,
+        need.headcount,
+        need.engagement,
+        need.salary_band,
+        need.status,
+        need.opened_on,
+    ) == (
+        company.id,
+        consultation.id,
+        2,
+        "DX推進リーダー",
+        2,
+        "side_job",
+        "6m_8m",
+        "open",
+        today_jst(),
+    )
     # The new need's own page opens.
     assert at.query_params["need"] == str(need.id)
     assert at.title[0].value.startswith("DX推進リーダー")
@@ -147,8 +181,11 @@ def test_need_page_moves_refers_and_records_outcomes(open_page, session, actors)
     assert not at.exception
     session.expire_all()
     assert session.get(TalentNeed, need.id).status == "withdrawn"
-    history = session.exec(select(NeedStatusChange).where(NeedStatusChange.need_id == need.id)
-                           .order_by(NeedStatusChange.id)).all()
+    history = session.exec(
+        select(NeedStatusChange)
+        .where(NeedStatusChange.need_id == need.id)
+        .order_by(NeedStatusChange.id)
+    ).all()
     assert [(h.from_status, h.to_status, h.changed_on, h.note) for h in history] == [
         (None, "open", dt.date(2026, 4, 1), None),
         ("open", "referred", dt.date(2026, 4, 15), "パートナーへ紹介"),
@@ -170,14 +207,21 @@ def test_future_move_is_refused_next_to_the_date(open_page, session, actors):
     assert message_under(at, f"{form}.changed_on") == "未来の日付は入力できません"
     session.expire_all()
     assert session.get(TalentNeed, need.id).status == "open"
-    assert session.exec(select(func.count()).select_from(NeedStatusChange)
-                        .where(NeedStatusChange.need_id == need.id)).one() == 1
+    assert (
+        session.exec(
+            select(func.count())
+            .select_from(NeedStatusChange)
+            .where(NeedStatusChange.need_id == need.id)
+        ).one()
+        == 1
+    )
 
 
 def test_another_hubs_need_is_refused_and_secretariat_reads(open_page, session, actors):
     theirs = make_company(session, actors.manager02)
-    need = make_need(session, actors.manager02, make_consultation(session, actors.manager02,
-                                                                  theirs))
+    need = make_need(
+        session, actors.manager02, make_consultation(session, actors.manager02, theirs)
+    )
     session.commit()
     at = open_page(actors.manager01, PAGE, query={"need": str(need.id)})
     assert not at.exception
@@ -192,13 +236,22 @@ def test_another_hubs_need_is_refused_and_secretariat_reads(open_page, session, 
 def test_company_filter_from_the_firm_page(open_page, session, actors):
     company, _consultation, made, _partner = _board(session, actors)
     other = make_company(session, actors.manager01, name="別会社")
-    make_need(session, actors.manager01, make_consultation(session, actors.manager01, other),
-              role_title="別会社の職種")
+    make_need(
+        session,
+        actors.manager01,
+        make_consultation(session, actors.manager01, other),
+        role_title="別会社の職種",
+    )
     session.commit()
     at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
     assert not at.exception
-    assert {m.label: m.value for m in at.metric} == {"受付": "2", "紹介中": "1", "成約": "0",
-                                                     "取り下げ": "1"}
+    assert {m.label: m.value for m in at.metric} == {
+        "受付": "2",
+        "紹介中": "1",
+        "成約": "0",
+        "取り下げ": "1",
+    }
     assert not any("別会社の職種" in label for label in link_labels(at))
     assert {params.get("need") for _l, _p, params in links(at) if "need" in params} == {
-        str(n.id) for n in made}
+        str(n.id) for n in made
+    }

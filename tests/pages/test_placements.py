@@ -28,8 +28,9 @@ def _metrics(at):
 
 
 def test_list_shows_the_hubs_placements_in_the_period(open_page, session, actors):
-    need = _need(session, actors.manager01, headcount=5, role_title="営業部長",
-                 on=dt.date(2025, 11, 1))
+    need = _need(
+        session, actors.manager01, headcount=5, role_title="営業部長", on=dt.date(2025, 11, 1)
+    )
     make_placement(session, actors.manager01, need, on=dt.date(2026, 5, 10))
     make_placement(session, actors.manager01, need, on=dt.date(2026, 9, 1), engagement="side_job")
     make_placement(session, actors.manager01, need, on=dt.date(2025, 12, 1))  # last FY
@@ -48,8 +49,11 @@ def test_list_shows_the_hubs_placements_in_the_period(open_page, session, actors
 
     at.date_input(key="placements.since").set_value(dt.date(2025, 1, 1)).run()
     assert _metrics(at)["成約件数"] == "3"
-    assert [c for c in texts(at) if c.startswith("20")] == ["2026-09-01", "2026-05-10",
-                                                           "2025-12-01"]
+    assert [c for c in texts(at) if c.startswith("20")] == [
+        "2026-09-01",
+        "2026-05-10",
+        "2025-12-01",
+    ]
 
     at = open_page(actors.secretariat, PAGE)
     assert not at.exception
@@ -67,8 +71,11 @@ def test_record_a_placement_against_a_referred_need(open_page, session, actors):
     assert not at.exception
     assert any("個人を特定できる項目はありません" in c.value for c in at.caption)
     labels = [w.label for w in (*at.text_input, *at.text_area, *at.selectbox, *at.date_input)]
-    assert not [label for label in labels if any(word in label for word in ("氏名", "生年月日",
-                                                                              "住所 ", "電話"))]
+    assert not [
+        label
+        for label in labels
+        if any(word in label for word in ("氏名", "生年月日", "住所 ", "電話"))
+    ]
     assert at.selectbox(key="placement_new.need_id").value == need.id
     at.date_input(key="placement_new.placed_on").set_value(dt.date(2026, 10, 1))
     at.selectbox(key="placement_new.partner_id").select(partner.id)
@@ -80,11 +87,27 @@ def test_record_a_placement_against_a_referred_need(open_page, session, actors):
 
     session.expire_all()
     [placement] = session.exec(select(Placement)).all()
-    assert (placement.need_id, placement.company_id, placement.hub_code, placement.placed_on,
-            placement.engagement, placement.partner_id, placement.salary_band,
-            placement.age_band, placement.previous_residence) == (
-        need.id, need.company_id, "01", dt.date(2026, 10, 1), "secondment", partner.id,
-        "8m_10m", "40s", "tokyo_area")
+    assert (
+        placement.need_id,
+        placement.company_id,
+        placement.hub_code,
+        placement.placed_on,
+        placement.engagement,
+        placement.partner_id,
+        placement.salary_band,
+        placement.age_band,
+        placement.previous_residence,
+    ) == (
+        need.id,
+        need.company_id,
+        "01",
+        dt.date(2026, 10, 1),
+        "secondment",
+        partner.id,
+        "8m_10m",
+        "40s",
+        "tokyo_area",
+    )
     assert session.get(TalentNeed, need.id).status == "placed"
     [follow_up] = session.exec(select(FollowUp)).all()
     assert follow_up.due_on == dt.date(2026, 12, 30)

@@ -46,12 +46,25 @@ def _open(open_page, actor, page, period="全期間"):
 def test_national_chart_shows_the_seed_and_2020_values(open_page, secretariat):
     at = _open(open_page, secretariat, "pages/national.py")
     rows = {r["month"]: r for r in _trend_rows(at)}
-    assert (rows["2016-09"]["cumulative_consultations"],
-            rows["2016-09"]["cumulative_contracts"]) == (5044, 373)
-    assert (rows["2020-11"]["cumulative_consultations"],
-            rows["2020-11"]["cumulative_contracts"]) == (52144, 10831)
+    assert (
+        rows["2016-09"]["cumulative_consultations"],
+        rows["2016-09"]["cumulative_contracts"],
+    ) == (5044, 373)
+    assert (
+        rows["2020-11"]["cumulative_consultations"],
+        rows["2020-11"]["cumulative_contracts"],
+    ) == (52144, 10831)
     assert [rows[m]["cumulative_consultations"] for m in sorted(rows)[:9]] == [
-        3, 27, 303, 758, 1427, 2186, 3020, 3883, 5044]
+        3,
+        27,
+        303,
+        758,
+        1427,
+        2186,
+        3020,
+        3883,
+        5044,
+    ]
 
 
 @pytest.mark.parametrize("period", ["全期間", "年度"])
@@ -60,10 +73,16 @@ def test_every_page_totals_equal_the_sum_over_hubs(open_page, secretariat, perio
     prefectures = _open(open_page, secretariat, "pages/prefectures.py", period)
     table = prefectures.dataframe[0].value
     assert len(table) == 46
-    assert _number(national["相談件数"]) == table["相談"].sum() \
+    assert (
+        _number(national["相談件数"])
+        == table["相談"].sum()
         == _number(_metrics(prefectures)["全国計: 相談件数"])
-    assert _number(national["成約件数"]) == table["成約"].sum() \
+    )
+    assert (
+        _number(national["成約件数"])
+        == table["成約"].sum()
         == _number(_metrics(prefectures)["全国計: 成約件数"])
+    )
     assert _number(national["人材ニーズ"]) == table["人材ニーズ"].sum()
     breakdowns = _open(open_page, secretariat, "pages/breakdowns.py", period)
     for frame in (df.value for df in breakdowns.dataframe):

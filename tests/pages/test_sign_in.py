@@ -28,8 +28,16 @@ ADMIN_PAGES = {"利用者管理", "監査ログ", "拠点・人材区分・パ�
 @pytest.fixture
 def accounts(app_env, fast_password_hashing):
     with Session(app_env) as s:
-        users.create_user(s, SYSTEM, username="m01", role="hub_manager", hub_code="01",
-                          display_name="北海道 一郎", email="m01@example.jp", password=PASSWORD)
+        users.create_user(
+            s,
+            SYSTEM,
+            username="m01",
+            role="hub_manager",
+            hub_code="01",
+            display_name="北海道 一郎",
+            email="m01@example.jp",
+            password=PASSWORD,
+        )
         users.create_user(s, SYSTEM, username="office", role="secretariat", password=PASSWORD)
         users.create_user(s, SYSTEM, username="boss", role="admin", password=PASSWORD)
         s.commit()
@@ -64,8 +72,11 @@ def on_sign_in_page(at: AppTest) -> bool:
 
 def audit_actions(engine, username: str) -> list[str]:
     with Session(engine) as s:
-        return list(s.exec(select(AuditLog.action).where(AuditLog.username == username)
-                           .order_by(AuditLog.id)).all())
+        return list(
+            s.exec(
+                select(AuditLog.action).where(AuditLog.username == username).order_by(AuditLog.id)
+            ).all()
+        )
 
 
 def test_wrong_password_lock_then_sign_in_and_sign_out(accounts):
@@ -81,8 +92,11 @@ def test_wrong_password_lock_then_sign_in_and_sign_out(accounts):
     assert "ロック" in at.error[0].value and on_sign_in_page(at)
 
     with Session(accounts) as s:  # fifteen minutes later
-        s.execute(update(UserAccount).where(UserAccount.username == "m01")
-                  .values(locked_until=utcnow() - dt.timedelta(seconds=1)))
+        s.execute(
+            update(UserAccount)
+            .where(UserAccount.username == "m01")
+            .values(locked_until=utcnow() - dt.timedelta(seconds=1))
+        )
         s.commit()
     submit(at, "m01", PASSWORD)
     assert not at.exception
@@ -94,15 +108,23 @@ def test_wrong_password_lock_then_sign_in_and_sign_out(accounts):
     at.run()
     assert on_sign_in_page(at)
     assert "サインアウトしました。" in [i.value for i in at.info]
-    assert audit_actions(accounts, "m01") == [*["sign_in_failed"] * 5, "account_locked",
-                                              "sign_in_failed", "sign_in", "sign_out"]
+    assert audit_actions(accounts, "m01") == [
+        *["sign_in_failed"] * 5,
+        "account_locked",
+        "sign_in_failed",
+        "sign_in",
+        "sign_out",
+    ]
 
 
-@pytest.mark.parametrize(("username", "present", "absent"), [
-    ("m01", HUB_PAGES | {"自分のアカウント"}, ADMIN_PAGES),
-    ("office", {"拠点ダッシュボード", "企業", "人材ニーズ", "自分のアカウント"}, ADMIN_PAGES),
-    ("boss", ADMIN_PAGES | {"自分のアカウント"}, HUB_PAGES),
-])
+@pytest.mark.parametrize(
+    ("username", "present", "absent"),
+    [
+        ("m01", HUB_PAGES | {"自分のアカウント"}, ADMIN_PAGES),
+        ("office", {"拠点ダッシュボード", "企業", "人材ニーズ", "自分のアカウント"}, ADMIN_PAGES),
+        ("boss", ADMIN_PAGES | {"自分のアカウント"}, HUB_PAGES),
+    ],
+)
 def test_navigation_shows_what_the_role_may_open(accounts, username, present, absent):
     at = signed_in_app(username)
     assert not at.exception
@@ -115,7 +137,8 @@ def test_inactivity_ends_the_session(accounts, monkeypatch):
     at = signed_in_app("office")
     ticket = at.session_state["_auth_ticket"]
     at.session_state["_auth_ticket"] = dataclasses.replace(
-        ticket, last_seen=ticket.last_seen - dt.timedelta(minutes=21))
+        ticket, last_seen=ticket.last_seen - dt.timedelta(minutes=21)
+    )
     at.run()
     assert on_sign_in_page(at)
     assert any("一定時間操作がなかった" in i.value for i in at.info)
@@ -133,8 +156,9 @@ def test_sign_out_everywhere_ends_the_other_browser_too(accounts):
 
 def test_an_anonymous_deep_link_shows_only_the_sign_in_page(accounts):
     with Session(accounts, expire_on_commit=False) as s:
-        company = make_company(s, users.actor_for(users.get_user(s, "m01")),
-                               name="秘密の取引先株式会社")
+        company = make_company(
+            s, users.actor_for(users.get_user(s, "m01")), name="秘密の取引先株式会社"
+        )
         s.commit()
     at = new_app()
     at.query_params["company"] = str(company.id)
@@ -163,10 +187,13 @@ def test_demo_credentials_hint_is_shown_when_the_file_exists(accounts):
     assert "example" not in str(at._tree)  # the page says where, not what
 
 
-SSO_SECRETS = {"redirect_uri": "http://localhost:8501/oauth2callback",
-               "cookie_secret": "a test cookie secret that is long enough",
-               "client_id": "crm", "client_secret": "s3cret",
-               "server_metadata_url": "https://idp.example.jp/.well-known/openid-configuration"}
+SSO_SECRETS = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a test cookie secret that is long enough",
+    "client_id": "crm",
+    "client_secret": "s3cret",
+    "server_metadata_url": "https://idp.example.jp/.well-known/openid-configuration",
+}
 
 
 def sso_app(user: dict) -> AppTest:

@@ -17,8 +17,9 @@ FY = fiscal_year(today_jst())
 
 def _stored(engine, hub):
     with Session(engine) as s:
-        return s.exec(select(KpiTarget).where(KpiTarget.hub_code == hub,
-                                              KpiTarget.fiscal_year == FY)).first()
+        return s.exec(
+            select(KpiTarget).where(KpiTarget.hub_code == hub, KpiTarget.fiscal_year == FY)
+        ).first()
 
 
 def test_hub_manager_proposes_own_targets(open_page, actors, app_env):
@@ -39,8 +40,11 @@ def test_hub_manager_proposes_own_targets(open_page, actors, app_env):
 
 def test_secretariat_approves_a_proposal_and_sets_another_hub(open_page, actors, app_env):
     with Session(app_env) as s:
-        targets.propose_target(s, actors.manager02, {"hub_code": "02", "fiscal_year": FY,
-                                                     "consultations": 90, "placements": 9})
+        targets.propose_target(
+            s,
+            actors.manager02,
+            {"hub_code": "02", "fiscal_year": FY, "consultations": 90, "placements": 9},
+        )
         s.commit()
     at = open_page(actors.secretariat, "pages/targets.py")
     assert not at.exception
@@ -57,7 +61,10 @@ def test_secretariat_approves_a_proposal_and_sets_another_hub(open_page, actors,
     assert not at.exception
     stored = _stored(app_env, "06")
     assert (stored.consultations, stored.status, stored.approved_by) == (
-        300, "approved", actors.secretariat.user_id)
+        300,
+        "approved",
+        actors.secretariat.user_id,
+    )
 
 
 def test_progress_flags_hubs_behind_the_pro_rated_target(open_page, actors, app_env):
@@ -65,10 +72,16 @@ def test_progress_flags_hubs_behind_the_pro_rated_target(open_page, actors, app_
     with Session(app_env) as s:
         company = make_company(s, actors.manager01)
         make_consultation(s, actors.manager01, company, on=start)
-        targets.set_target(s, actors.secretariat, {"hub_code": "01", "fiscal_year": FY,
-                                                   "consultations": 100_000, "placements": 0})
-        targets.set_target(s, actors.secretariat, {"hub_code": "02", "fiscal_year": FY,
-                                                   "consultations": 0, "placements": 0})
+        targets.set_target(
+            s,
+            actors.secretariat,
+            {"hub_code": "01", "fiscal_year": FY, "consultations": 100_000, "placements": 0},
+        )
+        targets.set_target(
+            s,
+            actors.secretariat,
+            {"hub_code": "02", "fiscal_year": FY, "consultations": 0, "placements": 0},
+        )
         s.commit()
     at = open_page(actors.secretariat, "pages/targets.py")
     assert not at.exception
@@ -96,12 +109,22 @@ def test_secretariat_cannot_write_a_hubs_records(session, actors):
 
     company = make_company(session, actors.manager01)
     with pytest.raises(PermissionDenied):
-        consultations.log_consultation(session, actors.secretariat, {
-            "company_id": company.id, "consulted_on": dt.date(2024, 5, 1), "channel": "visit",
-            "summary": "x"})
+        consultations.log_consultation(
+            session,
+            actors.secretariat,
+            {
+                "company_id": company.id,
+                "consulted_on": dt.date(2024, 5, 1),
+                "channel": "visit",
+                "summary": "x",
+            },
+        )
     with pytest.raises(PermissionDenied):
-        targets.propose_target(session, actors.secretariat, {
-            "hub_code": "01", "fiscal_year": FY, "consultations": 1, "placements": 1})
+        targets.propose_target(
+            session,
+            actors.secretariat,
+            {"hub_code": "01", "fiscal_year": FY, "consultations": 1, "placements": 1},
+        )
 
 
 def test_refused_input_is_shown_next_to_the_field(open_page, actors, app_env):

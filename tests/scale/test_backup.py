@@ -35,8 +35,14 @@ TAG = "backup-run"
 
 def crm(*args: str, url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_DEMO_ON_EMPTY": "0"}
-    return subprocess.run([sys.executable, "-c", "from crm.cli import app; app()", *args],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", "from crm.cli import app; app()", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def url_of(engine) -> str:
@@ -46,13 +52,21 @@ def url_of(engine) -> str:
 def snapshot_facts(engine) -> dict[str, int]:
     """What must agree inside one consistent snapshot."""
     with Session(engine) as session:
-        tagged = session.execute(select(func.count()).select_from(Consultation)
-                                 .where(Consultation.summary.like(f"{TAG} %"))).scalar_one()
+        tagged = session.execute(
+            select(func.count())
+            .select_from(Consultation)
+            .where(Consultation.summary.like(f"{TAG} %"))
+        ).scalar_one()
         audited = session.execute(
-            select(func.count()).select_from(AuditLog).join(
-                Consultation, AuditLog.entity_id == cast(Consultation.id, String))
-            .where(AuditLog.entity == "consultation", AuditLog.action == "create",
-                   Consultation.summary.like(f"{TAG} %"))).scalar_one()
+            select(func.count())
+            .select_from(AuditLog)
+            .join(Consultation, AuditLog.entity_id == cast(Consultation.id, String))
+            .where(
+                AuditLog.entity == "consultation",
+                AuditLog.action == "create",
+                Consultation.summary.like(f"{TAG} %"),
+            )
+        ).scalar_one()
         version = data_version(session, "all")
     return {"tagged": tagged, "audited": audited, "version": version}
 
@@ -63,8 +77,14 @@ def backup_while_writing(engine, out: Path) -> tuple[subprocess.CompletedProcess
     before = snapshot_facts(engine)
     stop = threading.Event()
     results = []
-    threads = [threading.Thread(target=lambda w=w: results.append(
-        write_consultations(engine, w, 100_000, TAG, stop=stop, think=0.01))) for w in writers]
+    threads = [
+        threading.Thread(
+            target=lambda w=w: results.append(
+                write_consultations(engine, w, 100_000, TAG, stop=stop, think=0.01)
+            )
+        )
+        for w in writers
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -125,8 +145,9 @@ def test_sqlite_backup_during_writes_restores_consistent(filled_sqlite, tmp_path
     assert done.returncode == 0, done.stderr
     restored = make_engine(restored_url)
     with sqlite3.connect(out) as raw:
-        copy_counts = {t: raw.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                       for t in COUNTED_TABLES}
+        copy_counts = {
+            t: raw.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED_TABLES
+        }
     assert engine_counts(restored) == copy_counts
     assert copy_counts["consultation"] == 3000 + check_restored(restored, before, written)["tagged"]
     with restored.connect() as connection:
@@ -183,8 +204,9 @@ def test_postgres_pg_dump_during_writes_restores_consistent(postgres_engine, tmp
     admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{target}"'))
-    restored_url = make_url(url_of(engine)).set(database=target).render_as_string(
-        hide_password=False)
+    restored_url = (
+        make_url(url_of(engine)).set(database=target).render_as_string(hide_password=False)
+    )
     try:
         done = crm("restore", str(out), url=restored_url)
         assert done.returncode == 0, done.stderr
@@ -203,12 +225,25 @@ def test_postgres_pg_dump_during_writes_restores_consistent(postgres_engine, tmp
 def _accepts_writes(engine) -> None:
     writer = prepare_writers(engine, hubs=["02"], prefix="after-restore")[0]
     with session_scope(engine) as session:
-        consultations.log_consultation(session, writer.actor, {
-            "company_id": writer.company_id, "consulted_on": "2026-11-02", "channel": "visit",
-            "summary": "復元後の記録"})
+        consultations.log_consultation(
+            session,
+            writer.actor,
+            {
+                "company_id": writer.company_id,
+                "consulted_on": "2026-11-02",
+                "channel": "visit",
+                "summary": "復元後の記録",
+            },
+        )
     with Session(engine) as session:
-        assert session.execute(select(func.count()).select_from(Consultation)
-                               .where(Consultation.summary == "復元後の記録")).scalar_one() == 1
+        assert (
+            session.execute(
+                select(func.count())
+                .select_from(Consultation)
+                .where(Consultation.summary == "復元後の記録")
+            ).scalar_one()
+            == 1
+        )
 
 
 def test_postgres_backup_without_pg_dump_prints_the_command(tmp_path, monkeypatch):
@@ -224,7 +259,8 @@ def test_postgres_backup_without_pg_dump_prints_the_command(tmp_path, monkeypatc
     assert result.exit_code == 2
     assert result.stdout.strip() == (
         f"pg_dump --format=custom --no-owner --no-privileges --file {out} "
-        "--dbname postgresql://crm@db.example:5432/crm")
+        "--dbname postgresql://crm@db.example:5432/crm"
+    )
     assert "s3cret" not in result.output
     assert "pg_dump が見つかりません" in result.output
     assert not out.exists()

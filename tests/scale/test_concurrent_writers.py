@@ -21,18 +21,21 @@ PER_WRITER = 20
 
 def _engine_with_room_for(engine, connections: int):
     """The fixture's database, with a pool large enough that no writer waits for a connection."""
-    return make_engine(engine.url.render_as_string(hide_password=False),
-                       pool_size=connections, max_overflow=0)
+    return make_engine(
+        engine.url.render_as_string(hide_password=False), pool_size=connections, max_overflow=0
+    )
 
 
 def test_46_writers_one_per_hub_lose_and_double_nothing(any_engine):
     engine = _engine_with_room_for(any_engine, 46)
     writers = prepare_writers(engine)
     with Session(engine) as session:
-        active_hubs = session.execute(select(func.count()).select_from(Hub)
-                                      .where(Hub.active)).scalar_one()
-        hub_versions_before = dict(session.execute(select(DataVersion.scope,
-                                                          DataVersion.version)).all())
+        active_hubs = session.execute(
+            select(func.count()).select_from(Hub).where(Hub.active)
+        ).scalar_one()
+        hub_versions_before = dict(
+            session.execute(select(DataVersion.scope, DataVersion.version)).all()
+        )
     assert len(writers) == active_hubs == 46
     before = national_version(engine)
 
@@ -49,14 +52,17 @@ def test_46_writers_one_per_hub_lose_and_double_nothing(any_engine):
     assert counted.national_version_delta == counted.expected  # no lost counter update
     assert counted.per_hub_mismatches == {}
     with Session(engine) as session:
-        per_hub = dict(session.execute(select(Consultation.hub_code, func.count())
-                                       .group_by(Consultation.hub_code)).all())
-        hub_versions = dict(session.execute(select(DataVersion.scope,
-                                                   DataVersion.version)).all())
+        per_hub = dict(
+            session.execute(
+                select(Consultation.hub_code, func.count()).group_by(Consultation.hub_code)
+            ).all()
+        )
+        hub_versions = dict(session.execute(select(DataVersion.scope, DataVersion.version)).all())
     assert per_hub == {w.hub_code: PER_WRITER for w in writers}
     # Each hub's cache counter moved by its own writes (plus its firm) and nobody else's.
-    assert {code: hub_versions[code] - hub_versions_before[code] for code in per_hub} == \
-        dict.fromkeys(per_hub, PER_WRITER)
+    assert {
+        code: hub_versions[code] - hub_versions_before[code] for code in per_hub
+    } == dict.fromkeys(per_hub, PER_WRITER)
     engine.dispose()
 
 

@@ -25,15 +25,19 @@ ROWS = 30_000
 
 def table_counts(engine) -> dict[str, int]:
     with engine.connect() as connection:
-        counts = {table: connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
-                  for table in inspect(engine).get_table_names()}
+        counts = {
+            table: connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+            for table in inspect(engine).get_table_names()
+        }
         counts["data_version"] = connection.execute(
-            text("SELECT sum(version) FROM data_version")).scalar_one()
+            text("SELECT sum(version) FROM data_version")
+        ).scalar_one()
     return counts
 
 
 def test_import_killed_mid_write_leaves_the_database_unchanged_and_usable(
-        any_engine, tmp_path, monkeypatch):
+    any_engine, tmp_path, monkeypatch
+):
     url = any_engine.url.render_as_string(hide_password=False)
     env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_DEMO_ON_EMPTY": "0"}
     monkeypatch.setenv("CRM_DATABASE_URL", url)
@@ -44,9 +48,22 @@ def test_import_killed_mid_write_leaves_the_database_unchanged_and_usable(
     any_engine.dispose()
 
     importer = subprocess.Popen(
-        [sys.executable, "-c", "from crm.cli import app; app()",
-         "import", "consultations", str(big), "--hub", "06"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "from crm.cli import app; app()",
+            "import",
+            "consultations",
+            str(big),
+            "--hub",
+            "06",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = []
     for line in importer.stderr:
         seen.append(line.rstrip())
@@ -68,11 +85,25 @@ def test_import_killed_mid_write_leaves_the_database_unchanged_and_usable(
     (tmp_path / "small").mkdir()
     _, small = write_files(tmp_path / "small", companies=300, rows=500)
     again = subprocess.run(
-        [sys.executable, "-c", "from crm.cli import app; app()",
-         "import", "consultations", str(small), "--hub", "06"],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-c",
+            "from crm.cli import app; app()",
+            "import",
+            "consultations",
+            str(small),
+            "--hub",
+            "06",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     with Session(any_engine) as session:
-        in_hub = session.execute(select(func.count()).select_from(Consultation).where(
-            Consultation.hub_code == "06")).scalar_one()
+        in_hub = session.execute(
+            select(func.count()).select_from(Consultation).where(Consultation.hub_code == "06")
+        ).scalar_one()
     assert in_hub == before["consultation"] + 3 + 500

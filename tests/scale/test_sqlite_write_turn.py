@@ -22,9 +22,16 @@ def setup(engine):
 
 
 def _log(session, actor, company, summary="面談"):
-    return consultations.log_consultation(session, actor, {
-        "company_id": company.id, "consulted_on": "2026-11-02", "channel": "visit",
-        "summary": summary})
+    return consultations.log_consultation(
+        session,
+        actor,
+        {
+            "company_id": company.id,
+            "consulted_on": "2026-11-02",
+            "channel": "visit",
+            "summary": summary,
+        },
+    )
 
 
 def test_reads_never_take_the_turn_and_a_write_holds_it_until_commit(engine, setup):

@@ -26,8 +26,13 @@ class AppProcess:
     def __init__(self, url: str):
         env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_DEMO_ON_EMPTY": "0"}
         self.process = subprocess.Popen(
-            [sys.executable, str(SCRIPT)], env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, bufsize=1)
+            [sys.executable, str(SCRIPT)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
 
     def send(self, **command) -> dict:
         self.process.stdin.write(json.dumps(command) + "\n")
@@ -61,8 +66,9 @@ def test_write_in_one_process_shows_on_the_others_dashboards(any_engine):
     url = any_engine.url.render_as_string(hide_password=False)
     a, b = AppProcess(url), AppProcess(url)
     try:
-        national = a.send(op="open", name="national", username="secretariat",
-                          page="pages/national.py")
+        national = a.send(
+            op="open", name="national", username="secretariat", page="pages/national.py"
+        )
         hub = a.send(op="open", name="hub", username="manager01", page="pages/hub_dashboard.py")
         assert national["metrics"]["相談件数"] == "3"
         assert hub["metrics"]["相談件数"] == "3"
@@ -70,18 +76,26 @@ def test_write_in_one_process_shows_on_the_others_dashboards(any_engine):
         # Process A really serves these numbers from its own cache: a row slipped in without
         # the services (so without raising the data version) does not show.
         with Session(any_engine) as session:
-            session.execute(insert(Consultation).values(
-                hub_code="01", company_id=company.id, consulted_on=today, channel="visit",
-                summary="サービスを通らない行", created_at=dt.datetime.now(dt.UTC),
-                updated_at=dt.datetime.now(dt.UTC), version=1))
+            session.execute(
+                insert(Consultation).values(
+                    hub_code="01",
+                    company_id=company.id,
+                    consulted_on=today,
+                    channel="visit",
+                    summary="サービスを通らない行",
+                    created_at=dt.datetime.now(dt.UTC),
+                    updated_at=dt.datetime.now(dt.UTC),
+                    version=1,
+                )
+            )
             session.commit()
         assert a.send(op="rerun", name="national")["metrics"]["相談件数"] == "3"
 
         # Process B: the hub manager saves a consultation through the 相談記録 page.
-        entry = b.send(op="open", name="entry", username="manager01",
-                       page="pages/consultations.py")
-        saved = b.send(op="log", name="entry", company_id=company.id,
-                       summary="別プロセスからの相談記録")
+        entry = b.send(op="open", name="entry", username="manager01", page="pages/consultations.py")
+        saved = b.send(
+            op="log", name="entry", company_id=company.id, summary="別プロセスからの相談記録"
+        )
         assert saved["errors"] == []
         assert saved["pid"] == entry["pid"] != national["pid"]
 
@@ -97,6 +111,11 @@ def test_write_in_one_process_shows_on_the_others_dashboards(any_engine):
         a.close()
         b.close()
     with Session(any_engine) as session:
-        assert session.execute(select(func.count()).select_from(Consultation)
-                               .where(Consultation.summary == "別プロセスからの相談記録")
-                               ).scalar_one() == 1
+        assert (
+            session.execute(
+                select(func.count())
+                .select_from(Consultation)
+                .where(Consultation.summary == "別プロセスからの相談記録")
+            ).scalar_one()
+            == 1
+        )

@@ -14,7 +14,9 @@ from tests.utils.factories import make_company, make_consultation, make_need, ma
 
 def test_count_search_results_matches_the_search(session, actors):
     for i in range(7):
-        make_company(session, actors.manager01, name=f"山形精密{i}株式会社", kana="ヤマガタセイミツ")
+        make_company(
+            session, actors.manager01, name=f"山形精密{i}株式会社", kana="ヤマガタセイミツ"
+        )
     make_company(session, actors.manager01, name="別の会社")
     make_company(session, actors.manager02, name="山形精密（二拠点）")
     assert companies.count_search_results(session, actors.manager01, "精密") == 7
@@ -34,23 +36,30 @@ def test_grouped_corporate_number_is_found(session, actors):
 def test_choices_and_names_stay_in_the_actors_hub(session, actors):
     mine = make_company(session, actors.manager01, name="あいう商事", kana="アイウショウジ")
     theirs = make_company(session, actors.manager02, name="かきく工業")
-    consultation = make_consultation(session, actors.manager01, mine, on=dt.date(2025, 6, 3),
-                                     summary="社長と面談")
+    consultation = make_consultation(
+        session, actors.manager01, mine, on=dt.date(2025, 6, 3), summary="社長と面談"
+    )
     need = make_need(session, actors.manager01, consultation, role_title="工場長")
     other_consultation = make_consultation(session, actors.manager02, theirs)
     make_need(session, actors.manager02, other_consultation)
 
     assert lookups.company_choices(session, actors.manager01) == [
-        (mine.id, "あいう商事（アイウショウジ）")]
+        (mine.id, "あいう商事（アイウショウジ）")
+    ]
     assert lookups.company_names(session, actors.manager01, [mine.id, theirs.id]) == {
-        mine.id: "あいう商事"}
+        mine.id: "あいう商事"
+    }
     assert lookups.company_names(session, actors.secretariat, [mine.id, theirs.id]) == {
-        mine.id: "あいう商事", theirs.id: "かきく工業"}
+        mine.id: "あいう商事",
+        theirs.id: "かきく工業",
+    }
     assert lookups.need_choices(session, actors.manager01) == [
-        (need.id, f"#{need.id} あいう商事 / 工場長（受付）")]
+        (need.id, f"#{need.id} あいう商事 / 工場長（受付）")
+    ]
     assert lookups.need_choices(session, actors.manager01, statuses=["referred"]) == []
     assert lookups.consultation_choices(session, actors.manager01) == [
-        (consultation.id, "2025-06-03 あいう商事 – 社長と面談")]
+        (consultation.id, "2025-06-03 あいう商事 – 社長と面談")
+    ]
     assert lookups.consultation_company(session, actors.manager01, consultation.id) == mine.id
     assert lookups.consultation_company(session, actors.manager01, other_consultation.id) is None
     needs.move_need(session, actors.manager01, need.id, "withdrawn", need.version)
@@ -65,7 +74,8 @@ def _consultation_data(**overrides):
 
 def test_intake_writes_firm_and_consultation_together(session, actors):
     firm, consultation = intake.register_company_with_consultation(
-        session, actors.manager01,
+        session,
+        actors.manager01,
         {"name": "新規精機株式会社", "prefecture_code": "01", "corporate_number": "7123456789012"},
         _consultation_data(),
     )
@@ -79,7 +89,8 @@ def test_intake_reports_both_parts_and_writes_nothing(session, actors):
     tomorrow = today_jst() + dt.timedelta(days=1)
     with pytest.raises(ValidationError) as error:
         intake.register_company_with_consultation(
-            session, actors.manager01,
+            session,
+            actors.manager01,
             {"name": "", "prefecture_code": "01", "corporate_number": "7123456789013"},
             _consultation_data(consulted_on=tomorrow, summary=""),
         )
@@ -97,7 +108,8 @@ def test_intake_duplicate_corporate_number_is_a_company_field(session, actors):
     make_company(session, actors.manager02, corporate_number="7000012050002")
     with pytest.raises(ValidationError) as error:
         intake.register_company_with_consultation(
-            session, actors.manager01,
+            session,
+            actors.manager01,
             {"name": "重複株式会社", "prefecture_code": "01", "corporate_number": "7000012050002"},
             _consultation_data(),
         )
@@ -107,38 +119,51 @@ def test_intake_duplicate_corporate_number_is_a_company_field(session, actors):
 def test_intake_is_refused_to_the_secretariat(session, actors):
     with pytest.raises(PermissionDenied):
         intake.register_company_with_consultation(
-            session, actors.secretariat, {"name": "x", "prefecture_code": "01"},
-            _consultation_data())
+            session,
+            actors.secretariat,
+            {"name": "x", "prefecture_code": "01"},
+            _consultation_data(),
+        )
 
 
 def test_need_titles_and_placements_by_engagement_are_scoped(session, actors):
     mine = make_company(session, actors.manager01)
-    need = make_need(session, actors.manager01,
-                     make_consultation(session, actors.manager01, mine, on=dt.date(2026, 4, 1)),
-                     headcount=3, role_title="工場長")
+    need = make_need(
+        session,
+        actors.manager01,
+        make_consultation(session, actors.manager01, mine, on=dt.date(2026, 4, 1)),
+        headcount=3,
+        role_title="工場長",
+    )
     make_placement(session, actors.manager01, need, on=dt.date(2026, 5, 1))
     make_placement(session, actors.manager01, need, on=dt.date(2026, 6, 1), engagement="side_job")
     make_placement(session, actors.manager01, need, on=dt.date(2026, 7, 1), engagement="side_job")
     theirs = make_company(session, actors.manager02)
-    their_need = make_need(session, actors.manager02,
-                           make_consultation(session, actors.manager02, theirs,
-                                             on=dt.date(2026, 4, 1)))
+    their_need = make_need(
+        session,
+        actors.manager02,
+        make_consultation(session, actors.manager02, theirs, on=dt.date(2026, 4, 1)),
+    )
     make_placement(session, actors.manager02, their_need, on=dt.date(2026, 5, 1))
 
     assert lookups.need_titles(session, actors.manager01, [need.id, their_need.id]) == {
-        need.id: "工場長"}
+        need.id: "工場長"
+    }
     assert lookups.placements_by_engagement(session, actors.manager01) == {
-        "mid_career": 1, "secondment": 0, "side_job": 2}
-    assert lookups.placements_by_engagement(session, actors.manager01,
-                                            since=dt.date(2026, 6, 1),
-                                            until=dt.date(2026, 6, 30)) == {
-        "mid_career": 0, "secondment": 0, "side_job": 1}
+        "mid_career": 1,
+        "secondment": 0,
+        "side_job": 2,
+    }
+    assert lookups.placements_by_engagement(
+        session, actors.manager01, since=dt.date(2026, 6, 1), until=dt.date(2026, 6, 30)
+    ) == {"mid_career": 0, "secondment": 0, "side_job": 1}
     assert lookups.placements_by_engagement(session, actors.secretariat)["mid_career"] == 2
     placed = {p.id: p.need_id for p in placements.list_placements(session, actors.secretariat)}
     mine_ids = [pid for pid, nid in placed.items() if nid == need.id]
     other_ids = [pid for pid, nid in placed.items() if nid == their_need.id]
     assert lookups.placement_needs(session, actors.manager01, mine_ids + other_ids) == {
-        pid: need.id for pid in mine_ids}
+        pid: need.id for pid in mine_ids
+    }
 
 
 def test_lookups_and_intake_on_postgres_and_sqlite(any_engine):
@@ -149,9 +174,16 @@ def test_lookups_and_intake_on_postgres_and_sqlite(any_engine):
     with Session(any_engine) as session:
         actors = make_actors(session)
         firm, consultation = intake.register_company_with_consultation(
-            session, actors.manager01,
-            {"name": "山形精密株式会社", "kana": "ヤマガタセイミツ", "prefecture_code": "06",
-             "corporate_number": "7123456789012"}, _consultation_data())
+            session,
+            actors.manager01,
+            {
+                "name": "山形精密株式会社",
+                "kana": "ヤマガタセイミツ",
+                "prefecture_code": "06",
+                "corporate_number": "7123456789012",
+            },
+            _consultation_data(),
+        )
         need = make_need(session, actors.manager01, consultation, role_title="工場長")
         placement = make_placement(session, actors.manager01, need, engagement="side_job")
         session.commit()
@@ -159,13 +191,19 @@ def test_lookups_and_intake_on_postgres_and_sqlite(any_engine):
         assert companies.count_search_results(session, actors.manager01, "7123 4567") == 1
         assert lookups.find_companies(session, actors.manager01, "精密")[0] == 1
         assert lookups.company_choices(session, actors.manager01) == [
-            (firm.id, "山形精密株式会社（ヤマガタセイミツ）")]
+            (firm.id, "山形精密株式会社（ヤマガタセイミツ）")
+        ]
         assert lookups.need_choices(session, actors.manager01) == [
-            (need.id, f"#{need.id} 山形精密株式会社 / 工場長（成約）")]
-        assert [cid for cid, _ in lookups.consultation_choices(session, actors.manager01,
-                                                                company_id=firm.id)] == [
-            consultation.id]
+            (need.id, f"#{need.id} 山形精密株式会社 / 工場長（成約）")
+        ]
+        assert [
+            cid
+            for cid, _ in lookups.consultation_choices(
+                session, actors.manager01, company_id=firm.id
+            )
+        ] == [consultation.id]
         assert lookups.placements_by_engagement(session, actors.secretariat)["side_job"] == 1
         assert lookups.placement_needs(session, actors.manager01, [placement.id]) == {
-            placement.id: need.id}
+            placement.id: need.id
+        }
         assert lookups.placement_choices(session, actors.manager02) == []

@@ -27,8 +27,13 @@ def test_manager_of_hub_01_cannot_list_open_or_edit_hub_02(session, actors):
     with pytest.raises(PermissionDenied, match="他の拠点"):
         companies.get_company(session, actors.manager01, theirs.id)
     with pytest.raises(PermissionDenied):
-        companies.update_company(session, actors.manager01, theirs.id,
-                                 {"name": "乗っ取り", "prefecture_code": "02"}, theirs.version)
+        companies.update_company(
+            session,
+            actors.manager01,
+            theirs.id,
+            {"name": "乗っ取り", "prefecture_code": "02"},
+            theirs.version,
+        )
     with pytest.raises(PermissionDenied):
         make_consultation(session, actors.manager01, theirs)
     assert session.get(Company, theirs.id).name == "二拠点の会社"
@@ -40,11 +45,17 @@ def test_secretariat_reads_all_hubs_and_writes_none(session, actors):
     seen = {c.id for c in companies.search_companies(session, actors.secretariat)}
     assert seen == {first.id, second.id}
     with pytest.raises(PermissionDenied, match="閲覧のみ"):
-        companies.update_company(session, actors.secretariat, first.id,
-                                 {"name": "変更", "prefecture_code": "01"}, first.version)
+        companies.update_company(
+            session,
+            actors.secretariat,
+            first.id,
+            {"name": "変更", "prefecture_code": "01"},
+            first.version,
+        )
     with pytest.raises(PermissionDenied):
-        companies.create_company(session, actors.secretariat, {"name": "x", "prefecture_code": "01"},
-                                 hub_code="01")
+        companies.create_company(
+            session, actors.secretariat, {"name": "x", "prefecture_code": "01"}, hub_code="01"
+        )
 
 
 def test_missing_row_is_not_found(session, actors):
@@ -52,14 +63,17 @@ def test_missing_row_is_not_found(session, actors):
         companies.get_company(session, actors.manager01, 999)
 
 
-@pytest.mark.parametrize(("field", "value", "reason"), [
-    ("name", "", "必須項目です"),
-    ("corporate_number", "7000012050003", "チェックデジット"),
-    ("corporate_number", "12345", "13桁"),
-    ("prefecture_code", "99", "都道府県"),
-    ("employees", -3, "0以上"),
-    ("industry", "Z", "産業分類"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("name", "", "必須項目です"),
+        ("corporate_number", "7000012050003", "チェックデジット"),
+        ("corporate_number", "12345", "13桁"),
+        ("prefecture_code", "99", "都道府県"),
+        ("employees", -3, "0以上"),
+        ("industry", "Z", "産業分類"),
+    ],
+)
 def test_company_validation_names_the_field(session, actors, field, value, reason):
     data = {"name": "株式会社ABC", "prefecture_code": "01", field: value}
     with pytest.raises(ValidationError) as error:
@@ -69,30 +83,50 @@ def test_company_validation_names_the_field(session, actors, field, value, reaso
 
 
 def test_corporate_number_is_normalised_and_unique(session, actors):
-    company = make_company(session, actors.manager01, corporate_number="７０００ ０１２０ ５０００２")
+    company = make_company(
+        session, actors.manager01, corporate_number="７０００ ０１２０ ５０００２"
+    )
     assert company.corporate_number == "7000012050002"
     with pytest.raises(ValidationError, match="既に登録"):
         make_company(session, actors.manager02, corporate_number="7000012050002")
 
 
 def test_search_by_name_kana_and_corporate_number(session, actors):
-    target = make_company(session, actors.manager01, name="山形精密株式会社", kana="ヤマガタセイミツ",
-                          corporate_number="7123456789012")
+    target = make_company(
+        session,
+        actors.manager01,
+        name="山形精密株式会社",
+        kana="ヤマガタセイミツ",
+        corporate_number="7123456789012",
+    )
     make_company(session, actors.manager01, name="別の会社")
     for query in ("精密", "ヤマガタ", "7123456789012", "７１２３４５６"):
-        assert [c.id for c in companies.search_companies(session, actors.manager01, query)] == [target.id]
+        assert [c.id for c in companies.search_companies(session, actors.manager01, query)] == [
+            target.id
+        ]
 
 
 def test_consultation_rejects_future_date_and_missing_company(session, actors):
     company = make_company(session, actors.manager01)
     tomorrow = today_jst() + dt.timedelta(days=1)
     with pytest.raises(ValidationError) as error:
-        consultations.log_consultation(session, actors.manager01, {
-            "company_id": company.id, "consulted_on": tomorrow, "channel": "visit", "summary": "x"})
+        consultations.log_consultation(
+            session,
+            actors.manager01,
+            {
+                "company_id": company.id,
+                "consulted_on": tomorrow,
+                "channel": "visit",
+                "summary": "x",
+            },
+        )
     assert "未来" in error.value.fields["consulted_on"]
     with pytest.raises(ValidationError) as error:
-        consultations.log_consultation(session, actors.manager01, {
-            "consulted_on": today_jst(), "channel": "visit", "summary": "x"})
+        consultations.log_consultation(
+            session,
+            actors.manager01,
+            {"consulted_on": today_jst(), "channel": "visit", "summary": "x"},
+        )
     assert "company_id" in error.value.fields
     assert session.exec(select(Consultation)).all() == []
 
@@ -102,8 +136,11 @@ def test_need_pipeline_referral_and_placement(session, actors):
     consultation = make_consultation(session, actors.manager01, company, on=dt.date(2024, 4, 2))
     need = make_need(session, actors.manager01, consultation, headcount=2)
     partner = make_partner(session)
-    needs.refer_need(session, actors.manager01, {"need_id": need.id, "partner_id": partner.id,
-                                                 "referred_on": dt.date(2024, 4, 10)})
+    needs.refer_need(
+        session,
+        actors.manager01,
+        {"need_id": need.id, "partner_id": partner.id, "referred_on": dt.date(2024, 4, 10)},
+    )
     assert needs.get_need(session, actors.manager01, need.id).status == "referred"
     make_placement(session, actors.manager01, need, on=dt.date(2024, 6, 1), partner_id=partner.id)
     assert needs.get_need(session, actors.manager01, need.id).status == "referred"  # 1 of 2
@@ -137,13 +174,21 @@ def test_negative_headcount_and_bad_transition_are_refused(session, actors):
 def test_stale_version_is_refused_with_what_changed(session, actors):
     company = make_company(session, actors.manager01, city="山形市")
     seen_version = company.version
-    companies.update_company(session, actors.manager01, company.id,
-                             {"name": company.name, "prefecture_code": "01", "city": "米沢市"},
-                             seen_version)
+    companies.update_company(
+        session,
+        actors.manager01,
+        company.id,
+        {"name": company.name, "prefecture_code": "01", "city": "米沢市"},
+        seen_version,
+    )
     with pytest.raises(StaleVersion) as error:
-        companies.update_company(session, actors.manager01, company.id,
-                                 {"name": "別名", "prefecture_code": "01", "city": "山形市"},
-                                 seen_version)
+        companies.update_company(
+            session,
+            actors.manager01,
+            company.id,
+            {"name": "別名", "prefecture_code": "01", "city": "山形市"},
+            seen_version,
+        )
     assert error.value.changes["city"] == ("山形市", "米沢市")
     assert session.get(Company, company.id).name == company.name
 
@@ -153,7 +198,9 @@ def test_every_write_is_audited(session, actors):
     consultation = make_consultation(session, actors.manager01, company)
     entries = session.exec(select(AuditLog).where(AuditLog.action == "create")).all()
     assert {(e.entity, e.entity_id) for e in entries} >= {
-        ("company", str(company.id)), ("consultation", str(consultation.id))}
+        ("company", str(company.id)),
+        ("consultation", str(consultation.id)),
+    }
 
 
 def test_services_on_postgres_and_sqlite(any_engine):

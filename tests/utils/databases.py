@@ -36,8 +36,9 @@ def postgres_database(prefix: str, template: str | None = None) -> Iterator[Engi
     clone = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"{clone}'))
-    engine = make_engine(make_url(POSTGRES_URL).set(database=name)
-                         .render_as_string(hide_password=False))
+    engine = make_engine(
+        make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    )
     try:
         yield engine
     finally:

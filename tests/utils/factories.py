@@ -22,8 +22,12 @@ class Actors:
 
 def make_actors(session: Session) -> Actors:
     def make(username, role, hub=None):
-        return users.actor_for(users.create_user(session, SYSTEM, username=username, role=role,
-                                                 hub_code=hub, display_name=username))
+        return users.actor_for(
+            users.create_user(
+                session, SYSTEM, username=username, role=role, hub_code=hub, display_name=username
+            )
+        )
+
     return Actors(
         manager01=make("manager01", "hub_manager", "01"),
         manager02=make("manager02", "hub_manager", "02"),
@@ -33,8 +37,12 @@ def make_actors(session: Session) -> Actors:
 
 
 def make_company(session: Session, actor: Actor, **overrides):
-    data = {"name": f"テスト工業{next(_serial)}株式会社", "prefecture_code": actor.hub_code,
-            "industry": "E", "employees": 50}
+    data = {
+        "name": f"テスト工業{next(_serial)}株式会社",
+        "prefecture_code": actor.hub_code,
+        "industry": "E",
+        "employees": 50,
+    }
     data.update(overrides)
     return companies.create_company(session, actor, data)
 
@@ -44,22 +52,36 @@ def make_partner(session: Session, name="テスト人材株式会社", kind="rec
 
 
 def make_consultation(session: Session, actor: Actor, company, on=dt.date(2024, 5, 1), **kw):
-    data = {"company_id": company.id, "consulted_on": on, "channel": "visit",
-            "summary": "社長と面談。販路開拓の人材を検討。"}
+    data = {
+        "company_id": company.id,
+        "consulted_on": on,
+        "channel": "visit",
+        "summary": "社長と面談。販路開拓の人材を検討。",
+    }
     data.update(kw)
     return consultations.log_consultation(session, actor, data)
 
 
 def make_need(session: Session, actor: Actor, consultation, category_id=1, **kw):
-    data = {"company_id": consultation.company_id, "consultation_id": consultation.id,
-            "category_id": category_id, "engagement": "mid_career", "role_title": "営業部長",
-            "opened_on": consultation.consulted_on}
+    data = {
+        "company_id": consultation.company_id,
+        "consultation_id": consultation.id,
+        "category_id": category_id,
+        "engagement": "mid_career",
+        "role_title": "営業部長",
+        "opened_on": consultation.consulted_on,
+    }
     data.update(kw)
     return needs.open_need(session, actor, data)
 
 
 def make_placement(session: Session, actor: Actor, need, on=None, **kw):
-    data = {"need_id": need.id, "placed_on": on or need.opened_on, "age_band": "40s",
-            "previous_residence": "tokyo_area", "salary_band": "6m_8m"}
+    data = {
+        "need_id": need.id,
+        "placed_on": on or need.opened_on,
+        "age_band": "40s",
+        "previous_residence": "tokyo_area",
+        "salary_band": "6m_8m",
+    }
     data.update(kw)
     return placements.record_placement(session, actor, data)
