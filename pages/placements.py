@@ -7,6 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
+from crm.calendar_jp import day_with_weekday, follow_up_due
 from crm.models import Placement
 from crm.reference import AgeBand, Engagement, NeedStatus, PartnerKind, Residence, SalaryBand
 from crm.services.lookups import (
@@ -15,7 +16,7 @@ from crm.services.lookups import (
     need_titles,
     placements_by_engagement,
 )
-from crm.services.placements import FOLLOW_UP_AFTER, list_placements, record_placement
+from crm.services.placements import list_placements, record_placement
 from crm.services.reference_data import list_partners
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from ui import form_state as fs
@@ -143,9 +144,9 @@ def record_form() -> None:
 
 
 def recorded_message(placement: Placement) -> str:
-    due = placement.placed_on + FOLLOW_UP_AFTER
+    due = follow_up_due(placement.placed_on)
     return (
-        f"成約を記録しました（成約#{placement.id}）。フォローアップを {due:%Y-%m-%d} に"
+        f"成約を記録しました（成約#{placement.id}）。フォローアップを {day_with_weekday(due)} に"
         "予定しました。"
     )
 

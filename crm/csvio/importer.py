@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session
 
 from crm.actor import Actor
+from crm.calendar_jp import follow_up_due
 from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS
 from crm.csvio.dates import parse_date
 from crm.csvio.export import MODELS
@@ -43,7 +44,6 @@ from crm.services.inputs import (
     PlacementInput,
     ReferralInput,
 )
-from crm.services.placements import FOLLOW_UP_AFTER
 from crm.timeutil import today_jst, utcnow
 from crm.validation import parse_input
 
@@ -882,7 +882,7 @@ def _follow_on(
                     "hub_code": run.hub,
                     "company_id": plan.values["company_id"],
                     "placement_id": plan.id,
-                    "due_on": plan.values["placed_on"] + FOLLOW_UP_AFTER,
+                    "due_on": follow_up_due(plan.values["placed_on"]),
                     "done_on": None,
                     "notes": "成約後フォローアップ",
                     "created_at": now,

@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm.actor import Actor
+from crm.calendar_jp import follow_up_due
 from crm.errors import ValidationError
 from crm.models import FollowUp, Placement, TalentNeed
 from crm.reference import NeedStatus
@@ -14,9 +15,6 @@ from crm.services.inputs import PlacementInput
 from crm.services.needs import move_need
 from crm.services.reference_data import get_partner
 from crm.validation import parse_input
-
-# A first follow-up is due this long after a placement (our convention: about one quarter).
-FOLLOW_UP_AFTER = dt.timedelta(days=90)
 
 
 def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
@@ -56,7 +54,7 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
             hub_code=need.hub_code,
             company_id=need.company_id,
             placement_id=placement.id,
-            due_on=values.placed_on + FOLLOW_UP_AFTER,
+            due_on=follow_up_due(values.placed_on),
             notes="成約後フォローアップ",
         ),
     )

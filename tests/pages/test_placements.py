@@ -110,8 +110,9 @@ def test_record_a_placement_against_a_referred_need(open_page, session, actors):
     )
     assert session.get(TalentNeed, need.id).status == "placed"
     [follow_up] = session.exec(select(FollowUp)).all()
-    assert follow_up.due_on == dt.date(2026, 12, 30)
-    assert any("フォローアップを 2026-12-30 に予定しました" in s.value for s in at.success)
+    # 90 days after 2026/10/01 is 12/30, in the year-end break: the next business day.
+    assert follow_up.due_on == dt.date(2027, 1, 4)
+    assert any("フォローアップを 2027/01/04（月） に予定しました" in s.value for s in at.success)
     # The placed need is no longer offered; the form is empty again.
     assert at.selectbox(key="placement_new.need_id").options == []
     assert _metrics(at)["出向・研修"] == "1"
