@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
-HEADER = "# Benchmarks\n\nEach section is written by the script it names; rerun the command to refresh it.\n"
+HEADER = (
+    "# Benchmarks\n\n"
+    "Each section is written by the script it names; rerun the command to refresh it.\n"
+)
 
 
 def machine() -> str:

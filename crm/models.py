@@ -8,7 +8,7 @@ Codes stored in ``str`` columns are the English values of the enums in ``crm.ref
 
 import datetime as dt
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm.timeutil import utcnow
@@ -262,3 +262,25 @@ class DataVersion(SQLModel, table=True):
     __tablename__ = "data_version"
     scope: str = Field(primary_key=True, max_length=8)
     version: int = 0
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model, for bulk reads and writes of plain rows.
+
+    SQLModel sets ``__table__`` on ``table=True`` classes but does not declare it, so code that
+    takes any model (``type[SQLModel]``) reads it through here, typed and checked."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
+def stored_id(value: int | None) -> int:
+    """A primary key read from the database or assigned by a flush.
+
+    Table models declare ``id: int | None`` because a new object has no id until it is
+    flushed; code that needs the id of a stored row narrows it here, and an unsaved row fails
+    loudly instead of writing NULL."""
+    if value is None:
+        raise ValueError("the row has no id yet: flush it before using its id")
+    return value

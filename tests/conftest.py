@@ -13,6 +13,9 @@ from crm.db import make_engine, upgrade
 from tests.utils.databases import POSTGRES_URL, postgres_database, sqlite_copy
 from tests.utils.factories import make_actors
 
+# The known data set (tests/analytics/fixtures.py) serves the analytics, CLI and page tests.
+pytest_plugins = ["tests.analytics.fixtures"]
+
 NO_POSTGRES = "CRM_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped (.ci/run sets it)"
 
 

@@ -154,7 +154,9 @@ def test_records_chain_within_one_hub_and_firm(demo_session):
         "contact vs firm": """select count(*) from contact ct
             join company co on co.id = ct.company_id
             where co.hub_code <> ct.hub_code""",
-        "need without consultation": "select count(*) from talent_need where consultation_id is null",
+        "need without consultation": (
+            "select count(*) from talent_need where consultation_id is null"
+        ),
         "placement with placing partner missing from referrals": """select count(*) from placement p
             where p.partner_id is not null and not exists (select 1 from referral r
               where r.need_id = p.need_id and r.partner_id = p.partner_id)

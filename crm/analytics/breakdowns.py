@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm.actor import Actor
 from crm.analytics import facts
@@ -141,21 +141,21 @@ def breakdown(
             )
         )
         categories = session.execute(
-            select(TalentCategory.id, TalentCategory.name_ja, TalentCategory.active).order_by(
-                TalentCategory.sort_order, TalentCategory.id
-            )
+            select(
+                col(TalentCategory.id), col(TalentCategory.name_ja), col(TalentCategory.active)
+            ).order_by(col(TalentCategory.sort_order), col(TalentCategory.id))
         ).all()
-        rows = tuple(
+        rows = [
             BreakdownRow(str(cid), name, counts.get(cid, 0))
             for cid, name, active in categories
             if active or counts.get(cid)
-        )
-        return Breakdown(dimension, rows)
+        ]
+        return Breakdown(dimension, tuple(rows))
 
     if dimension == Dimension.INDUSTRY:
         statement = facts.placements(
             Company.industry, func.count(), filters=filters, scope=scope
-        ).join(Company, Company.id == Placement.company_id)
+        ).join(Company, col(Company.id) == col(Placement.company_id))
         counts = dict(grouped(statement, Company.industry))
         rows = [
             BreakdownRow(code, f"{code} {JSIC_DIVISIONS.get(code, code)}", n)
@@ -168,7 +168,7 @@ def breakdown(
     # Partner: the agency or body that placed the hire; busiest first.
     statement = facts.placements(
         Partner.id, Partner.name, func.count(), filters=filters, scope=scope
-    ).outerjoin(Partner, Partner.id == Placement.partner_id)
+    ).outerjoin(Partner, col(Partner.id) == col(Placement.partner_id))
     found = grouped(statement, Partner.id, Partner.name)
     rows = sorted(
         (

@@ -6,6 +6,7 @@ its talent categories and forms of engagement. Callers add GROUP BY and run it.
 """
 
 from sqlalchemy import Select, select
+from sqlmodel import col
 
 from crm.analytics.filters import AnalyticsFilter
 from crm.models import Consultation, Placement, TalentNeed
@@ -40,9 +41,9 @@ def needs(
     statement = _hubs(statement, TalentNeed.hub_code, scope)
     statement = _period(statement, TalentNeed.opened_on, filters, dated)
     if filters.category_ids:
-        statement = statement.where(TalentNeed.category_id.in_(filters.category_ids))
+        statement = statement.where(col(TalentNeed.category_id).in_(filters.category_ids))
     if filters.engagements:
-        statement = statement.where(TalentNeed.engagement.in_(filters.engagements))
+        statement = statement.where(col(TalentNeed.engagement).in_(filters.engagements))
     return statement
 
 
@@ -57,11 +58,11 @@ def placements(
     (it may differ from the need's); the category is the need's."""
     statement = select(*columns).select_from(Placement)
     if join_need or filters.category_ids:
-        statement = statement.join(TalentNeed, TalentNeed.id == Placement.need_id)
+        statement = statement.join(TalentNeed, col(TalentNeed.id) == col(Placement.need_id))
     statement = _hubs(statement, Placement.hub_code, scope)
     statement = _period(statement, Placement.placed_on, filters, dated)
     if filters.category_ids:
-        statement = statement.where(TalentNeed.category_id.in_(filters.category_ids))
+        statement = statement.where(col(TalentNeed.category_id).in_(filters.category_ids))
     if filters.engagements:
-        statement = statement.where(Placement.engagement.in_(filters.engagements))
+        statement = statement.where(col(Placement.engagement).in_(filters.engagements))
     return statement

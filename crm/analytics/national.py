@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import case, distinct, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm.actor import Actor
 from crm.analytics import facts
@@ -64,9 +64,9 @@ def days_to_placement_histogram(
     # Only the firms placed in the selection need their first consultation looked up.
     placed_firms = facts.placements(Placement.company_id, filters=filters, scope=scope)
     first = (
-        select(Consultation.company_id, func.min(Consultation.consulted_on).label("first_on"))
-        .where(Consultation.company_id.in_(placed_firms))
-        .group_by(Consultation.company_id)
+        select(col(Consultation.company_id), func.min(Consultation.consulted_on).label("first_on"))
+        .where(col(Consultation.company_id).in_(placed_firms))
+        .group_by(col(Consultation.company_id))
         .subquery("first_consultation")
     )
     days = days_between(Placement.placed_on, first.c.first_on)
@@ -87,7 +87,7 @@ def headline_figures(
     consultations, companies = session.execute(
         facts.consultations(
             func.count(),
-            func.count(distinct(Consultation.company_id)),
+            func.count(distinct(col(Consultation.company_id))),
             filters=filters,
             scope=scope,
         )
@@ -98,7 +98,7 @@ def headline_figures(
         facts.placements(
             Placement.company_id, func.count().label("placed"), filters=filters, scope=scope
         )
-        .group_by(Placement.company_id)
+        .group_by(col(Placement.company_id))
         .subquery("placed_per_company")
     )
     placed, firms, repeat_firms = session.execute(

@@ -19,7 +19,8 @@ def open_engine(require_current: bool = True) -> Engine:
         head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
         if current_revision(engine) != head:
             fail(
-                "データベースが最新のスキーマではありません。先に `crm db upgrade` を実行してください。"
+                "データベースが最新のスキーマではありません。"
+                "先に `crm db upgrade` を実行してください。"
             )
     return engine
 

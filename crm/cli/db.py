@@ -17,7 +17,8 @@ def upgrade_command(revision: str = typer.Argument("head", help="Target revision
     engine = open_engine(require_current=False)
     upgrade(engine, revision)
     typer.echo(
-        f"データベースを更新しました（リビジョン {current_revision(engine)}、{engine.url.render_as_string()}）"
+        f"データベースを更新しました（リビジョン {current_revision(engine)}、"
+        f"{engine.url.render_as_string()}）"
     )
 
 

@@ -34,8 +34,8 @@ def read_password(prompt: str = "パスワード") -> str:
 
 @app.command("add")
 def add_command(
-    name: str = typer.Argument(..., help="User name used to sign in."),
-    role: Annotated[Role, typer.Option("--role", help="hub_manager, secretariat or admin.")] = ...,
+    name: Annotated[str, typer.Argument(help="User name used to sign in.")],
+    role: Annotated[Role, typer.Option("--role", help="hub_manager, secretariat or admin.")],
     hub: str | None = typer.Option(None, "--hub", help="A hub manager's prefecture code, e.g. 06."),
     email: str | None = typer.Option(None, "--email", help="E-mail matched by single sign-on."),
     display_name: str | None = typer.Option(None, "--display-name", help="Name shown in the app."),
@@ -83,7 +83,7 @@ def list_command() -> None:
         accounts = users.list_accounts(session, operator_actor())
     typer.echo("username\trole\thub\temail\tstate\tlock\tlast_sign_in")
     for a in accounts:
-        if a.locked:
+        if a.locked and a.locked_until is not None:
             lock = f"locked until {to_jst(a.locked_until):%Y-%m-%d %H:%M}"
         else:
             lock = f"{a.failed_attempts} failed" if a.failed_attempts else "-"

@@ -44,7 +44,7 @@ def _norm(text: str) -> str:
 
 
 def _lookup(spec: EntitySpec) -> dict[str, tuple[Column, str]]:
-    index = {}
+    index: dict[str, tuple[Column, str]] = {}
     for column in spec.columns:
         index.setdefault(_norm(column.ja), (column, "ja"))
         index.setdefault(_norm(column.en), (column, "en"))
@@ -82,11 +82,13 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
             raise CrmError(f"取込の種類は {' / '.join(ENTITIES)} のいずれかです: {entity}")
         spec = ENTITIES[entity]
     else:
-        spec = guess_entity(name, header_row)
-        if spec is None:
+        guessed = guess_entity(name, header_row)
+        if guessed is None:
             raise CrmError(
-                f"{name}: 見出しから取込の種類（企業・相談…）を判定できません。種類を指定してください。"
+                f"{name}: 見出しから取込の種類（企業・相談…）を判定できません。"
+                "種類を指定してください。"
             )
+        spec = guessed
     lookup = _lookup(spec)
     positions: list[Column | None] = []
     headers: dict[str, str] = {}
@@ -124,9 +126,9 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
                 RowError(name, number, "", f"見出し（{width}列）より多い列に値があります")
             )
         values: dict[str, str | None] = {}
-        for column, cell in zip(positions, row, strict=False):
-            if column is not None:
-                values[column.key] = clean_cell(cell)
+        for target, cell in zip(positions, row, strict=False):
+            if target is not None:
+                values[target.key] = clean_cell(cell)
         records.append((number, values))
     language = languages.pop() if len(languages) == 1 else ("mixed" if languages else "ja")
     return ParsedFile(name, spec, encoding, language, headers, records, ignored, errors)

@@ -61,7 +61,7 @@ def account_rows(
 ) -> list[tuple]:
     """admin first, then secretariat, then one manager per hub in ``hubs`` order."""
     stamp = writer.stamp(dt.date(2016, 1, 4).toordinal(), 9)
-    accounts = [
+    accounts: list[tuple[str, str, str, str | None]] = [
         (ADMIN, "デモ管理者", Role.ADMIN.value, None),
         (SECRETARIAT, "全国事務局（デモ）", Role.SECRETARIAT.value, None),
     ]

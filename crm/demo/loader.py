@@ -10,7 +10,8 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, insert, select, text, update
+from sqlmodel import SQLModel, col
 
 from crm.demo import accounts, names, rows
 from crm.demo.history import PartnerPool, Planner, number_needs
@@ -34,6 +35,8 @@ from crm.models import (
     TalentCategory,
     TalentNeed,
     UserAccount,
+    stored_id,
+    table_of,
 )
 from crm.timeutil import fiscal_year, today_jst
 
@@ -41,22 +44,20 @@ Progress = Callable[[float, str], None]
 
 DEFAULT_SEED = 2016
 
-_TABLES = {
-    model.__tablename__: model.__table__
-    for model in (
-        UserAccount,
-        Partner,
-        Company,
-        Contact,
-        Consultation,
-        TalentNeed,
-        NeedStatusChange,
-        Referral,
-        Placement,
-        FollowUp,
-        KpiTarget,
-    )
-}
+_MODELS: tuple[type[SQLModel], ...] = (
+    UserAccount,
+    Partner,
+    Company,
+    Contact,
+    Consultation,
+    TalentNeed,
+    NeedStatusChange,
+    Referral,
+    Placement,
+    FollowUp,
+    KpiTarget,
+)
+_TABLES = {table.name: table for table in map(table_of, _MODELS)}
 
 PARTNER_COLUMNS = ("id", "kind", "name", "prefecture_code", "active", *rows.TRACKED)
 
@@ -114,17 +115,22 @@ def _load(
         writer = BulkWriter(connection)
         _lock_and_check_empty(connection)
         hubs = list(
-            connection.execute(select(Hub.code).where(Hub.active).order_by(Hub.code)).scalars()
+            connection.execute(
+                select(col(Hub.code)).where(col(Hub.active)).order_by(col(Hub.code))
+            ).scalars()
         )
         if not hubs:
             raise CrmError(
                 "有効な拠点がありません。拠点を有効にしてからデモデータを読み込んでください。"
             )
-        category_ids = dict(
-            connection.execute(
-                select(TalentCategory.code, TalentCategory.id).where(TalentCategory.active)
-            ).all()
-        )
+        category_ids = {
+            code: stored_id(category_id)
+            for code, category_id in connection.execute(
+                select(col(TalentCategory.code), col(TalentCategory.id)).where(
+                    col(TalentCategory.active)
+                )
+            )
+        }
         if not category_ids:
             raise CrmError("有効な人材区分がありません。")
         first_ids = {
@@ -169,7 +175,7 @@ def _load(
 
         report(0.93, "仕上げをしています…")
         connection.execute(
-            AuditLog.__table__.insert().values(
+            insert(AuditLog).values(
                 at=dt.datetime.now(dt.UTC),
                 username="system",
                 action="import",
@@ -284,7 +290,9 @@ def _lock_and_check_empty(connection) -> None:
     else:
         # On SQLite the first write takes the database's write lock.
         connection.execute(
-            update(DataVersion).where(DataVersion.scope == "*").values(version=DataVersion.version)
+            update(DataVersion)
+            .where(col(DataVersion.scope) == "*")
+            .values(version=col(DataVersion.version))
         )
     consultations = connection.execute(select(func.count()).select_from(Consultation)).scalar()
     companies = connection.execute(select(func.count()).select_from(Company)).scalar()
@@ -295,8 +303,8 @@ def _lock_and_check_empty(connection) -> None:
         )
     taken = (
         connection.execute(
-            select(UserAccount.username).where(
-                UserAccount.username.in_(accounts.RESERVED_USERNAMES)
+            select(col(UserAccount.username)).where(
+                col(UserAccount.username).in_(accounts.RESERVED_USERNAMES)
             )
         )
         .scalars()

@@ -11,8 +11,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from typing import Any
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Connection, Row, Table, text
 
 from crm.timeutil import JST
 
@@ -68,7 +69,7 @@ class BulkWriter:
                 f'INSERT INTO "{table.name}" ({", ".join(columns)}) '
                 f"VALUES ({', '.join('?' * len(columns))})"
             )
-            cursor = self.connection.connection.driver_connection.cursor()
+            cursor = self._driver_connection().cursor()
             try:
                 while chunk := list(islice(iterator, CHUNK_ROWS)):
                     cursor.executemany(sql, chunk)
@@ -84,9 +85,16 @@ class BulkWriter:
             written += len(chunk)
         return written
 
+    def _driver_connection(self) -> Any:
+        """The DBAPI connection under the SQLAlchemy one (sqlite3 or psycopg)."""
+        driver = self.connection.connection.driver_connection
+        if driver is None:
+            raise RuntimeError("the database connection was closed during the bulk load")
+        return driver
+
     def _copy(self, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> int:
         written = 0
-        driver = self.connection.connection.driver_connection
+        driver = self._driver_connection()
         with (
             driver.cursor() as cursor,
             cursor.copy(f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN') as copy,
@@ -110,6 +118,7 @@ class BulkWriter:
             yield
             return
         run = self.connection.exec_driver_sql
+        foreign_keys: Sequence[Row[str, str, str]] = []
         if self.dialect == "sqlite":
             indexes = run(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
@@ -117,7 +126,6 @@ class BulkWriter:
                 f"AND tbl_name IN ({', '.join('?' * len(names))})",
                 tuple(names),
             ).all()
-            foreign_keys = []
         else:
             indexes = self.connection.execute(
                 text(

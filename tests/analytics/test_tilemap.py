@@ -18,7 +18,7 @@ def test_usual_places():
 
 def test_tiles_show_tokyo_without_hub():
     hub_codes = set(PREFECTURES) - {"13"}
-    result = tiles({code: 1 for code in hub_codes} | {"13": 99}, hub_codes)
+    result = tiles(dict.fromkeys(hub_codes, 1) | {"13": 99}, hub_codes)
     assert len(result) == 47
     tokyo = next(t for t in result if t.code == "13")
     assert not tokyo.has_hub and tokyo.value is None and tokyo.label == "東京"

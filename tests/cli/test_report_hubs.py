@@ -13,7 +13,6 @@ from crm.cli import app
 from crm.cli.report import HUB_COLUMNS
 from crm.services import targets
 from crm.services.users import actor_for, get_user
-from tests.analytics.fixtures import known_engine, known_template  # noqa: F401
 
 runner = CliRunner()
 

@@ -134,7 +134,7 @@ def test_round_trip_of_the_whole_demo(demo_engine, empty_engine):
         hubs = sorted(
             set(session.execute(select(MODELS["companies"].hub_code).distinct()).scalars())
         )
-    round_trip(demo_engine, empty_engine, {hub: ("utf-8-sig", "ja") for hub in hubs})
+    round_trip(demo_engine, empty_engine, dict.fromkeys(hubs, ("utf-8-sig", "ja")))
     assert records(empty_engine, None) == records(demo_engine, None, nfkc=True)
     assert aggregates(empty_engine, hubs) == aggregates(demo_engine, hubs)
 

@@ -8,7 +8,6 @@ import pytest
 
 from crm.analytics.filters import AnalyticsFilter
 from crm.timeutil import fiscal_year_bounds
-from tests.analytics.fixtures import known_engine, known_template  # noqa: F401
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from alembic import op
 from crm.reference import DEFAULT_TALENT_CATEGORIES, NO_HUB_AT_START, PREFECTURES, block_of
 from crm.timeutil import utcnow
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
