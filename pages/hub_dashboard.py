@@ -5,6 +5,7 @@ import streamlit as st
 
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.national import headline_figures
+from crm.analytics.periods import month_as_of_label
 from crm.analytics.trend import monthly_trend
 from crm.services.reference_data import list_hubs
 from crm.services.targets import target_progress
@@ -88,7 +89,8 @@ else:
     frame = pd.DataFrame([p.__dict__ for p in trend])
     last = trend[-1]
     st.caption(
-        f"{last.month} 末現在: 累計相談 {last.cumulative_consultations:,} 件・"
+        f"{month_as_of_label(last.month, today=today)}: "
+        f"累計相談 {last.cumulative_consultations:,} 件・"
         f"累計成約 {last.cumulative_contracts:,} 件"
     )
     st.altair_chart(

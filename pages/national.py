@@ -3,10 +3,11 @@
 import streamlit as st
 
 from crm.analytics.national import headline_figures
+from crm.analytics.periods import month_as_of_label, target_year
 from crm.analytics.trend import monthly_trend
 from crm.reference import Role
 from crm.services.targets import target_progress
-from crm.timeutil import fiscal_year, today_jst
+from crm.timeutil import today_jst
 from ui.analytics_filters import filter_panel, period_label
 from ui.analytics_frames import TREND_COLUMNS, trend_frame
 from ui.cache import cached_read
@@ -52,14 +53,15 @@ if filters.narrows_needs:
     st.caption("人材区分・採用形態で絞り込み中: 人材ニーズと成約だけが絞り込まれ、相談は全件です。")
 
 today = today_jst()
-fy = fiscal_year(today)
+rule = target_year(filters.until, today)
+fy = rule.fiscal_year
 with guarded():
-    progress = cached_read(target_progress, actor, fy=fy, as_of=today, filters=filters)
+    progress = cached_read(target_progress, actor, fy=fy, as_of=rule.as_of, filters=filters)
 approved = [p for p in progress if p.approved]
 behind = [p for p in approved if p.behind]
 if approved:
     message = (
-        f"{fy}年度の目標（{today:%m/%d}時点の按分）: 承認済み {len(approved)} 拠点のうち "
+        f"{rule.statement}。承認済み {len(approved)} 拠点のうち "
         f"{len(behind)} 拠点が目標を下回っています。"
     )
     (st.warning if behind else st.success)(message)
@@ -82,7 +84,8 @@ else:
     frame = trend_frame(trend)
     last = trend[-1]
     st.caption(
-        f"{last.month} 末現在: 累計相談 {last.cumulative_consultations:,} 件・"
+        f"{month_as_of_label(last.month, trend_filters.until, today)}: "
+        f"累計相談 {last.cumulative_consultations:,} 件・"
         f"累計成約 {last.cumulative_contracts:,} 件"
     )
     scope = "全国" if filters.hub_selection() is None else "選択した拠点"

@@ -25,10 +25,7 @@ with guarded():
     comparison = cached_read(hub_comparison, actor, filters=filters, today=today)
     national = cached_read(headline_figures, actor, filters=filters)
 
-st.caption(
-    f"期間: {period_label(filters)}。目標と進捗は{comparison.fiscal_year}年度"
-    f"（{comparison.as_of:%Y/%m/%d}時点で按分）の承認済み目標に対する値です。"
-)
+st.caption(f"期間: {period_label(filters)}。{comparison.target_year.statement}。")
 totals = st.columns(4)
 totals[0].metric("全国計: 相談件数", f"{national.consultations:,}")
 totals[1].metric("全国計: 人材ニーズ", f"{national.needs_opened:,}")

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from crm.actor import Actor
 from crm.analytics.filters import AnalyticsFilter
+from crm.analytics.periods import TargetYear, target_year
 from crm.analytics.summary import HubCounts, counts_by_hub
 from crm.models import Hub
 from crm.services.targets import TargetProgress, target_progress
@@ -40,6 +41,10 @@ class HubComparison:
     as_of: dt.date
     rows: tuple[HubComparisonRow, ...]
 
+    @property
+    def target_year(self) -> TargetYear:
+        return TargetYear(self.fiscal_year, self.as_of)
+
     def total(self, attribute: str) -> int:
         return sum(getattr(row, attribute) for row in self.rows)
 
@@ -62,11 +67,11 @@ def hub_comparison(
 ) -> HubComparison:
     """Every active hub the actor may read (within the filter's blocks/hubs), plus any hub no
     longer active that still has records up to the period's end, so the rows always add up to the
-    national total. Targets are those of the fiscal year the period ends in."""
+    national total. Targets follow ``target_year``: the fiscal year the period belongs to."""
     today = today or today_jst()
     filters = filters or default_period(today)
-    as_of = min(filters.until or today, today)
-    fy = fiscal_year(as_of)
+    rule = target_year(filters.until, today)
+    fy, as_of = rule.fiscal_year, rule.as_of
     scope = filters.scope(actor)
 
     period = counts_by_hub(session, actor, filters)

@@ -65,7 +65,10 @@ def _decimal(value: float | None, places: int) -> str:
 
 def hub_rows(comparison: HubComparison) -> list[list]:
     """The comparison table as CSV rows (same order as HUB_COLUMNS)."""
-    since, until = comparison.filters.since, comparison.filters.until
+    since = comparison.filters.since
+    # The last day counted (today while the period's last month is in progress), as the
+    # pages' 「…現在」 labels: never a month end that has not come yet.
+    until = None if comparison.filters.until is None else comparison.as_of
     rows = []
     for row in comparison.rows:
         p = row.progress

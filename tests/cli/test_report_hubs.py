@@ -7,12 +7,13 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from crm.actor import actor_for
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.national import headline_figures
 from crm.cli import app
 from crm.cli.report import HUB_COLUMNS
 from crm.services import targets
-from crm.services.users import actor_for, get_user
+from crm.services.users import get_user
 
 runner = CliRunner()
 
@@ -126,3 +127,21 @@ def test_demo_rows_add_up_to_the_national_totals(demo_engine, monkeypatch):
         # Through November 2020: the published 52,144 consultations and 10,831 placements.
         assert sum(int(r["cumulative_consultations"]) for r in rows) == 52144
         assert sum(int(r["cumulative_placements"]) for r in rows) == 10831
+
+
+def test_the_month_in_progress_ends_today_not_at_its_month_end(data, monkeypatch):
+    """On 2 December 2026 (pinned) `--until 2026-12` counts up to today and says so."""
+    import datetime as dt
+
+    import crm.analytics.comparison as comparison
+
+    monkeypatch.setattr(comparison, "today_jst", lambda: dt.date(2026, 12, 2))
+    result = runner.invoke(
+        app, ["report", "hubs", "--from", "2026-10", "--until", "2026-12", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.output)
+    assert {(r["since"], r["until"], r["fiscal_year"]) for r in rows} == {
+        ("2026-10-01", "2026-12-02", "2026")
+    }
+    assert "2026-12-31" not in result.output

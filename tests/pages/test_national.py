@@ -63,7 +63,7 @@ def test_national_dashboard_figures_match_an_independent_count(open_page, data):
         metrics["複数回採用した企業の割合"]
         == f"{expected['companies_placed_repeatedly'] / expected['companies_placed']:.1%}"
     )
-    caption = next(c.value for c in at.caption if "末現在" in c.value)
+    caption = next(c.value for c in at.caption if "現在: 累計相談" in c.value)
     assert (
         f"累計相談 {len(data.consultations):,} 件・累計成約 {len(data.placements):,} 件" in caption
     )
