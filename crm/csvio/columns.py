@@ -10,8 +10,10 @@ Value conventions (both header languages):
 - coded values (経路, 雇用形態, …) as the Japanese label with Japanese headers and as the
   English code with English headers; imports accept either;
 - 人材区分 as its Japanese name (ja) or code (en); 業種 as the JSIC division letter A–T;
-- 区分 (weekly export only): 当週 = dated in the week, 遅延入力 = entered during the week with
-  an earlier date, 訂正 = an earlier-dated record corrected during the week.
+- 区分 (weekly export only), from the audit trail: 当週 = dated in the week, 遅延入力 = entered
+  during the week with an earlier date, 訂正 = a field of an earlier, already reported record
+  that held a value was edited during the week, 状況変更 = only a pipeline step (a need's 状況,
+  a referral's 結果) happened during the week; needs carry that step's date in 状況の日付.
 """
 
 from dataclasses import dataclass, field
@@ -81,7 +83,11 @@ _VERSION = Column(
 _CREATED = Column("created_at", "登録日時", "created_at", STAMP, importable=False)
 _UPDATED = Column("updated_at", "更新日時", "updated_at", STAMP, importable=False)
 _KIND = Column(
-    "entry_kind", "区分", "entry_kind", importable=False, note="週次出力のみ: 当週／遅延入力／訂正"
+    "entry_kind",
+    "区分",
+    "entry_kind",
+    importable=False,
+    note="週次出力のみ: 当週／遅延入力／訂正／状況変更",
 )
 _COMPANY_ID = Column("company_id", "企業ID", "company_id", INT)
 _COMPANY_NAME = Column("company_name", "企業名", "company_name", importable=False)
@@ -151,6 +157,14 @@ NEEDS = EntitySpec(
         Column("opened_on", "受付日", "opened_on", DATE),
         _NOTES,
         *_TRAILER,
+        Column(
+            "status_changed_on",
+            "状況の日付",
+            "status_changed_on",
+            DATE,
+            importable=False,
+            note="状況がその値になった日（経過の最新の日付）",
+        ),
     ),
     date_keys=("opened_on",),
 )
@@ -243,6 +257,13 @@ SUMMARY = EntitySpec(
         Column("referrals_total", "紹介（累計）", "referrals_total", INT),
         Column("placements_total", "成約（累計）", "placements_total", INT),
         Column("follow_ups_done_total", "フォローアップ実施（累計）", "follow_ups_done_total", INT),
+        Column(
+            "status_changes_week",
+            "状況変更（週）",
+            "status_changes_week",
+            INT,
+            note="週より前の日付の記録で、週の間に状況・結果だけが進んだ行の数",
+        ),
     ),
     importable=False,
 )
@@ -269,6 +290,7 @@ ENTRY_KINDS = {  # weekly export's 区分 in each header language
     "week": {"ja": "当週", "en": "week"},
     "late": {"ja": "遅延入力", "en": "late_entry"},
     "corrected": {"ja": "訂正", "en": "correction"},
+    "status": {"ja": "状況変更", "en": "status_change"},
 }
 
 

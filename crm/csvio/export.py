@@ -24,9 +24,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Row, and_, func, or_, select
+from sqlmodel import Session, SQLModel, col
 
 from crm.actor import Actor
 from crm.analytics.trend import allowed_hubs
@@ -41,17 +42,20 @@ from crm.csvio.columns import (
 from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS, EncodingRefused, Unencodable, render_csv
 from crm.errors import CrmError
 from crm.models import (
+    AuditLog,
     Company,
     Consultation,
     FollowUp,
     Hub,
+    NeedStatusChange,
     Partner,
     Placement,
     Referral,
     TalentCategory,
     TalentNeed,
+    table_of,
 )
-from crm.services.base import record_audit
+from crm.services.base import entity_name, record_audit
 from crm.timeutil import JST, iso_week_bounds, last_complete_iso_week, now_jst, to_jst
 
 FORMAT = "talent-hub-crm-export/1"
@@ -136,6 +140,13 @@ class Week:
         start = dt.datetime.combine(monday, dt.time(), JST)
         return start, start + dt.timedelta(days=7)
 
+    @property
+    def stored_instants(self) -> tuple[dt.datetime, dt.datetime]:
+        """The same instants in UTC, as the database stores timestamps (a Japan-time value
+        could be compared by its wall clock, nine hours off)."""
+        start, end = self.instants
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
     @classmethod
     def parse(cls, text: str) -> "Week":
         """'2026-W47' (also '2026W47', '2026-w47')."""
@@ -167,14 +178,29 @@ class _Lookups:
     partners: dict[int, str]
     need_companies: dict[int, int] = field(default_factory=dict)
     company_names: dict[int, str] = field(default_factory=dict)
+    status_dates: dict[int, dt.date | None] = field(default_factory=dict)
 
     def load_companies(self, ids: Iterable[int]) -> None:
         wanted = sorted(set(ids) - set(self.company_names))
         for chunk in _chunks(wanted):
             self.company_names.update(
                 self.session.execute(
-                    select(Company.id, Company.name).where(Company.id.in_(chunk))
+                    select(col(Company.id), col(Company.name)).where(col(Company.id).in_(chunk))
                 ).all()
+            )
+
+    def load_status_dates(self, need_ids: Iterable[int]) -> None:
+        """Each need's latest pipeline step date (状況の日付)."""
+        wanted = sorted(set(need_ids) - set(self.status_dates))
+        table = table_of(NeedStatusChange)
+        grouped = select(table.c.need_id, func.max(table.c.changed_on)).group_by(table.c.need_id)
+        if len(wanted) > 5_000:  # a full export: one grouped pass is cheaper than chunks
+            found = dict(self.session.execute(grouped).all())
+            self.status_dates.update((i, found.get(i)) for i in wanted)
+            return
+        for chunk in _chunks(wanted):
+            self.status_dates.update(
+                self.session.execute(grouped.where(table.c.need_id.in_(chunk))).all()
             )
 
     def load_need_companies(self, need_ids: Iterable[int]) -> None:
@@ -182,7 +208,9 @@ class _Lookups:
         for chunk in _chunks(wanted):
             self.need_companies.update(
                 self.session.execute(
-                    select(TalentNeed.id, TalentNeed.company_id).where(TalentNeed.id.in_(chunk))
+                    select(col(TalentNeed.id), col(TalentNeed.company_id)).where(
+                        col(TalentNeed.id).in_(chunk)
+                    )
                 ).all()
             )
 
@@ -196,7 +224,7 @@ def _lookups(session: Session) -> _Lookups:
     return _Lookups(
         session,
         categories={c.id: c for c in session.execute(select(TalentCategory)).scalars()},
-        partners=dict(session.execute(select(Partner.id, Partner.name)).all()),
+        partners=dict(session.execute(select(col(Partner.id), col(Partner.name))).all()),
     )
 
 
@@ -213,13 +241,17 @@ def _company_id(entity: str, row, lookups: _Lookups) -> int | None:
 
 
 def _values(spec: EntitySpec, row, language: str, lookups: _Lookups, kind: str | None) -> list:
-    values = []
+    values: list[object] = []
     for column in spec.columns:
         key = column.key
+        value: Any  # a row attribute (plain Core row) or a name looked up for it
         if key == "company_name":
-            value = lookups.company_names.get(_company_id(spec.name, row, lookups))
+            company_id = _company_id(spec.name, row, lookups)
+            value = None if company_id is None else lookups.company_names.get(company_id)
         elif key == "company_id" and spec.name == "referrals":
             value = lookups.need_companies.get(row.need_id)
+        elif key == "status_changed_on":
+            value = lookups.status_dates.get(row.id)
         elif key == "partner_name":
             value = lookups.partners.get(row.partner_id)
         elif key == "category":
@@ -257,6 +289,8 @@ def _render(
 ) -> ExportFile:
     if spec.name == "referrals":
         lookups.load_need_companies(r.need_id for r in rows)
+    if spec.name == "needs":
+        lookups.load_status_dates(r.id for r in rows)
     if any(c.key == "company_name" for c in spec.columns):
         lookups.load_companies(
             cid for r in rows if (cid := _company_id(spec.name, r, lookups)) is not None
@@ -281,32 +315,119 @@ def _check_options(encoding: str, language: str) -> None:
         raise CrmError(f"見出しは ja または en です: {language}")
 
 
-def _week_rows(session: Session, spec: EntitySpec, week: Week, hubs: list[str] | None):
-    """Rows dated in the week, and earlier-dated rows entered or corrected during it, by id,
-    with each row's 区分."""
-    model = MODELS[spec.name]
+# Fields whose change is a step of the pipeline (reported in the status column with its date),
+# never a correction; and bookkeeping fields that every update touches.
+PIPELINE_FIELDS = {"needs": {"status"}, "referrals": {"outcome"}}
+BOOKKEEPING_FIELDS = {"version", "updated_at", "updated_by"}
+AUDIT_ENTITIES = {name: entity_name(model) for name, model in MODELS.items()}
+
+
+def _week_edits(
+    session: Session, spec: EntitySpec, week: Week, hubs: list[str] | None
+) -> dict[int, set[str]]:
+    """What the audit trail says each update during the week did to a row of this entity:
+    ``"corrected"`` (a field that already held a value was changed), ``"filled"`` (a field
+    was filled in for the first time), ``"status"`` (a pipeline step)."""
+    start, end = week.stored_instants
+    statement = select(col(AuditLog.entity_id), col(AuditLog.changes)).where(
+        col(AuditLog.action) == "update",
+        col(AuditLog.entity) == AUDIT_ENTITIES[spec.name],
+        col(AuditLog.at) >= start,
+        col(AuditLog.at) < end,
+    )
+    if hubs is not None:
+        statement = statement.where(col(AuditLog.hub_code).in_(hubs))
+    pipeline = PIPELINE_FIELDS.get(spec.name, set())
+    edits: dict[int, set[str]] = {}
+    for entity_id, changes in session.execute(statement):
+        if entity_id is None or not str(entity_id).isdigit():
+            continue
+        found = edits.setdefault(int(entity_id), set())
+        for key, (before, _after) in json.loads(changes or "{}").items():
+            if key in BOOKKEEPING_FIELDS:
+                continue
+            if key in pipeline:
+                found.add("status")
+            elif before is None or before == "":
+                found.add("filled")
+            else:
+                found.add("corrected")
+    return edits
+
+
+def _status_moves(session: Session, week: Week, hubs: list[str] | None) -> set[int]:
+    """Needs with a pipeline step dated or entered in the week."""
     monday, sunday = week.days
-    start, end = week.instants
-    dates = [getattr(model, key) for key in spec.date_keys]
+    start, end = week.stored_instants
+    table = table_of(NeedStatusChange)
+    moved = _scoped(
+        select(table.c.need_id).where(
+            or_(
+                table.c.changed_on.between(monday, sunday),
+                and_(table.c.changed_at >= start, table.c.changed_at < end),
+            )
+        ),
+        NeedStatusChange,
+        hubs,
+    )
+    return set(session.execute(moved).scalars())
+
+
+def _week_rows(session: Session, spec: EntitySpec, week: Week, hubs: list[str] | None):
+    """Rows dated in the week, earlier-dated rows entered or edited during it and (needs)
+    earlier needs that moved along the pipeline in it, by id, with each row's 区分:
+
+    - 当週: dated in the week;
+    - 遅延入力: dated earlier and entered during the week (or a blank field filled in);
+    - 訂正: dated earlier, entered before the week, and a field that already held a value was
+      edited during the week (from the audit trail; an update the trail does not itemise, such
+      as a CSV import, counts as a correction too);
+    - 状況変更: only a pipeline step (a need's 状況, a referral's 結果) happened in the week;
+      needs carry the step's date in 状況の日付.
+    """
+    model = MODELS[spec.name]
+    table = table_of(model)
+    monday, sunday = week.days
+    start, end = week.stored_instants
+    dates = [table.c[key] for key in spec.date_keys]
     in_week = or_(*(d.between(monday, sunday) for d in dates))
     before = and_(*(or_(d < monday, d.is_(None)) for d in dates))
     touched = or_(
-        and_(model.created_at >= start, model.created_at < end),
-        and_(model.updated_at >= start, model.updated_at < end),
+        and_(table.c.created_at >= start, table.c.created_at < end),
+        and_(table.c.updated_at >= start, table.c.updated_at < end),
     )
-    statement = _scoped(
-        select(model.__table__).where(or_(in_week, and_(before, touched))), model, hubs
-    )
-    rows = list(session.execute(statement.order_by(model.id)))
-    kinds = {}
-    for row in rows:
+    moved: set[int] = set()
+    if spec.name == "needs":
+        moved = _status_moves(session, week, hubs)
+    statement = _scoped(select(table).where(or_(in_week, and_(before, touched))), model, hubs)
+    rows = {row.id: row for row in session.execute(statement)}
+    missing = sorted(moved - set(rows))
+    for chunk in _chunks(missing):
+        rows.update(
+            (row.id, row) for row in session.execute(select(table).where(table.c.id.in_(chunk)))
+        )
+    edits = _week_edits(session, spec, week, hubs)
+    kinds: dict[int, str] = {}
+    for row_id, row in rows.items():
+        done = edits.get(row_id, set())
         if any(monday <= (getattr(row, k) or dt.date.min) <= sunday for k in spec.date_keys):
-            kinds[row.id] = "week"
-        elif start <= to_jst(row.created_at) < end:
-            kinds[row.id] = "late"
+            kinds[row_id] = "week"
+        elif start <= _utc(row.created_at) < end:
+            kinds[row_id] = "late"
+        elif "corrected" in done:
+            kinds[row_id] = "corrected"
+        elif "filled" in done:
+            kinds[row_id] = "late"
+        elif "status" in done or row_id in moved:
+            kinds[row_id] = "status"
         else:
-            kinds[row.id] = "corrected"
-    return rows, kinds
+            kinds[row_id] = "corrected"
+    return [rows[row_id] for row_id in sorted(rows)], kinds
+
+
+def _utc(stamp: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC value (naive values are UTC)."""
+    return stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp.astimezone(dt.UTC)
 
 
 def _finish(
@@ -408,20 +529,21 @@ def weekly_export(
         if (cid := _company_id(name, r, lookups)) is not None
     }
     start, end = week.instants
+    stored_start, stored_end = week.stored_instants
     touched = _scoped(
-        select(Company.id).where(
+        select(col(Company.id)).where(
             or_(
-                and_(Company.created_at >= start, Company.created_at < end),
-                and_(Company.updated_at >= start, Company.updated_at < end),
+                and_(col(Company.created_at) >= stored_start, col(Company.created_at) < stored_end),
+                and_(col(Company.updated_at) >= stored_start, col(Company.updated_at) < stored_end),
             )
         ),
         Company,
         hubs,
     )
     company_ids |= set(session.execute(touched).scalars())
-    companies = []
+    companies: list[Row[*tuple[Any, ...]]] = []
     for chunk in _chunks(sorted(company_ids)):
-        companies += session.execute(select(Company.__table__).where(Company.id.in_(chunk)))
+        companies += session.execute(select(table_of(Company)).where(col(Company.id).in_(chunk)))
     files.append(
         _render(
             HUB_ENTITIES["companies"],
@@ -481,7 +603,7 @@ def full_export(
     files = [
         _render(
             ENTITIES["partners"],
-            list(session.execute(select(Partner.__table__).order_by(Partner.id))),
+            list(session.execute(select(table_of(Partner)).order_by(col(Partner.id)))),
             headers,
             encoding,
             lookups,
@@ -490,10 +612,9 @@ def full_export(
     ]
     for name, spec in HUB_ENTITIES.items():
         model = MODELS[name]
+        table = table_of(model)
         # Plain rows rather than ORM objects: a national export reads hundreds of thousands.
-        rows = list(
-            session.execute(_scoped(select(model.__table__), model, hubs).order_by(model.id))
-        )
+        rows = list(session.execute(_scoped(select(table), model, hubs).order_by(table.c.id)))
         files.append(_render(spec, rows, headers, encoding, lookups, problems))
     bundle = ExportBundle(_folder(f"full_{now_jst():%Y-%m-%d}", hubs), files)
     return _finish(session, actor, bundle, "full", hubs, encoding, headers, problems, {})
@@ -533,16 +654,19 @@ def _summary(
         name: _counts(session, model, date(model) <= sunday, hubs)
         for name, (model, date) in measures.items()
     }
-    late = Counter()
+    late: Counter[str] = Counter()
+    moved: Counter[str] = Counter()
     for entity, entity_rows in rows.items():
         for row in entity_rows:
-            if kinds[entity][row.id] != "week":
+            kind = kinds[entity][row.id]
+            if kind in ("late", "corrected"):
                 late[row.hub_code] += 1
-    names = dict(
-        session.execute(select(Hub.code, Hub.name_ja if language == "ja" else Hub.name_en)).all()
-    )
+            elif kind == "status":
+                moved[row.hub_code] += 1
+    hub_name = col(Hub.name_ja) if language == "ja" else col(Hub.name_en)
+    names = dict(session.execute(select(col(Hub.code), hub_name)).all())
     if hubs is None:
-        codes = set(session.execute(select(Hub.code).where(Hub.active)).scalars())
+        codes = set(session.execute(select(col(Hub.code)).where(col(Hub.active))).scalars())
         for counter in (*week_counts.values(), *totals.values()):
             codes |= set(counter)
     else:
@@ -557,6 +681,7 @@ def _summary(
                 *(week_counts[m][code] for m in measures),
                 late[code],
                 *(totals[m][code] for m in measures),
+                moved[code],
             ]
         )
     if len(lines) > 1:

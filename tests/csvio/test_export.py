@@ -374,6 +374,7 @@ def test_the_column_layout_is_stable():
             "opened_on",
             "notes",
             *trailer,
+            "status_changed_on",
         ],
         "referrals": [
             "id",
@@ -429,6 +430,7 @@ def test_the_column_layout_is_stable():
             "referrals_total",
             "placements_total",
             "follow_ups_done_total",
+            "status_changes_week",
         ],
     }
     assert ENTITIES["consultations"].headers("ja")[:5] == [
