@@ -1,4 +1,5 @@
-"""CSV取込: upload a CSV (or an export's zip), check every row, then write all or nothing.
+"""CSV取込: upload a CSV, an Excel workbook (.xlsx) or an export's zip, check every row, then
+write all or nothing.
 
 Uploading runs a dry run: the detected encoding and header language, a preview, the planned
 counts and every error (row, column, reason). Only a file without errors can be written, with
@@ -12,7 +13,7 @@ import streamlit as st
 
 from crm.csvio.columns import ENTITIES, HUB_ENTITIES
 from crm.csvio.importer import ACTIONS, import_files
-from crm.csvio.reading import files_in
+from crm.csvio.reading import entity_of, files_in
 from crm.db import session_scope
 from crm.errors import CrmError
 from crm.reference import Role
@@ -29,13 +30,15 @@ actor = require_role(Role.HUB_MANAGER)
 st.title("CSV取込")
 st.caption(
     f"拠点 {actor.hub_code} の記録として取り込みます。UTF-8（BOM有無）と Shift_JIS（CP932）、"
-    "日本語・英語の見出し（CSV出力と同じ）、全角数字、和暦（令和6年4月1日・R6.4.1）を読めます。"
+    "タブ・セミコロン区切り、Excel ブック（.xlsx: シート名が企業・相談…のシート、"
+    "または CSV出力の Excel）、日本語・英語の見出し（CSV出力と同じ）、全角数字、"
+    "和暦（令和6年4月1日・R6.4.1）を読めます。"
     "ID列のある行は同じIDの記録を、企業は法人番号でも照合して更新するため、同じファイルを"
     "再度取り込んでも重複しません。"
 )
 
 upload = st.file_uploader(
-    "CSV ファイル（または CSV出力の zip）", type=["csv", "zip"], key="import.file"
+    "CSV・Excel ファイル（または CSV出力の zip）", type=["csv", "xlsx", "zip"], key="import.file"
 )
 entity = st.selectbox(
     "種類",
@@ -52,7 +55,7 @@ def _progress(bar):
 
 
 def _files(data: bytes, name: str) -> list[tuple[str, bytes]]:
-    return [(n, d) for n, d in files_in(data, name) if n not in ("partners.csv", "summary.csv")]
+    return [(n, d) for n, d in files_in(data, name) if entity_of(n) not in ("partners", "summary")]
 
 
 def _run(data: bytes, name: str, dry_run: bool):

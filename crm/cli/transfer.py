@@ -9,7 +9,8 @@ from crm.csvio.columns import layout_markdown
 from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS
 from crm.csvio.export import Week, full_export, weekly_export
 from crm.csvio.importer import ImportReport, import_files
-from crm.csvio.reading import files_in
+from crm.csvio.reading import entity_of, files_in
+from crm.csvio.xlsx import write_export_workbook
 
 export_app = typer.Typer(help="CSV exports (weekly, full).", no_args_is_help=True)
 import_app = typer.Typer(
@@ -21,9 +22,22 @@ _ENCODING = typer.Option(
 )
 _HEADERS = typer.Option("ja", "--headers", help="Column headers: ja (default) or en.")
 _OUT = typer.Option(..., "--out", help="Directory the export's folder is written into.")
+_FORMAT = typer.Option(
+    "csv",
+    "--format",
+    help="csv (a folder of CSV files, default) or xlsx (one Excel workbook, a sheet per file).",
+)
 
 
-def _check(encoding: str, headers: str) -> None:
+def _write(bundle, out: Path, output_format: str) -> Path:
+    if output_format == "xlsx":
+        return write_export_workbook(bundle, out)
+    return bundle.write_to(out)
+
+
+def _check(encoding: str, headers: str, output_format: str = "csv") -> None:
+    if output_format not in ("csv", "xlsx"):
+        fail(f"--format は csv または xlsx です（{output_format}）")
     if encoding not in ENCODINGS:
         fail(f"--encoding は {' / '.join(ENCODINGS)} のいずれかです")
     if headers not in ("ja", "en"):
@@ -42,19 +56,21 @@ def weekly_command(
     encoding: str = _ENCODING,
     headers: str = _HEADERS,
     out: Path = _OUT,
+    output_format: str = _FORMAT,
 ) -> None:
-    """Write OUT/<week>/ with the week's records, companies, summary and manifest.json.
+    """Write OUT/<week>/ with the week's records, companies, summary and manifest.json
+    (with --format xlsx: OUT/<week>.xlsx, one sheet per file plus the summary).
 
     Example (cron, Mondays 06:00 JST): crm export weekly --out /srv/crm/exports
     """
-    _check(encoding, headers)
+    _check(encoding, headers, output_format)
     engine = open_engine()
     with unit_of_work(engine) as session:
         chosen = Week.parse(week) if week else None
         bundle = weekly_export(
             session, operator_actor(hub), chosen, hub=hub, encoding=encoding, headers=headers
         )
-    folder = bundle.write_to(out)
+    folder = _write(bundle, out, output_format)
     typer.echo(f"{bundle.manifest['week']} を出力しました: {folder}")
     for file in bundle.files:
         typer.echo(f"  {file.name}: {file.rows:,} 行")
@@ -66,18 +82,20 @@ def full_command(
     encoding: str = _ENCODING,
     headers: str = _HEADERS,
     out: Path = _OUT,
+    output_format: str = _FORMAT,
 ) -> None:
-    """Write OUT/full_<date>/ with every record (and the partners), for backup or moving data.
+    """Write OUT/full_<date>/ with every record (and the partners), for backup or moving data
+    (with --format xlsx: OUT/full_<date>.xlsx, one sheet per file).
 
     Example: crm export full --hub 06 --out /tmp/backup
     """
-    _check(encoding, headers)
+    _check(encoding, headers, output_format)
     engine = open_engine()
     with unit_of_work(engine) as session:
         bundle = full_export(
             session, operator_actor(hub), hub=hub, encoding=encoding, headers=headers
         )
-    folder = bundle.write_to(out)
+    folder = _write(bundle, out, output_format)
     typer.echo(f"全件を出力しました: {folder}")
     for file in bundle.files:
         typer.echo(f"  {file.name}: {file.rows:,} 行")
@@ -125,7 +143,7 @@ def _run_import(
 ) -> None:
     engine = open_engine()
     with cli_errors():
-        files = [(name, data) for name, data in files_in(path) if name not in skip]
+        files = [(name, data) for name, data in files_in(path) if entity_of(name) not in skip]
         with unit_of_work(engine) as session:
             report = import_files(
                 session,
@@ -195,4 +213,4 @@ def all_command(
 
     Example: crm import all exports/full_2026-11-26_hub01 --hub 01
     """
-    _run_import(None, path, hub, dry_run, skip=("partners.csv", "summary.csv"))
+    _run_import(None, path, hub, dry_run, skip=("partners", "summary"))

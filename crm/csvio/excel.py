@@ -12,7 +12,11 @@ Writing:
   character, as Windows itself does. Any other character CP932 cannot hold is refused and
   reported by file, record and column; nothing is replaced.
 
-Reading: UTF-8 with or without BOM, else CP932; anything else is refused with the reason.
+Reading: UTF-8 with or without BOM, else CP932; anything else is refused with the reason and
+how to save the file. Text that decodes but is not Japanese as written (mojibake: UTF-8 that
+was opened as Shift_JIS or as a Western code page and saved again, EUC-JP, characters already
+replaced by ``�``) is refused the same way. Comma, tab and semicolon separators are detected
+from the header line.
 """
 
 import csv
@@ -153,7 +157,7 @@ def decode(data: bytes) -> tuple[str, str]:
     """The text of an uploaded CSV and the encoding it was in ('utf-8-sig', 'utf-8', 'cp932')."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            return _checked(data[3:].decode("utf-8"), "utf-8-sig")
         except UnicodeDecodeError as error:
             raise UnreadableFile(_undecodable("UTF-8", data[3:], error)) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -162,28 +166,104 @@ def decode(data: bytes) -> tuple[str, str]:
             "または「CSV（コンマ区切り）」で保存してください。"
         )
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _checked(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp932"), "cp932"
+        return _checked(data.decode("cp932"), "cp932")
     except UnicodeDecodeError as error:
         raise UnreadableFile(
             _undecodable("UTF-8 でも Shift_JIS（CP932）でも", data, error)
         ) from None
 
 
+HOW_TO_SAVE = (
+    "Excel では「名前を付けて保存」で「CSV UTF-8（コンマ区切り）(*.csv)」または"
+    "「Excel ブック（*.xlsx）」を選んで保存し直してください（メモ帳では文字コード「UTF-8」）。"
+    "文字化けしたまま保存されたファイルは元に戻せないため、元のファイルから保存し直してください。"
+)
+
+
 def _undecodable(what: str, data: bytes, error: UnicodeDecodeError) -> str:
     line = data[: error.start].count(b"\n") + 1
-    return f"{what}読めないバイトがあります（{line} 行目付近）。文字コードを確認してください。"
+    return f"{what}読めないバイトがあります（{line} 行目付近）。{HOW_TO_SAVE}"
 
 
-def read_rows(text: str) -> list[tuple[int, list[str]]]:
+def _japanese(text: str) -> int:
+    """How many hiragana, katakana and kanji ``text`` holds."""
+    return sum(1 for ch in text if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff")
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return text[: max(text.find(fragment), 0)].count("\n") + 1
+
+
+def mojibake(text: str, encoding: str) -> str | None:
+    """Why ``text`` (decoded as ``encoding``) is garbled, or None when it reads as written."""
+    if "\ufffd" in text:
+        line = _line_of(text, "\ufffd")
+        return (
+            f"文字化け（置き換え文字「\ufffd」）があります（{line} 行目付近）: 保存したときに"
+            f"文字が失われています。{HOW_TO_SAVE}"
+        )
+    sample = "".join(ch for ch in text if ord(ch) > 0x7F)
+    if not sample:
+        return None
+    # UTF-8 that a program read as Shift_JIS (or a Western code page) and saved again: its
+    # characters turn back into UTF-8 Japanese when re-encoded that way.
+    for wrong, label in (("cp932", "Shift_JIS"), ("cp1252", "欧文（Windows-1252）")):
+        try:
+            original = sample.encode(wrong).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if _japanese(original) >= 2:
+            return (
+                f"文字化けしています: UTF-8 のファイルが {label} として開かれ、そのまま"
+                f"保存されています（例: 「{sample[:12]}」は本来「{original[:6]}」）。"
+                f"{HOW_TO_SAVE}"
+            )
+    # EUC-JP read as Shift_JIS: mostly half-width katakana, and the bytes read as EUC-JP.
+    halfwidth = sum(1 for ch in sample if "\uff61" <= ch <= "\uff9f")
+    if encoding == "cp932" and halfwidth * 2 > len(sample):
+        try:
+            original = text.encode("cp932").decode("euc_jp")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return None
+        if _japanese(original) >= 2:
+            return (
+                "UTF-8 としても Shift_JIS（CP932）としても日本語として読めません（EUC-JP の"
+                f"ファイルと思われます）。{HOW_TO_SAVE}"
+            )
+    return None
+
+
+def _checked(text: str, encoding: str) -> tuple[str, str]:
+    problem = mojibake(text, encoding)
+    if problem is not None:
+        raise UnreadableFile(problem)
+    return text, encoding
+
+
+DELIMITERS = {",": "コンマ区切り", "\t": "タブ区切り", ";": "セミコロン区切り"}
+
+
+def detect_delimiter(text: str) -> str:
+    """The separator of a CSV text, from its header line: a comma unless the header has none
+    and has tabs or semicolons (as spreadsheets save "text" files in some locales)."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "," in header:
+        return ","
+    counts = {d: header.count(d) for d in ("\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_rows(text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
     """Every non-blank record of a CSV text with its spreadsheet row number (header = 1).
 
     Row numbers count records, as a spreadsheet shows them, so a cell with line breaks still
     occupies one row."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows = []
     try:
         for number, row in enumerate(reader, start=1):

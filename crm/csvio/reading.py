@@ -1,19 +1,47 @@
 """Turning an uploaded file into cleaned records: encoding, headers, entity, cell values.
 
+Reads CSV (UTF-8 or CP932; comma, tab or semicolon separated) and Excel workbooks (.xlsx, one
+sheet per file: sheets named like the export's files or sheets, e.g. ``consultations`` or
+「相談」, or any sheet whose headers say what it holds). A sheet becomes the same rows of text a
+CSV gives (numbers without a spurious ``.0``, dates as ``YYYY-MM-DD``), so both go through
+exactly the same validation. Damage a spreadsheet program does to a file is repaired where the
+value is still whole (``6060301016601.0``, codes that lost their leading zero, serial dates)
+and refused with its cause and the fix where it is not (a 法人番号 shown as ``6.06E+12``).
+
 Nothing here looks at the database; ``crm.csvio.importer`` validates what this returns.
 """
 
+import datetime as dt
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from crm.csvio.columns import ENTITIES, Column, EntitySpec
-from crm.csvio.excel import UnreadableFile, decode, read_rows, unneutralise
+from python_calamine import CalamineError, CalamineWorkbook
+
+from crm.csvio.columns import ENTITIES, INT, SUMMARY, Column, EntitySpec
+from crm.csvio.excel import (
+    DELIMITERS,
+    UnreadableFile,
+    decode,
+    detect_delimiter,
+    read_rows,
+    unneutralise,
+)
 from crm.errors import CrmError
 
 LANGUAGES = {"ja": "日本語", "en": "英語", "mixed": "日本語・英語の混在"}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+XLSX = "xlsx"
+# Sheets of a product workbook that are not records: the weekly summary and the export details.
+NOT_RECORDS = {SUMMARY.name, SUMMARY.label, "出力情報"}
+# Columns whose cells are whole numbers or digit codes: a spreadsheet may have turned them
+# into floats (``4.0``, ``6060301016601.0``) or into exponent form (``6.06E+12``).
+DIGIT_COLUMNS = {"corporate_number", "hub_code", "prefecture_code"}
+_WHOLE_FLOAT = re.compile(r"^[+-]?\d+\.0+$")
+_EXPONENT = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 
 
 @dataclass(frozen=True)
@@ -51,11 +79,38 @@ def _lookup(spec: EntitySpec) -> dict[str, tuple[Column, str]]:
     return index
 
 
+def sheet_of(name: str) -> tuple[str, str] | None:
+    """(workbook name, sheet name) for a sheet entry ``book.xlsx[相談]``, else None."""
+    match = re.match(r"^(?P<book>.*?\.xls[xm])\[(?P<sheet>.+)\]$", name, re.IGNORECASE)
+    return (match["book"], match["sheet"]) if match else None
+
+
+def _entity_by_name(name: str) -> str | None:
+    """The entity a file or sheet name says: ``consultations.csv``, ``相談``, ``needs``."""
+    stem = _norm(Path(name).stem if name.lower().endswith((".csv", *WORKBOOK_SUFFIXES)) else name)
+    for spec in ENTITIES.values():
+        if stem in (spec.name, _norm(spec.label)):
+            return spec.name
+    if stem in (SUMMARY.name, _norm(SUMMARY.label)):
+        return SUMMARY.name
+    return None
+
+
+def entity_of(name: str) -> str | None:
+    """The entity a file holds by its name alone (a workbook's sheet by the sheet's name, else
+    by the workbook's), or None when only its headers can tell."""
+    split = sheet_of(name)
+    if split is None:
+        return _entity_by_name(name)
+    return _entity_by_name(split[1]) or _entity_by_name(split[0])
+
+
 def guess_entity(name: str, header_row: list[str]) -> EntitySpec | None:
-    """The entity a file holds: from its name (companies.csv …), else from its headers."""
-    stem = Path(name).stem.lower()
-    if stem in ENTITIES:
-        return ENTITIES[stem]
+    """The entity a file holds: from its name (companies.csv, a sheet 「相談」 …), else from
+    its headers."""
+    named = entity_of(name)
+    if named in ENTITIES:
+        return ENTITIES[named]
     cells = {_norm(cell) for cell in header_row}
     scores = {spec.name: len(cells & set(_lookup(spec))) for spec in ENTITIES.values()}
     best = max(scores.values(), default=0)
@@ -70,10 +125,37 @@ def clean_cell(text: str | None) -> str | None:
     return text or None
 
 
+def _repair(column: Column, text: str) -> tuple[str | None, str | None]:
+    """A cell a spreadsheet program damaged: (the repaired value, None) or (None, the reason
+    it cannot be repaired)."""
+    if not (column.key in DIGIT_COLUMNS or column.kind == INT):
+        return text, None
+    if _WHOLE_FLOAT.match(text):
+        return text.split(".")[0], None
+    if _EXPONENT.match(text):
+        what = "法人番号" if column.key == "corporate_number" else f"「{column.ja}」"
+        return None, (
+            f"{what}が指数表記（{text}）になっています。表計算ソフトが数値として扱い、"
+            "下の桁が失われています（元の値は戻せません）。列の書式を「文字列」にして"
+            "元の値を入力し直すか、出力した CSV・Excel ファイルを開かずにそのまま"
+            "取り込んでください。"
+        )
+    return text, None
+
+
 def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
-    """Decode ``data`` and map its header row onto the entity's columns."""
-    text, encoding = decode(data)
-    rows = read_rows(text)
+    """Decode ``data`` (a CSV, or for a sheet entry ``book.xlsx[sheet]`` the workbook) and map
+    its header row onto the entity's columns."""
+    split = sheet_of(name)
+    if split is not None:
+        rows = sheet_rows(data, split[1], name)
+        encoding = XLSX
+    else:
+        text, encoding = decode(data)
+        delimiter = detect_delimiter(text)
+        rows = read_rows(text, delimiter)
+        if delimiter != ",":
+            encoding = f"{encoding}（{DELIMITERS[delimiter]}）"
     if not rows:
         raise UnreadableFile(f"{name}: 見出し行がありません（空のファイルです）。")
     header_number, header_row = rows[0]
@@ -128,21 +210,137 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
         values: dict[str, str | None] = {}
         for target, cell in zip(positions, row, strict=False):
             if target is not None:
-                values[target.key] = clean_cell(cell)
+                value = clean_cell(cell)
+                if value is not None:
+                    value, problem = _repair(target, value)
+                    if problem is not None:
+                        errors.append(RowError(name, number, headers[target.key], problem))
+                values[target.key] = value
         records.append((number, values))
     language = languages.pop() if len(languages) == 1 else ("mixed" if languages else "ja")
     return ParsedFile(name, spec, encoding, language, headers, records, ignored, errors)
 
 
+# --- Excel workbooks ---------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV would carry."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _open_workbook(data: bytes, book: str) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_filelike(BytesIO(data))
+    except (CalamineError, ValueError, OSError) as error:
+        raise UnreadableFile(
+            f"{book}: Excel ファイルを開けません（{error}）。Excel で開き直し、"
+            "「Excel ブック（*.xlsx）」として保存してください。"
+        ) from None
+
+
+def sheet_rows(data: bytes, sheet: str, name: str = "") -> list[tuple[int, list[str]]]:
+    """Every non-blank row of one sheet with its row number as the spreadsheet shows it."""
+    book = _open_workbook(data, name or "Excel")
+    try:
+        cells = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except CalamineError as error:
+        raise UnreadableFile(f"{name}: シート「{sheet}」を読めません（{error}）。") from None
+    rows = []
+    for number, row in enumerate(cells, start=1):
+        texts = [_cell_text(value) for value in row]
+        while texts and not texts[-1].strip():
+            texts.pop()
+        if texts:
+            rows.append((number, texts))
+    return rows
+
+
+def is_workbook(data: bytes) -> bool:
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _workbook_members(data: bytes, book: str) -> list[tuple[str, bytes]]:
+    """One entry per sheet holding records: ``book.xlsx[sheet]`` with the workbook's bytes
+    (the summary and 出力情報 sheets of a product workbook, and empty sheets, are left out)."""
+    workbook = _open_workbook(data, book)
+    names = [
+        sheet
+        for sheet in workbook.sheet_names
+        if sheet not in NOT_RECORDS and _entity_by_name(sheet) != SUMMARY.name
+    ]
+    members = [
+        (f"{book}[{sheet}]", data)
+        for sheet in names
+        if any(
+            _cell_text(value).strip()
+            for row in workbook.get_sheet_by_name(sheet).to_python(nrows=5)
+            for value in row
+        )
+    ]
+    if not members:
+        raise UnreadableFile(f"{book}: 取り込める記録のシートがありません（空のブックです）。")
+    return members
+
+
+# --- files ------------------------------------------------------------------------------------
+
+_OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def files_in(path_or_data: Path | str | bytes, name: str = "") -> list[tuple[str, bytes]]:
-    """The CSV files of a folder, a zip (path or bytes) or a single CSV, as (name, bytes)."""
+    """The files to import from a folder, a zip, an Excel workbook or a single CSV (path or
+    bytes), as (name, bytes); a workbook gives one entry per sheet (``book.xlsx[sheet]``).
+    Raises UnreadableFile, naming the file, when there is nothing to import."""
     if isinstance(path_or_data, bytes):
+        label = name or "アップロードしたファイル"
+        if is_workbook(path_or_data):
+            return _workbook_members(path_or_data, name or "upload.xlsx")
+        if path_or_data.startswith(_OLD_EXCEL):
+            raise UnreadableFile(
+                f"{label}: Excel 97-2003 形式（.xls）は読めません。Excel で開き、"
+                "「Excel ブック（*.xlsx）」または「CSV UTF-8（コンマ区切り）」で保存してください。"
+            )
         if path_or_data.startswith(b"PK\x03\x04"):
-            return _zip_members(path_or_data)
+            members = _zip_members(path_or_data)
+            if not members:
+                raise UnreadableFile(
+                    f"{label}: zip の中に CSV ファイルも Excel ファイル（.xlsx）もありません。"
+                )
+            return members
+        if not path_or_data.strip():
+            raise UnreadableFile(f"{label}: ファイルが空です。")
         return [(name or "upload.csv", path_or_data)]
     path = Path(path_or_data)
     if path.is_dir():
-        return [(p.name, p.read_bytes()) for p in sorted(path.glob("*.csv"))]
+        found = sorted(
+            p for p in path.iterdir() if p.suffix.lower() in (".csv", *WORKBOOK_SUFFIXES)
+        )
+        if not found:
+            raise UnreadableFile(
+                f"フォルダ {path} に CSV ファイルも Excel ファイル（.xlsx）もありません。"
+            )
+        return [entry for p in found for entry in files_in(p.read_bytes(), p.name)]
     if not path.exists():
         raise CrmError(f"ファイルがありません: {path}")
     return files_in(path.read_bytes(), path.name)
@@ -151,10 +349,16 @@ def files_in(path_or_data: Path | str | bytes, name: str = "") -> list[tuple[str
 def _zip_members(data: bytes) -> list[tuple[str, bytes]]:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            return [
-                (Path(info.filename).name, archive.read(info))
-                for info in sorted(archive.infolist(), key=lambda i: i.filename)
-                if not info.is_dir() and info.filename.lower().endswith(".csv")
-            ]
+            members = []
+            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+                lower = info.filename.lower()
+                if info.is_dir() or not lower.endswith((".csv", *WORKBOOK_SUFFIXES)):
+                    continue
+                member = Path(info.filename).name
+                if lower.endswith(".csv"):
+                    members.append((member, archive.read(info)))
+                else:
+                    members.extend(_workbook_members(archive.read(info), member))
+            return members
     except zipfile.BadZipFile:
         raise UnreadableFile("zip ファイルを開けません。") from None
