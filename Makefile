@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    -> creates .venv, installs pinned deps, migrates db/crm.sqlite3, loads demo data if empty, starts the app
 #   make test   -> creates .venv, installs pinned deps, runs the test suite
+#   make lint   -> ruff check, ruff format --check and mypy over crm/ (the gate .ci/run runs first)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock
+.PHONY: run test lint install lock
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Lint, formatting and type gate (configured in pyproject.toml); all three must pass.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Regenerate the pinned lock file after changing dependencies in pyproject.toml.
 lock:
