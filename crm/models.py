@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from crm.textnorm import company_key_default
 from crm.timeutil import utcnow
 
 
@@ -94,7 +95,11 @@ class UserAccount(SQLModel, table=True):
 class Company(Tracked, table=True):
     """A local firm a hub works with."""
 
-    __table_args__ = (Index("ix_company_hub_name", "hub_code", "name"),)
+    __table_args__ = (
+        Index("ix_company_hub_name", "hub_code", "name"),
+        Index("ix_company_hub_name_key", "hub_code", "name_key"),
+        Index("ix_company_hub_kana_key", "hub_code", "kana_key"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", index=True, max_length=2)
     name: str = Field(max_length=200)
@@ -106,6 +111,23 @@ class Company(Tracked, table=True):
     employees: int | None = None
     capital_jpy: int | None = None
     notes: str | None = None
+    # Derived from name and kana (crm.textnorm.company_keys), filled on insert and by every
+    # write of name or kana: what search matches, what duplicate detection compares, and
+    # the 五十音 order of lists.
+    search_key: str | None = Field(
+        default=None,
+        max_length=420,
+        sa_column_kwargs={"default": company_key_default("search_key")},
+    )
+    name_key: str | None = Field(
+        default=None, max_length=200, sa_column_kwargs={"default": company_key_default("name_key")}
+    )
+    kana_key: str | None = Field(
+        default=None, max_length=200, sa_column_kwargs={"default": company_key_default("kana_key")}
+    )
+    # Set when this firm was merged into another: its records moved there and its old
+    # address (?company=ID) opens the kept firm.
+    merged_into: int | None = Field(default=None, foreign_key="company.id")
 
 
 class Contact(Tracked, table=True):
@@ -136,6 +158,8 @@ class Consultation(Tracked, table=True):
     stance: str | None = Field(default=None, max_length=20)
     next_action: str | None = None
     next_action_on: dt.date | None = None
+    # When the next action was marked done (今日やること), or None while it is open.
+    next_action_done_on: dt.date | None = None
     logged_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 

@@ -34,6 +34,7 @@ from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_f
 from crm.errors import CrmError, PermissionDenied, ValidationError
 from crm.models import Hub, NeedStatusChange, Partner, TalentCategory
 from crm.reference import NEED_TRANSITIONS, LabelledEnum, NeedStatus, Role
+from crm.search import refresh_company_keys
 from crm.services.base import bump_data_version, record_audit
 from crm.services.inputs import (
     CompanyInput,
@@ -811,6 +812,8 @@ def _write(run: _Run, now: dt.datetime) -> None:
         updates = [p for p in plans if p.action == "update"]
         _insert(run, entity, creates, now, advance)
         _update(run, entity, updates, now, advance)
+        if entity == "companies":  # renamed firms: their search and 五十音 keys follow
+            refresh_company_keys(run.session, [p.id for p in updates if p.id is not None])
         if entity == "needs":
             for p in creates:
                 status_changes.append(

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import Engine, func, insert, select, text, update
-from sqlmodel import SQLModel, col
+from sqlmodel import Session, SQLModel, col
 
 from crm.demo import accounts, names, rows
 from crm.demo.history import PartnerPool, Planner, number_needs
@@ -38,6 +38,7 @@ from crm.models import (
     stored_id,
     table_of,
 )
+from crm.search import refresh_company_keys
 from crm.timeutil import fiscal_year, today_jst
 
 Progress = Callable[[float, str], None]
@@ -174,6 +175,8 @@ def _load(
         }
 
         report(0.93, "仕上げをしています…")
+        # The bulk rows bypass column defaults: fill the firms' search and 五十音 keys.
+        refresh_company_keys(Session(bind=connection))
         connection.execute(
             insert(AuditLog).values(
                 at=dt.datetime.now(dt.UTC),

@@ -1,14 +1,16 @@
 """Companies (企業) and their contact people."""
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from crm.actor import Actor
 from crm.errors import ValidationError
 from crm.models import Company, Contact
+from crm.search import gojuon_order, match_companies
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
 from crm.services.inputs import CompanyInput, ContactInput
-from crm.validation import normalize_text, parse_input
+from crm.textnorm import company_keys
+from crm.validation import parse_input
 
 
 def _check_corporate_number_free(session: Session, number: str | None, company_id=None) -> None:
@@ -39,7 +41,8 @@ def update_company(
     actor.require_write(company.hub_code)
     values = parse_input(CompanyInput, data)
     _check_corporate_number_free(session, values.corporate_number, company_id)
-    return update_row(session, actor, company, values.model_dump(), expected_version)
+    fields = {**values.model_dump(), **company_keys(values.name, values.kana)}
+    return update_row(session, actor, company, fields, expected_version)
 
 
 def get_company(session: Session, actor: Actor, company_id: int) -> Company:
@@ -59,25 +62,14 @@ def search_companies(
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
     statement = _matching(statement, query)
-    statement = statement.order_by(Company.name, Company.id).offset(offset).limit(limit)
+    statement = statement.order_by(*gojuon_order(session)).offset(offset).limit(limit)
     return list(session.exec(statement).all())
 
 
 def _matching(statement, query: str | None):
-    """Restrict to firms whose name, kana or corporate number contains ``query``."""
-    text = normalize_text(query)
-    if not text:
-        return statement
-    pattern = f"%{text}%"
-    # Corporate numbers are stored as 13 bare digits; people type them grouped.
-    digits = f"%{text.replace('-', '').replace(' ', '')}%"
-    return statement.where(
-        or_(
-            col(Company.name).ilike(pattern),
-            col(Company.kana).ilike(pattern),
-            col(Company.corporate_number).like(digits),
-        )
-    )
+    """Restrict to firms (not merged away) whose name or kana, folded (hiragana = katakana,
+    half- = full-width, ㈱ = 株式会社), or corporate number contains ``query``."""
+    return match_companies(statement, query)
 
 
 def count_search_results(

@@ -156,7 +156,7 @@ def test_deep_link_shows_the_firm_contacts_and_timeline(open_page, session, acto
     }
     cells = texts(at)
     for expected in (
-        "2025-08-30",
+        "2025-09-01",  # the follow-up: 90 days later is Saturday 08/30
         "2025-06-01",
         "2025-04-20",
         "2025-04-10",

@@ -1,0 +1,206 @@
+"""Search as people type: firms by their folded keys, needs and consultations by their text.
+
+Firms are matched on ``company.search_key`` (name and kana folded by ``crm.textnorm``:
+hiragana = katakana, half- = full-width, ㈱ = (株) = 株式会社, spaces ignored) and listed in
+五十音 order of their kana (``kana_key``; firms without kana follow, by name). Needs (role
+title) and consultations (summary) are matched on their stored text with the query in each
+of its kana forms. Every search is limited to the reader's hubs; merged firms are left out.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import jaconv
+from sqlalchemy import bindparam, case, or_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel import Session, col, select
+
+from crm.actor import Actor
+from crm.models import Company, Consultation, TalentNeed
+from crm.services.base import scope_filter
+from crm.textnorm import company_keys, search_text
+from crm.validation import normalize_text
+
+KEY_COLUMNS = ("search_key", "name_key", "kana_key")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def match_companies(statement: Any, query: str | None) -> Any:
+    """Firms not merged away whose folded name or kana, or corporate number, contains
+    ``query``."""
+    statement = statement.where(col(Company.merged_into).is_(None))
+    key = search_text(query)
+    if not key:
+        return statement
+    # Corporate numbers are stored as 13 bare digits; people type them grouped.
+    digits = key.replace("-", "")
+    conditions = [col(Company.search_key).like(f"%{_like_escape(key)}%", escape="\\")]
+    if digits.isdigit():
+        conditions.append(col(Company.corporate_number).like(f"%{digits}%"))
+    return statement.where(or_(*conditions))
+
+
+def _binary(session: Session, column: Any) -> Any:
+    """The column compared by code point (PostgreSQL's locale collation would not keep kana
+    in 五十音 order; SQLite compares code points already)."""
+    return column.collate("C") if session.get_bind().dialect.name == "postgresql" else column
+
+
+def gojuon_order(session: Session) -> list[Any]:
+    """ORDER BY for firm lists: by kana in 五十音 order, firms without kana last by name."""
+    return [
+        case((col(Company.kana_key).is_(None), 1), else_=0),
+        _binary(session, col(Company.kana_key)),
+        _binary(session, col(Company.name)),
+        col(Company.id),
+    ]
+
+
+def refresh_company_keys(session: Session, company_ids: Iterable[int] | None = None) -> int:
+    """Recompute the derived keys of the given firms (every firm when None) where they differ
+    from name and kana; for bulk writers that bypass the services (the demo loader, imports).
+    Returns how many firms changed."""
+    statement = select(
+        Company.id, Company.name, Company.kana, *(getattr(Company, k) for k in KEY_COLUMNS)
+    )
+    if company_ids is not None:
+        wanted = sorted(set(company_ids))
+        if not wanted:
+            return 0
+        statement = statement.where(col(Company.id).in_(wanted))
+    stale = []
+    for row_id, name, kana, *stored in session.exec(statement).all():
+        keys = company_keys(name, kana)
+        if [keys[k] for k in KEY_COLUMNS] != stored:
+            stale.append({"row_id": row_id, **keys})
+    table = Company.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(stale), 5_000):
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({k: bindparam(k) for k in KEY_COLUMNS}),
+            stale[start : start + 5_000],
+        )
+    return len(stale)
+
+
+# --- one search box ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirmHit:
+    company_id: int
+    name: str
+    kana: str | None
+    hub_code: str
+
+
+@dataclass(frozen=True)
+class NeedHit:
+    need_id: int
+    role_title: str
+    company_name: str
+    opened_on: dt.date
+    status: str
+    hub_code: str
+
+
+@dataclass(frozen=True)
+class ConsultationHit:
+    consultation_id: int
+    company_id: int
+    company_name: str
+    consulted_on: dt.date
+    summary: str
+    hub_code: str
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    firms: list[FirmHit]
+    needs: list[NeedHit]
+    consultations: list[ConsultationHit]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.firms or self.needs or self.consultations)
+
+
+def text_variants(query: str | None) -> list[str]:
+    """The query as typed (NFKC), in katakana and in hiragana, for matching stored text."""
+    text = normalize_text(query) or ""
+    variants = {text, jaconv.hira2kata(text), jaconv.kata2hira(text)}
+    return sorted(v for v in variants if v)
+
+
+def _text_matches(column: InstrumentedAttribute, variants: list[str]) -> Any:
+    return or_(*(col(column).ilike(f"%{_like_escape(v)}%", escape="\\") for v in variants))
+
+
+def search_everything(
+    session: Session, actor: Actor, query: str | None, limit: int = 20
+) -> SearchResults:
+    """Firms (name, kana, 法人番号), needs (role title) and consultations (summary) matching
+    ``query`` in the reader's hubs; at most ``limit`` of each, newest first for records."""
+    variants = text_variants(query)
+    if not variants:
+        return SearchResults(query="", firms=[], needs=[], consultations=[])
+    firms = session.exec(
+        match_companies(
+            scope_filter(
+                select(Company.id, Company.name, Company.kana, Company.hub_code),
+                actor,
+                Company.hub_code,
+            ),
+            query,
+        )
+        .order_by(*gojuon_order(session))
+        .limit(limit)
+    ).all()
+    needs = session.execute(
+        scope_filter(
+            sa_select(
+                col(TalentNeed.id),
+                col(TalentNeed.role_title),
+                col(Company.name),
+                col(TalentNeed.opened_on),
+                col(TalentNeed.status),
+                col(TalentNeed.hub_code),
+            ).join(Company, col(Company.id) == TalentNeed.company_id),
+            actor,
+            TalentNeed.hub_code,
+        )
+        .where(_text_matches(TalentNeed.role_title, variants))  # type: ignore[arg-type]
+        .order_by(col(TalentNeed.opened_on).desc(), col(TalentNeed.id).desc())
+        .limit(limit)
+    ).all()
+    consultations = session.execute(
+        scope_filter(
+            sa_select(
+                col(Consultation.id),
+                col(Consultation.company_id),
+                col(Company.name),
+                col(Consultation.consulted_on),
+                col(Consultation.summary),
+                col(Consultation.hub_code),
+            ).join(Company, col(Company.id) == Consultation.company_id),
+            actor,
+            Consultation.hub_code,
+        )
+        .where(_text_matches(Consultation.summary, variants))  # type: ignore[arg-type]
+        .order_by(col(Consultation.consulted_on).desc(), col(Consultation.id).desc())
+        .limit(limit)
+    ).all()
+    return SearchResults(
+        query=variants[0],
+        firms=[FirmHit(*row) for row in firms],
+        needs=[NeedHit(*row) for row in needs],
+        consultations=[ConsultationHit(*row) for row in consultations],
+    )
