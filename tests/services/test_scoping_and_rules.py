@@ -207,12 +207,19 @@ def test_every_write_is_audited(session, actors):
 def test_services_on_postgres_and_sqlite(any_engine):
     with Session(any_engine) as session:
         actors = make_actors(session)
-        company = make_company(session, actors.manager01, kana="テスト")
+        company = make_company(
+            session, actors.manager01, name="山形精密株式会社", kana="ヤマガタセイミツ"
+        )
+        make_company(session, actors.manager01, name="米沢織物株式会社", kana="ヨネザワオリモノ")
         consultation = make_consultation(session, actors.manager01, company)
         need = make_need(session, actors.manager01, consultation)
         make_placement(session, actors.manager01, need)
         session.commit()
-        assert len(companies.search_companies(session, actors.manager01, "てすと".upper())) <= 1
+        # Hiragana finds the firm by its katakana reading, folded alike on both databases;
+        # the hub's other firm does not match, and another hub's manager does not see it.
+        found = companies.search_companies(session, actors.manager01, "やまがた")
+        assert [c.id for c in found] == [company.id]
+        assert companies.search_companies(session, actors.manager02, "やまがた") == []
         assert len(placements.list_placements(session, actors.manager01)) == 1
         assert placements.list_placements(session, actors.manager02) == []
         assert session.exec(select(NeedStatusChange)).all()
