@@ -2,13 +2,33 @@
 
 - Each row goes through the same input model the forms use (``crm.services.inputs`` via
   ``parse_input``), after dates (ISO, 2016/4/1, 令和6年4月1日, R6.4.1), numbers (full-width,
-  thousands separators) and coded values (label or code) are read; then the cross-record rules
-  the services apply (references inside the hub, date order, unique corporate number, …).
+  thousands separators) and coded values (label or code) are read; then through the same
+  cross-record rule functions the services call (``crm.rules``: date order, pipeline moves,
+  withdrawn needs, the firm of a consultation, follow-up targets, partners, unique corporate
+  number, …), fed with the stored rows and the rows of this import, checked in bulk. Only
+  references inside the hub and the file's own bookkeeping (duplicate ids or corporate numbers
+  within a file, the hub column) are the importer's.
 - Every error is collected with its file, row number (header = row 1), column and reason; if
   there is any, nothing is written.
-- Rows are matched to existing records by their id (the export's id column) and companies also
-  by corporate number, so importing the same file twice creates nothing the second time.
-  A new row that carries an id keeps it, so references between files stay valid.
+- Ids. A row whose id is a record of the hub updates that record (and companies are also
+  matched by corporate number), so importing the same file twice creates nothing the second
+  time. New rows get their ids from the database, never from the file: an id that matches no
+  record of the hub is refused for its row ("leave the id blank for a new row"), with one
+  exception inside a bundle: when another file of the same import refers to that id (needs.csv
+  naming a firm that companies.csv of the same import creates), the id is a *local key* of the
+  bundle. The new row gets a database id, and every reference to the key is rewritten to it.
+  A local key can never be taken for a stored record, because an id of a stored record in the
+  hub means an update, and one of another hub is refused. No imported value moves a sequence.
+- Restore: the shell operator (``crm import`` from the command line, an actor without an
+  account) importing into a database that holds no hub records at all keeps the file's ids
+  (1 … 2,147,483,647), so that an export restored into an empty database is the same data; the
+  restore lasts for the transaction that began on the empty database (a restore of several hubs
+  is several imports in one transaction), and on PostgreSQL each table's sequence is then set
+  once to the largest id of the table (``_restoring``, ``_insert``).
+- Updates carry the version the import validated in the UPDATE itself
+  (``WHERE id = :id AND version = :expected``). If someone saved one of the rows after the
+  check, the import stops with ``ImportConflict`` naming the file, row and what changed; the
+  caller rolls the transaction back, so nothing of the import is written.
 - Hub records are written only by a manager of that hub. Validated rows are written with bulk
   inserts and updates in the caller's transaction; the import is audited once with its counts
   and raises the data version of the hub.
@@ -22,9 +42,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, select, text
-from sqlmodel import Session
+from pydantic import BaseModel
+from sqlalchemy import Table, bindparam, func, select, text
+from sqlmodel import Session, SQLModel, col
 
+from crm import rules
 from crm.actor import Actor
 from crm.calendar_jp import follow_up_due
 from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS
@@ -32,8 +54,21 @@ from crm.csvio.dates import parse_date
 from crm.csvio.export import MODELS
 from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_file
 from crm.errors import CrmError, PermissionDenied, ValidationError
-from crm.models import Hub, NeedStatusChange, Partner, TalentCategory
-from crm.reference import NEED_TRANSITIONS, LabelledEnum, NeedStatus, Role
+from crm.models import (
+    Company,
+    Consultation,
+    Contact,
+    FollowUp,
+    Hub,
+    KpiTarget,
+    NeedStatusChange,
+    Partner,
+    Placement,
+    Referral,
+    TalentCategory,
+    TalentNeed,
+)
+from crm.reference import LabelledEnum, NeedStatus, Role
 from crm.search import refresh_company_keys
 from crm.services.base import bump_data_version, record_audit
 from crm.services.inputs import (
@@ -50,7 +85,7 @@ from crm.validation import parse_input
 
 Progress = Callable[[float, str], None]
 CHUNK = 2000
-INPUTS = {
+INPUTS: dict[str, type[BaseModel]] = {
     "companies": CompanyInput,
     "consultations": ConsultationInput,
     "needs": NeedInput,
@@ -60,15 +95,37 @@ INPUTS = {
     "partners": PartnerInput,
 }
 ACTIONS = {"create": "新規", "update": "更新", "unchanged": "変更なし"}
+# Reference columns and the kind of record they name.
+REFERENCES = {
+    "company_id": "companies",
+    "consultation_id": "consultations",
+    "need_id": "needs",
+    "placement_id": "placements",
+    "partner_id": "partners",
+}
+# Every table holding hub work: a database where all are empty may be restored with its ids.
+HUB_TABLES = (
+    Company,
+    Contact,
+    Consultation,
+    TalentNeed,
+    NeedStatusChange,
+    Referral,
+    Placement,
+    FollowUp,
+    KpiTarget,
+)
+_RESTORE = "crm_import_restore"
 
 
 @dataclass
 class Planned:
     row: int
     action: str  # create | update | unchanged
-    id: int | None  # the record's id (None: a new row without id)
+    id: int | None  # the record's id (None: a new row, until the database gives it one)
     values: dict
     before: dict | None = None
+    local: int | None = None  # the file's id of a new row, as a key of this bundle only
 
 
 @dataclass
@@ -102,7 +159,7 @@ class ImportReport:
         return not self.errors
 
     def totals(self) -> Counter:
-        total = Counter()
+        total: Counter[str] = Counter()
         for file in self.files:
             total.update(file.counts)
         return total
@@ -112,9 +169,24 @@ class ImportReport:
         for f in self.files:
             counts = "・".join(f"{ACTIONS[k]} {f.counts.get(k, 0):,}" for k in ACTIONS)
             lines.append(
-                f"{f.name}（{f.label}、{f.rows:,} 行、{f.encoding}、見出し {f.language_label}）: {counts}"
+                f"{f.name}（{f.label}、{f.rows:,} 行、{f.encoding}、"
+                f"見出し {f.language_label}）: {counts}"
             )
         return lines
+
+
+class ImportConflict(CrmError):
+    """Someone saved rows of this import after it was checked: the import wrote nothing that
+    the caller may keep (roll the transaction back; ``session_scope`` does). ``report.errors``
+    names each file, row and what changed."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        super().__init__(
+            "取込を中止しました（何も書き込んでいません）: "
+            "確認の後に他の利用者が更新した行があります。"
+            + " ".join(f"{e.file} {e.row} 行目: {e.reason}" for e in report.errors)
+        )
 
 
 class ImportRefused(CrmError):
@@ -128,6 +200,12 @@ class ImportRefused(CrmError):
 
 
 # --- values -----------------------------------------------------------------------------------
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The Core table of a model (SQLModel sets ``__table__`` on table classes at runtime)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def _nfkc(text: str) -> str:
@@ -193,22 +271,35 @@ class _Run:
         self.id_map: dict[str, dict[int, int]] = defaultdict(dict)  # file id -> record id
         self.plans: dict[str, list[Planned]] = {}
         self.entities_in_files: set[str] = set()
-        categories = list(session.execute(select(TalentCategory)).scalars())
+        categories = list(
+            session.execute(
+                select(TalentCategory).order_by(
+                    col(TalentCategory.sort_order), col(TalentCategory.id)
+                )
+            ).scalars()
+        )
         self.categories = {str(c.id): c.id for c in categories}
         for c in categories:
             self.categories[_nfkc(c.code).lower()] = c.id
             self.categories[_nfkc(c.name_ja)] = c.id
-        self.category_names = "／".join(c.name_ja for c in categories if c.active)
-        self.partners = set(session.execute(select(Partner.id)).scalars())
+        self.category_names = [c.name_ja for c in categories if c.active]
+        self.partners = set(session.execute(select(col(Partner.id))).scalars())
         self.corporate: dict[str, tuple[int, str]] = {}  # number -> (company id, hub)
         self.corporate_rows: dict[str, int] = {}  # number -> row of this import
-        self.placement_counts: Counter = Counter()  # need id -> placements stored
+        self.placement_counts: Counter | None = None  # need id -> placements stored
+        self.restore = False  # keep the file's ids (see _restoring)
+        # kind -> ids other files of this import refer to (candidates for local keys)
+        self.references: dict[str, set[int]] = defaultdict(set)
+        self.placements_in_files: Counter = Counter()  # need id -> placement rows
+        self.local_keys: dict[str, set[int]] = defaultdict(set)  # kind -> keys of new rows
+        self.assigned: dict[str, dict[int, int]] = defaultdict(dict)  # local key -> new id
+        self.parsed: dict[str, ParsedFile] = {}
         self.contents: dict[str, dict[tuple, list[dict]]] = {}  # entity -> content -> rows
 
     # database rows, loaded in chunks and cached
     def stored(self, entity: str, ids: Iterable[int]) -> None:
-        table = MODELS[entity].__table__
-        wanted = sorted(set(ids) - self.loaded[entity])
+        table = _table(MODELS[entity])
+        wanted = sorted({i for i in ids if 1 <= i <= rules.MAX_ID} - self.loaded[entity])
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             for row in self.session.execute(select(table).where(table.c.id.in_(chunk))):
@@ -221,7 +312,7 @@ class _Run:
         two stored ones, and a re-import of a file without ids creates nothing)."""
         keys = sorted(values)
         if entity not in self.contents:
-            table = MODELS[entity].__table__
+            table = _table(MODELS[entity])
             index: dict[tuple, list[dict]] = defaultdict(list)
             statement = select(table).where(table.c.hub_code == self.hub).order_by(table.c.id)
             for row in self.session.execute(statement):
@@ -260,6 +351,7 @@ class _RowCheck:
         self.run, self.parsed, self.number, self.raw = run, parsed, number, raw
         self.failed: set[str] = set()
         self.errors: list[tuple[str, RowError]] = []
+        self.local_key: int | None = None  # the row's id, when it is a key of this bundle only
 
     def error(self, key: str, reason: str) -> None:
         if key in self.failed:
@@ -280,7 +372,7 @@ class _RowCheck:
 
     def typed(self) -> dict:
         """The row's cells as Python values for the input model (errors recorded per cell)."""
-        data = {}
+        data: dict = {}
         for column in self.parsed.spec.columns:
             if not column.importable or column.key not in self.raw:
                 continue
@@ -322,13 +414,8 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
     # Load what the rows refer to in one go, not row by row.
     file_ids = [i for _, raw in parsed.records if (i := _safe_int(raw.get("id"))) is not None]
     run.stored(entity, file_ids)
-    for key, target in (
-        ("company_id", "companies"),
-        ("consultation_id", "consultations"),
-        ("need_id", "needs"),
-        ("placement_id", "placements"),
-    ):
-        if key in parsed.headers:
+    for key, target in REFERENCES.items():
+        if key in parsed.headers and target != "partners":
             refs = [
                 run.id_map[target].get(i, i)
                 for _, raw in parsed.records
@@ -336,10 +423,10 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
             ]
             run.stored(target, refs)
     if entity == "companies":
-        numbers = {raw.get("corporate_number") for _, raw in parsed.records} - {None}
+        numbers = {n for _, raw in parsed.records if (n := raw.get("corporate_number"))}
         run.corporate = _corporate_owners(run, numbers)
     if entity == "placements" and "need_id" in parsed.headers:
-        run.placement_counts = _placement_counts(run)
+        _stored_placements(run)
     rule = RULES[entity]
     for number, raw in parsed.records:
         check = _RowCheck(run, parsed, number, raw)
@@ -347,10 +434,11 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
         file_id = data.pop("id", None)
         version = data.pop("version", None)
         if file_id is not None:
-            if file_id < 1:
-                check.error("id", "IDは1以上の整数です")
+            for key, reason in rules.record_id(file_id).items():
+                check.error(key, reason)
                 file_id = None
-            elif file_id in seen_ids:
+        if file_id is not None:
+            if file_id in seen_ids:
                 check.error(
                     "id", f"ID {file_id} がこのファイルの {seen_ids[file_id]} 行目と重複しています"
                 )
@@ -368,6 +456,17 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
             if existing is not None and existing.get("hub_code", run.hub) != run.hub:
                 check.error("id", f"ID {file_id} は他の拠点の{spec.label}です（取り込めません）")
                 existing = None
+            elif existing is None and not run.restore:
+                # Not a record of the hub: only a key of this bundle, never a database id.
+                if file_id in run.references[entity]:
+                    check.local_key = file_id
+                else:
+                    check.error(
+                        "id",
+                        f"ID {file_id} の{spec.label}はありません。新しい行はIDを空欄にしてください"
+                        "（IDはデータベースが付けます）",
+                    )
+                file_id = None
         planned = rule(run, check, data, file_id, existing)
         run.tick()
         if planned is None or check.failed:
@@ -385,13 +484,16 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
                 )
                 check.flush()
                 continue
-        if planned.id is not None:
-            run.mine[entity][planned.id] = {
+        key = planned.id if planned.id is not None else planned.local
+        if key is not None:
+            run.mine[entity][key] = {
                 **(planned.before or {}),
                 **planned.values,
-                "id": planned.id,
+                "id": key,
                 "_new": planned.before is None,
             }
+        if planned.local is not None and planned.action == "create":
+            run.local_keys[entity].add(planned.local)
         rows.append(planned)
     return rows
 
@@ -421,14 +523,16 @@ def _plan(
         }
         return Planned(check.number, "update", existing["id"], {**values, **kept}, existing)
     if file_id is not None:
-        # A new record keeps the file's id unless another hub uses that id.
+        # A restore keeps the file's id unless another hub uses that id.
         if file_id in run.db[entity]:
             check.error("id", f"ID {file_id} は他の拠点の記録で使われています")
     elif entity != "partners":
         same = run.same_content(entity, values)
         if same is not None:
+            if check.local_key is not None:
+                run.id_map[entity][check.local_key] = same["id"]
             return Planned(check.number, "unchanged", same["id"], values, same)
-    return Planned(check.number, "create", file_id, values)
+    return Planned(check.number, "create", file_id, values, local=check.local_key)
 
 
 def _in_hub(
@@ -453,11 +557,18 @@ def _in_hub(
 # --- rules per entity ---------------------------------------------------------------------------
 
 
-def _companies(run, check, data, file_id, existing):
-    values = check.model("companies", data)
-    if values is None:
+def _report(check: _RowCheck, errors: rules.Errors) -> None:
+    for key, reason in errors.items():
+        check.error(key, reason)
+
+
+def _companies(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
+    parsed = check.model("companies", data)
+    if parsed is None:
         return None
-    values = values.model_dump()
+    values = parsed.model_dump()
     number = values["corporate_number"]
     if number is not None:
         first = run.corporate_rows.get(number)
@@ -469,118 +580,135 @@ def _companies(run, check, data, file_id, existing):
             return None
         run.corporate_rows[number] = check.number
         owner = run.corporate.get(number)
-        if owner is not None:
-            owner_id, owner_hub = owner
-            if owner_hub != run.hub:
-                check.error(
-                    "corporate_number",
-                    f"この法人番号は他の拠点の企業（企業ID {owner_id}）として登録されています",
-                )
-                return None
-            if existing is not None and existing["id"] != owner_id:
-                check.error(
-                    "corporate_number", f"この法人番号は既に登録されています（企業ID {owner_id}）"
-                )
-                return None
-            if existing is None:
-                run.stored("companies", [owner_id])
-                existing = run.db["companies"][owner_id]
-                if file_id is not None:
-                    run.id_map["companies"][file_id] = owner_id
+        if owner is not None and existing is None and owner[1] == run.hub:
+            # A firm of the hub with this number: the row describes that firm.
+            run.stored("companies", [owner[0]])
+            existing = run.db["companies"][owner[0]]
+            key = file_id if file_id is not None else check.local_key
+            if key is not None:
+                run.id_map["companies"][key] = owner[0]
+            check.local_key = None
+        errors = rules.corporate_number_free(
+            number, owner, run.hub, None if existing is None else existing["id"]
+        )
+        if errors:
+            _report(check, errors)
+            return None
     return _plan(run, "companies", check, {**values, "hub_code": run.hub}, file_id, existing)
 
 
-def _consultations(run, check, data, file_id, existing):
-    values = check.model("consultations", data)
-    _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
-    if values is None or check.failed:
+def _consultations(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
+    parsed = check.model("consultations", data)
+    company = _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
+    if parsed is None or company is None or check.failed:
         return None
-    values = values.model_dump()
-    values["company_id"] = run.id_map["companies"].get(values["company_id"], values["company_id"])
+    values = parsed.model_dump()
+    values["company_id"] = company["id"]
     values["hub_code"] = run.hub
     return _plan(run, "consultations", check, values, file_id, existing)
 
 
-def _needs(run, check, data, file_id, existing):
+def _needs(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
     category = data.pop("category", None)
     status = data.pop("status", None)
-    if category is None:
-        check.error("category", "必須項目です")
-    else:
+    if category is not None:
         data["category_id"] = run.categories.get(_nfkc(category)) or run.categories.get(
             _nfkc(category).lower()
         )
         if data["category_id"] is None:
-            check.error("category", f"人材区分にない値です: {category}（{run.category_names}）")
+            _report(check, rules.known_category(category, False, run.category_names))
+            data["category_id"] = 0  # reported; lets the other fields be checked
     if status is not None and status not in NeedStatus.labels():
-        check.error("status", f"選択肢にない値です: {status}")
-    values = check.model("needs", {**data, "category_id": data.get("category_id") or 0})
+        check.error("status", rules.not_a_choice(status))
+        status = None
+    parsed = check.model("needs", data)
     company = _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
     consultation = _in_hub(
         run, check, "consultation_id", "consultations", data.get("consultation_id"), "相談"
     )
-    if values is None or check.failed:
+    if parsed is None or company is None or check.failed:
         return None
-    values = values.model_dump()
-    values["company_id"] = run.id_map["companies"].get(values["company_id"], values["company_id"])
-    if consultation is not None and company is not None:
-        if consultation["company_id"] != values["company_id"]:
-            check.error("consultation_id", "別の企業の相談です")
-        elif consultation["consulted_on"] > values["opened_on"]:
-            check.error("opened_on", "元の相談日より前の日付です")
-    if existing is not None:
-        values["status"] = status or existing["status"]
-        if (
-            values["status"] != existing["status"]
-            and NeedStatus(values["status"]) not in NEED_TRANSITIONS[NeedStatus(existing["status"])]
-        ):
-            check.error(
-                "status",
-                f"「{NeedStatus(existing['status']).label}」から"
-                f"「{NeedStatus(values['status']).label}」には移せません",
-            )
-    else:
-        values["status"] = status or NeedStatus.OPEN.value
+    values = parsed.model_dump()
+    values["company_id"] = company["id"]
+    if consultation is not None:
+        values["consultation_id"] = consultation["id"]
+        _report(
+            check,
+            rules.need_consultation(
+                company["id"],
+                values["opened_on"],
+                consultation["company_id"],
+                consultation["consulted_on"],
+            ),
+        )
+    before = None if existing is None else existing["status"]
+    values["status"] = status or before or NeedStatus.OPEN.value
+    if values["status"] != before:
+        key = existing["id"] if existing is not None else (file_id or check.local_key)
+        placements = run.placements_in_files[key] if key is not None else 0
+        if existing is not None:
+            placements += _stored_placements(run)[existing["id"]]
+        _report(check, rules.need_move(before, values["status"], placements))
     values["hub_code"] = run.hub
     return None if check.failed else _plan(run, "needs", check, values, file_id, existing)
 
 
-def _need_for(run, check, data, file_id, existing, date_key: str):
+def _stored_placements(run: _Run) -> Counter:
+    """Placements stored per need of the hub (one GROUP BY, the first time it is needed)."""
+    if run.placement_counts is None:
+        run.placement_counts = _placement_counts(run)
+    return run.placement_counts
+
+
+def _need_for(
+    run: _Run, check: _RowCheck, data: dict, existing: dict | None, date_key: str
+) -> dict | None:
     need = _in_hub(run, check, "need_id", "needs", data.get("need_id"), "ニーズ")
     if need is None:
         return None
-    if data.get(date_key) is not None and data[date_key] < need["opened_on"]:
-        check.error(date_key, "ニーズの受付日より前の日付です")
-    # Workflow rule of the forms, for rows added to a need this import does not itself carry.
-    if existing is None and need["status"] == NeedStatus.WITHDRAWN.value and "_new" not in need:
-        check.error("need_id", "取り下げ済みのニーズには追加できません")
+    _report(check, rules.after_need_opened(date_key, data.get(date_key), need["opened_on"]))
+    # Rows added to a need this import does not itself carry meet the forms' workflow rules
+    # (a need the import carries brings its own history, e.g. a restore).
+    if existing is None and "_new" not in need:
+        if date_key == "referred_on":
+            _report(check, rules.referral_to_need(need["status"]))
+        else:
+            _report(check, rules.placement_for_need(need["status"]))
     return need
 
 
-def _check_partner(run, check, data) -> None:
-    if data.get("partner_id") is not None and data["partner_id"] not in run.partners:
-        check.error("partner_id", f"パートナー（ID {data['partner_id']}）は登録されていません")
+def _check_partner(run: _Run, check: _RowCheck, data: dict) -> None:
+    partner_id = data.get("partner_id")
+    _report(check, rules.partner_known(partner_id, partner_id in run.partners))
 
 
-def _referrals(run, check, data, file_id, existing):
-    values = check.model("referrals", data)
-    need = _need_for(run, check, data, file_id, existing, "referred_on")
+def _referrals(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
+    parsed = check.model("referrals", data)
+    need = _need_for(run, check, data, existing, "referred_on")
     _check_partner(run, check, data)
-    if values is None or need is None or check.failed:
+    if parsed is None or need is None or check.failed:
         return None
-    values = values.model_dump()
+    values = parsed.model_dump()
     values["need_id"] = need["id"]
     values["hub_code"] = run.hub
     return _plan(run, "referrals", check, values, file_id, existing)
 
 
-def _placements(run, check, data, file_id, existing):
-    values = check.model("placements", data)
-    need = _need_for(run, check, data, file_id, existing, "placed_on")
+def _placements(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
+    parsed = check.model("placements", data)
+    need = _need_for(run, check, data, existing, "placed_on")
     _check_partner(run, check, data)
-    if values is None or need is None or check.failed:
+    if parsed is None or need is None or check.failed:
         return None
-    values = values.model_dump()
+    values = parsed.model_dump()
     values["need_id"] = need["id"]
     values["engagement"] = values["engagement"] or need["engagement"]
     values["company_id"] = need["company_id"]
@@ -588,21 +716,32 @@ def _placements(run, check, data, file_id, existing):
     return _plan(run, "placements", check, values, file_id, existing)
 
 
-def _follow_ups(run, check, data, file_id, existing):
-    values = check.model("follow_ups", data)
+def _follow_ups(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
+    parsed = check.model("follow_ups", data)
+    company_id = data.get("company_id")
+    if company_id is not None:
+        company_id = run.id_map["companies"].get(company_id, company_id)
     placement = _in_hub(run, check, "placement_id", "placements", data.get("placement_id"), "成約")
-    if placement is None and data.get("placement_id") is None and data.get("company_id") is None:
-        check.error("company_id", "企業または成約を選んでください")
     company = None
-    if placement is None and data.get("company_id") is not None:
+    if placement is None and company_id is not None:
         company = _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
-    if values is None or check.failed:
+    _report(
+        check,
+        rules.follow_up_target(
+            company_id,
+            data.get("placement_id"),
+            None if placement is None else placement["company_id"],
+        ),
+    )
+    if parsed is None or check.failed:
         return None
-    values = values.model_dump()
+    values = parsed.model_dump()
     if placement is not None:
         values["placement_id"] = placement["id"]
         values["company_id"] = placement["company_id"]
-    else:
+    elif company is not None:
         values["company_id"] = company["id"]
     values["hub_code"] = run.hub
     return _plan(run, "follow_ups", check, values, file_id, existing)
@@ -674,13 +813,15 @@ RULES = {
 def _corporate_owners(run: _Run, numbers: set[str]) -> dict[str, tuple[int, str]]:
     from crm.validation import normalize_corporate_number
 
-    table = MODELS["companies"].__table__
-    valid = set()
+    table = _table(MODELS["companies"])
+    valid: set[str] = set()
     for raw in numbers:
         try:
-            valid.add(normalize_corporate_number(raw))
+            number = normalize_corporate_number(raw)
         except ValueError:
             continue
+        if number is not None:
+            valid.add(number)
     owners = {}
     wanted = sorted(valid)
     for start in range(0, len(wanted), 500):
@@ -692,7 +833,7 @@ def _corporate_owners(run: _Run, numbers: set[str]) -> dict[str, tuple[int, str]
 
 
 def _placement_counts(run: _Run) -> Counter:
-    table = MODELS["placements"].__table__
+    table = _table(MODELS["placements"])
     statement = (
         select(table.c.need_id, func.count())
         .where(table.c.hub_code == run.hub)
@@ -708,14 +849,19 @@ def _stamp(run: _Run, now: dt.datetime) -> dict:
     return {"updated_at": now, "updated_by": run.actor.user_id}
 
 
-def _new_ids(run: _Run, table, count: int) -> list[int]:
-    """Ids for ``count`` new rows, so that plain multi-row inserts can be used (RETURNING in
-    parameter order makes SQLite insert row by row). The caller already holds the write lock
-    (the data version was raised first), so on SQLite no other writer can take these ids; on
-    PostgreSQL they come from the table's sequence."""
+def _postgres(run: _Run) -> bool:
+    return run.session.get_bind().dialect.name == "postgresql"
+
+
+def _new_ids(run: _Run, table: Table, count: int) -> list[int]:
+    """Ids for ``count`` new rows from the database, so that plain multi-row inserts can be
+    used (RETURNING in parameter order makes SQLite insert row by row). The caller already
+    holds the write lock (the data version was raised first), so on SQLite no other writer can
+    take these ids (the next ids after the largest, as SQLite itself picks them; no id above
+    ``rules.MAX_ID`` can exist); on PostgreSQL they come from the table's sequence."""
     if count == 0:
         return []
-    if run.session.get_bind().dialect.name == "postgresql":
+    if _postgres(run):
         return list(
             run.session.execute(
                 text(
@@ -732,32 +878,35 @@ def _new_ids(run: _Run, table, count: int) -> list[int]:
 def _insert(
     run: _Run, entity: str, plans: list[Planned], now: dt.datetime, on_chunk: Callable[[int], None]
 ) -> None:
-    table = MODELS[entity].__table__
+    table = _table(MODELS[entity])
     extra = {"created_at": now, "created_by": run.actor.user_id, "version": 1, **_stamp(run, now)}
     if entity == "consultations":
         extra["logged_by"] = run.actor.user_id
-    with_id = [p for p in plans if p.id is not None]
+    with_id = [p for p in plans if p.id is not None]  # only in a restore
     without_id = [p for p in plans if p.id is None]
     if with_id:
         _insert_rows(run, table, with_id, extra, on_chunk)
-        if run.session.get_bind().dialect.name == "postgresql":
-            # Explicit ids do not move PostgreSQL's sequence: move it past them (never back).
-            sequence = run.session.execute(
-                text(f"SELECT pg_get_serial_sequence('{table.name}', 'id')")
-            ).scalar_one()
+        if _postgres(run):
+            # A restore: explicit ids do not move the sequence; set it once to the table's
+            # largest id, before any id is drawn from it.
             run.session.execute(
                 text(
-                    f"SELECT setval('{sequence}', GREATEST(:top, (SELECT last_value FROM {sequence})))"
-                ),
-                {"top": max(p.id for p in with_id)},
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT max(id) FROM {table.name}))"
+                )
             )
     for plan, new_id in zip(without_id, _new_ids(run, table, len(without_id)), strict=True):
         plan.id = new_id
+        if plan.local is not None:
+            run.assigned[entity][plan.local] = new_id
+            row = run.mine[entity].pop(plan.local, None)
+            if row is not None:
+                run.mine[entity][new_id] = {**row, "id": new_id}
     _insert_rows(run, table, without_id, extra, on_chunk)
 
 
 def _insert_rows(
-    run: _Run, table, plans: list[Planned], extra: dict, on_chunk: Callable[[int], None]
+    run: _Run, table: Table, plans: list[Planned], extra: dict, on_chunk: Callable[[int], None]
 ) -> None:
     for start in range(0, len(plans), CHUNK):
         chunk = plans[start : start + CHUNK]
@@ -765,33 +914,119 @@ def _insert_rows(
         on_chunk(len(chunk))
 
 
+def _resolve(run: _Run, plans: list[Planned]) -> None:
+    """Rewrite references to local keys of this bundle to the ids the database gave."""
+    for plan in plans:
+        for key, target in REFERENCES.items():
+            value = plan.values.get(key)
+            if value is not None and value in run.local_keys[target]:
+                plan.values[key] = run.assigned[target][value]
+
+
 def _update(
     run: _Run, entity: str, plans: list[Planned], now: dt.datetime, on_chunk: Callable[[int], None]
 ) -> None:
+    """Bulk UPDATEs, each row on the condition that it is still at the version the import
+    checked; a row saved meanwhile (or deleted) stops the import with ``ImportConflict``."""
     if not plans:
         return
-    table = MODELS[entity].__table__
+    table = _table(MODELS[entity])
     keys = sorted(plans[0].values)
     statement = (
         table.update()
-        .where(table.c.id == bindparam("_id"))
+        .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_expected"))
         .values({key: bindparam(key) for key in [*keys, "version", "updated_at", "updated_by"]})
     )
     for start in range(0, len(plans), CHUNK):
         chunk = plans[start : start + CHUNK]
-        run.session.execute(
+        result = run.session.execute(
             statement,
             [
                 {
                     **{k: p.values[k] for k in keys},
                     "_id": p.id,
-                    "version": p.before["version"] + 1,
+                    "_expected": _version(p.before),
+                    "version": _version(p.before) + 1,
                     **_stamp(run, now),
                 }
                 for p in chunk
             ],
         )
+        if result.rowcount != len(chunk):  # type: ignore[attr-defined]
+            _conflict(run, entity, chunk)
         on_chunk(len(chunk))
+
+
+def _id(plan: Planned) -> int:
+    assert plan.id is not None  # written rows have their database id
+    return plan.id
+
+
+def _version(row: dict | None) -> int:
+    assert row is not None  # an update always has the stored row it was checked against
+    return int(row["version"])
+
+
+def _conflict(run: _Run, entity: str, plans: list[Planned]) -> None:
+    """Name every row of ``plans`` that moved on since the check, with what changed, and stop."""
+    table = _table(MODELS[entity])
+    parsed = run.parsed[entity]
+    current = {
+        row.id: dict(row._mapping)
+        for row in run.session.execute(select(table).where(table.c.id.in_([p.id for p in plans])))
+    }
+    errors = []
+    for plan in plans:
+        now = current.get(plan.id)
+        before = plan.before or {}
+        if now is not None and _written_by_this_import(run, plan, now):
+            continue
+        if now is None:
+            reason = f"{parsed.spec.label}（ID {plan.id}）は取込の確認の後に削除されました"
+        else:
+            changed = [
+                f"{_label(parsed, key)}: {_shown(before.get(key))} → {_shown(value)}"
+                for key, value in now.items()
+                if key not in _BOOKKEEPING and before.get(key) != value
+            ]
+            reason = (
+                f"{parsed.spec.label}（ID {plan.id}）は取込の確認の後に他の利用者が更新しました"
+                f"（版 {before.get('version')} → {now['version']}"
+                + (f"、変更: {'、'.join(changed)}" if changed else "")
+                + "）。最新の記録を出力し直して取り込んでください"
+            )
+        errors.append(RowError(parsed.name, plan.row, parsed.header("version"), reason))
+    _refuse(run, errors)
+
+
+def _written_by_this_import(run: _Run, plan: Planned, now: dict) -> bool:
+    """Whether the row holds this import's update (its version + 1, its values, its writer)
+    rather than another writer's save that made this import's UPDATE miss it."""
+    return (
+        now["version"] == _version(plan.before) + 1
+        and now.get("updated_by") == run.actor.user_id
+        and all(now.get(key) == value for key, value in plan.values.items())
+    )
+
+
+def _refuse(run: _Run, errors: list[RowError]) -> None:
+    run.report.errors.extend(errors)
+    run.report.written = False
+    raise ImportConflict(run.report)
+
+
+_BOOKKEEPING = {"version", "updated_at", "updated_by", "created_at", "created_by"}
+
+
+def _label(parsed: ParsedFile, key: str) -> str:
+    try:
+        return parsed.spec.column(key).ja
+    except StopIteration:
+        return key
+
+
+def _shown(value: object) -> str:
+    return "（空欄）" if value is None else f"「{value}」"
 
 
 def _write(run: _Run, now: dt.datetime) -> None:
@@ -806,8 +1041,9 @@ def _write(run: _Run, now: dt.datetime) -> None:
         )
 
     status_changes: list[dict] = []
-    need_updates: dict[int, str] = {}
+    need_updates: dict[int, _NeedMove] = {}
     for entity, plans in run.plans.items():
+        _resolve(run, plans)
         creates = [p for p in plans if p.action == "create"]
         updates = [p for p in plans if p.action == "update"]
         _insert(run, entity, creates, now, advance)
@@ -817,22 +1053,25 @@ def _write(run: _Run, now: dt.datetime) -> None:
         if entity == "needs":
             for p in creates:
                 status_changes.append(
-                    _status_change(run, p.id, None, p.values["status"], p.values["opened_on"], now)
+                    _status_change(
+                        run, _id(p), None, p.values["status"], p.values["opened_on"], now
+                    )
                 )
             for p in updates:
-                if p.values["status"] != p.before["status"]:
+                if p.before is not None and p.values["status"] != p.before["status"]:
                     status_changes.append(
                         _status_change(
-                            run, p.id, p.before["status"], p.values["status"], today_jst(), now
+                            run, _id(p), p.before["status"], p.values["status"], today_jst(), now
                         )
                     )
         if entity in {"referrals", "placements"}:
             _follow_on(run, entity, creates, need_updates, status_changes, now)
     if need_updates:
-        table = MODELS["needs"].__table__
-        run.session.execute(
+        table = _table(MODELS["needs"])
+        moves = list(need_updates.values())
+        result = run.session.execute(
             table.update()
-            .where(table.c.id == bindparam("_id"))
+            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_expected"))
             .values(
                 status=bindparam("status"),
                 version=table.c.version + 1,
@@ -840,13 +1079,57 @@ def _write(run: _Run, now: dt.datetime) -> None:
                 updated_by=bindparam("updated_by"),
             ),
             [
-                {"_id": need_id, "status": status, **_stamp(run, now)}
-                for need_id, status in need_updates.items()
+                {
+                    "_id": move.need["id"],
+                    "_expected": move.need["version"],
+                    "status": move.status,
+                    **_stamp(run, now),
+                }
+                for move in moves
             ],
         )
+        if result.rowcount != len(moves):  # type: ignore[attr-defined]
+            _need_conflict(run, moves)
         run.report.effects["needs_status"] += len(need_updates)
     if status_changes:
-        run.session.execute(NeedStatusChange.__table__.insert(), status_changes)
+        run.session.execute(_table(NeedStatusChange).insert(), status_changes)
+
+
+@dataclass
+class _NeedMove:
+    """A stored need a new referral or placement moves along (as the forms do)."""
+
+    need: dict  # the need as the import checked it
+    status: str
+    entity: str  # the file and row that cause the move
+    row: int
+
+
+def _need_conflict(run: _Run, moves: list[_NeedMove]) -> None:
+    table = _table(MODELS["needs"])
+    versions = dict(
+        run.session.execute(
+            select(table.c.id, table.c.version).where(
+                table.c.id.in_([move.need["id"] for move in moves])
+            )
+        ).all()
+    )
+    errors = []
+    for move in moves:
+        version = versions.get(move.need["id"])
+        if version == move.need["version"]:
+            continue
+        parsed = run.parsed[move.entity]
+        errors.append(
+            RowError(
+                parsed.name,
+                move.row,
+                parsed.header("need_id"),
+                f"ニーズ（ID {move.need['id']}）は取込の確認の後に他の利用者が更新しました"
+                f"（版 {move.need['version']} → {version}）。もう一度取り込んでください",
+            )
+        )
+    _refuse(run, errors)
 
 
 def _status_change(
@@ -868,17 +1151,18 @@ def _follow_on(
     run: _Run,
     entity: str,
     creates: list[Planned],
-    need_updates: dict[int, str],
+    need_updates: dict[int, _NeedMove],
     status_changes: list[dict],
     now: dt.datetime,
 ) -> None:
     """What the forms do after a new referral or placement, for needs this import does not
     itself carry: open → referred on a referral, → placed once the headcount is filled, and a
     follow-up after each placement (unless the import brings its own follow-ups)."""
-    counts = run.placement_counts
+    counts = _stored_placements(run)
     follow_ups = []
     for plan in creates:
         need = run.record("needs", plan.values["need_id"])
+        assert need is not None  # the row was checked against it
         if entity == "placements" and "follow_ups" not in run.entities_in_files:
             follow_ups.append(
                 {
@@ -896,7 +1180,8 @@ def _follow_on(
             )
         if "_new" in need:  # the import carries this need's own status
             continue
-        status = need_updates.get(need["id"], need["status"])
+        move = need_updates.get(need["id"])
+        status = need["status"] if move is None else move.status
         if entity == "referrals" and status == NeedStatus.OPEN.value:
             target, on = NeedStatus.REFERRED.value, plan.values["referred_on"]
         elif entity == "placements":
@@ -906,14 +1191,50 @@ def _follow_on(
             target, on = NeedStatus.PLACED.value, plan.values["placed_on"]
         else:
             continue
-        need_updates[need["id"]] = target
+        need_updates[need["id"]] = _NeedMove(need, target, entity, plan.row)
         status_changes.append(_status_change(run, need["id"], status, target, on, now))
     if follow_ups:
-        run.session.execute(MODELS["follow_ups"].__table__.insert(), follow_ups)
+        run.session.execute(_table(MODELS["follow_ups"]).insert(), follow_ups)
         run.report.effects["follow_ups"] += len(follow_ups)
 
 
 # --- entry points -------------------------------------------------------------------------------
+
+
+def _restoring(session: Session, actor: Actor) -> bool:
+    """Whether this import restores an export into an empty database, keeping its ids.
+
+    Only the shell operator (``crm import``; an actor without an account, such as
+    ``crm.cli.common.operator_actor``) restores, and only into a database without any hub
+    record. A restore of several hubs is several imports in one transaction: the transaction
+    that found the database empty stays a restore until it commits or rolls back."""
+    if actor.user_id is not None:
+        return False
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_RESTORE) is transaction:
+        return True
+    for model in HUB_TABLES:
+        table = _table(model)
+        if session.execute(select(table.c.id).limit(1)).first() is not None:
+            return False
+    session.info[_RESTORE] = session.get_transaction()
+    return True
+
+
+def _gather_references(run: _Run, parsed_files: list[ParsedFile]) -> None:
+    """Which ids the files refer to, per kind of record, before any row is checked: an id of a
+    new row that another file names is a local key of the bundle (see the module's doc)."""
+    for parsed in parsed_files:
+        for key, target in REFERENCES.items():
+            if key not in parsed.headers:
+                continue
+            for _, raw in parsed.records:
+                value = _safe_int(raw.get(key))
+                if value is None:
+                    continue
+                run.references[target].add(value)
+                if parsed.spec.name == "placements" and key == "need_id":
+                    run.placements_in_files[value] += 1
 
 
 def _authorise(session: Session, actor: Actor, entities: set[str], hub: str | None) -> str | None:
@@ -969,6 +1290,8 @@ def import_files(
     report.hub_code = hub = _authorise(session, actor, set(kinds), hub)
     run = _Run(session, actor, hub, report, progress, sum(len(p.records) for p in parsed_files))
     run.entities_in_files = set(kinds)
+    run.restore = _restoring(session, actor)
+    _gather_references(run, parsed_files)
     for parsed in parsed_files:
         file_report = FileReport(
             parsed.name,
@@ -983,6 +1306,7 @@ def import_files(
             {parsed.header(k): v for k, v in raw.items()}
             for _, raw in parsed.records[:preview_rows]
         ]
+        run.parsed[parsed.spec.name] = parsed
         missing = _missing_columns(parsed)
         if missing:
             report.errors.extend(missing)

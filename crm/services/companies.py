@@ -3,8 +3,8 @@
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from crm import rules
 from crm.actor import Actor
-from crm.errors import ValidationError
 from crm.models import Company, Contact
 from crm.search import gojuon_order, match_companies
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
@@ -13,14 +13,16 @@ from crm.textnorm import company_keys
 from crm.validation import parse_input
 
 
-def _check_corporate_number_free(session: Session, number: str | None, company_id=None) -> None:
-    if number is None:
-        return
-    other = session.exec(select(Company.id).where(Company.corporate_number == number)).first()
-    if other is not None and other != company_id:
-        raise ValidationError(
-            {"corporate_number": f"この法人番号は既に登録されています（企業ID {other}）"}
-        )
+def _check_corporate_number_free(
+    session: Session, number: str | None, hub_code: str | None, company_id: int | None = None
+) -> None:
+    owner = None
+    if number is not None:
+        row = session.exec(
+            select(Company.id, Company.hub_code).where(Company.corporate_number == number)
+        ).first()
+        owner = None if row is None or row[0] is None else (row[0], row[1])
+    rules.require(rules.corporate_number_free(number, owner, hub_code, company_id))
 
 
 def create_company(
@@ -30,7 +32,7 @@ def create_company(
     hub_code = hub_code or actor.hub_code
     actor.require_write(hub_code or "")
     values = parse_input(CompanyInput, data)
-    _check_corporate_number_free(session, values.corporate_number)
+    _check_corporate_number_free(session, values.corporate_number, hub_code)
     return create_row(session, actor, Company(hub_code=hub_code, **values.model_dump()))
 
 
@@ -40,7 +42,7 @@ def update_company(
     company = get_scoped(session, actor, Company, company_id)
     actor.require_write(company.hub_code)
     values = parse_input(CompanyInput, data)
-    _check_corporate_number_free(session, values.corporate_number, company_id)
+    _check_corporate_number_free(session, values.corporate_number, company.hub_code, company_id)
     fields = {**values.model_dump(), **company_keys(values.name, values.kana)}
     return update_row(session, actor, company, fields, expected_version)
 

@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import case
 from sqlmodel import Session, select
 
+from crm import rules
 from crm.actor import Actor
 from crm.errors import ValidationError
 from crm.models import Company, FollowUp, Placement
@@ -16,13 +17,17 @@ from crm.validation import not_in_future, parse_input
 
 def schedule_follow_up(session: Session, actor: Actor, data: dict) -> FollowUp:
     values = parse_input(FollowUpInput, data)
+    placement = None
     if values.placement_id is not None:
         placement = get_scoped(session, actor, Placement, values.placement_id)
-        company_id = placement.company_id
-    elif values.company_id is not None:
-        company_id = values.company_id
-    else:
-        raise ValidationError({"company_id": "企業または成約を選んでください"})
+    rules.require(
+        rules.follow_up_target(
+            values.company_id,
+            values.placement_id,
+            None if placement is None else placement.company_id,
+        )
+    )
+    company_id = placement.company_id if placement is not None else values.company_id
     company = get_scoped(session, actor, Company, company_id)
     actor.require_write(company.hub_code)
     fields = values.model_dump()

@@ -21,6 +21,7 @@ from crm.reference import (
     SalaryBand,
     Stance,
 )
+from crm.rules import not_a_choice
 from crm.validation import normalize_corporate_number, normalize_text, not_in_future
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,7 +45,7 @@ def _choice(enum_type, value):
     try:
         return enum_type.from_label_or_code(str(value)).value
     except ValueError:
-        raise ValueError(f"選択肢にない値です: {value}") from None
+        raise ValueError(not_a_choice(value)) from None
 
 
 class CompanyInput(_Input):

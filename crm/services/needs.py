@@ -3,15 +3,24 @@
 import datetime as dt
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from crm import rules
 from crm.actor import Actor
 from crm.errors import ValidationError
-from crm.models import Company, Consultation, NeedStatusChange, Referral, TalentCategory, TalentNeed
-from crm.reference import NEED_TRANSITIONS, NeedStatus, ReferralOutcome
+from crm.models import (
+    Company,
+    Consultation,
+    NeedStatusChange,
+    Partner,
+    Placement,
+    Referral,
+    TalentCategory,
+    TalentNeed,
+)
+from crm.reference import NeedStatus, ReferralOutcome
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
 from crm.services.inputs import NeedInput, ReferralInput
-from crm.services.reference_data import get_partner
 from crm.timeutil import today_jst
 from crm.validation import not_in_future, parse_input
 
@@ -42,14 +51,19 @@ def open_need(session: Session, actor: Actor, data: dict) -> TalentNeed:
     values = parse_input(NeedInput, data)
     company = get_scoped(session, actor, Company, values.company_id)
     actor.require_write(company.hub_code)
-    if session.get(TalentCategory, values.category_id) is None:
-        raise ValidationError({"category_id": "人材区分を選んでください"})
+    errors = _category_errors(session, values.category_id)
     if values.consultation_id is not None:
         consultation = get_scoped(session, actor, Consultation, values.consultation_id)
-        if consultation.company_id != company.id:
-            raise ValidationError({"consultation_id": "別の企業の相談です"})
-        if consultation.consulted_on > values.opened_on:
-            raise ValidationError({"opened_on": "元の相談日より前の日付です"})
+        errors = rules.merge(
+            errors,
+            rules.need_consultation(
+                values.company_id,
+                values.opened_on,
+                consultation.company_id,
+                consultation.consulted_on,
+            ),
+        )
+    rules.require(errors)
     need = create_row(
         session,
         actor,
@@ -57,6 +71,30 @@ def open_need(session: Session, actor: Actor, data: dict) -> TalentNeed:
     )
     _log_status(session, actor, need, None, NeedStatus.OPEN.value, values.opened_on)
     return need
+
+
+def _category_errors(session: Session, category_id: int) -> rules.Errors:
+    found = session.get(TalentCategory, category_id) is not None
+    names: list[str] = []
+    if not found:
+        names = list(
+            session.exec(
+                select(TalentCategory.name_ja)
+                .where(col(TalentCategory.active))
+                .order_by(col(TalentCategory.sort_order), col(TalentCategory.id))
+            ).all()
+        )
+    return rules.known_category(category_id, found, names)
+
+
+def _partner_found(session: Session, partner_id: int | None) -> bool:
+    return partner_id is not None and session.get(Partner, partner_id) is not None
+
+
+def _placements_of(session: Session, need_id: int | None) -> int:
+    return session.exec(
+        select(func.count()).select_from(Placement).where(col(Placement.need_id) == need_id)
+    ).one()
 
 
 def update_need(
@@ -68,7 +106,25 @@ def update_need(
         NeedInput, {"company_id": need.company_id, "consultation_id": need.consultation_id, **data}
     )
     changes = values.model_dump(exclude={"company_id", "consultation_id"})
+    errors = rules.merge(
+        _category_errors(session, values.category_id)
+        if values.category_id != need.category_id
+        else {},
+        _consultation_errors(session, need, values.opened_on),
+    )
+    rules.require(errors)
     return update_row(session, actor, need, changes, expected_version)
+
+
+def _consultation_errors(session: Session, need: TalentNeed, opened_on: dt.date) -> rules.Errors:
+    if need.consultation_id is None:
+        return {}
+    consultation = session.get(Consultation, need.consultation_id)
+    if consultation is None:
+        return {}
+    return rules.need_consultation(
+        need.company_id, opened_on, consultation.company_id, consultation.consulted_on
+    )
 
 
 def move_need(
@@ -80,15 +136,18 @@ def move_need(
     on: dt.date | None = None,
     note: str | None = None,
 ) -> TalentNeed:
-    """Move a need along its pipeline (open → referred → placed / withdrawn), dated."""
+    """Move a need along its pipeline (open → referred → placed / withdrawn), dated.
+
+    The rules decide which moves exist (``crm.rules.need_move``): a need becomes 成約 only
+    with a placement recorded for it, which ``record_placement`` does."""
     need = get_scoped(session, actor, TalentNeed, need_id)
     actor.require_write(need.hub_code)
-    target = NeedStatus(to_status)
-    current = NeedStatus(need.status)
-    if target not in NEED_TRANSITIONS[current]:
-        raise ValidationError(
-            {"status": f"「{current.label}」から「{target.label}」には移せません"}
-        )
+    try:
+        target = NeedStatus(to_status)
+    except ValueError:
+        raise ValidationError({"status": rules.not_a_choice(to_status)}) from None
+    placements = _placements_of(session, need.id) if target == NeedStatus.PLACED else 0
+    rules.require(rules.need_move(need.status, target.value, placements))
     try:
         on = not_in_future(on or today_jst())
     except ValueError as error:
@@ -147,11 +206,11 @@ def refer_need(session: Session, actor: Actor, data: dict) -> Referral:
     values = parse_input(ReferralInput, data)
     need = get_scoped(session, actor, TalentNeed, values.need_id)
     actor.require_write(need.hub_code)
-    get_partner(session, values.partner_id)
-    if values.referred_on < need.opened_on:
-        raise ValidationError({"referred_on": "ニーズの受付日より前の日付です"})
-    if need.status == NeedStatus.WITHDRAWN.value:
-        raise ValidationError({"need_id": "取り下げ済みのニーズは紹介できません"})
+    rules.require(
+        rules.referral_to_need(need.status),
+        rules.after_need_opened("referred_on", values.referred_on, need.opened_on),
+        rules.partner_known(values.partner_id, _partner_found(session, values.partner_id)),
+    )
     referral = create_row(session, actor, Referral(hub_code=need.hub_code, **values.model_dump()))
     if need.status == NeedStatus.OPEN.value:
         move_need(
@@ -179,6 +238,16 @@ def update_referral(
             "referred_on": referral.referred_on,
             **data,
         },
+    )
+    need = session.get(TalentNeed, referral.need_id)
+    rules.require(
+        {}
+        if need is None
+        else rules.after_need_opened("referred_on", values.referred_on, need.opened_on),
+        rules.partner_known(
+            values.partner_id,
+            values.partner_id == referral.partner_id or _partner_found(session, values.partner_id),
+        ),
     )
     return update_row(
         session, actor, referral, values.model_dump(exclude={"need_id"}), expected_version

@@ -5,15 +5,14 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from crm import rules
 from crm.actor import Actor
 from crm.calendar_jp import follow_up_due
-from crm.errors import ValidationError
-from crm.models import FollowUp, Placement, TalentNeed
+from crm.models import FollowUp, Partner, Placement, TalentNeed
 from crm.reference import NeedStatus
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
 from crm.services.inputs import PlacementInput
 from crm.services.needs import move_need
-from crm.services.reference_data import get_partner
 from crm.validation import parse_input
 
 
@@ -23,12 +22,11 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
     values = parse_input(PlacementInput, data)
     need = get_scoped(session, actor, TalentNeed, values.need_id)
     actor.require_write(need.hub_code)
-    if need.status == NeedStatus.WITHDRAWN.value:
-        raise ValidationError({"need_id": "取り下げ済みのニーズには成約を登録できません"})
-    if values.placed_on < need.opened_on:
-        raise ValidationError({"placed_on": "ニーズの受付日より前の日付です"})
-    if values.partner_id is not None:
-        get_partner(session, values.partner_id)
+    rules.require(
+        rules.placement_for_need(need.status),
+        rules.after_need_opened("placed_on", values.placed_on, need.opened_on),
+        rules.partner_known(values.partner_id, _partner_found(session, values.partner_id)),
+    )
     fields = values.model_dump()
     fields["engagement"] = fields["engagement"] or need.engagement
     placement = create_row(
@@ -61,12 +59,26 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
     return placement
 
 
+def _partner_found(session: Session, partner_id: int | None) -> bool:
+    return partner_id is not None and session.get(Partner, partner_id) is not None
+
+
 def update_placement(
     session: Session, actor: Actor, placement_id: int, data: dict, expected_version: int
 ) -> Placement:
     placement = get_scoped(session, actor, Placement, placement_id)
     actor.require_write(placement.hub_code)
     values = parse_input(PlacementInput, {"need_id": placement.need_id, **data})
+    need = session.get(TalentNeed, placement.need_id)
+    rules.require(
+        {}
+        if need is None
+        else rules.after_need_opened("placed_on", values.placed_on, need.opened_on),
+        rules.partner_known(
+            values.partner_id,
+            values.partner_id == placement.partner_id or _partner_found(session, values.partner_id),
+        ),
+    )
     fields = values.model_dump(exclude={"need_id"})
     fields["engagement"] = fields["engagement"] or placement.engagement
     return update_row(session, actor, placement, fields, expected_version)

@@ -1,0 +1,171 @@
+"""Every field and cross-record rule of the hub records, written once.
+
+Each rule is a plain function over plain values (no session, no Streamlit) that returns the
+refused fields: field -> Japanese reason, empty when the values pass. The services gather the
+values (rows they read), call the rules and raise ``ValidationError`` through ``require``; the
+CSV importer calls the same functions with the values of its rows (stored or in the same
+import) and lists each reason against the row's column. So a value refused on one path is
+refused on every path, for the same field, with the same words.
+
+Field checks of single values (required, lengths, codes, dates not in the future, the
+corporate number's check digit) live in the input models of ``crm.services.inputs``, which
+forms and importer also share; these are the rules that need more than one value or record.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from crm.errors import ValidationError
+from crm.reference import NEED_TRANSITIONS, NeedStatus
+
+Errors = dict[str, str]
+
+# The ids a hub record may carry: PostgreSQL's INTEGER primary keys (and their sequences) end
+# here, so no id above it can exist or be imported.
+MAX_ID = 2_147_483_647
+
+
+def merge(*results: Errors) -> Errors:
+    """The reasons of several rules, the first reason of each field kept."""
+    merged: Errors = {}
+    for result in results:
+        for name, reason in result.items():
+            merged.setdefault(name, reason)
+    return merged
+
+
+def require(*results: Errors) -> None:
+    """Raise ``ValidationError`` naming every refused field, if any rule refused one."""
+    merged = merge(*results)
+    if merged:
+        raise ValidationError(merged)
+
+
+def not_a_choice(value: object) -> str:
+    """The reason for a coded value (経路, 雇用形態, 状態, …) that is none of the choices."""
+    return f"選択肢にない値です: {value}"
+
+
+# --- firms --------------------------------------------------------------------------------------
+
+
+def corporate_number_free(
+    number: str | None,
+    owner: tuple[int, str] | None,
+    hub_code: str | None,
+    company_id: int | None = None,
+) -> Errors:
+    """A corporate number belongs to one firm. ``owner`` is (id, hub) of the firm that holds
+    ``number`` already, if any; ``company_id`` the firm being saved (None: a new firm)."""
+    if number is None or owner is None or owner[0] == company_id:
+        return {}
+    owner_id, owner_hub = owner
+    if owner_hub != hub_code:
+        return {
+            "corporate_number": (
+                f"この法人番号は他の拠点の企業（企業ID {owner_id}）として既に登録されています"
+            )
+        }
+    return {"corporate_number": f"この法人番号は既に登録されています（企業ID {owner_id}）"}
+
+
+# --- talent needs -------------------------------------------------------------------------------
+
+
+def known_category(value: object, found: bool, names: Iterable[str]) -> Errors:
+    """A need's talent category must be one of the registered ones."""
+    if found:
+        return {}
+    return {"category_id": f"人材区分にない値です: {value}（{'／'.join(names)}）"}
+
+
+def need_consultation(
+    company_id: int,
+    opened_on: dt.date | None,
+    consultation_company_id: int,
+    consulted_on: dt.date,
+) -> Errors:
+    """A need opened from a consultation: the consultation is the same firm's, and the need
+    is not opened before the consultation took place."""
+    if consultation_company_id != company_id:
+        return {"consultation_id": "別の企業の相談です"}
+    if opened_on is not None and opened_on < consulted_on:
+        return {"opened_on": "元の相談日より前の日付です"}
+    return {}
+
+
+def need_move(current: str | None, target: str, placements: int) -> Errors:
+    """A need's pipeline move from ``current`` (None: a need being created) to ``target``.
+
+    Moves follow ``NEED_TRANSITIONS``; and a need becomes 成約 only with a placement recorded
+    for it (``placements``: how many it has, counting those being recorded with the move), so
+    every 成約 has its record."""
+    to = NeedStatus(target)
+    if current is not None:
+        before = NeedStatus(current)
+        if to not in NEED_TRANSITIONS[before]:
+            return {"status": f"「{before.label}」から「{to.label}」には移せません"}
+    if to == NeedStatus.PLACED and current != to.value and placements < 1:
+        return {
+            "status": "成約にするには、このニーズの成約を登録してください（成約の記録がありません）"
+        }
+    return {}
+
+
+# --- referrals and placements -------------------------------------------------------------------
+
+
+def after_need_opened(field: str, day: dt.date | None, opened_on: dt.date) -> Errors:
+    """A referral or placement is not dated before its need was opened."""
+    if day is not None and day < opened_on:
+        return {field: "ニーズの受付日より前の日付です"}
+    return {}
+
+
+def referral_to_need(need_status: str) -> Errors:
+    """A withdrawn need is referred to no one."""
+    if need_status == NeedStatus.WITHDRAWN.value:
+        return {"need_id": "取り下げ済みのニーズは紹介できません"}
+    return {}
+
+
+def placement_for_need(need_status: str) -> Errors:
+    """A withdrawn need gets no placement."""
+    if need_status == NeedStatus.WITHDRAWN.value:
+        return {"need_id": "取り下げ済みのニーズには成約を登録できません"}
+    return {}
+
+
+def partner_known(partner_id: int | None, found: bool) -> Errors:
+    """A referral or placement names a registered partner (or, for a placement, none)."""
+    if partner_id is None or found:
+        return {}
+    return {"partner_id": f"パートナー（ID {partner_id}）は登録されていません"}
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+
+
+def follow_up_target(
+    company_id: int | None, placement_id: int | None, placement_company_id: int | None = None
+) -> Errors:
+    """A follow-up is about a firm or a placement (then about the placement's firm)."""
+    if company_id is None and placement_id is None:
+        return {"company_id": "企業または成約を選んでください"}
+    if (
+        company_id is not None
+        and placement_company_id is not None
+        and company_id != placement_company_id
+    ):
+        return {"placement_id": "別の企業の成約です"}
+    return {}
+
+
+# --- references by id ---------------------------------------------------------------------------
+
+
+def record_id(value: int) -> Errors:
+    """An id given for a record (e.g. in an import file) is a positive database id."""
+    if not 1 <= value <= MAX_ID:
+        return {"id": f"IDは1以上{MAX_ID}以下の整数です"}
+    return {}
