@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+import pytest
 from sqlmodel import func, select
 
 from crm.models import FollowUp, Placement, TalentNeed
 from crm.timeutil import today_jst
 from tests.pages.hub_helpers import links, message_under, submit, texts
+from tests.utils.clock import pin_today
 from tests.utils.factories import (
     make_company,
     make_consultation,
@@ -16,6 +18,14 @@ from tests.utils.factories import (
 )
 
 PAGE = "pages/placements.py"
+# The records below sit in FY2026 (2026-04-01 .. 2027-03-31) and the page counts this fiscal
+# year to today by default, so today is pinned inside it.
+TODAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch):
+    pin_today(monkeypatch, TODAY)
 
 
 def _need(session, actor, name="山形精密株式会社", on=dt.date(2026, 4, 1), **kw):
