@@ -11,10 +11,11 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -159,3 +160,11 @@ def current_revision(engine: Engine) -> str | None:
 
 def is_migrated(engine: Engine) -> bool:
     return "alembic_version" in inspect(engine).get_table_names()
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched. ``Session.execute`` returns a CursorResult
+    for these statements but is typed as returning any Result, which has no ``rowcount``."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("affected_rows() needs the result of an UPDATE or DELETE")
+    return result.rowcount
