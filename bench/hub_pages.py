@@ -88,6 +88,7 @@ def measure(scenario: str, url: str, username: str, company: int, repeat: int) -
     from sqlmodel import Session
     from streamlit.testing.v1 import AppTest
 
+    from crm.actor import actor_for
     from crm.db import make_engine
     from crm.services import users
     from ui.headless import run_entry_script_every_run
@@ -95,7 +96,7 @@ def measure(scenario: str, url: str, username: str, company: int, repeat: int) -
     run_entry_script_every_run()  # as a server does
     engine = make_engine(url)
     with Session(engine) as session:
-        actor = users.actor_for(users.get_user(session, username))
+        actor = actor_for(users.get_user(session, username))
     engine.dispose()
     at = AppTest.from_file(str(datasets.ROOT / "streamlit_app.py"), default_timeout=900)
     at.session_state["actor"] = actor

@@ -332,8 +332,8 @@ def _engine(url: str):
 def _secretariat(engine):
     from sqlmodel import Session, select
 
+    from crm.actor import actor_for
     from crm.models import UserAccount
-    from crm.services.users import actor_for
 
     with Session(engine) as session:
         user = session.exec(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from crm.actor import SYSTEM, Actor
+from crm.actor import SYSTEM, Actor, actor_for
 from crm.db import make_engine, session_scope
 from crm.models import AuditLog, Consultation
 from crm.services import companies, consultations, reference_data, users
@@ -99,7 +99,7 @@ def prepare_writers(
                 role="hub_manager",
                 hub_code=code,
             )
-            actor = users.actor_for(user)
+            actor = actor_for(user)
             company = companies.create_company(
                 session,
                 actor,

@@ -2,12 +2,33 @@
 
 Security lives here and in the services, not in the navigation: a page that forgets to hide a
 button still cannot make a secretariat user write a hub's record.
+
+An actor that acts through a signed-in browser session carries that session's ``ticket``; the
+services re-check it (``crm.auth.sessions.require_live``) in the transaction of every write and
+every read of hub data, so a click in a tab whose session has ended writes nothing. Operators
+(the CLI, the demo loader, migrations) act without a ticket.
 """
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crm.errors import PermissionDenied
 from crm.reference import Role
+
+if TYPE_CHECKING:
+    from crm.models import UserAccount
+
+
+@dataclass(frozen=True)
+class SessionTicket:
+    """A signed-in session: its account, the account's session epoch at sign-in and the time
+    of the session's last interaction."""
+
+    user_id: int | None
+    epoch: int
+    last_seen: dt.datetime
+    method: str  # password | sso | preset (set by trusted code, e.g. the page-test harness)
 
 
 @dataclass(frozen=True)
@@ -17,6 +38,7 @@ class Actor:
     role: Role
     hub_code: str | None = None
     display_name: str = ""
+    ticket: SessionTicket | None = None
 
     @property
     def is_hub_manager(self) -> bool:
@@ -29,7 +51,9 @@ class Actor:
 
     def readable_hubs(self) -> set[str] | None:
         """Hub codes this actor may read, or None for every hub."""
-        return {self.hub_code} if self.is_hub_manager else None
+        if not self.is_hub_manager:
+            return None
+        return {self.hub_code} if self.hub_code else set()
 
     def can_read_hub(self, hub_code: str) -> bool:
         return not self.is_hub_manager or hub_code == self.hub_code
@@ -52,6 +76,20 @@ class Actor:
         if self.role not in roles:
             allowed = "・".join(role.label for role in roles)
             raise PermissionDenied(f"この操作は{allowed}だけが行えます。")
+
+
+def actor_for(user: "UserAccount", ticket: SessionTicket | None = None) -> Actor:
+    """The actor of an account as it is now (role and hub changes apply at once)."""
+    if user.id is None:
+        raise ValueError("an account that is not stored yet cannot act")
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        hub_code=user.hub_code,
+        display_name=user.display_name,
+        ticket=ticket,
+    )
 
 
 # The actor used by migrations, the demo loader and imports run from the shell by an operator.

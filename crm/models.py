@@ -288,6 +288,19 @@ class DataVersion(SQLModel, table=True):
     version: int = 0
 
 
+class FormSubmission(SQLModel, table=True):
+    """A create form's one-time token, consumed in the transaction of the write it made: a
+    second submit of the same form (double click, second Enter, resubmit) finds it and is
+    refused with a link to the record the first one saved."""
+
+    __tablename__ = "form_submission"
+    token: str = Field(primary_key=True, max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    entity: str | None = Field(default=None, max_length=40)
+    entity_id: int | None = None
+    submitted_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a table model, for bulk reads and writes of plain rows.
 

@@ -244,7 +244,7 @@ def show_contacts(company: Company, contacts) -> None:
     if read_only:
         return
     form = f"contact_new.{company.id}"
-    with st.form(form):
+    with fs.form(form):
         st.markdown("**担当者を追加**")
         left, right = st.columns(2)
         with left:
@@ -258,15 +258,14 @@ def show_contacts(company: Company, contacts) -> None:
             st.text_input("電話", key=fs.key(form, "phone"))
             fs.error(form, "phone")
         fs.feedback(form, FIELD_LABELS | {"name": "氏名"})
-        st.form_submit_button(
+        fs.submit_button(
+            form,
             "担当者を追加",
-            on_click=fs.submit,
-            args=(
-                form,
-                lambda s: add_contact(s, actor, company.id, fs.values(form, CONTACT_FIELDS)),
-                "担当者を追加しました。",
-                lambda _contact: fs.reset(form, CONTACT_FIELDS),
-            ),
+            lambda s: add_contact(s, actor, company.id, fs.values(form, CONTACT_FIELDS)),
+            "担当者を追加しました。",
+            lambda _contact: fs.reset(form, CONTACT_FIELDS),
+            actor=actor,
+            creates=True,
         )
 
 
@@ -278,22 +277,20 @@ def edit_company(company: Company) -> None:
         version=company.version,
         token=company.id,
     )
-    with st.form(form):
+    with fs.form(form):
         company_fields(form)
         st.caption(f"編集を始めた時点の版: {fs.expected_version(form)}")
         fs.feedback(form, FIELD_LABELS)
-        st.form_submit_button(
+        fs.submit_button(
+            form,
             "変更を保存",
-            type="primary",
-            on_click=fs.submit,
-            args=(
-                form,
-                lambda s: update_company(
-                    s, actor, company.id, fs.values(form, COMPANY_FIELDS), fs.expected_version(form)
-                ),
-                "企業情報を更新しました。",
-                lambda _company: fs.reset(form, COMPANY_FIELDS),
+            lambda s: update_company(
+                s, actor, company.id, fs.values(form, COMPANY_FIELDS), fs.expected_version(form)
             ),
+            "企業情報を更新しました。",
+            lambda _company: fs.reset(form, COMPANY_FIELDS),
+            actor=actor,
+            type="primary",
         )
     st.button(
         "入力を破棄して最新の内容を読み込む",
@@ -363,19 +360,18 @@ def create_form() -> None:
     form = "company_new"
     total, _ = cached_read(find_companies, actor, limit=0)
     with st.expander("新しい企業を登録", expanded=not total, icon=":material/add_business:"):
-        with st.form(form):
+        with fs.form(form):
             company_fields(form, default_prefecture=actor.hub_code)
             fs.feedback(form, FIELD_LABELS)
-            st.form_submit_button(
+            fs.submit_button(
+                form,
                 "企業を登録",
+                lambda s: create_company(s, actor, fs.values(form, COMPANY_FIELDS)),
+                lambda company: f"{company.name} を登録しました。",
+                created,
+                actor=actor,
+                creates=True,
                 type="primary",
-                on_click=fs.submit,
-                args=(
-                    form,
-                    lambda s: create_company(s, actor, fs.values(form, COMPANY_FIELDS)),
-                    lambda company: f"{company.name} を登録しました。",
-                    created,
-                ),
             )
         st.caption("相談と同時に登録するときは「相談記録」ページの「新しい企業」を使えます。")
 

@@ -177,7 +177,7 @@ def entry_form() -> None:
         horizontal=True,
         format_func={EXISTING: "登録済みの企業", NEW: "新しい企業（企業登録と同時に記録）"}.get,
     )
-    with st.form(FORM):
+    with fs.form(FORM):
         if st.session_state.get(MODE_KEY, EXISTING) == NEW:
             new_company_fields()
         else:
@@ -188,11 +188,15 @@ def entry_form() -> None:
             FORM,
             FIELD_LABELS | {f"company.{f}": f"企業の{FIELD_LABELS[f]}" for f in NEW_COMPANY_FIELDS},
         )
-        st.form_submit_button(
+        fs.submit_button(
+            FORM,
             "相談を記録",
+            save,
+            "相談を記録しました。",
+            saved,
+            actor=actor,
+            creates=True,
             type="primary",
-            on_click=fs.submit,
-            args=(FORM, save, "相談を記録しました。", saved),
         )
 
 

@@ -101,7 +101,7 @@ def done_form(open_rows: list[FollowUp], names: dict[int, str]) -> None:
             notes=fs.value(DONE_FORM, "notes") or None,
         )
 
-    with st.form(DONE_FORM):
+    with fs.form(DONE_FORM):
         st.markdown("**完了にする**")
         pickers.pick(
             "フォローアップ *", [(f.id, label(f, names)) for f in open_rows], k("follow_up_id")
@@ -117,16 +117,14 @@ def done_form(open_rows: list[FollowUp], names: dict[int, str]) -> None:
         )
         fs.error(DONE_FORM, "notes")
         fs.feedback(DONE_FORM, FIELD_LABELS | {"follow_up_id": "フォローアップ"})
-        st.form_submit_button(
+        fs.submit_button(
+            DONE_FORM,
             "完了にする",
+            complete,
+            "フォローアップを完了にしました。",
+            lambda _f: fs.reset(DONE_FORM, ("follow_up_id", "done_on", "notes")),
+            actor=actor,
             type="primary",
-            on_click=fs.submit,
-            args=(
-                DONE_FORM,
-                complete,
-                "フォローアップを完了にしました。",
-                lambda _f: fs.reset(DONE_FORM, ("follow_up_id", "done_on", "notes")),
-            ),
         )
 
 
@@ -149,7 +147,7 @@ def schedule_form(company_filter: int | None) -> None:
         horizontal=True,
         format_func={COMPANY: "企業", PLACEMENT: "成約"}.get,
     )
-    with st.form(NEW_FORM):
+    with fs.form(NEW_FORM):
         st.markdown("**フォローアップを予定**")
         if st.session_state.get(TARGET_KEY, COMPANY) == COMPANY:
             pickers.company(actor, k("company_id"), preselect=company_filter, label="企業 *")
@@ -163,15 +161,14 @@ def schedule_form(company_filter: int | None) -> None:
         st.text_input("メモ", key=k("notes"), placeholder="例: 入社3か月の面談")
         fs.error(NEW_FORM, "notes")
         fs.feedback(NEW_FORM, FIELD_LABELS)
-        st.form_submit_button(
+        fs.submit_button(
+            NEW_FORM,
             "予定に追加",
-            on_click=fs.submit,
-            args=(
-                NEW_FORM,
-                schedule,
-                lambda f: f"{day(f.due_on)} のフォローアップを予定しました。",
-                lambda _f: fs.reset(NEW_FORM, fields),
-            ),
+            schedule,
+            lambda f: f"{day(f.due_on)} のフォローアップを予定しました。",
+            lambda _f: fs.reset(NEW_FORM, fields),
+            actor=actor,
+            creates=True,
         )
 
 

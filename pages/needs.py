@@ -85,7 +85,7 @@ def new_need_form(company_filter: int | None) -> None:
         expanded=preselect is not None,
         icon=":material/add_task:",
     ):
-        with st.form(NEW_FORM):
+        with fs.form(NEW_FORM):
             choices = cached_read(consultation_choices, actor, company_id=company_filter)
             pickers.pick(
                 "元の相談 *",
@@ -132,16 +132,15 @@ def new_need_form(company_filter: int | None) -> None:
             st.text_area("メモ", key=k("notes"), height=80)
             fs.error(NEW_FORM, "notes")
             fs.feedback(NEW_FORM, FIELD_LABELS)
-            st.form_submit_button(
+            fs.submit_button(
+                NEW_FORM,
                 "人材ニーズを登録",
+                save_new_need,
+                lambda need: f"人材ニーズ #{need.id} を登録しました。",
+                opened,
+                actor=actor,
+                creates=True,
                 type="primary",
-                on_click=fs.submit,
-                args=(
-                    NEW_FORM,
-                    save_new_need,
-                    lambda need: f"人材ニーズ #{need.id} を登録しました。",
-                    opened,
-                ),
             )
 
 
@@ -357,7 +356,7 @@ def move_form(need: TalentNeed) -> None:
     targets = [
         s.value for s in STATUSES if s in NEED_TRANSITIONS[current] and s != NeedStatus.PLACED
     ]
-    with st.form(form):
+    with fs.form(form):
         st.markdown(f"**状態を変更**（現在: {current.label}）")
         st.selectbox(
             "新しい状態",
@@ -373,30 +372,28 @@ def move_form(need: TalentNeed) -> None:
         st.text_input("メモ", key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り")
         fs.feedback(form, FIELD_LABELS)
         st.caption("成約にするには「このニーズの成約を登録」から成約を記録します。")
-        st.form_submit_button(
+        fs.submit_button(
+            form,
             "状態を変更",
-            on_click=fs.submit,
-            args=(
-                form,
-                lambda s: move_need(
-                    s,
-                    actor,
-                    need.id,
-                    fs.value(form, "status"),
-                    need.version,
-                    on=fs.value(form, "changed_on"),
-                    note=fs.value(form, "note") or None,
-                ),
-                lambda moved: f"状態を「{NeedStatus(moved.status).label}」に変更しました。",
-                lambda _moved: fs.reset(form, ("status", "changed_on", "note")),
+            lambda s: move_need(
+                s,
+                actor,
+                need.id,
+                fs.value(form, "status"),
+                need.version,
+                on=fs.value(form, "changed_on"),
+                note=fs.value(form, "note") or None,
             ),
+            lambda moved: f"状態を「{NeedStatus(moved.status).label}」に変更しました。",
+            lambda _moved: fs.reset(form, ("status", "changed_on", "note")),
+            actor=actor,
         )
 
 
 def refer_form(need: TalentNeed) -> None:
     form = f"need_refer.{need.id}"
     active = [p.id for p in partners.values() if p.active]
-    with st.form(form):
+    with fs.form(form):
         st.markdown("**パートナーに紹介**")
         choices = [
             (pid, f"{partners[pid].name}（{PartnerKind(partners[pid].kind).label}）")
@@ -411,19 +408,18 @@ def refer_form(need: TalentNeed) -> None:
         st.text_input("メモ", key=fs.key(form, "notes"))
         fs.error(form, "notes")
         fs.feedback(form, FIELD_LABELS)
-        st.form_submit_button(
+        fs.submit_button(
+            form,
             "紹介を記録",
-            on_click=fs.submit,
-            args=(
-                form,
-                lambda s: refer_need(
-                    s,
-                    actor,
-                    {"need_id": need.id, **fs.values(form, ("partner_id", "referred_on", "notes"))},
-                ),
-                lambda referral: f"{partner_label(referral.partner_id)} への紹介を記録しました。",
-                lambda _referral: fs.reset(form, ("partner_id", "referred_on", "notes")),
+            lambda s: refer_need(
+                s,
+                actor,
+                {"need_id": need.id, **fs.values(form, ("partner_id", "referred_on", "notes"))},
             ),
+            lambda referral: f"{partner_label(referral.partner_id)} への紹介を記録しました。",
+            lambda _referral: fs.reset(form, ("partner_id", "referred_on", "notes")),
+            actor=actor,
+            creates=True,
         )
 
 
@@ -440,7 +436,7 @@ def outcome_form(referral: Referral) -> None:
         f"{enum_label(ReferralOutcome, referral.outcome)}）"
     )
     with st.expander(md(title)):
-        with st.form(form):
+        with fs.form(form):
             st.selectbox(
                 "結果",
                 enum_codes(ReferralOutcome),
@@ -451,21 +447,19 @@ def outcome_form(referral: Referral) -> None:
             st.text_input("メモ", key=fs.key(form, "notes"))
             fs.error(form, "notes")
             fs.feedback(form, FIELD_LABELS)
-            st.form_submit_button(
+            fs.submit_button(
+                form,
                 "結果を保存",
-                on_click=fs.submit,
-                args=(
-                    form,
-                    lambda s: update_referral(
-                        s,
-                        actor,
-                        referral.id,
-                        fs.values(form, ("outcome", "notes")),
-                        fs.expected_version(form),
-                    ),
-                    "紹介の結果を保存しました。",
-                    lambda _referral: fs.reset(form, ("outcome", "notes")),
+                lambda s: update_referral(
+                    s,
+                    actor,
+                    referral.id,
+                    fs.values(form, ("outcome", "notes")),
+                    fs.expected_version(form),
                 ),
+                "紹介の結果を保存しました。",
+                lambda _referral: fs.reset(form, ("outcome", "notes")),
+                actor=actor,
             )
 
 

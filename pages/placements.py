@@ -64,7 +64,7 @@ def record_form() -> None:
         need_choices, actor, statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value]
     )
     with st.expander("成約を登録", expanded=preselect is not None, icon=":material/handshake:"):
-        with st.form(FORM):
+        with fs.form(FORM):
             pickers.pick(
                 "人材ニーズ *",
                 open_needs,
@@ -130,16 +130,15 @@ def record_form() -> None:
                 )
                 fs.error(FORM, "notes")
             fs.feedback(FORM, FIELD_LABELS)
-            st.form_submit_button(
+            fs.submit_button(
+                FORM,
                 "成約を記録",
+                lambda s: record_placement(s, actor, fs.values(FORM, FIELDS)),
+                recorded_message,
+                recorded,
+                actor=actor,
+                creates=True,
                 type="primary",
-                on_click=fs.submit,
-                args=(
-                    FORM,
-                    lambda s: record_placement(s, actor, fs.values(FORM, FIELDS)),
-                    recorded_message,
-                    recorded,
-                ),
             )
 
 
@@ -153,6 +152,8 @@ def recorded_message(placement: Placement) -> str:
 
 def recorded(placement: Placement) -> None:
     fs.reset(FORM, FIELDS)
+    # The form starts empty, not at the need of the link: one click records one hire.
+    st.query_params.pop("need", None)
     st.session_state["placements.last_need"] = placement.need_id
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from stdnum.jp import cn
 from typer.testing import CliRunner
 
-from crm.actor import SYSTEM
+from crm.actor import SYSTEM, actor_for
 from crm.analytics.trend import monthly_trend
 from crm.auth.passwords import verify_password
 from crm.cli import app
@@ -37,7 +37,7 @@ from crm.models import (
     UserAccount,
 )
 from crm.services import companies
-from crm.services.users import actor_for, get_user
+from crm.services.users import get_user
 from crm.timeutil import add_months, fiscal_year, today_jst
 from tests.conftest import DEMO_TEST_PASSWORD
 

@@ -1,14 +1,20 @@
-"""Forms whose write runs in the submit button's callback, before the page is drawn.
+"""The one form idiom: every form's write runs in its submit button's callback.
 
 Streamlit lets a callback run after the form's values arrive and before the script draws the
 widgets. Writing there means:
 - a refused field's message (``ui.forms`` error store) is shown right under its widget in the
   same rerun, and the typed input stays in the widgets, so nothing typed is lost;
-- a saved form can be emptied (a widget's value may only be changed before it is drawn);
-- an edit form remembers the version the user started from, and a conflicting save shows what
-  the other person changed while keeping this user's input.
+- an edit form remembers the version the user started from (``prefill``), and a conflicting
+  save shows what the other person changed while keeping this user's input;
+- a create form carries a one-time token (``crm.services.submissions``), so a double click, a
+  second Enter or a resubmit saves once and is told where the saved record is;
+- after a successful save the form starts a new *generation*: its widgets get new keys, so the
+  browser draws them empty. (Removing a widget's value from session state is not enough: the
+  browser keeps showing, and sends back, what it last had for that widget.)
+- a session that ended (disabled account, sign-out everywhere, idle) is refused by the service
+  and this browser session is signed out with the reason, even from a callback.
 
-Widgets of a form use keys ``"<form_key>.<field>"`` (see ``key``).
+Widgets of a form use keys from ``key(form_key, field)``.
 """
 
 from collections.abc import Callable, Iterable
@@ -17,12 +23,17 @@ from typing import Any
 import streamlit as st
 from sqlmodel import Session
 
+from crm.actor import Actor
+from crm.auth.sessions import SessionEnded
 from crm.db import session_scope
 from crm.errors import CrmError, StaleVersion, ValidationError
+from crm.services import submissions
 from ui.forms import ERRORS_KEY, clear_errors, field_error
 from ui.runtime import get_engine
 
 FEEDBACK_KEY = "_form_feedback"
+GENERATIONS_KEY = "_form_generations"
+TOKENS_KEY = "_form_tokens"
 _SHOWN = "_shown_fields"
 _VERSION = "_version"
 _LOADED = "_loaded"
@@ -30,8 +41,23 @@ _LOADED = "_loaded"
 REFUSED = "入力内容に誤りがあります。各項目のメッセージを確認してください。"
 
 
+def generation(form_key: str) -> int:
+    return st.session_state.get(GENERATIONS_KEY, {}).get(form_key, 0)
+
+
+def instance(form_key: str) -> str:
+    """The form's key in its current generation (the first generation keeps the plain key)."""
+    number = generation(form_key)
+    return form_key if number == 0 else f"{form_key}@{number}"
+
+
 def key(form_key: str, field: str) -> str:
-    return f"{form_key}.{field}"
+    return f"{instance(form_key)}.{field}"
+
+
+def form(form_key: str, **kwargs: Any):
+    """``st.form`` for this form's current generation."""
+    return st.form(instance(form_key), **kwargs)
 
 
 def value(form_key: str, field: str, default: Any = None) -> Any:
@@ -65,11 +91,17 @@ def expected_version(form_key: str) -> int:
 
 
 def reset(form_key: str, fields: Iterable[str] = ()) -> None:
-    """Empty the given widgets (back to their defaults) and forget what was loaded.
-
-    Only valid before the widgets are drawn, i.e. in a callback."""
-    for field in (*fields, _LOADED):
-        st.session_state.pop(key(form_key, field), None)
+    """Start the form afresh: its widgets are drawn empty (at their defaults) in the browser,
+    and an edit form loads its record again. ``fields`` is accepted for readability at call
+    sites; every widget of the form starts afresh."""
+    del fields
+    old = instance(form_key)
+    st.session_state.setdefault(GENERATIONS_KEY, {})[form_key] = generation(form_key) + 1
+    st.session_state.get(TOKENS_KEY, {}).pop(form_key, None)
+    for stale in [k for k in st.session_state if str(k).startswith(f"{old}.")]:
+        # Widget values are cleaned up by Streamlit; these are the form's own notes.
+        if str(stale).endswith((_LOADED, _VERSION)):
+            del st.session_state[stale]
     clear_errors(form_key)
 
 
@@ -87,21 +119,40 @@ def error(form_key: str, *fields: str) -> None:
         field_error(form_key, field)
 
 
+def _token(form_key: str) -> str:
+    tokens = st.session_state.setdefault(TOKENS_KEY, {})
+    if form_key not in tokens:
+        tokens[form_key] = submissions.new_token()
+    return tokens[form_key]
+
+
 def submit(
     form_key: str,
     action: Callable[[Session], Any],
     success: str | Callable[[Any], str],
     on_success: Callable[[Any], None] | None = None,
+    *,
+    actor: Actor | None = None,
+    once: str | None = None,
 ) -> None:
     """Body of a submit button's ``on_click``: run ``action`` in one transaction.
 
-    On success ``on_success(result)`` may empty the form; on refusal nothing is written and the
-    reasons are kept for ``error`` and ``feedback``.
-    """
+    With ``once`` (the create form's token, bound when the button was drawn) and ``actor`` the
+    write happens at most once. On success ``on_success(result)`` runs and the form starts
+    afresh; on refusal nothing is written and the reasons are kept for ``error`` and
+    ``feedback``."""
     clear_errors(form_key)
     try:
         with session_scope(get_engine()) as session:
-            result = action(session)
+            if once is not None and actor is not None:
+                result = submissions.once(session, actor, once, action)
+            else:
+                result = action(session)
+    except SessionEnded as ended:
+        from ui.session import end_session
+
+        end_session(ended)
+        return
     except ValidationError as refusal:
         st.session_state[ERRORS_KEY][form_key] = refusal.fields
         outcome = {"kind": "error", "message": REFUSED}
@@ -109,15 +160,48 @@ def submit(
         # The user has now seen the other person's change: saving again overwrites it.
         st.session_state[key(form_key, _VERSION)] = conflict.current_version
         outcome = {"kind": "stale", "message": str(conflict), "changes": conflict.changes}
+    except submissions.AlreadySaved as repeated:
+        reset(form_key)
+        outcome = {
+            "kind": "already",
+            "message": str(repeated),
+            "record": (repeated.entity, repeated.entity_id),
+        }
     except CrmError as refusal:
         outcome = {"kind": "error", "message": str(refusal)}
     else:
         if on_success is not None:
             on_success(result)
+        if once is not None:
+            reset(form_key)
         message = success(result) if callable(success) else success
         outcome = {"kind": "success", "message": message}
         st.toast(message, icon="✅")
     st.session_state.setdefault(FEEDBACK_KEY, {})[form_key] = outcome
+
+
+def submit_button(
+    form_key: str,
+    label: str,
+    action: Callable[[Session], Any],
+    success: str | Callable[[Any], str],
+    on_success: Callable[[Any], None] | None = None,
+    *,
+    actor: Actor | None = None,
+    creates: bool = False,
+    **button: Any,
+) -> bool:
+    """The form's submit button. ``creates=True`` (with ``actor``) makes it a create form whose
+    one-time token is bound here, when the form is drawn."""
+    once = _token(form_key) if creates else None
+    return st.form_submit_button(
+        label,
+        key=key(form_key, "_submit"),
+        on_click=submit,
+        args=(form_key, action, success, on_success),
+        kwargs={"actor": actor, "once": once},
+        **button,
+    )
 
 
 def feedback(form_key: str, labels: dict[str, str] | None = None) -> None:
@@ -132,6 +216,13 @@ def feedback(form_key: str, labels: dict[str, str] | None = None) -> None:
         return
     if outcome["kind"] == "success":
         st.success(outcome["message"], icon="✅")
+        del st.session_state[FEEDBACK_KEY][form_key]
+        return
+    if outcome["kind"] == "already":
+        from ui.links import saved_record
+
+        st.info(outcome["message"], icon="ℹ️")
+        saved_record(*outcome["record"])
         del st.session_state[FEEDBACK_KEY][form_key]
         return
     st.error(outcome["message"], icon="🚫")

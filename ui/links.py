@@ -54,3 +54,42 @@ def company(company_id: int, name: str, icon: str | None = None) -> Link:
 
 def need(need_id: int, label: str, icon: str | None = None) -> Link:
     return Link(NEEDS, label, {"need": str(need_id)}, icon)
+
+
+def saved_record(entity: str | None, entity_id: int | None) -> None:
+    """A link to the record an earlier submit of a form saved (see form_state's "already")."""
+    from crm.errors import CrmError
+    from crm.services.consultations import get_consultation
+    from crm.services.placements import get_placement
+    from ui.runtime import session
+    from ui.session import current_actor
+
+    actor = current_actor()
+    if actor is None or entity is None or entity_id is None:
+        return
+    try:
+        with session() as s:
+            if entity == "company":
+                target = company(entity_id, "保存した企業を開く", ":material/apartment:")
+            elif entity == "consultation":
+                consultation = get_consultation(s, actor, entity_id)
+                target = company(
+                    consultation.company_id, "保存した相談（企業ページ）を開く", ":material/forum:"
+                )
+            elif entity == "talent_need":
+                target = need(entity_id, "保存した人材ニーズを開く", ":material/work:")
+            elif entity == "placement":
+                placement = get_placement(s, actor, entity_id)
+                target = need(
+                    placement.need_id, "保存した成約（ニーズ）を開く", ":material/handshake:"
+                )
+            elif entity in {"contact", "follow_up", "referral"}:
+                target = Link(
+                    {"follow_up": FOLLOW_UPS, "referral": NEEDS}.get(entity, COMPANIES),
+                    "保存した記録の一覧を開く",
+                )
+            else:
+                return
+    except CrmError:
+        return
+    show(actor, target)

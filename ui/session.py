@@ -127,8 +127,10 @@ def sso_refusal() -> str | None:
 
 
 def _start(actor: Actor, epoch: int | None, method: str) -> Actor:
+    ticket = sessions.new_ticket(actor, epoch or 0, method)
+    actor = replace(actor, ticket=ticket)
     st.session_state[ACTOR_KEY] = actor
-    st.session_state[TICKET_KEY] = sessions.new_ticket(actor, epoch or 0, method)
+    st.session_state[TICKET_KEY] = ticket
     st.session_state.pop(SSO_REFUSED_KEY, None)
     return actor
 
@@ -141,6 +143,15 @@ def sign_in(username: str, password: str) -> str | None:
         return result.message
     _start(result.actor, result.session_epoch, "password")
     return None
+
+
+def end_session(ended: sessions.SessionEnded) -> None:
+    """A service refused because this browser's session is over (perhaps in a callback, before
+    the entry script ran): forget the session; the entry script then shows sign-in with why."""
+    was_sso = current_method() == "sso"
+    _forget(str(ended))
+    if was_sso:
+        st.logout()
 
 
 def _forget(notice: str | None) -> None:
@@ -177,7 +188,11 @@ def keep_signed_in_with_epoch(epoch: int) -> None:
     """After changing one's own password: this session stays, the others have ended."""
     ticket = st.session_state.get(TICKET_KEY)
     if ticket is not None:
-        st.session_state[TICKET_KEY] = replace(ticket, epoch=epoch)
+        ticket = replace(ticket, epoch=epoch)
+        st.session_state[TICKET_KEY] = ticket
+        actor = current_actor()
+        if actor is not None:
+            st.session_state[ACTOR_KEY] = replace(actor, ticket=ticket)
 
 
 def _ticket_for_preset(actor: Actor) -> sessions.SessionTicket | None:
@@ -211,7 +226,10 @@ def resolve_actor() -> Actor | None:
                 st.logout()
             return None
         st.session_state[TICKET_KEY] = ticket
-        if ticket.method != "preset":
+        # Every service call of this run re-checks this ticket in its own transaction.
+        if ticket.method == "preset":
+            st.session_state[ACTOR_KEY] = replace(st.session_state[ACTOR_KEY], ticket=ticket)
+        else:
             st.session_state[ACTOR_KEY] = fresh
         return st.session_state[ACTOR_KEY]
     if _sso_identity_present() and not sso_refusal():

@@ -1,21 +1,35 @@
-"""A signed-in browser session: when it ends (inactivity, sign-out everywhere, disabled account).
+"""A signed-in browser session: when it ends (inactivity, sign out everywhere, disabled account).
 
 The session remembers the account's ``session_epoch`` at sign-in. "Sign out everywhere", a
 password change or reset and disabling the account raise the epoch, so every other session
-notices on its next interaction and ends. Checked on every page run: one primary-key read.
+notices on its next interaction and ends.
+
+It is checked twice: by the entry script on every page run (``check_session``, which also
+records the interaction), and by the services inside the transaction of every write and every
+read of hub data (``require_live``). The second check is the one that counts: a button's
+callback runs before the entry script, so only the service can refuse a click from a tab whose
+session ended a moment ago.
 """
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
 
-from crm.actor import Actor
+from crm.actor import Actor, SessionTicket, actor_for
 from crm.auth.signin import audit_sign_in_event
 from crm.config import get_settings
+from crm.errors import CrmError
 from crm.models import UserAccount
-from crm.services.users import actor_for
 from crm.timeutil import utcnow
+
+# Audit actions after which every existing session of the account is over (single sign-on
+# identities issued before the latest of them are refused, see crm.auth.sso).
+SESSION_ENDING_ACTIONS = ("sign_out_everywhere", "password_reset", "password_change", "disable")
 
 IDLE = "idle"
 ELSEWHERE = "elsewhere"
@@ -28,16 +42,13 @@ ENDED_MESSAGES = {
     DISABLED: "この利用者は利用できなくなりました。管理者にお問い合わせください。",
 }
 
-
-@dataclass(frozen=True)
-class SessionTicket:
-    user_id: int | None
-    epoch: int
-    last_seen: dt.datetime
-    method: str  # password | sso | preset (set by trusted code, e.g. the page-test harness)
+# Execution option a scoped SELECT carries (see crm.services.base.scope_filter): the actor whose
+# session is checked before the statement runs.
+ACTOR_OPTION = "crm_actor"
+_CHECKED = "crm_live_actors"
 
 
-class SessionEnded(Exception):
+class SessionEnded(CrmError):
     def __init__(self, reason: str):
         self.reason = reason
         super().__init__(ENDED_MESSAGES[reason])
@@ -55,6 +66,16 @@ def idle_limit() -> dt.timedelta:
     return dt.timedelta(minutes=get_settings().session_idle_minutes)
 
 
+def _ended_reason(user: UserAccount | None, ticket: SessionTicket, now: dt.datetime) -> str | None:
+    if now - ticket.last_seen > idle_limit():
+        return IDLE
+    if user is None or not user.active:
+        return DISABLED
+    if user.session_epoch != ticket.epoch:
+        return ELSEWHERE
+    return None
+
+
 def check_session(
     session: Session, ticket: SessionTicket, now: dt.datetime | None = None
 ) -> tuple[Actor, SessionTicket]:
@@ -62,18 +83,57 @@ def check_session(
     this interaction recorded; raises SessionEnded (audited as a sign-out) when it is over."""
     now = now or utcnow()
     user = session.get(UserAccount, ticket.user_id) if ticket.user_id is not None else None
-    reason = None
-    if now - ticket.last_seen > idle_limit():
-        reason = IDLE
-    elif user is None or not user.active:
-        reason = DISABLED
-    elif user.session_epoch != ticket.epoch:
-        reason = ELSEWHERE
+    reason = _ended_reason(user, ticket, now)
     if reason is not None:
         if user is not None:
             audit_sign_in_event(session, user, "sign_out", detail=f"session_ended:{reason}")
         raise SessionEnded(reason)
-    return actor_for(user), replace(ticket, last_seen=now)
+    assert user is not None  # a live session has its account
+    fresh = replace(ticket, last_seen=now)
+    return actor_for(user, fresh), fresh
+
+
+def require_live(
+    session: Session, actor: Actor, *, for_write: bool = False, now: dt.datetime | None = None
+) -> None:
+    """Refuse (SessionEnded) when the actor's session has ended; operators pass.
+
+    Checked once per transaction for reads. A write locks the account row for share on
+    PostgreSQL, so a disable or "sign out everywhere" committing at the same moment either
+    waits for this write or is seen by it; SQLite's single writer gives the same order."""
+    ticket = actor.ticket
+    if ticket is None:
+        return
+    checked: dict[Any, bool] = session.info.setdefault(_CHECKED, {})
+    key = (ticket.user_id, ticket.epoch, ticket.last_seen)
+    if checked.get(key) or (key in checked and not for_write):
+        return
+    statement = select(UserAccount).where(UserAccount.id == ticket.user_id)
+    if for_write:
+        statement = statement.with_for_update(read=True)
+    user = (
+        session.exec(statement.execution_options(populate_existing=True)).first()
+        if ticket.user_id is not None
+        else None
+    )
+    reason = _ended_reason(user, ticket, now or utcnow())
+    if reason is not None:
+        raise SessionEnded(reason)
+    checked[key] = for_write
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _check_scoped_reads(state: ORMExecuteState) -> None:
+    actor = state.execution_options.get(ACTOR_OPTION)
+    if actor is not None:
+        require_live(state.session, actor)  # type: ignore[arg-type]  # any ORM session
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_checks(session: Any) -> None:
+    # The next transaction checks again.
+    session.info.pop(_CHECKED, None)
 
 
 def sign_out(session: Session, actor: Actor) -> None:

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from crm.actor import Actor
+from crm.actor import Actor, actor_for
 from crm.auth.passwords import burn_verification, hash_password, needs_rehash, verify_password
 from crm.config import get_settings
 from crm.models import AuditLog, UserAccount
-from crm.services.users import actor_for
 from crm.timeutil import to_jst, utcnow
 from crm.validation import normalize_text
 

@@ -8,9 +8,10 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from crm.actor import actor_for
+from crm.auth.sessions import SESSION_ENDING_ACTIONS
 from crm.auth.signin import SignInResult, audit_sign_in_event
 from crm.models import AuditLog, UserAccount
-from crm.services.users import SESSION_ENDING_ACTIONS, actor_for
 from crm.timeutil import utcnow
 
 UNKNOWN = (

@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, SQLModel, select
 
 from crm.actor import Actor
+from crm.auth.sessions import ACTOR_OPTION, require_live
 from crm.errors import NotFound, StaleVersion
 from crm.models import AuditLog, DataVersion
 from crm.timeutil import utcnow
@@ -41,6 +42,7 @@ def entity_name(model: type[SQLModel]) -> str:
 
 def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any) -> T:
     """The row with this id, if the actor may read its hub; NotFound / PermissionDenied else."""
+    require_live(session, actor)
     row = session.get(model, row_id)
     name = entity_name(model)
     if row is None:
@@ -52,8 +54,12 @@ def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any) -> T
 
 
 def scope_filter(statement, actor: Actor, hub_column):
-    """Restrict a SELECT to the hubs the actor may read."""
+    """Restrict a SELECT to the hubs the actor may read.
+
+    The statement also carries the actor, so that the session runs the actor's session check
+    (``require_live``) before it reads (see ``crm.auth.sessions``)."""
     hubs = actor.readable_hubs()
+    statement = statement.execution_options(**{ACTOR_OPTION: actor})
     return statement if hubs is None else statement.where(hub_column.in_(hubs))
 
 
@@ -101,6 +107,9 @@ def record_audit(
     changes: dict[str, tuple[Any, Any]] | None = None,
     detail: str | None = None,
 ) -> None:
+    """Every write is audited, so this is where the writer's session is checked: a refusal
+    here rolls back the whole transaction, the write included."""
+    require_live(session, actor, for_write=True)
     session.add(
         AuditLog(
             user_id=actor.user_id,

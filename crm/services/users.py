@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from crm.actor import Actor
 from crm.auth.passwords import hash_password, password_problem, verify_password
+from crm.auth.sessions import require_live
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import Hub, UserAccount
 from crm.reference import Role
@@ -20,20 +21,7 @@ from crm.services.base import record_audit, update_row
 from crm.timeutil import utcnow
 from crm.validation import normalize_text
 
-# Audit actions after which every existing session of the account is over (see crm.auth.sso).
-SESSION_ENDING_ACTIONS = ("sign_out_everywhere", "password_reset", "password_change", "disable")
-
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def actor_for(user: UserAccount) -> Actor:
-    return Actor(
-        user_id=user.id,
-        username=user.username,
-        role=Role(user.role),
-        hub_code=user.hub_code,
-        display_name=user.display_name,
-    )
 
 
 @dataclass(frozen=True)
@@ -118,6 +106,7 @@ def create_user(
     password: str | None = None,
 ) -> UserAccount:
     """A new account. Without a password it can sign in only through single sign-on."""
+    require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     username = normalize_text(username) or ""
     hub_code = normalize_text(hub_code)
@@ -218,6 +207,7 @@ def update_user(
     session: Session, actor: Actor, username: str, data: dict, expected_version: int
 ) -> UserAccount:
     """Change an account's display name, e-mail, role or hub (not its password)."""
+    require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
     errors: dict[str, str] = {}
@@ -251,6 +241,7 @@ def _end_sessions(session: Session, user: UserAccount) -> int:
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> AccountSummary:
     """Disable (ends all the account's sessions at once) or re-enable an account."""
+    require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
     if user.active == active:
@@ -297,6 +288,7 @@ def _set_password(session: Session, user: UserAccount, password: str) -> int:
 
 def reset_password(session: Session, actor: Actor, username: str, new_password: str) -> None:
     """An administrator sets a new password: the lock is lifted and every session ends."""
+    require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
     problem = password_problem(new_password, user.username)
@@ -320,6 +312,7 @@ def change_own_password(
     """The signed-in user changes their password; their other sessions end.
 
     Returns the account's new session epoch, so the current session can stay signed in."""
+    require_live(session, actor, for_write=True)
     if actor.user_id is None:
         raise PermissionDenied("この操作はサインインした利用者だけが行えます。")
     user = session.get(UserAccount, actor.user_id)
@@ -347,6 +340,7 @@ def change_own_password(
 
 def unlock(session: Session, actor: Actor, username: str) -> AccountSummary:
     """Lift a lock-out before it runs out (and forget the failures counted so far)."""
+    require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
     before = (user.failed_attempts, user.locked_until)
@@ -373,6 +367,7 @@ def sign_out_everywhere(session: Session, actor: Actor, username: str | None = N
     """End every session of an account: your own, or (administrators) anyone's.
 
     Returns the new session epoch."""
+    require_live(session, actor, for_write=True)
     if username is None or username == actor.username:
         if actor.user_id is None:
             raise PermissionDenied("この操作はサインインした利用者だけが行えます。")

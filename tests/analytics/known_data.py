@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from crm.actor import SYSTEM, Actor
+from crm.actor import SYSTEM, Actor, actor_for
 from crm.analytics.filters import AnalyticsFilter, hubs_in_block
 from crm.services import users
 from tests.utils.factories import (
@@ -134,7 +134,7 @@ def build_known_data(session: Session, seed: int = 20161) -> KnownData:
     base = make_actors(session)
     managers = {"01": base.manager01, "02": base.manager02}
     for hub in HUBS[2:]:
-        managers[hub] = users.actor_for(
+        managers[hub] = actor_for(
             users.create_user(
                 session,
                 SYSTEM,

@@ -4,13 +4,14 @@ hubs for every view the secretariat has."""
 import pytest
 from sqlmodel import Session
 
+from crm.actor import actor_for
 from crm.analytics.breakdowns import Dimension, all_breakdowns
 from crm.analytics.comparison import hub_comparison
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.national import headline_figures
 from crm.analytics.summary import counts_by_hub
 from crm.analytics.trend import monthly_trend
-from crm.services.users import actor_for, get_user
+from crm.services.users import get_user
 
 FILTERS = [
     AnalyticsFilter(),

@@ -46,6 +46,7 @@ from crm.services import (
     needs,
     placements,
     reference_data,
+    submissions,
     targets,
     timeline,
     users,
@@ -240,6 +241,18 @@ TARGET = {"hub_code": "01", "fiscal_year": FY, "consultations": 120, "placements
 
 ROWS = [
     # companies and contacts
+    Row(
+        submissions.once,
+        WRITE_HUB01,
+        lambda s, a, w: submissions.once(
+            s,
+            a,
+            submissions.new_token(),
+            lambda inner: companies.create_company(
+                inner, a, {"name": "一回だけ工業", "prefecture_code": "01"}, hub_code="01"
+            ),
+        ),
+    ),
     Row(
         companies.create_company,
         WRITE_HUB01,
@@ -663,10 +676,10 @@ NO_ACTOR = {
     "reference_data.list_categories": "reference data every role reads",
     "reference_data.list_partners": "reference data every role reads",
     "reference_data.get_partner": "reference data every role reads",
-    "users.actor_for": "pure: account -> Actor",
     "users.get_user": "trusted look-up for sign-in and the operator's CLI",
     "followups.is_overdue": "pure date check",
     "targets.elapsed_share": "pure arithmetic",
+    "submissions.new_token": "pure: a random one-time token",
 }
 CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer"]
 

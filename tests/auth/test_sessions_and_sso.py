@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from crm.actor import SYSTEM
+from crm.actor import SYSTEM, actor_for
 from crm.auth import sessions, sso
 from crm.auth.signin import authenticate
 from crm.models import AuditLog
@@ -53,9 +53,9 @@ def test_activity_keeps_the_session_and_inactivity_ends_it(session, signed_in, m
 
 def test_sign_out_everywhere_ends_every_session(session, signed_in):
     other = sessions.new_ticket(
-        users.actor_for(users.get_user(session, "akita")), signed_in.epoch, "password"
+        actor_for(users.get_user(session, "akita")), signed_in.epoch, "password"
     )
-    actor = users.actor_for(users.get_user(session, "akita"))
+    actor = actor_for(users.get_user(session, "akita"))
     epoch = users.sign_out_everywhere(session, actor)
     assert epoch == signed_in.epoch + 1
     assert ended(session, signed_in) == sessions.ELSEWHERE
@@ -76,7 +76,7 @@ def test_disabling_ends_the_session_at_the_next_interaction(session, signed_in, 
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(session, signed_in):
-    actor = users.actor_for(users.get_user(session, "akita"))
+    actor = actor_for(users.get_user(session, "akita"))
     epoch = users.change_own_password(session, actor, PASSWORD, "a brand new password")
     this = sessions.SessionTicket(signed_in.user_id, epoch, utcnow(), "password")
     assert ended(session, this) is None
@@ -124,7 +124,7 @@ def test_sso_refuses_disabled_accounts_and_unverified_addresses(session, signed_
 def test_sso_identity_issued_before_sign_out_everywhere_is_refused(session, signed_in):
     issued = utcnow() - dt.timedelta(minutes=5)
     assert sso.sign_in_with_identity(session, "akita.manager@example.jp", issued_at=issued).ok
-    actor = users.actor_for(users.get_user(session, "akita"))
+    actor = actor_for(users.get_user(session, "akita"))
     users.sign_out_everywhere(session, actor)
     stale = sso.sign_in_with_identity(session, "akita.manager@example.jp", issued_at=issued)
     assert not stale.ok and "全端末" in stale.message

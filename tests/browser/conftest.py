@@ -108,7 +108,7 @@ def db_engine(server_database, chromium_path):
 
 @pytest.fixture(scope="session")
 def seed(db_engine) -> Seed:
-    from crm.actor import SYSTEM
+    from crm.actor import SYSTEM, actor_for
     from crm.db import session_scope
     from crm.services import companies, reference_data, users
 
@@ -135,7 +135,7 @@ def seed(db_engine) -> Seed:
         partner = reference_data.create_partner(
             s, SYSTEM, {"kind": "recruitment_agency", "name": "みちのく人材紹介株式会社"}
         )
-        other_actor = users.actor_for(users.get_user(s, accounts["other_manager"].username))
+        other_actor = actor_for(users.get_user(s, accounts["other_manager"].username))
         other_firm = companies.create_company(
             s,
             other_actor,

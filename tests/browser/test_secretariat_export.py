@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from crm.actor import actor_for
 from crm.csvio.export import Week
 from crm.db import session_scope
 from crm.models import Consultation, Placement
@@ -57,7 +58,7 @@ def last_week_records(db_engine, seed):
     week = Week.last_complete()
     wednesday = week.days[0] + dt.timedelta(days=2)
     with session_scope(db_engine) as s:
-        manager = users.actor_for(users.get_user(s, seed.manager.username))
+        manager = actor_for(users.get_user(s, seed.manager.username))
         firm = make_company(s, manager, name="週次出力確認株式会社")
         in_week = make_consultation(
             s,

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from crm.models import Company, Contact
 from crm.services import companies
+from tests.pages.forms import fkey
 from tests.pages.hub_helpers import errors, link_labels, links, message_under, submit, texts
 from tests.utils.factories import (
     make_company,
@@ -82,10 +83,12 @@ def test_secretariat_reads_every_hub_without_forms(open_page, session, actors):
 
 def test_create_company_writes_it_and_opens_it(open_page, session, actors):
     at = open_page(actors.manager01, PAGE)
-    at.text_input(key="company_new.name").input("新規精機株式会社")
-    at.text_input(key="company_new.kana").input("シンキセイキ")
-    at.text_input(key="company_new.corporate_number").input("７１２３４５６７８９０１２")
-    at.number_input(key="company_new.employees").set_value(120)
+    at.text_input(key=fkey(at, "company_new", "name")).input("新規精機株式会社")
+    at.text_input(key=fkey(at, "company_new", "kana")).input("シンキセイキ")
+    at.text_input(key=fkey(at, "company_new", "corporate_number")).input(
+        "７１２３４５６７８９０１２"
+    )
+    at.number_input(key=fkey(at, "company_new", "employees")).set_value(120)
     submit(at, "企業を登録")
     assert not at.exception
 
@@ -100,9 +103,9 @@ def test_create_company_writes_it_and_opens_it(open_page, session, actors):
 
 def test_invalid_corporate_number_writes_nothing_and_says_why(open_page, session, actors):
     at = open_page(actors.manager01, PAGE)
-    at.text_input(key="company_new.name").input("誤り株式会社")
-    at.text_input(key="company_new.corporate_number").input("7123456789013")
-    at.number_input(key="company_new.employees").set_value(-5)
+    at.text_input(key=fkey(at, "company_new", "name")).input("誤り株式会社")
+    at.text_input(key=fkey(at, "company_new", "corporate_number")).input("7123456789013")
+    at.number_input(key=fkey(at, "company_new", "employees")).set_value(-5)
     submit(at, "企業を登録")
     assert not at.exception
     assert _company_rows(session) == []
@@ -113,8 +116,8 @@ def test_invalid_corporate_number_writes_nothing_and_says_why(open_page, session
     assert message_under(at, "company_new.employees") == "0以上で入力してください"
     assert message_under(at, "company_new.name") is None
     # What was typed is still there to correct.
-    assert at.text_input(key="company_new.name").value == "誤り株式会社"
-    assert at.text_input(key="company_new.corporate_number").value == "7123456789013"
+    assert at.text_input(key=fkey(at, "company_new", "name")).value == "誤り株式会社"
+    assert at.text_input(key=fkey(at, "company_new", "corporate_number")).value == "7123456789013"
 
 
 def test_deep_link_shows_the_firm_contacts_and_timeline(open_page, session, actors):
@@ -203,7 +206,7 @@ def test_edit_saves_and_a_conflict_keeps_the_users_input(open_page, session, act
     session.commit()
     form = f"company_edit.{company.id}"
     at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
-    assert at.text_input(key=f"{form}.city").value == "山形市"
+    assert at.text_input(key=fkey(at, form, "city")).value == "山形市"
 
     # Someone else saves first.
     companies.update_company(
@@ -221,8 +224,8 @@ def test_edit_saves_and_a_conflict_keeps_the_users_input(open_page, session, act
     )
     session.commit()
 
-    at.text_input(key=f"{form}.name").input("山形精密工業株式会社")
-    at.text_input(key=f"{form}.city").input("天童市")
+    at.text_input(key=fkey(at, form, "name")).input("山形精密工業株式会社")
+    at.text_input(key=fkey(at, form, "city")).input("天童市")
     submit(at, "変更を保存")
     assert not at.exception
     session.expire_all()
@@ -234,8 +237,8 @@ def test_edit_saves_and_a_conflict_keeps_the_users_input(open_page, session, act
     assert list(table["あなたが見た値"]) == ["山形市"]
     assert list(table["現在の値"]) == ["米沢市"]
     assert list(table["あなたの入力"]) == ["天童市"]
-    assert at.text_input(key=f"{form}.name").value == "山形精密工業株式会社"
-    assert at.text_input(key=f"{form}.city").value == "天童市"
+    assert at.text_input(key=fkey(at, form, "name")).value == "山形精密工業株式会社"
+    assert at.text_input(key=fkey(at, form, "city")).value == "天童市"
 
     # Having seen the change, saving again overwrites it deliberately.
     submit(at, "変更を保存")
@@ -244,7 +247,7 @@ def test_edit_saves_and_a_conflict_keeps_the_users_input(open_page, session, act
     saved = session.get(Company, company.id)
     assert (saved.name, saved.city, saved.version) == ("山形精密工業株式会社", "天童市", 3)
     assert at.title[0].value == "山形精密工業株式会社"
-    assert at.text_input(key=f"{form}.city").value == "天童市"
+    assert at.text_input(key=fkey(at, form, "city")).value == "天童市"
 
 
 def test_reload_discards_typed_input(open_page, session, actors):
@@ -252,9 +255,9 @@ def test_reload_discards_typed_input(open_page, session, actors):
     session.commit()
     form = f"company_edit.{company.id}"
     at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
-    at.text_input(key=f"{form}.city").input("酒田市")
+    at.text_input(key=fkey(at, form, "city")).input("酒田市")
     [b for b in at.button if b.label == "入力を破棄して最新の内容を読み込む"][0].click().run()
-    assert at.text_input(key=f"{form}.city").value == "山形市"
+    assert at.text_input(key=fkey(at, form, "city")).value == "山形市"
 
 
 def test_add_contact_and_refuse_a_bad_email(open_page, session, actors):
@@ -262,13 +265,13 @@ def test_add_contact_and_refuse_a_bad_email(open_page, session, actors):
     session.commit()
     form = f"contact_new.{company.id}"
     at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
-    at.text_input(key=f"{form}.name").input("佐藤花子")
-    at.text_input(key=f"{form}.email").input("sato-at-example")
+    at.text_input(key=fkey(at, form, "name")).input("佐藤花子")
+    at.text_input(key=fkey(at, form, "email")).input("sato-at-example")
     submit(at, "担当者を追加")
     assert message_under(at, f"{form}.email") == "メールアドレスの形式が正しくありません"
     assert session.exec(select(Contact)).all() == []
 
-    at.text_input(key=f"{form}.email").input("sato@example.jp")
+    at.text_input(key=fkey(at, form, "email")).input("sato@example.jp")
     submit(at, "担当者を追加")
     assert not at.exception
     session.expire_all()
@@ -276,4 +279,4 @@ def test_add_contact_and_refuse_a_bad_email(open_page, session, actors):
         ("佐藤花子", "sato@example.jp", "01")
     ]
     assert list(at.dataframe[0].value["氏名"]) == ["佐藤花子"]
-    assert at.text_input(key=f"{form}.name").value == ""
+    assert at.text_input(key=fkey(at, form, "name")).value == ""

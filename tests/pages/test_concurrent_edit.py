@@ -4,9 +4,11 @@ changed, the first save stays, and the second person's typed input stays in thei
 import pytest
 from sqlmodel import Session, select
 
+from crm.actor import actor_for
 from crm.errors import StaleVersion
 from crm.models import AuditLog, Company
 from crm.services import companies, users
+from tests.pages.forms import fkey
 from tests.pages.hub_helpers import errors, submit
 from tests.utils.factories import make_actors, make_company
 
@@ -17,7 +19,7 @@ PAGE = "pages/companies.py"
 
 
 def test_two_browser_sessions_edit_the_same_company(open_page, session, actors):
-    colleague = users.actor_for(
+    colleague = actor_for(
         users.create_user(
             session, actors.admin, username="manager01b", role="hub_manager", hub_code="01"
         )
@@ -27,15 +29,15 @@ def test_two_browser_sessions_edit_the_same_company(open_page, session, actors):
     form = f"company_edit.{company.id}"
     first = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
     second = open_page(colleague, PAGE, query={"company": str(company.id)})
-    assert first.text_input(key=f"{form}.city").value == "山形市"
-    assert second.text_input(key=f"{form}.city").value == "山形市"
+    assert first.text_input(key=fkey(first, form, "city")).value == "山形市"
+    assert second.text_input(key=fkey(second, form, "city")).value == "山形市"
 
-    first.text_input(key=f"{form}.city").input("米沢市")
+    first.text_input(key=fkey(first, form, "city")).input("米沢市")
     submit(first, "変更を保存")
     assert not first.exception and not errors(first)
 
-    second.text_input(key=f"{form}.name").input("山形精密工業株式会社")
-    second.text_area(key=f"{form}.notes").input("社長と面談予定")
+    second.text_input(key=fkey(second, form, "name")).input("山形精密工業株式会社")
+    second.text_area(key=fkey(second, form, "notes")).input("社長と面談予定")
     submit(second, "変更を保存")
     assert not second.exception
     assert any("他の利用者がこの記録を先に更新しました" in e for e in errors(second))
@@ -50,8 +52,8 @@ def test_two_browser_sessions_edit_the_same_company(open_page, session, actors):
         None,
         2,
     )  # the first save stands, nothing of the second
-    assert second.text_input(key=f"{form}.name").value == "山形精密工業株式会社"
-    assert second.text_area(key=f"{form}.notes").value == "社長と面談予定"
+    assert second.text_input(key=fkey(second, form, "name")).value == "山形精密工業株式会社"
+    assert second.text_area(key=fkey(second, form, "notes")).value == "社長と面談予定"
 
     updates = session.exec(
         select(AuditLog.username, AuditLog.changes).where(

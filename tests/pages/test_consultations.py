@@ -6,6 +6,7 @@ from sqlmodel import func, select
 
 from crm.models import AuditLog, Company, Consultation
 from crm.timeutil import today_jst
+from tests.pages.forms import fkey
 from tests.pages.hub_helpers import link_labels, links, message_under, submit, texts
 from tests.utils.factories import make_company, make_consultation
 
@@ -25,17 +26,19 @@ def test_entry_writes_one_consultation_and_offers_a_need(open_page, session, act
 
     at = open_page(actors.manager01, PAGE)
     assert not at.exception
-    picker = at.selectbox(key="consult.company_id")
+    picker = at.selectbox(key=fkey(at, "consult", "company_id"))
     assert picker.options == ["山形精密株式会社", "米沢織物株式会社"]  # own hub only
     assert picker.value is None
-    assert at.date_input(key="consult.consulted_on").value == today_jst()
+    assert at.date_input(key=fkey(at, "consult", "consulted_on")).value == today_jst()
 
     picker.select(company.id)
-    at.selectbox(key="consult.channel").select("seminar")
-    at.text_area(key="consult.summary").input("セミナー後に社長と面談。営業部長を検討。")
-    at.selectbox(key="consult.stance").select("considering")
-    at.text_input(key="consult.next_action").input("求人票のたたき台を持参")
-    at.date_input(key="consult.next_action_on").set_value(dt.date(2026, 12, 10))
+    at.selectbox(key=fkey(at, "consult", "channel")).select("seminar")
+    at.text_area(key=fkey(at, "consult", "summary")).input(
+        "セミナー後に社長と面談。営業部長を検討。"
+    )
+    at.selectbox(key=fkey(at, "consult", "stance")).select("considering")
+    at.text_input(key=fkey(at, "consult", "next_action")).input("求人票のたたき台を持参")
+    at.date_input(key=fkey(at, "consult", "next_action_on")).set_value(dt.date(2026, 12, 10))
     submit(at, "相談を記録")
     assert not at.exception
 
@@ -69,8 +72,8 @@ def test_entry_writes_one_consultation_and_offers_a_need(open_page, session, act
     offered = {label: params for label, _page, params in links(at)}
     assert offered["この相談から人材ニーズを登録"] == {"consultation": str(rows[0].id)}
     # The form is empty again for the next entry; the new row heads the recent list.
-    assert at.text_area(key="consult.summary").value == ""
-    assert at.selectbox(key="consult.company_id").value is None
+    assert at.text_area(key=fkey(at, "consult", "summary")).value == ""
+    assert at.selectbox(key=fkey(at, "consult", "company_id")).value is None
     assert "セミナー後に社長と面談。営業部長を検討。" in texts(at)
 
 
@@ -79,30 +82,32 @@ def test_company_is_preselected_from_the_link(open_page, session, actors):
     company = make_company(session, actors.manager01, name="い株式会社")
     session.commit()
     at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
-    assert at.selectbox(key="consult.company_id").value == company.id
+    assert at.selectbox(key=fkey(at, "consult", "company_id")).value == company.id
 
 
 def test_missing_company_and_future_date_write_nothing(open_page, session, actors):
     make_company(session, actors.manager01)
     session.commit()
     at = open_page(actors.manager01, PAGE)
-    at.date_input(key="consult.consulted_on").set_value(today_jst() + dt.timedelta(days=1))
-    at.text_area(key="consult.summary").input("面談")
+    at.date_input(key=fkey(at, "consult", "consulted_on")).set_value(
+        today_jst() + dt.timedelta(days=1)
+    )
+    at.text_area(key=fkey(at, "consult", "summary")).input("面談")
     submit(at, "相談を記録")
     assert not at.exception
     assert _count(session, Consultation) == 0
     assert message_under(at, "consult.company_id") == "必須項目です"
     assert message_under(at, "consult.consulted_on") == "未来の日付は入力できません"
     assert message_under(at, "consult.summary") is None
-    assert at.text_area(key="consult.summary").value == "面談"
+    assert at.text_area(key=fkey(at, "consult", "summary")).value == "面談"
 
 
 def test_new_firm_and_consultation_in_one_submit(open_page, session, actors):
     at = open_page(actors.manager01, PAGE)
     at.radio(key="consult.mode").set_value("new").run()
-    at.text_input(key="consult.company.name").input("新規精機株式会社")
-    at.text_input(key="consult.company.corporate_number").input("7000-0120-50002")
-    at.text_area(key="consult.summary").input("初回訪問")
+    at.text_input(key=fkey(at, "consult", "company.name")).input("新規精機株式会社")
+    at.text_input(key=fkey(at, "consult", "company.corporate_number")).input("7000-0120-50002")
+    at.text_area(key=fkey(at, "consult", "summary")).input("初回訪問")
     submit(at, "相談を記録")
     assert not at.exception
 
@@ -124,8 +129,10 @@ def test_new_firm_path_is_all_or_nothing(open_page, session, actors):
     at = open_page(actors.manager01, PAGE)
     at.radio(key="consult.mode").set_value("new").run()
     # The firm part is valid; the consultation part is not.
-    at.text_input(key="consult.company.name").input("新規精機株式会社")
-    at.date_input(key="consult.consulted_on").set_value(today_jst() + dt.timedelta(days=3))
+    at.text_input(key=fkey(at, "consult", "company.name")).input("新規精機株式会社")
+    at.date_input(key=fkey(at, "consult", "consulted_on")).set_value(
+        today_jst() + dt.timedelta(days=3)
+    )
     submit(at, "相談を記録")
     assert _count(session, Company) == 0 and _count(session, Consultation) == 0
     assert message_under(at, "consult.consulted_on") == "未来の日付は入力できません"
@@ -133,8 +140,8 @@ def test_new_firm_path_is_all_or_nothing(open_page, session, actors):
     assert message_under(at, "consult.company.name") is None
 
     # Now the firm part is wrong too: both parts are reported at once.
-    at.text_input(key="consult.company.name").input("")
-    at.text_input(key="consult.company.corporate_number").input("7000012050003")
+    at.text_input(key=fkey(at, "consult", "company.name")).input("")
+    at.text_input(key=fkey(at, "consult", "company.corporate_number")).input("7000012050003")
     submit(at, "相談を記録")
     assert message_under(at, "consult.company.name") == "必須項目です"
     assert (

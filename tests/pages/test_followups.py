@@ -7,6 +7,7 @@ from sqlmodel import func, select
 from crm.models import FollowUp
 from crm.services import followups
 from crm.timeutil import today_jst
+from tests.pages.forms import fkey
 from tests.pages.hub_helpers import errors, links, message_under, submit, texts
 from tests.utils.factories import make_company, make_consultation, make_need, make_placement
 
@@ -63,13 +64,15 @@ def test_overdue_first_then_due_and_done_on_request(open_page, session, actors):
 def test_mark_done_with_date_and_notes(open_page, session, actors):
     _setup(session, actors)
     at = open_page(actors.manager01, PAGE)
-    picker = at.selectbox(key="follow_up_done.follow_up_id")
+    picker = at.selectbox(key=fkey(at, "follow_up_done", "follow_up_id"))
     overdue = [
         f for f in followups.list_follow_ups(session, actors.manager01) if followups.is_overdue(f)
     ][0]
     picker.select(overdue.id)
-    at.date_input(key="follow_up_done.done_on").set_value(today_jst() - dt.timedelta(days=1))
-    at.text_input(key="follow_up_done.notes").input("電話で状況確認、順調")
+    at.date_input(key=fkey(at, "follow_up_done", "done_on")).set_value(
+        today_jst() - dt.timedelta(days=1)
+    )
+    at.text_input(key=fkey(at, "follow_up_done", "notes")).input("電話で状況確認、順調")
     submit(at, "完了にする")
     assert not at.exception
     session.expire_all()
@@ -91,8 +94,10 @@ def test_mark_done_needs_a_choice_and_no_future_date(open_page, session, actors)
         for f in followups.list_follow_ups(session, actors.manager01)
         if not followups.is_overdue(f)
     ][0]
-    at.selectbox(key="follow_up_done.follow_up_id").select(upcoming.id)
-    at.date_input(key="follow_up_done.done_on").set_value(today_jst() + dt.timedelta(days=1))
+    at.selectbox(key=fkey(at, "follow_up_done", "follow_up_id")).select(upcoming.id)
+    at.date_input(key=fkey(at, "follow_up_done", "done_on")).set_value(
+        today_jst() + dt.timedelta(days=1)
+    )
     submit(at, "完了にする")
     assert message_under(at, "follow_up_done.done_on") == "未来の日付は入力できません"
     session.expire_all()
@@ -114,15 +119,15 @@ def test_schedule_for_a_firm_and_for_a_placement(open_page, session, actors):
     submit(at, "予定に追加")
     assert message_under(at, "follow_up_new.company_id") == "企業または成約を選んでください"
 
-    at.selectbox(key="follow_up_new.company_id").select(company.id)
-    at.date_input(key="follow_up_new.due_on").set_value(dt.date(2027, 1, 15))
-    at.text_input(key="follow_up_new.notes").input("年明けの訪問")
+    at.selectbox(key=fkey(at, "follow_up_new", "company_id")).select(company.id)
+    at.date_input(key=fkey(at, "follow_up_new", "due_on")).set_value(dt.date(2027, 1, 15))
+    at.text_input(key=fkey(at, "follow_up_new", "notes")).input("年明けの訪問")
     submit(at, "予定に追加")
     assert not at.exception
 
     at.radio(key="follow_up_new.target").set_value("placement").run()
-    at.selectbox(key="follow_up_new.placement_id").select(placement.id)
-    at.date_input(key="follow_up_new.due_on").set_value(dt.date(2027, 4, 20))
+    at.selectbox(key=fkey(at, "follow_up_new", "placement_id")).select(placement.id)
+    at.date_input(key=fkey(at, "follow_up_new", "due_on")).set_value(dt.date(2027, 4, 20))
     submit(at, "予定に追加")
     assert not at.exception
 
@@ -144,7 +149,7 @@ def test_company_filter_and_secretariat(open_page, session, actors):
     at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
     assert not at.exception
     assert "別会社の予定" not in texts(at) and "来週の面談" in texts(at)
-    assert at.selectbox(key="follow_up_new.company_id").value == company.id
+    assert at.selectbox(key=fkey(at, "follow_up_new", "company_id")).value == company.id
 
     theirs_id = followups.list_follow_ups(session, actors.manager02)[0].company_id
     at = open_page(actors.manager01, PAGE, query={"company": str(theirs_id)})

@@ -7,6 +7,7 @@ from sqlmodel import func, select
 from crm.models import NeedStatusChange, Referral, TalentNeed
 from crm.services import needs
 from crm.timeutil import today_jst
+from tests.pages.forms import fkey
 from tests.pages.hub_helpers import (
     errors,
     frame_with,
@@ -88,12 +89,12 @@ def test_open_a_need_from_a_consultation(open_page, session, actors):
     consultation = make_consultation(session, actors.manager01, company, on=dt.date(2026, 11, 1))
     session.commit()
     at = open_page(actors.manager01, PAGE, query={"consultation": str(consultation.id)})
-    assert at.selectbox(key="need_new.consultation_id").value == consultation.id
-    at.selectbox(key="need_new.category_id").select(2)
-    at.text_input(key="need_new.role_title").input("ＤＸ推進リーダー")
-    at.number_input(key="need_new.headcount").set_value(2)
-    at.selectbox(key="need_new.engagement").select("side_job")
-    at.selectbox(key="need_new.salary_band").select("6m_8m")
+    assert at.selectbox(key=fkey(at, "need_new", "consultation_id")).value == consultation.id
+    at.selectbox(key=fkey(at, "need_new", "category_id")).select(2)
+    at.text_input(key=fkey(at, "need_new", "role_title")).input("ＤＸ推進リーダー")
+    at.number_input(key=fkey(at, "need_new", "headcount")).set_value(2)
+    at.selectbox(key=fkey(at, "need_new", "engagement")).select("side_job")
+    at.selectbox(key=fkey(at, "need_new", "salary_band")).select("6m_8m")
     submit(at, "人材ニーズを登録")
     assert not at.exception
 
@@ -129,15 +130,15 @@ def test_bad_need_input_writes_nothing(open_page, session, actors):
     make_consultation(session, actors.manager01, company)
     session.commit()
     at = open_page(actors.manager01, PAGE)
-    at.text_input(key="need_new.role_title").input("営業")
-    at.number_input(key="need_new.headcount").set_value(-2)
+    at.text_input(key=fkey(at, "need_new", "role_title")).input("営業")
+    at.number_input(key=fkey(at, "need_new", "headcount")).set_value(-2)
     submit(at, "人材ニーズを登録")
     assert not at.exception
     assert _need_rows(session) == []
     assert message_under(at, "need_new.consultation_id") == "必須項目です"
     assert message_under(at, "need_new.headcount") == "1以上で入力してください"
     assert message_under(at, "need_new.category_id") == "必須項目です"
-    assert at.text_input(key="need_new.role_title").value == "営業"
+    assert at.text_input(key=fkey(at, "need_new", "role_title")).value == "営業"
 
 
 def test_need_page_moves_refers_and_records_outcomes(open_page, session, actors):
@@ -149,8 +150,8 @@ def test_need_page_moves_refers_and_records_outcomes(open_page, session, actors)
 
     # Refer to a partner: the need becomes 紹介中 on the referral date.
     form = f"need_refer.{need.id}"
-    at.selectbox(key=f"{form}.partner_id").select(partner.id)
-    at.date_input(key=f"{form}.referred_on").set_value(dt.date(2026, 4, 15))
+    at.selectbox(key=fkey(at, form, "partner_id")).select(partner.id)
+    at.date_input(key=fkey(at, form, "referred_on")).set_value(dt.date(2026, 4, 15))
     submit(at, "紹介を記録")
     assert not at.exception
     session.expire_all()
@@ -161,8 +162,8 @@ def test_need_page_moves_refers_and_records_outcomes(open_page, session, actors)
 
     # Record the partner's outcome.
     form = f"referral.{referral.id}"
-    at.selectbox(key=f"{form}.outcome").select("candidates")
-    at.text_input(key=f"{form}.notes").input("候補者2名")
+    at.selectbox(key=fkey(at, form, "outcome")).select("candidates")
+    at.text_input(key=fkey(at, form, "notes")).input("候補者2名")
     submit(at, "結果を保存")
     assert not at.exception
     session.expire_all()
@@ -173,10 +174,10 @@ def test_need_page_moves_refers_and_records_outcomes(open_page, session, actors)
 
     # Withdraw it with a date and a note.
     form = f"need_move.{need.id}"
-    assert at.selectbox(key=f"{form}.status").options == ["受付", "取り下げ"]
-    at.selectbox(key=f"{form}.status").select("withdrawn")
-    at.date_input(key=f"{form}.changed_on").set_value(dt.date(2026, 5, 1))
-    at.text_input(key=f"{form}.note").input("採用見送り")
+    assert at.selectbox(key=fkey(at, form, "status")).options == ["受付", "取り下げ"]
+    at.selectbox(key=fkey(at, form, "status")).select("withdrawn")
+    at.date_input(key=fkey(at, form, "changed_on")).set_value(dt.date(2026, 5, 1))
+    at.text_input(key=fkey(at, form, "note")).input("採用見送り")
     submit(at, "状態を変更")
     assert not at.exception
     session.expire_all()
@@ -202,7 +203,7 @@ def test_future_move_is_refused_next_to_the_date(open_page, session, actors):
     need = made[0]
     form = f"need_move.{need.id}"
     at = open_page(actors.manager01, PAGE, query={"need": str(need.id)})
-    at.date_input(key=f"{form}.changed_on").set_value(today_jst() + dt.timedelta(days=2))
+    at.date_input(key=fkey(at, form, "changed_on")).set_value(today_jst() + dt.timedelta(days=2))
     submit(at, "状態を変更")
     assert message_under(at, f"{form}.changed_on") == "未来の日付は入力できません"
     session.expire_all()

@@ -7,6 +7,7 @@ from sqlmodel import func, select
 
 from crm.models import FollowUp, Placement, TalentNeed
 from crm.timeutil import today_jst
+from tests.pages.forms import fkey
 from tests.pages.hub_helpers import links, message_under, submit, texts
 from tests.utils.clock import pin_today
 from tests.utils.factories import (
@@ -86,12 +87,12 @@ def test_record_a_placement_against_a_referred_need(open_page, session, actors):
         for label in labels
         if any(word in label for word in ("氏名", "生年月日", "住所 ", "電話"))
     ]
-    assert at.selectbox(key="placement_new.need_id").value == need.id
-    at.date_input(key="placement_new.placed_on").set_value(dt.date(2026, 10, 1))
-    at.selectbox(key="placement_new.partner_id").select(partner.id)
-    at.selectbox(key="placement_new.salary_band").select("8m_10m")
-    at.selectbox(key="placement_new.age_band").select("40s")
-    at.selectbox(key="placement_new.previous_residence").select("tokyo_area")
+    assert at.selectbox(key=fkey(at, "placement_new", "need_id")).value == need.id
+    at.date_input(key=fkey(at, "placement_new", "placed_on")).set_value(dt.date(2026, 10, 1))
+    at.selectbox(key=fkey(at, "placement_new", "partner_id")).select(partner.id)
+    at.selectbox(key=fkey(at, "placement_new", "salary_band")).select("8m_10m")
+    at.selectbox(key=fkey(at, "placement_new", "age_band")).select("40s")
+    at.selectbox(key=fkey(at, "placement_new", "previous_residence")).select("tokyo_area")
     submit(at, "成約を記録")
     assert not at.exception
 
@@ -124,7 +125,7 @@ def test_record_a_placement_against_a_referred_need(open_page, session, actors):
     assert follow_up.due_on == dt.date(2027, 1, 4)
     assert any("フォローアップを 2027/01/04（月） に予定しました" in s.value for s in at.success)
     # The placed need is no longer offered; the form is empty again.
-    assert at.selectbox(key="placement_new.need_id").options == []
+    assert at.selectbox(key=fkey(at, "placement_new", "need_id")).options == []
     assert _metrics(at)["出向・研修"] == "1"
 
 
@@ -135,17 +136,19 @@ def test_bad_placement_input_writes_nothing(open_page, session, actors):
     submit(at, "成約を記録")
     assert message_under(at, "placement_new.need_id") == "必須項目です"
 
-    at.selectbox(key="placement_new.need_id").select(need.id)
-    at.date_input(key="placement_new.placed_on").set_value(today_jst() + dt.timedelta(days=1))
+    at.selectbox(key=fkey(at, "placement_new", "need_id")).select(need.id)
+    at.date_input(key=fkey(at, "placement_new", "placed_on")).set_value(
+        today_jst() + dt.timedelta(days=1)
+    )
     submit(at, "成約を記録")
     assert message_under(at, "placement_new.placed_on") == "未来の日付は入力できません"
     assert message_under(at, "placement_new.need_id") is None
 
-    at.date_input(key="placement_new.placed_on").set_value(dt.date(2026, 3, 1))
+    at.date_input(key=fkey(at, "placement_new", "placed_on")).set_value(dt.date(2026, 3, 1))
     submit(at, "成約を記録")
     assert message_under(at, "placement_new.placed_on") == "ニーズの受付日より前の日付です"
 
     session.expire_all()
     assert session.exec(select(func.count()).select_from(Placement)).one() == 0
     assert session.get(TalentNeed, need.id).status == "open"
-    assert at.selectbox(key="placement_new.need_id").value == need.id  # input kept
+    assert at.selectbox(key=fkey(at, "placement_new", "need_id")).value == need.id  # input kept

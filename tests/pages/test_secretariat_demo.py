@@ -7,7 +7,8 @@ import pyarrow as pa
 import pytest
 from sqlmodel import Session
 
-from crm.services.users import actor_for, get_user
+from crm.actor import actor_for
+from crm.services.users import get_user
 
 
 @pytest.fixture

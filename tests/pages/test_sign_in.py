@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from crm.actor import SYSTEM
+from crm.actor import SYSTEM, actor_for
 from crm.auth.signin import REFUSED
 from crm.models import AuditLog, UserAccount
 from crm.services import users
@@ -156,9 +156,7 @@ def test_sign_out_everywhere_ends_the_other_browser_too(accounts):
 
 def test_an_anonymous_deep_link_shows_only_the_sign_in_page(accounts):
     with Session(accounts, expire_on_commit=False) as s:
-        company = make_company(
-            s, users.actor_for(users.get_user(s, "m01")), name="秘密の取引先株式会社"
-        )
+        company = make_company(s, actor_for(users.get_user(s, "m01")), name="秘密の取引先株式会社")
         s.commit()
     at = new_app()
     at.query_params["company"] = str(company.id)

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import Session  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from crm.actor import actor_for  # noqa: E402
 from crm.db import make_engine  # noqa: E402
 from crm.services import users  # noqa: E402
 from ui.headless import run_entry_script_every_run  # noqa: E402
@@ -34,7 +35,7 @@ def actor_named(username: str):
     engine = make_engine()
     try:
         with Session(engine) as session:
-            return users.actor_for(users.get_user(session, username))
+            return actor_for(users.get_user(session, username))
     finally:
         engine.dispose()
 

@@ -6,7 +6,7 @@ from itertools import count
 
 from sqlmodel import Session
 
-from crm.actor import SYSTEM, Actor
+from crm.actor import SYSTEM, Actor, actor_for
 from crm.services import companies, consultations, needs, placements, reference_data, users
 
 _serial = count(1)
@@ -22,7 +22,7 @@ class Actors:
 
 def make_actors(session: Session) -> Actors:
     def make(username, role, hub=None):
-        return users.actor_for(
+        return actor_for(
             users.create_user(
                 session, SYSTEM, username=username, role=role, hub_code=hub, display_name=username
             )
