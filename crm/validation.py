@@ -48,13 +48,16 @@ def not_in_future(day: dt.date | None) -> dt.date | None:
     return day
 
 
+# The reason for a number that is not a whole number (forms, and the importer's cell reading).
+NOT_AN_INTEGER = "整数で入力してください"
+
 _MESSAGES = {
     "missing": "必須項目です",
     "string_too_short": "必須項目です",
     "string_too_long": "長すぎます",
-    "int_parsing": "整数で入力してください",
-    "int_type": "整数で入力してください",
-    "int_from_float": "整数で入力してください",
+    "int_parsing": NOT_AN_INTEGER,
+    "int_type": NOT_AN_INTEGER,
+    "int_from_float": NOT_AN_INTEGER,
     "date_parsing": "日付の形式が正しくありません（例: 2026-04-01）",
     "date_from_datetime_parsing": "日付の形式が正しくありません（例: 2026-04-01）",
     "date_type": "日付を入力してください",

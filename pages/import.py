@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from crm.csvio.columns import ENTITIES, HUB_ENTITIES
-from crm.csvio.importer import ACTIONS, import_files
+from crm.csvio.importer import ACTIONS, ImportConflict, import_files
 from crm.csvio.reading import entity_of, files_in
 from crm.db import session_scope
 from crm.errors import CrmError
@@ -153,6 +153,9 @@ st.info(
 if st.button("この内容で取り込む", type="primary", icon=":material/upload:", key="import.write"):
     try:
         written = _run(data, upload.name, dry_run=False)
+    except ImportConflict as conflict:  # rows saved by someone since the check: nothing written
+        st.session_state[CHECK_KEY] = {"signature": signature, "report": conflict.report}
+        st.rerun()
     except CrmError as error:
         st.error(str(error))
         st.stop()

@@ -80,8 +80,9 @@ from crm.services.inputs import (
     PlacementInput,
     ReferralInput,
 )
+from crm.services.placements import FOLLOW_UP_NOTE
 from crm.timeutil import today_jst, utcnow
-from crm.validation import parse_input
+from crm.validation import NOT_AN_INTEGER, parse_input
 
 Progress = Callable[[float, str], None]
 CHUNK = 2000
@@ -215,7 +216,7 @@ def _nfkc(text: str) -> str:
 def _int(text: str) -> int:
     cleaned = _nfkc(text).replace(",", "").replace(" ", "")
     if not cleaned.lstrip("-").isdigit():
-        raise ValueError("整数で入力してください")
+        raise ValueError(NOT_AN_INTEGER)
     return int(cleaned)
 
 
@@ -1171,7 +1172,7 @@ def _follow_on(
                     "placement_id": plan.id,
                     "due_on": follow_up_due(plan.values["placed_on"]),
                     "done_on": None,
-                    "notes": "成約後フォローアップ",
+                    "notes": FOLLOW_UP_NOTE,
                     "created_at": now,
                     "created_by": run.actor.user_id,
                     "version": 1,

@@ -15,6 +15,9 @@ from crm.services.inputs import PlacementInput
 from crm.services.needs import move_need
 from crm.validation import parse_input
 
+# The note of the follow-up a placement schedules (forms and imports alike).
+FOLLOW_UP_NOTE = "成約後フォローアップ"
+
 
 def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
     """Record a hire against a need; the need becomes 'placed' once its headcount is filled,
@@ -53,7 +56,7 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
             company_id=need.company_id,
             placement_id=placement.id,
             due_on=follow_up_due(values.placed_on),
-            notes="成約後フォローアップ",
+            notes=FOLLOW_UP_NOTE,
         ),
     )
     return placement
