@@ -7,6 +7,7 @@ import streamlit as st
 from ui.navigation import PAGES, build_navigation
 from ui.runtime import ensure_demo_data, get_engine
 from ui.session import resolve_actor, sign_out
+from ui.today import sidebar_count
 
 st.set_page_config(page_title="プロフェッショナル人材戦略拠点 CRM", page_icon="🤝", layout="wide")
 
@@ -48,4 +49,7 @@ with st.sidebar:
     ):
         sign_out(everywhere=True)
 
-build_navigation(actor.role).run()
+navigation = build_navigation(actor.role)
+with st.sidebar:
+    sidebar_count(actor)  # after the navigation, so that its link names a known page
+navigation.run()

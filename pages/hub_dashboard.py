@@ -15,6 +15,7 @@ from ui.charts import cumulative_trend_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_actor
+from ui.today import show_today
 
 
 def _percent(value: float | None) -> str:
@@ -40,6 +41,7 @@ with session() as s, guarded():
     hub_name = next(h.name_ja for h in list_hubs(s, active_only=False) if h.code == hub_code)
 
 st.title(f"{hub_name} 拠点ダッシュボード")
+show_today(actor, hub_code)
 
 today = today_jst()
 fy = fiscal_year(today)

@@ -14,6 +14,7 @@ from ui.cache import cached_read
 from ui.charts import cumulative_trend_chart
 from ui.forms import guarded
 from ui.session import require_role
+from ui.today import show_counts_by_hub
 
 actor = require_role(Role.SECRETARIAT)
 st.title("全国ダッシュボード")
@@ -94,3 +95,5 @@ else:
     )
     with st.expander("月別の数値"):
         st.dataframe(frame.rename(columns=TREND_COLUMNS), hide_index=True, width="stretch")
+
+show_counts_by_hub(actor)

@@ -1,0 +1,163 @@
+"""今日やること on screen: the hub dashboard's list with a one-click 完了 on each row, the
+sidebar's count, and the secretariat's counts per hub."""
+
+import pandas as pd
+import streamlit as st
+
+from crm.actor import Actor
+from crm.calendar_jp import day_with_weekday
+from crm.services.lookups import placement_needs
+from crm.services.reference_data import list_hubs
+from crm.services.today import (
+    KIND_LABELS,
+    TodayItem,
+    close_item,
+    describe,
+    todays_counts,
+    todays_counts_by_hub,
+    todays_work,
+)
+from crm.timeutil import today_jst
+from ui import links
+from ui.cache import cached_read
+from ui.forms import guarded, save
+from ui.labels import md
+from ui.runtime import session
+
+LIMIT = 100
+WIDTHS = [1.5, 1, 1.2, 2.4, 3, 0.9]
+
+
+def _close(actor: Actor, item: TodayItem) -> None:
+    save(
+        "today",
+        lambda s: close_item(s, actor, item.kind, item.record_id, item.version),
+        f"{KIND_LABELS[item.kind]}（{item.company_name}）を完了にしました。",
+    )
+
+
+def _record_link(item: TodayItem, need_of: dict[int, int]) -> links.Link:
+    label = item.what or KIND_LABELS[item.kind]
+    if item.placement_id is not None and item.placement_id in need_of:
+        return links.need(need_of[item.placement_id], label)
+    if item.kind == "follow_up":
+        return links.Link(links.FOLLOW_UPS, label, {"company": str(item.company_id)})
+    return links.company(item.company_id, label)
+
+
+def _row(actor: Actor, item: TodayItem, need_of: dict[int, int], today, writable: bool) -> None:
+    with st.container(key=f"today-row-{item.kind}-{item.record_id}"):
+        cells = st.columns(WIDTHS, vertical_alignment="center")
+        cells[0].markdown(day_with_weekday(item.due_on))
+        status = describe(item, today)
+        cells[1].markdown(f":red[**{status}**]" if item.due_on < today else status)
+        cells[2].markdown(KIND_LABELS[item.kind])
+        with cells[3]:
+            links.show(actor, links.company(item.company_id, item.company_name))
+        with cells[4]:
+            links.show(actor, _record_link(item, need_of))
+        if writable:
+            cells[5].button(
+                "完了",
+                key=f"today.close.{item.kind}.{item.record_id}",
+                on_click=_close,
+                args=(actor, item),
+                help="この行を完了にします（フォローアップは今日の日付で完了、次のアクションは済みに）。",
+            )
+
+
+def show_today(actor: Actor, hub_code: str) -> None:
+    """The hub dashboard's opening section."""
+    today = today_jst()
+    with guarded():
+        work = cached_read(todays_work, actor, hub_code=hub_code, today=today, limit=LIMIT)
+        need_of = cached_read(
+            placement_needs,
+            actor,
+            ids=sorted({i.placement_id for i in work.items if i.placement_id}),
+        )
+    counts = work.counts
+    st.subheader("今日やること")
+    metrics = st.columns(3)
+    metrics[0].metric("今日やること", f"{counts.total:,}件")
+    metrics[1].metric("期限超過", f"{counts.overdue:,}件")
+    metrics[2].metric(f"今週（{work.week_end:%m/%d}まで）", f"{counts.total - counts.overdue:,}件")
+    st.caption(
+        "期限を過ぎたもの・今週中（日曜まで）が期日のフォローアップと、相談の次のアクション。"
+        "次のアクションは、期日から30日を過ぎたものと、その後に同じ企業と相談したものを除きます。"
+    )
+    writable = actor.can_write_hub(hub_code)
+    if not work.items:
+        st.success("期限を過ぎたものも今週が期日のものもありません。", icon=":material/task_alt:")
+        return
+    with st.container(border=True):
+        header = st.columns(WIDTHS)
+        for column, title in zip(header, ["期日", "状況", "種類", "企業", "内容"], strict=False):
+            column.markdown(f"**{md(title)}**")
+        for item in work.items:
+            _row(actor, item, need_of, today, writable)
+    if counts.total > len(work.items):
+        st.caption(f"期日の早い {len(work.items):,} 件を表示しています（全 {counts.total:,} 件）。")
+
+
+def sidebar_count(actor: Actor) -> None:
+    """The sidebar's count, linking to where the items are listed."""
+    try:
+        counts = cached_read(todays_counts, actor, today=today_jst())
+    except Exception:  # noqa: BLE001 - the sidebar never breaks the page
+        return
+    if actor.is_hub_manager:
+        label = f"今日やること {counts.total:,}件"
+        if counts.overdue:
+            label += f"（期限超過 {counts.overdue:,}件）"
+        st.page_link("pages/hub_dashboard.py", label=label, icon=":material/checklist:")
+    elif links.can_open(actor, "pages/national.py"):
+        st.page_link(
+            "pages/national.py",
+            label=f"全拠点の今日やること {counts.total:,}件",
+            icon=":material/checklist:",
+        )
+
+
+def show_counts_by_hub(actor: Actor) -> None:
+    """The secretariat's view: each hub's open items, as counts."""
+    today = today_jst()
+    with guarded():
+        per_hub = cached_read(todays_counts_by_hub, actor, today=today)
+    with session() as s:
+        names = {h.code: h.name_ja for h in list_hubs(s, active_only=False)}
+    st.subheader("今日やること（拠点別）")
+    st.caption(
+        f"{today:%Y/%m/%d}現在、期限を過ぎたもの・今週中が期日のフォローアップと次のアクションの件数です。"
+    )
+    if not per_hub:
+        st.info("期限を過ぎたものも今週が期日のものもありません。")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "拠点": names.get(c.hub_code or "", c.hub_code),
+                "合計": c.total,
+                "期限超過": c.overdue,
+                "フォローアップ（超過）": c.overdue_follow_ups,
+                "フォローアップ（今週）": c.week_follow_ups,
+                "次のアクション（超過）": c.overdue_actions,
+                "次のアクション（今週）": c.week_actions,
+            }
+            for c in per_hub
+        ]
+    )
+    total = frame.drop(columns="拠点").sum()
+    st.caption(
+        f"全拠点の合計: {int(total['合計']):,}件（うち期限超過 {int(total['期限超過']):,}件）"
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            column: st.column_config.NumberColumn(format="localized")
+            for column in frame.columns
+            if column != "拠点"
+        },
+    )
