@@ -94,7 +94,7 @@ def run_aggregates(url: str) -> dict:
 
     from crm.analytics.national import headline_figures
     from crm.analytics.trend import monthly_trend
-    from crm.services.targets import target_progress
+    from crm.analytics.targets import target_progress
 
     today, fy, filters = default_view()
     engine = _engine(url)
@@ -397,7 +397,7 @@ def measure(approach: str, url: str, repeat: int) -> dict:
         import pandas  # noqa: F401
     if approach == "aggregates":
         import crm.analytics.national  # noqa: F401
-        import crm.services.targets  # noqa: F401
+        import crm.analytics.targets  # noqa: F401
     baseline = _rss_mib()
     runs, result = [], None
     for _ in range(repeat):

@@ -8,7 +8,7 @@ from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label
 from crm.analytics.trend import monthly_trend
 from crm.services.reference_data import list_hubs
-from crm.services.targets import target_progress
+from crm.analytics.targets import target_progress
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from ui.cache import cached_read
 from ui.charts import cumulative_trend_chart

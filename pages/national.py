@@ -6,7 +6,7 @@ from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label, target_year
 from crm.analytics.trend import monthly_trend
 from crm.reference import Role
-from crm.services.targets import target_progress
+from crm.analytics.targets import target_progress
 from crm.timeutil import today_jst
 from ui.analytics_filters import filter_panel, period_label
 from ui.analytics_frames import TREND_COLUMNS, trend_frame

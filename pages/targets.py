@@ -5,19 +5,11 @@ A hub manager proposes their own hub's targets; the secretariat sets or approves
 
 import streamlit as st
 
+from crm.analytics.targets import target_progress
 from crm.reference import Role
 from crm.services.reference_data import list_hubs
-from crm.services.targets import (
-    APPROVED,
-    FIRST_FISCAL_YEAR,
-    PROPOSED,
-    STATUS_LABELS,
-    approve_target,
-    find_target,
-    propose_target,
-    set_target,
-    target_progress,
-)
+from crm.services.targets import approve_target, find_target, propose_target, set_target
+from crm.targets import APPROVED, FIRST_FISCAL_YEAR, PROPOSED, STATUS_LABELS
 from crm.timeutil import fiscal_year, today_jst
 from ui import form_state
 from ui.analytics_frames import progress_frame, progress_status, targets_frame

@@ -9,7 +9,7 @@ from crm.analytics.filters import AnalyticsFilter, hubs_in_block
 from crm.errors import ValidationError
 from crm.reference import BLOCKS, Engagement
 from crm.services.reference_data import list_categories, list_hubs
-from crm.services.targets import FIRST_FISCAL_YEAR
+from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, month_range, today_jst
 from ui.runtime import session
 

@@ -10,7 +10,8 @@ from crm.analytics.breakdowns import Breakdown
 from crm.analytics.comparison import HubComparison, HubComparisonRow
 from crm.analytics.tilemap import tiles
 from crm.analytics.trend import TrendPoint
-from crm.services.targets import STATUS_LABELS, TargetProgress
+from crm.analytics.targets import TargetProgress
+from crm.targets import STATUS_LABELS
 
 TREND_COLUMNS = {
     "month": "月",

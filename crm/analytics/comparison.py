@@ -12,7 +12,7 @@ from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.periods import TargetYear, target_year
 from crm.analytics.summary import HubCounts, counts_by_hub
 from crm.models import Hub
-from crm.services.targets import TargetProgress, target_progress
+from crm.analytics.targets import TargetProgress, target_progress
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 
 
@@ -28,6 +28,10 @@ class HubComparisonRow:
     cumulative_consultations: int  # from the first record to the period's end
     cumulative_placements: int
     progress: TargetProgress | None  # None for a hub that is no longer active
+    side_job_placements: int = 0  # of the period's placements: 副業・兼業
+    outside_placements: int = 0  # of the period's placements: people from outside (県外)
+    cumulative_side_job_placements: int = 0
+    cumulative_outside_placements: int = 0
 
     @property
     def conversion(self) -> float | None:
@@ -100,6 +104,10 @@ def hub_comparison(
                 cumulative_consultations=total.consultations,
                 cumulative_placements=total.placements,
                 progress=progress.get(hub.code),
+                side_job_placements=counts.side_job_placements,
+                outside_placements=counts.outside_placements,
+                cumulative_side_job_placements=total.side_job_placements,
+                cumulative_outside_placements=total.outside_placements,
             )
         )
     return HubComparison(filters=filters, fiscal_year=fy, as_of=as_of, rows=tuple(rows))

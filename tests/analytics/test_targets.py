@@ -6,6 +6,7 @@ import json
 import pytest
 from sqlmodel import select
 
+from crm.analytics import targets as progress
 from crm.errors import PermissionDenied, StaleVersion, ValidationError
 from crm.models import AuditLog, KpiTarget
 from crm.services import targets
@@ -96,11 +97,11 @@ def test_bad_targets_are_refused_with_the_field_named(session, actors, data, fie
 
 
 def test_elapsed_share():
-    assert targets.elapsed_share(2020, dt.date(2020, 3, 31)) == 0
-    assert targets.elapsed_share(2020, dt.date(2020, 4, 1)) == 1 / 365
-    assert targets.elapsed_share(2020, dt.date(2020, 9, 30)) == 183 / 365
-    assert targets.elapsed_share(2019, dt.date(2020, 3, 31)) == 1  # FY2019 has 366 days
-    assert targets.elapsed_share(2020, dt.date(2022, 1, 1)) == 1
+    assert progress.elapsed_share(2020, dt.date(2020, 3, 31)) == 0
+    assert progress.elapsed_share(2020, dt.date(2020, 4, 1)) == 1 / 365
+    assert progress.elapsed_share(2020, dt.date(2020, 9, 30)) == 183 / 365
+    assert progress.elapsed_share(2019, dt.date(2020, 3, 31)) == 1  # FY2019 has 366 days
+    assert progress.elapsed_share(2020, dt.date(2022, 1, 1)) == 1
 
 
 def test_progress_against_the_pro_rated_target_flags_hubs_behind(session, actors):
@@ -122,7 +123,7 @@ def test_progress_against_the_pro_rated_target_flags_hubs_behind(session, actors
     proposal = targets.propose_target(session, actors.manager01, _data("01", 2021, 1, 1))
     session.commit()
     rows = {
-        r.hub_code: r for r in targets.target_progress(session, actors.secretariat, 2020, as_of)
+        r.hub_code: r for r in progress.target_progress(session, actors.secretariat, 2020, as_of)
     }
     assert len(rows) == 46
     one, two = rows["01"], rows["02"]
@@ -134,7 +135,7 @@ def test_progress_against_the_pro_rated_target_flags_hubs_behind(session, actors
     assert two.behind_consultations and not two.behind_placements and two.behind
     assert rows["03"].target_status is None and not rows["03"].behind
     # A proposal is not yet a target to be measured against.
-    pending = targets.target_progress(session, actors.manager01, 2021, dt.date(2021, 12, 1))
+    pending = progress.target_progress(session, actors.manager01, 2021, dt.date(2021, 12, 1))
     assert [(r.hub_code, r.target_id, r.target_status) for r in pending] == [
         ("01", proposal.id, "proposed")
     ]

@@ -21,6 +21,7 @@ import pytest
 from sqlmodel import Session, select
 
 from crm.actor import SYSTEM, Actor
+from crm.analytics import targets as analytics_targets
 from crm.errors import PermissionDenied
 from crm.models import (
     Company,
@@ -580,9 +581,9 @@ ROWS = [
         lambda r, w: {t.hub_code for t in r},
     ),
     Row(
-        targets.target_progress,
+        analytics_targets.target_progress,
         SCOPED_LIST,
-        lambda s, a, w: targets.target_progress(s, a, FY),
+        lambda s, a, w: analytics_targets.target_progress(s, a, FY),
         lambda r, w: {p.hub_code for p in r} & {"01", "02"},
     ),
     Row(targets.find_target, READ_HUB01, lambda s, a, w: targets.find_target(s, a, "01", FY)),
@@ -678,7 +679,6 @@ NO_ACTOR = {
     "reference_data.get_partner": "reference data every role reads",
     "users.get_user": "trusted look-up for sign-in and the operator's CLI",
     "followups.is_overdue": "pure date check",
-    "targets.elapsed_share": "pure arithmetic",
     "submissions.new_token": "pure: a random one-time token",
 }
 CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer"]

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
+from crm.analytics import targets as progress
 from crm.errors import PermissionDenied
 from crm.models import KpiTarget
 from crm.services import targets
@@ -91,7 +92,7 @@ def test_progress_flags_hubs_behind_the_pro_rated_target(open_page, actors, app_
     assert table.loc["01", "状況"] == "⚠ 遅れ" and table.loc["01", "相談実績"] == 1
     assert table.loc["02", "状況"] == "順調"
     assert table.loc["03", "状況"] == "目標未設定"
-    share = targets.elapsed_share(FY, today_jst())
+    share = progress.elapsed_share(FY, today_jst())
     assert table.loc["01", "相談（按分目標）"] == pytest.approx(100_000 * share)
     # The hub manager sees the same flag on their own hub, and cannot change an approved target.
     mine = open_page(actors.manager01, "pages/targets.py")
