@@ -10,7 +10,6 @@ from sqlmodel import Session
 from crm.actor import Actor
 from crm.analytics import facts
 from crm.analytics.filters import AnalyticsFilter
-from crm.analytics.scope import allowed_hubs  # noqa: F401  (imported from here by callers)
 from crm.models import Consultation, Placement
 from crm.timeutil import month_range, today_jst
 

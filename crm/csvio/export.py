@@ -30,7 +30,7 @@ from sqlalchemy import Row, and_, func, or_, select
 from sqlmodel import Session, SQLModel, col
 
 from crm.actor import Actor
-from crm.analytics.trend import allowed_hubs
+from crm.analytics.scope import allowed_hubs
 from crm.csvio.columns import (
     ENTITIES,
     ENTRY_KINDS,
