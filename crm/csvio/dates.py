@@ -5,7 +5,9 @@ Accepted (after NFKC, so full-width digits and letters work too):
 - ISO: ``2016-04-01`` (also ``2016-4-1``), optionally followed by a time, which is ignored;
 - slashes or dots: ``2016/4/1``, ``2016/04/01``, ``2016.4.1``; ``2016年4月1日``;
 - Japanese eras: ``令和6年4月1日``, ``令和元年5月1日``, ``平成28年4月1日``, and the
-  abbreviations ``R6.4.1``, ``H28.4.1``, ``S64.1.7``, ``T``/``M`` (also with ``/`` or ``-``).
+  abbreviations ``R6.4.1``, ``H28.4.1``, ``S64.1.7``, ``T``/``M`` (also with ``/`` or ``-``);
+- Excel serial dates (``44137`` = 2020-11-02, also ``44137.0`` or with a time fraction), as a
+  spreadsheet saves a date cell whose format was lost: five digits, 1954 … 2119.
 
 The era arithmetic and the era boundaries (平成 ends 2019-04-30, 令和 starts 2019-05-01) come
 from the ``japanera`` package; this module only recognises the spellings and words the reasons.
@@ -32,6 +34,10 @@ _ERA = re.compile(
     re.IGNORECASE,
 )
 EXAMPLES = "2016-04-01、2016/4/1、令和6年4月1日、R6.4.1"
+_SERIAL = re.compile(r"^(?P<days>[2-7]\d{4})(?:\.\d+)?$")
+# Day 0 of Excel's 1900 date system for every serial after February 1900 (Excel counts the
+# non-existent 1900-02-29, so the epoch is 1899-12-30, not 12-31).
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 @lru_cache(maxsize=8)
@@ -66,6 +72,8 @@ def _parse_text(text: str) -> dt.date | None:
             raise ValueError(f"存在しない日付です: {text}") from None
     if match := _ERA.match(compact):
         return _era_date(text, match)
+    if match := _SERIAL.match(compact):
+        return EXCEL_EPOCH + dt.timedelta(days=int(match["days"]))
     raise ValueError(f"日付の形式が正しくありません（例: {EXAMPLES}）: {text}")
 
 

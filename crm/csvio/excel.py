@@ -172,9 +172,13 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return _checked(data.decode("cp932"), "cp932")
     except UnicodeDecodeError as error:
-        raise UnreadableFile(
-            _undecodable("UTF-8 でも Shift_JIS（CP932）でも", data, error)
-        ) from None
+        what = "UTF-8 でも Shift_JIS（CP932）でも"
+        try:
+            if _japanese(data.decode("euc_jp")) >= 2:
+                what = f"EUC-JP のファイルと思われます。{what}"
+        except UnicodeDecodeError:
+            pass
+        raise UnreadableFile(_undecodable(what, data, error)) from None
 
 
 HOW_TO_SAVE = (
@@ -211,12 +215,12 @@ def mojibake(text: str, encoding: str) -> str | None:
         return None
     # UTF-8 that a program read as Shift_JIS (or a Western code page) and saved again: its
     # characters turn back into UTF-8 Japanese when re-encoded that way.
+    # (Bytes the wrong code page has no character for were lost, hence "ignore"/"replace" and
+    # the condition that recovered Japanese clearly outnumbers what stays unreadable.)
     for wrong, label in (("cp932", "Shift_JIS"), ("cp1252", "欧文（Windows-1252）")):
-        try:
-            original = sample.encode(wrong).decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-        if _japanese(original) >= 2:
+        original = sample.encode(wrong, errors="ignore").decode("utf-8", errors="replace")
+        recovered = _japanese(original)
+        if recovered >= 2 and recovered > 2 * original.count("\ufffd"):
             return (
                 f"文字化けしています: UTF-8 のファイルが {label} として開かれ、そのまま"
                 f"保存されています（例: 「{sample[:12]}」は本来「{original[:6]}」）。"
