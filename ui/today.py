@@ -25,7 +25,7 @@ from ui.labels import md
 from ui.runtime import session
 
 LIMIT = 100
-WIDTHS = [1.5, 1, 1.2, 2.4, 3, 0.9]
+WIDTHS = [1.5, 1, 1.5, 2.3, 2.8, 0.9]
 
 
 def _close(actor: Actor, item: TodayItem) -> None:
@@ -107,10 +107,13 @@ def sidebar_count(actor: Actor) -> None:
     except Exception:  # noqa: BLE001 - the sidebar never breaks the page
         return
     if actor.is_hub_manager:
-        label = f"今日やること {counts.total:,}件"
+        st.page_link(
+            "pages/hub_dashboard.py",
+            label=f"今日やること {counts.total:,}件",
+            icon=":material/checklist:",
+        )
         if counts.overdue:
-            label += f"（期限超過 {counts.overdue:,}件）"
-        st.page_link("pages/hub_dashboard.py", label=label, icon=":material/checklist:")
+            st.caption(f":red[うち期限超過 {counts.overdue:,}件]")
     elif links.can_open(actor, "pages/national.py"):
         st.page_link(
             "pages/national.py",
