@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,15 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 600
     # Load the demo data set when the app starts on an empty database.
     demo_on_empty: bool = True
+    # Reminder e-mails (`crm remind`): the SMTP server, STARTTLS, the sign-in (optional), the
+    # sender, and the app's address for links in the mail (optional).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str | None = None
+    app_url: str | None = None
 
 
 def get_settings() -> Settings:

@@ -8,6 +8,7 @@ import typer
 from crm.cli import backup as backup_commands
 from crm.cli import db as db_commands
 from crm.cli import demo as demo_commands
+from crm.cli import remind as remind_commands
 from crm.cli import report as report_commands
 from crm.cli import transfer as transfer_commands
 from crm.cli import users as users_commands
@@ -25,3 +26,4 @@ app.add_typer(transfer_commands.import_app, name="import")
 app.command("demo")(demo_commands.demo_command)
 app.command("backup")(backup_commands.backup_command)
 app.command("restore")(backup_commands.restore_command)
+app.command("remind")(remind_commands.remind_command)

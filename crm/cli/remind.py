@@ -1,0 +1,63 @@
+"""``crm remind``: e-mail each hub manager a digest of their overdue and upcoming items."""
+
+import datetime as dt
+
+import typer
+from sqlmodel import Session
+
+from crm.cli.common import cli_errors, fail, open_engine
+from crm.config import get_settings
+from crm.db import session_scope
+from crm.remind import message_for, plan_reminders, record_sent, smtp_connection
+from crm.timeutil import today_jst
+
+
+def remind_command(
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the mails instead of sending them (nothing is sent)."
+    ),
+    hub: str | None = typer.Option(None, "--hub", help="Only this hub's managers, e.g. 06."),
+    on: str | None = typer.Option(
+        None, "--date", help="The day the digest is for, YYYY-MM-DD (default: today in Japan)."
+    ),
+) -> None:
+    """Send each hub manager a Japanese digest of overdue and this week's follow-ups and next
+    actions (the dashboard's 今日やること). Managers with nothing due get no mail; every sent
+    mail is recorded in the audit log. SMTP: CRM_SMTP_HOST, CRM_SMTP_PORT, CRM_SMTP_STARTTLS,
+    CRM_SMTP_USER, CRM_SMTP_PASSWORD, CRM_MAIL_FROM.
+
+    Example (cron, weekdays 07:30 Japan time): 30 7 * * 1-5  crm remind
+    """
+    try:
+        today = dt.date.fromisoformat(on) if on else today_jst()
+    except ValueError:
+        fail(f"--date は YYYY-MM-DD で指定してください（「{on}」）。")
+        return
+    settings = get_settings()
+    engine = open_engine()
+    with cli_errors(), Session(engine) as session:
+        report = plan_reminders(session, today=today, hub_code=hub, app_url=settings.app_url)
+    if dry_run:
+        for digest in report.digests:
+            typer.echo(f"宛先: {digest.username} <{digest.email}>")
+            typer.echo(f"件名: {digest.subject}")
+            typer.echo("")
+            typer.echo(digest.body)
+            typer.echo("=" * 40)
+    elif report.digests:
+        if not settings.mail_from:
+            fail("CRM_MAIL_FROM（送信元アドレス）が設定されていません。")
+            return
+        with cli_errors(), smtp_connection(settings) as smtp:
+            for digest in report.digests:
+                smtp.send_message(message_for(digest, settings.mail_from))
+                with session_scope(engine) as s:
+                    record_sent(s, digest)
+                report.sent += 1
+    verb = "送信予定（--dry-run: 送信していません）" if dry_run else "送信"
+    count = len(report.digests) if dry_run else report.sent
+    summary = f"{verb} {count}通・対象なし {len(report.nothing_due)}人"
+    if report.without_email:
+        names = ", ".join(report.without_email)
+        summary += f"・メールアドレス未登録 {len(report.without_email)}人（{names}）"
+    typer.echo(summary)
