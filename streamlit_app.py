@@ -4,9 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from crm.auth.sessions import SessionEnded
 from ui.navigation import PAGES, build_navigation
 from ui.runtime import ensure_demo_data, get_engine
-from ui.session import resolve_actor, sign_out
+from ui.session import end_session, resolve_actor, sign_out
 from ui.today import sidebar_count
 
 st.set_page_config(page_title="プロフェッショナル人材戦略拠点 CRM", page_icon="🤝", layout="wide")
@@ -52,4 +53,9 @@ with st.sidebar:
 navigation = build_navigation(actor.role)
 with st.sidebar:
     sidebar_count(actor)  # after the navigation, so that its link names a known page
-navigation.run()
+try:
+    navigation.run()
+except SessionEnded as ended:
+    # The session ended between this run's check and a service call of the page.
+    end_session(ended)
+    st.rerun()

@@ -2,38 +2,32 @@
 
 import streamlit as st
 
+from crm.errors import ValidationError
 from crm.reference import Role
 from crm.services import users
 from crm.timeutil import to_jst
-from ui.forms import ERRORS_KEY, guarded, save
+from ui import form_state as fs
+from ui.forms import guarded
 from ui.runtime import session
 from ui.session import current_method, keep_signed_in_with_epoch, require_actor, sign_out
 
-FORM, CHANGED = "change_password", "_password_changed"
+FORM = "change_password"
 
 actor = require_actor()
 
 
-def change_password() -> None:
-    """Runs before the page is drawn, so the typed passwords leave the session at once."""
-    current, new, again = (
-        st.session_state.get(f"{FORM}.{f}") or "" for f in ("current", "new", "again")
-    )
-    for field in ("current", "new", "again"):
-        st.session_state[f"{FORM}.{field}"] = ""
+def change_password(s) -> int:
+    """Runs in the submit callback, before the page is drawn: the typed passwords leave the
+    session at once, whatever the outcome."""
+    current, new, again = (fs.value(FORM, f) or "" for f in ("current", "new", "again"))
+    fs.set_values(FORM, {"current": "", "new": "", "again": ""})
     if new != again:
-        st.session_state.setdefault(ERRORS_KEY, {})[FORM] = {
-            "again": "新しいパスワードと確認用の入力が一致しません"
-        }
-        return
-    epoch = save(
-        FORM,
-        lambda s: users.change_own_password(s, actor, current, new),
-        "パスワードを変更しました。",
-    )
-    if epoch is not None:
-        keep_signed_in_with_epoch(epoch)
-        st.session_state[CHANGED] = True
+        raise ValidationError({"again": "新しいパスワードと確認用の入力が一致しません"})
+    return users.change_own_password(s, actor, current, new)
+
+
+def changed(epoch: int) -> None:
+    keep_signed_in_with_epoch(epoch)
 
 
 st.title("自分のアカウント")
@@ -59,30 +53,38 @@ if not me.has_password:
     st.caption("このアカウントはシングルサインオン専用です（パスワードは設定されていません）。")
 else:
     st.caption("変更すると、この画面以外でサインインしているセッションはすべて終了します。")
-    with st.form("change_password"):
+    with fs.form(FORM):
         st.text_input(
             "現在のパスワード",
             type="password",
-            key=f"{FORM}.current",
+            key=fs.key(FORM, "current"),
             autocomplete="current-password",
         )
+        fs.error(FORM, "current_password")
         st.text_input(
             "新しいパスワード（10文字以上）",
             type="password",
-            key=f"{FORM}.new",
+            key=fs.key(FORM, "new"),
             autocomplete="new-password",
         )
+        fs.error(FORM, "password")
         st.text_input(
             "新しいパスワード（確認）",
             type="password",
-            key=f"{FORM}.again",
+            key=fs.key(FORM, "again"),
             autocomplete="new-password",
         )
-        st.form_submit_button("パスワードを変更", type="primary", on_click=change_password)
-    if st.session_state.pop(CHANGED, False):
-        st.success("パスワードを変更しました。他のセッションは終了しました。")
-    for message in st.session_state.get(ERRORS_KEY, {}).pop(FORM, {}).values():
-        st.error(message)
+        fs.error(FORM, "again")
+        fs.feedback(FORM)
+        fs.submit_button(
+            FORM,
+            "パスワードを変更",
+            change_password,
+            "パスワードを変更しました。他のセッションは終了しました。",
+            changed,
+            actor=actor,
+            type="primary",
+        )
 
 st.subheader("全端末からサインアウト")
 st.caption(

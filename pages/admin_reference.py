@@ -8,35 +8,23 @@ import streamlit as st
 
 from crm.reference import PREFECTURES, PartnerKind, Role
 from crm.services import reference_data as ref
-from ui.forms import ERRORS_KEY, guarded, save
+from ui import form_state as fs
+from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
 
 actor = require_role(Role.ADMIN)
 st.title("拠点・人材区分・パートナー")
 
-SEEN = "_reference_seen_versions"
-
-
-def seen_version(kind: str, record_id, current: int) -> int:
-    """The version this user saw when they chose the record (kept until a save succeeds)."""
-    return st.session_state.setdefault(SEEN, {}).setdefault((kind, record_id), current)
-
-
-def forget_version(kind: str, record_id) -> None:
-    st.session_state.setdefault(SEEN, {}).pop((kind, record_id), None)
-
-
-def saved(form_key: str, action, success: str, kind: str, record_id) -> None:
-    result = save(form_key, action, success)
-    if result is not None or "_stale" in st.session_state.get(ERRORS_KEY, {}).get(form_key, {}):
-        # Saved, or refused as stale: the next edit starts from the version now shown.
-        forget_version(kind, record_id)
-    for field, message in st.session_state.get(ERRORS_KEY, {}).get(form_key, {}).items():
-        if field != "_stale":
-            st.error(f"{field}: {message}")
-    if result is not None:
-        st.rerun()
+LABELS = {
+    "active": "有効",
+    "name_ja": "名称",
+    "sort_order": "表示順",
+    "code": "区分コード",
+    "kind": "種別",
+    "name": "名称",
+    "prefecture_code": "所在地",
+}
 
 
 with session() as s, guarded():
@@ -70,17 +58,20 @@ with hub_tab:
         "拠点", list(by_code), key="ref.hub", format_func=lambda c: f"{c} {by_code[c].name_ja}"
     )
     hub = by_code[code]
-    version = seen_version("hub", code, hub.version)
-    with st.form("hub_form"):
-        active = st.checkbox("拠点として有効", value=hub.active, key=f"ref.hub_active.{code}")
-        submitted = st.form_submit_button("保存")
-    if submitted:
-        saved(
-            "hub_form",
-            lambda s: ref.set_hub_active(s, actor, code, active, version),
-            f"{hub.name_ja} を{'有効' if active else '無効'}にしました。",
-            "hub",
-            code,
+    hub_form = f"hub.{code}"
+    fs.prefill(hub_form, {"active": hub.active}, version=hub.version, token=code)
+    with fs.form(hub_form):
+        st.checkbox("拠点として有効", key=fs.key(hub_form, "active"))
+        fs.feedback(hub_form, LABELS)
+        fs.submit_button(
+            hub_form,
+            "保存",
+            lambda s: ref.set_hub_active(
+                s, actor, code, bool(fs.value(hub_form, "active")), fs.expected_version(hub_form)
+            ),
+            lambda saved: f"{saved.name_ja} を{'有効' if saved.active else '無効'}にしました。",
+            lambda _hub: fs.reset(hub_form),
+            actor=actor,
         )
 
 with category_tab:
@@ -107,48 +98,58 @@ with category_tab:
                 "人材区分", list(by_id), key="ref.category", format_func=lambda i: by_id[i].name_ja
             )
             category = by_id[category_id]
-            version = seen_version("category", category_id, category.version)
-            with st.form("category_form"):
-                name = st.text_input(
-                    "名称", value=category.name_ja, key=f"ref.category_name.{category_id}"
-                )
-                order = st.number_input(
-                    "表示順",
-                    value=category.sort_order,
-                    step=1,
-                    key=f"ref.category_order.{category_id}",
-                )
-                active = st.checkbox(
-                    "有効", value=category.active, key=f"ref.category_active.{category_id}"
-                )
-                submitted = st.form_submit_button("保存")
-            if submitted:
-                saved(
-                    "category_form",
+            category_form = f"category.{category_id}"
+            fs.prefill(
+                category_form,
+                {
+                    "name_ja": category.name_ja,
+                    "sort_order": category.sort_order,
+                    "active": category.active,
+                },
+                version=category.version,
+                token=category_id,
+            )
+            with fs.form(category_form):
+                st.text_input("名称", key=fs.key(category_form, "name_ja"))
+                fs.error(category_form, "name_ja")
+                st.number_input("表示順", step=1, key=fs.key(category_form, "sort_order"))
+                fs.error(category_form, "sort_order")
+                st.checkbox("有効", key=fs.key(category_form, "active"))
+                fs.feedback(category_form, LABELS)
+                fs.submit_button(
+                    category_form,
+                    "保存",
                     lambda s: ref.update_category(
                         s,
                         actor,
                         category_id,
-                        {"name_ja": name, "sort_order": int(order), "active": active},
-                        version,
+                        fs.values(category_form, ("name_ja", "sort_order", "active")),
+                        fs.expected_version(category_form),
                     ),
                     "人材区分を保存しました。",
-                    "category",
-                    category_id,
+                    lambda _category: fs.reset(category_form),
+                    actor=actor,
                 )
     with right:
         st.markdown("**区分を追加**")
-        with st.form("new_category", clear_on_submit=False):
-            code = st.text_input("区分コード（英数字）", key="ref.new_category_code")
-            name = st.text_input("名称", key="ref.new_category_name")
-            submitted = st.form_submit_button("追加")
-        if submitted:
-            saved(
+        with fs.form("new_category"):
+            st.text_input("区分コード（英数字）", key=fs.key("new_category", "code"))
+            fs.error("new_category", "code")
+            st.text_input("名称", key=fs.key("new_category", "name_ja"))
+            fs.error("new_category", "name_ja")
+            fs.feedback("new_category", LABELS)
+            fs.submit_button(
                 "new_category",
-                lambda s: ref.create_category(s, actor, code, name),
-                f"人材区分「{name}」を追加しました。",
-                "category",
-                None,
+                "追加",
+                lambda s: ref.create_category(
+                    s,
+                    actor,
+                    fs.value("new_category", "code") or "",
+                    fs.value("new_category", "name_ja") or "",
+                ),
+                lambda category: f"人材区分「{category.name_ja}」を追加しました。",
+                actor=actor,
+                creates=True,
             )
 
 with partner_tab:
@@ -169,26 +170,24 @@ with partner_tab:
     kinds = [k.value for k in PartnerKind]
     prefectures = [None, *PREFECTURES]
 
-    def partner_fields(prefix: str, current=None) -> dict:
-        kind = st.selectbox(
-            "種別",
-            kinds,
-            format_func=lambda k: PartnerKind(k).label,
-            index=kinds.index(current.kind) if current else 0,
-            key=f"{prefix}.kind",
+    partner_keys = ("kind", "name", "prefecture_code", "active")
+
+    def partner_fields(form: str) -> None:
+        st.selectbox(
+            "種別", kinds, format_func=lambda k: PartnerKind(k).label, key=fs.key(form, "kind")
         )
-        name = st.text_input("名称", value=current.name if current else "", key=f"{prefix}.name")
-        prefecture = st.selectbox(
+        fs.error(form, "kind")
+        st.text_input("名称", key=fs.key(form, "name"))
+        fs.error(form, "name")
+        st.selectbox(
             "所在地（任意）",
             prefectures,
-            index=prefectures.index(current.prefecture_code) if current else 0,
             format_func=lambda c: "—" if c is None else f"{c} {PREFECTURES[c][0]}",
-            key=f"{prefix}.prefecture",
+            key=fs.key(form, "prefecture_code"),
         )
-        active = st.checkbox(
-            "有効", value=current.active if current else True, key=f"{prefix}.active"
-        )
-        return {"kind": kind, "name": name, "prefecture_code": prefecture, "active": active}
+        fs.error(form, "prefecture_code")
+        st.checkbox("有効", key=fs.key(form, "active"))
+        fs.feedback(form, LABELS)
 
     left, right = st.columns(2)
     with left:
@@ -202,30 +201,41 @@ with partner_tab:
                 format_func=lambda i: by_partner[i].name,
             )
             partner = by_partner[partner_id]
-            version = seen_version("partner", partner_id, partner.version)
-            with st.form("partner_form"):
-                data = partner_fields(f"ref.partner.{partner_id}", partner)
-                submitted = st.form_submit_button("保存")
-            if submitted:
-                saved(
-                    "partner_form",
-                    lambda s: ref.update_partner(s, actor, partner_id, data, version),
+            partner_form = f"partner.{partner_id}"
+            fs.prefill(
+                partner_form,
+                {key: getattr(partner, key) for key in partner_keys},
+                version=partner.version,
+                token=partner_id,
+            )
+            with fs.form(partner_form):
+                partner_fields(partner_form)
+                fs.submit_button(
+                    partner_form,
+                    "保存",
+                    lambda s: ref.update_partner(
+                        s,
+                        actor,
+                        partner_id,
+                        fs.values(partner_form, partner_keys),
+                        fs.expected_version(partner_form),
+                    ),
                     "パートナーを保存しました。",
-                    "partner",
-                    partner_id,
+                    lambda _partner: fs.reset(partner_form),
+                    actor=actor,
                 )
         else:
             st.info("パートナーはまだ登録されていません。")
     with right:
         st.markdown("**パートナーを追加**")
-        with st.form("new_partner"):
-            data_new = partner_fields("ref.new_partner")
-            submitted = st.form_submit_button("追加")
-        if submitted:
-            saved(
+        fs.prefill("new_partner", {"active": True}, token="new")
+        with fs.form("new_partner"):
+            partner_fields("new_partner")
+            fs.submit_button(
                 "new_partner",
-                lambda s: ref.create_partner(s, actor, data_new),
-                f"パートナー「{data_new['name']}」を追加しました。",
-                "partner",
-                None,
+                "追加",
+                lambda s: ref.create_partner(s, actor, fs.values("new_partner", partner_keys)),
+                lambda saved: f"パートナー「{saved.name}」を追加しました。",
+                actor=actor,
+                creates=True,
             )

@@ -3,11 +3,13 @@ lift a lock, end someone's sessions (administrators only; the services check it 
 
 import streamlit as st
 
+from crm.errors import ValidationError
 from crm.reference import Role
 from crm.services import users
 from crm.services.reference_data import list_hubs
 from crm.timeutil import to_jst
-from ui.forms import ERRORS_KEY, guarded, save
+from ui import form_state as fs
+from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
 
@@ -27,11 +29,6 @@ def lock_state(account: users.AccountSummary) -> str:
     return "—"
 
 
-def show_field_errors(form_key: str) -> None:
-    for field, message in st.session_state.get(ERRORS_KEY, {}).pop(form_key, {}).items():
-        st.error(f"{FIELD_NAMES.get(field, field)}: {message}")
-
-
 FIELD_NAMES = {
     "username": "利用者名",
     "role": "役割",
@@ -39,6 +36,7 @@ FIELD_NAMES = {
     "email": "メールアドレス",
     "password": "パスワード",
     "display_name": "表示名",
+    "current_password": "現在のパスワード",
 }
 
 locked = [a.username for a in accounts if a.locked]
@@ -70,21 +68,28 @@ st.dataframe(
 )
 
 RESET = "reset_password"
+ACCOUNT = "admin_user"
+NEW = "new_user"
 
 
-def reset_password(username: str) -> None:
-    """Runs before the page is drawn, so the typed passwords leave the session at once."""
-    new, again = (st.session_state.get(f"{RESET}.{f}") or "" for f in ("new", "again"))
-    st.session_state[f"{RESET}.new"] = st.session_state[f"{RESET}.again"] = ""
-    if new != again:
-        st.session_state.setdefault(ERRORS_KEY, {})[RESET] = {
-            "password": "新しいパスワードと確認用の入力が一致しません"
-        }
-        return
-    save(
-        RESET,
-        lambda s: users.reset_password(s, actor, username, new),
-        f"{username} のパスワードを再設定しました。",
+def take_passwords(form_key: str, first: str, second: str, mismatch: str) -> str:
+    """The typed password, after which neither field keeps it (whatever the outcome); refuses
+    when the confirmation differs."""
+    typed = [fs.value(form_key, field) or "" for field in (first, second)]
+    fs.set_values(form_key, {first: "", second: ""})
+    if typed[0] != typed[1]:
+        raise ValidationError({"password": mismatch})
+    return typed[0]
+
+
+def account_button(column, label: str, key: str, action, message: str, **kwargs) -> None:
+    column.button(
+        label,
+        key=key,
+        on_click=fs.submit,
+        args=(ACCOUNT, action, message),
+        kwargs={"actor": actor},
+        **kwargs,
     )
 
 
@@ -102,183 +107,180 @@ with manage:
     )
     account = next((a for a in accounts if a.username == chosen), None)
     if account is not None:
+        name = account.username
         state = "有効" if account.active else "利用停止"
         st.write(f"状態: **{state}**・ロック: **{lock_state(account)}**")
         cols = st.columns(3)
-        if cols[0].button(
+        account_button(
+            cols[0],
             "ロックを解除",
+            "admin_unlock",
+            lambda s: users.unlock(s, actor, name),
+            f"{name} のロックを解除しました。",
             disabled=not (account.locked or account.failed_attempts),
-            key="admin_unlock",
-        ):
-            if (
-                save(
-                    "admin_user",
-                    lambda s: users.unlock(s, actor, account.username),
-                    f"{account.username} のロックを解除しました。",
-                )
-                is not None
-            ):
-                st.rerun()
+        )
         label, done = (
             ("利用を再開", "利用再開") if not account.active else ("利用停止にする", "利用停止")
         )
-        if cols[1].button(label, key="admin_toggle_active"):
-            if (
-                save(
-                    "admin_user",
-                    lambda s: users.set_active(s, actor, account.username, not account.active),
-                    f"{account.username} を{done}にしました。",
-                )
-                is not None
-            ):
-                st.rerun()
-        if cols[2].button("全端末からサインアウトさせる", key="admin_sign_out_all"):
-            if (
-                save(
-                    "admin_user",
-                    lambda s: users.sign_out_everywhere(s, actor, account.username),
-                    f"{account.username} のセッションをすべて終了しました。",
-                )
-                is not None
-            ):
-                st.rerun()
-        show_field_errors("admin_user")
+        account_button(
+            cols[1],
+            label,
+            "admin_toggle_active",
+            lambda s: users.set_active(s, actor, name, not account.active),
+            f"{name} を{done}にしました。",
+        )
+        account_button(
+            cols[2],
+            "全端末からサインアウトさせる",
+            "admin_sign_out_all",
+            lambda s: users.sign_out_everywhere(s, actor, name),
+            f"{name} のセッションをすべて終了しました。",
+        )
+        fs.feedback(ACCOUNT, FIELD_NAMES)
 
         st.markdown("**登録内容の変更**")
-        # Keyed by account and version: the form shows what the administrator saw, and a save
-        # over a newer version is refused by the service (with what changed).
-        edit = f"edit_user.{account.username}.{account.version}"
-        with st.form(edit):
-            st.text_input(
-                "表示名", value=account.display_name, max_chars=120, key=f"{edit}.display_name"
-            )
-            st.text_input(
-                "メールアドレス（シングルサインオンで照合）",
-                value=account.email or "",
-                key=f"{edit}.email",
-            )
-            roles = [r.value for r in Role]
+        # The form shows what the administrator saw; a save over a newer version is refused by
+        # the service, with what changed.
+        edit = f"edit_user.{name}"
+        edit_fields = ("display_name", "email", "role", "hub_code")
+        fs.prefill(
+            edit,
+            {
+                "display_name": account.display_name,
+                "email": account.email or "",
+                "role": account.role,
+                "hub_code": account.hub_code,
+            },
+            version=account.version,
+            token=name,
+        )
+        with fs.form(edit):
+            st.text_input("表示名", max_chars=120, key=fs.key(edit, "display_name"))
+            fs.error(edit, "display_name")
+            st.text_input("メールアドレス（シングルサインオンで照合）", key=fs.key(edit, "email"))
+            fs.error(edit, "email")
             st.selectbox(
                 "役割",
-                roles,
-                index=roles.index(account.role),
+                [r.value for r in Role],
                 format_func=lambda r: Role(r).label,
-                key=f"{edit}.role",
+                key=fs.key(edit, "role"),
             )
-            codes = [None, *hubs]
+            fs.error(edit, "role")
             st.selectbox(
                 "拠点（拠点マネージャーのみ）",
-                codes,
-                index=codes.index(account.hub_code),
+                [None, *hubs],
                 format_func=lambda c: "—" if c is None else hubs[c],
-                key=f"{edit}.hub_code",
+                key=fs.key(edit, "hub_code"),
             )
-            submitted = st.form_submit_button("変更を保存")
-        if submitted:
-            changes = {
-                field: st.session_state.get(f"{edit}.{field}")
-                for field in ("display_name", "email", "role", "hub_code")
-            }
-            if (
-                save(
-                    "edit_user",
-                    lambda s: users.update_user(
-                        s, actor, account.username, changes, account.version
-                    ),
-                    f"{account.username} の登録内容を変更しました。",
-                )
-                is not None
-            ):
-                st.rerun()
-        show_field_errors("edit_user")
+            fs.error(edit, "hub_code")
+            fs.feedback(edit, FIELD_NAMES)
+            fs.submit_button(
+                edit,
+                "変更を保存",
+                lambda s: users.update_user(
+                    s, actor, name, fs.values(edit, edit_fields), fs.expected_version(edit)
+                ),
+                f"{name} の登録内容を変更しました。",
+                lambda _user: fs.reset(edit),
+                actor=actor,
+            )
 
         st.markdown("**パスワードの再設定**")
         st.caption(
             "再設定するとロックも解除され、その利用者のセッションはすべて終了します。"
             "新しいパスワードは本人に安全な方法で伝えてください。"
         )
-        with st.form("reset_password"):
+        with fs.form(RESET):
             st.text_input(
                 "新しいパスワード（10文字以上）",
                 type="password",
-                key=f"{RESET}.new",
+                key=fs.key(RESET, "new"),
                 autocomplete="new-password",
             )
             st.text_input(
                 "新しいパスワード（確認）",
                 type="password",
-                key=f"{RESET}.again",
+                key=fs.key(RESET, "again"),
                 autocomplete="new-password",
             )
-            st.form_submit_button(
-                "パスワードを再設定", on_click=reset_password, args=(account.username,)
+            fs.error(RESET, "password")
+            fs.feedback(RESET, FIELD_NAMES)
+            fs.submit_button(
+                RESET,
+                "パスワードを再設定",
+                lambda s: users.reset_password(
+                    s,
+                    actor,
+                    name,
+                    take_passwords(
+                        RESET, "new", "again", "新しいパスワードと確認用の入力が一致しません"
+                    ),
+                ),
+                f"{name} のパスワードを再設定しました。",
+                actor=actor,
             )
-        show_field_errors(RESET)
 
 
-NEW = "new_user"
-
-
-def create_user_from_form() -> None:
-    """Runs before the page is drawn, so the form can be emptied or its passwords cleared."""
-    value = lambda field: st.session_state.get(f"{NEW}.{field}")  # noqa: E731
-    password, again = value("password") or "", value("password_again") or ""
-    # Passwords never stay in the session, whatever the outcome.
-    st.session_state[f"{NEW}.password"] = st.session_state[f"{NEW}.password_again"] = ""
-    if password != again:
-        st.session_state.setdefault(ERRORS_KEY, {})["create_user"] = {
-            "password": "初期パスワードと確認用の入力が一致しません"
-        }
-        return
-    created = save(
-        "create_user",
-        lambda s: users.create_user(
-            s,
-            actor,
-            username=value("username") or "",
-            role=value("role"),
-            hub_code=value("hub_code"),
-            display_name=value("display_name"),
-            email=value("email"),
-            password=password or None,
-        ),
-        f"利用者 {value('username')} を追加しました。",
+def create_account(s):
+    value = lambda field: fs.value(NEW, field)  # noqa: E731
+    password = take_passwords(
+        NEW, "password", "password_again", "初期パスワードと確認用の入力が一致しません"
     )
-    if created is not None:
-        for field in ("username", "display_name", "email"):
-            st.session_state[f"{NEW}.{field}"] = ""
-        st.session_state[f"{NEW}.hub_code"] = None
+    return users.create_user(
+        s,
+        actor,
+        username=value("username") or "",
+        role=value("role"),
+        hub_code=value("hub_code"),
+        display_name=value("display_name"),
+        email=value("email"),
+        password=password or None,
+    )
 
 
 with create:
-    with st.form("create_user"):
-        st.text_input("利用者名 *", max_chars=80, key=f"{NEW}.username")
-        st.text_input("表示名", max_chars=120, key=f"{NEW}.display_name")
+    with fs.form(NEW):
+        st.text_input("利用者名 *", max_chars=80, key=fs.key(NEW, "username"))
+        fs.error(NEW, "username")
+        st.text_input("表示名", max_chars=120, key=fs.key(NEW, "display_name"))
+        fs.error(NEW, "display_name")
         st.selectbox(
             "役割 *",
             [r.value for r in Role],
             format_func=lambda r: Role(r).label,
-            key=f"{NEW}.role",
+            key=fs.key(NEW, "role"),
         )
+        fs.error(NEW, "role")
         st.selectbox(
             "拠点（拠点マネージャーのみ）",
             [None, *hubs],
             format_func=lambda c: "—" if c is None else hubs[c],
-            key=f"{NEW}.hub_code",
+            key=fs.key(NEW, "hub_code"),
         )
-        st.text_input("メールアドレス（シングルサインオンで照合）", key=f"{NEW}.email")
+        fs.error(NEW, "hub_code")
+        st.text_input("メールアドレス（シングルサインオンで照合）", key=fs.key(NEW, "email"))
+        fs.error(NEW, "email")
         st.caption("パスワードを空欄にすると、シングルサインオン専用のアカウントになります。")
         st.text_input(
             "初期パスワード（10文字以上）",
             type="password",
             autocomplete="new-password",
-            key=f"{NEW}.password",
+            key=fs.key(NEW, "password"),
         )
         st.text_input(
             "初期パスワード（確認）",
             type="password",
             autocomplete="new-password",
-            key=f"{NEW}.password_again",
+            key=fs.key(NEW, "password_again"),
         )
-        st.form_submit_button("利用者を追加", type="primary", on_click=create_user_from_form)
-    show_field_errors("create_user")
+        fs.error(NEW, "password")
+        fs.feedback(NEW, FIELD_NAMES)
+        fs.submit_button(
+            NEW,
+            "利用者を追加",
+            create_account,
+            lambda user: f"利用者 {user.username} を追加しました。",
+            actor=actor,
+            creates=True,
+            type="primary",
+        )

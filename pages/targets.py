@@ -43,41 +43,30 @@ def target_form(form_key: str, hub_code: str, verb: str, write) -> None:
     (hub, year); the version the user saw goes with the save."""
     with session() as s, guarded():
         existing = find_target(s, actor, hub_code, fy)
-    token = (hub_code, fy)
-    version_key = form_state.key(form_key, "_version")
-    if st.session_state.get(form_state.key(form_key, "_loaded")) != token:
-        st.session_state[form_state.key(form_key, "_loaded")] = token
-        st.session_state[version_key] = existing.version if existing else None
-        st.session_state[form_state.key(form_key, "consultations")] = (
-            existing.consultations if existing else 0
-        )
-        st.session_state[form_state.key(form_key, "placements")] = (
-            existing.placements if existing else 0
-        )
+    form_state.prefill(
+        form_key,
+        {
+            "consultations": existing.consultations if existing else 0,
+            "placements": existing.placements if existing else 0,
+        },
+        version=existing.version if existing else None,
+        token=(hub_code, fy),
+    )
     if existing is not None:
         st.caption(
             f"現在の目標: 相談 {existing.consultations:,} 件・"
             f"成約 {existing.placements:,} 件（{STATUS_LABELS[existing.status]}）"
         )
 
-    def save() -> None:
+    def save(s):
         data = {
             "hub_code": hub_code,
             "fiscal_year": fy,
             **form_state.values(form_key, ["consultations", "placements"]),
         }
+        return write(s, actor, data, form_state.seen_version(form_key))
 
-        def remember(saved) -> None:
-            st.session_state[version_key] = saved.version
-
-        form_state.submit(
-            form_key,
-            lambda s: write(s, actor, data, st.session_state.get(version_key)),
-            f"{hub_names.get(hub_code, hub_code)}の{fy}年度目標を{verb}しました。",
-            on_success=remember,
-        )
-
-    with st.form(form_key):
+    with form_state.form(form_key):
         left, right = st.columns(2)
         left.number_input(
             "相談件数の目標", min_value=0, step=10, key=form_state.key(form_key, "consultations")
@@ -98,7 +87,15 @@ def target_form(form_key: str, hub_code: str, verb: str, write) -> None:
                 "hub_code": "拠点",
             },
         )
-        st.form_submit_button(f"{verb}する", type="primary", on_click=save)
+        form_state.submit_button(
+            form_key,
+            f"{verb}する",
+            save,
+            f"{hub_names.get(hub_code, hub_code)}の{fy}年度目標を{verb}しました。",
+            lambda _target: form_state.reset(form_key),
+            actor=actor,
+            type="primary",
+        )
 
 
 if actor.is_hub_manager:
@@ -163,6 +160,7 @@ else:
                     ),
                     f"{hub_names.get(p.hub_code, p.hub_code)}の{fy}年度目標を承認しました。",
                 ),
+                kwargs={"actor": actor},
             )
             with line:
                 form_state.feedback(f"approve_{p.target_id}")

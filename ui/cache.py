@@ -14,6 +14,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from crm.actor import Actor
+from crm.auth.sessions import require_live
 from crm.config import get_settings
 from crm.services.base import data_version
 from ui.runtime import get_engine
@@ -21,8 +22,12 @@ from ui.runtime import get_engine
 _QUERIES: dict[str, Callable[..., Any]] = {}
 
 
-def current_data_version(scope_key: str) -> int:
+def current_data_version(scope_key: str, actor: Actor | None = None) -> int:
+    """The data version, read in the same transaction as the reader's session check: a cached
+    result is served only to a session that is still live."""
     with Session(get_engine()) as session:
+        if actor is not None:
+            require_live(session, actor)
         return data_version(session, scope_key)
 
 
@@ -51,7 +56,7 @@ def cached_read(query: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:
         name,
         actor.scope_key,
         actor.role.value,
-        current_data_version(actor.scope_key),
+        current_data_version(actor.scope_key, actor),
         get_settings().database_url,
         actor,
         kwargs,

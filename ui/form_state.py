@@ -82,12 +82,17 @@ def prefill(
     for field, field_value in record.items():
         st.session_state[key(form_key, field)] = field_value
     st.session_state[key(form_key, _LOADED)] = token
-    if version is not None:
-        st.session_state[key(form_key, _VERSION)] = version
+    st.session_state[key(form_key, _VERSION)] = version
 
 
 def expected_version(form_key: str) -> int:
+    """The version of the record the user started editing (see ``prefill``)."""
     return st.session_state[key(form_key, _VERSION)]
+
+
+def seen_version(form_key: str) -> int | None:
+    """Like ``expected_version`` for a form that may create its record (None: there was none)."""
+    return st.session_state.get(key(form_key, _VERSION))
 
 
 def reset(form_key: str, fields: Iterable[str] = ()) -> None:

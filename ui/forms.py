@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 from sqlmodel import Session
 
+from crm.auth.sessions import SessionEnded
 from crm.db import session_scope
 from crm.errors import CrmError, StaleVersion, ValidationError
 from ui.runtime import get_engine
@@ -59,9 +60,15 @@ def save(form_key: str, action: Callable[[Session], Any], success: str) -> Any |
 
 @contextmanager
 def guarded():
-    """For reads on a page: a refused or missing record becomes a message, not a trace."""
+    """For reads on a page: a refused or missing record becomes a message, not a trace; a
+    session that ended meanwhile signs this browser out (the sign-in page says why)."""
     try:
         yield
+    except SessionEnded as ended:
+        from ui.session import end_session
+
+        end_session(ended)
+        st.rerun()
     except CrmError as error:
         st.error(str(error))
         st.stop()
