@@ -24,9 +24,10 @@ def message_under(at, key: str) -> str | None:
 
 
 def links(at) -> list[tuple[str, str, dict]]:
-    """(label, page, query params) of every page link."""
+    """(label, page, query params) of every page link in the page's body (the sidebar's
+    今日やること link is not part of a page)."""
     found = []
-    for link in at.page_link:
+    for link in at.main.get("page_link"):
         params = (
             dict(part.split("=", 1) for part in link.proto.query_string.split("&") if part)
             if link.proto.query_string
@@ -37,7 +38,7 @@ def links(at) -> list[tuple[str, str, dict]]:
 
 
 def link_labels(at) -> list[str]:
-    return [link.value for link in at.page_link]
+    return [link.value for link in at.main.get("page_link")]
 
 
 def texts(at) -> list[str]:
