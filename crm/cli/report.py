@@ -1,7 +1,9 @@
-"""``crm report``: the dashboards' numbers as CSV, from the same queries."""
+"""``crm report``: the dashboards' numbers as CSV or Excel, and the monthly report, from the
+same queries."""
 
 import csv
 import sys
+from pathlib import Path
 
 import typer
 from sqlmodel import Session
@@ -10,8 +12,11 @@ from crm.analytics.comparison import HubComparison, default_period, hub_comparis
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.trend import monthly_trend
 from crm.cli.common import cli_errors, fail, open_engine, operator_actor
+from crm.csvio.xlsx import write_workbook
+from crm.reports.hubs import hubs_sheet, hubs_workbook_path
+from crm.reports.monthly import monthly_files
 
-app = typer.Typer(help="Reports printed as CSV.", no_args_is_help=True)
+app = typer.Typer(help="Reports: CSV, Excel workbooks, the monthly report.", no_args_is_help=True)
 
 
 @app.command("trend")
@@ -56,6 +61,10 @@ HUB_COLUMNS = [
     "consultation_progress",
     "placement_progress",
     "behind",
+    "side_job_placements",
+    "outside_placements",
+    "cumulative_side_job_placements",
+    "cumulative_outside_placements",
 ]
 
 
@@ -96,6 +105,10 @@ def hub_rows(comparison: HubComparison) -> list[list]:
                 _decimal(p.consultation_progress if p else None, 4),
                 _decimal(p.placement_progress if p else None, 4),
                 "" if p is None or not p.approved else int(p.behind),
+                row.side_job_placements,
+                row.outside_placements,
+                row.cumulative_side_job_placements,
+                row.cumulative_outside_placements,
             ]
         )
     return rows
@@ -107,17 +120,23 @@ def hubs_command(
     first: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
     last: str | None = typer.Option(None, "--until", help="Last month, YYYY-MM."),
     block: list[str] = typer.Option([], "--block", help="Regional block, e.g. 東北 (repeatable)."),
-    output_format: str = typer.Option("csv", "--format", help="Output format (csv)."),
+    output_format: str = typer.Option("csv", "--format", help="csv (standard output) or xlsx."),
+    out: Path | None = typer.Option(
+        None, "--out", help="With --format xlsx: the workbook file (.xlsx) or a directory."
+    ),
 ) -> None:
     """Prefecture comparison: one row per active hub with consultations, needs and placements
     in the period, conversion, cumulative counts and progress against the fiscal year's targets.
 
     Default period: this fiscal year to date. Examples:
     crm report hubs --fy 2020 --format csv;
-    crm report hubs --from 2016-01 --until 2020-11 --format csv
+    crm report hubs --from 2016-01 --until 2020-11 --format csv;
+    crm report hubs --fy 2020 --format xlsx --out reports/
     """
-    if output_format != "csv":
-        fail(f"--format は csv だけに対応しています（{output_format}）。")
+    if output_format not in ("csv", "xlsx"):
+        fail(f"--format は csv または xlsx です（{output_format}）。")
+    if output_format == "xlsx" and out is None:
+        fail("--format xlsx には --out（.xlsx ファイルまたはフォルダ）が必要です。")
     if fy is not None and (first or last):
         fail("--fy と --from/--until は同時に指定できません。")
     engine = open_engine()
@@ -129,6 +148,39 @@ def hubs_command(
         else:
             filters = default_period(blocks=block)
         comparison = hub_comparison(session, operator_actor(), filters)
+    if output_format == "xlsx" and out is not None:
+        until = None if comparison.filters.until is None else comparison.as_of
+        path = hubs_workbook_path(out, comparison.filters.since, until)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_workbook([hubs_sheet(HUB_COLUMNS, hub_rows(comparison))], path)
+        typer.echo(f"都道府県比較を出力しました: {path}（{len(comparison.rows)} 拠点）")
+        return
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(HUB_COLUMNS)
     writer.writerows(hub_rows(comparison))
+
+
+@app.command("monthly")
+def monthly_command(
+    month: str = typer.Option(..., "--month", help="The month reported, YYYY-MM."),
+    out: Path = typer.Option(..., "--out", help="Directory the two files are written into."),
+) -> None:
+    """The monthly report: OUT/YYYY-MM_月次報告.xlsx and OUT/YYYY-MM_月次報告.pdf, with the
+    figures as of the month's end (as of today for the month in progress): per prefecture the
+    fiscal year's and cumulative consultations and placements, うち副業・兼業, 県外からの人材,
+    block subtotals, the national total and the rank within the block; the fiscal years; the
+    chart 「成約件数と相談件数の推移」.
+
+    Example: crm report monthly --month 2020-11 --out reports/
+    """
+    engine = open_engine()
+    with cli_errors(), Session(engine) as session:
+        files = monthly_files(session, operator_actor(), month)
+        paths = files.write_to(out)
+    national = files.report.national
+    typer.echo(
+        f"{files.report.as_of_label}の月次報告を出力しました: 全国累計 相談 "
+        f"{national.consultations:,} 件・成約 {national.placements:,} 件"
+    )
+    for path in paths:
+        typer.echo(f"  {path}")

@@ -72,6 +72,7 @@ class Sheet:
     name: str
     columns: Sequence[SheetColumn]
     rows: Iterable[Sequence[Any]]
+    image: bytes | None = None  # a PNG placed to the right of the table (a chart)
 
 
 def display_width(text: str) -> int:
@@ -130,6 +131,13 @@ class _SheetWriter:
             for col, width in enumerate(self.widths):
                 worksheet.set_column(col, col, min(width, MAX_WIDTH))
             worksheet.autofilter(0, 0, 0, max(len(columns) - 1, 0))
+        if self.sheet.image is not None:
+            self.worksheets[0].insert_image(
+                1,
+                len(columns) + 1,
+                "chart.png",
+                {"image_data": io.BytesIO(self.sheet.image), "x_scale": 0.5, "y_scale": 0.5},
+            )
 
 
 def write_workbook(sheets: Iterable[Sheet], target: Path | IO[bytes]) -> None:

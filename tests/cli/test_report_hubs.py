@@ -93,7 +93,8 @@ def test_fiscal_year_and_block(data):
     ("args", "message"),
     [
         (["--fy", "2020", "--from", "2020-04"], "同時に指定できません"),
-        (["--format", "xlsx"], "csv"),
+        (["--format", "pdf"], "csv または xlsx"),
+        (["--format", "xlsx"], "--out"),
         (["--from", "2020/04"], "YYYY-MM"),
         (["--from", "2020-05", "--until", "2020-04"], "終了日"),
         (["--block", "関西"], "地域ブロック"),
@@ -145,3 +146,41 @@ def test_the_month_in_progress_ends_today_not_at_its_month_end(data, monkeypatch
         ("2026-10-01", "2026-12-02", "2026")
     }
     assert "2026-12-31" not in result.output
+
+
+def test_side_jobs_and_people_from_outside_match_an_independent_count(data, tmp_path):
+    """うち副業・兼業 and 県外からの人材 (東京圏 or その他の地域), in the CSV and the workbook."""
+    import openpyxl
+
+    args = ["report", "hubs", "--from", "2019-04", "--until", "2020-12"]
+    rows = _rows(runner.invoke(app, [*args, "--format", "csv"]).output)
+    result = runner.invoke(app, [*args, "--format", "xlsx", "--out", str(tmp_path / "h.xlsx")])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(tmp_path / "h.xlsx")["都道府県比較"]
+    header = [c.value for c in sheet[1]]
+    book = {
+        r[0]: dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    period = AnalyticsFilter.for_months("2019-04", "2020-12")
+    outside = {"tokyo_area", "other_region"}
+    for row in rows:
+        code = row["hub_code"]
+        placed = [p for p in data.p_in(period) if p.hub == code]
+        cumulative = [p for p in data.p_in(period.with_period(None, period.until)) if p.hub == code]
+        expected = (
+            sum(p.engagement == "side_job" for p in placed),
+            sum(p.residence in outside for p in placed),
+            sum(p.engagement == "side_job" for p in cumulative),
+            sum(p.residence in outside for p in cumulative),
+        )
+        assert tuple(int(row[k]) for k in HUB_COLUMNS[-4:]) == expected, code
+        typed = book[code]
+        assert (typed["うち副業・兼業"], typed["県外からの人材"]) == expected[:2]
+        assert typed["相談件数"] == int(row["consultations"])
+        assert (
+            typed["拠点コード"] == code and typed["期間（初日）"].date().isoformat() == "2019-04-01"
+        )
+    assert sum(int(r["side_job_placements"]) for r in rows) > 0
+    assert sum(int(r["outside_placements"]) for r in rows) > 0
+    assert not [c for r in sheet.iter_rows() for c in r if c.data_type == "f"]

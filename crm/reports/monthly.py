@@ -1,0 +1,550 @@
+"""The secretariat's monthly report to the programme (月次報告): a workbook and a PDF.
+
+For a month ``YYYY-MM`` the figures are as of the month's end (「2020年11月末現在」), or as of
+today for the month in progress (「2026年12月1日現在」):
+
+- per prefecture: consultations and placements in the fiscal year so far and cumulative since
+  the programme began, of the placements those in side or part-time engagement (うち副業・兼業)
+  and those of people from outside the prefecture (県外からの人材), and the hub's rank within its
+  regional block (by cumulative placements; equal counts share a rank);
+- a subtotal per regional block and the national total;
+- a fiscal-year table from the programme's first year to the current one;
+- the programme's chart 「成約件数と相談件数の推移」 (the dashboards' own chart builder),
+  rendered server-side with vl-convert and embedded in the PDF (and the workbook).
+
+Every figure comes from the analytics the pages use: ``hub_comparison`` (the 都道府県比較
+page and ``crm report hubs``), ``counts_by_hub`` and ``monthly_trend``.
+"""
+
+import datetime as dt
+import io
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+from sqlmodel import Session
+
+from crm.actor import Actor
+from crm.analytics.comparison import HubComparisonRow, hub_comparison
+from crm.analytics.filters import AnalyticsFilter, parse_month
+from crm.analytics.periods import as_of_label
+from crm.analytics.summary import counts_by_hub
+from crm.analytics.trend import TrendPoint, monthly_trend
+from crm.csvio.xlsx import COUNT, NUMBER, TEXT, Sheet, SheetColumn, write_workbook
+from crm.errors import CrmError
+from crm.reference import BLOCKS
+from crm.targets import FIRST_FISCAL_YEAR
+from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, today_jst
+
+CHART_TITLE = "成約件数と相談件数の推移"
+TITLE = "プロフェッショナル人材戦略拠点 月次報告"
+FONT_FAMILY = "Noto Sans CJK JP"
+FONT_FILES = {
+    "": "NotoSansCJK-Regular.ttc",
+    "B": "NotoSansCJK-Bold.ttc",
+}
+FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk")
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Counts of one line of the prefecture table (a hub, a block or the nation)."""
+
+    fy_consultations: int = 0
+    fy_placements: int = 0
+    fy_side_jobs: int = 0
+    fy_outside: int = 0
+    consultations: int = 0  # cumulative
+    placements: int = 0
+    side_jobs: int = 0
+    outside: int = 0
+
+    def add(self, other: "Figures") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @classmethod
+    def of(cls, row: HubComparisonRow) -> "Figures":
+        return cls(
+            fy_consultations=row.consultations,
+            fy_placements=row.placements,
+            fy_side_jobs=row.side_job_placements,
+            fy_outside=row.outside_placements,
+            consultations=row.cumulative_consultations,
+            placements=row.cumulative_placements,
+            side_jobs=row.cumulative_side_job_placements,
+            outside=row.cumulative_outside_placements,
+        )
+
+
+@dataclass(frozen=True)
+class PrefectureLine:
+    hub_code: str
+    name: str
+    block: str
+    active: bool
+    figures: Figures
+    block_rank: int
+
+
+@dataclass(frozen=True)
+class BlockLine:
+    block: str
+    prefectures: tuple[PrefectureLine, ...]
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class FiscalYearLine:
+    fiscal_year: int
+    label: str
+    consultations: int
+    placements: int
+    side_jobs: int
+    outside: int
+    cumulative_consultations: int
+    cumulative_placements: int
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    month: str  # YYYY-MM
+    as_of: dt.date  # the last day counted
+    as_of_label: str  # 2020年11月末現在 / 2026年12月1日現在
+    fiscal_year: int
+    blocks: tuple[BlockLine, ...]
+    national: Figures
+    years: tuple[FiscalYearLine, ...]
+    trend: tuple[TrendPoint, ...]
+    made_at: dt.datetime = field(compare=False, default_factory=dt.datetime.now)
+
+    @property
+    def prefectures(self) -> list[PrefectureLine]:
+        return [line for block in self.blocks for line in block.prefectures]
+
+    @property
+    def file_stem(self) -> str:
+        return f"{self.month}_月次報告"
+
+
+def _ranks(lines: list[tuple[HubComparisonRow, Figures]]) -> dict[str, int]:
+    """Competition ranking by cumulative placements (1, 2, 2, 4 …)."""
+    ordered = sorted(lines, key=lambda item: -item[1].placements)
+    ranks: dict[str, int] = {}
+    for index, (row, figures) in enumerate(ordered):
+        if index and figures.placements == ordered[index - 1][1].placements:
+            ranks[row.hub_code] = ranks[ordered[index - 1][0].hub_code]
+        else:
+            ranks[row.hub_code] = index + 1
+    return ranks
+
+
+def _years(session: Session, actor: Actor, as_of: dt.date) -> list[FiscalYearLine]:
+    lines: list[FiscalYearLine] = []
+    total_c = total_p = 0
+    for fy in range(FIRST_FISCAL_YEAR, fiscal_year(as_of) + 1):
+        since, until = fiscal_year_bounds(fy)
+        counts = counts_by_hub(
+            session, actor, AnalyticsFilter(since=since, until=min(until, as_of))
+        ).values()
+        consultations = sum(c.consultations for c in counts)
+        placements = sum(c.placements for c in counts)
+        total_c, total_p = total_c + consultations, total_p + placements
+        if not (consultations or placements or lines):
+            continue  # before the first record
+        label = f"{fy}年度"
+        if fy == 2015:
+            label += "（2016年1〜3月）"
+        elif until > as_of:
+            label += f"（{as_of.month}月{as_of.day}日まで）"
+        lines.append(
+            FiscalYearLine(
+                fy,
+                label,
+                consultations,
+                placements,
+                sum(c.side_job_placements for c in counts),
+                sum(c.outside_placements for c in counts),
+                total_c,
+                total_p,
+            )
+        )
+    return lines
+
+
+def month_as_of(month: str, today: dt.date | None = None) -> tuple[dt.date, str]:
+    """The last day a report for ``month`` counts, and its label."""
+    today = today or today_jst()
+    first = parse_month(month, "month")
+    if first > today:
+        raise CrmError(f"{first.year}年{first.month}月はまだ始まっていません（{month}）。")
+    end = add_months(first, 1) - dt.timedelta(days=1)
+    if end < today:
+        return end, as_of_label(end, today)
+    return today, f"{today.year}年{today.month}月{today.day}日現在"
+
+
+def monthly_report(
+    session: Session, actor: Actor, month: str, today: dt.date | None = None
+) -> MonthlyReport:
+    """The monthly report's figures for ``month`` (``YYYY-MM``) as the actor may read them."""
+    today = today or today_jst()
+    as_of, label = month_as_of(month, today)
+    fy = fiscal_year(as_of)
+    filters = AnalyticsFilter(since=fiscal_year_bounds(fy)[0], until=as_of)
+    comparison = hub_comparison(session, actor, filters, today=today)
+    blocks, national = [], Figures()
+    for block in BLOCKS:
+        rows = [(row, Figures.of(row)) for row in comparison.rows if row.block == block]
+        if not rows:
+            continue
+        ranks = _ranks(rows)
+        subtotal = Figures()
+        lines = []
+        for row, figures in rows:
+            subtotal.add(figures)
+            lines.append(
+                PrefectureLine(
+                    row.hub_code, row.hub_name, block, row.active, figures, ranks[row.hub_code]
+                )
+            )
+        national.add(subtotal)
+        blocks.append(BlockLine(block, tuple(lines), subtotal))
+    trend = monthly_trend(session, actor, until=as_of)
+    return MonthlyReport(
+        month=month,
+        as_of=as_of,
+        as_of_label=label,
+        fiscal_year=fy,
+        blocks=tuple(blocks),
+        national=national,
+        years=tuple(_years(session, actor, as_of)),
+        trend=tuple(trend),
+    )
+
+
+# --- the chart --------------------------------------------------------------------------------
+
+
+def japanese_font(style: str = "") -> Path:
+    """A Japanese font file (Noto Sans CJK, Debian's fonts-noto-cjk): ``CRM_REPORT_FONT_DIR``,
+    the usual folders, then fontconfig. CrmError saying what to install when there is none."""
+    name = FONT_FILES[style]
+    folders = [os.environ.get("CRM_REPORT_FONT_DIR", ""), *FONT_DIRS]
+    for folder in folders:
+        if folder and (Path(folder) / name).is_file():
+            return Path(folder) / name
+    if shutil.which("fc-match"):
+        weight = ":weight=bold" if style == "B" else ""
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", f"{FONT_FAMILY}{weight}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if found.endswith(name):
+            return Path(found)
+    raise CrmError(
+        "日本語フォント（Noto Sans CJK）が見つかりません。Debian/Ubuntu では "
+        "`apt-get install fonts-noto-cjk` で入れるか、CRM_REPORT_FONT_DIR に "
+        f"{name} のあるフォルダを指定してください。"
+    )
+
+
+@lru_cache(maxsize=1)
+def _register_fonts(folder: str) -> None:
+    import vl_convert
+
+    vl_convert.register_font_directory(folder)
+
+
+def chart_png(points: Iterable[TrendPoint], title: str = CHART_TITLE) -> bytes:
+    """The dashboards' chart 「成約件数と相談件数の推移」 as a PNG, rendered without a browser."""
+    import vl_convert
+
+    from ui.charts import cumulative_trend_chart  # plain Altair: no Streamlit in it
+
+    _register_fonts(str(japanese_font().parent))
+    frame = pd.DataFrame(
+        [
+            {
+                "month": p.month,
+                "cumulative_consultations": p.cumulative_consultations,
+                "cumulative_contracts": p.cumulative_contracts,
+            }
+            for p in points
+        ],
+        columns=["month", "cumulative_consultations", "cumulative_contracts"],
+    )
+    chart = (
+        cumulative_trend_chart(frame, title)
+        .properties(width=900, height=380)
+        .configure(font=FONT_FAMILY)
+    )
+    return vl_convert.vegalite_to_png(chart.to_dict(), scale=2)
+
+
+# --- the workbook -----------------------------------------------------------------------------
+
+PREFECTURE_COLUMNS = [
+    ("地域ブロック", TEXT),
+    ("都道府県コード", TEXT),
+    ("都道府県", TEXT),
+    ("年度 相談件数", COUNT),
+    ("年度 成約件数", COUNT),
+    ("年度 うち副業・兼業", COUNT),
+    ("年度 県外からの人材", COUNT),
+    ("累計 相談件数", COUNT),
+    ("累計 成約件数", COUNT),
+    ("累計 うち副業・兼業", COUNT),
+    ("累計 県外からの人材", COUNT),
+    ("ブロック内順位（累計成約）", NUMBER),
+]
+YEAR_COLUMNS = [
+    ("年度", TEXT),
+    ("相談件数", COUNT),
+    ("成約件数", COUNT),
+    ("うち副業・兼業", COUNT),
+    ("県外からの人材", COUNT),
+    ("累計 相談件数", COUNT),
+    ("累計 成約件数", COUNT),
+]
+TREND_COLUMNS = [
+    ("月", TEXT),
+    ("相談件数", COUNT),
+    ("成約件数", COUNT),
+    ("累計 相談件数", COUNT),
+    ("累計 成約件数", COUNT),
+]
+
+
+def _numbers(f: Figures) -> list[int]:
+    return [
+        f.fy_consultations,
+        f.fy_placements,
+        f.fy_side_jobs,
+        f.fy_outside,
+        f.consultations,
+        f.placements,
+        f.side_jobs,
+        f.outside,
+    ]
+
+
+def prefecture_rows(report: MonthlyReport) -> list[list]:
+    """The prefecture table with a subtotal after each block and the national total last."""
+    rows: list[list] = []
+    for block in report.blocks:
+        for line in block.prefectures:
+            name = line.name if line.active else f"{line.name}（休止）"
+            rows.append(
+                [block.block, line.hub_code, name, *_numbers(line.figures), line.block_rank]
+            )
+        rows.append([block.block, None, f"{block.block} 計", *_numbers(block.figures), None])
+    rows.append(["全国", None, "全国 計", *_numbers(report.national), None])
+    return rows
+
+
+def year_rows(report: MonthlyReport) -> list[list]:
+    return [
+        [
+            y.label,
+            y.consultations,
+            y.placements,
+            y.side_jobs,
+            y.outside,
+            y.cumulative_consultations,
+            y.cumulative_placements,
+        ]
+        for y in report.years
+    ]
+
+
+def _columns(spec: list[tuple[str, str]], fy: int | None = None) -> list[SheetColumn]:
+    return [
+        SheetColumn(header.replace("年度 ", f"{fy}年度 ") if fy else header, kind)
+        for header, kind in spec
+    ]
+
+
+def workbook_sheets(report: MonthlyReport, chart: bytes | None = None) -> list[Sheet]:
+    made = report.made_at.strftime("%Y-%m-%d %H:%M")
+    summary: list[list[Any]] = [
+        ["報告", TITLE],
+        ["対象月", report.month],
+        ["集計", report.as_of_label],
+        ["年度", f"{report.fiscal_year}年度（4月〜{report.as_of.month}月{report.as_of.day}日）"],
+        ["累計 相談件数", report.national.consultations],
+        ["累計 成約件数", report.national.placements],
+        ["累計 うち副業・兼業", report.national.side_jobs],
+        ["累計 県外からの人材", report.national.outside],
+        ["作成日時", made],
+        [
+            "注",
+            "ブロック内順位は累計成約件数の多い順（同数は同順位）。県外からの人材は前居住地が"
+            "東京圏・その他の地域の成約（未記録は含まない）。",
+        ],
+    ]
+    return [
+        Sheet("概要", [SheetColumn("項目"), SheetColumn("内容", COUNT)], summary),
+        Sheet(
+            "都道府県別", _columns(PREFECTURE_COLUMNS, report.fiscal_year), prefecture_rows(report)
+        ),
+        Sheet("年度別", _columns(YEAR_COLUMNS), year_rows(report)),
+        Sheet(
+            "月別推移",
+            _columns(TREND_COLUMNS),
+            [
+                [
+                    p.month,
+                    p.consultations,
+                    p.contracts,
+                    p.cumulative_consultations,
+                    p.cumulative_contracts,
+                ]
+                for p in report.trend
+            ],
+            image=chart,
+        ),
+    ]
+
+
+# --- the PDF ----------------------------------------------------------------------------------
+
+
+def _pdf(report: MonthlyReport, chart: bytes) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_title(f"{TITLE} {report.as_of_label}")
+    pdf.set_creator("talent-hub-crm")
+    for style in FONT_FILES:
+        pdf.add_font("jp", style, str(japanese_font(style)), collection_font_number=0)
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.set_margins(12, 12, 12)
+
+    def heading(text: str, size: int = 14) -> None:
+        pdf.set_font("jp", "B", size)
+        pdf.cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("jp", "", 9)
+
+    pdf.add_page()
+    heading(f"{TITLE}（{report.as_of_label}）", 16)
+    n = report.national
+    pdf.cell(
+        0,
+        7,
+        f"全国累計: 相談 {n.consultations:,} 件・成約 {n.placements:,} 件（うち副業・兼業 "
+        f"{n.side_jobs:,} 件、県外からの人材 {n.outside:,} 件）。{report.fiscal_year}年度: "
+        f"相談 {n.fy_consultations:,} 件・成約 {n.fy_placements:,} 件。",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(2)
+    pdf.image(io.BytesIO(chart), w=pdf.epw)
+
+    grey = FontFace(emphasis="BOLD", fill_color=(230, 236, 245))
+    pdf.add_page()
+    heading(f"都道府県別（{report.as_of_label}）")
+    headers = _columns(PREFECTURE_COLUMNS, report.fiscal_year)
+    widths = (20, 14, 26, 20, 20, 22, 22, 20, 20, 22, 22, 22)
+    with pdf.table(
+        col_widths=widths,
+        text_align=("LEFT", "CENTER", "LEFT", *["RIGHT"] * 8, "CENTER"),
+        headings_style=grey,
+        line_height=5,
+        first_row_as_headings=True,
+    ) as table:
+        row = table.row()
+        for header in (h.header for h in headers):
+            row.cell(header)
+        for values in prefecture_rows(report):
+            subtotal = values[1] is None
+            row = table.row(style=grey if subtotal else None)
+            for value in values:
+                row.cell(
+                    "" if value is None else (f"{value:,}" if isinstance(value, int) else value)
+                )
+
+    pdf.add_page()
+    heading("年度別の推移")
+    with pdf.table(
+        col_widths=(50, 30, 30, 30, 30, 30, 30),
+        text_align=("LEFT", *["RIGHT"] * 6),
+        headings_style=grey,
+        line_height=6,
+    ) as table:
+        row = table.row()
+        for header, _ in YEAR_COLUMNS:
+            row.cell(header)
+        for values in year_rows(report):
+            row = table.row()
+            for value in values:
+                row.cell(f"{value:,}" if isinstance(value, int) else value)
+    pdf.ln(4)
+    pdf.set_font("jp", "", 8)
+    pdf.multi_cell(
+        0,
+        5,
+        "ブロック内順位は累計成約件数の多い順（同数は同順位）。県外からの人材は前居住地が東京圏・"
+        "その他の地域の成約（未記録は含まない）。数値は全国ダッシュボード・都道府県比較と同じ集計です。"
+        f" 作成: {report.made_at:%Y-%m-%d %H:%M}",
+    )
+    return bytes(pdf.output())
+
+
+@dataclass(frozen=True)
+class MonthlyFiles:
+    report: MonthlyReport
+    workbook: bytes
+    pdf: bytes
+
+    @property
+    def workbook_name(self) -> str:
+        return f"{self.report.file_stem}.xlsx"
+
+    @property
+    def pdf_name(self) -> str:
+        return f"{self.report.file_stem}.pdf"
+
+    def write_to(self, out_dir: Path) -> list[Path]:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = [out_dir / self.workbook_name, out_dir / self.pdf_name]
+        paths[0].write_bytes(self.workbook)
+        paths[1].write_bytes(self.pdf)
+        return paths
+
+
+def monthly_files(
+    session: Session, actor: Actor, month: str, today: dt.date | None = None
+) -> MonthlyFiles:
+    """The report for ``month`` as ``YYYY-MM_月次報告.xlsx`` and ``.pdf`` (bytes)."""
+    report = monthly_report(session, actor, month, today)
+    chart = chart_png(report.trend, f"{CHART_TITLE}（{report.as_of_label}）")
+    buffer = io.BytesIO()
+    write_workbook(workbook_sheets(report, chart), buffer)
+    return MonthlyFiles(report, buffer.getvalue(), _pdf(report, chart))
+
+
+def last_closed_month(today: dt.date | None = None) -> str:
+    today = today or today_jst()
+    previous = add_months(today.replace(day=1), -1)
+    return f"{previous:%Y-%m}"
+
+
+def months_offered(today: dt.date | None = None, count: int = 24) -> list[str]:
+    """The month in progress and the ``count - 1`` before it, newest first."""
+    today = today or today_jst()
+    first = today.replace(day=1)
+    return [f"{add_months(first, -back):%Y-%m}" for back in range(count)]
