@@ -13,8 +13,6 @@ from crm.services.companies import (
     update_company,
 )
 from crm.services.lookups import find_companies
-from crm.services.needs import list_referrals
-from crm.services.placements import list_placements
 from crm.services.timeline import KIND_LABELS, company_timeline
 from ui import form_state as fs
 from ui import links
@@ -110,11 +108,7 @@ def show_company(company_id: int) -> None:
         company = get_company(s, actor, company_id)
         contacts = list_contacts(s, actor, company_id)
         events = company_timeline(s, actor, company_id)
-        referrals = list_referrals(s, actor, company_id=company_id, limit=10_000)
-        placements = list_placements(s, actor, company_id=company_id, limit=10_000)
     st.query_params["company"] = str(company.id)  # the address bar shows a shareable link
-    need_of_referral = {r.id: r.need_id for r in referrals}
-    need_of_placement = {p.id: p.need_id for p in placements}
 
     st.button("← 企業一覧へ", on_click=open_company, args=(None,))
     fs.feedback("company_new")  # "registered" right after creating this firm
@@ -178,7 +172,7 @@ def show_company(company_id: int) -> None:
         ["タイムライン", "企業情報", f"担当者（{len(contacts)}）"] + ([] if read_only else ["編集"])
     )
     with tabs[0]:
-        show_timeline(company, events, need_of_referral, need_of_placement)
+        show_timeline(company, events)
     with tabs[1]:
         show_details(company)
     with tabs[2]:
@@ -188,14 +182,12 @@ def show_company(company_id: int) -> None:
             edit_company(company)
 
 
-def show_timeline(company: Company, events, need_of_referral, need_of_placement) -> None:
+def show_timeline(company: Company, events) -> None:
     def onward(event):
         if event.kind == "need":
             return links.need(event.record_id, event.title)
-        if event.kind == "referral" and event.record_id in need_of_referral:
-            return links.need(need_of_referral[event.record_id], event.title)
-        if event.kind == "placement" and event.record_id in need_of_placement:
-            return links.need(need_of_placement[event.record_id], event.title)
+        if event.kind in {"referral", "placement"} and event.need_id is not None:
+            return links.need(event.need_id, event.title)
         if event.kind == "follow_up":
             return links.Link(links.FOLLOW_UPS, event.title, {"company": company.id})
         return event.title

@@ -168,14 +168,8 @@ def board() -> None:
         st.caption("全国事務局として全拠点のニーズを閲覧しています（閲覧のみ）。")
 
     with guarded():
-        if company_filter is None:
-            counts = cached_read(count_needs_by_status, actor)
-        else:
-            company_needs = cached_read(list_needs, actor, company_id=company_filter, limit=10_000)
-            counts = {
-                status.value: sum(1 for n in company_needs if n.status == status.value)
-                for status in STATUSES
-            }
+        counts = cached_read(count_needs_by_status, actor, company_id=company_filter)
+        if company_filter is not None:
             name = cached_read(company_names, actor, ids=[company_filter]).get(company_filter)
             if name is None:
                 st.error("この企業は表示できません（他の拠点の企業か、存在しません）。")
@@ -195,13 +189,15 @@ def board() -> None:
     tabs = st.tabs([f"{status.label}（{counts[status.value]:,}）" for status in STATUSES])
     for tab, status in zip(tabs, STATUSES, strict=True):
         with tab:
-            if company_filter is None:
-                offset = paginate(counts[status.value], f"needs.page.{status.value}", PAGE_SIZE)
-                rows = cached_read(
-                    list_needs, actor, status=status.value, limit=PAGE_SIZE, offset=offset
-                )
-            else:
-                rows = [n for n in company_needs if n.status == status.value]
+            offset = paginate(counts[status.value], f"needs.page.{status.value}", PAGE_SIZE)
+            rows = cached_read(
+                list_needs,
+                actor,
+                status=status.value,
+                company_id=company_filter,
+                limit=PAGE_SIZE,
+                offset=offset,
+            )
             need_table(rows)
 
 
@@ -237,11 +233,7 @@ def show_need(need_id: int) -> None:
         need = get_need(s, actor, need_id)
         history = need_history(s, actor, need_id)
         referrals = list_referrals(s, actor, need_id=need_id)
-        placements = [
-            p
-            for p in list_placements(s, actor, company_id=need.company_id, limit=10_000)
-            if p.need_id == need_id
-        ]
+        placements = list_placements(s, actor, need_id=need_id)
         company_name = company_names(s, actor, [need.company_id]).get(need.company_id, "")
         consultation = (
             None

@@ -111,6 +111,17 @@ def update_need(
         if values.category_id != need.category_id
         else {},
         _consultation_errors(session, need, values.opened_on),
+        {}
+        if values.opened_on == need.opened_on
+        else rules.need_before_its_records(
+            values.opened_on,
+            session.exec(
+                select(func.min(Referral.referred_on)).where(col(Referral.need_id) == need.id)
+            ).one(),
+            session.exec(
+                select(func.min(Placement.placed_on)).where(col(Placement.need_id) == need.id)
+            ).one(),
+        ),
     )
     rules.require(errors)
     return update_row(session, actor, need, changes, expected_version)
@@ -180,12 +191,17 @@ def list_needs(
     return list(session.exec(statement.offset(offset).limit(limit)).all())
 
 
-def count_needs_by_status(session: Session, actor: Actor) -> dict[str, int]:
+def count_needs_by_status(
+    session: Session, actor: Actor, company_id: int | None = None
+) -> dict[str, int]:
+    """How many needs the actor may read are in each status (of one firm, if given)."""
     statement = scope_filter(
         select(TalentNeed.status, func.count()).group_by(TalentNeed.status),
         actor,
         TalentNeed.hub_code,
     )
+    if company_id is not None:
+        statement = statement.where(TalentNeed.company_id == company_id)
     counts = dict(session.exec(statement).all())
     return {status.value: counts.get(status.value, 0) for status in NeedStatus}
 

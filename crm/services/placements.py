@@ -96,6 +96,7 @@ def list_placements(
     actor: Actor,
     *,
     company_id: int | None = None,
+    need_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int = 200,
@@ -104,6 +105,8 @@ def list_placements(
     statement = scope_filter(select(Placement), actor, Placement.hub_code)
     if company_id is not None:
         statement = statement.where(Placement.company_id == company_id)
+    if need_id is not None:
+        statement = statement.where(Placement.need_id == need_id)
     if since is not None:
         statement = statement.where(Placement.placed_on >= since)
     if until is not None:

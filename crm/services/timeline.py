@@ -18,6 +18,7 @@ class TimelineEvent:
     record_id: int
     title: str
     detail: str
+    need_id: int | None = None  # the need a need, referral or placement belongs to
 
 
 KIND_LABELS = {
@@ -54,6 +55,7 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
                 n.id,
                 f"人材ニーズ: {n.role_title}",
                 f"{Engagement(n.engagement).label}・{n.headcount}名・{NeedStatus(n.status).label}",
+                n.id,
             )
         )
     if needs:
@@ -70,6 +72,7 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
                     r.id,
                     f"紹介: {partner_name}",
                     f"{needs[r.need_id].role_title}・{ReferralOutcome(r.outcome).label}",
+                    r.need_id,
                 )
             )
     for p in session.exec(select(Placement).where(Placement.company_id == company.id)):
@@ -80,6 +83,7 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
                 p.id,
                 f"成約（{Engagement(p.engagement).label}）",
                 needs[p.need_id].role_title if p.need_id in needs else "",
+                p.need_id,
             )
         )
     for f in session.exec(select(FollowUp).where(FollowUp.company_id == company.id)):
