@@ -69,6 +69,29 @@ def corporate_number_free(
     return {"corporate_number": f"この法人番号は既に登録されています（企業ID {owner_id}）"}
 
 
+# --- consultations --------------------------------------------------------------------------
+
+
+def consultation_of_needs(
+    company_id: int,
+    consulted_on: dt.date,
+    need_companies: Iterable[int],
+    first_opened: dt.date | None,
+) -> Errors:
+    """A consultation that needs were opened from (``need_companies``: their firms,
+    ``first_opened``: the earliest opening) stays with that firm and before those needs: the
+    mirror of ``need_consultation`` for an edited consultation."""
+    if any(need_company != company_id for need_company in need_companies):
+        return {"company_id": "この相談から開いた人材ニーズがあるため、別の企業には変更できません"}
+    if first_opened is not None and consulted_on > first_opened:
+        return {
+            "consulted_on": (
+                f"この相談から開いた人材ニーズの受付日（{first_opened.isoformat()}）より後の日付です"
+            )
+        }
+    return {}
+
+
 # --- talent needs -------------------------------------------------------------------------------
 
 
@@ -108,6 +131,19 @@ def need_move(current: str | None, target: str, placements: int) -> Errors:
     if to == NeedStatus.PLACED and current != to.value and placements < 1:
         return {
             "status": "成約にするには、このニーズの成約を登録してください（成約の記録がありません）"
+        }
+    return {}
+
+
+def need_before_its_records(
+    opened_on: dt.date, first_referred: dt.date | None, first_placed: dt.date | None
+) -> Errors:
+    """An edited need is not opened after its own referrals or placements (the mirror of
+    ``after_need_opened``)."""
+    earliest = min((d for d in (first_referred, first_placed) if d is not None), default=None)
+    if earliest is not None and opened_on > earliest:
+        return {
+            "opened_on": f"このニーズの紹介日・成約日（{earliest.isoformat()}）より後の日付です"
         }
     return {}
 

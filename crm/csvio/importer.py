@@ -289,6 +289,8 @@ class _Run:
         self.corporate_rows: dict[str, int] = {}  # number -> row of this import
         self.placement_counts: Counter | None = None  # need id -> placements stored
         self.restore = False  # keep the file's ids (see _restoring)
+        self.needs_by_consultation: dict[int, tuple[set[int], dt.date | None]] | None = None
+        self.first_records: dict[int, tuple[dt.date | None, dt.date | None]] | None = None
         # kind -> ids other files of this import refer to (candidates for local keys)
         self.references: dict[str, set[int]] = defaultdict(set)
         self.placements_in_files: Counter = Counter()  # need id -> placement rows
@@ -608,7 +610,66 @@ def _consultations(
     values = parsed.model_dump()
     values["company_id"] = company["id"]
     values["hub_code"] = run.hub
+    if existing is not None and (
+        values["company_id"] != existing["company_id"]
+        or values["consulted_on"] != existing["consulted_on"]
+    ):  # stored needs opened from it stay with its firm and after it
+        companies, first_opened = _stored_needs_by_consultation(run).get(
+            existing["id"], (set(), None)
+        )
+        _report(
+            check,
+            rules.consultation_of_needs(
+                values["company_id"], values["consulted_on"], companies, first_opened
+            ),
+        )
+        if check.failed:
+            return None
     return _plan(run, "consultations", check, values, file_id, existing)
+
+
+def _stored_needs_by_consultation(run: _Run) -> dict[int, tuple[set[int], dt.date | None]]:
+    """Per stored consultation of the hub: the firms of the needs opened from it and the
+    earliest opening (one GROUP BY, the first time it is needed)."""
+    if run.needs_by_consultation is None:
+        table = _table(TalentNeed)
+        statement = (
+            select(table.c.consultation_id, table.c.company_id, func.min(table.c.opened_on))
+            .where(table.c.hub_code == run.hub, table.c.consultation_id.is_not(None))
+            .group_by(table.c.consultation_id, table.c.company_id)
+        )
+        found: dict[int, tuple[set[int], dt.date | None]] = {}
+        for consultation_id, company_id, opened_on in run.session.execute(statement):
+            companies, first = found.get(consultation_id, (set(), None))
+            companies.add(company_id)
+            found[consultation_id] = (
+                companies,
+                opened_on if first is None else min(first, opened_on),
+            )
+        run.needs_by_consultation = found
+    return run.needs_by_consultation
+
+
+def _first_records_of_needs(run: _Run) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    """Per stored need of the hub: its earliest referral and placement dates."""
+    if run.first_records is None:
+        found: dict[int, tuple[dt.date | None, dt.date | None]] = {}
+        for model, column, position in (
+            (Referral, "referred_on", 0),
+            (Placement, "placed_on", 1),
+        ):
+            table = _table(model)
+            statement = (
+                select(table.c.need_id, func.min(table.c[column]))
+                .where(table.c.hub_code == run.hub)
+                .group_by(table.c.need_id)
+            )
+            for need_id, day in run.session.execute(statement):
+                pair = list(found.get(need_id, (None, None)))
+                pair[position] = day
+                found[need_id] = (pair[0], pair[1])
+        run.first_records = found
+    return run.first_records
 
 
 def _needs(
@@ -646,6 +707,10 @@ def _needs(
                 consultation["consulted_on"],
             ),
         )
+    if existing is not None and values["opened_on"] != existing["opened_on"]:
+        # not opened after its own stored referrals and placements
+        referred, placed = _first_records_of_needs(run).get(existing["id"], (None, None))
+        _report(check, rules.need_before_its_records(values["opened_on"], referred, placed))
     before = None if existing is None else existing["status"]
     values["status"] = status or before or NeedStatus.OPEN.value
     if values["status"] != before:

@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from crm import rules
 from crm.actor import Actor
-from crm.models import Company, Consultation
+from crm.models import Company, Consultation, TalentNeed
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
 from crm.services.inputs import ConsultationInput
 from crm.validation import parse_input
@@ -31,6 +32,27 @@ def update_consultation(
     if values.company_id != consultation.company_id:
         company = get_scoped(session, actor, Company, values.company_id)
         actor.require_write(company.hub_code)
+    moved = (values.company_id, values.consulted_on) != (
+        consultation.company_id,
+        consultation.consulted_on,
+    )
+    opened = (
+        []
+        if not moved
+        else session.exec(
+            select(col(TalentNeed.company_id), col(TalentNeed.opened_on)).where(
+                col(TalentNeed.consultation_id) == consultation.id
+            )
+        ).all()
+    )
+    rules.require(
+        rules.consultation_of_needs(
+            values.company_id,
+            values.consulted_on,
+            [company_id for company_id, _ in opened],
+            min((day for _, day in opened), default=None),
+        )
+    )
     return update_row(session, actor, consultation, values.model_dump(), expected_version)
 
 

@@ -42,6 +42,7 @@ class World:
     need: TalentNeed  # open, opened 2025-04-05
     withdrawn: TalentNeed
     partner: Partner
+    placed: TalentNeed  # opened 2025-04-01, placed 2025-05-01
     placement: Placement  # of ``firm``
 
 
@@ -59,7 +60,8 @@ def world(session, actors) -> World:
     placed = make_need(session, m, consultation)
     placement = make_placement(session, m, placed, on=D(2025, 5, 1))
     session.commit()
-    return World(m, firm, other, firm02, consultation, need, withdrawn, partner, placement)
+    placed = needs.get_need(session, m, placed.id)
+    return World(m, firm, other, firm02, consultation, need, withdrawn, partner, placed, placement)
 
 
 @dataclass(frozen=True)
@@ -137,11 +139,35 @@ NEED_HEADER = "企業ID,相談ID,人材区分,雇用形態,役職・職種,人�
 NEED_UPDATE_HEADER = "ニーズID,企業ID,相談ID,人材区分,雇用形態,役職・職種,受付日,状況"
 
 
-def need_row(w: World, need: TalentNeed, status: str) -> list[str]:
+def need_row(w: World, need: TalentNeed, status: str, opened_on: str | None = None) -> list[str]:
     return [
         NEED_UPDATE_HEADER,
         f"{need.id},{need.company_id},{need.consultation_id},{need.category_id},"
-        f"{need.engagement},{need.role_title},{need.opened_on.isoformat()},{status}",
+        f"{need.engagement},{need.role_title},{opened_on or need.opened_on.isoformat()},{status}",
+    ]
+
+
+def edit_consultation(**values: Any) -> Callable[[Session, World], Any]:
+    return lambda s, w: consultations.update_consultation(
+        s,
+        w.m,
+        w.consultation.id,
+        {
+            "company_id": w.consultation.company_id,
+            "consulted_on": w.consultation.consulted_on,
+            "channel": w.consultation.channel,
+            "summary": w.consultation.summary,
+            **{k: v(w) if callable(v) else v for k, v in values.items()},
+        },
+        w.consultation.version,
+    )
+
+
+def consultation_row(w: World, company_id: int, consulted_on: str) -> list[str]:
+    c = w.consultation
+    return [
+        "相談ID,企業ID,相談日,相談経路,相談内容",
+        f"{c.id},{company_id},{consulted_on},{c.channel},{c.summary}",
     ]
 
 
@@ -255,7 +281,39 @@ CASES = [
         lambda w: [CONSULTATION_HEADER, f"{w.firm.id},2025-04-10,企業訪問,面談,不明"],
         "stance",
     ),
+    Case(
+        "consultation moved to another firm under its needs",
+        edit_consultation(company_id=lambda w: w.other.id),
+        "consultations.csv",
+        lambda w: consultation_row(w, w.other.id, "2025-04-01"),
+        "company_id",
+    ),
+    Case(
+        "consultation dated after the needs opened from it",
+        edit_consultation(consulted_on=D(2025, 4, 20)),
+        "consultations.csv",
+        lambda w: consultation_row(w, w.firm.id, "2025-04-20"),
+        "consulted_on",
+    ),
     # needs
+    Case(
+        "need opened after its own placement",
+        lambda s, w: needs.update_need(
+            s,
+            w.m,
+            w.placed.id,
+            {
+                "category_id": w.placed.category_id,
+                "engagement": w.placed.engagement,
+                "role_title": w.placed.role_title,
+                "opened_on": D(2025, 5, 10),
+            },
+            w.placed.version,
+        ),
+        "needs.csv",
+        lambda w: need_row(w, w.placed, "成約", opened_on="2025-05-10"),
+        "opened_on",
+    ),
     Case(
         "need from another firm's consultation",
         need(company_id=lambda w: w.other.id),
