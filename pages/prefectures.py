@@ -1,20 +1,26 @@
 """都道府県比較: every hub side by side, and a Japan tile map coloured by a chosen measure.
-Clicking a prefecture (or choosing it below) opens that hub's dashboard, read-only."""
+Clicking a prefecture (or choosing it below) opens that hub's dashboard, read-only. At the
+bottom, the monthly report (月次報告) for a chosen month as a workbook and a PDF."""
 
 import streamlit as st
 
 from crm.analytics.comparison import hub_comparison
 from crm.analytics.national import headline_figures
+from crm.errors import CrmError
 from crm.reference import Role
+from crm.reports.monthly import last_closed_month, monthly_files, months_offered
 from crm.timeutil import today_jst
 from ui.analytics_filters import filter_panel, period_label
 from ui.analytics_frames import MEASURES, comparison_frame, tile_frame
 from ui.cache import cached_read
 from ui.charts import PREFECTURE_SELECTION, selected_prefecture, tile_map_chart
 from ui.forms import guarded
+from ui.runtime import session
 from ui.session import require_role
 
 HUB_DASHBOARD = "pages/hub_dashboard.py"
+MONTHLY_KEY = "pref_monthly_report"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 actor = require_role(Role.SECRETARIAT)
 st.title("都道府県比較")
@@ -76,6 +82,13 @@ st.dataframe(
         "年度成約": st.column_config.NumberColumn(
             "年度成約", help=f"{comparison.fiscal_year}年度の初めから{comparison.as_of:%m/%d}まで"
         ),
+        "うち副業・兼業": st.column_config.NumberColumn(
+            "うち副業・兼業", help="期間の成約のうち、雇用形態が副業・兼業のもの"
+        ),
+        "県外からの人材": st.column_config.NumberColumn(
+            "県外からの人材",
+            help="期間の成約のうち、前居住地が東京圏・その他の地域のもの（未記録は含まない）",
+        ),
     },
 )
 st.caption(
@@ -90,3 +103,56 @@ pick, go = st.columns([3, 1], vertical_alignment="bottom")
 code = pick.selectbox("都道府県", list(names), format_func=names.get, key="pref_drill")
 if go.button("ダッシュボードを開く", icon=":material/open_in_new:", disabled=not names):
     st.switch_page(HUB_DASHBOARD, query_params={"hub": code})
+
+st.subheader("月次報告")
+st.caption(
+    "選んだ月の末日現在（当月は本日現在）の都道府県別の年度・累計の相談件数と成約件数、"
+    "うち副業・兼業、県外からの人材、地域ブロック計と全国計、ブロック内順位、年度別の推移と"
+    "グラフ「成約件数と相談件数の推移」を、Excel ブックと PDF で作成します（上の絞り込みとは"
+    "関係なく全拠点）。"
+)
+months = months_offered(today)
+pick_month, make = st.columns([3, 1], vertical_alignment="bottom")
+month = pick_month.selectbox(
+    "対象月",
+    months,
+    index=months.index(last_closed_month(today)),
+    format_func=lambda m: (
+        f"{m[:4]}年{int(m[5:])}月" + ("（当月・本日現在）" if m == months[0] else "")
+    ),
+    key="pref_monthly_month",
+)
+if make.button("月次報告を作成", icon=":material/description:", key="pref_monthly_make"):
+    st.session_state.pop(MONTHLY_KEY, None)
+    try:
+        with st.spinner("月次報告を作成しています…"), session() as s:
+            files = monthly_files(s, actor, month, today)
+    except CrmError as error:
+        st.error(str(error))
+    else:
+        st.session_state[MONTHLY_KEY] = {
+            "month": month,
+            "label": files.report.as_of_label,
+            "national": (files.report.national.consultations, files.report.national.placements),
+            "files": [
+                (files.workbook_name, files.workbook, XLSX_MIME),
+                (files.pdf_name, files.pdf, "application/pdf"),
+            ],
+        }
+made = st.session_state.get(MONTHLY_KEY)
+if made is not None:
+    consultations, placements = made["national"]
+    st.success(
+        f"{made['label']}の月次報告を作成しました: 全国累計 相談 {consultations:,} 件・"
+        f"成約 {placements:,} 件"
+    )
+    buttons = st.columns(len(made["files"]))
+    for column, (name, data, mime) in zip(buttons, made["files"], strict=True):
+        column.download_button(
+            f"{name} をダウンロード",
+            data,
+            file_name=name,
+            mime=mime,
+            icon=":material/download:",
+            key=f"pref_monthly_{name}",
+        )

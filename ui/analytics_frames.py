@@ -8,9 +8,9 @@ import pandas as pd
 
 from crm.analytics.breakdowns import Breakdown
 from crm.analytics.comparison import HubComparison, HubComparisonRow
+from crm.analytics.targets import TargetProgress
 from crm.analytics.tilemap import tiles
 from crm.analytics.trend import TrendPoint
-from crm.analytics.targets import TargetProgress
 from crm.targets import STATUS_LABELS
 
 TREND_COLUMNS = {
@@ -108,9 +108,13 @@ def comparison_frame(comparison: HubComparison) -> pd.DataFrame:
                 "相談": row.consultations,
                 "人材ニーズ": row.needs_opened,
                 "成約": row.placements,
+                "うち副業・兼業": row.side_job_placements,
+                "県外からの人材": row.outside_placements,
                 "成約率": _percent(row.conversion),
                 "累計相談": row.cumulative_consultations,
                 "累計成約": row.cumulative_placements,
+                "累計 うち副業・兼業": row.cumulative_side_job_placements,
+                "累計 県外からの人材": row.cumulative_outside_placements,
                 "年度相談": p.consultations if p else None,
                 "年度成約": p.placements if p else None,
                 "相談目標": p.target_consultations if p else None,
