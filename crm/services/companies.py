@@ -9,6 +9,7 @@ from crm.models import Company, Contact
 from crm.search import gojuon_order, match_companies
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
 from crm.services.inputs import CompanyInput, ContactInput
+from crm.services.merge import require_no_duplicates
 from crm.textnorm import company_keys
 from crm.validation import parse_input
 
@@ -28,11 +29,21 @@ def _check_corporate_number_free(
 def create_company(
     session: Session, actor: Actor, data: dict, hub_code: str | None = None
 ) -> Company:
-    """Register a firm under the actor's hub (or ``hub_code``, which must be the actor's)."""
+    """Register a firm under the actor's hub (or ``hub_code``, which must be the actor's).
+
+    A firm that looks like one of the hub's firms (crm.services.merge) is refused with the
+    candidates unless ``data["allow_duplicate"]`` confirms it is another firm."""
     hub_code = hub_code or actor.hub_code
     actor.require_write(hub_code or "")
     values = parse_input(CompanyInput, data)
     _check_corporate_number_free(session, values.corporate_number, hub_code)
+    if not data.get("allow_duplicate"):
+        require_no_duplicates(
+            session,
+            hub_code=hub_code or "",
+            name=values.name,
+            corporate_number=values.corporate_number,
+        )
     return create_row(session, actor, Company(hub_code=hub_code, **values.model_dump()))
 
 

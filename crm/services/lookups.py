@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from crm.actor import Actor
 from crm.models import Company, Consultation, Placement, TalentNeed
 from crm.reference import Engagement, NeedStatus
+from crm.search import gojuon_order
 from crm.services import companies
 from crm.services.base import scope_filter
 
@@ -25,13 +26,14 @@ def _short(text: str | None, width: int = 30) -> str:
 def company_choices(
     session: Session, actor: Actor, hub_code: str | None = None
 ) -> list[tuple[int, str]]:
-    """(id, "name（kana）") of every firm the actor may read, by name."""
+    """(id, "name（kana）") of every firm the actor may read (merged firms left out), in
+    五十音 order of their kana."""
     statement = scope_filter(
         select(Company.id, Company.name, Company.kana), actor, Company.hub_code
-    )
+    ).where(col(Company.merged_into).is_(None))
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
-    rows = session.exec(statement.order_by(Company.name, Company.id)).all()
+    rows = session.exec(statement.order_by(*gojuon_order(session))).all()
     return [(row_id, f"{name}（{kana}）" if kana else name) for row_id, name, kana in rows]
 
 

@@ -44,12 +44,14 @@ from crm.services import (
     followups,
     intake,
     lookups,
+    merge,
     needs,
     placements,
     reference_data,
     submissions,
     targets,
     timeline,
+    today,
     users,
 )
 from crm.timeutil import fiscal_year, today_jst
@@ -72,6 +74,7 @@ except ImportError:  # pragma: no cover
 
 ACTORS = ("manager01", "manager02", "secretariat", "admin")
 DAY = dt.date(2024, 6, 3)
+TODAY_ITEMS = DAY + dt.timedelta(days=35)  # follow1 is overdue then, cons1's next action due
 FY = fiscal_year(today_jst())
 
 # Policies: who may do it to hub 01's data.
@@ -150,7 +153,9 @@ def _build_world(engine, folder) -> "World":
         c1 = make_company(s, m01, name="一号精機株式会社", kana="イチゴウセイキ")
         c1b = make_company(s, m01, name="一号食品株式会社")
         contact1 = companies.add_contact(s, m01, c1.id, {"name": "山田 太郎"})
-        cons1 = make_consultation(s, m01, c1, on=DAY)
+        cons1 = make_consultation(
+            s, m01, c1, on=DAY, next_action="電話で確認", next_action_on=TODAY_ITEMS
+        )
         need1 = make_need(s, m01, cons1)
         need1r = make_need(s, m01, cons1, role_title="経理部長")
         referral1 = needs.refer_need(
@@ -460,6 +465,49 @@ ROWS = [
     Row(
         timeline.company_timeline, READ_HUB01, lambda s, a, w: timeline.company_timeline(s, a, w.c1)
     ),
+    # 今日やること (hub 02 has nothing due, so a non-zero count is hub 01's)
+    Row(
+        today.todays_work,
+        SCOPED_LIST,
+        lambda s, a, w: today.todays_work(s, a, today=TODAY_ITEMS),
+        lambda r, w: {i.hub_code for i in r.items},
+    ),
+    Row(
+        today.todays_counts,
+        SCOPED_LIST,
+        lambda s, a, w: today.todays_counts(s, a, today=TODAY_ITEMS),
+        lambda r, w: {"01"} if r.total else set(),
+    ),
+    Row(
+        today.todays_counts_by_hub,
+        SCOPED_LIST,
+        lambda s, a, w: today.todays_counts_by_hub(s, a, today=TODAY_ITEMS),
+        lambda r, w: {c.hub_code for c in r},
+    ),
+    Row(
+        today.close_item,
+        WRITE_HUB01,
+        lambda s, a, w: today.close_item(s, a, "follow_up", w.follow1, v(s, FollowUp, w.follow1)),
+    ),
+    Row(
+        today.close_next_action,
+        WRITE_HUB01,
+        lambda s, a, w: today.close_next_action(s, a, w.cons1, v(s, Consultation, w.cons1)),
+    ),
+    # duplicates and merging
+    Row(
+        merge.merge_companies,
+        WRITE_HUB01,
+        lambda s, a, w: merge.merge_companies(
+            s,
+            a,
+            keep_id=w.c1,
+            keep_version=v(s, Company, w.c1),
+            merge_id=w.c1b,
+            merge_version=v(s, Company, w.c1b),
+        ),
+    ),
+    Row(merge.kept_company_id, READ_HUB01, lambda s, a, w: merge.kept_company_id(s, a, w.c1)),
     # pickers
     Row(
         lookups.company_choices,
@@ -680,6 +728,10 @@ NO_ACTOR = {
     "users.get_user": "trusted look-up for sign-in and the operator's CLI",
     "followups.is_overdue": "pure date check",
     "submissions.new_token": "pure: a random one-time token",
+    "merge.duplicate_candidates": "look-up inside create_company, for the hub it writes to",
+    "merge.require_no_duplicates": "check inside create_company, for the hub it writes to",
+    "today.week_end": "pure date arithmetic",
+    "today.describe": "pure label of an item already read",
 }
 CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer"]
 
