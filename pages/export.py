@@ -1,4 +1,4 @@
-"""CSV出力: the weekly (or full) export as a zip download.
+"""CSV出力: the weekly (or full) export as a zip of CSV files or as one Excel workbook.
 
 The secretariat exports all hubs or one; a hub manager exports their own hub. Making the files
 is a button (each export is audited); the download button then serves the zip made.
@@ -11,6 +11,7 @@ import streamlit as st
 
 from crm.csvio.excel import ENCODINGS, EncodingRefused
 from crm.csvio.export import Week, full_export, weekly_export
+from crm.csvio.xlsx import XLSX_MIME, export_sheets, export_workbook_name, workbook_bytes
 from crm.db import session_scope
 from crm.errors import CrmError
 from crm.reference import Role
@@ -26,8 +27,9 @@ ALL = "all"
 actor = require_role(Role.HUB_MANAGER, Role.SECRETARIAT)
 st.title("CSV出力")
 st.caption(
-    "Excel でそのまま開ける CSV（既定は UTF-8 BOM付き・CRLF）を zip にまとめてダウンロードします。"
-    "数式として実行されうるセルは先頭に ' を付けて無害化しています。"
+    "Excel でそのまま開ける CSV（既定は UTF-8 BOM付き・CRLF）を zip にまとめるか、Excel ブック"
+    "（ファイルごとに1シート、コード・法人番号・IDは文字列、日付は日付、件数・金額は数値）で"
+    "ダウンロードします。数式として実行されうるセルは先頭に ' を付けて無害化しています。"
 )
 
 kind = st.radio(
@@ -68,9 +70,22 @@ else:
     )
     hub = None if choice == ALL else choice
 
+output_format = st.radio(
+    "形式",
+    ["csv", "xlsx"],
+    horizontal=True,
+    key="export.format",
+    format_func={"csv": "CSV（zip）", "xlsx": "Excel ブック（.xlsx）"}.get,
+)
 left, right = st.columns(2)
 encoding = left.radio(
-    "文字コード", list(ENCODINGS), format_func=ENCODINGS.get, key="export.encoding", horizontal=True
+    "文字コード",
+    list(ENCODINGS),
+    format_func=ENCODINGS.get,
+    key="export.encoding",
+    horizontal=True,
+    disabled=output_format == "xlsx",
+    help="CSV のみ（Excel ブックは文字コードを選ぶ必要がありません）",
 )
 headers = right.radio(
     "見出し",
@@ -88,9 +103,19 @@ if st.button("出力ファイルを作成", type="primary", icon=":material/fold
                 bundle = weekly_export(s, actor, week, hub=hub, encoding=encoding, headers=headers)
             else:
                 bundle = full_export(s, actor, hub=hub, encoding=encoding, headers=headers)
+        if output_format == "xlsx":
+            download = (
+                export_workbook_name(bundle),
+                workbook_bytes(export_sheets(bundle)),
+                XLSX_MIME,
+                "Excel ブックをダウンロード",
+            )
+        else:
+            download = (f"{bundle.folder}.zip", bundle.zip_bytes(), "application/zip", None)
         st.session_state[RESULT_KEY] = {
             "folder": bundle.folder,
-            "zip": bundle.zip_bytes(),
+            "zip": download[1] if output_format == "csv" else None,
+            "download": download,
             "files": bundle.row_counts(),
             "manifest": bundle.manifest,
         }
@@ -135,11 +160,12 @@ if result:
         hide_index=True,
         width="stretch",
     )
+    name, data, mime, label = result["download"]
     st.download_button(
-        "zip をダウンロード",
-        result["zip"],
-        file_name=f"{result['folder']}.zip",
-        mime="application/zip",
+        label or "zip をダウンロード",
+        data,
+        file_name=name,
+        mime=mime,
         icon=":material/download:",
         key="export.download",
         type="primary",

@@ -105,3 +105,25 @@ def test_unrepresentable_characters_are_listed_not_replaced(open_page, session, 
             "コード": "U+20BB7",
         }
     ]
+
+
+def test_the_export_as_one_excel_workbook(open_page, session, actors):
+    import io
+
+    import openpyxl
+
+    week = _data(session, actors)
+    at = open_page(actors.secretariat, PAGE)
+    at.radio(key="export.format").set_value("xlsx").run()
+    assert at.radio(key="export.encoding").disabled
+    result = _make(at)
+    name, data, mime, label = result["download"]
+    assert name == f"{week.label}.xlsx" and mime.endswith("spreadsheetml.sheet")
+    assert [b.label for b in at.get("download_button")] == ["Excel ブックをダウンロード"]
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames[0] == "拠点別集計" and "相談" in book.sheetnames
+    sheet = book["相談"]
+    header = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[header.index("拠点コード")] for r in rows) == ["01", "01", "02"]
+    assert all(isinstance(r[header.index("相談日")], dt.datetime) for r in rows)
