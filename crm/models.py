@@ -288,6 +288,23 @@ class DataVersion(SQLModel, table=True):
     version: int = 0
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in browser session, kept on the server so that a reload, a new tab, a shared
+    link or another app process behind the proxy continue it. The browser holds only a random
+    id in an HttpOnly cookie; the database holds its hash. Deleted at sign-out."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str | None = Field(default=None, unique=True, max_length=64)
+    # The one-time code the signed-in page hands to /auth/session to receive its cookie.
+    handoff_hash: str | None = Field(default=None, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    epoch: int
+    method: str = Field(max_length=20)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen: dt.datetime = Field(default_factory=utcnow)
+
+
 class FormSubmission(SQLModel, table=True):
     """A create form's one-time token, consumed in the transaction of the write it made: a
     second submit of the same form (double click, second Enter, resubmit) finds it and is

@@ -8,6 +8,7 @@ Create Date: 2026-12-01 21:40:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "0002"
@@ -19,11 +20,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "form_submission",
-        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("entity", sa.String(length=40), nullable=True),
+        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("entity_id", sa.Integer(), nullable=True),
-        sa.Column("submitted_at", sa.DateTime(), nullable=False),
+        sa.Column("submitted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"]),
         sa.PrimaryKeyConstraint("token"),
     )

@@ -8,6 +8,7 @@ Create Date: 2026-12-01 22:10:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "0004"
@@ -20,13 +21,13 @@ def upgrade() -> None:
     op.create_table(
         "web_session",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=True),
-        sa.Column("handoff_hash", sa.String(length=64), nullable=True),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("handoff_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("epoch", sa.Integer(), nullable=False),
-        sa.Column("method", sa.String(length=20), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("last_seen", sa.DateTime(), nullable=False),
+        sa.Column("method", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("last_seen", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
