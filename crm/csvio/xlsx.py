@@ -195,8 +195,11 @@ def _typed(kind: str, cell: str) -> Any:
 
 
 def _csv_sheet(name: str, spec: EntitySpec, data: bytes, encoding: str) -> Sheet:
-    text = data.decode("cp932" if encoding == "cp932" else "utf-8-sig")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Decoded as it is read: a national file is hundreds of MB, and its text is not kept.
+    stream = io.TextIOWrapper(
+        io.BytesIO(data), encoding="cp932" if encoding == "cp932" else "utf-8-sig", newline=""
+    )
+    reader = csv.reader(stream)
     headers = next(reader)
     by_header = spec.header_index
     columns = [
