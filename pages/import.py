@@ -55,7 +55,12 @@ def _progress(bar):
 
 
 def _files(data: bytes, name: str) -> list[tuple[str, bytes]]:
-    return [(n, d) for n, d in files_in(data, name) if entity_of(n) not in ("partners", "summary")]
+    files = [(n, d) for n, d in files_in(data, name) if entity_of(n) not in ("partners", "summary")]
+    if not files:
+        raise CrmError(
+            f"{name}: 取り込める記録がありません（パートナーと拠点別集計は取り込みの対象外です）。"
+        )
+    return files
 
 
 def _run(data: bytes, name: str, dry_run: bool):

@@ -144,6 +144,11 @@ def _run_import(
     engine = open_engine()
     with cli_errors():
         files = [(name, data) for name, data in files_in(path) if entity_of(name) not in skip]
+        if not files:
+            fail(
+                f"{path}: 取り込むファイルがありません（パートナーと拠点別集計は "
+                "crm import all では取り込みません）。"
+            )
         with unit_of_work(engine) as session:
             report = import_files(
                 session,

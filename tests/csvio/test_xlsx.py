@@ -13,6 +13,7 @@ from crm.csvio.reading import files_in
 from crm.csvio.xlsx import export_sheets, workbook_bytes
 from crm.services import companies
 from tests.csvio.helpers import rows_of
+from tests.csvio.test_cli import cli_db  # noqa: F401, F811  (a fixture)
 from tests.utils.factories import make_company, make_consultation
 
 WEEK = Week(2020, 45)  # 2020-11-02 … 2020-11-08
@@ -175,3 +176,37 @@ def test_cli_writes_a_workbook(tmp_path, demo_engine, monkeypatch):
         row[header.index("法人番号")] for row in firms.iter_rows(min_row=2, values_only=True)
     ]
     assert all(n is None or (isinstance(n, str) and len(n) == 13) for n in numbers)
+
+
+def test_cli_imports_a_workbook_and_explains_one_with_nothing_to_import(cli_db, tmp_path):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from crm.cli import app
+
+    runner = CliRunner()
+    made = runner.invoke(
+        app, ["export", "full", "--hub", "01", "--format", "xlsx", "--out", str(tmp_path)]
+    )
+    assert made.exit_code == 0, made.output
+    (workbook,) = tmp_path.glob("full_*_hub01.xlsx")
+    checked = runner.invoke(app, ["import", "all", str(workbook), "--hub", "01", "--dry-run"])
+    assert checked.exit_code == 0, checked.output
+    assert f"{workbook.name}[相談]（相談、2 行、xlsx、見出し 日本語）" in checked.output
+    assert "変更なし 2" in checked.output
+
+    partners_only = openpyxl.Workbook()
+    partners_only.active.title = "パートナー"
+    partners_only.active.append(["種別", "名称"])
+    partners_only.active.append(["民間人材ビジネス", "テスト人材株式会社"])
+    path = tmp_path / "partners.xlsx"
+    partners_only.save(path)
+    refused = runner.invoke(app, ["import", "all", str(path), "--hub", "01"])
+    assert refused.exit_code == 1
+    assert "partners.xlsx: 取り込むファイルがありません" in refused.output
+    assert "エラー:  ファイル" not in refused.output
+
+    empty = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(empty)
+    refused = runner.invoke(app, ["import", "consultations", str(empty), "--hub", "01"])
+    assert refused.exit_code == 1
+    assert "empty.xlsx: 取り込める記録のシートがありません" in refused.output
