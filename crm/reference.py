@@ -186,6 +186,7 @@ class PartnerKind(LabelledEnum):
     JHR = "jhr"
     EMPLOYMENT_STABILITY_CENTER = "employment_stability_center"
     LARGE_FIRM = "large_firm"
+    HUB = "hub"  # the hub itself: a placement it made without a partner (直接紹介)
     OTHER = "other"
 
 
@@ -244,6 +245,7 @@ LABELS: dict[str, dict[str, str]] = {
         "jhr": "日本人材機構",
         "employment_stability_center": "産業雇用安定センター",
         "large_firm": "大企業",
+        "hub": "拠点（直接紹介）",
         "other": "その他",
     },
     "SalaryBand": {

@@ -8,6 +8,14 @@ placements go to hubs that consulted before (so a hub's first hires follow its f
 Each hire is traced back to an earlier consultation of the same hub, a few months before, and
 that consultation's firm is the firm that hires. So consultation <= need opened <= referral <=
 placement, always within one hub and one firm.
+
+Every record falls on a Japanese business day (no weekends, public holidays or 12/29-1/3):
+days are drawn among a month's business days, and derived dates move forward to the next one.
+
+The plan runs past the load day (``Plan.last_day``) and is cut there: a record dated later is
+not written, and a need's status, a referral's result or a follow-up's completion is what it
+was by then. Each part draws from its own random stream in time order (the months, each hub's
+hires, the other needs), so nothing before the load month depends on the load day.
 """
 
 import bisect
@@ -16,9 +24,12 @@ import math
 import random
 from dataclasses import dataclass, field
 
+import jpholiday
+
+from crm.calendar_jp import is_year_end_break
 from crm.demo import profiles
 from crm.demo.profiles import Mix, between, one_of
-from crm.demo.series import MonthTarget
+from crm.demo.series import MonthTarget, apportion
 from crm.timeutil import fiscal_year
 
 # Partner kinds the planner chooses from, resolved to ids by the loader.
@@ -37,6 +48,7 @@ class PartnerPool:
     jhr: int
     center: int
     large_firms: list[int]
+    hub_direct: int  # 拠点による直接紹介: the hub placed the professional itself
 
 
 @dataclass
@@ -57,15 +69,18 @@ class Need:
 @dataclass
 class Plan:
     hubs: list[str]
-    today: int
+    today: int  # the last day with records (the day before the load), as an ordinal
     # consultations, in id order (chronological)
     c_hub: list[int] = field(default_factory=list)
     c_day: list[int] = field(default_factory=list)
     c_company: list[int] = field(default_factory=list)
     c_has_need: bytearray = field(default_factory=bytearray)
+    c_first: bytearray = field(default_factory=bytearray)  # the firm's first consultation
+    c_entered: dict[int, int] = field(default_factory=dict)  # entered later than dated
     # companies, in id order (by first consultation)
     co_hub: list[int] = field(default_factory=list)
     co_day: list[int] = field(default_factory=list)
+    co_first_consultation: list[int] = field(default_factory=list)
     needs: list[Need] = field(default_factory=list)
     # (day, need index, step, from, to, note)
     status_changes: list[tuple] = field(default_factory=list)
@@ -73,18 +88,67 @@ class Plan:
     referrals: list[tuple] = field(default_factory=list)
     # (day, need index, partner id or None, age band, residence, salary band)
     placements: list[tuple] = field(default_factory=list)
-    # (hub, fiscal year) -> [consultations, placements]
+    # (hub, fiscal year) -> [consultations, placements], counting records up to ``today``
     actuals: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    # need index -> sort key of its id (opening day first); see number_needs
+    need_keys: list[tuple] = field(default_factory=list)
 
 
-def _weekday(ordinal: int, rng: random.Random) -> int:
-    """Most meetings fall on working days: move a weekend day to the nearest weekday."""
-    weekday = ordinal % 7  # date.fromordinal(1) is a Monday -> ordinal % 7 == 1 means Monday
-    if weekday == 6 and rng.random() < 0.9:  # Saturday
-        return ordinal - 1
-    if weekday == 0 and rng.random() < 0.9:  # Sunday
-        return ordinal + 1
-    return ordinal
+class BusinessDays:
+    """Business days (as ordinals, crm.calendar_jp's definition), answered from per-year
+    tables built once per process: the planner asks hundreds of thousands of times, and
+    ``jpholiday`` is asked only about the weekdays of the years in use."""
+
+    _years: dict[int, tuple[int, bytearray]] = {}
+
+    @classmethod
+    def _year(cls, year: int) -> tuple[int, bytearray]:
+        table = cls._years.get(year)
+        if table is None:
+            first = dt.date(year, 1, 1).toordinal()
+            flags = bytearray(dt.date(year, 12, 31).toordinal() - first + 1)
+            for offset in range(len(flags)):
+                day = dt.date.fromordinal(first + offset)
+                if day.weekday() < 5 and not is_year_end_break(day):
+                    flags[offset] = 0 if jpholiday.is_holiday(day) else 1
+            table = cls._years[year] = (first, flags)
+        return table
+
+    @classmethod
+    def is_business(cls, ordinal: int) -> bool:
+        first, flags = cls._year(dt.date.fromordinal(ordinal).year)
+        return bool(flags[ordinal - first])
+
+    @classmethod
+    def on_or_after(cls, ordinal: int) -> int:
+        first, flags = cls._year(dt.date.fromordinal(ordinal).year)
+        while True:
+            offset = ordinal - first
+            if offset >= len(flags):
+                first, flags = cls._year(dt.date.fromordinal(ordinal).year)
+                offset = ordinal - first
+            if flags[offset]:
+                return ordinal
+            ordinal += 1
+
+    def __init__(self) -> None:
+        self._months: dict[tuple[int, int], list[int]] = {}
+
+    def of_month(self, first: int, last: int) -> list[int]:
+        key = (first, last)
+        days = self._months.get(key)
+        if days is None:
+            days = [d for d in range(first, last + 1) if self.is_business(d)]
+            self._months[key] = days
+        return days
+
+
+def _pick_day(rng: random.Random, days: list[int], earliest: int = 0) -> int:
+    """A business day of ``days`` (ascending) on or after ``earliest``, uniformly."""
+    start = bisect.bisect_left(days, earliest)
+    if start >= len(days):
+        return days[-1]
+    return days[start + int(rng.random() * (len(days) - start))]
 
 
 def _allocate(
@@ -97,6 +161,10 @@ def _allocate(
     return counts
 
 
+OTHER_NEED_SHARE = 0.13  # consultations that open a need that will not be filled
+LATE_ENTRY_SHARE = 0.04  # consultations entered a few business days after the visit
+
+
 class Planner:
     def __init__(
         self,
@@ -104,19 +172,42 @@ class Planner:
         months: list[MonthTarget],
         partners: PartnerPool,
         today: dt.date,
-        rng: random.Random,
+        seed: int | str,
+        published: bool = True,
     ):
-        self.rng = rng
+        """``today``: the last day with records (the day before the load). ``published``:
+        meet the hubs' published fiscal-year figures (the demo; not scale mode)."""
+        self.seed = seed
+        self.rng = random.Random(f"{seed}:months")
         self.months = months
         self.partners = partners
         self.today = today.toordinal()
         self.plan = Plan(hubs=hubs, today=self.today)
-        self.profiles = profiles.hub_profiles(hubs, rng)
+        self.profiles = profiles.hub_profiles(hubs, random.Random(f"{seed}:profiles"))
+        self.days = BusinessDays()
         self.hub_days: list[list[int]] = [[] for _ in hubs]  # consultation days per hub
         self.hub_consultations: list[list[int]] = [[] for _ in hubs]
         self.hub_companies: list[list[int]] = [[] for _ in hubs]
         self.hub_placement_days: list[list[int]] = [[] for _ in hubs]
         self.fiscal_years: dict[int, int] = {}
+        self.forced = self._published_months(hubs) if published else {}
+
+    def _published_months(self, hubs: list[str]) -> dict[tuple[int, dt.date], tuple[int, int]]:
+        """(hub index, month) -> the hub's consultations and placements that month, for hubs
+        whose fiscal-year figures are published: the year's totals exactly, spread over its
+        months like the national counts."""
+        forced: dict[tuple[int, dt.date], tuple[int, int]] = {}
+        for code, (fy, consultations, placements) in profiles.PUBLISHED_HUB_YEARS.items():
+            if code not in hubs:
+                continue
+            months = [m for m in self.months if fiscal_year(m.first_day) == fy]
+            if len(months) < 12:
+                continue
+            counts_c = apportion(consultations, [m.consultations for m in months])
+            counts_p = apportion(placements, [m.placements for m in months])
+            for month, c, p in zip(months, counts_c, counts_p, strict=True):
+                forced[(hubs.index(code), month.first_day)] = (c, p)
+        return forced
 
     def run(self, progress=None) -> Plan:
         total = len(self.months)
@@ -126,6 +217,7 @@ class Planner:
                 progress(i / total)
         self._placed_needs()
         self._other_needs()
+        self._late_entries()
         return self.plan
 
     # --- consultations and placements per month ------------------------------------------
@@ -133,16 +225,26 @@ class Planner:
     def _month(self, month: MonthTarget) -> None:
         rng, plan = self.rng, self.plan
         first, last = month.first_day.toordinal(), month.last_day.toordinal()
+        days = self.days.of_month(first, last)
+        if not days:
+            return
         hubs = list(range(len(self.profiles)))
-        sizes = [p.size for p in self.profiles]
-        counts = _allocate(month.consultations, hubs, sizes, rng)
+        forced = {h: n for (h, m), n in self.forced.items() if m == month.first_day}
+        free = [h for h in hubs if h not in forced]
+        counts = _allocate(
+            max(month.consultations - sum(c for c, _ in forced.values()), 0),
+            free,
+            [self.profiles[h].size for h in free],
+            rng,
+        )
+        for hub, (c, _) in forced.items():
+            counts[hub] = c
         entries = []
         # The programme's very first visits fell early in its first month.
-        span_end = min(last, first + 11) if not plan.c_day else last
+        span = [d for d in days if d <= first + 11] if not plan.c_day else days
         for hub, count in counts.items():
             for _ in range(count):
-                day = min(max(_weekday(between(rng, first, span_end), rng), first), last)
-                entries.append((day, hub))
+                entries.append((_pick_day(rng, span), hub))
         entries.sort()
         for day, hub in entries:
             self._consultation(day, hub)
@@ -151,28 +253,33 @@ class Planner:
         started = [h for h in hubs if self.hub_days[h] and self.hub_days[h][0] < first] or [
             h for h in hubs if self.hub_days[h]
         ]
+        forced_started = {h: p for h, (_, p) in forced.items() if h in started}
+        others = [h for h in started if h not in forced_started]
         # A hub hires in proportion to its recent consultations: new hubs hire little at first.
         weights = []
-        for h in started:
-            days = self.hub_days[h]
-            recent = bisect.bisect_left(days, first) - bisect.bisect_left(days, first - 365)
+        for h in others:
+            hub_days = self.hub_days[h]
+            recent = bisect.bisect_left(hub_days, first) - bisect.bisect_left(hub_days, first - 365)
             weights.append(self.profiles[h].conversion * max(recent, 1))
-        for hub, count in _allocate(month.placements, started, weights, rng).items():
+        remaining = max(month.placements - sum(forced_started.values()), 0)
+        allocated = _allocate(remaining, others, weights, rng)
+        allocated.update(forced_started)
+        for hub, count in allocated.items():
             earliest = self.hub_days[hub][0]
             for _ in range(count):
-                day = min(max(_weekday(between(rng, first, last), rng), first), last)
-                if day < earliest:
-                    day = between(rng, earliest, last)
+                day = _pick_day(rng, days, earliest)
                 self.hub_placement_days[hub].append(day)
                 self._count(hub, day, 1)
 
     def _consultation(self, day: int, hub: int) -> None:
         plan, rng = self.plan, self.rng
         companies = self.hub_companies[hub]
-        if not companies or rng.random() < NEW_COMPANY_SHARE:
+        first = not companies or rng.random() < NEW_COMPANY_SHARE
+        if first:
             company = len(plan.co_hub)
             plan.co_hub.append(hub)
             plan.co_day.append(day)
+            plan.co_first_consultation.append(len(plan.c_day))
             companies.append(company)
         elif rng.random() < 0.5:
             company = companies[-1 - min(int(rng.expovariate(1 / 40)), len(companies) - 1)]
@@ -183,11 +290,14 @@ class Planner:
         plan.c_day.append(day)
         plan.c_company.append(company)
         plan.c_has_need.append(0)
+        plan.c_first.append(1 if first else 0)
         self.hub_days[hub].append(day)
         self.hub_consultations[hub].append(index)
         self._count(hub, day, 0)
 
     def _count(self, hub: int, day: int, column: int) -> None:
+        if day > self.today:
+            return
         year = self.fiscal_years.get(day)
         if year is None:
             year = self.fiscal_years[day] = fiscal_year(dt.date.fromordinal(day))
@@ -200,10 +310,11 @@ class Planner:
     # --- needs that led to hires ---------------------------------------------------------
 
     def _placed_needs(self) -> None:
-        rng = self.rng
         for hub, days in enumerate(self.hub_placement_days):
+            # Each hub's hires draw from their own stream, in time order.
+            rng = random.Random(f"{self.seed}:placed:{self.plan.hubs[hub]}")
             days.sort()
-            i = 0
+            i = sequence = 0
             while i < len(days):
                 wanted = _HEADCOUNTS.pick(rng)
                 group = [days[i]]
@@ -212,11 +323,12 @@ class Planner:
                     group.append(days[j])
                     j += 1
                 i = j
-                self._placed_need(hub, group)
+                self._placed_need(hub, group, rng, sequence)
+                sequence += 1
 
-    def _source(self, hub: int, placed: int) -> int:
+    def _source(self, hub: int, placed: int, rng: random.Random) -> int:
         """An earlier consultation of the hub, typically a few months before the hire."""
-        rng, days = self.rng, self.hub_days[hub]
+        days = self.hub_days[hub]
         lag = min(int(rng.lognormvariate(math.log(80), 0.6)) + 7, 720)
         latest = bisect.bisect_right(days, placed) - 1
         index = bisect.bisect_right(days, placed - lag) - 1
@@ -230,35 +342,43 @@ class Planner:
                 return candidate
         return candidate
 
-    def _engagement(self, day: int) -> str:
+    def _engagement(self, day: int, rng: random.Random) -> str:
         year = dt.date.fromordinal(day).year
-        draw = self.rng.random()
+        draw = rng.random()
         if draw < profiles.side_job_share(year):
             return "side_job"
         if draw > 1 - profiles.SECONDMENT_SHARE:
             return "secondment"
         return "mid_career"
 
-    def _placing_partner(self, hub: int, day: int, engagement: str) -> int | None:
-        rng, pool = self.rng, self.partners
+    def _placing_partner(self, hub: int, day: int, engagement: str, rng: random.Random) -> int:
+        pool = self.partners
         if engagement == "secondment":
-            return pool.center if rng.random() < 0.5 else rng.choice(pool.large_firms)
+            return pool.center if rng.random() < 0.5 else one_of(rng, pool.large_firms)
         draw = rng.random()
         if draw < profiles.DIRECT_SHARE:
-            return None
+            return pool.hub_direct
         draw -= profiles.DIRECT_SHARE
         if day <= JHR_LAST_DAY and draw < profiles.JHR_SHARE:
             return pool.jhr
         if rng.random() < profiles.regional_bank_share(dt.date.fromordinal(day).year):
-            return rng.choice(pool.banks[hub])
+            return one_of(rng, pool.banks[hub])
         if engagement == "side_job" and rng.random() < 0.4:
             return pool.side_job_agency
-        return rng.choice(pool.agencies)
+        return one_of(rng, pool.agencies)
 
     def _new_need(
-        self, hub: int, consultation: int, opened: int, engagement: str, headcount: int, status: str
+        self,
+        hub: int,
+        consultation: int,
+        opened: int,
+        engagement: str,
+        headcount: int,
+        status: str,
+        rng: random.Random,
+        key: tuple,
     ) -> int:
-        rng, plan = self.rng, self.plan
+        plan = self.plan
         category = _CATEGORIES.pick(rng)
         bands = _SALARY["side_job" if engagement == "side_job" else category]
         salary = bands.pick(rng) if rng.random() < 0.9 else None
@@ -275,126 +395,107 @@ class Planner:
                 salary_band=salary,
             )
         )
+        plan.need_keys.append((opened, *key))
         plan.c_has_need[consultation] = 1
         return len(plan.needs) - 1
 
-    def _placed_need(self, hub: int, group: list[int]) -> None:
-        rng, plan = self.rng, self.plan
+    def _placed_need(self, hub: int, group: list[int], rng: random.Random, sequence: int) -> None:
+        plan, next_day = self.plan, self.days.on_or_after
         first, last = group[0], group[-1]
-        consultation = self._source(hub, first)
+        consultation = self._source(hub, first, rng)
         consulted = plan.c_day[consultation]
-        opened = consulted + int((first - consulted) * rng.random() * 0.3)
-        engagement = self._engagement(first)
-        partner = self._placing_partner(hub, first, engagement)
-        need = self._new_need(hub, consultation, opened, engagement, len(group), "placed")
+        opened = next_day(consulted + int((first - consulted) * rng.random() * 0.3))
+        engagement = self._engagement(first, rng)
+        partner = self._placing_partner(hub, first, engagement, rng)
+        need = self._new_need(
+            hub, consultation, opened, engagement, len(group), "placed", rng, (0, hub, sequence)
+        )
         referral_days = []
-        if partner is not None:
-            day = opened + int((first - opened) * rng.random() * 0.5)
-            plan.referrals.append((day, need, partner, "placed"))
+        if partner != self.partners.hub_direct:
+            day = next_day(opened + int((first - opened) * rng.random() * 0.5))
+            plan.referrals.append((day, need, partner, "placed", first))
             referral_days.append(day)
         for _ in range(_EXTRA_REFERRALS.pick(rng)):
             other = one_of(rng, self.partners.agencies)
+            outcome = "no_match" if rng.random() < 0.5 else "candidates"
+            day = next_day(between(rng, opened, first))
             if other != partner:
-                day = between(rng, opened, first)
-                plan.referrals.append((day, need, other, rng.choice(("no_match", "candidates"))))
+                plan.referrals.append((day, need, other, outcome, first))
                 referral_days.append(day)
         changes = plan.status_changes
         changes.append((opened, need, 0, None, "open", None))
-        before = "open"
+        before, step = "open", 1
         if referral_days:
             changes.append((min(referral_days), need, 1, "open", "referred", "パートナーへ紹介"))
-            before = "referred"
-        changes.append((last, need, 2, before, "placed", "成約登録"))
+            before, step = "referred", 2
+        changes.append((last, need, step, before, "placed", "成約登録"))
         ages, residences = _AGES[engagement], _RESIDENCES[engagement]
         salary = plan.needs[need].salary_band
         for day in group:
             plan.placements.append(
-                (
-                    day,
-                    need,
-                    partner,
-                    ages.pick(rng),
-                    residences.pick(rng),
-                    salary,
-                )
+                (day, need, partner, ages.pick(rng), residences.pick(rng), salary)
             )
 
-    # --- needs still open, being matched, or withdrawn -------------------------------------
+    # --- needs never filled: withdrawn in the end, some after a second search ----------------
 
     def _other_needs(self) -> None:
-        rng, plan, today = self.rng, self.plan, self.today
+        rng, plan, next_day = random.Random(f"{self.seed}:other"), self.plan, self.days.on_or_after
         agencies = self.partners.agencies
         changes, referrals = plan.status_changes, plan.referrals
         for consultation, consulted in enumerate(plan.c_day):
-            age = today - consulted
-            draw = rng.random()
-            if age <= 120:
-                status = (
-                    "open"
-                    if draw < 0.10
-                    else "referred"
-                    if draw < 0.24
-                    else "withdrawn"
-                    if draw < 0.25
-                    else None
-                )
-            elif age <= 365:
-                status = (
-                    "open"
-                    if draw < 0.02
-                    else "referred"
-                    if draw < 0.07
-                    else "withdrawn"
-                    if draw < 0.12
-                    else None
-                )
-            elif age <= 730:
-                status = "referred" if draw < 0.005 else "withdrawn" if draw < 0.085 else None
-            else:
-                status = "withdrawn" if draw < 0.08 else None
-            if status is None:
+            # The same draws for every consultation, whatever happens next (see the module).
+            draws = [rng.random() for _ in range(8)]
+            if draws[0] >= OTHER_NEED_SHARE:
                 continue
             hub = plan.c_hub[consultation]
-            opened = consulted + between(rng, 0, min(14, age))
+            opened = next_day(consulted + int(draws[1] * 15))
             need = self._new_need(
                 hub,
                 consultation,
                 opened,
-                self._engagement(opened),
-                1 if rng.random() < 0.9 else 2,
-                status,
+                self._engagement(opened, rng),
+                1 if draws[2] < 0.9 else 2,
+                "withdrawn",
+                rng,
+                (1, consultation, 0),
             )
             changes.append((opened, need, 0, None, "open", None))
-            if status == "open":
-                if today - opened > 45 and rng.random() < 0.3:
-                    referred = between(rng, opened, opened + (today - opened) // 2)
-                    back = between(rng, referred, today)
-                    referrals.append((referred, need, one_of(rng, agencies), "no_match"))
-                    changes.append((referred, need, 1, "open", "referred", "パートナーへ紹介"))
-                    changes.append((back, need, 2, "referred", "open", "候補者なしのため再募集"))
-            elif status == "referred":
-                referred = between(rng, opened, min(opened + 30, today))
-                outcome = "pending" if today - referred < 45 else "candidates"
-                referrals.append((referred, need, one_of(rng, agencies), outcome))
-                changes.append((referred, need, 1, "open", "referred", "パートナーへ紹介"))
-            else:
-                before, since = "open", opened
-                if rng.random() < 0.6:
-                    since = between(rng, opened, min(opened + 30, today))
-                    referrals.append(
-                        (
-                            since,
-                            need,
-                            one_of(rng, agencies),
-                            "no_match" if rng.random() < 0.7 else "withdrawn",
-                        )
-                    )
-                    changes.append((since, need, 1, "open", "referred", "パートナーへ紹介"))
-                    before = "referred"
-                withdrawn = min(since + between(rng, 14, 200), today)
-                changes.append(
-                    (withdrawn, need, 2, before, "withdrawn", "企業側の事情により取り下げ")
-                )
+            before, since, step = "open", opened, 1
+            if draws[3] < 0.6:
+                referred = next_day(opened + int(draws[4] * 31))
+                changes.append((referred, need, step, "open", "referred", "パートナーへ紹介"))
+                before, since, step = "referred", referred, step + 1
+                settled = None
+                if draws[5] < 0.25:  # no candidate: searched again
+                    back = next_day(referred + 30 + int(draws[6] * 61))
+                    changes.append((back, need, step, "referred", "open", "候補者なしのため再募集"))
+                    before, since, step, settled = "open", back, step + 1, back
+                outcome = "no_match" if draws[6] < 0.7 else "withdrawn"
+                referrals.append((referred, need, one_of(rng, agencies), outcome, settled))
+            wait = 14 + int(draws[7] * 187) if draws[7] < 0.85 else 200 + int(draws[7] * 300)
+            withdrawn = next_day(since + wait)
+            changes.append(
+                (withdrawn, need, step, before, "withdrawn", "企業側の事情により取り下げ")
+            )
+            if referrals and referrals[-1][1] == need and referrals[-1][4] is None:
+                referrals[-1] = (*referrals[-1][:4], withdrawn)
+
+    def _late_entries(self) -> None:
+        """A few visits are logged some business days later, within the same month (never
+        the firm's first visit, nor one that led to a need, which was entered with it)."""
+        rng, plan = random.Random(f"{self.seed}:late"), self.plan
+        for index, day in enumerate(plan.c_day):
+            draw, delay = rng.random(), 1 + int(rng.random() * 5)
+            if draw >= LATE_ENTRY_SHARE or plan.c_first[index] or plan.c_has_need[index]:
+                continue
+            entered = day
+            for _ in range(delay):
+                candidate = self.days.on_or_after(entered + 1)
+                if dt.date.fromordinal(candidate).month != dt.date.fromordinal(day).month:
+                    break
+                entered = candidate
+            if entered != day:
+                plan.c_entered[index] = entered
 
 
 _HEADCOUNTS = Mix(profiles.HEADCOUNT_MIX)
@@ -406,7 +507,8 @@ _RESIDENCES = {key: Mix(mix) for key, mix in profiles.RESIDENCE_MIX.items()}
 
 
 def number_needs(plan: Plan, first_id: int) -> None:
-    """Give needs ids in order of their opening date (as a hub would have entered them)."""
-    order = sorted(range(len(plan.needs)), key=lambda i: (plan.needs[i].opened, i))
+    """Give needs ids in order of their opening date (as a hub would have entered them); ties
+    by hub and sequence, so the order of earlier needs never depends on later ones."""
+    order = sorted(range(len(plan.needs)), key=plan.need_keys.__getitem__)
     for offset, index in enumerate(order):
         plan.needs[index].id = first_id + offset

@@ -39,7 +39,7 @@ from crm.models import (
     table_of,
 )
 from crm.search import refresh_company_keys
-from crm.timeutil import fiscal_year, today_jst
+from crm.timeutil import JST, add_months, fiscal_year, now_jst
 
 Progress = Callable[[float, str], None]
 
@@ -63,17 +63,28 @@ _TABLES = {table.name: table for table in map(table_of, _MODELS)}
 PARTNER_COLUMNS = ("id", "kind", "name", "prefecture_code", "active", *rows.TRACKED)
 
 
+# How far past the load day the demo plans (and then cuts): beyond the longest lag from a
+# consultation to its hire, so every need opened before the load is planned whole.
+PLAN_AHEAD_MONTHS = 26
+
+
 def load_demo(
-    engine: Engine, *, seed: int = DEFAULT_SEED, progress: Progress | None = None
+    engine: Engine,
+    *,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
 ) -> DemoSummary:
-    """Fill an empty database with the demo history from January 2016 to this month: exactly
-    the seed's monthly series for 2016 and the published cumulative totals of November 2020."""
+    """Fill an empty database with the demo history from January 2016 to the day before the
+    load (``now``, default the current time): exactly the seed's monthly series for 2016, the
+    published cumulative totals of November 2020 and Yamagata's FY2020 figures."""
     return _load(
         engine,
         seed=seed,
         progress=progress,
-        series=lambda today, rng: demo_series(today, rng),
+        series=lambda last_day, rng: demo_series(add_months(last_day, PLAN_AHEAD_MONTHS), rng),
         kind="demo",
+        now=now,
     )
 
 
@@ -83,6 +94,7 @@ def load_synthetic(
     consultations: int,
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
+    now: dt.datetime | None = None,
 ) -> DemoSummary:
     """Fill an empty database with ``consultations`` consultations over the ten years ending
     this month, with proportional firms, needs, referrals, placements and follow-ups."""
@@ -93,7 +105,8 @@ def load_synthetic(
         seed=seed,
         progress=progress,
         kind="synthetic",
-        series=lambda today, rng: synthetic_series(today, consultations, rng),
+        series=lambda last_day, rng: synthetic_series(last_day, consultations, rng),
+        now=now,
     )
 
 
@@ -104,13 +117,18 @@ def _load(
     progress: Progress | None,
     kind: str,
     series: Callable[[dt.date, random.Random], list[MonthTarget]],
+    now: dt.datetime | None = None,
 ) -> DemoSummary:
     started = time.perf_counter()
     report = progress or (lambda share, message: None)
     report(0.0, "デモ用アカウントを準備しています…")
     password = accounts.demo_password()
     password_hash = accounts.hash_once(password)
-    today = today_jst()
+    moment = (now or now_jst()).astimezone(JST)
+    today = moment.date()
+    # Records run to the day before the load: nothing is dated or stamped after the moment
+    # of loading, whatever its hour.
+    last_day = today - dt.timedelta(days=1)
     rng = random.Random(seed)
     with engine.begin() as connection:
         writer = BulkWriter(connection)
@@ -146,10 +164,10 @@ def _load(
         partner_rows, pool = _partners(hubs, first_ids["partner"], admin, writer)
         writer.insert(_TABLES["partner"], PARTNER_COLUMNS, partner_rows)
 
-        months = series(today, rng)
+        months = series(last_day, rng)
         planning = "相談と成約の履歴を組み立てています…"
         report(0.02, planning)
-        plan = Planner(hubs, months, pool, today, rng).run(
+        plan = Planner(hubs, months, pool, last_day, seed, published=kind == "demo").run(
             progress=lambda share: report(0.02 + 0.25 * share, planning)
         )
         number_needs(plan, first_ids["talent_need"])
@@ -161,12 +179,13 @@ def _load(
         ctx = rows.Context(
             plan=plan,
             writer=writer,
-            rng=rng,
+            seed=seed,
             managers=managers,
             secretariat=secretariat,
             category_ids=category_ids,
             first_ids=first_ids,
         )
+        ctx.prepare()
         first_fy = fiscal_year(months[0].first_day) + (0 if months[0].first_day.month == 4 else 1)
         counts = {
             "accounts": len(user_rows),
@@ -179,7 +198,7 @@ def _load(
         refresh_company_keys(Session(bind=connection))
         connection.execute(
             insert(AuditLog).values(
-                at=dt.datetime.now(dt.UTC),
+                at=moment.astimezone(dt.UTC),
                 username="system",
                 action="import",
                 entity=None,
@@ -199,9 +218,10 @@ def _load(
         accounts=tuple(row[1] for row in user_rows),
         counts=counts,
         first_day=months[0].first_day,
-        last_day=today,
+        last_day=last_day,
         seconds=time.perf_counter() - started,
         database=engine.url.render_as_string(),
+        loaded_at=moment,
     )
     summary.credentials_path = accounts.write_credentials_file(engine, summary)
     report(1.0, "デモデータの読み込みが終わりました")
@@ -337,6 +357,7 @@ def _partners(
     jhr = add("jhr", names.JHR_NAME, active=False)  # wound up in 2020; kept for its history
     center = add("employment_stability_center", names.STABILITY_CENTER_NAME)
     large_firms = [add("large_firm", name) for name in names.LARGE_FIRMS]
+    hub_direct = add("hub", names.HUB_DIRECT_NAME)
     banks = {
         index: [add("regional_bank", name, code) for name in names.regional_bank_names(code)]
         for index, code in enumerate(hubs)
@@ -349,6 +370,7 @@ def _partners(
         jhr=jhr,
         center=center,
         large_firms=large_firms,
+        hub_direct=hub_direct,
     )
 
 

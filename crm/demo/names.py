@@ -631,7 +631,44 @@ JHR_NAME = "株式会社日本人材機構"
 STABILITY_CENTER_NAME = "公益財団法人産業雇用安定センター"
 
 
+HUB_DIRECT_NAME = "拠点による直接紹介"
+
+# Words for invented local financial institutions: each prefecture gets its own pair, drawn
+# from the prefecture's code, with a prefecture or city stem (none is a real bank's name).
+BANK_WORDS = [
+    "あけぼの",
+    "しらかば",
+    "みなも",
+    "かえで",
+    "はるかぜ",
+    "ひだまり",
+    "わかば",
+    "つばさ",
+    "やまびこ",
+    "こだま",
+    "せせらぎ",
+    "いずみ",
+    "ときわ",
+    "あさひ野",
+    "みずほ野",
+    "すずらん",
+    "なでしこ",
+    "もみじ",
+    "さざなみ",
+    "ふたば",
+]
+BANK_KINDS = ["銀行", "信用金庫", "信用組合"]
+
+
 def regional_bank_names(prefecture_code: str) -> list[str]:
-    """Invented names of a regional bank and a shinkin bank for a prefecture."""
+    """Two invented local financial institutions for a prefecture: a bank named after the
+    prefecture and a shinkin bank or credit union named after one of its cities, with words
+    that vary from prefecture to prefecture."""
+    number = int(prefecture_code)
     stem, _ = PREFECTURE_STEMS[prefecture_code]
-    return [f"{stem}あおば銀行", f"{stem}ひまわり信用金庫"]
+    cities = CITIES.get(prefecture_code) or [(stem, stem, "")]
+    city = cities[number % len(cities)][1]
+    first = BANK_WORDS[(number * 7) % len(BANK_WORDS)]
+    second = BANK_WORDS[(number * 7 + 3 + number % 5) % len(BANK_WORDS)]
+    kind = BANK_KINDS[1 + number % 2]
+    return [f"{stem}{first}銀行", f"{city}{second}{kind}"]

@@ -8,12 +8,13 @@ import datetime as dt
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stdnum.jp import cn
 
+from crm.calendar_jp import FOLLOW_UP_AFTER
 from crm.demo import names, profiles
-from crm.demo.history import Plan
+from crm.demo.history import BusinessDays, Plan
 from crm.demo.profiles import Mix, between, one_of
 from crm.demo.writer import BulkWriter
 
@@ -119,29 +120,68 @@ KPI_COLUMNS = (
     *TRACKED,
 )
 
-FOLLOW_UP_AFTER_DAYS = 90  # as crm.services.placements.FOLLOW_UP_AFTER
-
 
 @dataclass
 class Context:
     plan: Plan
     writer: BulkWriter
-    rng: random.Random
+    seed: int | str
     managers: list[int]  # user id of each hub's manager, by hub index
     secretariat: int
     category_ids: dict[str, int]
     first_ids: dict[str, int]  # table name -> first id to use
+    # Filled by prepare(): per need, its status steps up to the last day, in order.
+    steps: dict[int, list[tuple]] = field(default_factory=dict)
+
+    def rng(self, part: str) -> random.Random:
+        """Each table draws from its own stream, in id order (see history.py)."""
+        return random.Random(f"{self.seed}:rows:{part}")
+
+    def prepare(self) -> None:
+        today = self.plan.today
+        for change in sorted(self.plan.status_changes, key=lambda c: (c[1], c[2])):
+            if change[0] <= today:
+                self.steps.setdefault(change[1], []).append(change)
 
 
 def _hour(rng: random.Random) -> int:
     return 9 + int(rng.random() * 9)  # office hours, Japan time
 
 
+def consultation_hour(index: int) -> int:
+    """When a consultation was logged: 9:00-15:00, fixed per consultation, so the needs opened
+    from it the same day can follow it."""
+    return 9 + (index * 5) % 7
+
+
+def step_hour(plan: Plan, need_index: int, step: int) -> int:
+    """The hour of a need's status step: steps on one day follow each other, and a need opened
+    on its consultation's day comes after the consultation."""
+    need = plan.needs[need_index]
+    if need.opened == plan.c_day[need.consultation]:
+        base = consultation_hour(need.consultation) + 1
+    else:
+        base = 9 + need.id % 5
+    return base + step
+
+
 # --- companies and contacts --------------------------------------------------------------------
 
 _INDUSTRIES = Mix(profiles.INDUSTRY_MIX)
-_FORMS = Mix(profiles.LEGAL_FORM_MIX)
+_FORMS_BY_SIZE = [(limit, Mix(mix)) for limit, mix in profiles.LEGAL_FORM_BY_SIZE]
 _CAPITAL = {kind: Mix(mix) for kind, mix in profiles.CAPITAL_MIX.items()}
+
+
+def legal_form(rng: random.Random, employees: int) -> str:
+    return next(mix for limit, mix in _FORMS_BY_SIZE if employees <= limit).pick(rng)
+
+
+def capital(rng: random.Random, form: str, employees: int) -> int:
+    drawn = _CAPITAL["kk" if form.startswith("kk") else form].pick(rng)
+    if form.startswith("kk"):
+        floor = next((yen for more, yen in profiles.KK_CAPITAL_FLOOR if employees > more), 0)
+        drawn = max(drawn, floor)
+    return drawn
 
 
 class CorporateNumbers:
@@ -211,23 +251,27 @@ class FirmNames:
 
 
 def company_rows(ctx: Context) -> Iterator[tuple]:
-    plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
+    plan, writer, rng = ctx.plan, ctx.writer, ctx.rng("company")
     numbers = CorporateNumbers(rng)
     firm_names = FirmNames(rng)
     first_id = ctx.first_ids["company"]
     for index, (hub, day) in enumerate(zip(plan.co_hub, plan.co_day, strict=True)):
+        if day > plan.today:
+            break  # companies are in order of their first consultation
         code = plan.hubs[hub]
         industry = _INDUSTRIES.pick(rng)
-        form = _FORMS.pick(rng)
         city = one_of(rng, names.CITIES[code])
-        name, kana = firm_names.next(code, city, industry, form)
-        if form == "sole":
-            number, employees, capital = None, between(rng, 1, 9), None
+        if rng.random() < profiles.SOLE_TRADER_SHARE:
+            form = "sole"
+            number, employees, capital_jpy = None, between(rng, 1, 9), None
         else:
-            number = numbers.next(code, profiles.REGISTRY_KIND[form])
             employees = min(int(rng.lognormvariate(math.log(35), 1.0)) + 3, 2_000)
-            capital = _CAPITAL["kk" if form.startswith("kk") else form].pick(rng)
-        stamp = writer.stamp(day, _hour(rng))
+            form = legal_form(rng, employees)
+            number = numbers.next(code, profiles.REGISTRY_KIND[form])
+            capital_jpy = capital(rng, form, employees)
+        name, kana = firm_names.next(code, city, industry, form)
+        # Registered with its first consultation, just before it.
+        stamp = writer.stamp(day, consultation_hour_of_first(plan, index))
         user = ctx.managers[hub]
         yield (
             first_id + index,
@@ -239,7 +283,7 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
             city[0],
             industry,
             employees,
-            capital,
+            capital_jpy,
             None,
             stamp,
             user,
@@ -249,15 +293,23 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
         )
 
 
+def consultation_hour_of_first(plan: Plan, company: int) -> int:
+    """The hour the firm was registered: that of its first consultation."""
+    index = plan.co_first_consultation[company]
+    return consultation_hour(index)
+
+
 def contact_rows(ctx: Context) -> Iterator[tuple]:
-    plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
+    plan, writer, rng = ctx.plan, ctx.writer, ctx.rng("contact")
     next_id = ctx.first_ids["contact"]
     company_first = ctx.first_ids["company"]
     for index, (hub, day) in enumerate(zip(plan.co_hub, plan.co_day, strict=True)):
+        if day > plan.today:
+            break
         titles = [one_of(rng, names.OWNER_TITLES)]
         if rng.random() < 0.35:
             titles.append(one_of(rng, names.OTHER_TITLES))
-        stamp = writer.stamp(day, _hour(rng))
+        stamp = writer.stamp(day, consultation_hour_of_first(plan, index))
         user = ctx.managers[hub]
         for title in titles:
             family, _ = one_of(rng, names.FAMILY_NAMES)
@@ -288,19 +340,20 @@ _STANCE_OTHER = Mix(profiles.STANCE_WITHOUT_NEED)
 
 
 def consultation_rows(ctx: Context) -> Iterator[tuple]:
-    plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
+    plan, writer, rng, today = ctx.plan, ctx.writer, ctx.rng("consultation"), ctx.plan.today
     first_id, company_first = ctx.first_ids["consultation"], ctx.first_ids["company"]
     for index, day in enumerate(plan.c_day):
+        if day > today:
+            break  # consultations are in date order
         hub = plan.c_hub[index]
         channel = _CHANNELS.pick(rng)
         stance = (_STANCE_NEED if plan.c_has_need[index] else _STANCE_OTHER).pick(rng)
         summary = one_of(rng, names.OPENINGS[channel]) + one_of(rng, names.TOPICS[stance])
-        if rng.random() < 0.6:
-            next_action = one_of(rng, names.NEXT_ACTIONS[stance])
-            next_on = writer.date(day + between(rng, 7, 45))
-        else:
-            next_action = next_on = None
-        stamp = writer.stamp(day, _hour(rng))
+        plan_next, next_action = rng.random() < 0.6, one_of(rng, names.NEXT_ACTIONS[stance])
+        next_on = BusinessDays.on_or_after(day + between(rng, 7, 45))
+        # Logged late, but by the last day at the latest (within the month, see history.py).
+        entered = min(plan.c_entered.get(index, day), today)
+        stamp = writer.stamp(entered, consultation_hour(index))
         user = ctx.managers[hub]
         yield (
             first_id + index,
@@ -310,8 +363,8 @@ def consultation_rows(ctx: Context) -> Iterator[tuple]:
             channel,
             summary,
             stance,
-            next_action,
-            next_on,
+            next_action if plan_next else None,
+            writer.date(next_on) if plan_next else None,
             user,
             stamp,
             user,
@@ -325,20 +378,20 @@ def consultation_rows(ctx: Context) -> Iterator[tuple]:
 
 
 def need_rows(ctx: Context) -> Iterator[tuple]:
-    plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
+    plan, writer, rng, today = ctx.plan, ctx.writer, ctx.rng("need"), ctx.plan.today
     consultation_first, company_first = ctx.first_ids["consultation"], ctx.first_ids["company"]
-    last_change: dict[int, int] = {}
-    changes: dict[int, int] = {}
-    for day, need, *_ in plan.status_changes:
-        changes[need] = changes.get(need, 0) + 1
-        if day > last_change.get(need, 0):
-            last_change[need] = day
     for index in sorted(range(len(plan.needs)), key=lambda i: plan.needs[i].id):
         need = plan.needs[index]
+        role = one_of(rng, names.ROLE_TITLES[need.category])
+        if need.opened > today:
+            break  # needs are numbered by opening day
+        steps = ctx.steps[index]
         user = ctx.managers[need.hub]
-        created = writer.stamp(need.opened, _hour(rng))
-        changed = last_change.get(index, need.opened)
-        updated = writer.stamp(changed, _hour(rng)) if changed != need.opened else created
+        created = writer.stamp(need.opened, step_hour(plan, index, 0))
+        last = steps[-1]
+        updated = (
+            writer.stamp(last[0], step_hour(plan, index, last[2])) if len(steps) > 1 else created
+        )
         yield (
             need.id,
             plan.hubs[need.hub],
@@ -346,26 +399,29 @@ def need_rows(ctx: Context) -> Iterator[tuple]:
             consultation_first + need.consultation,
             ctx.category_ids[need.category],
             need.engagement,
-            one_of(rng, names.ROLE_TITLES[need.category]),
+            role,
             need.headcount,
             need.salary_band,
-            need.status,
+            last[4],  # the status it had reached by the last day
             writer.date(need.opened),
             None,
             created,
             user,
             updated,
             user,
-            changes.get(index, 1),
+            len(steps),
         )
 
 
 def status_change_rows(ctx: Context) -> Iterator[tuple]:
-    plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
+    plan, writer, today = ctx.plan, ctx.writer, ctx.plan.today
     needs = plan.needs
-    ordered = sorted(plan.status_changes, key=lambda c: (c[0], needs[c[1]].id, c[2]))
+    ordered = sorted(
+        (c for c in plan.status_changes if c[0] <= today),
+        key=lambda c: (c[0], needs[c[1]].id, c[2]),
+    )
     next_id = ctx.first_ids["need_status_change"]
-    for day, need, _step, before, after, note in ordered:
+    for day, need, step, before, after, note in ordered:
         hub = needs[need].hub
         yield (
             next_id,
@@ -374,35 +430,53 @@ def status_change_rows(ctx: Context) -> Iterator[tuple]:
             before,
             after,
             writer.date(day),
-            writer.stamp(day, _hour(rng)),
+            writer.stamp(day, step_hour(plan, need, step)),
             ctx.managers[hub],
             note,
         )
         next_id += 1
 
 
+def referral_outcome(day: int, outcome: str, settled: int | None, today: int) -> str:
+    """A referral's result as known on ``today``: its outcome once the need has moved on,
+    until then waiting for candidates (pending for the first 45 days)."""
+    if settled is not None and settled <= today:
+        return outcome
+    return "pending" if today - day < 45 else "candidates"
+
+
 def referral_rows(ctx: Context) -> Iterator[tuple]:
-    plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
+    plan, writer, today = ctx.plan, ctx.writer, ctx.plan.today
     needs = plan.needs
-    ordered = sorted(plan.referrals, key=lambda r: (r[0], needs[r[1]].id))
+    ordered = sorted(
+        (r for r in plan.referrals if r[0] <= today), key=lambda r: (r[0], needs[r[1]].id)
+    )
     next_id = ctx.first_ids["referral"]
-    for day, need, partner, outcome in ordered:
+    for day, need, partner, outcome, settled in ordered:
         hub = needs[need].hub
         user = ctx.managers[hub]
-        stamp = writer.stamp(day, _hour(rng))
+        hour = 9 + next_id % 8
+        stamp = writer.stamp(day, hour)
+        known = referral_outcome(day, outcome, settled, today)
+        if known == "pending":
+            updated, version = stamp, 1
+        elif settled is not None and settled <= today:
+            updated, version = writer.stamp(max(settled, day), 17 if settled == day else hour), 2
+        else:
+            updated, version = writer.stamp(BusinessDays.on_or_after(day + 45), hour), 2
         yield (
             next_id,
             plan.hubs[hub],
             needs[need].id,
             partner,
             writer.date(day),
-            outcome,
+            known,
             None,
             stamp,
             user,
-            stamp,
+            updated,
             user,
-            1 if outcome == "pending" else 2,
+            version,
         )
         next_id += 1
 
@@ -411,17 +485,21 @@ def referral_rows(ctx: Context) -> Iterator[tuple]:
 
 
 def order_placements(plan: Plan) -> list[tuple]:
-    return sorted(plan.placements, key=lambda p: (p[0], plan.needs[p[1]].id))
+    """Placements up to the last day, in id order."""
+    return sorted(
+        (p for p in plan.placements if p[0] <= plan.today),
+        key=lambda p: (p[0], plan.needs[p[1]].id),
+    )
 
 
 def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
-    plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
+    plan, writer = ctx.plan, ctx.writer
     company_first = ctx.first_ids["company"]
     first_id = ctx.first_ids["placement"]
     for offset, (day, need_index, partner, age, residence, salary) in enumerate(ordered):
         need = plan.needs[need_index]
         user = ctx.managers[need.hub]
-        stamp = writer.stamp(day, _hour(rng))
+        stamp = writer.stamp(day, 9 + offset % 8)
         yield (
             first_id + offset,
             plan.hubs[need.hub],
@@ -442,69 +520,97 @@ def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
         )
 
 
-def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
-    """A check three months after each hire (done for old ones, some recent ones overdue), a
-    one-year check for some, and revisits planned after some consultations."""
-    plan, rng, writer, today = ctx.plan, ctx.rng, ctx.writer, ctx.plan.today
-    company_first, placement_first = ctx.first_ids["company"], ctx.first_ids["placement"]
-    next_id = ctx.first_ids["follow_up"]
+def _planned_done(rng: random.Random, made: int, due: int) -> int:
+    """When a follow-up gets done: around its due date, some a month or two late."""
+    early_or_late, late, draw = between(rng, -7, 21), between(rng, 25, 80), rng.random()
+    return BusinessDays.on_or_after(max(due + (early_or_late if draw < 0.9 else late), made))
 
-    def row(hub, company, placement, made, due, note):
-        nonlocal next_id
-        if due < today - 45 or (due < today and rng.random() < 0.4):
-            done = min(max(due + between(rng, -7, 21), made), today)
-        else:
-            done = None
+
+def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
+    """A check three months after each hire, a one-year check for some, and revisits planned
+    after some consultations; done when their planned day has come."""
+    plan, writer, today = ctx.plan, ctx.writer, ctx.plan.today
+    company_first, placement_first = ctx.first_ids["company"], ctx.first_ids["placement"]
+    # (made, kind, reference, hub, company, placement id, due, done, note)
+    planned: list[tuple[int, int, int, int, int, int | None, int, int, str]] = []
+    rng = ctx.rng("follow_up:placements")
+    for offset, (day, need_index, *_) in enumerate(ordered):
+        need = plan.needs[need_index]
+        company = company_first + need.company
+        # crm.calendar_jp.follow_up_due, from the planner's table of business days.
+        due = BusinessDays.on_or_after(day + FOLLOW_UP_AFTER.days)
+        done = _planned_done(rng, day, due)
+        planned.append(
+            (
+                day,
+                0,
+                offset,
+                need.hub,
+                company,
+                placement_first + offset,
+                due,
+                done,
+                names.FOLLOW_UP_NOTES["quarter"],
+            )
+        )
+        draw = rng.random()
+        year_due = BusinessDays.on_or_after(day + 365)
+        year_done = _planned_done(rng, due, year_due)
+        if draw < 0.4:
+            planned.append(
+                (
+                    due,
+                    1,
+                    offset,
+                    need.hub,
+                    company,
+                    placement_first + offset,
+                    year_due,
+                    year_done,
+                    names.FOLLOW_UP_NOTES["year"],
+                )
+            )
+    rng = ctx.rng("follow_up:visits")
+    for index, day in enumerate(plan.c_day):
+        if day > today:
+            break
+        draw, due = rng.random(), BusinessDays.on_or_after(day + between(rng, 14, 60))
+        made = min(plan.c_entered.get(index, day), today)
+        done = _planned_done(rng, made, due)
+        if draw < 0.04:
+            planned.append(
+                (
+                    made,
+                    2,
+                    index,
+                    plan.c_hub[index],
+                    company_first + plan.c_company[index],
+                    None,
+                    due,
+                    done,
+                    names.FOLLOW_UP_NOTES["visit"],
+                )
+            )
+    planned = sorted(p for p in planned if p[0] <= today)
+    for offset, (made, _kind, _ref, hub, company, placement, due, done, note) in enumerate(planned):
+        done_on = done if done <= today else None
         user = ctx.managers[hub]
-        created = writer.stamp(made, _hour(rng))
-        updated = created if done is None else writer.stamp(done, _hour(rng))
-        next_id += 1
-        return (
-            next_id - 1,
+        created = writer.stamp(made, 16)
+        updated = created if done_on is None else writer.stamp(done_on, 16)
+        yield (
+            ctx.first_ids["follow_up"] + offset,
             plan.hubs[hub],
             company,
             placement,
             writer.date(due),
-            None if done is None else writer.date(done),
+            None if done_on is None else writer.date(done_on),
             note,
             created,
             user,
             updated,
             user,
-            1 if done is None else 2,
+            1 if done_on is None else 2,
         )
-
-    for offset, (day, need_index, *_) in enumerate(ordered):
-        need = plan.needs[need_index]
-        company = company_first + need.company
-        yield row(
-            need.hub,
-            company,
-            placement_first + offset,
-            day,
-            day + FOLLOW_UP_AFTER_DAYS,
-            names.FOLLOW_UP_NOTES["quarter"],
-        )
-        if rng.random() < 0.4 and day + 365 <= today + 60:
-            yield row(
-                need.hub,
-                company,
-                placement_first + offset,
-                day + FOLLOW_UP_AFTER_DAYS,
-                day + 365,
-                names.FOLLOW_UP_NOTES["year"],
-            )
-    for index, day in enumerate(plan.c_day):
-        if rng.random() < 0.04:
-            hub = plan.c_hub[index]
-            yield row(
-                hub,
-                company_first + plan.c_company[index],
-                None,
-                day,
-                day + between(rng, 14, 60),
-                names.FOLLOW_UP_NOTES["visit"],
-            )
 
 
 # --- yearly targets ----------------------------------------------------------------------------
@@ -517,10 +623,11 @@ def _round5(value: float) -> int:
 def kpi_rows(ctx: Context, first_year: int, last_year: int) -> Iterator[tuple]:
     """Each hub's targets per fiscal year: set from the previous year's result with some
     ambition, approved by the secretariat in March."""
-    plan, rng, writer = ctx.plan, ctx.rng, ctx.writer
+    plan, writer = ctx.plan, ctx.writer
     next_id = ctx.first_ids["kpi_target"]
     for hub, code in enumerate(plan.hubs):
         for year in range(first_year, last_year + 1):
+            rng = ctx.rng(f"kpi:{code}:{year}")
             base_year = year - 1 if (hub, year - 1) in plan.actuals and year > first_year else year
             actual = plan.actuals.get((hub, base_year))
             if actual is None:
@@ -531,8 +638,12 @@ def kpi_rows(ctx: Context, first_year: int, last_year: int) -> Iterator[tuple]:
                 # Some hubs aim higher than last year, some consolidate: a realistic mix of
                 # hubs ahead of and behind their pro-rated target.
                 factor_c, factor_p = rng.uniform(0.85, 1.1), rng.uniform(0.85, 1.12)
-            approved = min(dt.date(year, 4, 1).toordinal() - rng.randint(5, 25), plan.today)
-            proposed = approved - rng.randint(7, 20)
+            approved = BusinessDays.on_or_after(
+                dt.date(year, 4, 1).toordinal() - rng.randint(5, 25)
+            )
+            if approved > plan.today:
+                approved = plan.today
+            proposed = BusinessDays.on_or_after(approved - rng.randint(7, 20))
             user = ctx.managers[hub]
             approved_at = writer.stamp(approved, 15)
             yield (
@@ -544,7 +655,7 @@ def kpi_rows(ctx: Context, first_year: int, last_year: int) -> Iterator[tuple]:
                 "approved",
                 ctx.secretariat,
                 approved_at,
-                writer.stamp(proposed, 11),
+                writer.stamp(min(proposed, approved), 11),
                 user,
                 approved_at,
                 ctx.secretariat,

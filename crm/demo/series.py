@@ -29,7 +29,8 @@ ANCHORS = (
 )
 # Pace after the published figures: about 10,000 consultations and 2,000-3,000 placements a year.
 LATER_CONSULTATIONS_PER_MONTH = 840
-LATER_PLACEMENTS_PER_MONTH = (225, 250)  # from December 2020, rising to the latest month
+LATER_PLACEMENTS_PER_MONTH = (225, 250)  # from December 2020, rising over six years
+LATER_RAMP_MONTHS = 72
 SYNTHETIC_MONTHS = 120
 SYNTHETIC_PLACEMENT_RATE = 0.21  # national placements per consultation (10,831 / 52,144)
 
@@ -89,9 +90,14 @@ def _differences(cumulative: tuple[int, ...]) -> list[int]:
     return [b - a for a, b in zip((0, *cumulative), cumulative, strict=False)]
 
 
-def demo_series(today: dt.date, rng: random.Random) -> list[MonthTarget]:
-    """January 2016 to ``today``'s month."""
-    months = _months(PROGRAMME_START, today)
+def demo_series(until: dt.date, rng: random.Random) -> list[MonthTarget]:
+    """Whole-month national counts from January 2016 to ``until``'s month.
+
+    Each month's counts depend only on the months before it (one random stream drawn in time
+    order, a pace fixed per calendar month), never on how far the series runs: the loader
+    plans beyond the load day and keeps what happened by then, so two loads on different days
+    share every month before the earlier load's."""
+    months = _months(PROGRAMME_START, until)
     consultations = _differences(SEED_CUMULATIVE_CONSULTATIONS)
     placements = _differences(SEED_CUMULATIVE_PLACEMENTS)
     cum_c, cum_p = SEED_CUMULATIVE_CONSULTATIONS[-1], SEED_CUMULATIVE_PLACEMENTS[-1]
@@ -113,22 +119,19 @@ def demo_series(today: dt.date, rng: random.Random) -> list[MonthTarget]:
         placements += apportion(total_p - cum_p, weights_p)
         cum_c, cum_p = total_c, total_p
         segment_start = add_months(anchor, 1)
-    later = _months(segment_start, today)
     low, high = LATER_PLACEMENTS_PER_MONTH
-    for i, month in enumerate(later):
-        share = _elapsed_share(month, today)
-        pace_p = low + (high - low) * i / max(len(later) - 1, 1)
+    cursor, i = segment_start, 0
+    while cursor <= months[-1]:
+        pace_p = low + (high - low) * min(i / LATER_RAMP_MONTHS, 1.0)
         consultations.append(
             round(
-                LATER_CONSULTATIONS_PER_MONTH
-                * share
-                * _noise(rng)
-                * CONSULTATION_SEASON[month.month - 1]
+                LATER_CONSULTATIONS_PER_MONTH * _noise(rng) * CONSULTATION_SEASON[cursor.month - 1]
             )
         )
-        placements.append(round(pace_p * share * _noise(rng) * PLACEMENT_SEASON[month.month - 1]))
+        placements.append(round(pace_p * _noise(rng) * PLACEMENT_SEASON[cursor.month - 1]))
+        cursor, i = add_months(cursor, 1), i + 1
     return [
-        MonthTarget(m, _last_day(m, today), c, p)
+        MonthTarget(m, _last_day(m, dt.date.max), c, p)
         for m, c, p in zip(months, consultations, placements, strict=False)
     ]
 

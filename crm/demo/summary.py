@@ -32,6 +32,7 @@ class DemoSummary:
     seconds: float
     database: str  # URL without password
     credentials_path: Path | None = field(default=None)
+    loaded_at: dt.datetime | None = field(default=None)  # the moment of loading (aware)
 
     def __getattr__(self, name: str) -> int:
         # summary.consultations, summary.placements, ... read the counts.
