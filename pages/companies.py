@@ -13,6 +13,7 @@ from crm.services.companies import (
     update_company,
 )
 from crm.services.lookups import find_companies
+from crm.services.merge import ALLOW_DUPLICATE_HELP, ALLOW_DUPLICATE_LABEL
 from crm.services.timeline import KIND_LABELS, company_timeline
 from ui import form_state as fs
 from ui import links
@@ -20,6 +21,7 @@ from ui.cache import cached_read
 from ui.forms import guarded
 from ui.labels import FIELD_LABELS, day, industry_label, md, prefecture_label
 from ui.listing import grid, paginate
+from ui.merge import follow_merged, merge_section
 from ui.pickers import hub_filter, parse_id
 from ui.runtime import session
 from ui.session import require_actor
@@ -180,6 +182,8 @@ def show_company(company_id: int) -> None:
     if not read_only:
         with tabs[3]:
             edit_company(company)
+            st.divider()
+            merge_section(actor, company)
 
 
 def show_timeline(company: Company, events) -> None:
@@ -354,11 +358,18 @@ def create_form() -> None:
     with st.expander("新しい企業を登録", expanded=not total, icon=":material/add_business:"):
         with fs.form(form):
             company_fields(form, default_prefecture=actor.hub_code)
+            st.checkbox(
+                ALLOW_DUPLICATE_LABEL,
+                key=fs.key(form, "allow_duplicate"),
+                help=ALLOW_DUPLICATE_HELP,
+            )
             fs.feedback(form, FIELD_LABELS)
             fs.submit_button(
                 form,
                 "企業を登録",
-                lambda s: create_company(s, actor, fs.values(form, COMPANY_FIELDS)),
+                lambda s: create_company(
+                    s, actor, fs.values(form, (*COMPANY_FIELDS, "allow_duplicate"))
+                ),
                 lambda company: f"{company.name} を登録しました。",
                 created,
                 actor=actor,
@@ -375,4 +386,4 @@ if raw_id is not None and selected is None:
 if selected is None:
     show_directory()
 else:
-    show_company(selected)
+    show_company(follow_merged(actor, selected))

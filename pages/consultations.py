@@ -7,6 +7,7 @@ from crm.reference import JSIC_DIVISIONS, PREFECTURES, Channel, Stance
 from crm.services.consultations import list_consultations, log_consultation
 from crm.services.intake import register_company_with_consultation
 from crm.services.lookups import company_names
+from crm.services.merge import ALLOW_DUPLICATE_HELP, ALLOW_DUPLICATE_LABEL
 from crm.timeutil import today_jst
 from ui import form_state as fs
 from ui import links, pickers
@@ -72,6 +73,7 @@ def new_company_fields() -> None:
             format_func=lambda c: "未選択" if c is None else industry_label(c),
         )
         fs.error(FORM, "company.industry")
+    st.checkbox(ALLOW_DUPLICATE_LABEL, key=k("company.allow_duplicate"), help=ALLOW_DUPLICATE_HELP)
 
 
 def consultation_fields() -> None:
@@ -114,6 +116,7 @@ def save(session):
     data = fs.values(FORM, CONSULTATION_FIELDS)
     if st.session_state.get(MODE_KEY) == NEW:
         company = {field: fs.value(FORM, f"company.{field}") for field in NEW_COMPANY_FIELDS}
+        company["allow_duplicate"] = bool(fs.value(FORM, "company.allow_duplicate"))
         firm, consultation = register_company_with_consultation(session, actor, company, data)
         return consultation, firm.name
     consultation = log_consultation(
