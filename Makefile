@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run streamlit_app.py
+	$(BIN)/crm serve
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

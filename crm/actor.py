@@ -29,6 +29,9 @@ class SessionTicket:
     epoch: int
     last_seen: dt.datetime
     method: str  # password | sso | preset (set by trusted code, e.g. the page-test harness)
+    # The server-side session (crm.auth.web_sessions) behind a cookie, when there is one: its
+    # last activity, not this ticket's, counts for the idle limit, and signing out deletes it.
+    web_session_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ class Settings(BaseSettings):
 
     # sqlite:///path or postgresql+psycopg://user@host/db
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # Where `crm serve` (`make run`) listens: this machine only, unless set to the office
+    # network's address (or 0.0.0.0) deliberately.
+    server_address: str = "127.0.0.1"
+    server_port: int = 8501
     # Minutes of inactivity after which a signed-in session ends.
     session_idle_minutes: int = 60
     # Failed sign-ins before an account locks, and for how long.

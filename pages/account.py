@@ -10,6 +10,7 @@ from ui import form_state as fs
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import current_method, keep_signed_in_with_epoch, require_actor, sign_out
+from ui.text import literal
 
 FORM = "change_password"
 
@@ -37,11 +38,11 @@ with session() as s, guarded():
 
 left, right = st.columns(2)
 left.markdown(
-    f"**利用者名**: {me.username}  \n**表示名**: {me.display_name}  \n"
+    f"**利用者名**: {literal(me.username)}  \n**表示名**: {literal(me.display_name)}  \n"
     f"**役割**: {Role(me.role).label}" + (f"  \n**拠点**: {me.hub_code}" if me.hub_code else "")
 )
 right.markdown(
-    f"**メールアドレス**: {me.email or '（未登録）'}  \n"
+    f"**メールアドレス**: {literal(me.email or '（未登録）')}  \n"
     "**最終サインイン**: "
     + (f"{to_jst(me.last_sign_in_at):%Y-%m-%d %H:%M}" if me.last_sign_in_at else "—")
     + "  \n**サインイン方法**: "
@@ -67,7 +68,7 @@ else:
             key=fs.key(FORM, "new"),
             autocomplete="new-password",
         )
-        fs.error(FORM, "password")
+        fs.error(FORM, "new_password")
         st.text_input(
             "新しいパスワード（確認）",
             type="password",

@@ -10,6 +10,8 @@ An Actor put into ``st.session_state["actor"]`` by trusted server-side code with
 """
 
 import datetime as dt
+import json
+import secrets
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import streamlit as st
 from sqlmodel import Session, select
 
 from crm.actor import Actor
-from crm.auth import sessions
+from crm.auth import sessions, web_sessions
 from crm.auth.signin import authenticate
 from crm.auth.sso import sign_in_with_identity
 from crm.db import session_scope
@@ -32,6 +34,9 @@ ACTOR_KEY = "actor"
 TICKET_KEY = "_auth_ticket"
 NOTICE_KEY = "_auth_notice"
 SSO_REFUSED_KEY = "_sso_refused"
+HANDOFF_KEY = "_session_handoff"
+CLEAR_COOKIE_KEY = "_session_cookie_clear"
+COOKIE_SPENT_KEY = "_session_cookie_spent"
 
 
 def current_actor() -> Actor | None:
@@ -126,8 +131,10 @@ def sso_refusal() -> str | None:
 # --- signing in and out ------------------------------------------------------------------------
 
 
-def _start(actor: Actor, epoch: int | None, method: str) -> Actor:
-    ticket = sessions.new_ticket(actor, epoch or 0, method)
+def _start(
+    actor: Actor, epoch: int | None, method: str, web_session_id: int | None = None
+) -> Actor:
+    ticket = replace(sessions.new_ticket(actor, epoch or 0, method), web_session_id=web_session_id)
     actor = replace(actor, ticket=ticket)
     st.session_state[ACTOR_KEY] = actor
     st.session_state[TICKET_KEY] = ticket
@@ -139,10 +146,61 @@ def sign_in(username: str, password: str) -> str | None:
     """Check the password; on success the session is signed in. Returns the refusal or None."""
     with session_scope(get_engine()) as s:
         result = authenticate(s, username, password)
+        if result.ok:
+            # A server-side session: its cookie keeps this browser signed in across reloads,
+            # tabs and app processes (the page hands it over, see ``sync_cookie``).
+            web_id, handoff = web_sessions.start(
+                s, result.actor, result.session_epoch or 0, "password"
+            )
     if not result.ok:
         return result.message
-    _start(result.actor, result.session_epoch, "password")
+    _start(result.actor, result.session_epoch, "password", web_id)
+    st.session_state[HANDOFF_KEY] = handoff
     return None
+
+
+def sync_cookie() -> None:
+    """Give the browser its session cookie after a sign-in, or take it away after a sign-out.
+
+    Cookies are set by HTTP responses, not by the script's websocket: a few lines of script
+    post the one-time handoff to ``/session`` (crm.web.session_routes), whose answer sets the
+    HttpOnly cookie. Served by ``streamlit run`` (no such route) the post fails harmlessly."""
+    handoff = st.session_state.pop(HANDOFF_KEY, None)
+    clear = st.session_state.pop(CLEAR_COOKIE_KEY, False)
+    if handoff is None and not clear:
+        return
+    path, body = ("/session", f"handoff={handoff}") if handoff else ("/session/end", "")
+    # A container of its own, so that the browser mounts (and runs) the script afresh each time.
+    with st.container(key=f"session_cookie_{secrets.token_hex(4)}", border=False):
+        st.html(
+            "<script>fetch(" + json.dumps(path) + ", {method: 'POST', credentials: "
+            "'same-origin', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, "
+            "body: " + json.dumps(body) + "});</script>",
+            unsafe_allow_javascript=True,
+        )
+
+
+def _resume_from_cookie() -> Actor | None:
+    """A reload, a new tab or a shared link: continue the session the cookie names."""
+    try:
+        token = st.context.cookies.get(web_sessions.COOKIE)
+    except Exception:  # noqa: BLE001 - no request context (bare runs, tests): no cookie
+        token = None
+    if not isinstance(token, str) or not token:
+        return None
+    with session_scope(get_engine()) as s:
+        try:
+            resumed = web_sessions.resume(s, token)
+        except sessions.SessionEnded as ended:
+            resumed = None
+            st.session_state[NOTICE_KEY] = str(ended)
+    if resumed is None:
+        st.session_state[CLEAR_COOKIE_KEY] = True
+        return None
+    actor, ticket = resumed
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[TICKET_KEY] = ticket
+    return actor
 
 
 def end_session(ended: sessions.SessionEnded) -> None:
@@ -156,10 +214,20 @@ def end_session(ended: sessions.SessionEnded) -> None:
 
 def _forget(notice: str | None) -> None:
     # Clear everything, so the next person at this browser sees nothing typed or cached
-    # for the previous one.
+    # for the previous one; the browser's session cookie goes too.
+    had_cookie = current_ticket_web_session() is not None
     st.session_state.clear()
     if notice:
         st.session_state[NOTICE_KEY] = notice
+    if had_cookie:
+        st.session_state[CLEAR_COOKIE_KEY] = True
+    # The cookie this page's connection was opened with must not sign it in again.
+    st.session_state[COOKIE_SPENT_KEY] = True
+
+
+def current_ticket_web_session() -> int | None:
+    ticket = st.session_state.get(TICKET_KEY)
+    return ticket.web_session_id if ticket is not None else None
 
 
 def sign_out(everywhere: bool = False) -> None:
@@ -232,6 +300,10 @@ def resolve_actor() -> Actor | None:
         else:
             st.session_state[ACTOR_KEY] = fresh
         return st.session_state[ACTOR_KEY]
+    if not st.session_state.get(COOKIE_SPENT_KEY):
+        resumed = _resume_from_cookie()
+        if resumed is not None:
+            return resumed
     if _sso_identity_present() and not sso_refusal():
         return _sign_in_from_identity()
     return None

@@ -24,7 +24,7 @@ from crm.actor import Actor, SessionTicket, actor_for
 from crm.auth.signin import audit_sign_in_event
 from crm.config import get_settings
 from crm.errors import CrmError
-from crm.models import UserAccount
+from crm.models import UserAccount, WebSession
 from crm.timeutil import utcnow
 
 # Audit actions after which every existing session of the account is over (single sign-on
@@ -34,13 +34,19 @@ SESSION_ENDING_ACTIONS = ("sign_out_everywhere", "password_reset", "password_cha
 IDLE = "idle"
 ELSEWHERE = "elsewhere"
 DISABLED = "disabled"
+SIGNED_OUT = "signed_out"
 
 ENDED_MESSAGES = {
     IDLE: "一定時間操作がなかったため、サインアウトしました。もう一度サインインしてください。",
     ELSEWHERE: "全端末からのサインアウト（またはパスワード変更）により、"
     "このセッションは終了しました。もう一度サインインしてください。",
     DISABLED: "この利用者は利用できなくなりました。管理者にお問い合わせください。",
+    SIGNED_OUT: "サインアウトしたため、このセッションは終了しました。"
+    "もう一度サインインしてください。",
 }
+
+# A web session's last activity is written at most this often (not on every click).
+TOUCH_EVERY = dt.timedelta(seconds=60)
 
 # Execution option a scoped SELECT carries (see crm.services.base.scope_filter): the actor whose
 # session is checked before the statement runs.
@@ -66,8 +72,16 @@ def idle_limit() -> dt.timedelta:
     return dt.timedelta(minutes=get_settings().session_idle_minutes)
 
 
-def _ended_reason(user: UserAccount | None, ticket: SessionTicket, now: dt.datetime) -> str | None:
-    if now - ticket.last_seen > idle_limit():
+def _ended_reason(
+    user: UserAccount | None,
+    ticket: SessionTicket,
+    now: dt.datetime,
+    web: WebSession | None = None,
+) -> str | None:
+    if ticket.web_session_id is not None and (web is None or web.user_id != ticket.user_id):
+        return SIGNED_OUT
+    last_seen = max(ticket.last_seen, web.last_seen) if web is not None else ticket.last_seen
+    if now - last_seen > idle_limit():
         return IDLE
     if user is None or not user.active:
         return DISABLED
@@ -76,19 +90,35 @@ def _ended_reason(user: UserAccount | None, ticket: SessionTicket, now: dt.datet
     return None
 
 
+def _web_session(session: Session, ticket: SessionTicket, *, lock: bool) -> WebSession | None:
+    if ticket.web_session_id is None:
+        return None
+    statement = select(WebSession).where(WebSession.id == ticket.web_session_id)
+    if lock:
+        statement = statement.with_for_update(read=True)
+    return session.exec(statement.execution_options(populate_existing=True)).first()
+
+
 def check_session(
     session: Session, ticket: SessionTicket, now: dt.datetime | None = None
 ) -> tuple[Actor, SessionTicket]:
     """The session's current actor (role or hub changes apply at once) and the ticket with
-    this interaction recorded; raises SessionEnded (audited as a sign-out) when it is over."""
+    this interaction recorded; raises SessionEnded (audited as a sign-out, its server-side
+    session deleted) when it is over."""
     now = now or utcnow()
     user = session.get(UserAccount, ticket.user_id) if ticket.user_id is not None else None
-    reason = _ended_reason(user, ticket, now)
+    web = _web_session(session, ticket, lock=False)
+    reason = _ended_reason(user, ticket, now, web)
     if reason is not None:
-        if user is not None:
+        if user is not None and reason != SIGNED_OUT:
             audit_sign_in_event(session, user, "sign_out", detail=f"session_ended:{reason}")
+        if web is not None:
+            session.delete(web)
         raise SessionEnded(reason)
     assert user is not None  # a live session has its account
+    if web is not None and now - web.last_seen >= TOUCH_EVERY:
+        web.last_seen = now
+        session.add(web)
     fresh = replace(ticket, last_seen=now)
     return actor_for(user, fresh), fresh
 
@@ -98,14 +128,15 @@ def require_live(
 ) -> None:
     """Refuse (SessionEnded) when the actor's session has ended; operators pass.
 
-    Checked once per transaction for reads. A write locks the account row for share on
-    PostgreSQL, so a disable or "sign out everywhere" committing at the same moment either
-    waits for this write or is seen by it; SQLite's single writer gives the same order."""
+    Checked once per transaction for reads. A write locks the account row (and the
+    server-side session) for share on PostgreSQL, so a disable, a sign-out or "sign out
+    everywhere" committing at the same moment either waits for this write or is seen by it;
+    SQLite's single writer gives the same order."""
     ticket = actor.ticket
     if ticket is None:
         return
     checked: dict[Any, bool] = session.info.setdefault(_CHECKED, {})
-    key = (ticket.user_id, ticket.epoch, ticket.last_seen)
+    key = (ticket.user_id, ticket.epoch, ticket.last_seen, ticket.web_session_id)
     if checked.get(key) or (key in checked and not for_write):
         return
     statement = select(UserAccount).where(UserAccount.id == ticket.user_id)
@@ -116,7 +147,8 @@ def require_live(
         if ticket.user_id is not None
         else None
     )
-    reason = _ended_reason(user, ticket, now or utcnow())
+    web = _web_session(session, ticket, lock=for_write)
+    reason = _ended_reason(user, ticket, now or utcnow(), web)
     if reason is not None:
         raise SessionEnded(reason)
     checked[key] = for_write
@@ -137,8 +169,14 @@ def _forget_checks(session: Any) -> None:
 
 
 def sign_out(session: Session, actor: Actor) -> None:
+    """Sign this session out: audited, and its server-side session deleted (its cookie then
+    opens nothing, on any app process)."""
     if actor.user_id is None:
         return
+    if actor.ticket is not None and actor.ticket.web_session_id is not None:
+        web = session.get(WebSession, actor.ticket.web_session_id)
+        if web is not None and web.user_id == actor.user_id:
+            session.delete(web)
     user = session.get(UserAccount, actor.user_id)
     if user is not None:
         audit_sign_in_event(session, user, "sign_out", detail="user")

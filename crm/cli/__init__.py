@@ -10,6 +10,7 @@ from crm.cli import db as db_commands
 from crm.cli import demo as demo_commands
 from crm.cli import remind as remind_commands
 from crm.cli import report as report_commands
+from crm.cli import serve as serve_commands
 from crm.cli import transfer as transfer_commands
 from crm.cli import users as users_commands
 
@@ -27,3 +28,4 @@ app.command("demo")(demo_commands.demo_command)
 app.command("backup")(backup_commands.backup_command)
 app.command("restore")(backup_commands.restore_command)
 app.command("remind")(remind_commands.remind_command)
+app.command("serve")(serve_commands.serve_command)

@@ -9,13 +9,13 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm.actor import Actor
 from crm.auth.passwords import hash_password, password_problem, verify_password
 from crm.auth.sessions import require_live
 from crm.errors import NotFound, PermissionDenied, ValidationError
-from crm.models import Hub, UserAccount
+from crm.models import Hub, UserAccount, WebSession
 from crm.reference import Role
 from crm.services.base import record_audit, update_row
 from crm.timeutil import utcnow
@@ -121,7 +121,7 @@ def create_user(
     email = normalize_text(email)
     _check_email(session, email, errors)
     if password is not None:
-        problem = password_problem(password, username)
+        problem = password_problem(password, username, [display_name or "", email or ""])
         if problem:
             errors["password"] = problem
     if errors:
@@ -291,7 +291,7 @@ def reset_password(session: Session, actor: Actor, username: str, new_password: 
     require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
-    problem = password_problem(new_password, user.username)
+    problem = password_problem(new_password, user.username, [user.display_name, user.email or ""])
     if problem:
         raise ValidationError({"password": problem})
     _set_password(session, user, new_password)
@@ -320,12 +320,21 @@ def change_own_password(
         raise PermissionDenied("この利用者は利用できません。")
     if user.password_hash and not verify_password(user.password_hash, current_password or ""):
         raise ValidationError({"current_password": "現在のパスワードが正しくありません"})
-    problem = password_problem(new_password, user.username)
+    problem = password_problem(new_password, user.username, [user.display_name, user.email or ""])
     if problem:
         raise ValidationError({"new_password": problem})
     if user.password_hash and verify_password(user.password_hash, new_password):
         raise ValidationError({"new_password": "現在と同じパスワードです"})
     epoch = _set_password(session, user, new_password)
+    web_id = actor.ticket.web_session_id if actor.ticket is not None else None
+    if web_id is not None:
+        # This browser's server-side session stays signed in under the new epoch.
+        session.execute(
+            update(WebSession)
+            .where(col(WebSession.id) == web_id, col(WebSession.user_id) == user.id)
+            .values(epoch=epoch)
+            .execution_options(synchronize_session=False)
+        )
     record_audit(
         session,
         actor,
