@@ -4,10 +4,11 @@ import streamlit as st
 
 from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label, target_year
+from crm.analytics.targets import target_progress
 from crm.analytics.trend import monthly_trend
 from crm.reference import Role
-from crm.analytics.targets import target_progress
 from crm.timeutil import today_jst
+from crm.vocabulary import days_text
 from ui.analytics_filters import filter_panel, period_label
 from ui.analytics_frames import TREND_COLUMNS, trend_frame
 from ui.cache import cached_read
@@ -37,9 +38,7 @@ row2[0].metric(
 )
 row2[1].metric(
     "成約までの日数（中央値）",
-    "—"
-    if figures.median_days_to_placement is None
-    else f"{figures.median_days_to_placement:,.0f}日",
+    days_text(figures.median_days_to_placement),
     help="成約ごとに、その企業の最初の相談日から成約日までの日数を数えた中央値です"
     f"（対象 {figures.placements_timed:,} 件）。",
 )
@@ -51,13 +50,17 @@ row2[2].metric(
     f"{figures.companies_placed:,}社）。",
 )
 if filters.narrows_needs:
-    st.caption("人材区分・採用形態で絞り込み中: 人材ニーズと成約だけが絞り込まれ、相談は全件です。")
+    st.caption(
+        "人材区分・採用形態で絞り込み中: 人材ニーズと成約だけが絞り込まれ、相談は全件です。"
+    )
 
 today = today_jst()
 rule = target_year(filters.until, today)
 fy = rule.fiscal_year
 with guarded():
-    progress = cached_read(target_progress, actor, fy=fy, as_of=rule.as_of, filters=filters)
+    progress = cached_read(
+        target_progress, actor, fy=fy, as_of=rule.as_of, filters=filters
+    )
 approved = [p for p in progress if p.approved]
 behind = [p for p in approved if p.behind]
 if approved:
@@ -66,7 +69,9 @@ if approved:
         f"{len(behind)} 拠点が目標を下回っています。"
     )
     (st.warning if behind else st.success)(message)
-    st.page_link("pages/targets.py", label="目標（KPI）と進捗を見る", icon=":material/flag:")
+    st.page_link(
+        "pages/targets.py", label="目標（KPI）と進捗を見る", icon=":material/flag:"
+    )
 else:
     st.info(f"{fy}年度の承認済みの目標はまだありません。")
 
@@ -91,9 +96,12 @@ else:
     )
     scope = "全国" if filters.hub_selection() is None else "選択した拠点"
     st.altair_chart(
-        cumulative_trend_chart(frame, f"{scope}: 成約件数と相談件数の推移"), width="stretch"
+        cumulative_trend_chart(frame, f"{scope}: 成約件数と相談件数の推移"),
+        width="stretch",
     )
     with st.expander("月別の数値"):
-        st.dataframe(frame.rename(columns=TREND_COLUMNS), hide_index=True, width="stretch")
+        st.dataframe(
+            frame.rename(columns=TREND_COLUMNS), hide_index=True, width="stretch"
+        )
 
 show_counts_by_hub(actor)

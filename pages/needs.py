@@ -13,7 +13,11 @@ from crm.reference import (
     SalaryBand,
 )
 from crm.services.consultations import get_consultation
-from crm.services.lookups import company_names, consultation_choices, consultation_company
+from crm.services.lookups import (
+    company_names,
+    consultation_choices,
+    consultation_company,
+)
 from crm.services.needs import (
     count_needs_by_status,
     get_need,
@@ -28,6 +32,7 @@ from crm.services.needs import (
 from crm.services.placements import list_placements
 from crm.services.reference_data import list_categories, list_partners
 from crm.timeutil import today_jst
+from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links, pickers
 from ui.cache import cached_read
@@ -86,7 +91,9 @@ def new_need_form(company_filter: int | None) -> None:
         icon=":material/add_task:",
     ):
         with fs.form(NEW_FORM):
-            choices = cached_read(consultation_choices, actor, company_id=company_filter)
+            choices = cached_read(
+                consultation_choices, actor, company_id=company_filter
+            )
             pickers.pick(
                 "元の相談 *",
                 choices,
@@ -106,27 +113,32 @@ def new_need_form(company_filter: int | None) -> None:
                     placeholder="選択してください",
                 )
                 fs.error(NEW_FORM, "category_id")
-                st.text_input("職種・役職 *", key=k("role_title"), placeholder="例: 営業部長")
+                st.text_input(
+                    "職種・役職 *", key=k("role_title"), placeholder="例: 営業部長"
+                )
                 fs.error(NEW_FORM, "role_title")
                 st.number_input("人数 *", value=1, step=1, key=k("headcount"))
                 fs.error(NEW_FORM, "headcount")
             with right:
                 st.selectbox(
-                    "雇用形態 *",
+                    f"{term('engagement')} *",
                     enum_codes(Engagement),
                     format_func=Engagement.labels().get,
                     key=k("engagement"),
                 )
                 fs.error(NEW_FORM, "engagement")
                 st.selectbox(
-                    "想定年収帯",
+                    term("salary_band"),
                     [None, *enum_codes(SalaryBand)],
                     key=k("salary_band"),
                     format_func=lambda c: "未定" if c is None else SalaryBand(c).label,
                 )
                 fs.error(NEW_FORM, "salary_band")
                 st.date_input(
-                    "受付日 *", value=today_jst(), key=k("opened_on"), format="YYYY/MM/DD"
+                    "受付日 *",
+                    value=today_jst(),
+                    key=k("opened_on"),
+                    format="YYYY/MM/DD",
                 )
                 fs.error(NEW_FORM, "opened_on")
             st.text_area("メモ", key=k("notes"), height=80)
@@ -148,7 +160,9 @@ def save_new_need(s) -> TalentNeed:
     data = fs.values(NEW_FORM, NEED_FIELDS)
     consultation_id = data["consultation_id"]
     company_id = (
-        None if consultation_id is None else consultation_company(s, actor, consultation_id)
+        None
+        if consultation_id is None
+        else consultation_company(s, actor, consultation_id)
     )
     return open_need(s, actor, {**data, "company_id": company_id})
 
@@ -170,13 +184,17 @@ def board() -> None:
     with guarded():
         counts = cached_read(count_needs_by_status, actor, company_id=company_filter)
         if company_filter is not None:
-            name = cached_read(company_names, actor, ids=[company_filter]).get(company_filter)
+            name = cached_read(company_names, actor, ids=[company_filter]).get(
+                company_filter
+            )
             if name is None:
                 st.error("この企業は表示できません（他の拠点の企業か、存在しません）。")
                 st.stop()
             st.query_params["company"] = str(company_filter)
             left, right = st.columns([3, 1])
-            left.info(f"{name} のニーズだけを表示しています。", icon=":material/filter_alt:")
+            left.info(
+                f"{name} のニーズだけを表示しています。", icon=":material/filter_alt:"
+            )
             right.button("絞り込みを解除", on_click=set_param, args=("company", None))
 
     metrics = st.columns(len(STATUSES))
@@ -186,10 +204,14 @@ def board() -> None:
     if not read_only:
         new_need_form(company_filter)
 
-    tabs = st.tabs([f"{status.label}（{counts[status.value]:,}）" for status in STATUSES])
+    tabs = st.tabs(
+        [f"{status.label}（{counts[status.value]:,}）" for status in STATUSES]
+    )
     for tab, status in zip(tabs, STATUSES, strict=True):
         with tab:
-            offset = paginate(counts[status.value], f"needs.page.{status.value}", PAGE_SIZE)
+            offset = paginate(
+                counts[status.value], f"needs.page.{status.value}", PAGE_SIZE
+            )
             rows = cached_read(
                 list_needs,
                 actor,
@@ -203,7 +225,15 @@ def board() -> None:
 
 def need_table(rows: list[TalentNeed]) -> None:
     names = cached_read(company_names, actor, ids=sorted({n.company_id for n in rows}))
-    header = ["ニーズ", "企業", "人材区分", "雇用形態", "人数", "想定年収", "受付日"]
+    header = [
+        "ニーズ",
+        "企業",
+        term("category"),
+        term("engagement"),
+        term("headcount"),
+        term("salary_band"),
+        term("opened_on"),
+    ]
     widths = [2.2, 2.2, 1.5, 1.1, 0.6, 1.3, 1]
     table = [
         [
@@ -234,7 +264,9 @@ def show_need(need_id: int) -> None:
         history = need_history(s, actor, need_id)
         referrals = list_referrals(s, actor, need_id=need_id)
         placements = list_placements(s, actor, need_id=need_id)
-        company_name = company_names(s, actor, [need.company_id]).get(need.company_id, "")
+        company_name = company_names(s, actor, [need.company_id]).get(
+            need.company_id, ""
+        )
         consultation = (
             None
             if need.consultation_id is None
@@ -258,11 +290,13 @@ def show_need(need_id: int) -> None:
 
     left, right = st.columns([3, 2])
     with left:
-        links.show(actor, links.company(need.company_id, company_name, ":material/apartment:"))
+        links.show(
+            actor, links.company(need.company_id, company_name, ":material/apartment:")
+        )
         facts = {
             "人材区分": categories.get(need.category_id, ""),
-            "雇用形態": enum_label(Engagement, need.engagement),
-            "想定年収帯": enum_label(SalaryBand, need.salary_band) or "未定",
+            term("engagement"): enum_label(Engagement, need.engagement),
+            term("salary_band"): enum_label(SalaryBand, need.salary_band) or "未定",
             "受付日": day(need.opened_on),
             "元の相談": ""
             if consultation is None
@@ -310,8 +344,8 @@ def show_need(need_id: int) -> None:
             [
                 {
                     "成約日": day(p.placed_on),
-                    "雇用形態": enum_label(Engagement, p.engagement),
-                    "紹介元": partner_label(p.partner_id),
+                    term("engagement"): enum_label(Engagement, p.engagement),
+                    term("partner"): partner_label(p.partner_id),
                 }
                 for p in placements
             ],
@@ -346,7 +380,9 @@ def move_form(need: TalentNeed) -> None:
     current = NeedStatus(need.status)
     # Placing is done by recording a placement, so that every 成約 has its record.
     targets = [
-        s.value for s in STATUSES if s in NEED_TRANSITIONS[current] and s != NeedStatus.PLACED
+        s.value
+        for s in STATUSES
+        if s in NEED_TRANSITIONS[current] and s != NeedStatus.PLACED
     ]
     with fs.form(form):
         st.markdown(f"**状態を変更**（現在: {current.label}）")
@@ -358,10 +394,15 @@ def move_form(need: TalentNeed) -> None:
         )
         fs.error(form, "status")
         st.date_input(
-            "変更日", value=today_jst(), key=fs.key(form, "changed_on"), format="YYYY/MM/DD"
+            "変更日",
+            value=today_jst(),
+            key=fs.key(form, "changed_on"),
+            format="YYYY/MM/DD",
         )
         fs.error(form, "changed_on")
-        st.text_input("メモ", key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り")
+        st.text_input(
+            "メモ", key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り"
+        )
         fs.feedback(form, FIELD_LABELS)
         st.caption("成約にするには「このニーズの成約を登録」から成約を記録します。")
         fs.submit_button(
@@ -394,7 +435,10 @@ def refer_form(need: TalentNeed) -> None:
         pickers.pick("紹介先 *", choices, fs.key(form, "partner_id"))
         fs.error(form, "partner_id")
         st.date_input(
-            "紹介日", value=today_jst(), key=fs.key(form, "referred_on"), format="YYYY/MM/DD"
+            "紹介日",
+            value=today_jst(),
+            key=fs.key(form, "referred_on"),
+            format="YYYY/MM/DD",
         )
         fs.error(form, "referred_on")
         st.text_input("メモ", key=fs.key(form, "notes"))
@@ -406,9 +450,14 @@ def refer_form(need: TalentNeed) -> None:
             lambda s: refer_need(
                 s,
                 actor,
-                {"need_id": need.id, **fs.values(form, ("partner_id", "referred_on", "notes"))},
+                {
+                    "need_id": need.id,
+                    **fs.values(form, ("partner_id", "referred_on", "notes")),
+                },
             ),
-            lambda referral: f"{partner_label(referral.partner_id)} への紹介を記録しました。",
+            lambda referral: (
+                f"{partner_label(referral.partner_id)} への紹介を記録しました。"
+            ),
             lambda _referral: fs.reset(form, ("partner_id", "referred_on", "notes")),
             actor=actor,
             creates=True,

@@ -9,7 +9,14 @@ import streamlit as st
 
 from crm.calendar_jp import day_with_weekday, follow_up_due
 from crm.models import Placement
-from crm.reference import AgeBand, Engagement, NeedStatus, PartnerKind, Residence, SalaryBand
+from crm.reference import (
+    AgeBand,
+    Engagement,
+    NeedStatus,
+    PartnerKind,
+    Residence,
+    SalaryBand,
+)
 from crm.services.lookups import (
     company_names,
     need_choices,
@@ -19,6 +26,7 @@ from crm.services.lookups import (
 from crm.services.placements import list_placements, record_placement
 from crm.services.reference_data import list_partners
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
+from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links, pickers
 from ui.cache import cached_read
@@ -41,8 +49,8 @@ FIELDS = (
 )
 PAGE_SIZE = 25
 NO_PERSONAL_DATA = (
-    "拠点は求職者の情報を保有しません。成約は採用の事実（日付・雇用形態・紹介元・年収帯・"
-    "年齢層・前住所地の区分）だけを記録し、氏名・連絡先・生年月日など個人を特定できる"
+    "拠点は求職者の情報を保有しません。成約は採用の事実（日付・採用形態・紹介元・年収帯・"
+    "年齢層・前居住地の区分）だけを記録し、氏名・連絡先・生年月日など個人を特定できる"
     "項目はありません。"
 )
 
@@ -63,7 +71,9 @@ def record_form() -> None:
     open_needs = cached_read(
         need_choices, actor, statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value]
     )
-    with st.expander("成約を登録", expanded=preselect is not None, icon=":material/handshake:"):
+    with st.expander(
+        "成約を登録", expanded=preselect is not None, icon=":material/handshake:"
+    ):
         with fs.form(FORM):
             pickers.pick(
                 "人材ニーズ *",
@@ -76,11 +86,14 @@ def record_form() -> None:
             left, middle, right = st.columns(3)
             with left:
                 st.date_input(
-                    "成約日 *", value=today_jst(), key=k("placed_on"), format="YYYY/MM/DD"
+                    "成約日 *",
+                    value=today_jst(),
+                    key=k("placed_on"),
+                    format="YYYY/MM/DD",
                 )
                 fs.error(FORM, "placed_on")
                 st.selectbox(
-                    "雇用形態",
+                    term("engagement"),
                     [None, *enum_codes(Engagement)],
                     key=k("engagement"),
                     format_func=optional(Engagement, "ニーズと同じ"),
@@ -115,7 +128,7 @@ def record_form() -> None:
                 fs.error(FORM, "age_band")
             with right:
                 st.selectbox(
-                    "前住所地",
+                    term("previous_residence"),
                     [None, *enum_codes(Residence)],
                     key=k("previous_residence"),
                     format_func=optional(Residence, "未回答"),
@@ -188,7 +201,16 @@ def placement_list(since: dt.date, until: dt.date) -> None:
     )
     names = cached_read(company_names, actor, ids=sorted({p.company_id for p in rows}))
     titles = cached_read(need_titles, actor, ids=sorted({p.need_id for p in rows}))
-    header = ["成約日", "企業", "ニーズ", "雇用形態", "紹介元", "年収帯", "年齢層", "前住所地"]
+    header = [
+        term("placed_on"),
+        "企業",
+        "ニーズ",
+        term("engagement"),
+        term("partner"),
+        term("salary_band"),
+        term("age_band"),
+        term("previous_residence"),
+    ]
     widths = [1, 2, 1.8, 1, 1.8, 1.2, 0.9, 1]
     table = [
         [
@@ -220,7 +242,10 @@ else:
     last_need = st.session_state.get("placements.last_need")
     if last_need is not None:
         links.show(
-            actor, links.need(last_need, "成約を記録したニーズを開く", ":material/open_in_new:")
+            actor,
+            links.need(
+                last_need, "成約を記録したニーズを開く", ":material/open_in_new:"
+            ),
         )
 since, until = period()
 placement_list(since, until)

@@ -10,7 +10,14 @@ from crm.errors import ValidationError
 from crm.reference import BLOCKS, Engagement
 from crm.services.reference_data import list_categories, list_hubs
 from crm.targets import FIRST_FISCAL_YEAR
-from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, month_range, today_jst
+from crm.timeutil import (
+    add_months,
+    fiscal_year,
+    fiscal_year_bounds,
+    month_range,
+    today_jst,
+)
+from crm.vocabulary import term
 from ui.runtime import session
 
 PERIOD_FISCAL_YEAR = "年度"
@@ -18,7 +25,7 @@ PERIOD_MONTHS = "月の範囲"
 PERIOD_ALL = "全期間"
 FIRST_MONTH = dt.date(2016, 1, 1)  # the programme's first month
 NEEDS_ONLY_NOTE = (
-    "人材区分・採用形態の絞り込みは人材ニーズと成約に適用されます。"
+    f"{term('category')}・{term('engagement')}の絞り込みは人材ニーズと成約に適用されます。"
     "相談には区分がないため、相談件数・相談企業数は変わりません。"
 )
 
@@ -41,12 +48,18 @@ def filter_panel(
         st.subheader("絞り込み")
         modes = [PERIOD_FISCAL_YEAR, PERIOD_MONTHS, PERIOD_ALL]
         mode = st.radio(
-            "期間", modes, index=modes.index(default_period), horizontal=True, key="af_period"
+            "期間",
+            modes,
+            index=modes.index(default_period),
+            horizontal=True,
+            key="af_period",
         )
         since = until = None
         if mode == PERIOD_FISCAL_YEAR:
             years = list(range(fiscal_year(today), FIRST_FISCAL_YEAR - 1, -1))
-            fy = st.selectbox("年度", years, format_func=lambda y: f"{y}年度", key="af_fy")
+            fy = st.selectbox(
+                "年度", years, format_func=lambda y: f"{y}年度", key="af_fy"
+            )
             since, until = fiscal_year_bounds(fy)
             until = min(until, today)
         elif mode == PERIOD_MONTHS:
@@ -59,14 +72,24 @@ def filter_panel(
             )
             since = dt.date.fromisoformat(first + "-01")
             until = min(
-                add_months(dt.date.fromisoformat(last + "-01"), 1) - dt.timedelta(days=1), today
+                add_months(dt.date.fromisoformat(last + "-01"), 1)
+                - dt.timedelta(days=1),
+                today,
             )
-        blocks = st.multiselect("地域ブロック", list(BLOCKS), key="af_blocks", placeholder="全国")
+        blocks = st.multiselect(
+            "地域ブロック", list(BLOCKS), key="af_blocks", placeholder="全国"
+        )
         offered = [
-            code for code in hubs if not blocks or any(code in hubs_in_block(b) for b in blocks)
+            code
+            for code in hubs
+            if not blocks or any(code in hubs_in_block(b) for b in blocks)
         ]
         chosen_hubs = st.multiselect(
-            "拠点", offered, format_func=hubs.get, key="af_hubs", placeholder="すべての拠点"
+            "拠点",
+            offered,
+            format_func=hubs.get,
+            key="af_hubs",
+            placeholder="すべての拠点",
         )
         category_ids: list[int] = []
         engagements: list[str] = []
@@ -80,7 +103,7 @@ def filter_panel(
             )
             labels = Engagement.labels()
             engagements = st.multiselect(
-                "採用形態",
+                term("engagement"),
                 list(labels),
                 format_func=labels.get,
                 key="af_engagements",

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 from crm.reference import JSIC_DIVISIONS, PREFECTURES, LabelledEnum
+from crm.vocabulary import term
 
 # Field -> label, for messages that name a field away from its widget (e.g. a version conflict).
 FIELD_LABELS = {
@@ -25,10 +26,10 @@ FIELD_LABELS = {
     "next_action": "次のアクション",
     "next_action_on": "次のアクション期日",
     "category_id": "人材区分",
-    "engagement": "雇用形態",
+    "engagement": term("engagement"),
     "role_title": "職種・役職",
     "headcount": "人数",
-    "salary_band": "年収帯",
+    "salary_band": term("salary_band"),
     "opened_on": "受付日",
     "status": "状態",
     "changed_on": "変更日",
@@ -38,7 +39,7 @@ FIELD_LABELS = {
     "outcome": "結果",
     "placed_on": "成約日",
     "age_band": "年齢層",
-    "previous_residence": "前住所地",
+    "previous_residence": term("previous_residence"),
     "placement_id": "成約",
     "due_on": "期日",
     "done_on": "完了日",

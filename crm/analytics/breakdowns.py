@@ -12,6 +12,7 @@ from crm.analytics import facts
 from crm.analytics.filters import AnalyticsFilter
 from crm.models import Company, Consultation, Partner, Placement, TalentCategory, TalentNeed
 from crm.reference import JSIC_DIVISIONS, AgeBand, Channel, Engagement, Residence
+from crm.vocabulary import term
 
 NOT_RECORDED = "未記録"
 
@@ -26,25 +27,20 @@ class Dimension(StrEnum):
     CHANNEL = "channel"
 
 
+# What the key column is called on a page: the field's term (crm.vocabulary).
+KEY_LABELS: dict[Dimension, str] = {
+    Dimension.CATEGORY: term("category"),
+    Dimension.ENGAGEMENT: term("engagement"),
+    Dimension.INDUSTRY: term("industry"),
+    Dimension.AGE_BAND: term("age_band"),
+    Dimension.RESIDENCE: term("previous_residence"),
+    Dimension.PARTNER: term("partner"),
+    Dimension.CHANNEL: term("channel"),
+}
 # Japanese titles, in the order the pages show them.
 TITLES: dict[Dimension, str] = {
-    Dimension.CATEGORY: "人材区分別の成約件数",
-    Dimension.ENGAGEMENT: "採用形態別の成約件数",
-    Dimension.INDUSTRY: "業種別の成約件数",
-    Dimension.AGE_BAND: "年齢層別の成約件数",
-    Dimension.RESIDENCE: "前住所地別の成約件数",
-    Dimension.PARTNER: "紹介パートナー別の成約件数",
-    Dimension.CHANNEL: "相談経路別の相談件数",
-}
-# What the key column is called on a page.
-KEY_LABELS: dict[Dimension, str] = {
-    Dimension.CATEGORY: "人材区分",
-    Dimension.ENGAGEMENT: "採用形態",
-    Dimension.INDUSTRY: "業種",
-    Dimension.AGE_BAND: "年齢層",
-    Dimension.RESIDENCE: "前住所地",
-    Dimension.PARTNER: "紹介パートナー",
-    Dimension.CHANNEL: "相談経路",
+    dimension: f"{label}別の{'相談件数' if dimension == Dimension.CHANNEL else '成約件数'}"
+    for dimension, label in KEY_LABELS.items()
 }
 
 

@@ -5,9 +5,12 @@ new columns at the end. Exports write every column; imports read the columns mar
 ``importable`` (by either header) and ignore the rest (names, timestamps, the 区分 mark), so an
 export can be imported again as it is.
 
+Japanese headers are the fields' terms in ``crm.vocabulary`` (one vocabulary for pages, files
+and reports); files with the former terms (雇用形態, 前住所地) still import.
+
 Value conventions (both header languages):
 - dates ``YYYY-MM-DD``; timestamps ``YYYY-MM-DD HH:MM:SS`` in Japan time;
-- coded values (経路, 雇用形態, …) as the Japanese label with Japanese headers and as the
+- coded values (経路, 採用形態, …) as the Japanese label with Japanese headers and as the
   English code with English headers; imports accept either;
 - 人材区分 as its Japanese name (ja) or code (en); 業種 as the JSIC division letter A–T;
 - 区分 (weekly export only), from the audit trail: 当週 = dated in the week, 遅延入力 = entered
@@ -30,6 +33,7 @@ from crm.reference import (
     SalaryBand,
     Stance,
 )
+from crm.vocabulary import FORMER_TERMS, term
 
 INT, TEXT, DATE, STAMP, CODE, BOOL = "int", "text", "date", "timestamp", "code", "bool"
 
@@ -58,6 +62,11 @@ class EntitySpec:
         for column in self.columns:
             for name in (column.ja, column.en, column.key):
                 self.header_index.setdefault(name, column)
+        # Headers of files written before the vocabulary was unified.
+        for former, key in FORMER_TERMS.items():
+            found = next((c for c in self.columns if c.key == key), None)
+            if found is not None:
+                self.header_index.setdefault(former, found)
 
     @property
     def file_name(self) -> str:
@@ -91,7 +100,7 @@ _KIND = Column(
 )
 _COMPANY_ID = Column("company_id", "企業ID", "company_id", INT)
 _COMPANY_NAME = Column("company_name", "企業名", "company_name", importable=False)
-_NOTES = Column("notes", "備考", "notes")
+_NOTES = Column("notes", term("notes"), "notes")
 _TRAILER = (_VERSION, _CREATED, _UPDATED, _KIND)
 
 COMPANIES = EntitySpec(
@@ -100,19 +109,21 @@ COMPANIES = EntitySpec(
     (
         _id("企業ID"),
         _HUB,
-        Column("name", "企業名", "name"),
-        Column("kana", "企業名カナ", "kana"),
+        Column("name", term("name"), "name"),
+        Column("kana", term("kana"), "kana"),
         Column(
             "corporate_number",
-            "法人番号",
+            term("corporate_number"),
             "corporate_number",
             note="13桁。既存の企業とは法人番号で照合",
         ),
-        Column("prefecture_code", "都道府県コード", "prefecture_code", note="JIS X 0401 2桁"),
-        Column("city", "市区町村", "city"),
-        Column("industry", "業種", "industry", note="日本標準産業分類の大分類 A〜T"),
-        Column("employees", "従業員数", "employees", INT),
-        Column("capital_jpy", "資本金（円）", "capital_jpy", INT),
+        Column(
+            "prefecture_code", term("prefecture_code"), "prefecture_code", note="JIS X 0401 2桁"
+        ),
+        Column("city", term("city"), "city"),
+        Column("industry", term("industry"), "industry", note="日本標準産業分類の大分類 A〜T"),
+        Column("employees", term("employees"), "employees", INT),
+        Column("capital_jpy", term("capital_jpy"), "capital_jpy", INT),
         _NOTES,
         _VERSION,
         _CREATED,
@@ -128,12 +139,12 @@ CONSULTATIONS = EntitySpec(
         _HUB,
         _COMPANY_ID,
         _COMPANY_NAME,
-        Column("consulted_on", "相談日", "consulted_on", DATE),
-        Column("channel", "相談経路", "channel", CODE, Channel),
-        Column("stance", "経営姿勢", "stance", CODE, Stance),
-        Column("summary", "相談内容", "summary"),
-        Column("next_action", "次のアクション", "next_action"),
-        Column("next_action_on", "次回予定日", "next_action_on", DATE),
+        Column("consulted_on", term("consulted_on"), "consulted_on", DATE),
+        Column("channel", term("channel"), "channel", CODE, Channel),
+        Column("stance", term("stance"), "stance", CODE, Stance),
+        Column("summary", term("summary"), "summary"),
+        Column("next_action", term("next_action"), "next_action"),
+        Column("next_action_on", term("next_action_on"), "next_action_on", DATE),
         *_TRAILER,
     ),
     date_keys=("consulted_on",),
@@ -148,13 +159,13 @@ NEEDS = EntitySpec(
         _COMPANY_ID,
         _COMPANY_NAME,
         Column("consultation_id", "相談ID", "consultation_id", INT),
-        Column("category", "人材区分", "category", note="区分名またはコード"),
-        Column("engagement", "雇用形態", "engagement", CODE, Engagement),
-        Column("role_title", "役職・職種", "role_title"),
-        Column("headcount", "人数", "headcount", INT),
-        Column("salary_band", "年収帯", "salary_band", CODE, SalaryBand),
-        Column("status", "状況", "status", CODE, NeedStatus),
-        Column("opened_on", "受付日", "opened_on", DATE),
+        Column("category", term("category"), "category", note="区分名またはコード"),
+        Column("engagement", term("engagement"), "engagement", CODE, Engagement),
+        Column("role_title", term("role_title"), "role_title"),
+        Column("headcount", term("headcount"), "headcount", INT),
+        Column("salary_band", term("salary_band"), "salary_band", CODE, SalaryBand),
+        Column("status", term("status"), "status", CODE, NeedStatus),
+        Column("opened_on", term("opened_on"), "opened_on", DATE),
         _NOTES,
         *_TRAILER,
         Column(
@@ -179,8 +190,8 @@ REFERRALS = EntitySpec(
         Column("company_id", "企業ID", "company_id", INT, importable=False),
         Column("partner_id", "パートナーID", "partner_id", INT),
         Column("partner_name", "パートナー名", "partner_name", importable=False),
-        Column("referred_on", "紹介日", "referred_on", DATE),
-        Column("outcome", "結果", "outcome", CODE, ReferralOutcome),
+        Column("referred_on", term("referred_on"), "referred_on", DATE),
+        Column("outcome", term("outcome"), "outcome", CODE, ReferralOutcome),
         _NOTES,
         *_TRAILER,
     ),
@@ -196,13 +207,15 @@ PLACEMENTS = EntitySpec(
         Column("need_id", "ニーズID", "need_id", INT),
         Column("company_id", "企業ID", "company_id", INT, importable=False),
         _COMPANY_NAME,
-        Column("placed_on", "成約日", "placed_on", DATE),
-        Column("engagement", "雇用形態", "engagement", CODE, Engagement),
+        Column("placed_on", term("placed_on"), "placed_on", DATE),
+        Column("engagement", term("engagement"), "engagement", CODE, Engagement),
         Column("partner_id", "パートナーID", "partner_id", INT),
         Column("partner_name", "パートナー名", "partner_name", importable=False),
-        Column("salary_band", "年収帯", "salary_band", CODE, SalaryBand),
-        Column("age_band", "年齢層", "age_band", CODE, AgeBand),
-        Column("previous_residence", "前居住地", "previous_residence", CODE, Residence),
+        Column("salary_band", term("salary_band"), "salary_band", CODE, SalaryBand),
+        Column("age_band", term("age_band"), "age_band", CODE, AgeBand),
+        Column(
+            "previous_residence", term("previous_residence"), "previous_residence", CODE, Residence
+        ),
         _NOTES,
         *_TRAILER,
     ),
@@ -218,8 +231,8 @@ FOLLOW_UPS = EntitySpec(
         _COMPANY_ID,
         _COMPANY_NAME,
         Column("placement_id", "成約ID", "placement_id", INT),
-        Column("due_on", "予定日", "due_on", DATE),
-        Column("done_on", "実施日", "done_on", DATE),
+        Column("due_on", term("due_on"), "due_on", DATE),
+        Column("done_on", term("done_on"), "done_on", DATE),
         _NOTES,
         *_TRAILER,
     ),
@@ -233,7 +246,7 @@ PARTNERS = EntitySpec(
         _id("パートナーID"),
         Column("kind", "種別", "kind", CODE, PartnerKind),
         Column("name", "名称", "name"),
-        Column("prefecture_code", "都道府県コード", "prefecture_code"),
+        Column("prefecture_code", term("prefecture_code"), "prefecture_code"),
         Column("active", "有効", "active", BOOL, note="1=有効 0=無効"),
         _VERSION,
     ),

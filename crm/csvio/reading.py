@@ -31,6 +31,7 @@ from crm.csvio.excel import (
     unneutralise,
 )
 from crm.errors import CrmError
+from crm.vocabulary import FORMER_TERMS
 
 LANGUAGES = {"ja": "日本語", "en": "英語", "mixed": "日本語・英語の混在"}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -76,6 +77,11 @@ def _lookup(spec: EntitySpec) -> dict[str, tuple[Column, str]]:
     for column in spec.columns:
         index.setdefault(_norm(column.ja), (column, "ja"))
         index.setdefault(_norm(column.en), (column, "en"))
+    # Files written before the vocabulary was unified (雇用形態, 前住所地) still import.
+    for former, key in FORMER_TERMS.items():
+        found = next((c for c in spec.columns if c.key == key), None)
+        if found is not None:
+            index.setdefault(_norm(former), (found, "ja"))
     return index
 
 

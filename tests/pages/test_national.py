@@ -8,6 +8,7 @@ import pytest
 
 from crm.analytics.filters import AnalyticsFilter
 from crm.timeutil import fiscal_year_bounds
+from crm.vocabulary import days_text
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_national_dashboard_figures_match_an_independent_count(open_page, data):
         metrics["成約率（成約／相談）"]
         == f"{expected['placements'] / expected['consultations']:.1%}"
     )
-    assert metrics["成約までの日数（中央値）"] == f"{expected['median_days_to_placement']:,.0f}日"
+    assert metrics["成約までの日数（中央値）"] == days_text(expected["median_days_to_placement"])
     assert (
         metrics["複数回採用した企業の割合"]
         == f"{expected['companies_placed_repeatedly'] / expected['companies_placed']:.1%}"
@@ -111,8 +112,8 @@ def test_breakdowns_tables_add_up_and_match_the_count(open_page, data):
             "side_job": "副業・兼業",
         }.items()
     }
-    residence = next(t for t in tables if "前住所地" in t.columns)
-    assert set(residence["前住所地"]) >= {"県内", "東京圏", "その他の地域"}
+    residence = next(t for t in tables if "前居住地" in t.columns)
+    assert set(residence["前居住地"]) >= {"県内", "東京圏", "その他の地域"}
     for spec in _specs(at):
         text = json.dumps(spec, ensure_ascii=False)
         assert spec["title"].endswith("件数")  # e.g. 採用形態別の成約件数
