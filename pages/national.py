@@ -50,17 +50,13 @@ row2[2].metric(
     f"{figures.companies_placed:,}社）。",
 )
 if filters.narrows_needs:
-    st.caption(
-        "人材区分・採用形態で絞り込み中: 人材ニーズと成約だけが絞り込まれ、相談は全件です。"
-    )
+    st.caption("人材区分・採用形態で絞り込み中: 人材ニーズと成約だけが絞り込まれ、相談は全件です。")
 
 today = today_jst()
 rule = target_year(filters.until, today)
 fy = rule.fiscal_year
 with guarded():
-    progress = cached_read(
-        target_progress, actor, fy=fy, as_of=rule.as_of, filters=filters
-    )
+    progress = cached_read(target_progress, actor, fy=fy, as_of=rule.as_of, filters=filters)
 approved = [p for p in progress if p.approved]
 behind = [p for p in approved if p.behind]
 if approved:
@@ -69,9 +65,7 @@ if approved:
         f"{len(behind)} 拠点が目標を下回っています。"
     )
     (st.warning if behind else st.success)(message)
-    st.page_link(
-        "pages/targets.py", label="目標（KPI）と進捗を見る", icon=":material/flag:"
-    )
+    st.page_link("pages/targets.py", label="目標（KPI）と進捗を見る", icon=":material/flag:")
 else:
     st.info(f"{fy}年度の承認済みの目標はまだありません。")
 
@@ -100,8 +94,6 @@ else:
         width="stretch",
     )
     with st.expander("月別の数値"):
-        st.dataframe(
-            frame.rename(columns=TREND_COLUMNS), hide_index=True, width="stretch"
-        )
+        st.dataframe(frame.rename(columns=TREND_COLUMNS), hide_index=True, width="stretch")
 
 show_counts_by_hub(actor)

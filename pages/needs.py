@@ -91,9 +91,7 @@ def new_need_form(company_filter: int | None) -> None:
         icon=":material/add_task:",
     ):
         with fs.form(NEW_FORM):
-            choices = cached_read(
-                consultation_choices, actor, company_id=company_filter
-            )
+            choices = cached_read(consultation_choices, actor, company_id=company_filter)
             pickers.pick(
                 "元の相談 *",
                 choices,
@@ -113,9 +111,7 @@ def new_need_form(company_filter: int | None) -> None:
                     placeholder="選択してください",
                 )
                 fs.error(NEW_FORM, "category_id")
-                st.text_input(
-                    "職種・役職 *", key=k("role_title"), placeholder="例: 営業部長"
-                )
+                st.text_input("職種・役職 *", key=k("role_title"), placeholder="例: 営業部長")
                 fs.error(NEW_FORM, "role_title")
                 st.number_input("人数 *", value=1, step=1, key=k("headcount"))
                 fs.error(NEW_FORM, "headcount")
@@ -160,9 +156,7 @@ def save_new_need(s) -> TalentNeed:
     data = fs.values(NEW_FORM, NEED_FIELDS)
     consultation_id = data["consultation_id"]
     company_id = (
-        None
-        if consultation_id is None
-        else consultation_company(s, actor, consultation_id)
+        None if consultation_id is None else consultation_company(s, actor, consultation_id)
     )
     return open_need(s, actor, {**data, "company_id": company_id})
 
@@ -184,17 +178,13 @@ def board() -> None:
     with guarded():
         counts = cached_read(count_needs_by_status, actor, company_id=company_filter)
         if company_filter is not None:
-            name = cached_read(company_names, actor, ids=[company_filter]).get(
-                company_filter
-            )
+            name = cached_read(company_names, actor, ids=[company_filter]).get(company_filter)
             if name is None:
                 st.error("この企業は表示できません（他の拠点の企業か、存在しません）。")
                 st.stop()
             st.query_params["company"] = str(company_filter)
             left, right = st.columns([3, 1])
-            left.info(
-                f"{name} のニーズだけを表示しています。", icon=":material/filter_alt:"
-            )
+            left.info(f"{name} のニーズだけを表示しています。", icon=":material/filter_alt:")
             right.button("絞り込みを解除", on_click=set_param, args=("company", None))
 
     metrics = st.columns(len(STATUSES))
@@ -204,14 +194,10 @@ def board() -> None:
     if not read_only:
         new_need_form(company_filter)
 
-    tabs = st.tabs(
-        [f"{status.label}（{counts[status.value]:,}）" for status in STATUSES]
-    )
+    tabs = st.tabs([f"{status.label}（{counts[status.value]:,}）" for status in STATUSES])
     for tab, status in zip(tabs, STATUSES, strict=True):
         with tab:
-            offset = paginate(
-                counts[status.value], f"needs.page.{status.value}", PAGE_SIZE
-            )
+            offset = paginate(counts[status.value], f"needs.page.{status.value}", PAGE_SIZE)
             rows = cached_read(
                 list_needs,
                 actor,
@@ -264,9 +250,7 @@ def show_need(need_id: int) -> None:
         history = need_history(s, actor, need_id)
         referrals = list_referrals(s, actor, need_id=need_id)
         placements = list_placements(s, actor, need_id=need_id)
-        company_name = company_names(s, actor, [need.company_id]).get(
-            need.company_id, ""
-        )
+        company_name = company_names(s, actor, [need.company_id]).get(need.company_id, "")
         consultation = (
             None
             if need.consultation_id is None
@@ -290,9 +274,7 @@ def show_need(need_id: int) -> None:
 
     left, right = st.columns([3, 2])
     with left:
-        links.show(
-            actor, links.company(need.company_id, company_name, ":material/apartment:")
-        )
+        links.show(actor, links.company(need.company_id, company_name, ":material/apartment:"))
         facts = {
             "人材区分": categories.get(need.category_id, ""),
             term("engagement"): enum_label(Engagement, need.engagement),
@@ -380,9 +362,7 @@ def move_form(need: TalentNeed) -> None:
     current = NeedStatus(need.status)
     # Placing is done by recording a placement, so that every 成約 has its record.
     targets = [
-        s.value
-        for s in STATUSES
-        if s in NEED_TRANSITIONS[current] and s != NeedStatus.PLACED
+        s.value for s in STATUSES if s in NEED_TRANSITIONS[current] and s != NeedStatus.PLACED
     ]
     with fs.form(form):
         st.markdown(f"**状態を変更**（現在: {current.label}）")
@@ -400,9 +380,7 @@ def move_form(need: TalentNeed) -> None:
             format="YYYY/MM/DD",
         )
         fs.error(form, "changed_on")
-        st.text_input(
-            "メモ", key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り"
-        )
+        st.text_input("メモ", key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り")
         fs.feedback(form, FIELD_LABELS)
         st.caption("成約にするには「このニーズの成約を登録」から成約を記録します。")
         fs.submit_button(
@@ -455,9 +433,7 @@ def refer_form(need: TalentNeed) -> None:
                     **fs.values(form, ("partner_id", "referred_on", "notes")),
                 },
             ),
-            lambda referral: (
-                f"{partner_label(referral.partner_id)} への紹介を記録しました。"
-            ),
+            lambda referral: f"{partner_label(referral.partner_id)} への紹介を記録しました。",
             lambda _referral: fs.reset(form, ("partner_id", "referred_on", "notes")),
             actor=actor,
             creates=True,

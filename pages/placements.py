@@ -71,9 +71,7 @@ def record_form() -> None:
     open_needs = cached_read(
         need_choices, actor, statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value]
     )
-    with st.expander(
-        "成約を登録", expanded=preselect is not None, icon=":material/handshake:"
-    ):
+    with st.expander("成約を登録", expanded=preselect is not None, icon=":material/handshake:"):
         with fs.form(FORM):
             pickers.pick(
                 "人材ニーズ *",
@@ -243,9 +241,7 @@ else:
     if last_need is not None:
         links.show(
             actor,
-            links.need(
-                last_need, "成約を記録したニーズを開く", ":material/open_in_new:"
-            ),
+            links.need(last_need, "成約を記録したニーズを開く", ":material/open_in_new:"),
         )
 since, until = period()
 placement_list(since, until)

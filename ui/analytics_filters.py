@@ -57,9 +57,7 @@ def filter_panel(
         since = until = None
         if mode == PERIOD_FISCAL_YEAR:
             years = list(range(fiscal_year(today), FIRST_FISCAL_YEAR - 1, -1))
-            fy = st.selectbox(
-                "年度", years, format_func=lambda y: f"{y}年度", key="af_fy"
-            )
+            fy = st.selectbox("年度", years, format_func=lambda y: f"{y}年度", key="af_fy")
             since, until = fiscal_year_bounds(fy)
             until = min(until, today)
         elif mode == PERIOD_MONTHS:
@@ -72,17 +70,12 @@ def filter_panel(
             )
             since = dt.date.fromisoformat(first + "-01")
             until = min(
-                add_months(dt.date.fromisoformat(last + "-01"), 1)
-                - dt.timedelta(days=1),
+                add_months(dt.date.fromisoformat(last + "-01"), 1) - dt.timedelta(days=1),
                 today,
             )
-        blocks = st.multiselect(
-            "地域ブロック", list(BLOCKS), key="af_blocks", placeholder="全国"
-        )
+        blocks = st.multiselect("地域ブロック", list(BLOCKS), key="af_blocks", placeholder="全国")
         offered = [
-            code
-            for code in hubs
-            if not blocks or any(code in hubs_in_block(b) for b in blocks)
+            code for code in hubs if not blocks or any(code in hubs_in_block(b) for b in blocks)
         ]
         chosen_hubs = st.multiselect(
             "拠点",
