@@ -90,8 +90,7 @@ else:
     )
     scope = "全国" if filters.hub_selection() is None else "選択した拠点"
     st.altair_chart(
-        cumulative_trend_chart(frame, f"{scope}: 成約件数と相談件数の推移"),
-        width="stretch",
+        cumulative_trend_chart(frame, f"{scope}: 成約件数と相談件数の推移"), width="stretch"
     )
     with st.expander("月別の数値"):
         st.dataframe(frame.rename(columns=TREND_COLUMNS), hide_index=True, width="stretch")

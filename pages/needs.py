@@ -13,11 +13,7 @@ from crm.reference import (
     SalaryBand,
 )
 from crm.services.consultations import get_consultation
-from crm.services.lookups import (
-    company_names,
-    consultation_choices,
-    consultation_company,
-)
+from crm.services.lookups import company_names, consultation_choices, consultation_company
 from crm.services.needs import (
     count_needs_by_status,
     get_need,
@@ -131,10 +127,7 @@ def new_need_form(company_filter: int | None) -> None:
                 )
                 fs.error(NEW_FORM, "salary_band")
                 st.date_input(
-                    "受付日 *",
-                    value=today_jst(),
-                    key=k("opened_on"),
-                    format="YYYY/MM/DD",
+                    "受付日 *", value=today_jst(), key=k("opened_on"), format="YYYY/MM/DD"
                 )
                 fs.error(NEW_FORM, "opened_on")
             st.text_area("メモ", key=k("notes"), height=80)
@@ -374,10 +367,7 @@ def move_form(need: TalentNeed) -> None:
         )
         fs.error(form, "status")
         st.date_input(
-            "変更日",
-            value=today_jst(),
-            key=fs.key(form, "changed_on"),
-            format="YYYY/MM/DD",
+            "変更日", value=today_jst(), key=fs.key(form, "changed_on"), format="YYYY/MM/DD"
         )
         fs.error(form, "changed_on")
         st.text_input("メモ", key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り")
@@ -413,10 +403,7 @@ def refer_form(need: TalentNeed) -> None:
         pickers.pick("紹介先 *", choices, fs.key(form, "partner_id"))
         fs.error(form, "partner_id")
         st.date_input(
-            "紹介日",
-            value=today_jst(),
-            key=fs.key(form, "referred_on"),
-            format="YYYY/MM/DD",
+            "紹介日", value=today_jst(), key=fs.key(form, "referred_on"), format="YYYY/MM/DD"
         )
         fs.error(form, "referred_on")
         st.text_input("メモ", key=fs.key(form, "notes"))
@@ -428,10 +415,7 @@ def refer_form(need: TalentNeed) -> None:
             lambda s: refer_need(
                 s,
                 actor,
-                {
-                    "need_id": need.id,
-                    **fs.values(form, ("partner_id", "referred_on", "notes")),
-                },
+                {"need_id": need.id, **fs.values(form, ("partner_id", "referred_on", "notes"))},
             ),
             lambda referral: f"{partner_label(referral.partner_id)} への紹介を記録しました。",
             lambda _referral: fs.reset(form, ("partner_id", "referred_on", "notes")),

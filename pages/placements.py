@@ -9,14 +9,7 @@ import streamlit as st
 
 from crm.calendar_jp import day_with_weekday, follow_up_due
 from crm.models import Placement
-from crm.reference import (
-    AgeBand,
-    Engagement,
-    NeedStatus,
-    PartnerKind,
-    Residence,
-    SalaryBand,
-)
+from crm.reference import AgeBand, Engagement, NeedStatus, PartnerKind, Residence, SalaryBand
 from crm.services.lookups import (
     company_names,
     need_choices,
@@ -84,10 +77,7 @@ def record_form() -> None:
             left, middle, right = st.columns(3)
             with left:
                 st.date_input(
-                    "成約日 *",
-                    value=today_jst(),
-                    key=k("placed_on"),
-                    format="YYYY/MM/DD",
+                    "成約日 *", value=today_jst(), key=k("placed_on"), format="YYYY/MM/DD"
                 )
                 fs.error(FORM, "placed_on")
                 st.selectbox(
@@ -240,8 +230,7 @@ else:
     last_need = st.session_state.get("placements.last_need")
     if last_need is not None:
         links.show(
-            actor,
-            links.need(last_need, "成約を記録したニーズを開く", ":material/open_in_new:"),
+            actor, links.need(last_need, "成約を記録したニーズを開く", ":material/open_in_new:")
         )
 since, until = period()
 placement_list(since, until)

@@ -10,13 +10,7 @@ from crm.errors import ValidationError
 from crm.reference import BLOCKS, Engagement
 from crm.services.reference_data import list_categories, list_hubs
 from crm.targets import FIRST_FISCAL_YEAR
-from crm.timeutil import (
-    add_months,
-    fiscal_year,
-    fiscal_year_bounds,
-    month_range,
-    today_jst,
-)
+from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, month_range, today_jst
 from crm.vocabulary import term
 from ui.runtime import session
 
@@ -48,11 +42,7 @@ def filter_panel(
         st.subheader("絞り込み")
         modes = [PERIOD_FISCAL_YEAR, PERIOD_MONTHS, PERIOD_ALL]
         mode = st.radio(
-            "期間",
-            modes,
-            index=modes.index(default_period),
-            horizontal=True,
-            key="af_period",
+            "期間", modes, index=modes.index(default_period), horizontal=True, key="af_period"
         )
         since = until = None
         if mode == PERIOD_FISCAL_YEAR:
@@ -70,19 +60,14 @@ def filter_panel(
             )
             since = dt.date.fromisoformat(first + "-01")
             until = min(
-                add_months(dt.date.fromisoformat(last + "-01"), 1) - dt.timedelta(days=1),
-                today,
+                add_months(dt.date.fromisoformat(last + "-01"), 1) - dt.timedelta(days=1), today
             )
         blocks = st.multiselect("地域ブロック", list(BLOCKS), key="af_blocks", placeholder="全国")
         offered = [
             code for code in hubs if not blocks or any(code in hubs_in_block(b) for b in blocks)
         ]
         chosen_hubs = st.multiselect(
-            "拠点",
-            offered,
-            format_func=hubs.get,
-            key="af_hubs",
-            placeholder="すべての拠点",
+            "拠点", offered, format_func=hubs.get, key="af_hubs", placeholder="すべての拠点"
         )
         category_ids: list[int] = []
         engagements: list[str] = []
