@@ -305,6 +305,23 @@ class WebSession(SQLModel, table=True):
     last_seen: dt.datetime = Field(default_factory=utcnow)
 
 
+class ApiToken(SQLModel, table=True):
+    """A token another system reads the API with, on behalf of one account (and with exactly
+    that account's scope). Stored as a hash; shown once when made. A ``calendar`` token reads
+    only the calendar feed."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    name: str = Field(max_length=80)
+    kind: str = Field(default="api", max_length=20)  # api | calendar
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+
+
 class FormSubmission(SQLModel, table=True):
     """A create form's one-time token, consumed in the transaction of the write it made: a
     second submit of the same form (double click, second Enter, resubmit) finds it and is
