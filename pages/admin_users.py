@@ -12,6 +12,7 @@ from ui import form_state as fs
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
+from ui.text import literal
 
 actor = require_role(Role.ADMIN)
 st.title("利用者管理")
@@ -42,7 +43,7 @@ FIELD_NAMES = {
 locked = [a.username for a in accounts if a.locked]
 if locked:
     st.warning(
-        "サインインの失敗が続いてロックされているアカウント: " + "、".join(locked),
+        literal("サインインの失敗が続いてロックされているアカウント: " + "、".join(locked)),
         icon=":material/lock:",
     )
 

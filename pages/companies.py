@@ -19,12 +19,13 @@ from ui import form_state as fs
 from ui import links
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, industry_label, md, prefecture_label
+from ui.labels import FIELD_LABELS, day, industry_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.merge import follow_merged, merge_section
-from ui.pickers import hub_filter, parse_id
+from ui.pickers import hub_filter, query_id
 from ui.runtime import session
 from ui.session import require_actor
+from ui.text import literal
 
 PAGE_SIZE = 20
 COMPANY_FIELDS = (
@@ -114,17 +115,19 @@ def show_company(company_id: int) -> None:
 
     st.button("← 企業一覧へ", on_click=open_company, args=(None,))
     fs.feedback("company_new")  # "registered" right after creating this firm
-    st.title(company.name)
+    st.title(literal(company.name))
     st.caption(
-        " ・ ".join(
-            part
-            for part in (
-                company.kana,
-                f"企業ID {company.id}",
-                f"拠点 {company.hub_code}",
-                company.corporate_number and f"法人番号 {company.corporate_number}",
+        literal(
+            " ・ ".join(
+                part
+                for part in (
+                    company.kana,
+                    f"企業ID {company.id}",
+                    f"拠点 {company.hub_code}",
+                    company.corporate_number and f"法人番号 {company.corporate_number}",
+                )
+                if part
             )
-            if part
         )
     )
     if read_only:
@@ -217,7 +220,8 @@ def show_details(company: Company) -> None:
         "資本金": "" if company.capital_jpy is None else f"{company.capital_jpy:,}円",
         "メモ": company.notes or "",
     }
-    st.table([{"項目": key, "内容": value} for key, value in rows.items()])
+    # st.table cells are Markdown: the values go in as literal text.
+    st.table([{"項目": key, "内容": literal(value)} for key, value in rows.items()])
 
 
 def show_contacts(company: Company, contacts) -> None:
@@ -379,10 +383,7 @@ def create_form() -> None:
         st.caption("相談と同時に登録するときは「相談記録」ページの「新しい企業」を使えます。")
 
 
-raw_id = st.query_params.get("company")
-selected = parse_id(raw_id)
-if raw_id is not None and selected is None:
-    st.warning(f"企業ID「{md(raw_id)}」は正しくありません。一覧から選んでください。")
+selected = query_id("company", "企業")
 if selected is None:
     show_directory()
 else:

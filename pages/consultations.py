@@ -16,6 +16,7 @@ from ui.forms import guarded
 from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, industry_label
 from ui.listing import grid
 from ui.session import require_actor
+from ui.text import literal
 
 FORM = "consult"
 MODE_KEY = "consult.mode"
@@ -147,7 +148,9 @@ def last_saved() -> None:
     if not last:
         return
     with st.container(border=True):
-        st.markdown(f"**記録しました:** {day(last['on'])} {last['company']}（相談ID {last['id']}）")
+        st.markdown(
+            f"**記録しました:** {day(last['on'])} {literal(last['company'])}（相談ID {last['id']}）"
+        )
         columns = st.columns(3)
         with columns[0]:
             links.show(
@@ -172,7 +175,7 @@ def last_saved() -> None:
 
 
 def entry_form() -> None:
-    preselect = pickers.parse_id(st.query_params.get("company"))
+    preselect = pickers.query_id("company", "企業")
     st.radio(
         "企業",
         [EXISTING, NEW],

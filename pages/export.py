@@ -19,6 +19,7 @@ from crm.services.reference_data import list_hubs
 from crm.timeutil import now_jst
 from ui.runtime import get_engine, session
 from ui.session import require_role
+from ui.text import literal
 
 RESULT_KEY = "export.result"
 WEEKS_OFFERED = 26
@@ -141,7 +142,7 @@ if st.button("出力ファイルを作成", type="primary", icon=":material/fold
             width="stretch",
         )
     except CrmError as error:
-        st.error(str(error))
+        st.error(literal(error))
 
 result = st.session_state.get(RESULT_KEY)
 if result:

@@ -22,6 +22,7 @@ from ui.forms import guarded
 from ui.labels import FIELD_LABELS, day
 from ui.listing import grid
 from ui.session import require_actor
+from ui.text import literal
 
 DONE_FORM = "follow_up_done"
 NEW_FORM = "follow_up_new"
@@ -179,7 +180,7 @@ def clear_company_filter() -> None:
 st.title("フォローアップ")
 if read_only:
     st.caption("全国事務局として全拠点のフォローアップを閲覧しています（閲覧のみ）。")
-company_filter = pickers.parse_id(st.query_params.get("company"))
+company_filter = pickers.query_id("company", "企業")
 include_done = st.toggle("完了したものも表示", key="followups.include_done")
 
 with guarded():
@@ -199,7 +200,7 @@ if company_filter is not None:
     st.query_params["company"] = str(company_filter)
     left, right = st.columns([3, 1])
     left.info(
-        f"{names[company_filter]} のフォローアップだけを表示しています。",
+        f"{literal(names[company_filter])} のフォローアップだけを表示しています。",
         icon=":material/filter_alt:",
     )
     right.button("絞り込みを解除", on_click=clear_company_filter)

@@ -6,15 +6,16 @@ import streamlit as st
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label
+from crm.analytics.targets import target_progress
 from crm.analytics.trend import monthly_trend
 from crm.services.reference_data import list_hubs
-from crm.analytics.targets import target_progress
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from ui.cache import cached_read
 from ui.charts import cumulative_trend_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_actor
+from ui.text import literal
 from ui.today import show_today
 
 
@@ -40,7 +41,7 @@ else:
 with session() as s, guarded():
     hub_name = next(h.name_ja for h in list_hubs(s, active_only=False) if h.code == hub_code)
 
-st.title(f"{hub_name} 拠点ダッシュボード")
+st.title(literal(f"{hub_name} 拠点ダッシュボード"))
 show_today(actor, hub_code)
 
 today = today_jst()

@@ -33,10 +33,11 @@ from ui import form_state as fs
 from ui import links, pickers
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, md
+from ui.labels import FIELD_LABELS, day, enum_codes, enum_label
 from ui.listing import grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
+from ui.text import literal
 
 PAGE_SIZE = 25
 NEW_FORM = "need_new"
@@ -79,7 +80,7 @@ def set_param(name: str, value: object | None, *drop: str) -> None:
 
 
 def new_need_form(company_filter: int | None) -> None:
-    preselect = pickers.parse_id(st.query_params.get("consultation"))
+    preselect = pickers.query_id("consultation", "相談")
     k = lambda field: fs.key(NEW_FORM, field)  # noqa: E731
     with st.expander(
         "新しい人材ニーズ（相談から登録）",
@@ -164,7 +165,7 @@ def opened(need: TalentNeed) -> None:
 
 def board() -> None:
     st.title("人材ニーズ")
-    company_filter = pickers.parse_id(st.query_params.get("company"))
+    company_filter = pickers.query_id("company", "企業")
     if read_only:
         st.caption("全国事務局として全拠点のニーズを閲覧しています（閲覧のみ）。")
 
@@ -177,7 +178,9 @@ def board() -> None:
                 st.stop()
             st.query_params["company"] = str(company_filter)
             left, right = st.columns([3, 1])
-            left.info(f"{name} のニーズだけを表示しています。", icon=":material/filter_alt:")
+            left.info(
+                f"{literal(name)} のニーズだけを表示しています。", icon=":material/filter_alt:"
+            )
             right.button("絞り込みを解除", on_click=set_param, args=("company", None))
 
     metrics = st.columns(len(STATUSES))
@@ -254,7 +257,7 @@ def show_need(need_id: int) -> None:
     st.button("← ニーズ一覧へ", on_click=set_param, args=("need", None))
     fs.feedback(NEW_FORM)  # "registered" right after opening this need
     status = NeedStatus(need.status)
-    st.title(f"{need.role_title}（{company_name}）")
+    st.title(literal(f"{need.role_title}（{company_name}）"))
     st.caption(f"人材ニーズ #{need.id} ・ 拠点 {need.hub_code} ・ 状態: {status.label}")
     if read_only:
         st.caption("全国事務局として閲覧しています（閲覧のみ）。")
@@ -278,7 +281,8 @@ def show_need(need_id: int) -> None:
             else f"{day(consultation.consulted_on)} {consultation.summary[:60]}",
             "メモ": need.notes or "",
         }
-        st.table([{"項目": key, "内容": value} for key, value in facts.items()])
+        # st.table cells are Markdown: the values go in as literal text.
+        st.table([{"項目": key, "内容": literal(value)} for key, value in facts.items()])
     with right:
         st.markdown("**状態の履歴**")
         st.dataframe(
@@ -436,7 +440,7 @@ def outcome_form(referral: Referral) -> None:
         f"紹介の結果: {partner_label(referral.partner_id)}（{day(referral.referred_on)}・"
         f"{enum_label(ReferralOutcome, referral.outcome)}）"
     )
-    with st.expander(md(title)):
+    with st.expander(literal(title)):
         with fs.form(form):
             st.selectbox(
                 "結果",
@@ -464,10 +468,7 @@ def outcome_form(referral: Referral) -> None:
             )
 
 
-raw_id = st.query_params.get("need")
-selected = pickers.parse_id(raw_id)
-if raw_id is not None and selected is None:
-    st.warning(f"ニーズID「{md(raw_id)}」は正しくありません。")
+selected = pickers.query_id("need", "人材ニーズ")
 if selected is None:
     board()
 else:

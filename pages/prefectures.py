@@ -17,6 +17,7 @@ from ui.charts import PREFECTURE_SELECTION, selected_prefecture, tile_map_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
+from ui.text import literal
 
 HUB_DASHBOARD = "pages/hub_dashboard.py"
 MONTHLY_KEY = "pref_monthly_report"
@@ -128,7 +129,7 @@ if make.button("月次報告を作成", icon=":material/description:", key="pref
         with st.spinner("月次報告を作成しています…"), session() as s:
             files = monthly_files(s, actor, month, today)
     except CrmError as error:
-        st.error(str(error))
+        st.error(literal(error))
     else:
         st.session_state[MONTHLY_KEY] = {
             "month": month,

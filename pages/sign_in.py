@@ -12,6 +12,7 @@ from ui.session import (
     sso_refusal,
     take_notice,
 )
+from ui.text import literal
 
 USERNAME, PASSWORD, REFUSAL = "sign_in.username", "sign_in.password", "_sign_in_refusal"
 
@@ -29,7 +30,7 @@ st.subheader("サインイン")
 
 notice = take_notice()
 if notice:
-    st.info(notice, icon=":material/info:")
+    st.info(literal(notice), icon=":material/info:")
 
 if not any_account_exists():
     st.warning(
@@ -40,7 +41,7 @@ if not any_account_exists():
 if sso_configured():
     refusal = sso_refusal()
     if refusal:
-        st.error(refusal)
+        st.error(literal(refusal))
         if st.button("別のアカウントでシングルサインオン"):
             st.logout()
     else:
@@ -68,7 +69,7 @@ with st.form("sign_in"):
 
 refusal = st.session_state.pop(REFUSAL, None)
 if refusal:
-    st.error(refusal)
+    st.error(literal(refusal))
 
 demo_file = demo_credentials_file()
 if demo_file is not None:

@@ -18,6 +18,7 @@ from ui.charts import target_progress_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
+from ui.text import literal
 
 actor = require_role(Role.HUB_MANAGER, Role.SECRETARIAT)
 st.title("目標（KPI）")
@@ -100,7 +101,7 @@ def target_form(form_key: str, hub_code: str, verb: str, write) -> None:
 
 if actor.is_hub_manager:
     mine = progress[0] if progress else None
-    st.subheader(f"{hub_names.get(actor.hub_code, actor.hub_code)}の{fy}年度")
+    st.subheader(literal(f"{hub_names.get(actor.hub_code, actor.hub_code)}の{fy}年度"))
     if mine is not None:
         cols = st.columns(3)
         cols[0].metric(
@@ -136,8 +137,10 @@ else:
     cols[2].metric("按分目標を下回る拠点", f"{len(behind)}")
     if behind:
         st.warning(
-            "目標を下回っている拠点: "
-            + "、".join(hub_names.get(p.hub_code, p.hub_code) for p in behind)
+            literal(
+                "目標を下回っている拠点: "
+                + "、".join(hub_names.get(p.hub_code, p.hub_code) for p in behind)
+            )
         )
 
     pending = [p for p in progress if p.target_status == PROPOSED]
@@ -146,8 +149,10 @@ else:
         for p in pending:
             line, button = st.columns([4, 1], vertical_alignment="center")
             line.write(
-                f"{p.hub_code} {hub_names.get(p.hub_code, '')}: 相談 "
-                f"{p.target_consultations:,} 件・成約 {p.target_placements:,} 件"
+                literal(
+                    f"{p.hub_code} {hub_names.get(p.hub_code, '')}: 相談 "
+                    f"{p.target_consultations:,} 件・成約 {p.target_placements:,} 件"
+                )
             )
             button.button(
                 "承認する",

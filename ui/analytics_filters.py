@@ -13,6 +13,7 @@ from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, month_range, today_jst
 from crm.vocabulary import term
 from ui.runtime import session
+from ui.text import literal
 
 PERIOD_FISCAL_YEAR = "年度"
 PERIOD_MONTHS = "月の範囲"
@@ -98,6 +99,6 @@ def filter_panel(
             engagements=tuple(engagements),
         )
     except ValidationError as error:
-        st.error(str(error))
+        st.error(literal(error))
         st.stop()
         raise  # unreachable: st.stop() ends the run

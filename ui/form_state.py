@@ -28,8 +28,10 @@ from crm.auth.sessions import SessionEnded
 from crm.db import session_scope
 from crm.errors import CrmError, StaleVersion, ValidationError
 from crm.services import submissions
+from ui import failures
 from ui.forms import ERRORS_KEY, clear_errors, field_error
 from ui.runtime import get_engine
+from ui.text import literal
 
 FEEDBACK_KEY = "_form_feedback"
 GENERATIONS_KEY = "_form_generations"
@@ -37,6 +39,7 @@ TOKENS_KEY = "_form_tokens"
 _SHOWN = "_shown_fields"
 _VERSION = "_version"
 _LOADED = "_loaded"
+_PRESELECTED = "._preselected"  # ui.pickers.pick: a preselect already applied
 
 REFUSED = "入力内容に誤りがあります。各項目のメッセージを確認してください。"
 
@@ -103,10 +106,16 @@ def reset(form_key: str, fields: Iterable[str] = ()) -> None:
     old = instance(form_key)
     st.session_state.setdefault(GENERATIONS_KEY, {})[form_key] = generation(form_key) + 1
     st.session_state.get(TOKENS_KEY, {}).pop(form_key, None)
+    new = instance(form_key)
     for stale in [k for k in st.session_state if str(k).startswith(f"{old}.")]:
         # Widget values are cleaned up by Streamlit; these are the form's own notes.
         if str(stale).endswith((_LOADED, _VERSION)):
             del st.session_state[stale]
+        elif str(stale).endswith(_PRESELECTED):
+            # The record the link preselected (ui.pickers) went into the saved form: the new
+            # form starts empty, not at that record again, or a second click on the button
+            # saves the same thing twice (a follow-up for ?company=12, say).
+            st.session_state[new + str(stale)[len(old) :]] = st.session_state.pop(stale)
     clear_errors(form_key)
 
 
@@ -174,6 +183,8 @@ def submit(
         }
     except CrmError as refusal:
         outcome = {"kind": "error", "message": str(refusal)}
+    except Exception as error:  # noqa: BLE001 - a callback's bug: nothing was written
+        outcome = {"kind": "error", "message": failures.message(failures.report(error, form_key))}
     else:
         if on_success is not None:
             on_success(result)
@@ -181,7 +192,7 @@ def submit(
             reset(form_key)
         message = success(result) if callable(success) else success
         outcome = {"kind": "success", "message": message}
-        st.toast(message, icon="✅")
+        st.toast(literal(message), icon="✅")
     st.session_state.setdefault(FEEDBACK_KEY, {})[form_key] = outcome
 
 
@@ -220,17 +231,17 @@ def feedback(form_key: str, labels: dict[str, str] | None = None) -> None:
     if not outcome:
         return
     if outcome["kind"] == "success":
-        st.success(outcome["message"], icon="✅")
+        st.success(literal(outcome["message"]), icon="✅")
         del st.session_state[FEEDBACK_KEY][form_key]
         return
     if outcome["kind"] == "already":
         from ui.links import saved_record
 
-        st.info(outcome["message"], icon="ℹ️")
+        st.info(literal(outcome["message"]), icon="ℹ️")
         saved_record(*outcome["record"])
         del st.session_state[FEEDBACK_KEY][form_key]
         return
-    st.error(outcome["message"], icon="🚫")
+    st.error(literal(outcome["message"]), icon="🚫")
     if outcome["kind"] == "stale" and outcome["changes"]:
         st.write("他の利用者による変更（もう一度保存すると、あなたの入力で上書きします）:")
         st.table(
@@ -250,8 +261,8 @@ def feedback(form_key: str, labels: dict[str, str] | None = None) -> None:
         if field not in shown
     }
     for field, reason in leftover.items():
-        st.error(f"{labels.get(field, field)}: {reason}", icon="⚠️")
+        st.error(literal(f"{labels.get(field, field)}: {reason}"), icon="⚠️")
 
 
 def _text(item: Any) -> str:
-    return "" if item is None else str(item)
+    return literal(item)  # st.table cells are Markdown

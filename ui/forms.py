@@ -11,6 +11,7 @@ from crm.auth.sessions import SessionEnded
 from crm.db import session_scope
 from crm.errors import CrmError, StaleVersion, ValidationError
 from ui.runtime import get_engine
+from ui.text import literal
 
 ERRORS_KEY = "_field_errors"
 
@@ -19,7 +20,7 @@ def field_error(form_key: str, field: str) -> None:
     """Render the error for ``field`` of ``form_key`` (call right under the widget)."""
     message = st.session_state.get(ERRORS_KEY, {}).get(form_key, {}).get(field)
     if message:
-        st.error(message, icon="⚠️")
+        st.error(literal(message), icon="⚠️")
 
 
 def clear_errors(form_key: str) -> None:
@@ -41,20 +42,20 @@ def save(form_key: str, action: Callable[[Session], Any], success: str) -> Any |
         return None
     except StaleVersion as error:
         st.session_state[ERRORS_KEY][form_key] = {"_stale": str(error)}
-        st.error(str(error))
+        st.error(literal(error))
         if error.changes:
             st.write("他の利用者による変更:")
             st.table(
                 [
-                    {"項目": k, "あなたが見た値": v[0], "現在の値": v[1]}
+                    {"項目": literal(k), "あなたが見た値": literal(v[0]), "現在の値": literal(v[1])}
                     for k, v in error.changes.items()
                 ]
             )
         return None
     except CrmError as error:
-        st.error(str(error))
+        st.error(literal(error))
         return None
-    st.toast(success, icon="✅")
+    st.toast(literal(success), icon="✅")
     return result
 
 
@@ -70,5 +71,5 @@ def guarded():
         end_session(ended)
         st.rerun()
     except CrmError as error:
-        st.error(str(error))
+        st.error(literal(error))
         st.stop()

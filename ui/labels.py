@@ -1,10 +1,10 @@
 """Japanese labels for codes, and the field names forms show in messages."""
 
 import datetime as dt
-import re
 
 from crm.reference import JSIC_DIVISIONS, PREFECTURES, LabelledEnum
 from crm.vocabulary import term
+from ui.text import literal
 
 # Field -> label, for messages that name a field away from its widget (e.g. a version conflict).
 FIELD_LABELS = {
@@ -48,17 +48,8 @@ FIELD_LABELS = {
     "phone": "電話",
 }
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$])")
-_BLOCK_START = re.compile(r"^(\s*)([#>+-])", re.MULTILINE)
-_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
-
-
-def md(text: object) -> str:
-    """Text shown literally inside Markdown (names may contain *, _, brackets, or start with
-    something Markdown would read as a heading or a list)."""
-    escaped = _INLINE_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
-    escaped = _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
-    return _NUMBERED.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+# Kept for modules written before ui.text: the same helper under its older name.
+md = literal
 
 
 def enum_label(enum_type: type[LabelledEnum], code: str | None) -> str:

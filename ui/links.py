@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from crm.actor import Actor
-from ui.labels import md
 from ui.navigation import PAGES
+from ui.text import literal
 
 COMPANIES = "pages/companies.py"
 CONSULTATIONS = "pages/consultations.py"
@@ -40,12 +40,12 @@ def show(actor: Actor, link: Link) -> None:
     if can_open(actor, link.page):
         st.page_link(
             link.page,
-            label=md(link.label),
+            label=literal(link.label),
             icon=link.icon,
             query_params={k: str(v) for k, v in link.params.items()} or None,
         )
     else:
-        st.markdown(md(link.label))
+        st.markdown(literal(link.label))
 
 
 def company(company_id: int, name: str, icon: str | None = None) -> Link:

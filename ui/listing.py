@@ -6,8 +6,8 @@ from collections.abc import Sequence
 import streamlit as st
 
 from crm.actor import Actor
-from ui.labels import md
 from ui.links import Link, show
+from ui.text import literal
 
 Cell = str | Link | None
 
@@ -26,14 +26,14 @@ def grid(
     spec = list(widths or [1] * len(header))
     with st.container(border=True):
         for column, title in zip(st.columns(spec), header, strict=True):
-            column.markdown(f"**{md(title)}**")
+            column.markdown(f"**{literal(title)}**")
         for row in rows:
             for column, cell in zip(st.columns(spec), row, strict=True):
                 with column:
                     if isinstance(cell, Link):
                         show(actor, cell)
                     elif cell not in (None, ""):
-                        st.markdown(md(cell))
+                        st.markdown(literal(cell))
 
 
 def paginate(total: int, key: str, page_size: int = 20, reset_on: object = None) -> int:

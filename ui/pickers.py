@@ -1,5 +1,7 @@
 """Searchable choosers over records (type to filter), optionally preselected from the URL."""
 
+import re
+
 import streamlit as st
 
 from crm.actor import Actor
@@ -7,16 +9,33 @@ from crm.services.lookups import company_choices
 from crm.services.reference_data import list_hubs
 from ui.cache import cached_read
 from ui.runtime import session
+from ui.text import literal
 
 SEARCH_HINT = "選択してください（入力して絞り込み）"
 
 
+MAX_ID = 2**31 - 1  # the largest id a record can have (the columns are 32-bit integers)
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
 def parse_id(raw: object) -> int | None:
-    """An id from a query parameter, or None when absent or not a number."""
-    try:
-        return int(str(raw))
-    except (TypeError, ValueError):
+    """An id from a query parameter, or None when absent or not an id (not digits, 0,
+    negative, beyond 2^31-1): such a value never reaches the database."""
+    if raw is None or not _DIGITS.fullmatch(str(raw).strip()):
         return None
+    value = int(str(raw).strip())
+    return value if 1 <= value <= MAX_ID else None
+
+
+def query_id(name: str, what: str) -> int | None:
+    """The id in the address's ``?name=…``, or None; a value that is no id says so (the
+    record ``what`` is not found) instead of failing."""
+    raw = st.query_params.get(name)
+    value = parse_id(raw)
+    if raw is not None and value is None:
+        typed = raw if len(raw) <= 40 else raw[:40] + "…"
+        st.warning(f"{what}（ID「{literal(typed)}」）は見つかりません（IDが正しくありません）。")
+    return value
 
 
 def pick(

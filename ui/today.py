@@ -21,8 +21,8 @@ from crm.timeutil import today_jst
 from ui import links
 from ui.cache import cached_read
 from ui.forms import guarded, save
-from ui.labels import md
 from ui.runtime import session
+from ui.text import literal
 
 LIMIT = 100
 WIDTHS = [1.5, 1, 1.5, 2.3, 2.8, 0.9]
@@ -93,7 +93,7 @@ def show_today(actor: Actor, hub_code: str) -> None:
     with st.container(border=True):
         header = st.columns(WIDTHS)
         for column, title in zip(header, ["期日", "状況", "種類", "企業", "内容"], strict=False):
-            column.markdown(f"**{md(title)}**")
+            column.markdown(f"**{literal(title)}**")
         for item in work.items:
             _row(actor, item, need_of, today, writable)
     if counts.total > len(work.items):
