@@ -6,7 +6,7 @@ person is, the account decides what they may do.
 import datetime as dt
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm.actor import actor_for
 from crm.auth.sessions import SESSION_ENDING_ACTIONS
@@ -36,26 +36,34 @@ def _sessions_ended_at(session: Session, user: UserAccount) -> dt.datetime | Non
         select(func.max(AuditLog.at)).where(
             AuditLog.entity == "user_account",
             AuditLog.entity_id == str(user.id),
-            AuditLog.action.in_(SESSION_ENDING_ACTIONS),
-        )  # type: ignore[attr-defined]
+            col(AuditLog.action).in_(SESSION_ENDING_ACTIONS),
+        )
     ).first()
+
+
+def _verified(claim: object) -> bool:
+    """Whether the identity token's ``email_verified`` claim says true (a JSON boolean; some
+    providers send the string "true"). Missing or anything else is not verified."""
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
 
 
 def sign_in_with_identity(
     session: Session,
     email: str | None,
     issued_at: dt.datetime | None = None,
-    email_verified: bool | None = None,
+    email_verified: object = None,
     now: dt.datetime | None = None,
 ) -> SignInResult:
-    """Match a verified OIDC e-mail to an active account.
+    """Match a verified OIDC e-mail to an active account. ``email_verified`` is the token's
+    claim: only true lets the e-mail be matched (missing or false is refused).
 
     ``issued_at`` is the identity token's ``iat``: an identity cookie issued before the account's
     last "sign out everywhere" is refused, so that sign-out reaches SSO browsers too."""
     wanted = _normalise(email)
     user = None
-    if email_verified is False:
-        # The provider says it has not checked the address: it proves nothing about the person.
+    if not _verified(email_verified):
+        # The provider has not said it checked the address (the claim is false or missing):
+        # then the address proves nothing about the person.
         audit_sign_in_event(
             session, None, "sign_in_failed", username=wanted, detail="sso_unverified_email"
         )

@@ -231,7 +231,7 @@ def update_user(
 def _end_sessions(session: Session, user: UserAccount) -> int:
     session.execute(
         update(UserAccount)
-        .where(UserAccount.id == user.id)
+        .where(col(UserAccount.id) == user.id)
         .values(session_epoch=UserAccount.session_epoch + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -252,7 +252,7 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> A
         _keeps_an_admin(session, user)
     session.execute(
         update(UserAccount)
-        .where(UserAccount.id == user.id)
+        .where(col(UserAccount.id) == user.id)
         .values(active=active, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -274,7 +274,7 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> A
 def _set_password(session: Session, user: UserAccount, password: str) -> int:
     session.execute(
         update(UserAccount)
-        .where(UserAccount.id == user.id)
+        .where(col(UserAccount.id) == user.id)
         .values(
             password_hash=hash_password(password),
             failed_attempts=0,
@@ -355,7 +355,7 @@ def unlock(session: Session, actor: Actor, username: str) -> AccountSummary:
     before = (user.failed_attempts, user.locked_until)
     session.execute(
         update(UserAccount)
-        .where(UserAccount.id == user.id)
+        .where(col(UserAccount.id) == user.id)
         .values(failed_attempts=0, locked_until=None)
         .execution_options(synchronize_session=False)
     )

@@ -98,14 +98,14 @@ def test_a_role_change_applies_to_the_open_session(session, signed_in, actors):
 
 
 def test_sso_matches_the_account_by_email_ignoring_case(session, signed_in):
-    result = sso.sign_in_with_identity(session, "akita.manager@EXAMPLE.jp")
+    result = sso.sign_in_with_identity(session, "akita.manager@EXAMPLE.jp", email_verified=True)
     assert result.ok and result.actor.username == "akita"
     last = session.exec(select(AuditLog).order_by(AuditLog.id.desc())).first()
     assert (last.action, last.detail, last.username) == ("sign_in", "sso", "akita")
 
 
 def test_sso_with_an_unknown_email_gets_no_access(session, signed_in):
-    result = sso.sign_in_with_identity(session, "stranger@example.com")
+    result = sso.sign_in_with_identity(session, "stranger@example.com", email_verified=True)
     assert not result.ok and result.actor is None
     assert "stranger@example.com" in result.message and "登録されていない" in result.message
     last = session.exec(select(AuditLog).order_by(AuditLog.id.desc())).first()
@@ -113,22 +113,35 @@ def test_sso_with_an_unknown_email_gets_no_access(session, signed_in):
 
 
 def test_sso_refuses_disabled_accounts_and_unverified_addresses(session, signed_in, actors):
-    assert not sso.sign_in_with_identity(
-        session, "akita.manager@example.jp", email_verified=False
-    ).ok
+    # Only a claim that says true lets the e-mail be matched: false, missing or odd values not.
+    for claim in (False, None, "false", "", 1, "yes"):
+        refused = sso.sign_in_with_identity(
+            session, "akita.manager@example.jp", email_verified=claim
+        )
+        assert not refused.ok and refused.message == sso.UNVERIFIED, claim
+        last = session.exec(select(AuditLog).order_by(AuditLog.id.desc())).first()
+        assert (last.action, last.detail) == ("sign_in_failed", "sso_unverified_email")
+    assert sso.sign_in_with_identity(session, "akita.manager@example.jp", email_verified="true").ok
     users.set_active(session, actors.admin, "akita", False)
-    result = sso.sign_in_with_identity(session, "akita.manager@example.jp")
+    result = sso.sign_in_with_identity(session, "akita.manager@example.jp", email_verified=True)
     assert not result.ok and "利用停止" in result.message
 
 
 def test_sso_identity_issued_before_sign_out_everywhere_is_refused(session, signed_in):
     issued = utcnow() - dt.timedelta(minutes=5)
-    assert sso.sign_in_with_identity(session, "akita.manager@example.jp", issued_at=issued).ok
+    assert sso.sign_in_with_identity(
+        session, "akita.manager@example.jp", issued_at=issued, email_verified=True
+    ).ok
     actor = actor_for(users.get_user(session, "akita"))
     users.sign_out_everywhere(session, actor)
-    stale = sso.sign_in_with_identity(session, "akita.manager@example.jp", issued_at=issued)
+    stale = sso.sign_in_with_identity(
+        session, "akita.manager@example.jp", issued_at=issued, email_verified=True
+    )
     assert not stale.ok and "全端末" in stale.message
     fresh = sso.sign_in_with_identity(
-        session, "akita.manager@example.jp", issued_at=utcnow() + dt.timedelta(seconds=1)
+        session,
+        "akita.manager@example.jp",
+        issued_at=utcnow() + dt.timedelta(seconds=1),
+        email_verified=True,
     )
     assert fresh.ok
