@@ -145,11 +145,11 @@ def _text_matches(column: InstrumentedAttribute, variants: list[str]) -> Any:
 
 
 def search_everything(
-    session: Session, actor: Actor, query: str | None, limit: int = 20
+    session: Session, actor: Actor, text: str | None, limit: int = 20
 ) -> SearchResults:
     """Firms (name, kana, 法人番号), needs (role title) and consultations (summary) matching
-    ``query`` in the reader's hubs; at most ``limit`` of each, newest first for records."""
-    variants = text_variants(query)
+    ``text`` in the reader's hubs; at most ``limit`` of each, newest first for records."""
+    variants = text_variants(text)
     if not variants:
         return SearchResults(query="", firms=[], needs=[], consultations=[])
     firms = session.exec(
@@ -159,7 +159,7 @@ def search_everything(
                 actor,
                 Company.hub_code,
             ),
-            query,
+            text,
         )
         .order_by(*gojuon_order(session))
         .limit(limit)

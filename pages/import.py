@@ -127,6 +127,24 @@ if check is None or check["signature"] != signature:
 report = check["report"]
 _show(report)
 
+if report.warnings:
+    st.warning(
+        f"同じ企業と思われる行が {len(report.warnings):,} 件あります（取り込みは止めません）。"
+        "別の企業でなければ、取り込み後に企業ページで統合できます。",
+        icon=":material/content_copy:",
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"ファイル": w.file, "行": w.row, "列": w.column, "内容": w.reason}
+                for w in report.warnings
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="import.warnings",
+    )
+
 if report.errors:
     st.error(
         f"{len(report.errors):,} 件の誤りがあります。ファイルを修正してもう一度選んでください"

@@ -22,6 +22,7 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
         ("pages/needs.py", "人材ニーズ", ":material/view_kanban:", HUB_ROLES),
         ("pages/placements.py", "成約", ":material/handshake:", HUB_ROLES),
         ("pages/followups.py", "フォローアップ", ":material/event_available:", HUB_ROLES),
+        ("pages/search.py", "検索", ":material/search:", HUB_ROLES),
     ],
     # Targets: hub managers propose their own, the secretariat sets and approves.
     "目標・データ": [

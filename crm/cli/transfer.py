@@ -125,6 +125,8 @@ def _print(report: ImportReport) -> None:
     for file in report.files:
         if file.ignored_columns:
             typer.echo(f"{file.name}: 取り込まない列: {'、'.join(file.ignored_columns)}")
+    for warning in report.warnings:
+        typer.echo(f"注意: {warning.file} {warning.row} 行目「{warning.column}」: {warning.reason}")
     for error in report.errors:
         where = f"{error.row} 行目" if error.row else "ファイル"
         column = f"「{error.column}」" if error.column else ""

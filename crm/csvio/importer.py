@@ -80,6 +80,7 @@ from crm.services.inputs import (
     PlacementInput,
     ReferralInput,
 )
+from crm.services.merge import new_firm_warnings
 from crm.services.placements import FOLLOW_UP_NOTE
 from crm.timeutil import today_jst, utcnow
 from crm.validation import NOT_AN_INTEGER, parse_input
@@ -152,6 +153,8 @@ class ImportReport:
     dry_run: bool
     files: list[FileReport] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Rows that look like a firm already registered (or an earlier row): shown, not refused.
+    warnings: list[RowError] = field(default_factory=list)
     effects: Counter = field(default_factory=Counter)  # automatic follow-on writes
     written: bool = False
 
@@ -1379,6 +1382,12 @@ def import_files(
         else:
             plans = _validate_file(run, parsed)
             run.plans[parsed.spec.name] = plans
+            if parsed.spec.name == "companies" and hub is not None:
+                new = [(p.row, p.values.get("name")) for p in plans if p.action == "create"]
+                report.warnings.extend(
+                    RowError(parsed.name, row, parsed.header("name"), reason)
+                    for row, reason in new_firm_warnings(session, hub_code=hub, firms=new)
+                )
             file_report.counts = Counter(p.action for p in plans)
         report.files.append(file_report)
     if report.errors or dry_run:

@@ -196,3 +196,44 @@ def merge_companies(
     )
     assert kept.id is not None and merged.id is not None
     return MergeResult(kept_id=kept.id, merged_id=merged.id, moved=moved)
+
+
+# The confirmation a form offers when a new firm looks like a registered one.
+ALLOW_DUPLICATE_LABEL = "似た企業があっても登録する"
+ALLOW_DUPLICATE_HELP = (
+    "法人格・空白・全角半角・ひらがなカタカナの違いを除いて同じ名前、または同じ法人番号の企業が"
+    "拠点に登録されているときは、確認のため登録を止めます。別の企業だと確かめたらチェックします。"
+)
+
+
+def new_firm_warnings(
+    session: Session, *, hub_code: str, firms: list[tuple[int, str | None]]
+) -> list[tuple[int, str]]:
+    """For firms about to be created in bulk (an import's rows: row number, name): each row
+    that looks like a firm of the hub or like an earlier row, with the reason."""
+    keys = {row: firm_name_key(name) for row, name in firms}
+    wanted = sorted({key for key in keys.values() if key})
+    stored: dict[str, list[tuple[int, str]]] = {}
+    for start in range(0, len(wanted), 500):
+        for firm_id, name, key in session.exec(
+            select(Company.id, Company.name, Company.name_key).where(
+                Company.hub_code == hub_code,
+                col(Company.merged_into).is_(None),
+                col(Company.name_key).in_(wanted[start : start + 500]),
+            )
+        ).all():
+            if firm_id is not None and key is not None:
+                stored.setdefault(key, []).append((firm_id, name))
+    warnings: list[tuple[int, str]] = []
+    first_row: dict[str, int] = {}
+    for row, _name in firms:
+        key = keys[row]
+        if not key:
+            continue
+        if key in stored:
+            listed = "、".join(f"{name}（企業ID {firm_id}）" for firm_id, name in stored[key][:3])
+            warnings.append((row, f"同じ企業と思われる企業が登録されています: {listed}"))
+        elif key in first_row:
+            warnings.append((row, f"このファイルの {first_row[key]} 行目と同じ企業と思われます"))
+        first_row.setdefault(key, row)
+    return warnings

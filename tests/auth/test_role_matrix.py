@@ -730,6 +730,7 @@ NO_ACTOR = {
     "submissions.new_token": "pure: a random one-time token",
     "merge.duplicate_candidates": "look-up inside create_company, for the hub it writes to",
     "merge.require_no_duplicates": "check inside create_company, for the hub it writes to",
+    "merge.new_firm_warnings": "look-up inside an import, for the hub it writes to",
     "today.week_end": "pure date arithmetic",
     "today.describe": "pure label of an item already read",
 }
