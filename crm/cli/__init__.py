@@ -11,6 +11,7 @@ from crm.cli import demo as demo_commands
 from crm.cli import remind as remind_commands
 from crm.cli import report as report_commands
 from crm.cli import serve as serve_commands
+from crm.cli import tokens as tokens_commands
 from crm.cli import transfer as transfer_commands
 from crm.cli import users as users_commands
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(report_commands.app, name="report")
 app.add_typer(users_commands.app, name="users")
+app.add_typer(tokens_commands.app, name="tokens")
 app.add_typer(transfer_commands.export_app, name="export")
 app.add_typer(transfer_commands.import_app, name="import")
 app.command("demo")(demo_commands.demo_command)

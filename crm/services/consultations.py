@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm import rules
@@ -60,6 +61,23 @@ def get_consultation(session: Session, actor: Actor, consultation_id: int) -> Co
     return get_scoped(session, actor, Consultation, consultation_id)
 
 
+def _consultations(
+    actor: Actor,
+    statement,
+    company_id: int | None,
+    since: dt.date | None,
+    until: dt.date | None,
+):
+    statement = scope_filter(statement, actor, Consultation.hub_code)
+    if company_id is not None:
+        statement = statement.where(Consultation.company_id == company_id)
+    if since is not None:
+        statement = statement.where(Consultation.consulted_on >= since)
+    if until is not None:
+        statement = statement.where(Consultation.consulted_on <= until)
+    return statement
+
+
 def list_consultations(
     session: Session,
     actor: Actor,
@@ -70,12 +88,21 @@ def list_consultations(
     limit: int = 100,
     offset: int = 0,
 ) -> list[Consultation]:
-    statement = scope_filter(select(Consultation), actor, Consultation.hub_code)
-    if company_id is not None:
-        statement = statement.where(Consultation.company_id == company_id)
-    if since is not None:
-        statement = statement.where(Consultation.consulted_on >= since)
-    if until is not None:
-        statement = statement.where(Consultation.consulted_on <= until)
-    statement = statement.order_by(Consultation.consulted_on.desc(), Consultation.id.desc())  # type: ignore[attr-defined]
+    statement = _consultations(actor, select(Consultation), company_id, since, until)
+    statement = statement.order_by(
+        col(Consultation.consulted_on).desc(), col(Consultation.id).desc()
+    )
     return list(session.exec(statement.offset(offset).limit(limit)).all())
+
+
+def count_consultations(
+    session: Session,
+    actor: Actor,
+    *,
+    company_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> int:
+    """How many ``list_consultations`` would list without a limit (for paging)."""
+    counted = select(func.count()).select_from(Consultation)
+    return session.exec(_consultations(actor, counted, company_id, since, until)).one()

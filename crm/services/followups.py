@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from sqlalchemy import case
-from sqlmodel import Session, select
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
 
 from crm import rules
 from crm.actor import Actor
@@ -73,6 +73,15 @@ def update_follow_up(
     )
 
 
+def _follow_ups(actor: Actor, statement, include_done: bool, company_id: int | None):
+    statement = scope_filter(statement, actor, FollowUp.hub_code)
+    if not include_done:
+        statement = statement.where(col(FollowUp.done_on).is_(None))
+    if company_id is not None:
+        statement = statement.where(FollowUp.company_id == company_id)
+    return statement
+
+
 def list_follow_ups(
     session: Session,
     actor: Actor,
@@ -80,16 +89,21 @@ def list_follow_ups(
     include_done: bool = False,
     company_id: int | None = None,
     limit: int = 200,
+    offset: int = 0,
 ) -> list[FollowUp]:
     """Open follow-ups first, overdue before due, earliest due date first."""
-    statement = scope_filter(select(FollowUp), actor, FollowUp.hub_code)
-    if not include_done:
-        statement = statement.where(FollowUp.done_on.is_(None))  # type: ignore[union-attr]
-    if company_id is not None:
-        statement = statement.where(FollowUp.company_id == company_id)
-    done_last = case((FollowUp.done_on.is_(None), 0), else_=1)  # type: ignore[union-attr]
+    statement = _follow_ups(actor, select(FollowUp), include_done, company_id)
+    done_last = case((col(FollowUp.done_on).is_(None), 0), else_=1)
     statement = statement.order_by(done_last, FollowUp.due_on, FollowUp.id)
-    return list(session.exec(statement.limit(limit)).all())
+    return list(session.exec(statement.offset(offset).limit(limit)).all())
+
+
+def count_follow_ups(
+    session: Session, actor: Actor, *, include_done: bool = False, company_id: int | None = None
+) -> int:
+    """How many ``list_follow_ups`` would list without a limit (for paging)."""
+    counted = select(func.count()).select_from(FollowUp)
+    return session.exec(_follow_ups(actor, counted, include_done, company_id)).one()
 
 
 def is_overdue(follow_up: FollowUp, today: dt.date | None = None) -> bool:

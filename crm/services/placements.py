@@ -3,7 +3,7 @@
 import datetime as dt
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm import rules
 from crm.actor import Actor
@@ -91,6 +91,26 @@ def get_placement(session: Session, actor: Actor, placement_id: int) -> Placemen
     return get_scoped(session, actor, Placement, placement_id)
 
 
+def _placements(
+    actor: Actor,
+    statement,
+    company_id: int | None,
+    need_id: int | None,
+    since: dt.date | None,
+    until: dt.date | None,
+):
+    statement = scope_filter(statement, actor, Placement.hub_code)
+    if company_id is not None:
+        statement = statement.where(Placement.company_id == company_id)
+    if need_id is not None:
+        statement = statement.where(Placement.need_id == need_id)
+    if since is not None:
+        statement = statement.where(Placement.placed_on >= since)
+    if until is not None:
+        statement = statement.where(Placement.placed_on <= until)
+    return statement
+
+
 def list_placements(
     session: Session,
     actor: Actor,
@@ -102,14 +122,20 @@ def list_placements(
     limit: int = 200,
     offset: int = 0,
 ) -> list[Placement]:
-    statement = scope_filter(select(Placement), actor, Placement.hub_code)
-    if company_id is not None:
-        statement = statement.where(Placement.company_id == company_id)
-    if need_id is not None:
-        statement = statement.where(Placement.need_id == need_id)
-    if since is not None:
-        statement = statement.where(Placement.placed_on >= since)
-    if until is not None:
-        statement = statement.where(Placement.placed_on <= until)
-    statement = statement.order_by(Placement.placed_on.desc(), Placement.id.desc())  # type: ignore[attr-defined]
+    statement = _placements(actor, select(Placement), company_id, need_id, since, until)
+    statement = statement.order_by(col(Placement.placed_on).desc(), col(Placement.id).desc())
     return list(session.exec(statement.offset(offset).limit(limit)).all())
+
+
+def count_placements(
+    session: Session,
+    actor: Actor,
+    *,
+    company_id: int | None = None,
+    need_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> int:
+    """How many ``list_placements`` would list without a limit (for paging)."""
+    counted = select(func.count()).select_from(Placement)
+    return session.exec(_placements(actor, counted, company_id, need_id, since, until)).one()

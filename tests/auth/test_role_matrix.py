@@ -343,6 +343,15 @@ ROWS = [
         lambda s, a, w: consultations.list_consultations(s, a),
         lambda r, w: {c.hub_code for c in r},
     ),
+    Row(
+        consultations.count_consultations,
+        SCOPED_LIST,
+        lambda s, a, w: (
+            consultations.count_consultations(s, a),
+            consultations.list_consultations(s, a, limit=10_000),
+        ),
+        lambda r, w: {c.hub_code for c in r[1]} if r[0] == len(r[1]) else {"count != list"},
+    ),
     # needs and referrals
     Row(
         needs.open_need,
@@ -434,6 +443,15 @@ ROWS = [
         lambda r, w: {p.hub_code for p in r},
     ),
     Row(
+        placements.count_placements,
+        SCOPED_LIST,
+        lambda s, a, w: (
+            placements.count_placements(s, a),
+            placements.list_placements(s, a, limit=10_000),
+        ),
+        lambda r, w: {p.hub_code for p in r[1]} if r[0] == len(r[1]) else {"count != list"},
+    ),
+    Row(
         followups.schedule_follow_up,
         WRITE_HUB01,
         lambda s, a, w: followups.schedule_follow_up(s, a, {"company_id": w.c1, "due_on": DAY}),
@@ -461,6 +479,15 @@ ROWS = [
         SCOPED_LIST,
         lambda s, a, w: followups.list_follow_ups(s, a),
         lambda r, w: {f.hub_code for f in r},
+    ),
+    Row(
+        followups.count_follow_ups,
+        SCOPED_LIST,
+        lambda s, a, w: (
+            followups.count_follow_ups(s, a, include_done=True),
+            followups.list_follow_ups(s, a, include_done=True, limit=10_000),
+        ),
+        lambda r, w: {f.hub_code for f in r[1]} if r[0] == len(r[1]) else {"count != list"},
     ),
     Row(
         timeline.company_timeline, READ_HUB01, lambda s, a, w: timeline.company_timeline(s, a, w.c1)
