@@ -170,8 +170,19 @@ def test_cli_writes_a_workbook(tmp_path, demo_engine, monkeypatch):
     codes = [
         row[header.index("拠点コード")] for row in firms.iter_rows(min_row=2, values_only=True)
     ]
-    assert len(codes) == 615 and all(isinstance(c, str) and len(c) == 2 for c in codes)
-    assert sum(c.startswith("0") for c in codes) == 152
+    # The same firms as the week's CSV export lists (counted from its file, not the workbook).
+    from sqlmodel import Session
+
+    from crm.actor import SYSTEM
+
+    with Session(demo_engine) as session:
+        csv_codes = [
+            r["拠点コード"]
+            for r in rows_of(weekly_export(session, SYSTEM, Week(2020, 45)), "companies.csv")
+        ]
+    assert len(codes) == len(csv_codes) > 300
+    assert all(isinstance(c, str) and len(c) == 2 for c in codes)
+    assert sum(c.startswith("0") for c in codes) == sum(c.startswith("0") for c in csv_codes)
     numbers = [
         row[header.index("法人番号")] for row in firms.iter_rows(min_row=2, values_only=True)
     ]
