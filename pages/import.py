@@ -19,6 +19,7 @@ from crm.errors import CrmError
 from crm.reference import Role
 from ui.runtime import get_engine, session
 from ui.session import require_role
+from ui.text import literal
 
 CHECK_KEY = "import.check"
 DONE_KEY = "import.done"
@@ -90,7 +91,7 @@ def _run(data: bytes, name: str, dry_run: bool):
 
 def _show(report) -> None:
     for file in report.files:
-        st.subheader(f"{file.name}（{file.label}）")
+        st.subheader(literal(f"{file.name}（{file.label}）"))
         cols = st.columns(5)
         cols[0].metric("行数", f"{file.rows:,}")
         cols[1].metric("文字コード", file.encoding)
@@ -101,7 +102,7 @@ def _show(report) -> None:
             f"{file.counts.get('update', 0):,}／{file.counts.get('unchanged', 0):,}",
         )
         if file.ignored_columns:
-            st.caption("取り込まない列: " + "、".join(file.ignored_columns))
+            st.caption(literal("取り込まない列: " + "、".join(file.ignored_columns)))
         if file.preview:
             st.dataframe(pd.DataFrame(file.preview), hide_index=True, width="stretch")
 
@@ -119,7 +120,7 @@ if check is None or check["signature"] != signature:
     try:
         report = _run(data, upload.name, dry_run=True)
     except CrmError as error:
-        st.error(str(error))
+        st.error(literal(error))
         st.stop()
     check = {"signature": signature, "report": report}
     st.session_state[CHECK_KEY] = check
@@ -165,7 +166,7 @@ if report.errors:
 
 done = st.session_state.get(DONE_KEY)
 if done is not None and done["signature"] == signature:
-    st.success(done["message"])
+    st.success(literal(done["message"]))
     st.stop()
 
 totals = report.totals()
@@ -180,7 +181,7 @@ if st.button("この内容で取り込む", type="primary", icon=":material/uplo
         st.session_state[CHECK_KEY] = {"signature": signature, "report": conflict.report}
         st.rerun()
     except CrmError as error:
-        st.error(str(error))
+        st.error(literal(error))
         st.stop()
     if written.errors:  # the data changed since the check
         st.session_state[CHECK_KEY] = {"signature": signature, "report": written}

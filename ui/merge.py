@@ -12,6 +12,7 @@ from ui import links
 from ui.forms import save
 from ui.labels import md
 from ui.runtime import session
+from ui.text import literal
 
 
 def follow_merged(actor: Actor, company_id: int) -> int:
@@ -56,7 +57,7 @@ def merge_section(actor: Actor, company: Company) -> None:
     assert company.id is not None
     done = st.session_state.pop(f"merge.{company.id}.done", None)
     if done:
-        st.success(done)
+        st.success(literal(done))
     with session() as s:
         candidates = duplicate_candidates(
             s,
