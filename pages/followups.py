@@ -5,6 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
+from crm.calendar_jp import day_with_weekday
 from crm.errors import ValidationError
 from crm.models import FollowUp
 from crm.services.followups import (
@@ -38,7 +39,7 @@ today = today_jst()
 def label(follow_up: FollowUp, names: dict[int, str]) -> str:
     what = "成約後" if follow_up.placement_id else "企業"
     return (
-        f"{day(follow_up.due_on)} {names.get(follow_up.company_id, '')}（{what}）"
+        f"{day_with_weekday(follow_up.due_on)} {names.get(follow_up.company_id, '')}（{what}）"
         f"{' – ' + follow_up.notes if follow_up.notes else ''}"
     )
 
@@ -70,7 +71,7 @@ def section(
         )
         table.append(
             [
-                day(f.due_on),
+                day_with_weekday(f.due_on),
                 when(f),
                 links.company(f.company_id, names.get(f.company_id, "")),
                 target,
@@ -166,7 +167,7 @@ def schedule_form(company_filter: int | None) -> None:
             NEW_FORM,
             "予定に追加",
             schedule,
-            lambda f: f"{day(f.due_on)} のフォローアップを予定しました。",
+            lambda f: f"{day_with_weekday(f.due_on)} のフォローアップを予定しました。",
             lambda _f: fs.reset(NEW_FORM, fields),
             actor=actor,
             creates=True,
