@@ -106,3 +106,15 @@ def count_consultations(
     """How many ``list_consultations`` would list without a limit (for paging)."""
     counted = select(func.count()).select_from(Consultation)
     return session.exec(_consultations(actor, counted, company_id, since, until)).one()
+
+
+def next_actions(
+    session: Session, actor: Actor, *, since: dt.date, limit: int = 1000
+) -> list[Consultation]:
+    """Consultations whose next action (次回予定日) falls on or after ``since``, earliest first
+    (the calendar feed)."""
+    statement = scope_filter(select(Consultation), actor, Consultation.hub_code).where(
+        col(Consultation.next_action_on) >= since
+    )
+    statement = statement.order_by(col(Consultation.next_action_on), col(Consultation.id))
+    return list(session.exec(statement.limit(limit)).all())

@@ -344,6 +344,12 @@ ROWS = [
         lambda r, w: {c.hub_code for c in r},
     ),
     Row(
+        consultations.next_actions,
+        SCOPED_LIST,
+        lambda s, a, w: consultations.next_actions(s, a, since=dt.date(2000, 1, 1)),
+        lambda r, w: {c.hub_code for c in r},
+    ),
+    Row(
         consultations.count_consultations,
         SCOPED_LIST,
         lambda s, a, w: (
