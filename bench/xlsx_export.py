@@ -24,6 +24,26 @@ from pathlib import Path
 from bench import datasets
 from bench.report import markdown_table, write_section
 
+# The workbook writer alone: a million consultation-shaped rows from a generator, so its own
+# memory shows apart from the export's (which holds every CSV file in memory first).
+WRITER_ONLY = """
+import datetime as dt, sys
+from crm.csvio.columns import CONSULTATIONS
+from crm.csvio.xlsx import Sheet, SheetColumn, column_kind, write_workbook
+n = int(sys.argv[1])
+columns = [SheetColumn(c.ja, column_kind(c)) for c in CONSULTATIONS.columns]
+day = dt.date(2016, 1, 1)
+stamp = dt.datetime(2020, 1, 1, 9, 30)
+def rows():
+    for i in range(1, n + 1):
+        yield [str(i), f"{i % 47 + 1:02d}", str(i // 3 + 1), f"株式会社テスト{i % 9973}",
+               day + dt.timedelta(days=i % 3650), "企業訪問", "攻めの経営に意欲",
+               "工場を見学し経営者と面談。プロフェッショナル人材の採用を決断。", "求人票を作成",
+               None, 1, stamp, stamp, None]
+write_workbook([Sheet("相談", columns, rows())], __import__("pathlib").Path(sys.argv[2]))
+print(f"  consultations.csv: {n:,} 行")
+"""
+
 STEPS = [
     ("full export, CSV files (the export's own format)", ["export", "full"]),
     ("full export, one Excel workbook (--format xlsx)", ["export", "full", "--format", "xlsx"]),
@@ -51,11 +71,23 @@ def main() -> None:
     env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_DEMO_ON_EMPTY": "0"}
     load_start = os.getloadavg()[0]
     rows = []
-    for label, args in STEPS if options.with_csv else STEPS[1:]:
+    steps = STEPS if options.with_csv else STEPS[1:]
+    writer_label = f"workbook writer alone: {options.size:,} consultation rows, no database"
+    for label, args in [*steps, (writer_label, None)]:
         print(f"{label}…", file=sys.stderr, flush=True)
         out = Path(tempfile.mkdtemp(prefix="crm-xlsx-", dir=datasets.DATA_DIR))
         try:
-            done = datasets.run_with_rss([*datasets.CRM, *args, "--out", str(out)], env, label)
+            if args is None:
+                command = [
+                    sys.executable,
+                    "-c",
+                    WRITER_ONLY,
+                    str(options.size),
+                    str(out / "w.xlsx"),
+                ]
+            else:
+                command = [*datasets.CRM, *args, "--out", str(out)]
+            done = datasets.run_with_rss(command, env, label)
             written = _bytes(out)
         finally:
             shutil.rmtree(out, ignore_errors=True)

@@ -30,6 +30,7 @@ from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from crm.csvio.columns import BOOL, DATE, ENTITIES, INT, STAMP, SUMMARY, Column, EntitySpec
 from crm.csvio.excel import neutralise, unneutralise
+from crm.files import atomic_write, private_dir
 
 # Cell kinds of a workbook column.
 TEXT, COUNT, NUMBER, DAY, TIMESTAMP, RATIO, DECIMAL = (
@@ -77,6 +78,8 @@ class Sheet:
 
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: wide (Japanese) characters count twice."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -117,7 +120,8 @@ class _SheetWriter:
                 if kind == TEXT or isinstance(value, str):
                     text = neutralise(str(value))
                     worksheet.write_string(self.row, col, text, self.formats[TEXT])
-                    width = display_width(text)
+                    # Measured only when it could widen the column (at most 2 per character).
+                    width = display_width(text) if 2 * len(text) + 2 > self.widths[col] else 0
                 elif kind in (DAY, TIMESTAMP):
                     worksheet.write_datetime(self.row, col, value, self.formats[kind])
                     width = 10 if kind == DAY else 19
@@ -259,8 +263,8 @@ def export_workbook_name(bundle) -> str:
 
 def write_export_workbook(bundle, out_dir: Path) -> Path:
     """Write ``out_dir/<folder>.xlsx`` for an export bundle and return its path."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / export_workbook_name(bundle)
-    write_workbook(export_sheets(bundle), path)
+    path = private_dir(Path(out_dir)) / export_workbook_name(bundle)
+    data = workbook_bytes(export_sheets(bundle))  # complete before a byte reaches the disk
+    with atomic_write(path) as handle:  # owner-only; nothing partial on failure
+        handle.write(data)
     return path
