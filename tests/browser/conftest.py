@@ -87,6 +87,9 @@ class Seed:
     partner_name: str
     other_firm_id: int  # a hub 02 firm, for the refused deep link
     other_firm_name: str
+    # Hub 06 managers whose sessions the session tests end (one each: disabled, signed out
+    # everywhere, idle), so that no other test loses its account.
+    ended: dict[str, Account]
 
 
 @pytest.fixture(scope="session")
@@ -117,11 +120,16 @@ def seed(db_engine) -> Seed:
         "other_manager": Account("miyagi.manager", "browser-test-04!", "04"),
         "secretariat": Account("national.office", "browser-test-00!"),
     }
+    ended = {
+        reason: Account(f"{reason}.manager", f"browser-test-{reason}!", "06")
+        for reason in ("disabled", "elsewhere", "idle")
+    }
     with session_scope(db_engine) as s:
         for role, account in (
             ("hub_manager", accounts["manager"]),
             ("hub_manager", accounts["other_manager"]),
             ("secretariat", accounts["secretariat"]),
+            *(("hub_manager", account) for account in ended.values()),
         ):
             users.create_user(
                 s,
@@ -151,19 +159,17 @@ def seed(db_engine) -> Seed:
             partner_name=partner.name,
             other_firm_id=other_firm.id,
             other_firm_name=other_firm.name,
+            ended=ended,
         )
     return seed
 
 
-@pytest.fixture(scope="session")
-def app_server(server_database, seed, chromium_path):
+def _serve(database: str, log_name: str, **env: str):
     """`streamlit run streamlit_app.py` on a free port; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "CRM_DATABASE_URL": server_database, "CRM_DEMO_ON_EMPTY": "0"}
+    env = {**os.environ, "CRM_DATABASE_URL": database, "CRM_DEMO_ON_EMPTY": "0", **env}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for stale in SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run; would mislead
-        stale.unlink()
-    log = open(SCREENSHOTS.parent / "streamlit-server.log", "w")  # noqa: SIM115
+    log = open(SCREENSHOTS.parent / log_name, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
@@ -199,7 +205,7 @@ def app_server(server_database, seed, chromium_path):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             log.close()
-            pytest.fail("streamlit server did not become healthy (see streamlit-server.log)")
+            pytest.fail(f"streamlit server did not become healthy (see {log_name})")
         time.sleep(0.3)
     yield base
     process.terminate()
@@ -208,6 +214,28 @@ def app_server(server_database, seed, chromium_path):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(server_database, seed, chromium_path):
+    """The app on the seeded database; yields its base URL."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for stale in SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run; would mislead
+        stale.unlink()
+    yield from _serve(server_database, "streamlit-server.log")
+
+
+IDLE_MINUTES = 1
+
+
+@pytest.fixture(scope="module")
+def idle_server(server_database, seed, chromium_path):
+    """A second server on the same database whose sessions end after IDLE_MINUTES idle."""
+    yield from _serve(
+        server_database,
+        "streamlit-server-idle.log",
+        CRM_SESSION_IDLE_MINUTES=str(IDLE_MINUTES),
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
