@@ -64,7 +64,12 @@ def record_form() -> None:
     open_needs = cached_read(
         need_choices, actor, statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value]
     )
-    with st.expander("成約を登録", expanded=preselect is not None, icon=":material/handshake:"):
+    # Open for the need of a link, and right after a submit: the result (and the form, now
+    # empty) stays in sight instead of folding away with the link's need.
+    just_sent = FORM in st.session_state.get(fs.FEEDBACK_KEY, {})
+    with st.expander(
+        "成約を登録", expanded=preselect is not None or just_sent, icon=":material/handshake:"
+    ):
         with fs.form(FORM):
             pickers.pick(
                 "人材ニーズ *",
