@@ -31,7 +31,8 @@ def _same_site(request: Request) -> bool:
     host = request.headers.get("x-forwarded-host") or request.headers.get("host")
     if not source or not host:
         return False
-    return urlsplit(source).netloc == host
+    # Host names, not ports: a proxy may pass Host without the port the browser used.
+    return (urlsplit(source).hostname or "").lower() == urlsplit(f"//{host}").hostname
 
 
 def _secure(request: Request) -> bool:
