@@ -148,6 +148,8 @@ class Consultation(Tracked, table=True):
     __table_args__ = (
         Index("ix_consultation_hub_date", "hub_code", "consulted_on"),
         Index("ix_consultation_date", "consulted_on"),
+        # 今日やること reads next actions of a few weeks around today, in every hub.
+        Index("ix_consultation_next_action", "next_action_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)
