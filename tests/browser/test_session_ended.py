@@ -142,3 +142,30 @@ def test_an_idle_session_cannot_save_from_an_open_form(page, idle_server, seed, 
     save_and_expect_signed_out(page, form, IDLE)
     screenshot(page, "session-ended-03-idle")
     assert_nothing_written(db_engine, firm_id, before, mark)
+
+
+def test_sign_out_everywhere_clicked_in_another_browser_ends_an_open_form(
+    page, browser, app_server, seed, db_engine
+):
+    account = seed.ended[ELSEWHERE]
+    firm_id = make_firm(db_engine, account, "別ブラウザ確認電機株式会社")
+    form = open_edit_form(page, app_server, account, firm_id, "別ブラウザ後に書き換え株式会社")
+    before = firm_row(db_engine, firm_id)
+
+    # The same account on another device presses 全端末からサインアウト.
+    other = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+    try:
+        laptop = other.new_page()
+        sign_in(laptop, app_server, account)
+        laptop.get_by_role("button", name="全端末からサインアウト").click()
+        settle(laptop)
+        expect(laptop.get_by_role("heading", name="サインイン")).to_be_visible()
+    finally:
+        other.close()
+    mark = last_audit_id(db_engine)
+    with Session(db_engine) as s:
+        assert s.get(AuditLog, mark).action == "sign_out_everywhere"  # type: ignore[union-attr]
+
+    save_and_expect_signed_out(page, form, ELSEWHERE)
+    screenshot(page, "session-ended-04-signed-out-from-another-browser")
+    assert_nothing_written(db_engine, firm_id, before, mark)
