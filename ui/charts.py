@@ -100,7 +100,7 @@ def tile_map_chart(
         name=PREFECTURE_SELECTION, fields=["code"], on="click", clear="dblclick"
     )
     # Counts get whole-number legend ticks (no "0 0 1 1" on small values).
-    integer_ticks = {"tickMinStep": 1} if value_format.endswith("d") else {}
+    tick_min_step = 1 if value_format.endswith("d") else alt.Undefined
     hub_tiles = (
         base.transform_filter(alt.datum.has_hub)
         .mark_rect(stroke="white", strokeWidth=2, cursor="pointer")
@@ -109,7 +109,7 @@ def tile_map_chart(
                 "value:Q",
                 title=measure_label,
                 scale=alt.Scale(scheme="blues"),
-                legend=alt.Legend(format=value_format, orient="bottom", **integer_ticks),
+                legend=alt.Legend(format=value_format, orient="bottom", tickMinStep=tick_min_step),
             ),
             opacity=alt.condition(selection, alt.value(1.0), alt.value(0.55)),
             tooltip=tooltip,
@@ -178,6 +178,6 @@ def target_progress_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         .mark_rule(color="#636363", strokeDash=[4, 4])
         .encode(x="x:Q")
     )
-    return alt.layer(bars, on_track).properties(
+    return alt.LayerChart(layer=[bars, on_track]).properties(
         title=title, height=max(160, 30 * frame["拠点"].nunique())
     )
