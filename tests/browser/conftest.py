@@ -165,39 +165,24 @@ def seed(db_engine) -> Seed:
 
 
 def _serve(database: str, log_name: str, **env: str):
-    """`streamlit run streamlit_app.py` on a free port; yields its base URL."""
+    """The app as it is deployed (`crm serve`: st.App under uvicorn, with the session cookie
+    routes, health checks and API) on a free port; yields its base URL."""
     port = _free_port()
     env = {**os.environ, "CRM_DATABASE_URL": database, "CRM_DEMO_ON_EMPTY": "0", **env}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     log = open(SCREENSHOTS.parent / log_name, "w")  # noqa: SIM115
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "streamlit_app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
+        [str(Path(sys.executable).parent / "crm"), "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
                 if response.status == 200:
                     break
         except OSError:
@@ -205,7 +190,7 @@ def _serve(database: str, log_name: str, **env: str):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             log.close()
-            pytest.fail(f"streamlit server did not become healthy (see {log_name})")
+            pytest.fail(f"app server did not become healthy (see {log_name})")
         time.sleep(0.3)
     yield base
     process.terminate()
