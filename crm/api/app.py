@@ -193,10 +193,17 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         session, actor = reader
-        where = {"company_id": company_id, "since": since, "until": until}
-        total = consultations.count_consultations(session, actor, **where)
+        total = consultations.count_consultations(
+            session, actor, company_id=company_id, since=since, until=until
+        )
         items = consultations.list_consultations(
-            session, actor, **where, limit=limit, offset=offset
+            session,
+            actor,
+            company_id=company_id,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
         )
         return _page(request, total, items, limit, offset)
 
@@ -230,9 +237,18 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         session, actor = reader
-        where = {"company_id": company_id, "since": since, "until": until}
-        total = placements.count_placements(session, actor, **where)
-        items = placements.list_placements(session, actor, **where, limit=limit, offset=offset)
+        total = placements.count_placements(
+            session, actor, company_id=company_id, since=since, until=until
+        )
+        items = placements.list_placements(
+            session,
+            actor,
+            company_id=company_id,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
         return _page(request, total, items, limit, offset)
 
     @api.get("/follow-ups", summary="フォローアップ（未完了・期日順）")
@@ -245,9 +261,17 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         session, actor = reader
-        where = {"include_done": include_done, "company_id": company_id}
-        total = followups.count_follow_ups(session, actor, **where)
-        items = followups.list_follow_ups(session, actor, **where, limit=limit, offset=offset)
+        total = followups.count_follow_ups(
+            session, actor, include_done=include_done, company_id=company_id
+        )
+        items = followups.list_follow_ups(
+            session,
+            actor,
+            include_done=include_done,
+            company_id=company_id,
+            limit=limit,
+            offset=offset,
+        )
         return _page(request, total, items, limit, offset)
 
     @api.get(
