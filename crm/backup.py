@@ -28,6 +28,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import URL
 
 from crm.errors import CrmError
+from crm.files import private_dir, private_file, reason
 
 # Tables whose row counts a backup or restore reports (hub records and bookkeeping).
 COUNTED_TABLES = [
@@ -102,14 +103,39 @@ def _refuse_existing(out: Path) -> None:
         raise BackupError(f"保存先のフォルダ {out.parent} がありません。")
 
 
+def _remove_with_journals(path: Path) -> None:
+    for name in (path.name, f"{path.name}-journal", f"{path.name}-wal", f"{path.name}-shm"):
+        path.with_name(name).unlink(missing_ok=True)
+
+
+def _sqlite_failure(what: str, path: Path, error: sqlite3.Error | OSError) -> BackupError:
+    """A one-line Japanese reason for a failed SQLite copy (a full disk, a size limit …)."""
+    if isinstance(error, OSError):
+        return BackupError(f"{what}に失敗しました: {path}（{reason(error)}）")
+    text = str(error)
+    if "full" in text:
+        why = "保存先の空き容量が足りません"
+    elif "disk I/O error" in text:
+        why = "書き込みに失敗しました。保存先の空き容量やファイルの大きさの上限を確認してください"
+    elif "not a database" in text or "malformed" in text:
+        why = "SQLite のデータベースではないか、壊れています"
+    else:
+        why = text
+    return BackupError(f"{what}に失敗しました: {path}（{why}）")
+
+
 def backup_sqlite(source: Path, out: Path) -> BackupResult:
-    """Copy the live SQLite database ``source`` to the new file ``out``."""
+    """Copy the live SQLite database ``source`` to the new file ``out`` (owner-only).
+
+    Written under a temporary name beside ``out`` and linked to its name only when complete
+    and checked; on any failure (a full disk included) no file and no journal is left."""
     _refuse_existing(out)
     if not source.exists():
         raise BackupError(f"データベース {source} がありません。")
     started = time.perf_counter()
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
+        private_file(partial)  # SQLite keeps the mode of the file it opens (0600)
         with closing(_connect(source)) as live, closing(sqlite3.connect(partial)) as copy:
             live.backup(copy)  # pages=-1: all pages in one step, one consistent snapshot
         copy = sqlite3.connect(partial)
@@ -129,8 +155,10 @@ def backup_sqlite(source: Path, out: Path) -> BackupResult:
             os.link(partial, out)  # fails rather than overwrite a file created meanwhile
         except FileExistsError:
             raise BackupError(f"{out} は既に存在します。上書きはしません。") from None
+    except (sqlite3.Error, OSError) as error:
+        raise _sqlite_failure("バックアップ", out, error) from error
     finally:
-        partial.unlink(missing_ok=True)
+        _remove_with_journals(partial)
     return BackupResult(out, out.stat().st_size, time.perf_counter() - started, counts)
 
 
@@ -143,6 +171,28 @@ def restore_sqlite(backup: Path, target: Path, replace: bool) -> BackupResult:
     if not backup.is_file():
         raise BackupError(f"バックアップファイル {backup} がありません。")
     started = time.perf_counter()
+    # A missing or empty target (opening the engine creates the file, empty and owner-only)
+    # is removed again if the restore fails: nothing half-restored is left.
+    created = not target.exists() or target.stat().st_size == 0
+    try:
+        return _restore_sqlite(backup, target, replace, started)
+    except (sqlite3.Error, OSError) as error:
+        if created:
+            _remove_with_journals(target)
+        if isinstance(error, sqlite3.DatabaseError) and not isinstance(
+            error, sqlite3.OperationalError
+        ):
+            raise BackupError(
+                f"{backup} は CRM のバックアップではないか、壊れています（{error}）。"
+            ) from error
+        raise _sqlite_failure("復元", target, error) from error
+    except BackupError:
+        if created:
+            _remove_with_journals(target)
+        raise
+
+
+def _restore_sqlite(backup: Path, target: Path, replace: bool, started: float) -> BackupResult:
     with closing(sqlite3.connect(f"file:{backup}?mode=ro", uri=True)) as source:
         problems = integrity_errors(source)
         if problems:
@@ -152,7 +202,8 @@ def restore_sqlite(backup: Path, target: Path, replace: bool) -> BackupResult:
         }
         if "alembic_version" not in tables:
             raise BackupError(f"{backup} は CRM のデータベースではありません。")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
+        private_file(target)
         with closing(_connect(target)) as live:
             old_versions = _sqlite_versions(live)
             if _sqlite_has_tables(live) and not replace:
@@ -270,6 +321,7 @@ def backup_postgres(engine: Engine, out: Path) -> BackupResult:
     started = time.perf_counter()
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
+        private_file(partial)  # pg_dump writes into it and keeps its mode (0600)
         _run(pg_dump_command(engine.url, partial), engine.url, "バックアップ")
         try:
             os.link(partial, out)

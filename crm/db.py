@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from crm.config import PROJECT_ROOT, get_settings
+from crm.files import narrow, private_dir, private_file
 
 MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
 _BUSY_TIMEOUT_MS = 30_000
@@ -29,8 +30,12 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     url = url or get_settings().database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if (
+            parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
+        ):
+            _private_database_file(Path(parsed.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000},
@@ -41,6 +46,18 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _private_database_file(path: Path) -> None:
+    """The database file owner-only before SQLite opens it: SQLite gives its -wal and -shm
+    files the database file's mode, so they are private too. Existing files are narrowed."""
+    try:
+        private_dir(path.parent)
+        private_file(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            narrow(path.with_name(path.name + suffix))
+    except OSError:
+        pass  # not ours to change (read-only or another owner): SQLite reports what matters
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

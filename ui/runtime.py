@@ -25,6 +25,18 @@ def session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serves_this_machine_only() -> bool:
+    """Whether the app listens on the loopback address only: ``CRM_SERVER_ADDRESS`` for
+    ``crm serve`` / ``make run``, Streamlit's ``server.address`` for ``streamlit run``."""
+    return (
+        get_settings().server_address in LOOPBACK
+        and str(st.get_option("server.address") or "") in LOOPBACK
+    )
+
+
 def ensure_demo_data() -> None:
     """On an empty database, load the demo history once, with a progress bar."""
     if not get_settings().demo_on_empty or st.session_state.get("_demo_checked"):
@@ -40,7 +52,9 @@ def ensure_demo_data() -> None:
             engine, progress=lambda share, text: bar.progress(min(share, 1.0), text=text)
         )
         bar.empty()
-        # The operator starting the app learns how to sign in from the terminal.
-        print(summary.sign_in_text(), flush=True)
+        # The operator starting the app learns how to sign in from the terminal; the password
+        # itself only when the app listens on this machine alone (Streamlit prints the
+        # addresses it serves in the same terminal: never the password beside a network URL).
+        print(summary.sign_in_text(show_password=serves_this_machine_only()), flush=True)
         st.toast(f"デモデータを読み込みました（相談 {summary.consultations:,} 件）")
     st.session_state["_demo_checked"] = True

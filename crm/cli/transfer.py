@@ -65,12 +65,14 @@ def weekly_command(
     """
     _check(encoding, headers, output_format)
     engine = open_engine()
+    # The file is written before the session commits: a failed write rolls the export's
+    # audit entry back, and nothing partial is left (crm.files).
     with unit_of_work(engine) as session:
         chosen = Week.parse(week) if week else None
         bundle = weekly_export(
             session, operator_actor(hub), chosen, hub=hub, encoding=encoding, headers=headers
         )
-    folder = _write(bundle, out, output_format)
+        folder = _write(bundle, out, output_format)
     typer.echo(f"{bundle.manifest['week']} を出力しました: {folder}")
     for file in bundle.files:
         typer.echo(f"  {file.name}: {file.rows:,} 行")
@@ -91,11 +93,11 @@ def full_command(
     """
     _check(encoding, headers, output_format)
     engine = open_engine()
-    with unit_of_work(engine) as session:
+    with unit_of_work(engine) as session:  # written before the audit entry commits
         bundle = full_export(
             session, operator_actor(hub), hub=hub, encoding=encoding, headers=headers
         )
-    folder = _write(bundle, out, output_format)
+        folder = _write(bundle, out, output_format)
     typer.echo(f"全件を出力しました: {folder}")
     for file in bundle.files:
         typer.echo(f"  {file.name}: {file.rows:,} 行")

@@ -41,6 +41,7 @@ from crm.csvio.columns import (
 )
 from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS, EncodingRefused, Unencodable, render_csv
 from crm.errors import CrmError
+from crm.files import atomic_dir, private_dir, write_private
 from crm.models import (
     AuditLog,
     Company,
@@ -97,12 +98,15 @@ class ExportBundle:
         return {f.name: f.rows for f in self.files}
 
     def write_to(self, out_dir: Path) -> Path:
-        """Write ``out_dir/<folder>/`` (replacing files of the same names) and return it."""
-        folder = Path(out_dir) / self.folder
-        folder.mkdir(parents=True, exist_ok=True)
-        for file in self.files:
-            (folder / file.name).write_bytes(file.data)
-        (folder / "manifest.json").write_bytes(self.manifest_bytes())
+        """Write ``out_dir/<folder>/`` (replacing a folder of that name) and return it.
+
+        Written under a temporary name and renamed when complete (owner-only: 0700 folder,
+        0600 files); on any failure nothing partial is left (``crm.files.FileWriteFailed``)."""
+        folder = private_dir(Path(out_dir)) / self.folder
+        with atomic_dir(folder) as partial:
+            for file in self.files:
+                write_private(partial / file.name, file.data)
+            write_private(partial / "manifest.json", self.manifest_bytes())
         return folder
 
     def zip_bytes(self) -> bytes:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from crm.auth.passwords import hash_password, password_problem
 from crm.demo.writer import BulkWriter
 from crm.errors import CrmError
+from crm.files import write_bytes
 from crm.reference import PREFECTURES, Role
 
 PASSWORD_ENV = "CRM_DEMO_PASSWORD"
@@ -103,9 +104,5 @@ def write_credentials_file(engine: Engine, summary) -> Path | None:
     path = credentials_path_for(engine)
     if path is None:
         return None
-    # Created private from the start (no window in which others could read it).
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(summary.sign_in_text() + "\n")
-    return path
+    # Owner-only from the first byte (no window in which others could read it).
+    return write_bytes(path, (summary.sign_in_text() + "\n").encode("utf-8"))

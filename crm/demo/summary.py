@@ -48,7 +48,14 @@ class DemoSummary:
             if key in self.counts
         ]
 
-    def sign_in_text(self) -> str:
+    def sign_in_text(self, show_password: bool = True) -> str:
+        """How to sign in. ``show_password=False`` names where the password is kept instead
+        (for output that may sit beside an address other people can reach)."""
+        password = (
+            self.password
+            if show_password
+            else f"{self.credentials_path or 'CRM_DEMO_PASSWORD'} を参照（所有者のみ読み取り可）"
+        )
         managers = [name for name in self.accounts if name.startswith("hub")]
         hub_range = (
             f"{managers[0]} … {managers[-1]}（{len(managers)} 拠点）" if managers else "なし"
@@ -60,6 +67,6 @@ class DemoSummary:
                 "  管理者: admin",
                 "  全国事務局: secretariat",
                 f"  拠点マネージャー: {hub_range}",
-                f"  パスワード（全アカウント共通）: {self.password}",
+                f"  パスワード（全アカウント共通）: {password}",
             ]
         )

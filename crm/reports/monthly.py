@@ -38,6 +38,7 @@ from crm.analytics.summary import counts_by_hub
 from crm.analytics.trend import TrendPoint, monthly_trend
 from crm.csvio.xlsx import COUNT, NUMBER, TEXT, Sheet, SheetColumn, write_workbook
 from crm.errors import CrmError
+from crm.files import private_dir, write_bytes
 from crm.reference import BLOCKS
 from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, today_jst
@@ -518,11 +519,10 @@ class MonthlyFiles:
         return f"{self.report.file_stem}.pdf"
 
     def write_to(self, out_dir: Path) -> list[Path]:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir = private_dir(Path(out_dir))
         paths = [out_dir / self.workbook_name, out_dir / self.pdf_name]
-        paths[0].write_bytes(self.workbook)
-        paths[1].write_bytes(self.pdf)
+        write_bytes(paths[0], self.workbook)  # owner-only, renamed into place when complete
+        write_bytes(paths[1], self.pdf)
         return paths
 
 
