@@ -93,8 +93,8 @@ def run_aggregates(url: str) -> dict:
     from sqlmodel import Session
 
     from crm.analytics.national import headline_figures
-    from crm.analytics.trend import monthly_trend
     from crm.analytics.targets import target_progress
+    from crm.analytics.trend import monthly_trend
 
     today, fy, filters = default_view()
     engine = _engine(url)

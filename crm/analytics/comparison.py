@@ -11,8 +11,8 @@ from crm.actor import Actor
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.periods import TargetYear, target_year
 from crm.analytics.summary import HubCounts, counts_by_hub
-from crm.models import Hub
 from crm.analytics.targets import TargetProgress, target_progress
+from crm.models import Hub
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 
 
