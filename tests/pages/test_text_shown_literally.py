@@ -26,18 +26,8 @@ from tests.utils.factories import (
     make_partner,
     make_placement,
 )
+from tests.utils.hostile_text import PAYLOADS
 from ui.text import ZERO_WIDTH_SPACE, literal
-
-PAYLOADS = [
-    "![x](https://example.invalid/a.png)",
-    "[link](https://example.invalid)",
-    "# heading",
-    "<img src=x onerror=alert(1)>",
-    "**bold**",
-    ":red[colour]",
-    "$x^2$",
-    "see https://example.invalid/p or www.example.invalid, mail a@example.invalid :streamlit:",
-]
 
 COMMONMARK = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 # What a payload could become if it were read as Markdown.
