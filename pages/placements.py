@@ -60,7 +60,7 @@ def optional(enum_type, blank: str):
 
 def record_form() -> None:
     k = lambda field: fs.key(FORM, field)  # noqa: E731
-    preselect = pickers.parse_id(st.query_params.get("need"))
+    preselect = pickers.query_id("need", "人材ニーズ")
     open_needs = cached_read(
         need_choices, actor, statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value]
     )
