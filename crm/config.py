@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     # network's address (or 0.0.0.0) deliberately.
     server_address: str = "127.0.0.1"
     server_port: int = 8501
+    # PostgreSQL connections one app process keeps (pool) and may add under load (overflow):
+    # processes × (pool + overflow) must stay below the server's max_connections.
+    db_pool_size: int = 10
+    db_max_overflow: int = 40
     # Minutes of inactivity after which a signed-in session ends.
     session_idle_minutes: int = 60
     # Failed sign-ins before an account locks, and for how long.

@@ -45,6 +45,12 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         _queue_writers(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        # Enough connections for every hub manager of the country saving at once in one
+        # process (46 + headroom); the README gives the PostgreSQL connection budget.
+        settings = get_settings()
+        kwargs.setdefault("pool_size", settings.db_pool_size)
+        kwargs.setdefault("max_overflow", settings.db_max_overflow)
     return create_engine(url, **kwargs)
 
 

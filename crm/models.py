@@ -8,7 +8,7 @@ Codes stored in ``str`` columns are the English values of the enums in ``crm.ref
 
 import datetime as dt
 
-from sqlalchemy import Index, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm.textnorm import company_key_default
@@ -18,9 +18,10 @@ from crm.timeutil import utcnow
 class Tracked(SQLModel):
     """Mixin: who created and last changed a row, when, and its optimistic-lock version."""
 
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    # Indexed: the weekly export selects the week's entries and changes by these stamps.
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow, index=True)
     updated_by: int | None = Field(default=None, foreign_key="user_account.id")
     version: int = Field(default=1)
 
@@ -109,7 +110,7 @@ class Company(Tracked, table=True):
     city: str | None = Field(default=None, max_length=100)
     industry: str | None = Field(default=None, max_length=1)  # JSIC major division letter
     employees: int | None = None
-    capital_jpy: int | None = None
+    capital_jpy: int | None = Field(default=None, sa_type=BigInteger)  # yen, above 2**31
     notes: str | None = None
     # Derived from name and kana (crm.textnorm.company_keys), filled on insert and by every
     # write of name or kana: what search matches, what duplicate detection compares, and
@@ -169,7 +170,12 @@ class TalentNeed(Tracked, table=True):
     """人材ニーズ: a concrete hiring need that came out of a consultation."""
 
     __tablename__ = "talent_need"
-    __table_args__ = (Index("ix_need_hub_status", "hub_code", "status"),)
+    __table_args__ = (
+        Index("ix_need_hub_status", "hub_code", "status"),
+        # Dashboards count needs by their opening date, nationally and per hub.
+        Index("ix_need_opened", "opened_on"),
+        Index("ix_need_hub_opened", "hub_code", "opened_on"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)
     company_id: int = Field(foreign_key="company.id", index=True)

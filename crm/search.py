@@ -40,6 +40,9 @@ def match_companies(statement: Any, query: str | None) -> Any:
         return statement
     # Corporate numbers are stored as 13 bare digits; people type them grouped.
     digits = key.replace("-", "")
+    if len(digits) == 13 and digits.isdigit():
+        # A whole corporate number: the unique index answers, not a scan of every name.
+        return statement.where(col(Company.corporate_number) == digits)
     conditions = [col(Company.search_key).like(f"%{_like_escape(key)}%", escape="\\")]
     if digits.isdigit():
         conditions.append(col(Company.corporate_number).like(f"%{digits}%"))
@@ -134,9 +137,13 @@ class SearchResults:
 
 
 def text_variants(query: str | None) -> list[str]:
-    """The query as typed (NFKC), in katakana and in hiragana, for matching stored text."""
+    """The query as typed and NFKC-folded, in katakana and in hiragana, and with its letters
+    and digits full-width, for matching stored text (kept as typed: ＤＸ and DX both occur)."""
     text = normalize_text(query) or ""
-    variants = {text, jaconv.hira2kata(text), jaconv.kata2hira(text)}
+    typed = (query or "").strip()
+    wide = jaconv.h2z(text, kana=False, ascii=True, digit=True)
+    forms = {text, typed, wide}
+    variants = {v for form in forms for v in (form, jaconv.hira2kata(form), jaconv.kata2hira(form))}
     return sorted(v for v in variants if v)
 
 
