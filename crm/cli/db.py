@@ -2,7 +2,7 @@
 
 import typer
 
-from crm.cli.common import open_engine
+from crm.cli.common import cli_errors, open_engine
 from crm.db import current_revision, upgrade
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -15,14 +15,18 @@ def upgrade_command(revision: str = typer.Argument("head", help="Target revision
     Example: CRM_DATABASE_URL=postgresql+psycopg://crm@db/crm crm db upgrade
     """
     engine = open_engine(require_current=False)
-    upgrade(engine, revision)
+    with cli_errors():
+        upgrade(engine, revision)
+        reached = current_revision(engine)
     typer.echo(
-        f"データベースを更新しました（リビジョン {current_revision(engine)}、"
-        f"{engine.url.render_as_string()}）"
+        f"データベースを更新しました（リビジョン {reached}、{engine.url.render_as_string()}）"
     )
 
 
 @app.command("current")
 def current_command() -> None:
     """Print the database's current migration revision."""
-    typer.echo(current_revision(open_engine(require_current=False)) or "(未作成)")
+    engine = open_engine(require_current=False)
+    with cli_errors():
+        revision = current_revision(engine)
+    typer.echo(revision or "(未作成)")

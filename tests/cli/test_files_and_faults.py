@@ -201,6 +201,15 @@ def test_restore_of_a_corrupt_file_is_one_line(known_url, tmp_path):
         assert not target.exists() and not Path(f"{target}-journal").exists()
 
 
+def test_a_database_that_is_no_database_is_one_line(tmp_path):
+    broken = tmp_path / "crm.sqlite3"
+    broken.write_bytes(b"not a database, just text\n" * 500)
+    url = f"sqlite:///{broken}"
+    for args in (("db", "current"), ("db", "upgrade"), ("export", "full", "--out", "x")):
+        line = one_line_error(crm(*args, url=url))
+        assert "データベース" in line, (args, line)
+
+
 def test_values_too_large_to_store_are_one_line(known_url, tmp_path):
     companies = tmp_path / "companies.csv"
     header = "企業名,都道府県コード,従業員数\n"
