@@ -12,7 +12,8 @@ from crm.analytics.comparison import HubComparison, default_period, hub_comparis
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.trend import monthly_trend
 from crm.cli.common import cli_errors, fail, open_engine, operator_actor
-from crm.csvio.xlsx import write_workbook
+from crm.csvio.xlsx import workbook_bytes
+from crm.files import private_dir, write_bytes
 from crm.reports.hubs import hubs_sheet, hubs_workbook_path
 from crm.reports.monthly import monthly_files
 
@@ -151,8 +152,9 @@ def hubs_command(
     if output_format == "xlsx" and out is not None:
         until = None if comparison.filters.until is None else comparison.as_of
         path = hubs_workbook_path(out, comparison.filters.since, until)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_workbook([hubs_sheet(HUB_COLUMNS, hub_rows(comparison))], path)
+        with cli_errors():  # owner-only, renamed into place when complete
+            private_dir(path.parent)
+            write_bytes(path, workbook_bytes([hubs_sheet(HUB_COLUMNS, hub_rows(comparison))]))
         typer.echo(f"都道府県比較を出力しました: {path}（{len(comparison.rows)} 拠点）")
         return
     writer = csv.writer(sys.stdout, lineterminator="\n")
