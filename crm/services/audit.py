@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm.actor import Actor
 from crm.models import AuditLog
@@ -112,7 +112,7 @@ def browse_audit(
     """Newest first."""
     actor.require_role(Role.ADMIN)
     statement = _where(select(AuditLog), wanted or AuditFilter())
-    statement = statement.order_by(AuditLog.at.desc(), AuditLog.id.desc())  # type: ignore[attr-defined]
+    statement = statement.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
     rows = session.exec(statement.offset(offset).limit(limit)).all()
     return [
         AuditEntry(
