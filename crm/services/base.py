@@ -10,8 +10,9 @@ from sqlmodel import Session, SQLModel, select
 
 from crm.actor import Actor
 from crm.auth.sessions import ACTOR_OPTION, require_live
+from crm.db import affected_rows
 from crm.errors import NotFound, StaleVersion
-from crm.models import AuditLog, DataVersion
+from crm.models import AuditLog, DataVersion, table_of
 from crm.timeutil import utcnow
 
 T = TypeVar("T", bound=SQLModel)
@@ -69,7 +70,7 @@ def bump_data_version(session: Session, hub_code: str | None) -> None:
     Only the hub's own counter moves ('*' for data of no hub, such as partners), so writers of
     different hubs never wait on one shared row; national readers key on the sum of all
     counters (see ``data_version``)."""
-    table = DataVersion.__table__
+    table = table_of(DataVersion)
     session.execute(
         table.update()
         .where(table.c.scope == (hub_code or NATIONAL))
@@ -81,7 +82,7 @@ def data_version(session: Session, scope_key: str) -> int:
     """The counter a cached read of ``scope_key`` ('all' or 'hub:01') depends on: for one hub
     its own counter plus the shared one, for national views the sum of every counter. Each
     write raises exactly one counter, so each sum grows with every write it may affect."""
-    table = DataVersion.__table__
+    table = table_of(DataVersion)
     statement = select(func.coalesce(func.sum(table.c.version), 0))
     if scope_key != "all":
         statement = statement.where(table.c.scope.in_([scope_key.removeprefix("hub:"), NATIONAL]))
@@ -134,7 +135,7 @@ def record_audit(
 
 def create_row(session: Session, actor: Actor, row: T) -> T:
     """Insert a row, stamp who made it, audit it and invalidate caches of its hub."""
-    row.created_by = row.updated_by = actor.user_id  # type: ignore[attr-defined]
+    row.created_by = row.updated_by = actor.user_id
     session.add(row)
     session.flush()
     hub_code = getattr(row, "hub_code", None)
@@ -149,10 +150,10 @@ def create_row(session: Session, actor: Actor, row: T) -> T:
         actor,
         "create",
         entity=entity_name(type(row)),
-        entity_id=row.id,
+        entity_id=getattr(row, "id", None),
         hub_code=hub_code,
         changes=fields,
-    )  # type: ignore[attr-defined]
+    )
     bump_data_version(session, hub_code)
     return row
 
@@ -186,7 +187,7 @@ def update_row(
         .values(**values, **stamp, version=expected_version + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if affected_rows(result) != 1:
         session.expire(row)
         raise _stale(session, model, row, expected_version)
     session.expire(row)
