@@ -15,7 +15,7 @@ from crm.actor import Actor
 from crm.auth.passwords import hash_password, password_problem, verify_password
 from crm.auth.sessions import require_live
 from crm.errors import NotFound, PermissionDenied, ValidationError
-from crm.models import Hub, UserAccount, WebSession
+from crm.models import Hub, UserAccount, WebSession, stored_id
 from crm.reference import Role
 from crm.services.base import record_audit, update_row
 from crm.timeutil import utcnow
@@ -48,7 +48,7 @@ class AccountSummary:
 
 def _summary(user: UserAccount) -> AccountSummary:
     return AccountSummary(
-        id=user.id,
+        id=stored_id(user.id),
         username=user.username,
         display_name=user.display_name,
         role=user.role,
@@ -67,7 +67,7 @@ def _check_role_and_hub(
     session: Session, role: str | None, hub_code: str | None, errors: dict[str, str]
 ) -> Role | None:
     try:
-        role_value = Role(role)
+        role_value = Role(role or "")
     except ValueError:
         errors["role"] = "役割は hub_manager / secretariat / admin のいずれかです"
         return None
@@ -124,7 +124,7 @@ def create_user(
         problem = password_problem(password, username, [display_name or "", email or ""])
         if problem:
             errors["password"] = problem
-    if errors:
+    if errors or role_value is None:  # no role only with errors["role"] set
         raise ValidationError(errors)
     user = UserAccount(
         username=username,
