@@ -3,10 +3,19 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm.actor import Actor
-from crm.models import Company, Consultation, FollowUp, Partner, Placement, Referral, TalentNeed
+from crm.models import (
+    Company,
+    Consultation,
+    FollowUp,
+    Partner,
+    Placement,
+    Referral,
+    TalentNeed,
+    stored_id,
+)
 from crm.reference import Channel, Engagement, NeedStatus, ReferralOutcome
 from crm.services.base import get_scoped
 
@@ -39,7 +48,7 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
             TimelineEvent(
                 c.consulted_on,
                 "consultation",
-                c.id,
+                stored_id(c.id),
                 f"相談（{Channel(c.channel).label}）",
                 c.summary,
             )
@@ -52,7 +61,7 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
             TimelineEvent(
                 n.opened_on,
                 "need",
-                n.id,
+                stored_id(n.id),
                 f"人材ニーズ: {n.role_title}",
                 f"{Engagement(n.engagement).label}・{n.headcount}名・{NeedStatus(n.status).label}",
                 n.id,
@@ -61,15 +70,15 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
     if needs:
         rows = session.exec(
             select(Referral, Partner.name)
-            .join(Partner, Partner.id == Referral.partner_id)
-            .where(Referral.need_id.in_(list(needs)))  # type: ignore[attr-defined]
+            .join(Partner, col(Partner.id) == col(Referral.partner_id))
+            .where(col(Referral.need_id).in_(list(needs)))
         )
         for r, partner_name in rows:
             events.append(
                 TimelineEvent(
                     r.referred_on,
                     "referral",
-                    r.id,
+                    stored_id(r.id),
                     f"紹介: {partner_name}",
                     f"{needs[r.need_id].role_title}・{ReferralOutcome(r.outcome).label}",
                     r.need_id,
@@ -80,7 +89,7 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
             TimelineEvent(
                 p.placed_on,
                 "placement",
-                p.id,
+                stored_id(p.id),
                 f"成約（{Engagement(p.engagement).label}）",
                 needs[p.need_id].role_title if p.need_id in needs else "",
                 p.need_id,
@@ -90,7 +99,11 @@ def company_timeline(session: Session, actor: Actor, company_id: int) -> list[Ti
         state = f"完了 {f.done_on:%Y-%m-%d}" if f.done_on else "未完了"
         events.append(
             TimelineEvent(
-                f.due_on, "follow_up", f.id, "フォローアップ", f"{state}・{f.notes or ''}"
+                f.due_on,
+                "follow_up",
+                stored_id(f.id),
+                "フォローアップ",
+                f"{state}・{f.notes or ''}",
             )
         )
     events.sort(key=lambda e: (e.on, e.kind, e.record_id), reverse=True)
