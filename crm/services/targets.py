@@ -87,10 +87,20 @@ def set_target(
     """The secretariat sets a hub's targets for a fiscal year; they count as approved."""
     actor.require_role(Role.SECRETARIAT)
     values = _validated(session, data)
-    approval = {"status": APPROVED, "approved_by": actor.user_id, "approved_at": utcnow()}
+    approved_at = utcnow()
     target = _existing(session, values.hub_code, values.fiscal_year)
     if target is None:
-        return create_row(session, actor, KpiTarget(**values.model_dump(), **approval))
+        return create_row(
+            session,
+            actor,
+            KpiTarget(
+                **values.model_dump(),
+                status=APPROVED,
+                approved_by=actor.user_id,
+                approved_at=approved_at,
+            ),
+        )
+    approval = {"status": APPROVED, "approved_by": actor.user_id, "approved_at": approved_at}
     return update_row(
         session,
         actor,
