@@ -57,4 +57,5 @@ def build_navigation(role: Role):
                 first = False
         if entries:
             sections[section] = entries
-    return st.navigation(sections)
+    # Every page listed, never folded behind 「View more」 (the secretariat has 13).
+    return st.navigation(sections, expanded=True)
