@@ -1,9 +1,10 @@
 """Hubs, talent categories and partners: shared reference data, edited by administrators."""
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm.actor import Actor
+from crm.db import affected_rows
 from crm.errors import NotFound, StaleVersion, ValidationError
 from crm.models import Hub, Partner, TalentCategory
 from crm.reference import Role
@@ -37,12 +38,12 @@ def set_hub_active(
         return hub
     result = session.execute(
         update(Hub)
-        .where(Hub.code == code, Hub.version == expected_version)
+        .where(col(Hub.code) == code, col(Hub.version) == expected_version)
         .values(active=active, updated_at=utcnow(), version=expected_version + 1)
         .execution_options(synchronize_session=False)
     )
     session.refresh(hub)
-    if result.rowcount != 1:
+    if affected_rows(result) != 1:
         raise StaleVersion("hub", hub.version, {"active": (not hub.active, hub.active)})
     record_audit(
         session,
@@ -58,7 +59,9 @@ def set_hub_active(
 
 
 def list_categories(session: Session, active_only: bool = True) -> list[TalentCategory]:
-    statement = select(TalentCategory).order_by(TalentCategory.sort_order, TalentCategory.id)
+    statement = select(TalentCategory).order_by(
+        col(TalentCategory.sort_order), col(TalentCategory.id)
+    )
     if active_only:
         statement = statement.where(TalentCategory.active)
     return list(session.exec(statement).all())
@@ -66,13 +69,14 @@ def list_categories(session: Session, active_only: bool = True) -> list[TalentCa
 
 def create_category(session: Session, actor: Actor, code: str, name_ja: str) -> TalentCategory:
     actor.require_role(Role.ADMIN)
-    code, name_ja = normalize_text(code), normalize_text(name_ja)
-    if not code or not name_ja:
-        raise ValidationError({"code" if not code else "name_ja": "必須項目です"})
-    if session.exec(select(TalentCategory).where(TalentCategory.code == code)).first():
-        raise ValidationError({"code": f"区分コード {code} は既にあります"})
+    clean_code, clean_name = normalize_text(code), normalize_text(name_ja)
+    if not clean_code or not clean_name:
+        raise ValidationError({"code" if not clean_code else "name_ja": "必須項目です"})
+    if session.exec(select(TalentCategory).where(TalentCategory.code == clean_code)).first():
+        raise ValidationError({"code": f"区分コード {clean_code} は既にあります"})
     order = len(list_categories(session, active_only=False)) + 1
-    return create_row(session, actor, TalentCategory(code=code, name_ja=name_ja, sort_order=order))
+    category = TalentCategory(code=clean_code, name_ja=clean_name, sort_order=order)
+    return create_row(session, actor, category)
 
 
 def update_category(
