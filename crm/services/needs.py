@@ -17,6 +17,7 @@ from crm.models import (
     Referral,
     TalentCategory,
     TalentNeed,
+    stored_id,
 )
 from crm.reference import NeedStatus, ReferralOutcome
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
@@ -37,7 +38,7 @@ def _log_status(
     session.add(
         NeedStatusChange(
             hub_code=need.hub_code,
-            need_id=need.id,
+            need_id=stored_id(need.id),
             from_status=before,
             to_status=after,
             changed_on=on,
@@ -159,13 +160,14 @@ def move_need(
         raise ValidationError({"status": rules.not_a_choice(to_status)}) from None
     placements = _placements_of(session, need.id) if target == NeedStatus.PLACED else 0
     rules.require(rules.need_move(need.status, target.value, placements))
+    day = on or today_jst()
     try:
-        on = not_in_future(on or today_jst())
+        not_in_future(day)
     except ValueError as error:
         raise ValidationError({"changed_on": str(error)}) from None
     before = need.status
     need = update_row(session, actor, need, {"status": target.value}, expected_version)
-    _log_status(session, actor, need, before, target.value, on, note)
+    _log_status(session, actor, need, before, target.value, day, note)
     return need
 
 
@@ -187,7 +189,7 @@ def list_needs(
         statement = statement.where(TalentNeed.status == status)
     if company_id is not None:
         statement = statement.where(TalentNeed.company_id == company_id)
-    statement = statement.order_by(TalentNeed.opened_on.desc(), TalentNeed.id.desc())  # type: ignore[attr-defined]
+    statement = statement.order_by(col(TalentNeed.opened_on).desc(), col(TalentNeed.id).desc())
     return list(session.exec(statement.offset(offset).limit(limit)).all())
 
 
@@ -212,7 +214,7 @@ def need_history(session: Session, actor: Actor, need_id: int) -> list[NeedStatu
         session.exec(
             select(NeedStatusChange)
             .where(NeedStatusChange.need_id == need.id)
-            .order_by(NeedStatusChange.changed_on, NeedStatusChange.id)
+            .order_by(col(NeedStatusChange.changed_on), col(NeedStatusChange.id))
         ).all()
     )
 
@@ -232,7 +234,7 @@ def refer_need(session: Session, actor: Actor, data: dict) -> Referral:
         move_need(
             session,
             actor,
-            need.id,
+            stored_id(need.id),
             NeedStatus.REFERRED.value,
             need.version,
             on=values.referred_on,
@@ -288,5 +290,5 @@ def list_referrals(
         )
     if outcome is not None:
         statement = statement.where(Referral.outcome == ReferralOutcome(outcome).value)
-    statement = statement.order_by(Referral.referred_on.desc(), Referral.id.desc())  # type: ignore[attr-defined]
+    statement = statement.order_by(col(Referral.referred_on).desc(), col(Referral.id).desc())
     return list(session.exec(statement.limit(limit)).all())
