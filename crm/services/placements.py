@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from crm import rules
 from crm.actor import Actor
 from crm.calendar_jp import follow_up_due
-from crm.models import FollowUp, Partner, Placement, TalentNeed
+from crm.models import FollowUp, Partner, Placement, TalentNeed, stored_id
 from crm.reference import NeedStatus
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
 from crm.services.inputs import PlacementInput
@@ -42,7 +42,7 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
         move_need(
             session,
             actor,
-            need.id,
+            stored_id(need.id),
             NeedStatus.PLACED.value,
             need.version,
             on=values.placed_on,
