@@ -1,11 +1,11 @@
 """Companies (企業) and their contact people."""
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm import rules
 from crm.actor import Actor
-from crm.models import Company, Contact
+from crm.models import Company, Contact, stored_id
 from crm.search import gojuon_order, match_companies
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
 from crm.services.inputs import CompanyInput, ContactInput
@@ -33,14 +33,14 @@ def create_company(
 
     A firm that looks like one of the hub's firms (crm.services.merge) is refused with the
     candidates unless ``data["allow_duplicate"]`` confirms it is another firm."""
-    hub_code = hub_code or actor.hub_code
-    actor.require_write(hub_code or "")
+    hub_code = hub_code or actor.hub_code or ""  # no hub: require_write refuses
+    actor.require_write(hub_code)
     values = parse_input(CompanyInput, data)
     _check_corporate_number_free(session, values.corporate_number, hub_code)
     if not data.get("allow_duplicate"):
         require_no_duplicates(
             session,
-            hub_code=hub_code or "",
+            hub_code=hub_code,
             name=values.name,
             corporate_number=values.corporate_number,
         )
@@ -107,7 +107,7 @@ def add_contact(session: Session, actor: Actor, company_id: int, data: dict) -> 
     return create_row(
         session,
         actor,
-        Contact(hub_code=company.hub_code, company_id=company.id, **values.model_dump()),
+        Contact(hub_code=company.hub_code, company_id=stored_id(company.id), **values.model_dump()),
     )
 
 
@@ -124,6 +124,6 @@ def list_contacts(session: Session, actor: Actor, company_id: int) -> list[Conta
     company = get_scoped(session, actor, Company, company_id)
     return list(
         session.exec(
-            select(Contact).where(Contact.company_id == company.id).order_by(Contact.id)
+            select(Contact).where(Contact.company_id == company.id).order_by(col(Contact.id))
         ).all()
     )
