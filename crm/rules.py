@@ -17,12 +17,49 @@ from collections.abc import Iterable
 
 from crm.errors import ValidationError
 from crm.reference import NEED_TRANSITIONS, NeedStatus
+from crm.timeutil import today_jst
 
 Errors = dict[str, str]
 
 # The ids a hub record may carry: PostgreSQL's INTEGER primary keys (and their sequences) end
 # here, so no id above it can exist or be imported.
 MAX_ID = 2_147_483_647
+
+# --- bounds of single values (every boundary: forms, CSV/xlsx import, CLI) -------------------
+
+# The earliest date a record may carry: the start of fiscal year 2015, the programme's first
+# (its hubs opened in January 2016); anything earlier is a typing or spreadsheet error.
+EARLIEST_DATE = dt.date(2015, 4, 1)
+# How far ahead a planned date (a next action, a follow-up) may lie.
+YEARS_AHEAD = 10
+# Whole numbers a firm may carry: employees up to a million, capital up to 100 trillion yen
+# (both well inside their columns; 1e30, 2**63 and negatives are refused).
+MAX_EMPLOYEES = 1_000_000
+MAX_CAPITAL_JPY = 100_000_000_000_000  # a BIGINT column (migration 0007)
+MAX_HEADCOUNT = 1_000
+# Free text: the longest a note, summary or next action may be (names have their column's).
+MAX_NOTE = 4_000
+MAX_NEXT_ACTION = 1_000
+
+
+def latest_date(today: dt.date | None = None) -> dt.date:
+    """The latest date any record may carry: ``YEARS_AHEAD`` years after today (JST)."""
+    today = today or today_jst()
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def date_range_reason(day: dt.date) -> str | None:
+    """The reason a date lies outside the programme's plausible range, or None."""
+    last = latest_date()
+    if EARLIEST_DATE <= day <= last:
+        return None
+    return (
+        f"{EARLIEST_DATE:%Y年%-m月%-d日}から{last:%Y年%-m月%-d日}までの日付を入力してください"
+        f"（入力: {day.year:04d}年{day.month}月{day.day}日）"
+    )
 
 
 def merge(*results: Errors) -> Errors:

@@ -49,7 +49,7 @@ def month_range(first: dt.date, last: dt.date) -> list[str]:
     """Month keys ``YYYY-MM`` from ``first``'s month to ``last``'s month inclusive."""
     months, cursor = [], month_start(first)
     while cursor <= last:
-        months.append(cursor.strftime("%Y-%m"))
+        months.append(f"{cursor.year:04d}-{cursor.month:02d}")
         cursor = add_months(cursor, 1)
     return months
 

@@ -1,6 +1,7 @@
 """Normalising and checking values typed by people or read from spreadsheets."""
 
 import datetime as dt
+import re
 import unicodedata
 from typing import TypeVar
 
@@ -21,6 +22,24 @@ def normalize_text(value: str | None) -> str | None:
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip()
     return text or None
+
+
+BOM = "\ufeff"
+# Control characters kept in text: tab and line breaks (notes and summaries have several lines).
+_KEPT_CONTROLS = frozenset("\t\n\r")
+# C0/C1 controls, DEL, NUL, and lone surrogates (not text: no database can store them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_typed_text(value: str) -> str:
+    """A typed or imported text as it will be stored: byte-order marks (U+FEFF, wherever a
+    spreadsheet or a paste left one) dropped; ValueError for a control character (NUL,
+    escape, …; tab and line breaks are kept)."""
+    text = value.replace(BOM, "") if BOM in value else value
+    if (found := _CONTROL.search(text)) is not None:
+        char = found.group()
+        raise ValueError(f"制御文字（U+{ord(char):04X}）は入力できません。削除してください")
+    return text
 
 
 def normalize_corporate_number(value: str | None) -> str | None:
@@ -58,6 +77,7 @@ _MESSAGES = {
     "int_parsing": NOT_AN_INTEGER,
     "int_type": NOT_AN_INTEGER,
     "int_from_float": NOT_AN_INTEGER,
+    "int_parsing_size": "数が大きすぎます",
     "date_parsing": "日付の形式が正しくありません（例: 2026-04-01）",
     "date_from_datetime_parsing": "日付の形式が正しくありません（例: 2026-04-01）",
     "date_type": "日付を入力してください",
@@ -80,6 +100,11 @@ def parse_input(model: type[M], data: dict) -> M:
                 reason = str(item.get("ctx", {}).get("error", item["msg"]))
             elif item["type"] == "greater_than_equal":
                 reason = f"{item['ctx']['ge']}以上で入力してください"
+            elif item["type"] == "less_than_equal":
+                reason = f"{item['ctx']['le']:,}以下で入力してください"
+            elif item["type"] == "string_too_long":
+                limit = item["ctx"]["max_length"]
+                reason = f"{limit:,}文字以内で入力してください（{len(str(item['input'])):,}文字）"
             elif item["type"] == "greater_than":
                 reason = f"{item['ctx']['gt']}より大きい値を入力してください"
             else:

@@ -13,7 +13,10 @@ def cumulative_trend_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
 
     ``frame`` has columns month (YYYY-MM), cumulative_consultations, cumulative_contracts.
     """
-    data = frame.assign(月=pd.to_datetime(frame["month"] + "-01"))
+    # A month pandas cannot hold (before 1677 or after 2262) is left out of the chart rather
+    # than failing it; the trend starts in the programme's first month anyway.
+    months = pd.to_datetime(frame["month"] + "-01", format="%Y-%m-%d", errors="coerce")
+    data = frame.assign(月=months)[months.notna()]
     tooltip = [
         alt.Tooltip("month:N", title="月"),
         alt.Tooltip("cumulative_consultations:Q", title="累計相談件数", format=","),

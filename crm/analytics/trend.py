@@ -11,6 +11,7 @@ from crm.actor import Actor
 from crm.analytics import facts
 from crm.analytics.filters import AnalyticsFilter
 from crm.models import Consultation, Placement
+from crm.rules import EARLIEST_DATE, latest_date
 from crm.timeutil import month_range, today_jst
 
 
@@ -29,9 +30,22 @@ def _monthly(session: Session, statement, day_column) -> dict[str, int]:
     formatting every row's date in SQL."""
     months: dict[str, int] = {}
     for day, count in session.execute(statement.group_by(day_column)).all():
-        key = day.strftime("%Y-%m") if isinstance(day, dt.date) else str(day)[:7]
+        key = month_key(day)
         months[key] = months.get(key, 0) + count
     return months
+
+
+def month_key(day: dt.date | str) -> str:
+    """``YYYY-MM`` of a stored date, four-digit year whatever the year (``strftime("%Y")``
+    writes year 1 as ``1`` on Linux, and SQLite may hand back the text it holds)."""
+    if isinstance(day, dt.date):
+        return f"{day.year:04d}-{day.month:02d}"
+    return str(day)[:7]
+
+
+# The first month a chart shows: records dated earlier (only ever written straight into the
+# database; every boundary refuses them) count in the cumulative totals from that month on.
+FIRST_MONTH = month_key(EARLIEST_DATE)
 
 
 def monthly_trend(
@@ -71,11 +85,14 @@ def monthly_trend(
     months = sorted(set(consultations) | set(contracts))
     if not months:
         return []
-    points, total_c, total_p = [], 0, 0
-    first_shown = filters.since.strftime("%Y-%m") if filters.since else months[0]
-    for month in month_range(dt.date.fromisoformat(min(months[0], first_shown) + "-01"), until):
+    first_shown = max(month_key(filters.since) if filters.since else months[0], FIRST_MONTH)
+    # Everything before the first month shown is carried into its cumulative totals.
+    total_c = sum(count for month, count in consultations.items() if month < first_shown)
+    total_p = sum(count for month, count in contracts.items() if month < first_shown)
+    last = min(until, latest_date())
+    points = []
+    for month in month_range(dt.date.fromisoformat(first_shown + "-01"), last):
         c, p = consultations.get(month, 0), contracts.get(month, 0)
         total_c, total_p = total_c + c, total_p + p
-        if month >= first_shown:
-            points.append(TrendPoint(month, c, p, total_c, total_p))
+        points.append(TrendPoint(month, c, p, total_c, total_p))
     return points

@@ -51,6 +51,7 @@ from crm.actor import Actor
 from crm.calendar_jp import follow_up_due
 from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS
 from crm.csvio.dates import parse_date
+from crm.csvio.excel import CP932_VARIANTS
 from crm.csvio.export import MODELS
 from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_file
 from crm.errors import CrmError, PermissionDenied, ValidationError
@@ -479,6 +480,8 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
             check.flush()
             continue
         if planned.before is not None:
+            if parsed.encoding.startswith("cp932"):
+                _keep_cp932_variants(planned.values, planned.before)
             changed = {k: v for k, v in planned.values.items() if planned.before.get(k) != v}
             if not changed:
                 planned.action = "unchanged"
@@ -502,6 +505,21 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
             run.local_keys[entity].add(planned.local)
         rows.append(planned)
     return rows
+
+
+def _keep_cp932_variants(values: dict, before: dict) -> None:
+    """A CP932 file cannot tell 〜 (U+301C) from ～ (U+FF5E), − from －, ‖ from ∥, — from ―,
+    ¢ £ ¬ from ￠ ￡ ￢ (one byte each): a text equal to the stored one but for these keeps the
+    stored characters, so re-importing a hub's own CP932 export changes nothing."""
+    for key, value in values.items():
+        stored = before.get(key)
+        if (
+            isinstance(value, str)
+            and isinstance(stored, str)
+            and value != stored
+            and value.translate(CP932_VARIANTS) == stored.translate(CP932_VARIANTS)
+        ):
+            values[key] = stored
 
 
 def _safe_int(text: str | None) -> int | None:
@@ -1333,15 +1351,17 @@ def import_files(
     dry_run: bool = True,
     progress: Progress | None = None,
     preview_rows: int = 0,
+    parsed: list[ParsedFile] | None = None,
 ) -> ImportReport:
     """Validate every row of ``files`` (name, bytes) and, unless ``dry_run`` or any error,
     write them in the caller's transaction. ``entity`` names the kind of a single file;
     otherwise each file's kind comes from its name or headers. Returns the report; a refused
-    or dry run writes nothing (not even to the audit log)."""
+    or dry run writes nothing (not even to the audit log). ``parsed``: the files already
+    parsed (a national restore's share of one hub, ``crm.csvio.restore``)."""
     progress = progress or (lambda share, text: None)
     report = ImportReport(hub_code=hub, dry_run=dry_run)
-    parsed_files: list[ParsedFile] = []
-    for name, data in files:
+    parsed_files: list[ParsedFile] = list(parsed or [])
+    for name, data in [] if parsed is not None else files:
         try:
             parsed_files.append(parse_file(name, data, entity if len(files) == 1 else None))
         except CrmError as error:

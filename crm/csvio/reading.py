@@ -309,6 +309,98 @@ def _workbook_members(data: bytes, book: str) -> list[tuple[str, bytes]]:
     return members
 
 
+# --- archive and file limits --------------------------------------------------------------------
+
+MIB = 1024 * 1024
+# Caps on what one import may unpack, checked while the bytes stream out of an archive (never
+# after reading a member whole), so a small archive that expands to gigabytes is refused with
+# a message and the process stays small. The largest file the product exports for a hub (every
+# consultation of a decade) is a few tens of megabytes.
+MAX_MEMBERS = 200  # files in a zip (and parts in a workbook)
+MAX_FILE_BYTES = 100 * MIB  # one CSV or workbook, uncompressed
+MAX_TOTAL_BYTES = 200 * MIB  # everything one import unpacks
+MAX_RATIO = 100  # uncompressed / compressed size of a zip member larger than RATIO_FLOOR
+RATIO_FLOOR = MIB
+_CHUNK = MIB
+
+
+class ArchiveTooLarge(UnreadableFile):
+    """An archive, workbook or file beyond the import's limits."""
+
+
+def _too_large(label: str, why: str) -> ArchiveTooLarge:
+    return ArchiveTooLarge(
+        f"{label}: {why}。取り込めるのは1ファイル展開後{MAX_FILE_BYTES // MIB} MB、"
+        f"1回の取込で合計{MAX_TOTAL_BYTES // MIB} MB、zip の中は{MAX_MEMBERS}ファイルまでです。"
+        "ファイルを分けて取り込んでください。"
+    )
+
+
+@dataclass
+class _Budget:
+    """What one import has unpacked so far."""
+
+    total: int = 0
+
+    def take(self, label: str, size: int) -> None:
+        if size > MAX_FILE_BYTES:
+            raise _too_large(label, f"展開後の大きさが{MAX_FILE_BYTES // MIB} MB を超えます")
+        if self.total + size > MAX_TOTAL_BYTES:
+            raise _too_large(label, f"展開後の合計が{MAX_TOTAL_BYTES // MIB} MB を超えます")
+
+
+def _stream_member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    label: str,
+    budget: _Budget,
+    *,
+    keep: bool = True,
+    ratio: bool = True,
+) -> bytes:
+    """A member's bytes (with ``keep`` false: b"", after measuring it), decompressed in
+    chunks and refused as soon as it passes a limit, whatever its header claims."""
+    budget.take(label, info.file_size)
+    compressed = max(info.compress_size, 1)
+    if ratio and info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * compressed:
+        raise _too_large(
+            label, f"圧縮率が異常に高い（{info.file_size // compressed:,}倍）ファイルです"
+        )
+    chunks: list[bytes] = []
+    read = 0
+    with archive.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            read += len(chunk)
+            budget.take(label, read)
+            if ratio and read > RATIO_FLOOR and read > MAX_RATIO * compressed:
+                raise _too_large(label, "圧縮率が異常に高いファイルです")
+            if keep:
+                chunks.append(chunk)
+    budget.total += read
+    return b"".join(chunks)
+
+
+def _members_of(archive: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _too_large(label, f"zip の中のファイルが多すぎます（{len(infos):,}個）")
+    return infos
+
+
+def check_workbook(data: bytes, book: str) -> None:
+    """Refuse a workbook whose parts expand beyond the limits, before it is parsed: a workbook
+    is a zip whose sheets the reader unpacks, so they are measured here first, streaming.
+    Parts are XML that compresses very well, so only the absolute caps apply."""
+    parts = _Budget()
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            for info in _members_of(archive, book):
+                if not info.is_dir():
+                    _stream_member(archive, info, book, parts, keep=False, ratio=False)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
+        raise UnreadableFile(f"{book}: Excel ファイル（zip）を開けません。") from None
+
+
 # --- files ------------------------------------------------------------------------------------
 
 _OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -318,9 +410,18 @@ def files_in(path_or_data: Path | str | bytes, name: str = "") -> list[tuple[str
     """The files to import from a folder, a zip, an Excel workbook or a single CSV (path or
     bytes), as (name, bytes); a workbook gives one entry per sheet (``book.xlsx[sheet]``).
     Raises UnreadableFile, naming the file, when there is nothing to import."""
+    return _files_in(path_or_data, name, _Budget())
+
+
+def _files_in(
+    path_or_data: Path | str | bytes, name: str, budget: _Budget
+) -> list[tuple[str, bytes]]:
     if isinstance(path_or_data, bytes):
         label = name or "アップロードしたファイル"
+        budget.take(label, len(path_or_data))
         if is_workbook(path_or_data):
+            check_workbook(path_or_data, name or "upload.xlsx")
+            budget.total += len(path_or_data)
             return _workbook_members(path_or_data, name or "upload.xlsx")
         if path_or_data.startswith(_OLD_EXCEL):
             raise UnreadableFile(
@@ -328,7 +429,7 @@ def files_in(path_or_data: Path | str | bytes, name: str = "") -> list[tuple[str
                 "「Excel ブック（*.xlsx）」または「CSV UTF-8（コンマ区切り）」で保存してください。"
             )
         if path_or_data.startswith(b"PK\x03\x04"):
-            members = _zip_members(path_or_data)
+            members = _zip_members(path_or_data, label, budget)
             if not members:
                 raise UnreadableFile(
                     f"{label}: zip の中に CSV ファイルも Excel ファイル（.xlsx）もありません。"
@@ -336,6 +437,7 @@ def files_in(path_or_data: Path | str | bytes, name: str = "") -> list[tuple[str
             return members
         if not path_or_data.strip():
             raise UnreadableFile(f"{label}: ファイルが空です。")
+        budget.total += len(path_or_data)
         return [(name or "upload.csv", path_or_data)]
     path = Path(path_or_data)
     if path.is_dir():
@@ -346,25 +448,33 @@ def files_in(path_or_data: Path | str | bytes, name: str = "") -> list[tuple[str
             raise UnreadableFile(
                 f"フォルダ {path} に CSV ファイルも Excel ファイル（.xlsx）もありません。"
             )
-        return [entry for p in found for entry in files_in(p.read_bytes(), p.name)]
+        return [entry for p in found for entry in _files_in(_read_file(p, budget), p.name, budget)]
     if not path.exists():
         raise CrmError(f"ファイルがありません: {path}")
-    return files_in(path.read_bytes(), path.name)
+    return _files_in(_read_file(path, budget), path.name, budget)
 
 
-def _zip_members(data: bytes) -> list[tuple[str, bytes]]:
+def _read_file(path: Path, budget: _Budget) -> bytes:
+    """A file's bytes, refused by its size before it is read."""
+    budget.take(path.name, path.stat().st_size)
+    return path.read_bytes()
+
+
+def _zip_members(data: bytes, label: str, budget: _Budget) -> list[tuple[str, bytes]]:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             members = []
-            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            for info in sorted(_members_of(archive, label), key=lambda i: i.filename):
                 lower = info.filename.lower()
                 if info.is_dir() or not lower.endswith((".csv", *WORKBOOK_SUFFIXES)):
                     continue
                 member = Path(info.filename).name
+                content = _stream_member(archive, info, f"{label} の {member}", budget)
                 if lower.endswith(".csv"):
-                    members.append((member, archive.read(info)))
+                    members.append((member, content))
                 else:
-                    members.extend(_workbook_members(archive.read(info), member))
+                    check_workbook(content, member)
+                    members.extend(_workbook_members(content, member))
             return members
-    except zipfile.BadZipFile:
-        raise UnreadableFile("zip ファイルを開けません。") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
+        raise UnreadableFile(f"{label}: zip ファイルを開けません。") from None

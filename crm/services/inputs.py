@@ -2,13 +2,26 @@
 
 Forms, the CSV importer and the CLI all build these through ``crm.validation.parse_input``, so a
 value refused on one path is refused on all of them with the same words.
+
+Bounds at the boundary: every text has a maximum length that fits its column; control
+characters (NUL, escape, …; tab and line breaks are kept) are refused; a stray byte-order mark
+(U+FEFF) anywhere in a value is dropped; dates lie between ``rules.EARLIEST_DATE`` and
+``rules.latest_date()``; whole numbers within their column's range.
+
+Text is kept as typed: names, kana, notes and summaries are stored exactly as entered (only
+trimmed), so ①株式会社 and ㈱ stay what they are. NFKC (full-width digits and letters to
+half-width) is applied only to the values that are parsed: codes, numbers, dates, corporate
+numbers, e-mail addresses and telephone numbers. Matching and search fold separately
+(``crm.textnorm``).
 """
 
 import datetime as dt
 import re
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from crm import rules
 from crm.reference import (
     JSIC_DIVISIONS,
     PREFECTURES,
@@ -22,20 +35,43 @@ from crm.reference import (
     Stance,
 )
 from crm.rules import not_a_choice
-from crm.validation import normalize_corporate_number, normalize_text, not_in_future
+from crm.validation import (
+    clean_typed_text,
+    normalize_corporate_number,
+    normalize_text,
+    not_in_future,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class _Input(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+    # Fields stored exactly as typed (only trimmed); every other text is NFKC-normalised.
+    as_typed: ClassVar[frozenset[str]] = frozenset()
+    # Dates of what already happened: refused in the future (then within the programme's range).
+    past_only: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")
     @classmethod
-    def _nfkc(cls, value):
-        # Full-width digits and spaces from Japanese keyboards and spreadsheets.
+    def _boundary(cls, value, info: ValidationInfo):
         if isinstance(value, str):
-            return normalize_text(value)
+            text = clean_typed_text(value)  # control characters refused, BOMs dropped
+            # Full-width digits and letters of codes, numbers and dates from Japanese keyboards
+            # and spreadsheets; names and notes keep what was typed.
+            if info.field_name in cls.as_typed:
+                return text.strip() or None
+            return normalize_text(text)
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _date_range(cls, value, info: ValidationInfo):
+        if isinstance(value, dt.date):
+            if info.field_name in cls.past_only:
+                not_in_future(value)
+            if reason := rules.date_range_reason(value):
+                raise ValueError(reason)
         return value
 
 
@@ -49,15 +85,16 @@ def _choice(enum_type, value):
 
 
 class CompanyInput(_Input):
+    as_typed = frozenset({"name", "kana", "city", "notes"})
     name: str = Field(min_length=1, max_length=200)
     kana: str | None = Field(default=None, max_length=200)
     corporate_number: str | None = None
     prefecture_code: str
     city: str | None = Field(default=None, max_length=100)
     industry: str | None = None
-    employees: int | None = Field(default=None, ge=0)
-    capital_jpy: int | None = Field(default=None, ge=0)
-    notes: str | None = None
+    employees: int | None = Field(default=None, ge=0, le=rules.MAX_EMPLOYEES)
+    capital_jpy: int | None = Field(default=None, ge=0, le=rules.MAX_CAPITAL_JPY)
+    notes: str | None = Field(default=None, max_length=rules.MAX_NOTE)
 
     @field_validator("corporate_number")
     @classmethod
@@ -90,6 +127,7 @@ class CompanyInput(_Input):
 
 
 class ContactInput(_Input):
+    as_typed = frozenset({"name", "title"})
     name: str = Field(min_length=1, max_length=120)
     title: str | None = Field(default=None, max_length=120)
     email: str | None = Field(default=None, max_length=254)
@@ -104,6 +142,7 @@ class ContactInput(_Input):
 
 
 class PartnerInput(_Input):
+    as_typed = frozenset({"name"})
     kind: str
     name: str = Field(min_length=1, max_length=200)
     prefecture_code: str | None = None
@@ -113,47 +152,52 @@ class PartnerInput(_Input):
 
 
 class ConsultationInput(_Input):
+    as_typed = frozenset({"summary", "next_action"})
+    past_only = frozenset({"consulted_on"})
     company_id: int
     consulted_on: dt.date
     channel: str
-    summary: str = Field(min_length=1, max_length=4000)
+    summary: str = Field(min_length=1, max_length=rules.MAX_NOTE)
     stance: str | None = None
-    next_action: str | None = None
+    next_action: str | None = Field(default=None, max_length=rules.MAX_NEXT_ACTION)
     next_action_on: dt.date | None = None
 
     _channel = field_validator("channel")(lambda cls, v: _choice(Channel, v))
     _stance = field_validator("stance")(lambda cls, v: _choice(Stance, v))
-    _date = field_validator("consulted_on")(lambda cls, v: not_in_future(v))
 
 
 class NeedInput(_Input):
+    as_typed = frozenset({"role_title", "notes"})
+    past_only = frozenset({"opened_on"})
     company_id: int
     consultation_id: int | None = None
     category_id: int
     engagement: str
     role_title: str = Field(min_length=1, max_length=200)
-    headcount: int = Field(default=1, ge=1)
+    headcount: int = Field(default=1, ge=1, le=rules.MAX_HEADCOUNT)
     salary_band: str | None = None
     opened_on: dt.date
-    notes: str | None = None
+    notes: str | None = Field(default=None, max_length=rules.MAX_NOTE)
 
     _engagement = field_validator("engagement")(lambda cls, v: _choice(Engagement, v))
     _salary = field_validator("salary_band")(lambda cls, v: _choice(SalaryBand, v))
-    _date = field_validator("opened_on")(lambda cls, v: not_in_future(v))
 
 
 class ReferralInput(_Input):
+    as_typed = frozenset({"notes"})
+    past_only = frozenset({"referred_on"})
     need_id: int
     partner_id: int
     referred_on: dt.date
     outcome: str = ReferralOutcome.PENDING.value
-    notes: str | None = None
+    notes: str | None = Field(default=None, max_length=rules.MAX_NOTE)
 
     _outcome = field_validator("outcome")(lambda cls, v: _choice(ReferralOutcome, v))
-    _date = field_validator("referred_on")(lambda cls, v: not_in_future(v))
 
 
 class PlacementInput(_Input):
+    as_typed = frozenset({"notes"})
+    past_only = frozenset({"placed_on"})
     need_id: int
     placed_on: dt.date
     engagement: str | None = None  # defaults to the need's engagement
@@ -161,20 +205,19 @@ class PlacementInput(_Input):
     salary_band: str | None = None
     age_band: str | None = None
     previous_residence: str | None = None
-    notes: str | None = None
+    notes: str | None = Field(default=None, max_length=rules.MAX_NOTE)
 
     _engagement = field_validator("engagement")(lambda cls, v: _choice(Engagement, v))
     _salary = field_validator("salary_band")(lambda cls, v: _choice(SalaryBand, v))
     _age = field_validator("age_band")(lambda cls, v: _choice(AgeBand, v))
     _residence = field_validator("previous_residence")(lambda cls, v: _choice(Residence, v))
-    _date = field_validator("placed_on")(lambda cls, v: not_in_future(v))
 
 
 class FollowUpInput(_Input):
+    as_typed = frozenset({"notes"})
+    past_only = frozenset({"done_on"})
     company_id: int | None = None
     placement_id: int | None = None
     due_on: dt.date
     done_on: dt.date | None = None
-    notes: str | None = None
-
-    _done = field_validator("done_on")(lambda cls, v: not_in_future(v))
+    notes: str | None = Field(default=None, max_length=rules.MAX_NOTE)

@@ -208,7 +208,7 @@ def test_full_width_digits_era_dates_and_cp932_are_accepted(session, actors):
         (D(2024, 4, 1), "visit", "和暦", None),
         (D(2024, 5, 1), "seminar", "略号の和暦", None),
         (D(2016, 4, 1), "visit", "平成", None),
-        (D(2024, 6, 1), "visit", "全角 数字", D(2019, 5, 1)),
+        (D(2024, 6, 1), "visit", "全角　数字", D(2019, 5, 1)),  # text as typed
     ]
     assert {c.logged_by for c in rows} == {actors.manager01.user_id}
 
