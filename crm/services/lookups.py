@@ -53,7 +53,7 @@ def need_choices(
     """(id, "#id 会社 / 職種（状態）") of needs, newest first, optionally by status."""
     statement = scope_filter(
         select(TalentNeed.id, Company.name, TalentNeed.role_title, TalentNeed.status).join(
-            Company, Company.id == TalentNeed.company_id
+            Company, col(Company.id) == col(TalentNeed.company_id)
         ),
         actor,
         TalentNeed.hub_code,
@@ -72,9 +72,12 @@ def consultation_choices(
 ) -> list[tuple[int, str]]:
     """(id, "日付 会社 – 要旨") of the latest consultations (of one firm, if given)."""
     statement = scope_filter(
-        select(Consultation.id, Consultation.consulted_on, Company.name, Consultation.summary).join(
-            Company, Company.id == Consultation.company_id
-        ),
+        select(
+            col(Consultation.id),
+            col(Consultation.consulted_on),
+            col(Company.name),
+            col(Consultation.summary),
+        ).join(Company, col(Company.id) == col(Consultation.company_id)),
         actor,
         Consultation.hub_code,
     ).order_by(col(Consultation.consulted_on).desc(), col(Consultation.id).desc())
@@ -97,8 +100,8 @@ def placement_choices(
 ) -> list[tuple[int, str]]:
     """(id, "成約日 会社（成約#id）") of the latest placements."""
     statement = scope_filter(
-        select(Placement.id, Placement.placed_on, Company.name).join(
-            Company, Company.id == Placement.company_id
+        select(col(Placement.id), col(Placement.placed_on), col(Company.name)).join(
+            Company, col(Company.id) == col(Placement.company_id)
         ),
         actor,
         Placement.hub_code,
