@@ -26,14 +26,23 @@ def run_migrations_online() -> None:
     if engine is None:
         engine = make_engine(config.get_main_option("sqlalchemy.url") or None)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it (batch mode): with foreign keys enforced, the
+            # drop of a table other rows point at fails. Off for the migration (it must be set
+            # outside a transaction), checked and back on afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
+            connection=connection, target_metadata=target_metadata, render_as_batch=sqlite
         )
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migration left broken references: {broken[:5]}")
 
 
 if context.is_offline_mode():

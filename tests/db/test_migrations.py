@@ -56,3 +56,36 @@ def test_models_and_migrations_agree(empty_engine):
     with empty_engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == []
+
+
+def test_upgrading_a_database_that_holds_records(empty_engine):
+    """Migrations that rebuild a table on SQLite (batch mode) keep the rows that point at it."""
+    from sqlalchemy import text
+
+    from crm.db import upgrade as upgrade_to
+
+    upgrade_to(empty_engine, "0006")
+    stamp = "2026-01-01 00:00:00"
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO company (hub_code, name, prefecture_code, created_at, updated_at,"
+                " version, name_key, search_key) VALUES ('01', '札幌精機', '01', :at, :at, 1,"
+                " 'さっぽろせいき', 'さっぽろせいき')"
+            ),
+            {"at": stamp},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO consultation (hub_code, company_id, consulted_on, channel, summary,"
+                " created_at, updated_at, version) SELECT '01', id, '2026-01-05', 'visit', '面談',"
+                " :at, :at, 1 FROM company"
+            ),
+            {"at": stamp},
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        joined = connection.execute(
+            text("SELECT count(*) FROM consultation JOIN company ON company.id = company_id")
+        ).scalar_one()
+    assert joined == 1
