@@ -213,13 +213,50 @@ def partners_command(
 @import_app.command("all")
 def all_command(
     path: Path = typer.Argument(..., exists=True, help="An export folder, a zip, or one CSV."),
-    hub: str = typer.Option(..., "--hub", help="Hub code the rows belong to."),
+    hub: str | None = typer.Option(
+        None,
+        "--hub",
+        help="Hub code the rows belong to. Without it: a national export into an EMPTY database.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run"),
 ) -> None:
     """Import every CSV of an export folder or zip for one hub, in one transaction
     (companies, consultations, needs, referrals, placements, follow-ups; partners.csv and
     summary.csv are skipped).
 
-    Example: crm import all exports/full_2026-11-26_hub01 --hub 01
+    Without --hub, into a database holding no hub record: the whole national export
+    (partners first, then every hub's rows, ids kept) in one transaction.
+
+    Examples: crm import all exports/full_2026-11-26_hub01 --hub 01
+              crm import all exports/full_2026-11-26
     """
-    _run_import(None, path, hub, dry_run, skip=("partners", "summary"))
+    if hub is not None:
+        _run_import(None, path, hub, dry_run, skip=("partners", "summary"))
+        return
+    _run_restore(path, dry_run)
+
+
+def _run_restore(path: Path, dry_run: bool) -> None:
+    from crm.csvio.restore import restore_files
+
+    engine = open_engine()
+    with cli_errors():
+        files = [(name, data) for name, data in files_in(path) if entity_of(name) != "summary"]
+        with unit_of_work(engine) as session:
+            reports = restore_files(
+                session, operator_actor(), operator_actor, files, progress=_progress()
+            )
+            refused = any(r.errors for r in reports)
+            if refused or dry_run:
+                session.rollback()  # all hubs or none; a dry run writes nothing
+    for report in reports:
+        if report.errors:
+            _print(report)
+    if refused:
+        raise typer.Exit(1)
+    rows = sum(f.rows for r in reports for f in r.files)
+    hubs = sum(1 for r in reports if r.hub_code)
+    if dry_run:
+        typer.echo(f"確認のみ（--dry-run）: {hubs} 拠点、{rows:,} 行。何も書き込んでいません。")
+    else:
+        typer.echo(f"全国分を取り込みました: {hubs} 拠点、{rows:,} 行（ID はファイルのまま）。")

@@ -1351,17 +1351,17 @@ def import_files(
     dry_run: bool = True,
     progress: Progress | None = None,
     preview_rows: int = 0,
-    parsed: list[ParsedFile] | None = None,
+    prepared: list[ParsedFile] | None = None,
 ) -> ImportReport:
     """Validate every row of ``files`` (name, bytes) and, unless ``dry_run`` or any error,
     write them in the caller's transaction. ``entity`` names the kind of a single file;
     otherwise each file's kind comes from its name or headers. Returns the report; a refused
-    or dry run writes nothing (not even to the audit log). ``parsed``: the files already
+    or dry run writes nothing (not even to the audit log). ``prepared``: the files already
     parsed (a national restore's share of one hub, ``crm.csvio.restore``)."""
     progress = progress or (lambda share, text: None)
     report = ImportReport(hub_code=hub, dry_run=dry_run)
-    parsed_files: list[ParsedFile] = list(parsed or [])
-    for name, data in [] if parsed is not None else files:
+    parsed_files: list[ParsedFile] = list(prepared or [])
+    for name, data in [] if prepared is not None else files:
         try:
             parsed_files.append(parse_file(name, data, entity if len(files) == 1 else None))
         except CrmError as error:
