@@ -8,11 +8,10 @@ from crm.models import Company
 from crm.services.companies import get_company
 from crm.services.lookups import company_choices
 from crm.services.merge import duplicate_candidates, kept_company_id, merge_companies
+from ui import form_state as fs
 from ui import links
-from ui.forms import save
 from ui.labels import md
 from ui.runtime import session
-from ui.text import literal
 
 
 def follow_merged(actor: Actor, company_id: int) -> int:
@@ -31,8 +30,18 @@ def follow_merged(actor: Actor, company_id: int) -> int:
 
 
 def _merge(actor: Actor, kept: Company, source_id: int, source_version: int, name: str) -> None:
-    result = save(
-        f"merge.{kept.id}",
+    form = f"merge.{kept.id}"
+
+    def merged(_result) -> None:
+        st.session_state.pop(f"{form}.source", None)
+        st.session_state.pop(f"{form}.confirm", None)
+
+    def message(result) -> str:
+        moved = "・".join(f"{label} {count:,}件" for label, count in result.moved.items())
+        return f"{name} を {kept.name} に統合しました（移した記録: {moved}）。"
+
+    fs.submit(
+        form,
         lambda s: merge_companies(
             s,
             actor,
@@ -41,23 +50,16 @@ def _merge(actor: Actor, kept: Company, source_id: int, source_version: int, nam
             merge_id=source_id,
             merge_version=source_version,
         ),
-        f"{name} を {kept.name} に統合しました。",
+        message,
+        merged,
+        actor=actor,
     )
-    if result is not None:
-        st.session_state.pop(f"merge.{kept.id}.source", None)
-        st.session_state.pop(f"merge.{kept.id}.confirm", None)
-        moved = "・".join(f"{label} {count:,}件" for label, count in result.moved.items())
-        st.session_state[f"merge.{kept.id}.done"] = (
-            f"{name} を統合しました（移した記録: {moved}）。"
-        )
 
 
 def merge_section(actor: Actor, company: Company) -> None:
     """For the firm's hub manager: likely duplicates, and merging another firm into this one."""
     assert company.id is not None
-    done = st.session_state.pop(f"merge.{company.id}.done", None)
-    if done:
-        st.success(literal(done))
+    fs.feedback(f"merge.{company.id}")  # what the last merge did, or why it was refused
     with session() as s:
         candidates = duplicate_candidates(
             s,

@@ -18,21 +18,24 @@ from crm.services.today import (
     todays_work,
 )
 from crm.timeutil import today_jst
+from ui import form_state as fs
 from ui import links
 from ui.cache import cached_read
-from ui.forms import guarded, save
+from ui.forms import guarded
 from ui.runtime import session
 from ui.text import literal
 
+FORM = "today"
 LIMIT = 100
 WIDTHS = [1.5, 1, 1.5, 2.3, 2.8, 0.9]
 
 
 def _close(actor: Actor, item: TodayItem) -> None:
-    save(
-        "today",
+    fs.submit(
+        FORM,
         lambda s: close_item(s, actor, item.kind, item.record_id, item.version),
         f"{KIND_LABELS[item.kind]}（{item.company_name}）を完了にしました。",
+        actor=actor,
     )
 
 
@@ -87,6 +90,7 @@ def show_today(actor: Actor, hub_code: str) -> None:
         "次のアクションは、期日から30日を過ぎたものと、その後に同じ企業と相談したものを除きます。"
     )
     writable = actor.can_write_hub(hub_code)
+    fs.feedback(FORM)  # what the last 完了 did (or why it was refused)
     if not work.items:
         st.success("期限を過ぎたものも今週が期日のものもありません。", icon=":material/task_alt:")
         return
