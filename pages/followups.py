@@ -9,8 +9,11 @@ from crm.calendar_jp import day_with_weekday
 from crm.errors import ValidationError
 from crm.models import FollowUp
 from crm.services.followups import (
+    DONE,
+    OVERDUE,
+    UPCOMING,
     complete_follow_up,
-    is_overdue,
+    count_follow_ups_by_state,
     list_follow_ups,
     schedule_follow_up,
 )
@@ -21,7 +24,7 @@ from ui import links, pickers
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.labels import FIELD_LABELS, day
-from ui.listing import grid
+from ui.listing import grid, paginate
 from ui.session import require_actor
 from ui.text import literal
 
@@ -29,7 +32,7 @@ DONE_FORM = "follow_up_done"
 NEW_FORM = "follow_up_new"
 TARGET_KEY = "follow_up_new.target"
 COMPANY, PLACEMENT = "company", "placement"
-LIMIT = 500
+PAGE_SIZE = 50
 
 actor = require_actor()
 read_only = not actor.is_hub_manager
@@ -184,60 +187,69 @@ if read_only:
 company_filter = pickers.query_id("company", "企業")
 include_done = st.toggle("完了したものも表示", key="followups.include_done")
 
+
+def state_rows(state: str, offset: int) -> list[FollowUp]:
+    return cached_read(
+        list_follow_ups,
+        actor,
+        state=state,
+        company_id=company_filter,
+        today=today,
+        limit=PAGE_SIZE,
+        offset=offset,
+    )
+
+
 with guarded():
-    rows = cached_read(
-        list_follow_ups, actor, include_done=include_done, company_id=company_filter, limit=LIMIT
-    )
-    names = cached_read(
-        company_names, actor, ids=sorted({f.company_id for f in rows} | {company_filter} - {None})
-    )
-    need_of = cached_read(
-        placement_needs, actor, ids=sorted({f.placement_id for f in rows if f.placement_id})
-    )
+    counts = cached_read(count_follow_ups_by_state, actor, company_id=company_filter, today=today)
+    filter_names = cached_read(company_names, actor, ids=[company_filter] if company_filter else [])
 if company_filter is not None:
-    if company_filter not in names:
+    if company_filter not in filter_names:
         st.error("この企業は表示できません（他の拠点の企業か、存在しません）。")
         st.stop()
     st.query_params["company"] = str(company_filter)
     left, right = st.columns([3, 1])
     left.info(
-        f"{literal(names[company_filter])} のフォローアップだけを表示しています。",
+        f"{literal(filter_names[company_filter])} のフォローアップだけを表示しています。",
         icon=":material/filter_alt:",
     )
     right.button("絞り込みを解除", on_click=clear_company_filter)
 
-overdue = [f for f in rows if is_overdue(f, today)]
-upcoming = [f for f in rows if f.done_on is None and not is_overdue(f, today)]
-done = [f for f in rows if f.done_on is not None]
-
 metrics = st.columns(3)
-metrics[0].metric("期限超過", f"{len(overdue):,}")
-metrics[1].metric("予定", f"{len(upcoming):,}")
+metrics[0].metric("期限超過", f"{counts[OVERDUE]:,}")
+metrics[1].metric("予定", f"{counts[UPCOMING]:,}")
 if include_done:
-    metrics[2].metric("完了", f"{len(done):,}")
+    metrics[2].metric("完了", f"{counts[DONE]:,}")
 
-st.subheader(
-    f":red[:material/warning: 期限超過（{len(overdue)}件）]" if overdue else "期限超過（0件）"
-)
-if overdue:
-    st.error(f"期日を過ぎたフォローアップが {len(overdue)} 件あります。早めに連絡を取りましょう。")
-section(overdue, names, need_of, "期限を過ぎたフォローアップはありません。")
-st.subheader(f"今後の予定（{len(upcoming)}件）")
-section(upcoming, names, need_of, "予定されたフォローアップはありません。")
-if include_done:
-    st.subheader(f"完了（{len(done)}件）")
-    section(
-        sorted(done, key=lambda f: f.done_on, reverse=True),
-        names,
-        need_of,
-        "完了したフォローアップはありません。",
-    )
-if len(rows) == LIMIT:
-    st.caption(f"先頭の{LIMIT}件を表示しています。")
+SECTIONS = [
+    (OVERDUE, "期限超過", "期限を過ぎたフォローアップはありません。"),
+    (UPCOMING, "今後の予定", "予定されたフォローアップはありません。"),
+    *([(DONE, "完了", "完了したフォローアップはありません。")] if include_done else []),
+]
+open_rows: list[FollowUp] = []
+open_names: dict[int, str] = {}
+for state, title, empty in SECTIONS:
+    total = counts[state]
+    if state == OVERDUE and total:
+        st.subheader(f":red[:material/warning: {title}（{total:,}件）]")
+        st.error(f"期日を過ぎたフォローアップが {total:,} 件あります。早めに連絡を取りましょう。")
+    else:
+        st.subheader(f"{title}（{total:,}件）")
+    offset = paginate(total, f"followups.page.{state}", PAGE_SIZE, reset_on=company_filter)
+    with guarded():
+        rows = state_rows(state, offset)
+        names = cached_read(company_names, actor, ids=sorted({f.company_id for f in rows}))
+        need_of = cached_read(
+            placement_needs, actor, ids=sorted({f.placement_id for f in rows if f.placement_id})
+        )
+    section(rows, names, need_of, empty)
+    if state != DONE:
+        open_rows.extend(rows)
+        open_names.update(names)
 
 if not read_only:
     left, right = st.columns(2)
     with left:
-        done_form(overdue + upcoming, names)
+        done_form(open_rows, open_names)
     with right:
         schedule_form(company_filter)

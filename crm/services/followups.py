@@ -73,12 +73,32 @@ def update_follow_up(
     )
 
 
-def _follow_ups(actor: Actor, statement, include_done: bool, company_id: int | None):
+OVERDUE, UPCOMING, DONE = "overdue", "upcoming", "done"
+STATES = (OVERDUE, UPCOMING, DONE)
+
+
+def _follow_ups(
+    actor: Actor,
+    statement,
+    include_done: bool,
+    company_id: int | None,
+    state: str | None = None,
+    today: dt.date | None = None,
+):
     statement = scope_filter(statement, actor, FollowUp.hub_code)
-    if not include_done:
+    if not include_done and state != DONE:
         statement = statement.where(col(FollowUp.done_on).is_(None))
     if company_id is not None:
         statement = statement.where(FollowUp.company_id == company_id)
+    today = today or today_jst()
+    if state == OVERDUE:
+        statement = statement.where(col(FollowUp.due_on) < today)
+    elif state == UPCOMING:
+        statement = statement.where(col(FollowUp.due_on) >= today)
+    elif state == DONE:
+        statement = statement.where(col(FollowUp.done_on).is_not(None))
+    elif state is not None:
+        raise ValueError(f"unknown follow-up state {state!r}")
     return statement
 
 
@@ -88,13 +108,19 @@ def list_follow_ups(
     *,
     include_done: bool = False,
     company_id: int | None = None,
+    state: str | None = None,
+    today: dt.date | None = None,
     limit: int = 200,
     offset: int = 0,
 ) -> list[FollowUp]:
-    """Open follow-ups first, overdue before due, earliest due date first."""
-    statement = _follow_ups(actor, select(FollowUp), include_done, company_id)
-    done_last = case((col(FollowUp.done_on).is_(None), 0), else_=1)
-    statement = statement.order_by(done_last, FollowUp.due_on, FollowUp.id)
+    """Open follow-ups first, overdue before due, earliest due date first; ``state`` (overdue,
+    upcoming or done, as of ``today``) narrows to one section, done ones latest first."""
+    statement = _follow_ups(actor, select(FollowUp), include_done, company_id, state, today)
+    if state == DONE:
+        statement = statement.order_by(col(FollowUp.done_on).desc(), col(FollowUp.id).desc())
+    else:
+        done_last = case((col(FollowUp.done_on).is_(None), 0), else_=1)
+        statement = statement.order_by(done_last, FollowUp.due_on, FollowUp.id)
     return list(session.exec(statement.offset(offset).limit(limit)).all())
 
 
@@ -104,6 +130,27 @@ def count_follow_ups(
     """How many ``list_follow_ups`` would list without a limit (for paging)."""
     counted = select(func.count()).select_from(FollowUp)
     return session.exec(_follow_ups(actor, counted, include_done, company_id)).one()
+
+
+def count_follow_ups_by_state(
+    session: Session,
+    actor: Actor,
+    *,
+    company_id: int | None = None,
+    today: dt.date | None = None,
+) -> dict[str, int]:
+    """Overdue, upcoming and done follow-ups the actor may read, counted in one query."""
+    today = today or today_jst()
+    state = case(
+        (col(FollowUp.done_on).is_not(None), DONE),
+        (col(FollowUp.due_on) < today, OVERDUE),
+        else_=UPCOMING,
+    )
+    statement = _follow_ups(
+        actor, select(state, func.count()).select_from(FollowUp), True, company_id
+    ).group_by(state)
+    counts = dict(session.exec(statement).all())
+    return {name: int(counts.get(name, 0)) for name in STATES}
 
 
 def is_overdue(follow_up: FollowUp, today: dt.date | None = None) -> bool:

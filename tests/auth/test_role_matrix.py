@@ -487,6 +487,17 @@ ROWS = [
         lambda r, w: {f.hub_code for f in r},
     ),
     Row(
+        followups.count_follow_ups_by_state,
+        SCOPED_LIST,
+        lambda s, a, w: (
+            followups.count_follow_ups_by_state(s, a),
+            followups.list_follow_ups(s, a, include_done=True, limit=10_000),
+        ),
+        lambda r, w: (
+            {f.hub_code for f in r[1]} if sum(r[0].values()) == len(r[1]) else {"count != list"}
+        ),
+    ),
+    Row(
         followups.count_follow_ups,
         SCOPED_LIST,
         lambda s, a, w: (

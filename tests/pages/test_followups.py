@@ -161,3 +161,40 @@ def test_company_filter_and_secretariat(open_page, session, actors):
     assert _metrics(at) == {"期限超過": "2", "予定": "2"}
     assert "他拠点の確認" in texts(at)
     assert not [b for b in at.button if b.label in ("完了にする", "予定に追加")]
+
+
+def test_counts_hold_beyond_one_page_of_rows(open_page, session, actors):
+    """With more follow-ups than any page lists, the counts are the database's, not a page's."""
+    today = today_jst()
+    mine = make_company(session, actors.manager01, name="多数フォロー株式会社")
+    theirs = make_company(session, actors.manager02, name="他拠点フォロー株式会社")
+    rows = []
+    for company, overdue, upcoming, done in ((mine, 530, 40, 610), (theirs, 7, 3, 5)):
+        plan = [(-1 - i % 90, None) for i in range(overdue)]
+        plan += [(1 + i % 60, None) for i in range(upcoming)]
+        plan += [(-100, today - dt.timedelta(days=1 + i % 30)) for i in range(done)]
+        rows += [
+            FollowUp(hub_code=company.hub_code, company_id=company.id,
+                     due_on=today + dt.timedelta(days=days), done_on=done_on)
+            for days, done_on in plan
+        ]  # fmt: skip
+    session.add_all(rows)
+    session.commit()
+
+    def counted(hub: str | None, condition) -> int:
+        statement = select(func.count()).select_from(FollowUp).where(condition)
+        if hub:
+            statement = statement.where(FollowUp.hub_code == hub)
+        return session.exec(statement).one()
+
+    for actor, hub in ((actors.manager01, "01"), (actors.secretariat, None)):
+        at = open_page(actor, PAGE)
+        at.toggle(key="followups.include_done").set_value(True).run()
+        assert not at.exception
+        expected = {
+            "期限超過": counted(hub, (FollowUp.done_on.is_(None)) & (FollowUp.due_on < today)),
+            "予定": counted(hub, (FollowUp.done_on.is_(None)) & (FollowUp.due_on >= today)),
+            "完了": counted(hub, FollowUp.done_on.is_not(None)),
+        }
+        assert _metrics(at) == {label: f"{n:,}" for label, n in expected.items()}
+        assert expected["期限超過"] >= 530 and expected["完了"] >= 610
