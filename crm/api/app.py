@@ -81,6 +81,26 @@ def _page(request: Request, total: int, items: list[Any], limit: int, offset: in
     return _answer(request, body, rows)
 
 
+def _dated(
+    request: Request,
+    reader: tuple[Session, Actor],
+    count: Callable[..., int],
+    rows: Callable[..., list[Any]],
+    company_id: int | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    limit: int,
+    offset: int,
+) -> Response:
+    """A page of a dated list (consultations, placements) with its true total."""
+    session, actor = reader
+    total = count(session, actor, company_id=company_id, since=since, until=until)
+    items = rows(
+        session, actor, company_id=company_id, since=since, until=until, limit=limit, offset=offset
+    )
+    return _page(request, total, items, limit, offset)
+
+
 def create_api(engine: Callable[[], Engine]) -> FastAPI:
     api = FastAPI(
         title="プロフェッショナル人材戦略拠点 CRM API",
@@ -192,20 +212,10 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Response:
-        session, actor = reader
-        total = consultations.count_consultations(
-            session, actor, company_id=company_id, since=since, until=until
-        )
-        items = consultations.list_consultations(
-            session,
-            actor,
-            company_id=company_id,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
-        return _page(request, total, items, limit, offset)
+        return _dated(
+            request, reader, consultations.count_consultations,
+            consultations.list_consultations, company_id, since, until, limit, offset,
+        )  # fmt: skip
 
     @api.get("/needs", summary="人材ニーズ")
     def need_list(
@@ -236,20 +246,10 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Response:
-        session, actor = reader
-        total = placements.count_placements(
-            session, actor, company_id=company_id, since=since, until=until
-        )
-        items = placements.list_placements(
-            session,
-            actor,
-            company_id=company_id,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
-        return _page(request, total, items, limit, offset)
+        return _dated(
+            request, reader, placements.count_placements, placements.list_placements,
+            company_id, since, until, limit, offset,
+        )  # fmt: skip
 
     @api.get("/follow-ups", summary="フォローアップ（未完了・期日順）")
     def follow_up_list(
