@@ -441,6 +441,83 @@ CASES = [
         lambda w: ["ニーズID,成約日", f"{w.need.id},{FUTURE}"],
         "placed_on",
     ),
+    # bounds at the boundary: dates, whole numbers, lengths, control characters
+    Case(
+        "consultation before the programme",
+        consultation(consulted_on=D(2015, 3, 31)),
+        "consultations.csv",
+        lambda w: [CONSULTATION_HEADER, f"{w.firm.id},2015-03-31,企業訪問,面談,"],
+        "consulted_on",
+    ),
+    Case(
+        "consultation in year 1",
+        consultation(consulted_on=D(1, 1, 1)),
+        "consultations.csv",
+        lambda w: [CONSULTATION_HEADER, f"{w.firm.id},0001-01-01,企業訪問,面談,"],
+        "consulted_on",
+    ),
+    Case(
+        "next action in year 9999",
+        consultation(next_action_on=D(9999, 12, 31)),
+        "consultations.csv",
+        lambda w: [
+            CONSULTATION_HEADER + ",次回予定日",
+            f"{w.firm.id},2025-04-10,企業訪問,面談,,9999-12-31",
+        ],
+        "next_action_on",
+    ),
+    Case(
+        "consultation summary of 100,000 characters",
+        consultation(summary="あ" * 100_000),
+        "consultations.csv",
+        lambda w: [CONSULTATION_HEADER, f"{w.firm.id},2025-04-10,企業訪問,{'あ' * 100_000},"],
+        "summary",
+    ),
+    Case(
+        "company name with NUL",
+        company(name="株式会社\x00テスト"),
+        "companies.csv",
+        lambda w: ["企業名,都道府県コード", "株式会社\x00テスト,01"],
+        "name",
+    ),
+    Case(
+        "company notes of 5,000 characters",
+        company(notes="メ" * 5_000),
+        "companies.csv",
+        lambda w: ["企業名,都道府県コード,備考", f"株式会社テスト,01,{'メ' * 5_000}"],
+        "notes",
+    ),
+    Case(
+        "employees above a million",
+        company(employees=2**63),
+        "companies.csv",
+        lambda w: ["企業名,都道府県コード,従業員数", f"株式会社テスト,01,{2**63}"],
+        "employees",
+    ),
+    Case(
+        "capital above its column",
+        company(capital_jpy=10**20),
+        "companies.csv",
+        lambda w: ["企業名,都道府県コード,資本金（円）", f"株式会社テスト,01,{10**20}"],
+        "capital_jpy",
+    ),
+    Case(
+        "need headcount above a thousand",
+        need(headcount=1_001),
+        "needs.csv",
+        lambda w: [
+            NEED_HEADER,
+            f"{w.firm.id},{w.consultation.id},1,中途採用,工場長,1001,2025-04-10",
+        ],
+        "headcount",
+    ),
+    Case(
+        "follow-up due in year 9999",
+        follow_up(company_id=lambda w: w.firm.id, due_on=lambda w: D(9999, 1, 1)),
+        "follow_ups.csv",
+        lambda w: ["企業ID,予定日", f"{w.firm.id},9999-01-01"],
+        "due_on",
+    ),
     # follow-ups
     Case(
         "follow-up without firm or placement",
@@ -484,7 +561,7 @@ def csv_refusals(session: Session, w: World, case: Case) -> dict[str, str]:
 
 
 def test_there_are_at_least_twenty_cases_over_every_kind_of_record():
-    assert len(CASES) >= 20
+    assert len(CASES) >= 47
     assert {case.file for case in CASES} == {
         "companies.csv",
         "consultations.csv",
