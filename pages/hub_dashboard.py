@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from crm.analytics.filters import AnalyticsFilter
+from crm.analytics.forecast import MeasureForecast, fiscal_year_forecast
 from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label
 from crm.analytics.targets import target_progress
@@ -11,7 +12,7 @@ from crm.analytics.trend import monthly_trend
 from crm.services.reference_data import list_hubs
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from ui.cache import cached_read
-from ui.charts import cumulative_trend_chart
+from ui.charts import cumulative_forecast_chart, cumulative_trend_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_actor
@@ -21,6 +22,41 @@ from ui.today import show_today
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
+
+
+def _expected(label: str, m: MeasureForecast) -> str:
+    p = m.projection
+    if p.expected is None or p.low is None:
+        return f"{label}は見込みを出せません（過去に丸1年度分の記録がありません）"
+    high = "上限なし" if p.high is None else f"{p.high:,.0f} 件"
+    return f"{label} 約 {p.expected:,.0f} 件（幅 {p.low:,.0f} 件〜{high}）"
+
+
+def _pace(label: str, m: MeasureForecast) -> str | None:
+    if m.target is None or m.needed_pace is None:
+        return None
+    remaining = max(m.target - m.so_far, 0)
+    if remaining == 0:
+        return f"{label}: 目標 {m.target:,} 件に到達済み（今年度 {m.so_far:,} 件）"
+    return (
+        f"{label}: 目標 {m.target:,} 件まで残り {remaining:,} 件。残り {m.months_left:.1f} か月で"
+        f"月平均 {m.needed_pace:,.1f} 件が必要（今年度これまでの月平均 {m.present_pace:,.1f} 件）"
+    )
+
+
+def _band(m: MeasureForecast, before: int) -> pd.DataFrame:
+    """The forecast path as cumulative counts since the first record (for the chart)."""
+    return pd.DataFrame(
+        [
+            {
+                "month": f"{p.day.year:04d}-{p.day.month:02d}",
+                "expected": before + p.expected,
+                "low": before + p.low,
+                "high": before + p.high,
+            }
+            for p in m.path
+        ]
+    )
 
 
 actor = require_actor()
@@ -55,6 +91,14 @@ with guarded():
     )
     trend = cached_read(monthly_trend, actor, hubs=[hub_code])
     progress = cached_read(target_progress, actor, fy=fy, filters=AnalyticsFilter(hubs=(hub_code,)))
+    outlook = next(
+        (
+            f
+            for f in cached_read(fiscal_year_forecast, actor, as_of=today, hubs=(hub_code,))
+            if f.hub_code == hub_code
+        ),
+        None,
+    )
 
 st.subheader(f"{fy}年度（{since:%Y/%m/%d}〜{today:%Y/%m/%d}）")
 cols = st.columns(5)
@@ -85,6 +129,33 @@ else:
     else:
         st.success(f"目標どおり進んでいます。{message}")
 
+if outlook is not None:
+    st.subheader(f"{fy}年度末（{fy_end:%Y/%m/%d}）の見通し")
+    c, p = outlook.consultations, outlook.placements
+    years = len(p.projection.past_years)
+    st.markdown(
+        literal(
+            f"{fy}年度末の見込み（今年度これまでの実績 相談 {c.so_far:,} 件・"
+            f"成約 {p.so_far:,} 件と、この拠点の過去{years}年度の季節パターンから）: "
+            f"{_expected('相談', c)}・{_expected('成約', p)}。"
+        )
+    )
+    if years:
+        st.caption(
+            f"幅は過去{years}年度それぞれの「この日までに年度合計の何割に達していたか」から出した"
+            f"見込みの最小〜最大です。過去の傾向が続くなら、年度末の実績が幅に入る確率は約 "
+            f"{p.projection.nominal_coverage:.0%} です（過去の年度が多いほど高く、9年度で80%）。"
+        )
+    for label, m in (("相談", c), ("成約", p)):
+        line = _pace(label, m)
+        if line:
+            st.markdown(literal(line))
+        if m.out_of_reach and m.projection.high is not None:
+            st.error(
+                f"⚠ {label}目標 {m.target:,} 件は今のペースでは届かない見込みです: "
+                f"見込みの幅の上限（{m.projection.high:,.0f} 件）でも目標を下回ります。"
+            )
+
 st.subheader("成約件数と相談件数の推移（累計）")
 if not trend:
     st.info("まだ相談・成約の記録がありません。")
@@ -96,9 +167,18 @@ else:
         f"累計相談 {last.cumulative_consultations:,} 件・"
         f"累計成約 {last.cumulative_contracts:,} 件"
     )
-    st.altair_chart(
-        cumulative_trend_chart(frame, f"{hub_name}: 成約件数と相談件数の推移"), width="stretch"
-    )
+    chart_title = f"{hub_name}: 成約件数と相談件数の推移"
+    if outlook is not None and outlook.consultations.path and outlook.placements.path:
+        c, p = outlook.consultations, outlook.placements
+        chart = cumulative_forecast_chart(
+            frame,
+            _band(c, last.cumulative_consultations - c.so_far),
+            _band(p, last.cumulative_contracts - p.so_far),
+            chart_title + f"（点線と帯: {fy}年度末までの見込みとその幅）",
+        )
+    else:
+        chart = cumulative_trend_chart(frame, chart_title)
+    st.altair_chart(chart, width="stretch")
     with st.expander("月別の数値"):
         st.dataframe(
             frame.rename(

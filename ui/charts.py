@@ -184,3 +184,63 @@ def target_progress_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     return alt.LayerChart(layer=[bars, on_track]).properties(
         title=title, height=max(160, 30 * frame["拠点"].nunique())
     )
+
+
+def forecast_band_layers(
+    frame: pd.DataFrame, column: str, colour: str, title: str
+) -> list[alt.Chart]:
+    """The forecast to 31 March as an area band (interval) and a dashed line (expected value)
+    on the axis of ``column`` (the cumulative series it continues), for layering onto
+    ``cumulative_trend_chart``.
+
+    ``frame`` has columns month (YYYY-MM), low, high, expected (cumulative counts)."""
+    data = frame.assign(月=pd.to_datetime(frame["month"] + "-01", format="%Y-%m-%d"))
+    x = alt.X("yearmonth(月):T")
+    tooltip = [
+        alt.Tooltip("month:N", title="月"),
+        alt.Tooltip("expected:Q", title=f"{title}（見込み）", format=",.0f"),
+        alt.Tooltip("low:Q", title="幅の下限", format=",.0f"),
+        alt.Tooltip("high:Q", title="幅の上限", format=",.0f"),
+    ]
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.18)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", title=column),
+            y2="high:Q",
+            color=alt.value(colour),
+            tooltip=tooltip,
+        )
+    )
+    line = (
+        alt.Chart(data)
+        .mark_line(strokeDash=[6, 4])
+        .encode(x=x, y=alt.Y("expected:Q", title=column), color=alt.value(colour), tooltip=tooltip)
+    )
+    return [band, line]
+
+
+def cumulative_forecast_chart(
+    frame: pd.DataFrame,
+    consultations: pd.DataFrame,
+    placements: pd.DataFrame,
+    title: str,
+) -> alt.LayerChart:
+    """``cumulative_trend_chart`` extended to 31 March with the forecast bands of cumulative
+    consultations (left axis) and contracts (right axis); the band frames as in
+    ``forecast_band_layers`` (cumulative counts since the first record)."""
+    base = cumulative_trend_chart(frame, title)
+    # alt.layer lifts the shared data onto the layer chart: give it back to each mark.
+    bars, line = (chart.properties(data=base.data) for chart in base.layer)
+    left = alt.LayerChart(
+        layer=[bars, *forecast_band_layers(consultations, "累計相談件数", "#3182bd", "累計相談")]
+    )
+    right = alt.LayerChart(
+        layer=[line, *forecast_band_layers(placements, "累計成約件数", LINE_COLOUR, "累計成約")]
+    )
+    return (
+        alt.LayerChart(layer=[left, right])
+        .resolve_scale(y="independent")
+        .properties(title=title, height=380)
+    )

@@ -132,6 +132,39 @@ def forecast_series(
     return project(so_far, past)
 
 
+@dataclass(frozen=True)
+class PathPoint:
+    day: dt.date  # a month's end (the first point: ``as_of``)
+    expected: float  # cumulative count of the fiscal year by ``day``
+    low: float
+    high: float
+
+
+def forecast_path(
+    series: Series, as_of: dt.date, so_far: int, start: tuple[int, int] | None
+) -> tuple[PathPoint, ...]:
+    """The fiscal year's expected cumulative count at ``as_of`` and each later month's end up
+    to 31 March: past year i gives ``so_far / s_i(as_of) × s_i(day)``; the median, smallest and
+    largest over the years (at 31 March: the projection's expected value and interval)."""
+    fy = fiscal_year(as_of)
+    years = []
+    for year in usable_years(series, fy, start):
+        share = share_reached(series, year, as_of)
+        if share:
+            years.append((year, share))
+    if not years:
+        return ()
+    days = [as_of]
+    for month in FY_MONTHS[FY_MONTHS.index(as_of.month) + 1 :]:
+        year = _calendar_year(fy, month)
+        days.append(dt.date(year, month, calendar.monthrange(year, month)[1]))
+    points = []
+    for day in days:
+        values = [so_far / share * (share_reached(series, y, day) or 0.0) for y, share in years]
+        points.append(PathPoint(day, statistics.median(values), min(values), max(values)))
+    return tuple(points)
+
+
 # --- database -------------------------------------------------------------------------------
 
 
@@ -172,6 +205,7 @@ class MeasureForecast:
     target: int | None  # the approved target of the fiscal year (None: none approved)
     months_left: float  # months from as_of to 31 March (fractional for a month in progress)
     months_elapsed: float
+    path: tuple[PathPoint, ...] = ()  # expected cumulative count to 31 March
 
     @property
     def so_far(self) -> int:
@@ -243,7 +277,8 @@ def fiscal_year_forecast(
         series: Series, start: tuple[int, int] | None, so_far: int, target: int | None
     ) -> MeasureForecast:
         projection = forecast_series(series, as_of, so_far, start)
-        return MeasureForecast(projection, target, left, elapsed)
+        path = forecast_path(series, as_of, so_far, start)
+        return MeasureForecast(projection, target, left, elapsed, path)
 
     rows = []
     national_targets: dict[str, list[int | None]] = {"consultations": [], "placements": []}

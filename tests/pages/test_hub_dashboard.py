@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 from crm.timeutil import today_jst
+from tests.analytics.test_forecast import seasonal  # noqa: F401 (fixture)
 from tests.utils.factories import make_company, make_consultation, make_need, make_placement
 
 
@@ -64,3 +65,24 @@ def test_hub_dashboard_flags_a_hub_behind_its_approved_target(open_page, session
 def test_hub_dashboard_without_target_says_so(open_page, actors):
     at = open_page(actors.manager01, "pages/hub_dashboard.py")
     assert any("目標はまだ登録されていません" in c.value for c in at.caption)
+
+
+def test_hub_dashboard_shows_the_fiscal_year_forecast(open_page, seasonal, monkeypatch):  # noqa: F811
+    """The hand-computed data set of tests/analytics/test_forecast.py, today pinned to
+    30 September 2024."""
+    import crm.timeutil
+
+    monkeypatch.setattr(crm.timeutil, "today_jst", lambda: dt.date(2024, 9, 30))
+    at = open_page(seasonal.manager01, "pages/hub_dashboard.py")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "2024年度末の見込み" in text
+    assert "相談 約 8 件（幅 6 件〜13 件）" in text and "成約 約 2 件（幅 2 件〜4 件）" in text
+    assert "成約: 目標 5 件まで残り 4 件。残り 6.0 か月で月平均 0.7 件が必要" in text
+    assert "相談: 目標 12 件まで残り 8 件。残り 6.0 か月で月平均 1.3 件が必要" in text
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "成約目標 5 件は今のペースでは届かない見込み" in errors[0]
+    assert "上限（4 件）" in errors[0]
+    assert any("確率は約 50%" in c.value for c in at.caption)
+    spec = json.dumps(_chart_specs(at)[0], ensure_ascii=False)
+    assert "strokeDash" in spec and '"y2"' in spec and '"empty"' not in spec
