@@ -5,13 +5,14 @@ bottom, the monthly report (月次報告) for a chosen month as a workbook and a
 import streamlit as st
 
 from crm.analytics.comparison import hub_comparison
+from crm.analytics.forecast import fiscal_year_forecast
 from crm.analytics.national import headline_figures
 from crm.errors import CrmError
 from crm.reference import Role
 from crm.reports.monthly import last_closed_month, monthly_files, months_offered
 from crm.timeutil import today_jst
 from ui.analytics_filters import filter_panel, period_label
-from ui.analytics_frames import MEASURES, comparison_frame, tile_frame
+from ui.analytics_frames import MEASURES, comparison_frame, tile_frame, with_forecast
 from ui.cache import cached_read
 from ui.charts import PREFECTURE_SELECTION, selected_prefecture, tile_map_chart
 from ui.forms import guarded
@@ -31,6 +32,7 @@ today = today_jst()
 with guarded():
     comparison = cached_read(hub_comparison, actor, filters=filters, today=today)
     national = cached_read(headline_figures, actor, filters=filters)
+    forecasts = cached_read(fiscal_year_forecast, actor, as_of=comparison.as_of)
 
 st.caption(f"期間: {period_label(filters)}。{comparison.target_year.statement}。")
 totals = st.columns(4)
@@ -64,7 +66,7 @@ if clicked in {row.hub_code for row in comparison.rows if row.active}:
     st.switch_page(HUB_DASHBOARD, query_params={"hub": clicked})
 
 st.subheader("拠点別の一覧")
-frame = comparison_frame(comparison)
+frame = with_forecast(comparison_frame(comparison), forecasts)
 st.dataframe(
     frame,
     hide_index=True,
@@ -89,6 +91,19 @@ st.dataframe(
         "県外からの人材": st.column_config.NumberColumn(
             "県外からの人材",
             help="期間の成約のうち、前居住地が東京圏・その他の地域のもの（未記録は含まない）",
+        ),
+        "年度末成約見込み": st.column_config.NumberColumn(
+            "年度末成約見込み",
+            format="%.0f",
+            help=f"{comparison.fiscal_year}年度末の成約件数の見込み（拠点の過去の年度の季節パターン"
+            f"から、{comparison.as_of:%m/%d}時点）",
+        ),
+        "成約見込みの幅": st.column_config.TextColumn(
+            "成約見込みの幅", help="過去の各年度のパターンから出した見込みの最小〜最大"
+        ),
+        "成約目標の見通し": st.column_config.TextColumn(
+            "成約目標の見通し",
+            help="「届かない見込み」: 見込みの幅の上限でも承認済みの成約目標を下回る",
         ),
     },
 )
