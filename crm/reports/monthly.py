@@ -33,10 +33,11 @@ from sqlmodel import Session
 from crm.actor import Actor
 from crm.analytics.comparison import HubComparisonRow, hub_comparison
 from crm.analytics.filters import AnalyticsFilter, parse_month
+from crm.analytics.forecast import NATIONAL, HubForecast, MeasureForecast, fiscal_year_forecast
 from crm.analytics.periods import as_of_label
 from crm.analytics.summary import counts_by_hub
 from crm.analytics.trend import TrendPoint, monthly_trend
-from crm.csvio.xlsx import COUNT, NUMBER, TEXT, Sheet, SheetColumn, write_workbook
+from crm.csvio.xlsx import COUNT, DECIMAL, NUMBER, TEXT, Sheet, SheetColumn, write_workbook
 from crm.errors import CrmError
 from crm.files import private_dir, write_bytes
 from crm.reference import BLOCKS
@@ -127,6 +128,8 @@ class MonthlyReport:
     years: tuple[FiscalYearLine, ...]
     trend: tuple[TrendPoint, ...]
     made_at: dt.datetime = field(compare=False, default_factory=dt.datetime.now)
+    # Fiscal-year-end forecasts as of ``as_of`` per hub and (last) national.
+    forecast: tuple[HubForecast, ...] = ()
 
     @property
     def prefectures(self) -> list[PrefectureLine]:
@@ -230,6 +233,7 @@ def monthly_report(
         national=national,
         years=tuple(_years(session, actor, as_of)),
         trend=tuple(trend),
+        forecast=tuple(fiscal_year_forecast(session, actor, as_of)),
     )
 
 
@@ -370,6 +374,59 @@ def year_rows(report: MonthlyReport) -> list[list]:
     ]
 
 
+FORECAST_COLUMNS = [
+    ("拠点", TEXT),
+    ("指標", TEXT),
+    ("年度の実績（集計日まで）", COUNT),
+    ("年度末の見込み", DECIMAL),
+    ("見込みの幅 下限", DECIMAL),
+    ("見込みの幅 上限（空欄: 上限なし）", DECIMAL),
+    ("使った過去の年度数", COUNT),
+    ("幅に入る確率（過去の傾向が続く場合）", TEXT),
+    ("承認済み目標", COUNT),
+    ("目標までの残り 月平均必要件数", DECIMAL),
+    ("今年度これまでの月平均", DECIMAL),
+    ("目標の見通し", TEXT),
+]
+
+
+def _forecast_row(code: str, names: dict[str, str], label: str, m: MeasureForecast) -> list:
+    p = m.projection
+    if m.target is None:
+        outlook = "目標なし（未承認）"
+    elif m.out_of_reach:
+        outlook = "今のペースでは届かない見込み（幅の上限が目標を下回る）"
+    elif p.low is None:
+        outlook = "見込みを出せない（過去の年度の記録なし）"
+    else:
+        outlook = "届く可能性あり"
+    return [
+        names.get(code, code),
+        label,
+        m.so_far,
+        p.expected,
+        p.low,
+        p.high,
+        len(p.shares),
+        f"{p.nominal_coverage:.0%}" if p.shares else "—",
+        m.target,
+        m.needed_pace,
+        m.present_pace,
+        outlook,
+    ]
+
+
+def forecast_rows(report: MonthlyReport) -> list[list]:
+    """The 見通し sheet: consultations and placements per hub, then national."""
+    names = {line.hub_code: f"{line.hub_code} {line.name}" for line in report.prefectures}
+    names[NATIONAL] = NATIONAL
+    return [
+        _forecast_row(f.hub_code, names, label, m)
+        for f in report.forecast
+        for label, m in (("相談", f.consultations), ("成約", f.placements))
+    ]
+
+
 def _columns(spec: list[tuple[str, str]], fy: int | None = None) -> list[SheetColumn]:
     return [
         SheetColumn(header.replace("年度 ", f"{fy}年度 ") if fy else header, kind)
@@ -416,6 +473,7 @@ def workbook_sheets(report: MonthlyReport, chart: bytes | None = None) -> list[S
             ],
             image=chart,
         ),
+        Sheet("見通し", _columns(FORECAST_COLUMNS), forecast_rows(report)),
     ]
 
 

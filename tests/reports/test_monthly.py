@@ -9,7 +9,7 @@ import io
 import openpyxl
 import pypdf
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -159,6 +159,38 @@ def test_subtotals_ranks_and_the_independent_count(made):
     assert trend[-1]["累計 相談件数"].value == 52_144
     summary = {r[0].value: r[1].value for r in book["概要"].iter_rows(min_row=2)}
     assert summary["集計"] == "2020年11月末現在"
+
+
+def test_the_outlook_sheet_counts_the_fiscal_year_so_far(made):
+    folder, _, _, database = made
+    book = openpyxl.load_workbook(folder / "2020-11_月次報告.xlsx")
+    rows = [{k: c.value for k, c in r.items()} for r in _sheet(book, "見通し")]
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        placed = dict(
+            connection.execute(
+                select(Placement.hub_code, func.count())
+                .where(Placement.placed_on.between(dt.date(2020, 4, 1), dt.date(2020, 11, 30)))
+                .group_by(Placement.hub_code)
+            ).all()
+        )
+    engine.dispose()
+    hubs = [r for r in rows if r["指標"] == "成約" and r["拠点"] != "全国"]
+    assert {r["拠点"][:2]: r["年度の実績（集計日まで）"] for r in hubs} == {
+        code: placed.get(code, 0) for code in (r["拠点"][:2] for r in hubs)
+    }
+    national = [r for r in rows if r["拠点"] == "全国"]
+    assert [r["指標"] for r in national] == ["相談", "成約"]
+    assert national[1]["年度の実績（集計日まで）"] == sum(placed.values())
+    for row in rows:
+        # FY2016–FY2019 are the past full years (the demo begins in January 2016).
+        assert (
+            row["使った過去の年度数"] == 4 and row["幅に入る確率（過去の傾向が続く場合）"] == "60%"
+        )
+        # An empty upper bound: some past year had no record by 30 November (no bound).
+        high = row["見込みの幅 上限（空欄: 上限なし）"]
+        assert row["見込みの幅 下限"] <= row["年度末の見込み"] <= (high or float("inf"))
+        assert row["年度の実績（集計日まで）"] <= row["見込みの幅 下限"]
 
 
 def test_the_pdf_has_the_chart_and_the_figures(made):
