@@ -113,7 +113,7 @@ def test_open_a_need_from_a_consultation(open_page, session, actors):
         company.id,
         consultation.id,
         2,
-        "DX推進リーダー",
+        "ＤＸ推進リーダー",  # kept as typed (full-width); matching folds it
         2,
         "side_job",
         "6m_8m",
@@ -122,7 +122,7 @@ def test_open_a_need_from_a_consultation(open_page, session, actors):
     )
     # The new need's own page opens.
     assert at.query_params["need"] == str(need.id)
-    assert at.title[0].value.startswith("DX推進リーダー")
+    assert at.title[0].value.startswith("ＤＸ推進リーダー")
 
 
 def test_bad_need_input_writes_nothing(open_page, session, actors):
