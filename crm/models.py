@@ -234,6 +234,8 @@ class Placement(Tracked, table=True):
     salary_band: str | None = Field(default=None, max_length=20)
     age_band: str | None = Field(default=None, max_length=20)
     previous_residence: str | None = Field(default=None, max_length=20)
+    # JIS code of the prefecture lived in before (the origin area is derived: crm.areas).
+    previous_prefecture: str | None = Field(default=None, max_length=2)
     notes: str | None = None
 
 

@@ -45,6 +45,7 @@ TERMS: dict[str, str] = {
     "placed_on": "成約日",
     "age_band": "年齢層",
     "previous_residence": "前居住地",
+    "previous_prefecture": "前居住地（都道府県）",
     # follow-ups
     "due_on": "予定日",
     "done_on": "実施日",

@@ -7,9 +7,18 @@ import datetime as dt
 
 import streamlit as st
 
+from crm.areas import area_of
 from crm.calendar_jp import day_with_weekday, follow_up_due
 from crm.models import Placement
-from crm.reference import AgeBand, Engagement, NeedStatus, PartnerKind, Residence, SalaryBand
+from crm.reference import (
+    PREFECTURES,
+    AgeBand,
+    Engagement,
+    NeedStatus,
+    PartnerKind,
+    Residence,
+    SalaryBand,
+)
 from crm.services.lookups import (
     company_names,
     need_choices,
@@ -37,6 +46,7 @@ FIELDS = (
     "partner_id",
     "salary_band",
     "age_band",
+    "previous_prefecture",
     "previous_residence",
     "notes",
 )
@@ -52,6 +62,14 @@ read_only = not actor.is_hub_manager
 
 with session() as s:
     partners = {p.id: p for p in list_partners(s, active_only=False)}
+
+
+def _origin(p: Placement) -> str:
+    """前居住地 as listed: the derived area, with the prefecture when it is known."""
+    area = area_of(p.previous_prefecture, p.hub_code, p.previous_residence)
+    if p.previous_prefecture in PREFECTURES:
+        return f"{area.value}（{PREFECTURES[p.previous_prefecture][0]}）"
+    return area.value
 
 
 def optional(enum_type, blank: str):
@@ -121,11 +139,22 @@ def record_form() -> None:
                 fs.error(FORM, "age_band")
             with right:
                 st.selectbox(
+                    term("previous_prefecture"),
+                    [None, *PREFECTURES],
+                    key=k("previous_prefecture"),
+                    format_func=lambda code: "未回答" if code is None else PREFECTURES[code][0],
+                    help=(
+                        "採用された方が以前住んでいた都道府県（人材還流マップに使います）。"
+                        "県内・首都圏・大阪圏・名古屋圏・その他の地域の区分はここから決まります。"
+                    ),
+                )
+                fs.error(FORM, "previous_prefecture")
+                st.selectbox(
                     term("previous_residence"),
                     [None, *enum_codes(Residence)],
                     key=k("previous_residence"),
                     format_func=optional(Residence, "未回答"),
-                    help="採用された方が以前住んでいた地域の区分（人材還流の集計に使います）。",
+                    help="都道府県が分からないときだけ、おおまかな区分を選んでください。",
                 )
                 fs.error(FORM, "previous_residence")
                 st.text_area(
@@ -204,7 +233,7 @@ def placement_list(since: dt.date, until: dt.date) -> None:
         term("age_band"),
         term("previous_residence"),
     ]
-    widths = [1, 2, 1.8, 1, 1.8, 1.2, 0.9, 1]
+    widths = [1, 2, 1.8, 1, 1.8, 1.2, 0.9, 1.3]
     table = [
         [
             day(p.placed_on),
@@ -214,7 +243,7 @@ def placement_list(since: dt.date, until: dt.date) -> None:
             partners[p.partner_id].name if p.partner_id in partners else "",
             enum_label(SalaryBand, p.salary_band),
             enum_label(AgeBand, p.age_band),
-            enum_label(Residence, p.previous_residence),
+            _origin(p),
         ]
         for p in rows
     ]

@@ -218,6 +218,13 @@ PLACEMENTS = EntitySpec(
         ),
         _NOTES,
         *_TRAILER,
+        # Appended (the published order never changes): the prefecture lived in before.
+        Column(
+            "previous_prefecture",
+            term("previous_prefecture"),
+            "previous_prefecture",
+            note="JIS X 0401 2桁（前居住地はここから導出）",
+        ),
     ),
     date_keys=("placed_on",),
 )

@@ -48,6 +48,7 @@ from sqlmodel import Session, SQLModel, col
 
 from crm import rules
 from crm.actor import Actor
+from crm.areas import residence_of
 from crm.calendar_jp import follow_up_due
 from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS
 from crm.csvio.dates import parse_date
@@ -800,6 +801,8 @@ def _placements(
     values["engagement"] = values["engagement"] or need["engagement"]
     values["company_id"] = need["company_id"]
     values["hub_code"] = run.hub
+    if values.get("previous_prefecture") and run.hub is not None:
+        values["previous_residence"] = residence_of(values["previous_prefecture"], run.hub)
     return _plan(run, "placements", check, values, file_id, existing)
 
 
@@ -881,6 +884,7 @@ _OPTIONAL_FIELDS = {
     "partner_id",
     "age_band",
     "previous_residence",
+    "previous_prefecture",
     "done_on",
     "active",
     "prefecture_code",

@@ -10,6 +10,10 @@ import math
 import random
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cache
+
+from crm.areas import METRO_AREAS, OriginArea
+from crm.reference import PREFECTURES, block_of
 
 # Population by prefecture, in ten thousands: 2020 Population Census (令和2年国勢調査),
 # Statistics Bureau of Japan, rounded.
@@ -223,3 +227,38 @@ class Mix:
 
     def pick(self, rng: random.Random):
         return self.values[bisect_right(self.cumulative, rng.random() * self.total)]
+
+
+# Where a hire lived before, as a prefecture consistent with the coarse residence drawn above:
+# 首都圏 mostly Tokyo; "other region" mostly the hub's own block, then 大阪圏 / 名古屋圏.
+TOKYO_AREA_MIX = [("13", 50), ("14", 22), ("11", 16), ("12", 12)]
+OTHER_REGION_WEIGHTS = {"own_block": 55, "osaka": 18, "nagoya": 12, "elsewhere": 15}
+
+
+@cache
+def _origin_mixes(hub: str) -> tuple[Mix, dict[str, list[str]], Mix]:
+    tokyo = METRO_AREAS[OriginArea.TOKYO]
+    outside = [c for c in PREFECTURES if c != hub and c not in tokyo]
+    pools = {
+        "own_block": [c for c in outside if block_of(c) == block_of(hub)],
+        "osaka": [c for c in outside if c in METRO_AREAS[OriginArea.OSAKA]],
+        "nagoya": [c for c in outside if c in METRO_AREAS[OriginArea.NAGOYA]],
+        "elsewhere": outside,
+    }
+    pool_mix = Mix([(k, w) for k, w in OTHER_REGION_WEIGHTS.items() if pools[k]])
+    tokyo_mix = Mix([(code, weight) for code, weight in TOKYO_AREA_MIX if code != hub])
+    return tokyo_mix, pools, pool_mix
+
+
+def previous_prefecture(residence: str | None, hub: str, rng: random.Random) -> str | None:
+    """A previous prefecture for a demo hire into ``hub`` whose area matches ``residence``
+    (``crm.areas.residence_of`` of the result is ``residence``)."""
+    if residence is None:
+        return None
+    if residence == "same_prefecture":
+        return hub
+    tokyo_mix, pools, pool_mix = _origin_mixes(hub)
+    if residence == "tokyo_area":
+        return tokyo_mix.pick(rng)
+    pool = pools[pool_mix.pick(rng)]
+    return pool[int(rng.random() * len(pool))]

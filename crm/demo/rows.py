@@ -95,6 +95,7 @@ PLACEMENT_COLUMNS = (
     "salary_band",
     "age_band",
     "previous_residence",
+    "previous_prefecture",
     "notes",
     *TRACKED,
 )
@@ -496,13 +497,16 @@ def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
     plan, writer = ctx.plan, ctx.writer
     company_first = ctx.first_ids["company"]
     first_id = ctx.first_ids["placement"]
+    # A separate stream, so the prefectures leave every other drawn figure as it was.
+    origins = random.Random(f"previous-prefecture-{first_id}")
     for offset, (day, need_index, partner, age, residence, salary) in enumerate(ordered):
         need = plan.needs[need_index]
         user = ctx.managers[need.hub]
         stamp = writer.stamp(day, 9 + offset % 8)
+        hub_code = plan.hubs[need.hub]
         yield (
             first_id + offset,
-            plan.hubs[need.hub],
+            hub_code,
             need.id,
             company_first + need.company,
             writer.date(day),
@@ -511,6 +515,7 @@ def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
             salary,
             age,
             residence,
+            profiles.previous_prefecture(residence, hub_code, origins),
             None,
             stamp,
             user,

@@ -22,6 +22,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from crm import rules
+from crm.areas import prefecture_code
 from crm.reference import (
     JSIC_DIVISIONS,
     PREFECTURES,
@@ -205,12 +206,14 @@ class PlacementInput(_Input):
     salary_band: str | None = None
     age_band: str | None = None
     previous_residence: str | None = None
+    previous_prefecture: str | None = None
     notes: str | None = Field(default=None, max_length=rules.MAX_NOTE)
 
     _engagement = field_validator("engagement")(lambda cls, v: _choice(Engagement, v))
     _salary = field_validator("salary_band")(lambda cls, v: _choice(SalaryBand, v))
     _age = field_validator("age_band")(lambda cls, v: _choice(AgeBand, v))
     _residence = field_validator("previous_residence")(lambda cls, v: _choice(Residence, v))
+    _prev_pref = field_validator("previous_prefecture")(lambda cls, v: prefecture_code(v))
 
 
 class FollowUpInput(_Input):

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from crm import rules
 from crm.actor import Actor
+from crm.areas import residence_of
 from crm.calendar_jp import follow_up_due
 from crm.models import FollowUp, Partner, Placement, TalentNeed, stored_id
 from crm.reference import NeedStatus
@@ -32,6 +33,7 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
     )
     fields = values.model_dump()
     fields["engagement"] = fields["engagement"] or need.engagement
+    _derive_residence(fields, need.hub_code)
     placement = create_row(
         session, actor, Placement(hub_code=need.hub_code, company_id=need.company_id, **fields)
     )
@@ -62,6 +64,12 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
     return placement
 
 
+def _derive_residence(fields: dict, hub_code: str) -> None:
+    """The prefecture is the primary input: when given, the coarse residence follows from it."""
+    if fields.get("previous_prefecture"):
+        fields["previous_residence"] = residence_of(fields["previous_prefecture"], hub_code)
+
+
 def _partner_found(session: Session, partner_id: int | None) -> bool:
     return partner_id is not None and session.get(Partner, partner_id) is not None
 
@@ -84,6 +92,7 @@ def update_placement(
     )
     fields = values.model_dump(exclude={"need_id"})
     fields["engagement"] = fields["engagement"] or placement.engagement
+    _derive_residence(fields, placement.hub_code)
     return update_row(session, actor, placement, fields, expected_version)
 
 

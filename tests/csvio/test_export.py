@@ -403,6 +403,7 @@ def test_the_column_layout_is_stable():
             "previous_residence",
             "notes",
             *trailer,
+            "previous_prefecture",
         ],
         "follow_ups": [
             "id",
