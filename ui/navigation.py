@@ -17,6 +17,7 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
     ],
     "拠点": [
         ("pages/hub_dashboard.py", "拠点ダッシュボード", ":material/monitoring:", HUB_ROLES),
+        ("pages/flows.py", "人材還流マップ", ":material/moving:", HUB_ROLES),
         ("pages/companies.py", "企業", ":material/apartment:", HUB_ROLES),
         ("pages/consultations.py", "相談記録", ":material/edit_note:", HUB_ROLES),
         ("pages/needs.py", "人材ニーズ", ":material/view_kanban:", HUB_ROLES),

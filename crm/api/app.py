@@ -1,7 +1,7 @@
-"""``/api/v1``: trend, prefecture comparison, breakdowns and headline figures with the pages'
-filters; paginated lists of firms, consultations, needs, placements and follow-ups; JSON by
-default, CSV with ``?format=csv`` (or ``Accept: text/csv``); an OpenAPI document at
-``/api/v1/openapi.json`` (browsable at ``/api/v1/docs``).
+"""``/api/v1``: trend, prefecture comparison, breakdowns, headline figures and talent flows
+(``/flows``) with the pages' filters; paginated lists of firms, consultations, needs,
+placements and follow-ups; JSON by default, CSV with ``?format=csv`` (or ``Accept: text/csv``);
+an OpenAPI document at ``/api/v1/openapi.json`` (browsable at ``/api/v1/docs``).
 
 Authentication: ``Authorization: Bearer crm_…`` (``crm tokens add``). A refused token gets 401,
 another hub's data 403, a missing record 404, a bad parameter 422 with the field and reason;
@@ -28,6 +28,7 @@ from crm.actor import Actor
 from crm.analytics.breakdowns import all_breakdowns
 from crm.analytics.comparison import hub_comparison
 from crm.analytics.filters import AnalyticsFilter
+from crm.analytics.flows import AREA, PREFECTURE, cell_rows, flow_table, net_rows
 from crm.analytics.national import headline_figures
 from crm.analytics.trend import monthly_trend
 from crm.api.calendar import calendar_feed
@@ -184,6 +185,37 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
     def headline(request: Request, reader: Reader, chosen: Filters) -> Response:
         session, actor = reader
         return _answer(request, headline_figures(session, actor, scoped(actor, chosen)))
+
+    @api.get("/flows", summary="人材還流: 前居住地（地域区分または都道府県）× 拠点の成約件数")
+    def flows(
+        request: Request,
+        reader: Reader,
+        chosen: Filters,
+        by: Annotated[
+            str,
+            Query(
+                pattern=f"^({AREA}|{PREFECTURE})$",
+                description="area（県内・首都圏・大阪圏・名古屋圏・その他・不明）か prefecture",
+            ),
+        ] = AREA,
+    ) -> Response:
+        session, actor = reader
+        filters = scoped(actor, chosen)
+        table = flow_table(session, actor, filters, by=by)
+        cells = cell_rows(table)
+        by_prefecture = (
+            table if by == PREFECTURE else flow_table(session, actor, filters, PREFECTURE)
+        )
+        body = {
+            "by": by,
+            "since": filters.since,
+            "until": filters.until,
+            "total": table.total,
+            "hubs": {hub: table.hub_total(hub) for hub in table.hubs},
+            "cells": cells,
+            "net_inflow": net_rows(by_prefecture),
+        }
+        return _answer(request, body, cells)
 
     @api.get("/firms", summary="企業（検索・ページ送り）")
     def firms(

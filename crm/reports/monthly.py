@@ -33,6 +33,7 @@ from sqlmodel import Session
 from crm.actor import Actor
 from crm.analytics.comparison import HubComparisonRow, hub_comparison
 from crm.analytics.filters import AnalyticsFilter, parse_month
+from crm.analytics.flows import FlowTable, flow_table, matrix
 from crm.analytics.forecast import NATIONAL, HubForecast, MeasureForecast, fiscal_year_forecast
 from crm.analytics.periods import as_of_label
 from crm.analytics.summary import counts_by_hub
@@ -130,6 +131,8 @@ class MonthlyReport:
     made_at: dt.datetime = field(compare=False, default_factory=dt.datetime.now)
     # Fiscal-year-end forecasts as of ``as_of`` per hub and (last) national.
     forecast: tuple[HubForecast, ...] = ()
+    # 人材還流: the fiscal year's placements to date by origin area × hub.
+    flows: FlowTable | None = None
 
     @property
     def prefectures(self) -> list[PrefectureLine]:
@@ -234,6 +237,7 @@ def monthly_report(
         years=tuple(_years(session, actor, as_of)),
         trend=tuple(trend),
         forecast=tuple(fiscal_year_forecast(session, actor, as_of)),
+        flows=flow_table(session, actor, filters),
     )
 
 
@@ -474,7 +478,18 @@ def workbook_sheets(report: MonthlyReport, chart: bytes | None = None) -> list[S
             image=chart,
         ),
         Sheet("見通し", _columns(FORECAST_COLUMNS), forecast_rows(report)),
+        *flow_sheets(report),
     ]
+
+
+def flow_sheets(report: MonthlyReport) -> list[Sheet]:
+    """人材還流: the fiscal year's placements to date per hub by where the hires lived before
+    (不明 when not recorded, so each hub's 計 is its placements)."""
+    if report.flows is None:
+        return []
+    header, rows = matrix(report.flows)
+    columns = [SheetColumn(header[0], TEXT), *(SheetColumn(h, COUNT) for h in header[1:])]
+    return [Sheet("人材還流", columns, rows)]
 
 
 # --- the PDF ----------------------------------------------------------------------------------

@@ -1,0 +1,164 @@
+"""人材還流: placements counted by where the hire lived before × the hub they were placed by.
+
+Counted in the database (one GROUP BY over placements, with the period, hubs, talent categories
+and forms of engagement of the usual ``AnalyticsFilter``, scoped to the hubs the actor may read).
+The origin is either the coarse area derived from the previous prefecture (``crm.areas``: 県内,
+首都圏, 大阪圏, 名古屋圏, その他の地域, 不明) or the prefecture itself. A placement without a
+previous prefecture is counted as 不明 (or by its older coarse residence), never dropped, so
+the cells always sum to the placements of the period.
+
+Net inflow of a prefecture: hires placed by its hub who lived in another prefecture before,
+minus hires placed by the other counted hubs who lived in this prefecture before. Only the
+counted hubs enter: a hub manager's map shows their own hub's inflow and, as negative values,
+the prefectures their hires came from.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, literal
+from sqlmodel import Session, col
+
+from crm.actor import Actor
+from crm.analytics import facts
+from crm.analytics.filters import AnalyticsFilter
+from crm.areas import OriginArea, area_expression
+from crm.models import Placement
+from crm.reference import PREFECTURES, Residence
+
+AREA, PREFECTURE = "area", "prefecture"
+UNKNOWN = OriginArea.UNKNOWN.value
+AREA_ORDER = [area.value for area in OriginArea]
+
+
+@dataclass(frozen=True)
+class FlowTable:
+    """Placements per (origin, hub). ``origins`` in display order, 不明 last."""
+
+    by: str
+    cells: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def hubs(self) -> list[str]:
+        return sorted({hub for _, hub in self.cells})
+
+    @property
+    def origins(self) -> list[str]:
+        present = {origin for origin, _ in self.cells}
+        order = AREA_ORDER if self.by == AREA else [*PREFECTURES, UNKNOWN]
+        return [origin for origin in order if origin in present]
+
+    def count(self, origin: str, hub: str) -> int:
+        return self.cells.get((origin, hub), 0)
+
+    def hub_total(self, hub: str) -> int:
+        return sum(n for (_, h), n in self.cells.items() if h == hub)
+
+    def origin_total(self, origin: str) -> int:
+        return sum(n for (o, _), n in self.cells.items() if o == origin)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+    def origin_label(self, origin: str) -> str:
+        """The Japanese name of an origin (a prefecture's name, never its code)."""
+        return PREFECTURES[origin][0] if origin in PREFECTURES else origin
+
+
+def _origin_column(by: str):
+    prefecture, hub, residence = (
+        col(Placement.previous_prefecture),
+        col(Placement.hub_code),
+        col(Placement.previous_residence),
+    )
+    if by == AREA:
+        return area_expression(prefecture, hub, residence)
+    # A row recorded before the prefecture with 県内 lived in the hub's own prefecture.
+    return case(
+        (prefecture.is_not(None), prefecture),
+        (residence == Residence.SAME_PREFECTURE.value, hub),
+        else_=literal(UNKNOWN),
+    )
+
+
+def flow_table(
+    session: Session, actor: Actor, filters: AnalyticsFilter, by: str = AREA
+) -> FlowTable:
+    """Placements of the period per (origin area or prefecture, hub), GROUP BY in SQL."""
+    if by not in (AREA, PREFECTURE):
+        raise ValueError(f"unknown origin level: {by}")
+    scope = filters.scope(actor)
+    origin = _origin_column(by).label("origin")
+    hub = col(Placement.hub_code)
+    statement = facts.placements(origin, hub, func.count(), filters=filters, scope=scope)
+    rows = session.execute(statement.group_by(origin, hub)).all()
+    return FlowTable(by, {(str(o), str(h)): int(n) for o, h, n in rows})
+
+
+def net_inflow(table: FlowTable) -> dict[str, int]:
+    """Net inflow per prefecture from a prefecture-level table (0 for prefectures not seen).
+    Hires from the same prefecture and of unknown origin move nothing."""
+    if table.by != PREFECTURE:
+        raise ValueError("net inflow needs the table by prefecture")
+    net = dict.fromkeys(PREFECTURES, 0)
+    for (origin, hub), n in table.cells.items():
+        if origin == hub or origin not in PREFECTURES:
+            continue
+        net[hub] += n
+        net[origin] -= n
+    return net
+
+
+def hub_name(code: str) -> str:
+    return PREFECTURES[code][0] if code in PREFECTURES else code
+
+
+def cell_rows(table: FlowTable) -> list[dict]:
+    """One row per non-empty (origin, hub) in display order: names, codes and the count."""
+    order = {origin: i for i, origin in enumerate(table.origins)}
+    return [
+        {
+            "origin_code": origin if origin in PREFECTURES else None,
+            "origin": table.origin_label(origin),
+            "hub_code": hub,
+            "hub": hub_name(hub),
+            "placements": n,
+        }
+        for (origin, hub), n in sorted(table.cells.items(), key=lambda c: (c[0][1], order[c[0][0]]))
+    ]
+
+
+def matrix(table: FlowTable) -> tuple[list[str], list[list]]:
+    """The table as shown and reported: one row per hub (its name), one column per origin
+    (names), then 計; a last row 全国計 (the sum of the hubs, checked by the tests)."""
+    origins = table.origins
+    header = ["拠点", *(table.origin_label(o) for o in origins), "計"]
+    body: list[list] = [
+        [hub_name(hub), *(table.count(o, hub) for o in origins), table.hub_total(hub)]
+        for hub in table.hubs
+    ]
+    body.append(["全国計", *(table.origin_total(o) for o in origins), table.total])
+    return header, body
+
+
+def net_rows(table: FlowTable) -> list[dict]:
+    """Per prefecture (names, in JIS order): inflow from other prefectures, outflow to the
+    counted hubs, and the net. Prefectures with no movement are left out."""
+    inflow = dict.fromkeys(PREFECTURES, 0)
+    outflow = dict.fromkeys(PREFECTURES, 0)
+    for (origin, hub), n in table.cells.items():
+        if origin != hub and origin in PREFECTURES:
+            inflow[hub] += n
+            outflow[origin] += n
+    net = net_inflow(table)
+    return [
+        {
+            "prefecture_code": code,
+            "prefecture": PREFECTURES[code][0],
+            "inflow": inflow[code],
+            "outflow": outflow[code],
+            "net": net[code],
+        }
+        for code in PREFECTURES
+        if inflow[code] or outflow[code]
+    ]
