@@ -40,6 +40,7 @@ FIELD_LABELS = {
     "placed_on": "成約日",
     "age_band": "年齢層",
     "previous_residence": term("previous_residence"),
+    "previous_prefecture": term("previous_prefecture"),
     "placement_id": "成約",
     "due_on": "期日",
     "done_on": "完了日",
