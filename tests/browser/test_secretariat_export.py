@@ -119,10 +119,13 @@ def test_secretariat_sees_national_chart_tile_map_and_downloads_the_weekly_zip(
     go_to(page, "全国ダッシュボード")
     assert metric_int(page, "相談件数") == expected["consultations_fy"]
     assert metric_int(page, "成約件数") == expected["placements_fy"]
+    # 「12/02 現在: …」 for the month in progress (「…月末現在: …」 once a month has closed).
     expect(
         page.get_by_text(
-            f"末現在: 累計相談 {expected['consultations_total']:,} 件・"
-            f"累計成約 {expected['placements_total']:,} 件"
+            re.compile(
+                f"現在: 累計相談 {expected['consultations_total']:,} 件・"
+                f"累計成約 {expected['placements_total']:,} 件"
+            )
         )
     ).to_be_visible()
     expect(chart_svg(page)).to_contain_text("全国: 成約件数と相談件数の推移")
