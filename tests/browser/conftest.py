@@ -243,7 +243,7 @@ def page(browser, request):
         accept_downloads=True,
     )
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     yield page
     if request.node.stash.get(_FAILED, False):
         screenshot(page, f"FAILED-{request.node.name}")  # what the page showed at the failure

@@ -14,8 +14,8 @@ if not BROWSER_REQUIRED:  # under CI a missing Playwright is an import error, i.
 from playwright.sync_api import Locator, Page, expect  # noqa: E402
 
 # The machine running the tests may be busy (two cores shared with other jobs): give each
-# expectation up to 30 s (Playwright's default is 5 s) before it counts as failed.
-expect.set_options(timeout=30_000)
+# expectation up to 60 s (Playwright's default is 5 s) before it counts as failed.
+expect.set_options(timeout=60_000)
 
 APP = '[data-testid="stApp"]'
 
