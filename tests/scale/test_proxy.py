@@ -60,7 +60,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait(url: str, timeout: float = 90) -> None:
+def _wait(url: str, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -195,7 +195,7 @@ def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path):
             page.get_by_label("パスワード", exact=True).fill(PASSWORD)
             page.get_by_role("button", name="サインイン").click()
             expect(page.get_by_role("button", name="サインアウト", exact=True)).to_be_visible(
-                timeout=30_000
+                timeout=90_000
             )
             settle(page)
             for _ in range(50):  # the page hands its sign-in to /session in the background
@@ -213,7 +213,7 @@ def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path):
             page.get_by_role("option", name="札幌精機株式会社").click()
             page.get_by_label("相談内容 *").fill("プロキシ越しに記録した相談")
             page.get_by_role("button", name="相談を記録").click()
-            expect(page.get_by_text("相談を記録しました").first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("相談を記録しました").first).to_be_visible(timeout=90_000)
             with Session(database) as s:
                 assert s.exec(select(func.count()).select_from(Consultation)).one() == 1
 
@@ -224,14 +224,14 @@ def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path):
             direct.get_by_label("利用者名", exact=True).fill("proxy01")
             direct.get_by_label("パスワード", exact=True).fill(PASSWORD)
             direct.get_by_role("button", name="サインイン").click()
-            expect(direct.get_by_text("プロキシ越しに記録した相談")).to_be_visible(timeout=30_000)
+            expect(direct.get_by_text("プロキシ越しに記録した相談")).to_be_visible(timeout=90_000)
 
             # Stop the process holding the session: nginx re-routes and the cookie signs in.
             backends.stop(holder[0])
             page.reload()
             settle(page)
             expect(page.get_by_role("button", name="サインアウト", exact=True)).to_be_visible(
-                timeout=30_000
+                timeout=90_000
             )
             expect(page.get_by_text("プロキシ越しに記録した相談")).to_be_visible()
             assert backends.holding_websocket() == [other]
