@@ -163,11 +163,10 @@ class Backends:
                     os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path):
+def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path, browser):
     _needs()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    from tests.browser.conftest import CHROMIUM_ARGS
     from tests.browser.helpers import screenshot, settle
 
     url = database.url.render_as_string(hide_password=False)
@@ -183,10 +182,7 @@ def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path):
         # localhost, so Chromium accepts the README's Secure route cookie over plain HTTP.
         base = f"http://localhost:{proxy}"
         _wait(f"http://127.0.0.1:{proxy}/healthz")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
+        if True:  # the suite's one Playwright browser (a second sync Playwright cannot start)
             context = browser.new_context(locale="ja-JP", viewport={"width": 1440, "height": 900})
             page = context.new_page()
             page.goto(f"{base}/consultations")
@@ -236,7 +232,7 @@ def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path):
             expect(page.get_by_text("プロキシ越しに記録した相談")).to_be_visible()
             assert backends.holding_websocket() == [other]
             screenshot(page, "proxy_rerouted")
-            browser.close()
+            context.close()
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)
