@@ -220,6 +220,12 @@ def submit_button(
     )
 
 
+def just_sent(form_key: str) -> bool:
+    """The form's last submit has an outcome still to show: a folding container holding the
+    form stays open, so the outcome (and the form, now empty) is in sight."""
+    return form_key in st.session_state.get(FEEDBACK_KEY, {})
+
+
 def feedback(form_key: str, labels: dict[str, str] | None = None) -> None:
     """Show the outcome of the form's last submit (call after the fields, before the button).
 

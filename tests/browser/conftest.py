@@ -22,7 +22,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Debian's package first: a `chromium` earlier on PATH may be a downloaded browser.
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = (
+    str(DEBIAN_CHROMIUM)
+    if DEBIAN_CHROMIUM.exists()
+    else shutil.which("chromium") or shutil.which("chromium-browser")
+)
 BROWSER_REQUIRED = os.environ.get("CRM_BROWSER_REQUIRED") == "1"
 SCREENSHOTS = Path(os.environ.get("CRM_SCREENSHOT_DIR", ROOT / "artifacts" / "screenshots"))
 CHROMIUM_ARGS = [

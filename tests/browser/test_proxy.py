@@ -25,13 +25,13 @@ from sqlmodel import Session, select
 from crm.actor import SYSTEM, actor_for
 from crm.models import Consultation
 from crm.services import users
+from tests.browser.conftest import CHROMIUM
 from tests.utils.databases import POSTGRES_URL, postgres_database
 from tests.utils.factories import make_company
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = os.environ.get("CRM_BROWSER_REQUIRED") == "1"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PASSWORD = "Proxy-Passphrase-2026"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser]

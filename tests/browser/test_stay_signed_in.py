@@ -42,8 +42,14 @@ def signed_in(page: Page) -> bool:
 
 
 def on_sign_in_page(page: Page) -> bool:
+    """The sign-in form is drawn (waited for: on a loaded machine the run a click starts may
+    begin after ``settle`` has returned) and nobody is signed in."""
     settle(page)
-    return page.get_by_label("パスワード", exact=True).count() == 1 and not signed_in(page)
+    try:
+        expect(page.get_by_label("パスワード", exact=True)).to_have_count(1)
+    except AssertionError:
+        return False
+    return not signed_in(page)
 
 
 def session_cookie(context: BrowserContext) -> dict:
