@@ -17,12 +17,13 @@ from crm.services.merge import ALLOW_DUPLICATE_HELP, ALLOW_DUPLICATE_LABEL
 from crm.services.timeline import KIND_LABELS, company_timeline
 from ui import form_state as fs
 from ui import links
+from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, industry_label, prefecture_label
+from ui.labels import FIELD_LABELS, day, hub_label, industry_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.merge import follow_merged, merge_section
-from ui.pickers import hub_filter, query_id
+from ui.pickers import query_id
 from ui.runtime import session
 from ui.session import require_actor
 from ui.text import literal
@@ -123,7 +124,7 @@ def show_company(company_id: int) -> None:
                 for part in (
                     company.kana,
                     f"企業ID {company.id}",
-                    f"拠点 {company.hub_code}",
+                    f"拠点 {hub_label(company.hub_code)}",
                     company.corporate_number and f"法人番号 {company.corporate_number}",
                 )
                 if part
@@ -307,21 +308,16 @@ def show_directory() -> None:
     st.title("企業")
     if read_only:
         st.caption("全国事務局として全拠点の企業を閲覧しています（閲覧のみ）。")
-    search, hub_column = st.columns([3, 1]) if read_only else (st.container(), None)
-    with search:
-        query = st.text_input(
-            "検索", key="companies.query", placeholder="企業名・カナ・法人番号の一部（全角可）"
-        )
-    hub_code = None
-    if hub_column is not None:
-        with hub_column:
-            hub_code = hub_filter("companies.hub")
+    hubs = hub_panel() if read_only else ()
+    query = st.text_input(
+        "検索", key="companies.query", placeholder="企業名・カナ・法人番号の一部（全角可）"
+    )
 
     with guarded():
-        total, _ = cached_read(find_companies, actor, text=query, hub_code=hub_code, limit=0)
-        offset = paginate(total, "companies.page", PAGE_SIZE, reset_on=(query, hub_code))
+        total, _ = cached_read(find_companies, actor, text=query, hubs=hubs, limit=0)
+        offset = paginate(total, "companies.page", PAGE_SIZE, reset_on=(query, hubs))
         _, found = cached_read(
-            find_companies, actor, text=query, hub_code=hub_code, limit=PAGE_SIZE, offset=offset
+            find_companies, actor, text=query, hubs=hubs, limit=PAGE_SIZE, offset=offset
         )
     header = ["企業名", "カナ", "法人番号", "所在地", "業種", "従業員数"]
     rows = [
@@ -338,12 +334,12 @@ def show_directory() -> None:
     if read_only:
         header.append("拠点")
         for row, c in zip(rows, found, strict=True):
-            row.append(c.hub_code)
+            row.append(hub_label(c.hub_code))
     grid(
         actor,
         header,
         rows,
-        widths=[3, 2, 1.6, 1.8, 2, 1] + ([0.6] if read_only else []),
+        widths=[3, 2, 1.6, 1.8, 2, 1] + ([0.8] if read_only else []),
         empty="該当する企業はありません。" if query else "まだ企業が登録されていません。",
     )
 
@@ -359,7 +355,13 @@ def created(company: Company) -> None:
 def create_form() -> None:
     form = "company_new"
     total, _ = cached_read(find_companies, actor, limit=0)
-    with st.expander("新しい企業を登録", expanded=not total, icon=":material/add_business:"):
+    # Open right after a submit too: a burst's last answer ("already saved", with the link) may
+    # arrive on the directory rather than on the saved firm's page.
+    with st.expander(
+        "新しい企業を登録",
+        expanded=not total or fs.just_sent(form),
+        icon=":material/add_business:",
+    ):
         with fs.form(form):
             company_fields(form, default_prefecture=actor.hub_code)
             st.checkbox(

@@ -1,20 +1,21 @@
 """相談記録: log a consultation fast (or register a new firm and log it in one step), and the
-hub's latest consultations."""
+consultations, newest first (the secretariat: of the hubs it chooses)."""
 
 import streamlit as st
 
 from crm.reference import JSIC_DIVISIONS, PREFECTURES, Channel, Stance
-from crm.services.consultations import list_consultations, log_consultation
+from crm.services.consultations import count_consultations, list_consultations, log_consultation
 from crm.services.intake import register_company_with_consultation
 from crm.services.lookups import company_names
 from crm.services.merge import ALLOW_DUPLICATE_HELP, ALLOW_DUPLICATE_LABEL
 from crm.timeutil import today_jst
 from ui import form_state as fs
 from ui import links, pickers
+from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, industry_label
-from ui.listing import grid
+from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, hub_label, industry_label
+from ui.listing import grid, paginate
 from ui.session import require_actor
 from ui.text import literal
 
@@ -31,7 +32,7 @@ CONSULTATION_FIELDS = (
 )
 NEW_COMPANY_FIELDS = ("name", "kana", "corporate_number", "prefecture_code", "city", "industry")
 EXISTING, NEW = "existing", "new"
-RECENT = 50
+PAGE_SIZE = 30
 
 actor = require_actor()
 read_only = not actor.is_hub_manager
@@ -207,10 +208,13 @@ def entry_form() -> None:
 
 
 def recent() -> None:
+    hubs = hub_panel() if read_only else ()
+    st.subheader("相談の一覧" + ("（全拠点）" if read_only and not hubs else ""))
     with guarded():
-        rows = cached_read(list_consultations, actor, limit=RECENT)
+        total = cached_read(count_consultations, actor, hubs=hubs)
+        offset = paginate(total, "consultations.page", PAGE_SIZE, reset_on=hubs)
+        rows = cached_read(list_consultations, actor, hubs=hubs, limit=PAGE_SIZE, offset=offset)
         names = cached_read(company_names, actor, ids=sorted({c.company_id for c in rows}))
-    st.subheader("最近の相談" + ("（全拠点）" if read_only else ""))
     header = ["相談日", "企業", "経路", "相談内容", "姿勢", "次のアクション"]
     widths = [1, 2, 1.3, 3.5, 1.3, 2]
     table = []
@@ -228,14 +232,11 @@ def recent() -> None:
         )
     if read_only:
         header.insert(0, "拠点")
-        widths.insert(0, 0.6)
+        widths.insert(0, 0.8)
         for row, c in zip(table, rows, strict=True):
-            row.insert(0, c.hub_code)
-    grid(actor, header, table, widths, empty="まだ相談の記録がありません。")
-    if len(rows) == RECENT:
-        st.caption(
-            f"最新の{RECENT}件を表示しています。企業ごとの全履歴は企業ページのタイムラインで見られます。"
-        )
+            row.insert(0, hub_label(c.hub_code))
+    grid(actor, header, table, widths, empty="該当する相談の記録はありません。")
+    st.caption("企業ごとの全履歴は企業ページのタイムラインで見られます。")
 
 
 st.title("相談記録")

@@ -17,13 +17,14 @@ from crm.services.followups import (
     list_follow_ups,
     schedule_follow_up,
 )
-from crm.services.lookups import company_names, placement_choices, placement_needs
+from crm.services.lookups import company_names, need_titles, placement_choices, placement_needs
 from crm.timeutil import today_jst
 from ui import form_state as fs
 from ui import links, pickers
+from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day
+from ui.labels import FIELD_LABELS, day, hub_label
 from ui.listing import grid, paginate
 from ui.session import require_actor
 from ui.text import literal
@@ -57,7 +58,11 @@ def when(follow_up: FollowUp) -> str:
 
 
 def section(
-    rows: list[FollowUp], names: dict[int, str], need_of: dict[int, int], empty: str
+    rows: list[FollowUp],
+    names: dict[int, str],
+    need_of: dict[int, int],
+    titles: dict[int, str],
+    empty: str,
 ) -> None:
     header = ["期日", "状況", "企業", "対象", "メモ"]
     widths = [1, 1, 2.2, 1.6, 3]
@@ -67,9 +72,12 @@ def section(
             "企業"
             if f.placement_id is None
             else (
-                links.need(need_of[f.placement_id], f"成約#{f.placement_id} のニーズ")
+                links.need(
+                    need_of[f.placement_id],
+                    f"成約（{titles.get(need_of[f.placement_id], 'ニーズ')}）",
+                )
                 if f.placement_id in need_of
-                else f"成約#{f.placement_id}"
+                else "成約"
             )
         )
         table.append(
@@ -83,9 +91,9 @@ def section(
         )
     if read_only:
         header.insert(0, "拠点")
-        widths.insert(0, 0.6)
+        widths.insert(0, 0.8)
         for row, f in zip(table, rows, strict=True):
-            row.insert(0, f.hub_code)
+            row.insert(0, hub_label(f.hub_code))
     grid(actor, header, table, widths, empty=empty)
 
 
@@ -182,6 +190,7 @@ def clear_company_filter() -> None:
 
 
 st.title("フォローアップ")
+hubs = hub_panel() if read_only else ()
 if read_only:
     st.caption("全国事務局として全拠点のフォローアップを閲覧しています（閲覧のみ）。")
 company_filter = pickers.query_id("company", "企業")
@@ -195,13 +204,16 @@ def state_rows(state: str, offset: int) -> list[FollowUp]:
         state=state,
         company_id=company_filter,
         today=today,
+        hubs=hubs,
         limit=PAGE_SIZE,
         offset=offset,
     )
 
 
 with guarded():
-    counts = cached_read(count_follow_ups_by_state, actor, company_id=company_filter, today=today)
+    counts = cached_read(
+        count_follow_ups_by_state, actor, company_id=company_filter, today=today, hubs=hubs
+    )
     filter_names = cached_read(company_names, actor, ids=[company_filter] if company_filter else [])
 if company_filter is not None:
     if company_filter not in filter_names:
@@ -235,14 +247,15 @@ for state, title, empty in SECTIONS:
         st.error(f"期日を過ぎたフォローアップが {total:,} 件あります。早めに連絡を取りましょう。")
     else:
         st.subheader(f"{title}（{total:,}件）")
-    offset = paginate(total, f"followups.page.{state}", PAGE_SIZE, reset_on=company_filter)
+    offset = paginate(total, f"followups.page.{state}", PAGE_SIZE, reset_on=(company_filter, hubs))
     with guarded():
         rows = state_rows(state, offset)
         names = cached_read(company_names, actor, ids=sorted({f.company_id for f in rows}))
         need_of = cached_read(
             placement_needs, actor, ids=sorted({f.placement_id for f in rows if f.placement_id})
         )
-    section(rows, names, need_of, empty)
+        titles = cached_read(need_titles, actor, ids=sorted(set(need_of.values())))
+    section(rows, names, need_of, titles, empty)
     if state != DONE:
         open_rows.extend(rows)
         open_names.update(names)

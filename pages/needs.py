@@ -31,9 +31,10 @@ from crm.timeutil import today_jst
 from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links, pickers
+from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label
+from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, hub_label
 from ui.listing import grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
@@ -84,7 +85,7 @@ def new_need_form(company_filter: int | None) -> None:
     k = lambda field: fs.key(NEW_FORM, field)  # noqa: E731
     with st.expander(
         "新しい人材ニーズ（相談から登録）",
-        expanded=preselect is not None,
+        expanded=preselect is not None or fs.just_sent(NEW_FORM),
         icon=":material/add_task:",
     ):
         with fs.form(NEW_FORM):
@@ -166,11 +167,12 @@ def opened(need: TalentNeed) -> None:
 def board() -> None:
     st.title("人材ニーズ")
     company_filter = pickers.query_id("company", "企業")
+    hubs = hub_panel() if read_only else ()
     if read_only:
         st.caption("全国事務局として全拠点のニーズを閲覧しています（閲覧のみ）。")
 
     with guarded():
-        counts = cached_read(count_needs_by_status, actor, company_id=company_filter)
+        counts = cached_read(count_needs_by_status, actor, company_id=company_filter, hubs=hubs)
         if company_filter is not None:
             name = cached_read(company_names, actor, ids=[company_filter]).get(company_filter)
             if name is None:
@@ -193,12 +195,18 @@ def board() -> None:
     tabs = st.tabs([f"{status.label}（{counts[status.value]:,}）" for status in STATUSES])
     for tab, status in zip(tabs, STATUSES, strict=True):
         with tab:
-            offset = paginate(counts[status.value], f"needs.page.{status.value}", PAGE_SIZE)
+            offset = paginate(
+                counts[status.value],
+                f"needs.page.{status.value}",
+                PAGE_SIZE,
+                reset_on=(company_filter, hubs),
+            )
             rows = cached_read(
                 list_needs,
                 actor,
                 status=status.value,
                 company_id=company_filter,
+                hubs=hubs,
                 limit=PAGE_SIZE,
                 offset=offset,
             )
@@ -231,9 +239,9 @@ def need_table(rows: list[TalentNeed]) -> None:
     ]
     if read_only:
         header.insert(0, "拠点")
-        widths.insert(0, 0.6)
+        widths.insert(0, 0.8)
         for row, n in zip(table, rows, strict=True):
-            row.insert(0, n.hub_code)
+            row.insert(0, hub_label(n.hub_code))
     grid(actor, header, table, widths, empty="この状態のニーズはありません。")
 
 
@@ -258,7 +266,7 @@ def show_need(need_id: int) -> None:
     fs.feedback(NEW_FORM)  # "registered" right after opening this need
     status = NeedStatus(need.status)
     st.title(literal(f"{need.role_title}（{company_name}）"))
-    st.caption(f"人材ニーズ #{need.id} ・ 拠点 {need.hub_code} ・ 状態: {status.label}")
+    st.caption(f"人材ニーズ #{need.id} ・ {hub_label(need.hub_code)} ・ 状態: {status.label}")
     if read_only:
         st.caption("全国事務局として閲覧しています（閲覧のみ）。")
 

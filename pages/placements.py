@@ -31,9 +31,10 @@ from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links, pickers
+from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label
+from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, hub_label
 from ui.listing import grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
@@ -84,9 +85,10 @@ def record_form() -> None:
     )
     # Open for the need of a link, and right after a submit: the result (and the form, now
     # empty) stays in sight instead of folding away with the link's need.
-    just_sent = FORM in st.session_state.get(fs.FEEDBACK_KEY, {})
     with st.expander(
-        "成約を登録", expanded=preselect is not None or just_sent, icon=":material/handshake:"
+        "成約を登録",
+        expanded=preselect is not None or fs.just_sent(FORM),
+        icon=":material/handshake:",
     ):
         with fs.form(FORM):
             pickers.pick(
@@ -208,18 +210,24 @@ def period() -> tuple[dt.date, dt.date]:
     return since, until
 
 
-def placement_list(since: dt.date, until: dt.date) -> None:
+def placement_list(since: dt.date, until: dt.date, hubs: tuple[str, ...]) -> None:
     with guarded():
-        counts = cached_read(placements_by_engagement, actor, since=since, until=until)
+        counts = cached_read(placements_by_engagement, actor, since=since, until=until, hubs=hubs)
     total = sum(counts.values())
     metrics = st.columns(1 + len(counts))
     metrics[0].metric("成約件数", f"{total:,}")
     for column, (code, n) in zip(metrics[1:], counts.items(), strict=True):
         column.metric(Engagement(code).label, f"{n:,}")
 
-    offset = paginate(total, "placements.page", PAGE_SIZE, reset_on=(since, until))
+    offset = paginate(total, "placements.page", PAGE_SIZE, reset_on=(since, until, hubs))
     rows = cached_read(
-        list_placements, actor, since=since, until=until, limit=PAGE_SIZE, offset=offset
+        list_placements,
+        actor,
+        since=since,
+        until=until,
+        hubs=hubs,
+        limit=PAGE_SIZE,
+        offset=offset,
     )
     names = cached_read(company_names, actor, ids=sorted({p.company_id for p in rows}))
     titles = cached_read(need_titles, actor, ids=sorted({p.need_id for p in rows}))
@@ -238,7 +246,7 @@ def placement_list(since: dt.date, until: dt.date) -> None:
         [
             day(p.placed_on),
             links.company(p.company_id, names.get(p.company_id, "")),
-            links.need(p.need_id, titles.get(p.need_id, f"#{p.need_id}")),
+            links.need(p.need_id, titles.get(p.need_id, "ニーズを開く")),
             enum_label(Engagement, p.engagement),
             partners[p.partner_id].name if p.partner_id in partners else "",
             enum_label(SalaryBand, p.salary_band),
@@ -249,9 +257,9 @@ def placement_list(since: dt.date, until: dt.date) -> None:
     ]
     if read_only:
         header.insert(0, "拠点")
-        widths.insert(0, 0.6)
+        widths.insert(0, 0.8)
         for row, p in zip(table, rows, strict=True):
-            row.insert(0, p.hub_code)
+            row.insert(0, hub_label(p.hub_code))
     grid(actor, header, table, widths, empty="この期間の成約はありません。")
 
 
@@ -266,5 +274,6 @@ else:
         links.show(
             actor, links.need(last_need, "成約を記録したニーズを開く", ":material/open_in_new:")
         )
+hubs = hub_panel() if read_only else ()
 since, until = period()
-placement_list(since, until)
+placement_list(since, until, hubs)

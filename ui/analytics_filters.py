@@ -12,6 +12,7 @@ from crm.services.reference_data import list_categories, list_hubs
 from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, month_range, today_jst
 from crm.vocabulary import term
+from ui import kept
 from ui.runtime import session
 from ui.text import literal
 
@@ -31,62 +32,162 @@ def period_label(filters: AnalyticsFilter) -> str:
     return f"{since}〜{until}"
 
 
+PERIOD_CODES = {PERIOD_FISCAL_YEAR: "fy", PERIOD_MONTHS: "months", PERIOD_ALL: "all"}
+
+# The secretariat's choices, kept across its pages for the session and in the page's link.
+KEEP_FY = kept.Kept("af_fy", "fy", parse=int)
+KEEP_MONTHS = kept.Kept("af_months", "months", pair=True)
+KEEP_BLOCKS = kept.Kept("af_blocks", "blocks", many=True)
+KEEP_HUBS = kept.Kept("af_hubs", "hubs", many=True)
+KEEP_CATEGORIES = kept.Kept("af_categories", "categories", parse=int, many=True)
+KEEP_ENGAGEMENTS = kept.Kept("af_engagements", "engagements", many=True)
+
+
+def _period_of(code: str) -> str:
+    for label, known in PERIOD_CODES.items():
+        if code in (known, label):
+            return label
+    raise ValueError(code)
+
+
+class _PeriodKept(kept.Kept):
+    def dump(self, value) -> str:
+        return PERIOD_CODES.get(value, "")
+
+
+KEEP_PERIOD = _PeriodKept("af_period", "period", parse=_period_of)
+
+
+def _kept_widget(keep: kept.Kept, options, draw, default=None):
+    """``draw(initial)`` draws the widget with the value ``kept.restore`` gives."""
+    value = draw(kept.restore(keep, options, default))
+    kept.remember(keep, default)
+    return value
+
+
+def hub_choice() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The regional blocks and hubs chosen in the sidebar (drawn there; kept like the
+    dashboards' filters, which use the same choice)."""
+    with session() as s:
+        hubs = {h.code: h.name_ja for h in list_hubs(s)}
+    blocks = _kept_widget(
+        KEEP_BLOCKS,
+        list(BLOCKS),
+        lambda initial: st.multiselect(
+            "地域ブロック", list(BLOCKS), initial, key=KEEP_BLOCKS.key, placeholder="全国"
+        ),
+        [],
+    )
+    offered = [code for code in hubs if not blocks or any(code in hubs_in_block(b) for b in blocks)]
+    chosen = _kept_widget(
+        KEEP_HUBS,
+        offered,
+        lambda initial: st.multiselect(
+            "拠点",
+            offered,
+            initial,
+            format_func=hubs.get,
+            key=KEEP_HUBS.key,
+            placeholder="すべての拠点",
+        ),
+        [],
+    )
+    return tuple(blocks), tuple(chosen)
+
+
+def chosen_hubs(blocks: tuple[str, ...], hubs: tuple[str, ...]) -> tuple[str, ...]:
+    """The hub codes a list shows for this choice (empty: every hub the reader may read)."""
+    if hubs:
+        return hubs
+    return tuple(code for block in blocks for code in hubs_in_block(block))
+
+
+def hub_panel() -> tuple[str, ...]:
+    """A national reader's hub filter for record lists, in the sidebar: the hub codes chosen
+    (empty: all). Blocks and hubs are the ones chosen on the dashboards, and the reverse."""
+    with st.sidebar:
+        st.subheader("絞り込み")
+        blocks, hubs = hub_choice()
+    return chosen_hubs(blocks, hubs)
+
+
 def filter_panel(
     default_period: str = PERIOD_FISCAL_YEAR, with_categories: bool = True
 ) -> AnalyticsFilter:
     """Draw the filters in the sidebar and return what they select."""
     today = today_jst()
     with session() as s:
-        hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s)}
         categories = {c.id: c.name_ja for c in list_categories(s)}
     with st.sidebar:
         st.subheader("絞り込み")
         modes = [PERIOD_FISCAL_YEAR, PERIOD_MONTHS, PERIOD_ALL]
-        mode = st.radio(
-            "期間", modes, index=modes.index(default_period), horizontal=True, key="af_period"
+        mode = _kept_widget(
+            KEEP_PERIOD,
+            modes,
+            lambda initial: st.radio(
+                "期間", modes, modes.index(initial), horizontal=True, key=KEEP_PERIOD.key
+            ),
+            default_period,
         )
         since = until = None
         if mode == PERIOD_FISCAL_YEAR:
             years = list(range(fiscal_year(today), FIRST_FISCAL_YEAR - 1, -1))
-            fy = st.selectbox("年度", years, format_func=lambda y: f"{y}年度", key="af_fy")
+            fy = _kept_widget(
+                KEEP_FY,
+                years,
+                lambda initial: st.selectbox(
+                    "年度",
+                    years,
+                    years.index(initial),
+                    format_func=lambda y: f"{y}年度",
+                    key=KEEP_FY.key,
+                ),
+                years[0],
+            )
             since, until = fiscal_year_bounds(fy)
             until = min(until, today)
         elif mode == PERIOD_MONTHS:
             months = month_range(FIRST_MONTH, today)
-            first, last = st.select_slider(
-                "月の範囲",
-                options=months,
-                value=(months[max(0, len(months) - 12)], months[-1]),
-                key="af_months",
+            first, last = _kept_widget(
+                KEEP_MONTHS,
+                months,
+                lambda initial: st.select_slider(
+                    "月の範囲", options=months, value=initial, key=KEEP_MONTHS.key
+                ),
+                (months[max(0, len(months) - 12)], months[-1]),
             )
             since = dt.date.fromisoformat(first + "-01")
             until = min(
                 add_months(dt.date.fromisoformat(last + "-01"), 1) - dt.timedelta(days=1), today
             )
-        blocks = st.multiselect("地域ブロック", list(BLOCKS), key="af_blocks", placeholder="全国")
-        offered = [
-            code for code in hubs if not blocks or any(code in hubs_in_block(b) for b in blocks)
-        ]
-        chosen_hubs = st.multiselect(
-            "拠点", offered, format_func=hubs.get, key="af_hubs", placeholder="すべての拠点"
-        )
+        blocks, chosen_hubs = hub_choice()
         category_ids: list[int] = []
         engagements: list[str] = []
         if with_categories:
-            category_ids = st.multiselect(
-                "人材区分",
+            category_ids = _kept_widget(
+                KEEP_CATEGORIES,
                 list(categories),
-                format_func=categories.get,
-                key="af_categories",
-                placeholder="すべて",
+                lambda initial: st.multiselect(
+                    "人材区分",
+                    list(categories),
+                    initial,
+                    format_func=categories.get,
+                    key=KEEP_CATEGORIES.key,
+                    placeholder="すべて",
+                ),
             )
             labels = Engagement.labels()
-            engagements = st.multiselect(
-                term("engagement"),
+            engagements = _kept_widget(
+                KEEP_ENGAGEMENTS,
                 list(labels),
-                format_func=labels.get,
-                key="af_engagements",
-                placeholder="すべて",
+                lambda initial: st.multiselect(
+                    term("engagement"),
+                    list(labels),
+                    initial,
+                    format_func=labels.get,
+                    key=KEEP_ENGAGEMENTS.key,
+                    placeholder="すべて",
+                ),
             )
             st.caption(NEEDS_ONLY_NOTE)
     try:

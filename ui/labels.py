@@ -53,6 +53,13 @@ FIELD_LABELS = {
 md = literal
 
 
+def hub_label(code: str | None) -> str:
+    """A hub by its prefecture's name (山形県), never its code."""
+    if code is None:
+        return ""
+    return PREFECTURES[code][0] if code in PREFECTURES else code
+
+
 def enum_label(enum_type: type[LabelledEnum], code: str | None) -> str:
     return "" if code is None else enum_type.labels().get(code, code)
 

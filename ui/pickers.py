@@ -6,9 +6,7 @@ import streamlit as st
 
 from crm.actor import Actor
 from crm.services.lookups import company_choices
-from crm.services.reference_data import list_hubs
 from ui.cache import cached_read
-from ui.runtime import session
 from ui.text import literal
 
 SEARCH_HINT = "選択してください（入力して絞り込み）"
@@ -78,13 +76,4 @@ def company(
         key,
         preselect=preselect,
         help="企業名・カナの一部を入力すると絞り込めます。",
-    )
-
-
-def hub_filter(key: str, label: str = "拠点") -> str | None:
-    """For national users: one hub or all of them (None)."""
-    with session() as s:
-        hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s, active_only=False)}
-    return st.selectbox(
-        label, [None, *hubs], format_func=lambda c: "全拠点" if c is None else hubs[c], key=key
     )

@@ -3,6 +3,7 @@
 import datetime as dt
 import enum
 import json
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import func, update
@@ -54,14 +55,19 @@ def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any) -> T
     return row
 
 
-def scope_filter(statement, actor: Actor, hub_column):
-    """Restrict a SELECT to the hubs the actor may read.
+def scope_filter(statement, actor: Actor, hub_column, hubs: Sequence[str] = ()):
+    """Restrict a SELECT to the hubs the actor may read, and to ``hubs`` when given (a
+    national reader's choice of hubs: it narrows, never widens, what the actor may read).
 
     The statement also carries the actor, so that the session runs the actor's session check
     (``require_live``) before it reads (see ``crm.auth.sessions``)."""
-    hubs = actor.readable_hubs()
+    readable = actor.readable_hubs()
     statement = statement.execution_options(**{ACTOR_OPTION: actor})
-    return statement if hubs is None else statement.where(hub_column.in_(hubs))
+    if readable is not None:
+        statement = statement.where(hub_column.in_(readable))
+    if hubs:
+        statement = statement.where(hub_column.in_(sorted(set(hubs))))
+    return statement
 
 
 def bump_data_version(session: Session, hub_code: str | None) -> None:

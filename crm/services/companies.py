@@ -1,5 +1,7 @@
 """Companies (企業) and their contact people."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -69,9 +71,11 @@ def search_companies(
     hub_code: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    *,
+    hubs: Sequence[str] = (),
 ) -> list[Company]:
     """Firms whose name, kana or corporate number contains ``query`` (NFKC-normalised)."""
-    statement = scope_filter(select(Company), actor, Company.hub_code)
+    statement = scope_filter(select(Company), actor, Company.hub_code, hubs)
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
     statement = _matching(statement, query)
@@ -86,10 +90,17 @@ def _matching(statement, query: str | None):
 
 
 def count_search_results(
-    session: Session, actor: Actor, query: str | None = None, hub_code: str | None = None
+    session: Session,
+    actor: Actor,
+    query: str | None = None,
+    hub_code: str | None = None,
+    *,
+    hubs: Sequence[str] = (),
 ) -> int:
     """How many firms ``search_companies`` would find without a limit (for paging)."""
-    statement = scope_filter(select(func.count()).select_from(Company), actor, Company.hub_code)
+    statement = scope_filter(
+        select(func.count()).select_from(Company), actor, Company.hub_code, hubs
+    )
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
     return session.exec(_matching(statement, query)).one()

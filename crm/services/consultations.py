@@ -1,6 +1,7 @@
 """Consultations (相談): what the hub manager logs after each meeting with a firm."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -67,8 +68,9 @@ def _consultations(
     company_id: int | None,
     since: dt.date | None,
     until: dt.date | None,
+    hubs: Sequence[str] = (),
 ):
-    statement = scope_filter(statement, actor, Consultation.hub_code)
+    statement = scope_filter(statement, actor, Consultation.hub_code, hubs)
     if company_id is not None:
         statement = statement.where(Consultation.company_id == company_id)
     if since is not None:
@@ -85,10 +87,11 @@ def list_consultations(
     company_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    hubs: Sequence[str] = (),
     limit: int = 100,
     offset: int = 0,
 ) -> list[Consultation]:
-    statement = _consultations(actor, select(Consultation), company_id, since, until)
+    statement = _consultations(actor, select(Consultation), company_id, since, until, hubs)
     statement = statement.order_by(
         col(Consultation.consulted_on).desc(), col(Consultation.id).desc()
     )
@@ -102,10 +105,11 @@ def count_consultations(
     company_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    hubs: Sequence[str] = (),
 ) -> int:
     """How many ``list_consultations`` would list without a limit (for paging)."""
     counted = select(func.count()).select_from(Consultation)
-    return session.exec(_consultations(actor, counted, company_id, since, until)).one()
+    return session.exec(_consultations(actor, counted, company_id, since, until, hubs)).one()
 
 
 def next_actions(

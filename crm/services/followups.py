@@ -1,6 +1,7 @@
 """Follow-ups (フォローアップ): reminders after a placement or about a firm."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -84,8 +85,9 @@ def _follow_ups(
     company_id: int | None,
     state: str | None = None,
     today: dt.date | None = None,
+    hubs: Sequence[str] = (),
 ):
-    statement = scope_filter(statement, actor, FollowUp.hub_code)
+    statement = scope_filter(statement, actor, FollowUp.hub_code, hubs)
     if not include_done and state != DONE:
         statement = statement.where(col(FollowUp.done_on).is_(None))
     if company_id is not None:
@@ -110,12 +112,13 @@ def list_follow_ups(
     company_id: int | None = None,
     state: str | None = None,
     today: dt.date | None = None,
+    hubs: Sequence[str] = (),
     limit: int = 200,
     offset: int = 0,
 ) -> list[FollowUp]:
     """Open follow-ups first, overdue before due, earliest due date first; ``state`` (overdue,
     upcoming or done, as of ``today``) narrows to one section, done ones latest first."""
-    statement = _follow_ups(actor, select(FollowUp), include_done, company_id, state, today)
+    statement = _follow_ups(actor, select(FollowUp), include_done, company_id, state, today, hubs)
     if state == DONE:
         statement = statement.order_by(col(FollowUp.done_on).desc(), col(FollowUp.id).desc())
     else:
@@ -125,11 +128,16 @@ def list_follow_ups(
 
 
 def count_follow_ups(
-    session: Session, actor: Actor, *, include_done: bool = False, company_id: int | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    include_done: bool = False,
+    company_id: int | None = None,
+    hubs: Sequence[str] = (),
 ) -> int:
     """How many ``list_follow_ups`` would list without a limit (for paging)."""
     counted = select(func.count()).select_from(FollowUp)
-    return session.exec(_follow_ups(actor, counted, include_done, company_id)).one()
+    return session.exec(_follow_ups(actor, counted, include_done, company_id, hubs=hubs)).one()
 
 
 def count_follow_ups_by_state(
@@ -138,6 +146,7 @@ def count_follow_ups_by_state(
     *,
     company_id: int | None = None,
     today: dt.date | None = None,
+    hubs: Sequence[str] = (),
 ) -> dict[str, int]:
     """Overdue, upcoming and done follow-ups the actor may read, counted in one query."""
     today = today or today_jst()
@@ -147,7 +156,7 @@ def count_follow_ups_by_state(
         else_=UPCOMING,
     )
     statement = _follow_ups(
-        actor, select(state, func.count()).select_from(FollowUp), True, company_id
+        actor, select(state, func.count()).select_from(FollowUp), True, company_id, hubs=hubs
     ).group_by(state)
     counts = dict(session.exec(statement).all())
     return {name: int(counts.get(name, 0)) for name in STATES}

@@ -5,7 +5,7 @@ may read, so a picker never offers another hub's record.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -122,11 +122,12 @@ def find_companies(
     hub_code: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    hubs: Sequence[str] = (),
 ) -> tuple[int, list[Company]]:
     """One page of a firm search and how many firms match in all (for paging)."""
-    total = companies.count_search_results(session, actor, text, hub_code)
+    total = companies.count_search_results(session, actor, text, hub_code, hubs=hubs)
     return total, [] if limit == 0 else companies.search_companies(
-        session, actor, text, hub_code, limit, offset
+        session, actor, text, hub_code, limit, offset, hubs=hubs
     )
 
 
@@ -142,13 +143,18 @@ def need_titles(session: Session, actor: Actor, ids: Iterable[int]) -> dict[int,
 
 
 def placements_by_engagement(
-    session: Session, actor: Actor, since: dt.date | None = None, until: dt.date | None = None
+    session: Session,
+    actor: Actor,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    hubs: Sequence[str] = (),
 ) -> dict[str, int]:
     """Placements in the period per engagement code (every code present, zero when none)."""
     statement = scope_filter(
         select(Placement.engagement, func.count()).group_by(Placement.engagement),
         actor,
         Placement.hub_code,
+        hubs,
     )
     if since is not None:
         statement = statement.where(Placement.placed_on >= since)

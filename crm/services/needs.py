@@ -1,6 +1,7 @@
 """Talent needs (人材ニーズ), their dated pipeline, and referrals to partners."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -181,10 +182,11 @@ def list_needs(
     *,
     status: str | None = None,
     company_id: int | None = None,
+    hubs: Sequence[str] = (),
     limit: int = 200,
     offset: int = 0,
 ) -> list[TalentNeed]:
-    statement = scope_filter(select(TalentNeed), actor, TalentNeed.hub_code)
+    statement = scope_filter(select(TalentNeed), actor, TalentNeed.hub_code, hubs)
     if status:
         statement = statement.where(TalentNeed.status == status)
     if company_id is not None:
@@ -194,13 +196,14 @@ def list_needs(
 
 
 def count_needs_by_status(
-    session: Session, actor: Actor, company_id: int | None = None
+    session: Session, actor: Actor, company_id: int | None = None, hubs: Sequence[str] = ()
 ) -> dict[str, int]:
     """How many needs the actor may read are in each status (of one firm, if given)."""
     statement = scope_filter(
         select(TalentNeed.status, func.count()).group_by(TalentNeed.status),
         actor,
         TalentNeed.hub_code,
+        hubs,
     )
     if company_id is not None:
         statement = statement.where(TalentNeed.company_id == company_id)

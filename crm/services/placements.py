@@ -1,6 +1,7 @@
 """Placements (成約): one hire per row, never identifying the person."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -107,8 +108,9 @@ def _placements(
     need_id: int | None,
     since: dt.date | None,
     until: dt.date | None,
+    hubs: Sequence[str] = (),
 ):
-    statement = scope_filter(statement, actor, Placement.hub_code)
+    statement = scope_filter(statement, actor, Placement.hub_code, hubs)
     if company_id is not None:
         statement = statement.where(Placement.company_id == company_id)
     if need_id is not None:
@@ -128,10 +130,11 @@ def list_placements(
     need_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    hubs: Sequence[str] = (),
     limit: int = 200,
     offset: int = 0,
 ) -> list[Placement]:
-    statement = _placements(actor, select(Placement), company_id, need_id, since, until)
+    statement = _placements(actor, select(Placement), company_id, need_id, since, until, hubs)
     statement = statement.order_by(col(Placement.placed_on).desc(), col(Placement.id).desc())
     return list(session.exec(statement.offset(offset).limit(limit)).all())
 
@@ -144,7 +147,9 @@ def count_placements(
     need_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    hubs: Sequence[str] = (),
 ) -> int:
     """How many ``list_placements`` would list without a limit (for paging)."""
     counted = select(func.count()).select_from(Placement)
-    return session.exec(_placements(actor, counted, company_id, need_id, since, until)).one()
+    statement = _placements(actor, counted, company_id, need_id, since, until, hubs)
+    return session.exec(statement).one()

@@ -72,7 +72,7 @@ def test_secretariat_reads_every_hub_without_forms(open_page, session, actors):
     assert not at.exception
     assert link_labels(at) == ["一拠点株式会社", "二拠点株式会社"]
     assert [b.label for b in at.button if b.label == "企業を登録"] == []
-    at.selectbox(key="companies.hub").select("02").run()
+    at.sidebar.multiselect(key="af_hubs").select("02").run()
     assert link_labels(at) == ["二拠点株式会社"]
 
     at = open_page(actors.secretariat, PAGE, query={"company": str(theirs.id)})

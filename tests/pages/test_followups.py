@@ -137,7 +137,7 @@ def test_schedule_for_a_firm_and_for_a_placement(open_page, session, actors):
         (company.id, None, dt.date(2027, 1, 15), "年明けの訪問", "01"),
         (company.id, placement.id, dt.date(2027, 4, 20), None, "01"),
     ]
-    onward = [params for label, _p, params in links(at) if label.startswith("成約#")]
+    onward = [params for label, _p, params in links(at) if label.startswith("成約（")]
     assert {"need": str(need.id)} in onward
 
 
