@@ -21,8 +21,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/crm serve
 
+# Two worker processes (pytest-xdist), each test file kept in one worker so that its fixtures
+# (demo databases, the browser tests' server) are built once; TEST_JOBS=0 runs in one process.
+TEST_JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 # Lint, formatting and type gate (configured in pyproject.toml); all three must pass.
 lint: $(STAMP)

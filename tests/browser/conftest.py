@@ -176,6 +176,8 @@ def _serve(database: str, log_name: str, **env: str):
     port = _free_port()
     env = {**os.environ, "CRM_DATABASE_URL": database, "CRM_DEMO_ON_EMPTY": "0", **env}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # one log per test process
+    log_name = f"{worker}-{log_name}" if worker else log_name
     log = open(SCREENSHOTS.parent / log_name, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "crm"), "serve", "--port", str(port)],
