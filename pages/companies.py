@@ -15,6 +15,7 @@ from crm.services.companies import (
 from crm.services.lookups import find_companies
 from crm.services.merge import ALLOW_DUPLICATE_HELP, ALLOW_DUPLICATE_LABEL
 from crm.services.timeline import KIND_LABELS, company_timeline
+from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links
 from ui.analytics_filters import hub_panel
@@ -93,7 +94,7 @@ def company_fields(form: str, *, default_prefecture: str | None = None) -> None:
         fs.error(form, "employees")
         st.number_input("資本金（円）", value=None, step=1_000_000, key=k("capital_jpy"))
         fs.error(form, "capital_jpy")
-        st.text_area("メモ", key=k("notes"), height=108)
+        st.text_area(term("notes"), key=k("notes"), height=108)
         fs.error(form, "notes")
 
 
@@ -219,7 +220,7 @@ def show_details(company: Company) -> None:
         "業種": industry_label(company.industry),
         "従業員数": "" if company.employees is None else f"{company.employees:,}名",
         "資本金": "" if company.capital_jpy is None else f"{company.capital_jpy:,}円",
-        "メモ": company.notes or "",
+        term("notes"): company.notes or "",
     }
     # st.table cells are Markdown: the values go in as literal text.
     st.table([{"項目": key, "内容": literal(value)} for key, value in rows.items()])

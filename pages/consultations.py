@@ -9,6 +9,7 @@ from crm.services.intake import register_company_with_consultation
 from crm.services.lookups import company_names
 from crm.services.merge import ALLOW_DUPLICATE_HELP, ALLOW_DUPLICATE_LABEL
 from crm.timeutil import today_jst
+from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links, pickers
 from ui.analytics_filters import hub_panel
@@ -96,7 +97,7 @@ def consultation_fields() -> None:
     )
     fs.error(FORM, "summary")
     st.selectbox(
-        "攻めの経営への姿勢",
+        term("stance"),
         [None, *enum_codes(Stance)],
         key=k("stance"),
         format_func=lambda c: "未選択" if c is None else Stance(c).label,
@@ -110,7 +111,9 @@ def consultation_fields() -> None:
         )
         fs.error(FORM, "next_action")
     with right:
-        st.date_input("期日", value=None, key=k("next_action_on"), format="YYYY/MM/DD")
+        st.date_input(
+            term("next_action_on"), value=None, key=k("next_action_on"), format="YYYY/MM/DD"
+        )
         fs.error(FORM, "next_action_on")
 
 
@@ -215,7 +218,14 @@ def recent() -> None:
         offset = paginate(total, "consultations.page", PAGE_SIZE, reset_on=hubs)
         rows = cached_read(list_consultations, actor, hubs=hubs, limit=PAGE_SIZE, offset=offset)
         names = cached_read(company_names, actor, ids=sorted({c.company_id for c in rows}))
-    header = ["相談日", "企業", "経路", "相談内容", "姿勢", "次のアクション"]
+    header = [
+        term("consulted_on"),
+        "企業",
+        term("channel"),
+        term("summary"),
+        term("stance"),
+        term("next_action"),
+    ]
     widths = [1, 2, 1.3, 3.5, 1.3, 2]
     table = []
     for c in rows:

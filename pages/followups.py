@@ -19,6 +19,7 @@ from crm.services.followups import (
 )
 from crm.services.lookups import company_names, need_titles, placement_choices, placement_needs
 from crm.timeutil import today_jst
+from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links, pickers
 from ui.analytics_filters import hub_panel
@@ -64,7 +65,7 @@ def section(
     titles: dict[int, str],
     empty: str,
 ) -> None:
-    header = ["期日", "状況", "企業", "対象", "メモ"]
+    header = [term("due_on"), term("status"), "企業", "対象", term("notes")]
     widths = [1, 1, 2.2, 1.6, 3]
     table = []
     for f in rows:
@@ -120,13 +121,13 @@ def done_form(open_rows: list[FollowUp], names: dict[int, str]) -> None:
             "フォローアップ *", [(f.id, label(f, names)) for f in open_rows], k("follow_up_id")
         )
         fs.error(DONE_FORM, "follow_up_id")
-        st.date_input("完了日", value=today, key=k("done_on"), format="YYYY/MM/DD")
+        st.date_input(term("done_on"), value=today, key=k("done_on"), format="YYYY/MM/DD")
         fs.error(DONE_FORM, "done_on")
         st.text_input(
-            "結果メモ",
+            f"{term('notes')}（結果）",
             key=k("notes"),
             placeholder="例: 社長と面談。定着は順調",
-            help="入力するとメモを書き換えます。空欄なら元のメモのままです。",
+            help=f"入力すると{term('notes')}を書き換えます。空欄なら元の{term('notes')}のままです。",
         )
         fs.error(DONE_FORM, "notes")
         fs.feedback(DONE_FORM, FIELD_LABELS | {"follow_up_id": "フォローアップ"})
@@ -168,10 +169,13 @@ def schedule_form(company_filter: int | None) -> None:
             pickers.pick("成約 *", cached_read(placement_choices, actor), k("placement_id"))
         fs.error(NEW_FORM, "company_id", "placement_id")
         st.date_input(
-            "期日 *", value=today + dt.timedelta(days=30), key=k("due_on"), format="YYYY/MM/DD"
+            f"{term('due_on')} *",
+            value=today + dt.timedelta(days=30),
+            key=k("due_on"),
+            format="YYYY/MM/DD",
         )
         fs.error(NEW_FORM, "due_on")
-        st.text_input("メモ", key=k("notes"), placeholder="例: 入社3か月の面談")
+        st.text_input(term("notes"), key=k("notes"), placeholder="例: 入社3か月の面談")
         fs.error(NEW_FORM, "notes")
         fs.feedback(NEW_FORM, FIELD_LABELS)
         fs.submit_button(

@@ -109,7 +109,9 @@ def new_need_form(company_filter: int | None) -> None:
                     placeholder="選択してください",
                 )
                 fs.error(NEW_FORM, "category_id")
-                st.text_input("職種・役職 *", key=k("role_title"), placeholder="例: 営業部長")
+                st.text_input(
+                    f"{term('role_title')} *", key=k("role_title"), placeholder="例: 営業部長"
+                )
                 fs.error(NEW_FORM, "role_title")
                 st.number_input("人数 *", value=1, step=1, key=k("headcount"))
                 fs.error(NEW_FORM, "headcount")
@@ -132,7 +134,7 @@ def new_need_form(company_filter: int | None) -> None:
                     "受付日 *", value=today_jst(), key=k("opened_on"), format="YYYY/MM/DD"
                 )
                 fs.error(NEW_FORM, "opened_on")
-            st.text_area("メモ", key=k("notes"), height=80)
+            st.text_area(term("notes"), key=k("notes"), height=80)
             fs.error(NEW_FORM, "notes")
             fs.feedback(NEW_FORM, FIELD_LABELS)
             fs.submit_button(
@@ -271,7 +273,7 @@ def show_need(need_id: int) -> None:
         st.caption("全国事務局として閲覧しています（閲覧のみ）。")
 
     metrics = st.columns(4)
-    metrics[0].metric("状態", status.label)
+    metrics[0].metric(term("status"), status.label)
     metrics[1].metric("人数", f"{need.headcount}名")
     metrics[2].metric("成約", f"{len(placements)}名")
     metrics[3].metric("紹介先", f"{len(referrals)}件")
@@ -287,7 +289,7 @@ def show_need(need_id: int) -> None:
             "元の相談": ""
             if consultation is None
             else f"{day(consultation.consulted_on)} {consultation.summary[:60]}",
-            "メモ": need.notes or "",
+            term("notes"): need.notes or "",
         }
         # st.table cells are Markdown: the values go in as literal text.
         st.table([{"項目": key, "内容": literal(value)} for key, value in facts.items()])
@@ -299,7 +301,7 @@ def show_need(need_id: int) -> None:
                     "日付": day(h.changed_on),
                     "変更": f"{enum_label(NeedStatus, h.from_status) or '—'} → "
                     f"{enum_label(NeedStatus, h.to_status)}",
-                    "メモ": h.note or "",
+                    term("notes"): h.note or "",
                 }
                 for h in history
             ],
@@ -315,7 +317,7 @@ def show_need(need_id: int) -> None:
                     "紹介日": day(r.referred_on),
                     "紹介先": partner_label(r.partner_id),
                     "結果": enum_label(ReferralOutcome, r.outcome),
-                    "メモ": r.notes or "",
+                    term("notes"): r.notes or "",
                 }
                 for r in referrals
             ],
@@ -372,7 +374,7 @@ def move_form(need: TalentNeed) -> None:
     with fs.form(form):
         st.markdown(f"**状態を変更**（現在: {current.label}）")
         st.selectbox(
-            "新しい状態",
+            f"新しい{term('status')}",
             targets,
             format_func=lambda c: NeedStatus(c).label,
             key=fs.key(form, "status"),
@@ -382,7 +384,9 @@ def move_form(need: TalentNeed) -> None:
             "変更日", value=today_jst(), key=fs.key(form, "changed_on"), format="YYYY/MM/DD"
         )
         fs.error(form, "changed_on")
-        st.text_input("メモ", key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り")
+        st.text_input(
+            term("notes"), key=fs.key(form, "note"), placeholder="例: 社内事情で採用を見送り"
+        )
         fs.feedback(form, FIELD_LABELS)
         st.caption("成約にするには「このニーズの成約を登録」から成約を記録します。")
         fs.submit_button(
@@ -418,7 +422,7 @@ def refer_form(need: TalentNeed) -> None:
             "紹介日", value=today_jst(), key=fs.key(form, "referred_on"), format="YYYY/MM/DD"
         )
         fs.error(form, "referred_on")
-        st.text_input("メモ", key=fs.key(form, "notes"))
+        st.text_input(term("notes"), key=fs.key(form, "notes"))
         fs.error(form, "notes")
         fs.feedback(form, FIELD_LABELS)
         fs.submit_button(
@@ -457,7 +461,7 @@ def outcome_form(referral: Referral) -> None:
                 format_func=ReferralOutcome.labels().get,
             )
             fs.error(form, "outcome")
-            st.text_input("メモ", key=fs.key(form, "notes"))
+            st.text_input(term("notes"), key=fs.key(form, "notes"))
             fs.error(form, "notes")
             fs.feedback(form, FIELD_LABELS)
             fs.submit_button(

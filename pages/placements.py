@@ -160,7 +160,7 @@ def record_form() -> None:
                 )
                 fs.error(FORM, "previous_residence")
                 st.text_area(
-                    "メモ",
+                    term("notes"),
                     key=k("notes"),
                     height=68,
                     help="個人を特定できる内容（氏名・連絡先など）は書かないでください。",

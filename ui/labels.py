@@ -3,7 +3,7 @@
 import datetime as dt
 
 from crm.reference import JSIC_DIVISIONS, PREFECTURES, LabelledEnum
-from crm.vocabulary import term
+from crm.vocabulary import TERMS, term
 from ui.text import literal
 
 # Field -> label, for messages that name a field away from its widget (e.g. a version conflict).
@@ -48,6 +48,11 @@ FIELD_LABELS = {
     "email": "メール",
     "phone": "電話",
 }
+
+# A field named in crm.vocabulary reads the same in messages as on forms, tables and files; the
+# form's prefecture is chosen by name, so it is 都道府県 (the files hold its code).
+FIELD_LABELS |= {key: label for key, label in TERMS.items() if key != "prefecture_code"}
+FIELD_LABELS |= {"partner_id": "紹介先"}
 
 # Kept for modules written before ui.text: the same helper under its older name.
 md = literal

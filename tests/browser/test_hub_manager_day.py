@@ -62,7 +62,7 @@ def test_hub_manager_records_a_firm_to_placement_and_the_dashboard_counts_it(
     settle(page)
     form = page.get_by_test_id("stForm")
     choose(page, "人材区分 *", "販路開拓人材")
-    form.get_by_label("職種・役職 *", exact=True).fill(ROLE_TITLE)
+    form.get_by_label("役職・職種 *", exact=True).fill(ROLE_TITLE)
     form.get_by_role("button", name="人材ニーズを登録").click()
     expect(page.get_by_role("heading", name=f"{ROLE_TITLE}（{FIRM}）")).to_be_visible()
     settle(page)

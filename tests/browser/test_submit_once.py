@@ -319,7 +319,7 @@ def test_need_is_opened_once(page, app_server, seed, db_engine, hub):
     submits: list[tuple[str, Callable[[Locator], None]]] = [
         ("品質管理責任者", lambda f: double_click(page, open_button(f))),
         ("製造部長", lambda f: two_rapid_clicks(page, open_button(f))),
-        ("経理課長", lambda f: two_enters(page, textbox(f, "職種・役職 *"))),
+        ("経理課長", lambda f: two_enters(page, textbox(f, "役職・職種 *"))),
     ]
     sign_in(page, app_server, seed.manager, f"needs?consultation={consultation_id}")
     form = form_with(page, "人材ニーズを登録")
@@ -332,12 +332,12 @@ def test_need_is_opened_once(page, app_server, seed, db_engine, hub):
                 back.click()
             expect(page.get_by_role("heading", name="人材ニーズ", exact=True)).to_be_visible()
             settle(page)
-            if not textbox(form, "職種・役職 *").is_visible():
+            if not textbox(form, "役職・職種 *").is_visible():
                 page.get_by_text("新しい人材ニーズ（相談から登録）").click()
-            expect_empty(form, "職種・役職 *", "メモ")
+            expect_empty(form, "役職・職種 *", "備考")
             choose(page, "元の相談 *", source)
         choose(page, "人材区分 *", "販路開拓人材")
-        textbox(form, "職種・役職 *").fill(role_title)
+        textbox(form, "役職・職種 *").fill(role_title)
         submit(form)
         assert rows() == 1 + number, role_title
         assert count(db_engine, TalentNeed, TalentNeed.role_title == role_title) == 1
@@ -360,12 +360,12 @@ def test_referral_is_recorded_once(page, app_server, seed, db_engine, hub):
     button = form.get_by_role("button", name="紹介を記録")
 
     choose(page, "紹介先 *", partner)
-    textbox(form, "メモ").fill("候補者2名を提示予定")
+    textbox(form, "備考").fill("候補者2名を提示予定")
     double_click(page, button)
     assert rows() == 1
     expect_saved(page, "への紹介を記録しました。")
     expect(form.get_by_role("combobox", name="紹介先 *")).to_have_value("")
-    expect_empty(form, "メモ")
+    expect_empty(form, "備考")
     screenshot(page, "submit-once-07-referral-double-click")
 
     click_again(page, button)
@@ -376,10 +376,10 @@ def test_referral_is_recorded_once(page, app_server, seed, db_engine, hub):
     assert rows() == 2
 
     choose(page, "紹介先 *", partner)
-    textbox(form, "メモ").fill("再紹介")
-    two_enters(page, textbox(form, "メモ"))
+    textbox(form, "備考").fill("再紹介")
+    two_enters(page, textbox(form, "備考"))
     assert rows() == 3
-    expect_empty(form, "メモ")
+    expect_empty(form, "備考")
 
 
 # --- 成約 ----------------------------------------------------------------------------------------
@@ -404,12 +404,12 @@ def test_placement_is_recorded_once_even_when_the_headcount_allows_more(
     need_label = need_box.input_value()
     assert need_label.startswith(f"#{need_id} ")
 
-    form.get_by_role("textbox", name="メモ").fill("首都圏から転職")
+    form.get_by_role("textbox", name="備考").fill("首都圏から転職")
     double_click(page, button)
     assert (placements(), follow_ups()) == (1, 1)
     expect_saved(page, "成約を記録しました（成約#")
     expect(need_box).to_have_value("")  # not the need of the link again: one click, one hire
-    expect(form.get_by_role("textbox", name="メモ")).to_have_value("")
+    expect(form.get_by_role("textbox", name="備考")).to_have_value("")
     screenshot(page, "submit-once-08-placement-double-click")
 
     click_again(page, button)
@@ -435,11 +435,11 @@ def test_follow_up_is_scheduled_once(page, app_server, seed, db_engine, hub):
     firm_box = form.get_by_role("combobox", name="企業 *")
     expect(firm_box).to_have_value("予定確認物産株式会社")
 
-    textbox(form, "メモ").fill("入社3か月の面談")
+    textbox(form, "備考").fill("入社3か月の面談")
     double_click(page, button)
     assert rows() == 1
     expect_saved(page, "のフォローアップを予定しました。")
-    expect_empty(form, "メモ")
+    expect_empty(form, "備考")
     expect(firm_box).to_have_value("")  # not the link's firm again: one click, one follow-up
     screenshot(page, "submit-once-09-follow-up-double-click")
 
@@ -447,12 +447,12 @@ def test_follow_up_is_scheduled_once(page, app_server, seed, db_engine, hub):
     assert rows() == 1
 
     choose(page, "企業 *", "予定確認物産株式会社")
-    textbox(form, "メモ").fill("半年後の面談")
+    textbox(form, "備考").fill("半年後の面談")
     two_rapid_clicks(page, button)
     assert rows() == 2
 
     choose(page, "企業 *", "予定確認物産株式会社")
-    textbox(form, "メモ").fill("一年後の面談")
-    two_enters(page, textbox(form, "メモ"))
+    textbox(form, "備考").fill("一年後の面談")
+    two_enters(page, textbox(form, "備考"))
     assert rows() == 3
-    expect_empty(form, "メモ")
+    expect_empty(form, "備考")

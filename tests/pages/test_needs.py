@@ -158,7 +158,7 @@ def test_need_page_moves_refers_and_records_outcomes(open_page, session, actors)
     assert session.get(TalentNeed, need.id).status == "referred"
     [referral] = session.exec(select(Referral).where(Referral.need_id == need.id)).all()
     assert (referral.partner_id, referral.referred_on) == (partner.id, dt.date(2026, 4, 15))
-    assert {m.label: m.value for m in at.metric}["状態"] == "紹介中"
+    assert {m.label: m.value for m in at.metric}["状況"] == "紹介中"
 
     # Record the partner's outcome.
     form = f"referral.{referral.id}"

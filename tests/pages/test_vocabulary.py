@@ -177,3 +177,54 @@ def test_medians_keep_their_half_or_round_half_up():
     assert days_text(160.0) == "160日"
     assert days_text(1234) == "1,234日"
     assert days_text(None) == "—"
+
+
+# Widget types whose label names the field the widget edits.
+LABELLED = ("text_input", "text_area", "date_input", "selectbox", "number_input", "radio")
+
+
+def _form_labels(at) -> dict[str, set[str]]:
+    """Field -> the labels of the form widgets that edit it (widget keys end in the field)."""
+    found: dict[str, set[str]] = {}
+    for kind in LABELLED:
+        for widget in at.get(kind):
+            key = str(widget.key or "")
+            field = key.rsplit(".", 1)[-1]
+            if "." in key and field in TERMS and not key.startswith("contact"):  # a person
+                found.setdefault(field, set()).add(widget.label.removesuffix(" *"))
+    return found
+
+
+def test_form_labels_use_the_vocabulary(open_page, session, actors):
+    """Every form field named in crm.vocabulary is labelled with its term (with words around
+    it where the form needs them: 業種（日本標準産業分類）, 新しい状況), on every form of a hub
+    manager's pages."""
+    m = actors.manager01
+    firm = make_company(session, m, name="用語確認株式会社")
+    consultation = make_consultation(session, m, firm, on=dt.date(2026, 5, 1))
+    need = make_need(session, m, consultation, opened_on=dt.date(2026, 5, 1), headcount=2)
+    make_placement(session, m, need, on=dt.date(2026, 6, 1))
+    session.commit()
+    labels: dict[str, set[str]] = {}
+    for page, query in (
+        ("pages/companies.py", {}),
+        ("pages/companies.py", {"company": str(firm.id)}),
+        ("pages/consultations.py", {}),
+        ("pages/needs.py", {}),
+        ("pages/needs.py", {"need": str(need.id)}),
+        ("pages/placements.py", {}),
+        ("pages/followups.py", {}),
+    ):
+        at = open_page(m, page, query=query)
+        assert not at.exception, page
+        for field, found in _form_labels(at).items():
+            labels.setdefault(field, set()).update(found)
+    # The forms were found: the fields below are edited on them.
+    assert {"notes", "stance", "next_action_on", "role_title", "due_on", "done_on"} <= set(labels)
+    wrong = {
+        field: found
+        for field, found in labels.items()
+        if field != "prefecture_code"  # chosen by name on forms; files hold the code
+        and any(term(field) not in label for label in found)
+    }
+    assert wrong == {}
