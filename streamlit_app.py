@@ -6,6 +6,7 @@ import streamlit as st
 
 from crm.auth.sessions import SessionEnded
 from ui.failures import reported
+from ui.listing import start_run
 from ui.navigation import PAGES, build_navigation
 from ui.runtime import ensure_demo_data, get_engine
 from ui.session import end_session, resolve_actor, sign_out, sync_cookie
@@ -13,6 +14,7 @@ from ui.text import literal
 from ui.today import sidebar_count
 
 st.set_page_config(page_title="プロフェッショナル人材戦略拠点 CRM", page_icon="🤝", layout="wide")
+start_run()
 
 # Whatever goes wrong unexpectedly (here or in a page) shows a Japanese message with a
 # reference; the server log has the traceback under that reference (ui.failures).

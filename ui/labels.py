@@ -82,7 +82,7 @@ def industry_label(code: str | None) -> str:
 
 
 def day(value: dt.date | None) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d}"
+    return "" if value is None else f"{value:%Y/%m/%d}"
 
 
 def count(n: int, unit: str = "件") -> str:

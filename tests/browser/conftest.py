@@ -170,15 +170,19 @@ def seed(db_engine) -> Seed:
     return seed
 
 
+def server_log(log_name: str) -> Path:
+    """Where a server's output goes: one file per test process (pytest-xdist worker)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return SCREENSHOTS.parent / (f"{worker}-{log_name}" if worker else log_name)
+
+
 def _serve(database: str, log_name: str, **env: str):
     """The app as it is deployed (`crm serve`: st.App under uvicorn, with the session cookie
     routes, health checks and API) on a free port; yields its base URL."""
     port = _free_port()
     env = {**os.environ, "CRM_DATABASE_URL": database, "CRM_DEMO_ON_EMPTY": "0", **env}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    worker = os.environ.get("PYTEST_XDIST_WORKER")  # one log per test process
-    log_name = f"{worker}-{log_name}" if worker else log_name
-    log = open(SCREENSHOTS.parent / log_name, "w")  # noqa: SIM115
+    log = open(server_log(log_name), "w")  # noqa: SIM115
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "crm"), "serve", "--port", str(port)],
         cwd=ROOT,

@@ -16,7 +16,7 @@ from crm.db import session_scope
 from crm.services import companies, consultations, followups, needs, placements, reference_data
 from crm.services import users as user_service
 from crm.timeutil import today_jst
-from tests.browser.conftest import SCREENSHOTS, _serve
+from tests.browser.conftest import _serve, server_log
 from tests.browser.helpers import go_to, open_app, screenshot, settle
 from tests.utils.hostile_text import PAYLOADS
 
@@ -249,7 +249,7 @@ def test_an_unexpected_error_shows_a_reference_and_no_traceback(page, faulty_ser
     expect(page.get_by_test_id("stException")).to_have_count(0)
     screenshot(page, "hostile-text-04-unexpected-error")
 
-    log = (SCREENSHOTS.parent / FAULT_LOG).read_text()
+    log = server_log(FAULT_LOG).read_text()
     logged = log[log.index(reference.group(0)) :]
     assert "Traceback (most recent call last)" in logged
     assert "RuntimeError: disk I/O error in /srv/crm/secret_module.py" in logged

@@ -159,11 +159,11 @@ def test_deep_link_shows_the_firm_contacts_and_timeline(open_page, session, acto
     }
     cells = texts(at)
     for expected in (
-        "2025-09-01",  # the follow-up: 90 days later is Saturday 08/30
-        "2025-06-01",
-        "2025-04-20",
-        "2025-04-10",
-        "2025-04-03",
+        "2025/09/01",  # the follow-up: 90 days later is Saturday 08/30
+        "2025/06/01",
+        "2025/04/20",
+        "2025/04/10",
+        "2025/04/03",
         "社長と面談",
         "中途採用・1名・成約",
         "工場長・結果待ち",

@@ -57,7 +57,7 @@ def test_overdue_first_then_due_and_done_on_request(open_page, session, actors):
     at.toggle(key="followups.include_done").set_value(True).run()
     assert _metrics(at) == {"期限超過": "1", "予定": "1", "完了": "1"}
     cells = texts(at)
-    assert "済んだ確認" in cells and f"完了 {today_jst():%Y-%m-%d}" in cells
+    assert "済んだ確認" in cells and f"完了 {today_jst():%Y/%m/%d}" in cells
     assert "他拠点の確認" not in cells
 
 

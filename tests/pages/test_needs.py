@@ -193,7 +193,7 @@ def test_need_page_moves_refers_and_records_outcomes(open_page, session, actors)
         ("referred", "withdrawn", dt.date(2026, 5, 1), "採用見送り"),
     ]
     shown = frame_with(at, "変更")
-    assert list(shown["日付"]) == ["2026-04-01", "2026-04-15", "2026-05-01"]
+    assert list(shown["日付"]) == ["2026/04/01", "2026/04/15", "2026/05/01"]
     assert list(shown["変更"]) == ["— → 受付", "受付 → 紹介中", "紹介中 → 取り下げ"]
     assert not [b for b in at.button if b.label == "紹介を記録"]  # withdrawn: no referring
 

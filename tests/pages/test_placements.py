@@ -55,15 +55,15 @@ def test_list_shows_the_hubs_placements_in_the_period(open_page, session, actors
     assert at.date_input(key="placements.since").value == dt.date(2026, 4, 1)
     assert _metrics(at) == {"成約件数": "2", "中途採用": "1", "出向・研修": "0", "副業・兼業": "1"}
     cells = texts(at)
-    assert [c for c in cells if c.startswith("20")] == ["2026-09-01", "2026-05-10"]
+    assert [c for c in cells if c.startswith("20")] == ["2026/09/01", "2026/05/10"]
     assert [label for label, _p, params in links(at) if "need" in params] == ["営業部長"] * 2
 
     at.date_input(key="placements.since").set_value(dt.date(2025, 1, 1)).run()
     assert _metrics(at)["成約件数"] == "3"
     assert [c for c in texts(at) if c.startswith("20")] == [
-        "2026-09-01",
-        "2026-05-10",
-        "2025-12-01",
+        "2026/09/01",
+        "2026/05/10",
+        "2025/12/01",
     ]
 
     at = open_page(actors.secretariat, PAGE)

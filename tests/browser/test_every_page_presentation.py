@@ -1,0 +1,133 @@
+"""Every page of every role at 1440 px and at 390 px (a phone), screenshotted into
+``artifacts/screenshots/`` and read for what must never show: `None`, `null`, an ISO timestamp
+with a time zone, an amount of four or more digits without separators, a long decimal
+(tests/presentation/leaks.py). At phone width a record list is a stack of cards whose cells name
+their column (issue 13, item 7).
+
+The visible text is read from the DOM (SVG chart text and hidden elements left out); charts are
+checked by their own tests, tables drawn on a canvas (st.dataframe) are formatted by column
+configuration and checked by the page tests."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from crm.actor import SYSTEM, actor_for
+from crm.db import session_scope
+from crm.reference import Role
+from crm.services import users
+from tests.browser.conftest import Account
+from tests.browser.helpers import screenshot, settle, sign_in
+from tests.presentation.leaks import leaks
+from tests.utils.factories import make_company, make_consultation, make_need, make_placement
+from ui.navigation import PAGES
+
+WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
+ADMIN = Account("presentation.admin", "browser-test-admin!")
+
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const element = node.parentElement;
+    if (!element || element.closest("svg, script, style, noscript")) continue;
+    if (!element.checkVisibility({visibilityProperty: true})) continue;
+    out.push(node.textContent);
+  }
+  return out.join("\\n");
+}"""
+
+
+@pytest.fixture(scope="module")
+def records(db_engine, seed):
+    """Records whose pages show amounts of four or more digits and every kind of date."""
+    with session_scope(db_engine) as s:
+        users.create_user(
+            s,
+            SYSTEM,
+            username=ADMIN.username,
+            role="admin",
+            password=ADMIN.password,
+            display_name="表示確認 管理者",
+        )
+        manager = actor_for(users.get_user(s, seed.manager.username))
+        firm = make_company(
+            s,
+            manager,
+            name="表示確認精機株式会社",
+            employees=1200,
+            capital_jpy=30_000_000,
+            corporate_number="7000012050002",
+        )
+        day = dt.date.today() - dt.timedelta(days=10)
+        consultation = make_consultation(s, manager, firm, on=day, next_action_on=day)
+        need = make_need(s, manager, consultation, opened_on=day)
+        make_placement(s, manager, need, on=day)
+        return {"firm": firm.id, "need": need.id}
+
+
+def addresses(role: Role, records: dict) -> list[tuple[str, str]]:
+    """(name, path) of every page the role sees, the landing page first, and of a firm's and
+    a need's own page for the roles that read them."""
+    paths = [
+        Path(path).stem
+        for pages in PAGES.values()
+        for path, _t, _i, roles in pages
+        if role in roles
+    ]
+    found = [(paths[0], ""), *((stem, stem) for stem in paths[1:])]
+    if role in (Role.HUB_MANAGER, Role.SECRETARIAT):
+        found += [
+            ("firm", f"companies?company={records['firm']}"),
+            ("need", f"needs?need={records['need']}"),
+        ]
+    return found
+
+
+def shown_text(page: Page) -> str:
+    return page.evaluate(VISIBLE_TEXT)
+
+
+@pytest.mark.parametrize(
+    "role", [Role.HUB_MANAGER, Role.SECRETARIAT, Role.ADMIN], ids=lambda r: r.value
+)
+def test_every_page_at_desktop_and_phone_width_shows_no_raw_value(
+    page, app_server, seed, records, role
+):
+    account = {Role.HUB_MANAGER: seed.manager, Role.SECRETARIAT: seed.secretariat}.get(role, ADMIN)
+    sign_in(page, app_server, account)
+    found: dict[str, list[str]] = {}
+    for width_name, (width, height) in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        for name, path in addresses(role, records):
+            page.goto(f"{app_server}/{path}")
+            settle(page)
+            expect(page.get_by_test_id("stMain").get_by_role("heading").first).to_be_visible()
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            screenshot(page, f"pages-{role.value}-{name}-{width}")
+            problems = leaks(shown_text(page))
+            if problems:
+                found[f"{name} @ {width_name}"] = problems
+    assert found == {}
+
+
+def test_lists_are_cards_with_labelled_cells_at_phone_width(page, app_server, seed, records):
+    sign_in(page, app_server, seed.manager, "consultations")
+    head = page.locator('[class*="st-key-crm-grid-head-"]').first
+    label = page.locator('[class*="st-key-crm-cell-label-"]').first
+    expect(head).to_be_visible()
+    expect(label).to_be_hidden()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{app_server}/consultations")  # opened on the phone: the sidebar folded away
+    settle(page)
+    expect(head).to_be_hidden()
+    expect(label).to_be_visible()
+    row = page.locator('[class*="st-key-crm-grid-row-"]').first
+    expect(row).to_contain_text("相談日")  # the cell names its column
+    assert row.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"  # a card
+    row.scroll_into_view_if_needed()
+    screenshot(page, "phone-consultations-cards")
