@@ -8,7 +8,7 @@ of its kana forms. Every search is limited to the reader's hubs; merged firms ar
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,10 +152,15 @@ def _text_matches(column: InstrumentedAttribute, variants: list[str]) -> Any:
 
 
 def search_everything(
-    session: Session, actor: Actor, text: str | None, limit: int = 20
+    session: Session,
+    actor: Actor,
+    text: str | None,
+    limit: int = 20,
+    hubs: Sequence[str] = (),
 ) -> SearchResults:
     """Firms (name, kana, 法人番号), needs (role title) and consultations (summary) matching
-    ``text`` in the reader's hubs; at most ``limit`` of each, newest first for records."""
+    ``text`` in the reader's hubs (narrowed to ``hubs`` when given); at most ``limit`` of each,
+    newest first for records."""
     variants = text_variants(text)
     if not variants:
         return SearchResults(query="", firms=[], needs=[], consultations=[])
@@ -165,6 +170,7 @@ def search_everything(
                 select(Company.id, Company.name, Company.kana, Company.hub_code),
                 actor,
                 Company.hub_code,
+                hubs,
             ),
             text,
         )
@@ -183,6 +189,7 @@ def search_everything(
             ).join(Company, col(Company.id) == TalentNeed.company_id),
             actor,
             TalentNeed.hub_code,
+            hubs,
         )
         .where(_text_matches(TalentNeed.role_title, variants))  # type: ignore[arg-type]
         .order_by(col(TalentNeed.opened_on).desc(), col(TalentNeed.id).desc())
@@ -200,6 +207,7 @@ def search_everything(
             ).join(Company, col(Company.id) == Consultation.company_id),
             actor,
             Consultation.hub_code,
+            hubs,
         )
         .where(_text_matches(Consultation.summary, variants))  # type: ignore[arg-type]
         .order_by(col(Consultation.consulted_on).desc(), col(Consultation.id).desc())

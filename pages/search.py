@@ -6,22 +6,26 @@ import streamlit as st
 from crm.calendar_jp import day_with_weekday
 from crm.reference import NeedStatus
 from crm.search import search_everything
+from crm.vocabulary import term
 from ui import links
+from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import md
+from ui.labels import hub_label, md
 from ui.listing import grid
 from ui.session import require_actor
 
 LIMIT = 30
 
 actor = require_actor()
+hub_column = not actor.is_hub_manager
+hubs = hub_panel() if hub_column else ()
 st.title("検索")
 query = st.text_input(
     "検索",
     value=st.query_params.get("q", ""),
     key="search.query",
-    placeholder="企業名・カナ・法人番号、職種・役職、相談内容（ひらがな・カタカナ・全角半角どれでも）",
+    placeholder="企業名・カナ・法人番号、役職・職種、相談内容（ひらがな・カタカナ・全角半角どれでも）",
     label_visibility="collapsed",
 )
 if query.strip():
@@ -35,8 +39,7 @@ else:
     st.stop()
 
 with guarded():
-    results = cached_read(search_everything, actor, text=query, limit=LIMIT)
-hub_column = not actor.is_hub_manager
+    results = cached_read(search_everything, actor, text=query, limit=LIMIT, hubs=hubs)
 
 
 def _more(count: int) -> str:
@@ -52,7 +55,8 @@ grid(
     actor,
     ["企業名", "カナ"] + (["拠点"] if hub_column else []),
     [
-        [links.company(f.company_id, f.name), f.kana] + ([f.hub_code] if hub_column else [])
+        [links.company(f.company_id, f.name), f.kana]
+        + ([hub_label(f.hub_code)] if hub_column else [])
         for f in results.firms
     ],
     widths=[3, 3] + ([1] if hub_column else []),
@@ -61,7 +65,8 @@ grid(
 st.subheader(f"人材ニーズ（{len(results.needs):,}件{_more(len(results.needs))}）")
 grid(
     actor,
-    ["受付日", "職種・役職", "企業", "状態"] + (["拠点"] if hub_column else []),
+    [term("opened_on"), term("role_title"), "企業", term("status")]
+    + (["拠点"] if hub_column else []),
     [
         [
             day_with_weekday(n.opened_on),
@@ -69,7 +74,7 @@ grid(
             n.company_name,
             NeedStatus(n.status).label,
         ]
-        + ([n.hub_code] if hub_column else [])
+        + ([hub_label(n.hub_code)] if hub_column else [])
         for n in results.needs
     ],
     widths=[1.4, 2.5, 2.5, 1] + ([1] if hub_column else []),
@@ -78,14 +83,14 @@ grid(
 st.subheader(f"相談（{len(results.consultations):,}件{_more(len(results.consultations))}）")
 grid(
     actor,
-    ["相談日", "企業", "相談内容"] + (["拠点"] if hub_column else []),
+    [term("consulted_on"), "企業", term("summary")] + (["拠点"] if hub_column else []),
     [
         [
             day_with_weekday(c.consulted_on),
             links.company(c.company_id, c.company_name),
             c.summary if len(c.summary) <= 80 else c.summary[:79] + "…",
         ]
-        + ([c.hub_code] if hub_column else [])
+        + ([hub_label(c.hub_code)] if hub_column else [])
         for c in results.consultations
     ],
     widths=[1.4, 2.5, 5] + ([1] if hub_column else []),

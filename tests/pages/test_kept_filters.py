@@ -114,3 +114,15 @@ def test_a_hub_manager_has_no_hub_filter(open_page, actors, two_hubs):
     assert not at.exception
     assert not [m for m in at.sidebar.multiselect if m.key == "af_hubs"]
     assert listed_total(at) == "全 3 件中 1〜3 件"
+
+
+def test_search_finds_in_the_chosen_hubs_only(open_page, actors, two_hubs, app_env):
+    at = open_page(actors.secretariat, "pages/search.py", query={"q": "番"})
+    assert not at.exception
+    firms = [label for label in link_labels(at) if label.endswith("株式会社")]
+    assert len(firms) == counted(app_env, "company", "01") + counted(app_env, "company", "02")
+    at.sidebar.multiselect(key="af_hubs").select("02").run()
+    firms = [label for label in link_labels(at) if label.endswith("株式会社")]
+    assert firms and all(label.startswith("02番") for label in firms)
+    assert len(firms) == counted(app_env, "company", "02")
+    assert "青森県" in texts(at) and "北海道" not in texts(at)
