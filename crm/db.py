@@ -158,6 +158,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+# Made by migration 0010 and not described by the models: the firm search's trigram index
+# (PostgreSQL) and its FTS5 table with FTS5's own tables (SQLite).
+SEARCH_INDEX = "ix_company_search_trgm"
+SEARCH_TABLE = "company_search"
+
+
+def modelled(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's ``include_object``: leave the search index out of model comparisons."""
+    del obj, reflected, compare_to
+    if type_ == "table" and name and name.startswith(SEARCH_TABLE):
+        return False
+    return not (type_ == "index" and name == SEARCH_INDEX)
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import jaconv
-from sqlalchemy import bindparam, case, or_, update
+from sqlalchemy import bindparam, case, literal_column, or_, table, update
 from sqlalchemy import select as sa_select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col, select
 
 from crm.actor import Actor
+from crm.db import SEARCH_TABLE
 from crm.models import Company, Consultation, TalentNeed
 from crm.services.base import scope_filter
 from crm.textnorm import company_keys, search_text
@@ -31,9 +33,25 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def match_companies(statement: Any, query: str | None) -> Any:
+TRIGRAM = 3  # the shortest query the trigram index answers
+
+
+def _key_contains(key: str, dialect: str | None) -> Any:
+    """``search_key`` contains ``key``: through the FTS5 trigram table on SQLite (migration
+    0010), through LIKE elsewhere (PostgreSQL's pg_trgm index answers it). Queries shorter
+    than a trigram read the column."""
+    like = col(Company.search_key).like(f"%{_like_escape(key)}%", escape="\\")
+    if dialect != "sqlite" or len(key) < TRIGRAM:
+        return like
+    phrase = '"' + key.replace('"', '""') + '"'  # one FTS5 phrase: the text as typed
+    indexed: Any = sa_select(literal_column("rowid")).select_from(table(SEARCH_TABLE))
+    matched = indexed.where(sql_text(f"{SEARCH_TABLE} MATCH :phrase").bindparams(phrase=phrase))
+    return col(Company.id).in_(matched)
+
+
+def match_companies(statement: Any, query: str | None, dialect: str | None = None) -> Any:
     """Firms not merged away whose folded name or kana, or corporate number, contains
-    ``query``."""
+    ``query``; ``dialect`` (the session's) chooses the index."""
     statement = statement.where(col(Company.merged_into).is_(None))
     key = search_text(query)
     if not key:
@@ -43,7 +61,7 @@ def match_companies(statement: Any, query: str | None) -> Any:
     if len(digits) == 13 and digits.isdigit():
         # A whole corporate number: the unique index answers, not a scan of every name.
         return statement.where(col(Company.corporate_number) == digits)
-    conditions = [col(Company.search_key).like(f"%{_like_escape(key)}%", escape="\\")]
+    conditions = [_key_contains(key, dialect)]
     if digits.isdigit():
         conditions.append(col(Company.corporate_number).like(f"%{digits}%"))
     return statement.where(or_(*conditions))
@@ -173,6 +191,7 @@ def search_everything(
                 hubs,
             ),
             text,
+            session.get_bind().dialect.name,
         )
         .order_by(*gojuon_order(session))
         .limit(limit)

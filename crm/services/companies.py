@@ -78,15 +78,15 @@ def search_companies(
     statement = scope_filter(select(Company), actor, Company.hub_code, hubs)
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
-    statement = _matching(statement, query)
+    statement = _matching(session, statement, query)
     statement = statement.order_by(*gojuon_order(session)).offset(offset).limit(limit)
     return list(session.exec(statement).all())
 
 
-def _matching(statement, query: str | None):
+def _matching(session: Session, statement, query: str | None):
     """Restrict to firms (not merged away) whose name or kana, folded (hiragana = katakana,
     half- = full-width, ㈱ = 株式会社), or corporate number contains ``query``."""
-    return match_companies(statement, query)
+    return match_companies(statement, query, session.get_bind().dialect.name)
 
 
 def count_search_results(
@@ -103,7 +103,7 @@ def count_search_results(
     )
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
-    return session.exec(_matching(statement, query)).one()
+    return session.exec(_matching(session, statement, query)).one()
 
 
 def count_companies(session: Session, actor: Actor) -> int:

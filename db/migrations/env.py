@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import crm.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from crm.db import make_engine
+from crm.db import make_engine, modelled
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -16,6 +16,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_object=modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -33,7 +34,10 @@ def run_migrations_online() -> None:
             # outside a transaction), checked and back on afterwards.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=sqlite
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=sqlite,
+            include_object=modelled,
         )
         with context.begin_transaction():
             context.run_migrations()
