@@ -17,7 +17,13 @@ from crm.errors import PermissionDenied
 from crm.models import Placement
 from crm.reference import PREFECTURES
 from crm.services.users import get_user
-from tests.utils.factories import make_company, make_consultation, make_need, make_placement
+from tests.utils.factories import (
+    make_actors,
+    make_company,
+    make_consultation,
+    make_need,
+    make_placement,
+)
 
 FY2024 = AnalyticsFilter.for_fiscal_year(2024)
 PERIOD = {"since": "2024-04-01", "until": "2025-03-31"}
@@ -148,7 +154,13 @@ def test_a_hub_manager_sees_only_flows_into_their_hub(demo_session):
         flow_table(demo_session, manager, AnalyticsFilter(hubs=("01",)))
 
 
-def test_a_placement_without_a_prefecture_is_counted_as_unknown(session, actors):
+def test_a_placement_without_a_prefecture_is_counted_as_unknown(any_engine):
+    """On SQLite and PostgreSQL: the area and prefecture cells are computed in SQL."""
+    with Session(any_engine) as session:
+        _unknown_and_coarse_residences(session, make_actors(session))
+
+
+def _unknown_and_coarse_residences(session, actors):
     manager = actors.manager01
     company = make_company(session, manager)
     consultation = make_consultation(session, manager, company, on=dt.date(2024, 5, 1))
