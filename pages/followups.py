@@ -66,7 +66,7 @@ def section(
     empty: str,
 ) -> None:
     header = [term("due_on"), term("status"), "企業", "対象", term("notes")]
-    widths = [1, 1, 2.2, 1.6, 3]
+    widths = [1.4, 1, 2.2, 1.6, 2.6]  # the due date with its weekday on one line
     table = []
     for f in rows:
         target = (
