@@ -60,7 +60,7 @@ def records(db_engine, seed):
             name="表示確認精機株式会社",
             employees=1200,
             capital_jpy=30_000_000,
-            corporate_number="7000012050002",
+            corporate_number="9060101099901",  # its own: the server database is shared
         )
         day = dt.date.today() - dt.timedelta(days=10)
         consultation = make_consultation(s, manager, firm, on=day, next_action_on=day)
