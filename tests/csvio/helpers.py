@@ -23,6 +23,11 @@ def stamp(session, row, created=None, updated=None):
     session.flush()
 
 
+def csv_bytes(lines: list[str], encoding: str = "utf-8-sig") -> bytes:
+    """A CSV file of ``lines`` as a spreadsheet program saves it (CRLF, BOM by default)."""
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
 def jst(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=JST)
 

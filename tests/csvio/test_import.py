@@ -22,15 +22,11 @@ from crm.models import (
     TalentNeed,
 )
 from crm.services import companies
-from tests.csvio.helpers import file_of
+from tests.csvio.helpers import csv_bytes, file_of
 from tests.utils.factories import make_company, make_consultation, make_need
 
 D = dt.date
 BOM = b"\xef\xbb\xbf"
-
-
-def csv_bytes(lines: list[str], encoding: str = "utf-8-sig") -> bytes:
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
 def count(session, model) -> int:

@@ -15,7 +15,7 @@ from crm.errors import StaleVersion
 from crm.models import AuditLog, Company, Consultation, FollowUp, Placement, TalentNeed
 from crm.services import companies, consultations, needs
 from crm.services.reference_data import list_hubs
-from tests.csvio.helpers import file_of
+from tests.csvio.helpers import csv_bytes, file_of
 from tests.utils.factories import (
     make_actors,
     make_company,
@@ -26,10 +26,6 @@ from tests.utils.factories import (
 
 D = dt.date
 INT_MAX = 2_147_483_647
-
-
-def csv_bytes(lines: list[str]) -> bytes:
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
 def company_file(*rows: str) -> list[tuple[str, bytes]]:

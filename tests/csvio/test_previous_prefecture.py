@@ -7,13 +7,10 @@ from sqlmodel import select
 
 from crm.csvio.importer import import_files
 from crm.models import Placement
+from tests.csvio.helpers import csv_bytes
 from tests.utils.factories import make_company, make_consultation, make_need
 
 D = dt.date
-
-
-def _csv(lines: list[str]) -> bytes:
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
 def test_prefecture_by_name_or_code_and_the_residence_follows(session, actors):
@@ -25,7 +22,7 @@ def test_prefecture_by_name_or_code_and_the_residence_follows(session, actors):
         headcount=3,
     )
     session.commit()
-    data = _csv(
+    data = csv_bytes(
         [
             "ニーズID,成約日,前居住地（都道府県）,前居住地",
             f"{need.id},2025/5/1,東京都,",
@@ -50,7 +47,7 @@ def test_an_unknown_prefecture_is_refused_with_its_row(session, actors):
         session, m, make_consultation(session, m, make_company(session, m), on=D(2025, 4, 1))
     )
     session.commit()
-    data = _csv(["ニーズID,成約日,前居住地（都道府県）", f"{need.id},2025/5/1,99"])
+    data = csv_bytes(["ニーズID,成約日,前居住地（都道府県）", f"{need.id},2025/5/1,99"])
     report = import_files(session, m, [("placements.csv", data)], dry_run=False)
     assert not report.ok
     assert "都道府県コードが正しくありません" in str(report.errors)
