@@ -21,7 +21,7 @@ from ui import links
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, hub_label, industry_label, prefecture_label
+from ui.labels import FIELD_LABELS, day, industry_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.merge import follow_merged, merge_section
 from ui.pickers import query_id
@@ -125,7 +125,7 @@ def show_company(company_id: int) -> None:
                 for part in (
                     company.kana,
                     f"企業ID {company.id}",
-                    f"拠点 {hub_label(company.hub_code)}",
+                    f"拠点 {prefecture_label(company.hub_code)}",
                     company.corporate_number and f"法人番号 {company.corporate_number}",
                 )
                 if part
@@ -335,7 +335,7 @@ def show_directory() -> None:
     if read_only:
         header.append("拠点")
         for row, c in zip(rows, found, strict=True):
-            row.append(hub_label(c.hub_code))
+            row.append(prefecture_label(c.hub_code))
     grid(
         actor,
         header,

@@ -15,7 +15,7 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, hub_label, industry_label
+from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, industry_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.session import require_actor
 from ui.text import literal
@@ -244,7 +244,7 @@ def recent() -> None:
         header.insert(0, "拠点")
         widths.insert(0, 0.8)
         for row, c in zip(table, rows, strict=True):
-            row.insert(0, hub_label(c.hub_code))
+            row.insert(0, prefecture_label(c.hub_code))
     grid(actor, header, table, widths, empty="該当する相談の記録はありません。")
     st.caption("企業ごとの全履歴は企業ページのタイムラインで見られます。")
 

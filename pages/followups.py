@@ -25,7 +25,7 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, hub_label
+from ui.labels import FIELD_LABELS, day, prefecture_label
 from ui.listing import grid, paginate
 from ui.session import require_actor
 from ui.text import literal
@@ -94,7 +94,7 @@ def section(
         header.insert(0, "拠点")
         widths.insert(0, 0.8)
         for row, f in zip(table, rows, strict=True):
-            row.insert(0, hub_label(f.hub_code))
+            row.insert(0, prefecture_label(f.hub_code))
     grid(actor, header, table, widths, empty=empty)
 
 

@@ -34,7 +34,7 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, hub_label
+from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
@@ -243,7 +243,7 @@ def need_table(rows: list[TalentNeed]) -> None:
         header.insert(0, "拠点")
         widths.insert(0, 0.8)
         for row, n in zip(table, rows, strict=True):
-            row.insert(0, hub_label(n.hub_code))
+            row.insert(0, prefecture_label(n.hub_code))
     grid(actor, header, table, widths, empty="この状態のニーズはありません。")
 
 
@@ -268,7 +268,9 @@ def show_need(need_id: int) -> None:
     fs.feedback(NEW_FORM)  # "registered" right after opening this need
     status = NeedStatus(need.status)
     st.title(literal(f"{need.role_title}（{company_name}）"))
-    st.caption(f"人材ニーズ #{need.id} ・ {hub_label(need.hub_code)} ・ 状態: {status.label}")
+    st.caption(
+        f"人材ニーズ #{need.id} ・ {prefecture_label(need.hub_code)} ・ 状態: {status.label}"
+    )
     if read_only:
         st.caption("全国事務局として閲覧しています（閲覧のみ）。")
 

@@ -34,7 +34,7 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, hub_label
+from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
@@ -259,7 +259,7 @@ def placement_list(since: dt.date, until: dt.date, hubs: tuple[str, ...]) -> Non
         header.insert(0, "拠点")
         widths.insert(0, 0.8)
         for row, p in zip(table, rows, strict=True):
-            row.insert(0, hub_label(p.hub_code))
+            row.insert(0, prefecture_label(p.hub_code))
     grid(actor, header, table, widths, empty="この期間の成約はありません。")
 
 

@@ -11,7 +11,7 @@ from ui import links
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import hub_label, md
+from ui.labels import md, prefecture_label
 from ui.listing import grid
 from ui.session import require_actor
 
@@ -56,7 +56,7 @@ grid(
     ["企業名", "カナ"] + (["拠点"] if hub_column else []),
     [
         [links.company(f.company_id, f.name), f.kana]
-        + ([hub_label(f.hub_code)] if hub_column else [])
+        + ([prefecture_label(f.hub_code)] if hub_column else [])
         for f in results.firms
     ],
     widths=[3, 3] + ([1] if hub_column else []),
@@ -74,7 +74,7 @@ grid(
             n.company_name,
             NeedStatus(n.status).label,
         ]
-        + ([hub_label(n.hub_code)] if hub_column else [])
+        + ([prefecture_label(n.hub_code)] if hub_column else [])
         for n in results.needs
     ],
     widths=[1.4, 2.5, 2.5, 1] + ([1] if hub_column else []),
@@ -90,7 +90,7 @@ grid(
             links.company(c.company_id, c.company_name),
             c.summary if len(c.summary) <= 80 else c.summary[:79] + "…",
         ]
-        + ([hub_label(c.hub_code)] if hub_column else [])
+        + ([prefecture_label(c.hub_code)] if hub_column else [])
         for c in results.consultations
     ],
     widths=[1.4, 2.5, 5] + ([1] if hub_column else []),

@@ -58,13 +58,6 @@ FIELD_LABELS |= {"partner_id": "紹介先"}
 md = literal
 
 
-def hub_label(code: str | None) -> str:
-    """A hub by its prefecture's name (山形県), never its code."""
-    if code is None:
-        return ""
-    return PREFECTURES[code][0] if code in PREFECTURES else code
-
-
 def enum_label(enum_type: type[LabelledEnum], code: str | None) -> str:
     return "" if code is None else enum_type.labels().get(code, code)
 
@@ -74,6 +67,7 @@ def enum_codes(enum_type: type[LabelledEnum]) -> list[str]:
 
 
 def prefecture_label(code: str | None) -> str:
+    """A prefecture (or a hub, named after its prefecture) by name: 山形県, never 06."""
     return "" if code is None else PREFECTURES.get(code, (code,))[0]
 
 
