@@ -95,20 +95,14 @@ def hub_choice() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(blocks), tuple(chosen)
 
 
-def chosen_hubs(blocks: tuple[str, ...], hubs: tuple[str, ...]) -> tuple[str, ...]:
-    """The hub codes a list shows for this choice (empty: every hub the reader may read)."""
-    if hubs:
-        return hubs
-    return tuple(code for block in blocks for code in hubs_in_block(block))
-
-
 def hub_panel() -> tuple[str, ...]:
     """A national reader's hub filter for record lists, in the sidebar: the hub codes chosen
     (empty: all). Blocks and hubs are the ones chosen on the dashboards, and the reverse."""
     with st.sidebar:
         st.subheader("絞り込み")
         blocks, hubs = hub_choice()
-    return chosen_hubs(blocks, hubs)
+    # The dashboards' rule for blocks and hubs (empty: every hub the reader may read).
+    return tuple(AnalyticsFilter(blocks=blocks, hubs=hubs).hub_selection() or ())
 
 
 def filter_panel(
