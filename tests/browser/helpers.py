@@ -75,13 +75,22 @@ def metric_int(page: Page, label: str) -> int:
     return int(re.sub(r"[^\d]", "", metric(page, label)))
 
 
-def choose(page: Page, label: str, option: str, *, reruns: bool = False) -> None:
-    """Pick ``option`` in the selectbox labelled ``label``.
+def choose(
+    page: Page,
+    label: str,
+    option: str,
+    *,
+    reruns: bool = False,
+    within: Locator | None = None,
+    many: bool = False,
+) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` (in ``within``, e.g. the sidebar).
 
     A click that lands while Streamlit redraws the widget can leave its menu closed, so the
     menu is opened again until the option shows. ``reruns``: the box is outside a form, so
-    choosing starts a run; wait for it."""
-    box = page.get_by_role("combobox", name=label, exact=True)
+    choosing starts a run; wait for it. ``many``: a multiselect, whose menu stays open after a
+    pick and whose box shows the choice as a tag, not as its value."""
+    box = (within or page).get_by_role("combobox", name=label, exact=True)
     choice = page.get_by_role("option", name=option, exact=True)
     for _ in range(5):
         box.click()
@@ -91,7 +100,10 @@ def choose(page: Page, label: str, option: str, *, reruns: bool = False) -> None
         except Exception:  # noqa: BLE001 - the menu did not open; try again
             page.keyboard.press("Escape")
     choice.click()
-    expect(box).to_have_value(option)
+    if many:
+        page.keyboard.press("Escape")
+    else:
+        expect(box).to_have_value(option)
     if reruns:
         settle(page)
 

@@ -14,7 +14,7 @@ from crm.actor import actor_for
 from crm.db import session_scope
 from crm.models import Company, Consultation
 from crm.services import users
-from tests.browser.helpers import go_to, screenshot, settle, sign_in
+from tests.browser.helpers import choose, go_to, screenshot, settle, sign_in
 from tests.utils.factories import make_company, make_consultation
 
 MIYAGI = "04"
@@ -37,19 +37,7 @@ def count(engine, model, hub: str) -> int:
 
 
 def choose_hub(page: Page, name: str) -> None:
-    sidebar = page.get_by_test_id("stSidebar")
-    box = sidebar.get_by_role("combobox", name="拠点", exact=True)
-    option = page.get_by_role("option", name=name, exact=True)
-    for _ in range(5):  # a click during a redraw may leave the menu closed
-        box.click()
-        try:
-            option.wait_for(state="visible", timeout=2_000)
-            break
-        except Exception:  # noqa: BLE001 - open it again
-            page.keyboard.press("Escape")
-    option.click()
-    page.keyboard.press("Escape")
-    settle(page)
+    choose(page, "拠点", name, reruns=True, within=page.get_by_test_id("stSidebar"), many=True)
 
 
 def expect_total(page: Page, total: int) -> None:
