@@ -71,7 +71,14 @@ def private_file(path: Path) -> Path:
     """Create ``path`` empty and owner-only if it does not exist; narrow an existing file to
     owner-only. (SQLite then creates its -wal and -shm files with the same mode.)"""
     path = Path(path)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        # By name, never by opening it: closing any descriptor of a file drops every POSIX
+        # lock this process holds on it, and SQLite's WAL mode relies on those locks (without
+        # them another process's close checkpoints and deletes the -wal under our writers).
+        os.chmod(path, FILE_MODE)
+        return path
     try:
         os.fchmod(descriptor, FILE_MODE)
     finally:
