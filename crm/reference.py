@@ -214,7 +214,15 @@ class Residence(LabelledEnum):
     OTHER_REGION = "other_region"
 
 
+class TargetStatus(LabelledEnum):
+    """A yearly target proposed by its hub, or set or approved by the secretariat."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+
+
 LABELS: dict[str, dict[str, str]] = {
+    "TargetStatus": {"proposed": "提案中（承認待ち）", "approved": "承認済み"},
     "Role": {"hub_manager": "拠点マネージャー", "secretariat": "全国事務局", "admin": "管理者"},
     "Channel": {
         "visit": "企業訪問",

@@ -11,7 +11,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from crm.csvio.columns import ENTITIES, HUB_ENTITIES
+from crm.csvio.columns import ENTITIES, FULL_ENTITIES, RESTORE_ONLY
 from crm.csvio.importer import ACTIONS, ImportConflict, import_files
 from crm.csvio.reading import entity_of, files_in
 from crm.db import session_scope
@@ -43,7 +43,7 @@ upload = st.file_uploader(
 )
 entity = st.selectbox(
     "種類",
-    [AUTO, *HUB_ENTITIES],
+    [AUTO, *(name for name in FULL_ENTITIES if name not in RESTORE_ONLY)],
     key="import.entity",
     format_func=lambda e: (
         "自動判定（ファイル名・見出しから）" if e == AUTO else f"{ENTITIES[e].label}（{e}）"
@@ -127,6 +127,9 @@ if check is None or check["signature"] != signature:
 
 report = check["report"]
 _show(report)
+
+for skipped in report.skipped:
+    st.info(literal(skipped), icon=":material/info:")
 
 if report.warnings:
     st.warning(

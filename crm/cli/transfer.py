@@ -127,6 +127,8 @@ def _print(report: ImportReport) -> None:
     for file in report.files:
         if file.ignored_columns:
             typer.echo(f"{file.name}: 取り込まない列: {'、'.join(file.ignored_columns)}")
+    for skipped in report.skipped:
+        typer.echo(f"注意: {skipped}")
     for warning in report.warnings:
         typer.echo(f"注意: {warning.file} {warning.row} 行目「{warning.column}」: {warning.reason}")
     for error in report.errors:

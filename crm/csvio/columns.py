@@ -32,6 +32,7 @@ from crm.reference import (
     Residence,
     SalaryBand,
     Stance,
+    TargetStatus,
 )
 from crm.vocabulary import FORMER_TERMS, term
 
@@ -47,6 +48,8 @@ class Column:
     enum: type[LabelledEnum] | None = None
     importable: bool = True
     note: str = ""
+    # Read only when an export is restored into an empty database (stamps, approval time).
+    restored: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,8 @@ _HUB = Column("hub_code", "拠点コード", "hub_code", note="取込先の拠�
 _VERSION = Column(
     "version", "版", "version", INT, note="更新の競合検出: 出力後に他の人が更新した行は取り込めない"
 )
-_CREATED = Column("created_at", "登録日時", "created_at", STAMP, importable=False)
-_UPDATED = Column("updated_at", "更新日時", "updated_at", STAMP, importable=False)
+_CREATED = Column("created_at", "登録日時", "created_at", STAMP, importable=False, restored=True)
+_UPDATED = Column("updated_at", "更新日時", "updated_at", STAMP, importable=False, restored=True)
 _KIND = Column(
     "entry_kind",
     "区分",
@@ -256,6 +259,59 @@ PARTNERS = EntitySpec(
         Column("prefecture_code", term("prefecture_code"), "prefecture_code"),
         Column("active", "有効", "active", BOOL, note="1=有効 0=無効"),
         _VERSION,
+        _CREATED,
+        _UPDATED,
+    ),
+)
+
+CONTACTS = EntitySpec(
+    "contacts",
+    "企業の担当者",
+    (
+        _id("担当者ID"),
+        _HUB,
+        _COMPANY_ID,
+        _COMPANY_NAME,
+        Column("name", "担当者名", "name"),
+        Column("title", "担当者の役職", "title"),
+        Column("email", "メールアドレス", "email"),
+        Column("phone", "電話番号", "phone"),
+        _VERSION,
+        _CREATED,
+        _UPDATED,
+    ),
+)
+
+# Restored only (see RESTORE_ONLY): written by the target and pipeline services, not by files.
+TARGETS = EntitySpec(
+    "targets",
+    "年度目標",
+    (
+        _id("目標ID"),
+        _HUB,
+        Column("fiscal_year", "年度", "fiscal_year", INT, note="4月始まりの年度 例 2026"),
+        Column("consultations", "相談件数の目標", "consultations", INT),
+        Column("placements", "成約件数の目標", "placements", INT),
+        Column("status", "承認", "status", enum=TargetStatus),
+        Column("approved_at", "承認日時", "approved_at", STAMP, importable=False, restored=True),
+        _VERSION,
+        _CREATED,
+        _UPDATED,
+    ),
+)
+
+NEED_HISTORY = EntitySpec(
+    "need_history",
+    "ニーズの状況の履歴",
+    (
+        _id("履歴ID"),
+        _HUB,
+        Column("need_id", "ニーズID", "need_id", INT),
+        Column("from_status", "変更前の状況", "from_status", enum=NeedStatus),
+        Column("to_status", "変更後の状況", "to_status", enum=NeedStatus),
+        Column("changed_on", "状況の日付", "changed_on", DATE),
+        Column("changed_at", "記録日時", "changed_at", STAMP, importable=False, restored=True),
+        Column("note", "備考", "note"),
     ),
 )
 
@@ -292,7 +348,25 @@ SUMMARY = EntitySpec(
 HUB_ENTITIES: dict[str, EntitySpec] = {
     spec.name: spec for spec in (COMPANIES, CONSULTATIONS, NEEDS, REFERRALS, PLACEMENTS, FOLLOW_UPS)
 }
-ENTITIES: dict[str, EntitySpec] = {"partners": PARTNERS, **HUB_ENTITIES}
+# A full export: every table of hub work, in dependency order (the weekly one: HUB_ENTITIES).
+FULL_ENTITIES: dict[str, EntitySpec] = {
+    spec.name: spec
+    for spec in (
+        COMPANIES,
+        CONTACTS,
+        CONSULTATIONS,
+        NEEDS,
+        NEED_HISTORY,
+        REFERRALS,
+        PLACEMENTS,
+        FOLLOW_UPS,
+        TARGETS,
+    )
+}
+# Files only a restore into an empty database reads: targets are proposed and approved on
+# their page, and a need's history is written by the pipeline steps themselves.
+RESTORE_ONLY = frozenset({TARGETS.name, NEED_HISTORY.name})
+ENTITIES: dict[str, EntitySpec] = {"partners": PARTNERS, **FULL_ENTITIES}
 
 # Columns an import file must have (an export always has them); their cells may still be blank
 # where the record allows it, e.g. 経営姿勢.
@@ -304,6 +378,9 @@ REQUIRED_COLUMNS = {
     "placements": ["need_id", "placed_on"],
     "follow_ups": ["due_on"],
     "partners": ["kind", "name"],
+    "contacts": ["company_id", "name"],
+    "targets": ["fiscal_year", "consultations", "placements", "status"],
+    "need_history": ["need_id", "to_status", "changed_on"],
 }
 
 ENTRY_KINDS = {  # weekly export's 区分 in each header language
@@ -321,17 +398,18 @@ def layout_markdown() -> str:
         parts.append(f"### {spec.file_name}（{spec.label}）\n")
         parts.append(
             "| # | 日本語見出し | English header | 取込 | 説明 |"
-        )  # 取込: 必須 / ○ / — (ignored)
+        )  # 取込: 必須 / ○ / 復元 (a restore only) / — (ignored)
         parts.append("|---|---|---|---|---|")
         for number, column in enumerate(spec.columns, start=1):
             note = column.note
             if column.enum is not None:
                 note = (note + " " if note else "") + "／".join(column.enum.labels().values())
-            imported = (
-                "—"
-                if not (column.importable and spec.importable)
-                else ("必須" if column.key in REQUIRED_COLUMNS.get(spec.name, ()) else "○")
-            )
+            if column.restored or (column.importable and spec.name in RESTORE_ONLY):
+                imported = "復元"  # read only by a restore into an empty database
+            elif not (column.importable and spec.importable):
+                imported = "—"
+            else:
+                imported = "必須" if column.key in REQUIRED_COLUMNS.get(spec.name, ()) else "○"
             parts.append(f"| {number} | {column.ja} | {column.en} | {imported} | {note} |")
         parts.append("")
     return "\n".join(parts)

@@ -21,6 +21,8 @@ from functools import lru_cache
 
 from japanera import ERA_DATA_GENERAL, EraDate
 
+from crm.timeutil import JST
+
 # Eras an office document of this programme can carry, by the letter used in abbreviations.
 MODERN_ERAS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
 
@@ -103,3 +105,32 @@ def _era_date(original: str, match: re.Match) -> dt.date:
         f"{kanji}{year}年{month}月{day}日（{western:%Y年%-m月%-d日}）は{kanji}の期間外です"
         f"（{kanji}は{since:%Y年%-m月%-d日}から{last}）: {original}"
     )
+
+
+_STAMP = re.compile(
+    r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})[ T]"
+    r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?$"
+)
+
+
+def parse_stamp(text: str | None) -> dt.datetime | None:
+    """A timestamp as an export writes it (``2026-11-02 09:30:00``, Japan time; also the
+    ``2026/11/2 9:30`` a spreadsheet saves), as an aware UTC datetime like the stored ones."""
+    if text is None:
+        return None
+    match = _STAMP.match(unicodedata.normalize("NFKC", text).strip())
+    if match is None:
+        raise ValueError(f"日時は 2026-11-02 09:30:00 の形で入力してください: {text}")
+    try:
+        local = dt.datetime(
+            int(match["y"]),
+            int(match["m"]),
+            int(match["d"]),
+            int(match["H"]),
+            int(match["M"]),
+            int(match["S"] or 0),
+            tzinfo=JST,
+        )
+    except ValueError:
+        raise ValueError(f"存在しない日時です: {text}") from None
+    return local.astimezone(dt.UTC)

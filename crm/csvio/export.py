@@ -34,6 +34,7 @@ from crm.analytics.scope import allowed_hubs
 from crm.csvio.columns import (
     ENTITIES,
     ENTRY_KINDS,
+    FULL_ENTITIES,
     HUB_ENTITIES,
     STAMP,
     SUMMARY,
@@ -46,8 +47,10 @@ from crm.models import (
     AuditLog,
     Company,
     Consultation,
+    Contact,
     FollowUp,
     Hub,
+    KpiTarget,
     NeedStatusChange,
     Partner,
     Placement,
@@ -61,13 +64,17 @@ from crm.timeutil import JST, iso_week_bounds, last_complete_iso_week, now_jst, 
 
 FORMAT = "talent-hub-crm-export/1"
 HEADER_LANGUAGES = ("ja", "en")
+# In dependency order: a table may refer only to tables before it (partners aside).
 MODELS: dict[str, type[SQLModel]] = {
     "companies": Company,
+    "contacts": Contact,
     "consultations": Consultation,
     "needs": TalentNeed,
+    "need_history": NeedStatusChange,
     "referrals": Referral,
     "placements": Placement,
     "follow_ups": FollowUp,
+    "targets": KpiTarget,
     "partners": Partner,
 }
 
@@ -614,7 +621,7 @@ def full_export(
             problems,
         )
     ]
-    for name, spec in HUB_ENTITIES.items():
+    for name, spec in FULL_ENTITIES.items():
         model = MODELS[name]
         table = table_of(model)
         # Plain rows rather than ORM objects: a national export reads hundreds of thousands.

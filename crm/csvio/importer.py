@@ -50,8 +50,8 @@ from crm import rules
 from crm.actor import Actor
 from crm.areas import residence_of
 from crm.calendar_jp import follow_up_due
-from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS
-from crm.csvio.dates import parse_date
+from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS, RESTORE_ONLY
+from crm.csvio.dates import parse_date, parse_stamp
 from crm.csvio.excel import CP932_VARIANTS
 from crm.csvio.export import MODELS
 from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_file
@@ -76,14 +76,17 @@ from crm.services.base import bump_data_version, record_audit
 from crm.services.inputs import (
     CompanyInput,
     ConsultationInput,
+    ContactInput,
     FollowUpInput,
     NeedInput,
     PartnerInput,
     PlacementInput,
     ReferralInput,
+    StatusChangeInput,
 )
 from crm.services.merge import new_firm_warnings
 from crm.services.placements import FOLLOW_UP_NOTE
+from crm.services.targets import validated_target
 from crm.timeutil import today_jst, utcnow
 from crm.validation import NOT_AN_INTEGER, parse_input
 
@@ -97,6 +100,8 @@ INPUTS: dict[str, type[BaseModel]] = {
     "placements": PlacementInput,
     "follow_ups": FollowUpInput,
     "partners": PartnerInput,
+    "contacts": ContactInput,
+    "need_history": StatusChangeInput,
 }
 ACTIONS = {"create": "新規", "update": "更新", "unchanged": "変更なし"}
 # Reference columns and the kind of record they name.
@@ -130,6 +135,7 @@ class Planned:
     values: dict
     before: dict | None = None
     local: int | None = None  # the file's id of a new row, as a key of this bundle only
+    stamps: dict = field(default_factory=dict)  # a restore: the file's version and times
 
 
 @dataclass
@@ -157,6 +163,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     # Rows that look like a firm already registered (or an earlier row): shown, not refused.
     warnings: list[RowError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files not read, and why
     effects: Counter = field(default_factory=Counter)  # automatic follow-on writes
     written: bool = False
 
@@ -293,6 +300,7 @@ class _Run:
         self.corporate: dict[str, tuple[int, str]] = {}  # number -> (company id, hub)
         self.corporate_rows: dict[str, int] = {}  # number -> row of this import
         self.placement_counts: Counter | None = None  # need id -> placements stored
+        self.target_years: dict[int, int] = {}  # fiscal year -> row of targets.csv
         self.restore = False  # keep the file's ids (see _restoring)
         self.needs_by_consultation: dict[int, tuple[set[int], dt.date | None]] | None = None
         self.first_records: dict[int, tuple[dt.date | None, dt.date | None]] | None = None
@@ -477,6 +485,8 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
                 file_id = None
         planned = rule(run, check, data, file_id, existing)
         run.tick()
+        if planned is not None and run.restore and planned.action == "create":
+            planned.stamps = _restored_stamps(check, version)
         if planned is None or check.failed:
             check.flush()
             continue
@@ -506,6 +516,21 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
             run.local_keys[entity].add(planned.local)
         rows.append(planned)
     return rows
+
+
+def _restored_stamps(check: _RowCheck, version: int | None) -> dict:
+    """What a restore keeps of a row besides its fields: its version and the times it was
+    created, changed (approved, moved) — so the weekly export and every page read the same
+    history afterwards. Who did it is not in the files (accounts are not exported)."""
+    stamps: dict = {} if version is None else {"version": version}
+    for column in check.parsed.spec.columns:
+        if not column.restored or check.raw.get(column.key) is None:
+            continue
+        try:
+            stamps[column.key] = parse_stamp(check.raw[column.key])
+        except ValueError as error:
+            check.error(column.key, str(error))
+    return stamps
 
 
 def _keep_cp932_variants(values: dict, before: dict) -> None:
@@ -837,6 +862,53 @@ def _follow_ups(
     return _plan(run, "follow_ups", check, values, file_id, existing)
 
 
+def _contacts(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
+    parsed = check.model("contacts", data)
+    company = _in_hub(run, check, "company_id", "companies", data.get("company_id"), "企業")
+    if parsed is None or company is None or check.failed:
+        return None
+    values = {**parsed.model_dump(), "company_id": company["id"], "hub_code": run.hub}
+    return _plan(run, "contacts", check, values, file_id, existing)
+
+
+def _targets(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
+    try:
+        target = validated_target(run.session, {**data, "hub_code": run.hub})
+    except ValidationError as error:
+        _report(check, error.fields)
+        return None
+    first = run.target_years.setdefault(target.fiscal_year, check.number)
+    if first != check.number:
+        check.error(
+            "fiscal_year",
+            f"{target.fiscal_year}年度の目標がこのファイルの {first} 行目と重複しています",
+        )
+        return None
+    if data.get("status") is None:
+        check.error("status", "承認（提案中／承認済み）を入力してください")
+        return None
+    values = {**target.model_dump(), "status": data["status"]}
+    return _plan(run, "targets", check, values, file_id, existing)
+
+
+def _need_history(
+    run: _Run, check: _RowCheck, data: dict, file_id: int | None, existing: dict | None
+) -> Planned | None:
+    parsed = check.model("need_history", data)
+    need = _in_hub(run, check, "need_id", "needs", data.get("need_id"), "ニーズ")
+    if parsed is None or need is None or check.failed:
+        return None
+    values = {**parsed.model_dump(), "need_id": need["id"], "hub_code": run.hub}
+    if values["changed_on"] < need["opened_on"]:
+        check.error("changed_on", "状況の日付がニーズの受付日より前です")
+        return None
+    return _plan(run, "need_history", check, values, file_id, existing)
+
+
 def _partners(run, check, data, file_id, existing):
     values = check.model(
         "partners", {**data, "active": True if data.get("active") is None else data["active"]}
@@ -898,6 +970,9 @@ RULES = {
     "placements": _placements,
     "follow_ups": _follow_ups,
     "partners": _partners,
+    "contacts": _contacts,
+    "targets": _targets,
+    "need_history": _need_history,
 }
 
 
@@ -973,6 +1048,8 @@ def _insert(
     extra = {"created_at": now, "created_by": run.actor.user_id, "version": 1, **_stamp(run, now)}
     if entity == "consultations":
         extra["logged_by"] = run.actor.user_id
+    if entity == "need_history":  # a step of the pipeline, not a tracked record
+        extra = {"changed_at": now, "changed_by": run.actor.user_id}
     with_id = [p for p in plans if p.id is not None]  # only in a restore
     without_id = [p for p in plans if p.id is None]
     if with_id:
@@ -1001,7 +1078,9 @@ def _insert_rows(
 ) -> None:
     for start in range(0, len(plans), CHUNK):
         chunk = plans[start : start + CHUNK]
-        run.session.execute(table.insert(), [{**p.values, **extra, "id": p.id} for p in chunk])
+        run.session.execute(
+            table.insert(), [{**p.values, **extra, **p.stamps, "id": p.id} for p in chunk]
+        )
         on_chunk(len(chunk))
 
 
@@ -1141,13 +1220,14 @@ def _write(run: _Run, now: dt.datetime) -> None:
         _update(run, entity, updates, now, advance)
         if entity == "companies":  # renamed firms: their search and 五十音 keys follow
             refresh_company_keys(run.session, [p.id for p in updates if p.id is not None])
-        if entity == "needs":
+        if entity == "needs" and "need_history" not in run.entities_in_files:
             for p in creates:
                 status_changes.append(
                     _status_change(
                         run, _id(p), None, p.values["status"], p.values["opened_on"], now
                     )
                 )
+        if entity == "needs":
             for p in updates:
                 if p.before is not None and p.values["status"] != p.before["status"]:
                     status_changes.append(
@@ -1370,6 +1450,15 @@ def import_files(
             parsed_files.append(parse_file(name, data, entity if len(files) == 1 else None))
         except CrmError as error:
             report.errors.append(RowError(name, 0, "", str(error)))
+    restoring = _restoring(session, actor)
+    if not restoring:
+        for parsed in parsed_files:
+            if parsed.spec.name in RESTORE_ONLY:
+                report.skipped.append(
+                    f"{parsed.name}: {parsed.spec.label}は空のデータベースへの復元"
+                    "（crm import all）でだけ読み込みます。このファイルは読み飛ばしました。"
+                )
+        parsed_files = [p for p in parsed_files if p.spec.name not in RESTORE_ONLY]
     if not parsed_files:
         if not report.errors:
             report.errors.append(RowError("", 0, "", "取り込む CSV ファイルがありません。"))
@@ -1383,7 +1472,7 @@ def import_files(
     report.hub_code = hub = _authorise(session, actor, set(kinds), hub)
     run = _Run(session, actor, hub, report, progress, sum(len(p.records) for p in parsed_files))
     run.entities_in_files = set(kinds)
-    run.restore = _restoring(session, actor)
+    run.restore = restoring
     _gather_references(run, parsed_files)
     for parsed in parsed_files:
         file_report = FileReport(

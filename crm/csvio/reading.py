@@ -186,7 +186,7 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
     for cell in header_row:
         label = clean_cell(cell) or ""
         found = lookup.get(_norm(label))
-        if found is None or not found[0].importable:
+        if found is None or not (found[0].importable or found[0].restored):
             positions.append(None)
             if label and found is None:
                 ignored.append(label)

@@ -29,6 +29,7 @@ from crm.reference import (
     AgeBand,
     Channel,
     Engagement,
+    NeedStatus,
     PartnerKind,
     ReferralOutcome,
     Residence,
@@ -214,6 +215,22 @@ class PlacementInput(_Input):
     _age = field_validator("age_band")(lambda cls, v: _choice(AgeBand, v))
     _residence = field_validator("previous_residence")(lambda cls, v: _choice(Residence, v))
     _prev_pref = field_validator("previous_prefecture")(lambda cls, v: prefecture_code(v))
+
+
+class StatusChangeInput(_Input):
+    """One step of a need's status history, as a restore brings it (the pipeline services
+    write these themselves)."""
+
+    as_typed = frozenset({"note"})
+    past_only = frozenset({"changed_on"})
+    need_id: int
+    from_status: str | None = None
+    to_status: str
+    changed_on: dt.date
+    note: str | None = Field(default=None, max_length=rules.MAX_NOTE)
+
+    _from = field_validator("from_status")(lambda cls, v: _choice(NeedStatus, v))
+    _to = field_validator("to_status")(lambda cls, v: _choice(NeedStatus, v))
 
 
 class FollowUpInput(_Input):

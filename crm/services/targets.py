@@ -25,7 +25,8 @@ class TargetInput(BaseModel):
     placements: int = Field(ge=0)
 
 
-def _validated(session: Session, data: dict) -> TargetInput:
+def validated_target(session: Session, data: dict) -> TargetInput:
+    """The target's values, or ValidationError (field -> reason): the page and a restore."""
     values = parse_input(TargetInput, data)
     errors: dict[str, str] = {}
     hub = session.get(Hub, values.hub_code)
@@ -63,7 +64,7 @@ def propose_target(
     ``data``: hub_code, fiscal_year, consultations, placements. ``expected_version`` is the
     version read when revising an existing proposal (None when none existed)."""
     actor.require_role(Role.HUB_MANAGER)
-    values = _validated(session, data)
+    values = validated_target(session, data)
     actor.require_write(values.hub_code)
     target = _existing(session, values.hub_code, values.fiscal_year)
     if target is None:
@@ -86,7 +87,7 @@ def set_target(
 ) -> KpiTarget:
     """The secretariat sets a hub's targets for a fiscal year; they count as approved."""
     actor.require_role(Role.SECRETARIAT)
-    values = _validated(session, data)
+    values = validated_target(session, data)
     approved_at = utcnow()
     target = _existing(session, values.hub_code, values.fiscal_year)
     if target is None:

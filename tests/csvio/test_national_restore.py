@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from crm.actor import SYSTEM
 from crm.cli import app
-from crm.csvio.export import MODELS, full_export
-from crm.services import needs
+from crm.csvio.export import MODELS, Week, full_export, weekly_export
+from crm.services import companies, needs, targets
+from crm.timeutil import to_jst
 from tests.csvio.test_roundtrip import aggregates, records
 from tests.utils.databases import sqlite_copy
 from tests.utils.factories import (
@@ -44,13 +45,37 @@ def target(sqlite_template, tmp_path):
         yield engine
 
 
+def _data_files(engine, export) -> dict[str, bytes]:
+    """The data files of an export (the manifest says when it was made, so it differs)."""
+    with Session(engine) as session:
+        bundle = export(session, SYSTEM)
+        session.rollback()
+    return {f.name: f.data for f in bundle.files}
+
+
 def _two_hubs(engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         actors = make_actors(session)
         partner = make_partner(session)
+        targets.set_target(
+            session,
+            actors.secretariat,
+            {"hub_code": "01", "fiscal_year": 2025, "consultations": 120, "placements": 9},
+        )
+        targets.propose_target(
+            session,
+            actors.manager02,
+            {"hub_code": "02", "fiscal_year": 2025, "consultations": 80, "placements": 5},
+        )
         for manager, n in ((actors.manager01, 3), (actors.manager02, 2)):
             for i in range(n):
                 firm = make_company(session, manager, name=f"株式会社{manager.hub_code}-{i}")
+                companies.add_contact(
+                    session,
+                    manager,
+                    firm.id,
+                    {"name": f"担当 {i}", "title": "人事部長", "email": f"hr{i}@example.jp"},
+                )
                 consultation = make_consultation(session, manager, firm, on=dt.date(2025, 4, 1 + i))
                 need = make_need(session, manager, consultation)
                 needs.refer_need(
@@ -85,6 +110,24 @@ def test_a_national_export_into_an_empty_database_in_one_command(
     # Same records with the same ids, and the same aggregates, in both hubs.
     assert records(target, None) == records(sqlite_engine, None)
     assert aggregates(target, ["01", "02"]) == aggregates(sqlite_engine, ["01", "02"])
+    # Lossless: contacts, targets and every step of the needs' history came along, with the
+    # versions and times they had, so a new full export and the week's export (late entries
+    # and corrections come from those times) are the same bytes.
+    source_files = _data_files(sqlite_engine, full_export)
+    assert {n: source_files[n].count(b"\n") - 1 for n in ("contacts.csv", "targets.csv")} == {
+        "contacts.csv": 5,
+        "targets.csv": 2,
+    }
+    assert source_files["need_history.csv"].count(b"\n") - 1 > 5  # opened, referred, placed
+    assert _data_files(target, full_export) == source_files
+    # The week the records were entered in (dated 2025: all of them 遅延入力).
+    with Session(sqlite_engine) as session:
+        entered = session.execute(select(func.max(MODELS["consultations"].created_at))).scalar()
+    year, number, _ = to_jst(entered).isocalendar()
+    week = Week(year, number)
+    weekly = _data_files(sqlite_engine, lambda s, a: weekly_export(s, a, week))
+    assert weekly["consultations.csv"].decode("utf-8-sig").count("遅延入力") == 5
+    assert _data_files(target, lambda s, a: weekly_export(s, a, week)) == weekly
 
     # The database now holds records: a second national import is refused in one line and
     # the one-hub import keeps today's matching (same file: nothing changes).
@@ -137,3 +180,7 @@ def test_the_national_demo_export_restored_in_one_command(
         )
     assert records(target, None) == records(demo_engine, None, nfkc=True)
     assert aggregates(target, hubs) == aggregates(demo_engine, hubs)
+    # Re-exported from the restored database: byte-identical data files.
+    restored = _data_files(target, full_export)
+    assert restored == _data_files(demo_engine, full_export)
+    assert all(restored[name].count(b"\n") > 100 for name in ("contacts.csv", "targets.csv"))
