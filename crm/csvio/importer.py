@@ -70,7 +70,7 @@ from crm.models import (
     TalentCategory,
     TalentNeed,
 )
-from crm.reference import LabelledEnum, NeedStatus, Role
+from crm.reference import LabelledEnum, NeedStatus, Role, TargetStatus
 from crm.search import refresh_company_keys
 from crm.services.base import bump_data_version, record_audit
 from crm.services.inputs import (
@@ -888,10 +888,17 @@ def _targets(
             f"{target.fiscal_year}年度の目標がこのファイルの {first} 行目と重複しています",
         )
         return None
-    if data.get("status") is None:
-        check.error("status", "承認（提案中／承認済み）を入力してください")
+    status = data.get("status")
+    if status not in TargetStatus.labels():
+        choices = "／".join(TargetStatus.labels().values())
+        check.error(
+            "status",
+            f"承認を入力してください（{choices}）"
+            if status is None
+            else rules.not_a_choice(status) + f"（{choices}）",
+        )
         return None
-    values = {**target.model_dump(), "status": data["status"]}
+    values = {**target.model_dump(), "status": status}
     return _plan(run, "targets", check, values, file_id, existing)
 
 
