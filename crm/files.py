@@ -177,8 +177,13 @@ def atomic_dir(path: Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def open_private(path: Path) -> BinaryIO:
+    """A new owner-only file to write, e.g. inside a folder made by ``atomic_dir``."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    return os.fdopen(descriptor, "wb")
+
+
 def write_private(path: Path, data: bytes) -> None:
     """Write a file inside a folder made by ``atomic_dir`` (owner-only, not yet visible)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(descriptor, "wb") as handle:
+    with open_private(path) as handle:
         handle.write(data)

@@ -19,12 +19,15 @@ import datetime as dt
 import hashlib
 import io
 import json
+import shutil
+import tempfile
+import weakref
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Row, and_, func, or_, select
 from sqlmodel import Session, SQLModel, col
@@ -40,9 +43,9 @@ from crm.csvio.columns import (
     SUMMARY,
     EntitySpec,
 )
-from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS, EncodingRefused, Unencodable, render_csv
+from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS, EncodingRefused, Unencodable, write_csv
 from crm.errors import CrmError
-from crm.files import atomic_dir, private_dir, write_private
+from crm.files import atomic_dir, open_private, private_dir, write_private
 from crm.models import (
     AuditLog,
     Company,
@@ -81,15 +84,77 @@ MODELS: dict[str, type[SQLModel]] = {
 
 @dataclass(frozen=True)
 class ExportFile:
+    """One rendered file, kept on disk in its bundle's scratch folder (a national file is
+    hundreds of MB: it is written as its rows are read, never held in memory)."""
+
     name: str
     entity: str
     rows: int
-    data: bytes
+    path: Path
     columns: list[str]
+    sha256: str
+    size: int
+    # Keeps the folder the file lives in while the file (or its bundle) is in use.
+    scratch: "Scratch | None" = field(default=None, compare=False, repr=False)
 
     @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    def data(self) -> bytes:
+        return self.path.read_bytes()
+
+    def open(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+
+class _Hashing:
+    """A binary file that also counts and hashes what is written to it."""
+
+    def __init__(self, handle: BinaryIO):
+        self.handle, self.digest, self.size = handle, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.handle.write(data)
+
+
+class Scratch:
+    """An owner-only temporary folder for an export's files, removed by ``remove()`` or once
+    neither the bundle nor any of its files is referenced any more."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="crm-export-"))  # mode 0700
+        self.remove = weakref.finalize(self, shutil.rmtree, self.path, True)
+
+
+def _render_file(
+    scratch: Scratch,
+    spec: EntitySpec,
+    language: str,
+    lines: Iterable[tuple[object, list]],
+    encoding: str,
+    problems: list[Unencodable],
+) -> ExportFile:
+    path = scratch.path / spec.file_name
+    with open_private(path) as handle:
+        target = _Hashing(handle)
+        count = write_csv(
+            target,  # type: ignore[arg-type]  # a write-only file
+            spec.headers(language),
+            lines,  # type: ignore[arg-type]
+            encoding=encoding,
+            file_name=spec.file_name,
+            problems=problems,
+        )
+    return ExportFile(
+        spec.file_name,
+        spec.name,
+        count,
+        path,
+        spec.headers(language),
+        target.digest.hexdigest(),
+        target.size,
+        scratch,
+    )
 
 
 @dataclass
@@ -97,6 +162,18 @@ class ExportBundle:
     folder: str
     files: list[ExportFile]
     manifest: dict = field(default_factory=dict)
+    scratch: Scratch | None = None  # where the files are
+
+    def close(self) -> None:
+        """Remove the rendered files now (otherwise once nothing refers to them)."""
+        if self.scratch is not None:
+            self.scratch.remove()
+
+    def __enter__(self) -> "ExportBundle":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
     def manifest_bytes(self) -> bytes:
         return (json.dumps(self.manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -112,7 +189,8 @@ class ExportBundle:
         folder = private_dir(Path(out_dir)) / self.folder
         with atomic_dir(folder) as partial:
             for file in self.files:
-                write_private(partial / file.name, file.data)
+                with file.open() as source, open_private(partial / file.name) as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
             write_private(partial / "manifest.json", self.manifest_bytes())
         return folder
 
@@ -121,13 +199,14 @@ class ExportBundle:
         buffer = io.BytesIO()
         stamp = dt.datetime.fromisoformat(self.manifest["generated_at"]).timetuple()[:6]
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in [
-                *((f.name, f.data) for f in self.files),
-                ("manifest.json", self.manifest_bytes()),
-            ]:
-                info = zipfile.ZipInfo(f"{self.folder}/{name}", date_time=stamp)
+            for file in self.files:
+                info = zipfile.ZipInfo(f"{self.folder}/{file.name}", date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data)
+                with file.open() as source, archive.open(info, "w") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+            info = zipfile.ZipInfo(f"{self.folder}/manifest.json", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, self.manifest_bytes())
         return buffer.getvalue()
 
 
@@ -191,8 +270,13 @@ class _Lookups:
     company_names: dict[int, str] = field(default_factory=dict)
     status_dates: dict[int, dt.date | None] = field(default_factory=dict)
 
+    def forget(self) -> None:
+        self.need_companies.clear()
+        self.company_names.clear()
+        self.status_dates.clear()
+
     def load_companies(self, ids: Iterable[int]) -> None:
-        wanted = sorted(set(ids) - set(self.company_names))
+        wanted = sorted(i for i in set(ids) if i not in self.company_names)
         for chunk in _chunks(wanted):
             self.company_names.update(
                 self.session.execute(
@@ -202,7 +286,7 @@ class _Lookups:
 
     def load_status_dates(self, need_ids: Iterable[int]) -> None:
         """Each need's latest pipeline step date (状況の日付)."""
-        wanted = sorted(set(need_ids) - set(self.status_dates))
+        wanted = sorted(i for i in set(need_ids) if i not in self.status_dates)
         table = table_of(NeedStatusChange)
         grouped = select(table.c.need_id, func.max(table.c.changed_on)).group_by(table.c.need_id)
         if len(wanted) > 5_000:  # a full export: one grouped pass is cheaper than chunks
@@ -215,7 +299,7 @@ class _Lookups:
             )
 
     def load_need_companies(self, need_ids: Iterable[int]) -> None:
-        wanted = sorted(set(need_ids) - set(self.need_companies))
+        wanted = sorted(i for i in set(need_ids) if i not in self.need_companies)
         for chunk in _chunks(wanted):
             self.need_companies.update(
                 self.session.execute(
@@ -290,33 +374,50 @@ def _values(spec: EntitySpec, row, language: str, lookups: _Lookups, kind: str |
 
 
 def _render(
+    scratch: Scratch,
     spec: EntitySpec,
-    rows: list,
+    chunks: Iterable[list],
     language: str,
     encoding: str,
     lookups: _Lookups,
     problems: list[Unencodable],
     kinds: dict[int, str] | None = None,
+    *,
+    bounded: bool = False,
 ) -> ExportFile:
-    if spec.name == "referrals":
-        lookups.load_need_companies(r.need_id for r in rows)
-    if spec.name == "needs":
-        lookups.load_status_dates(r.id for r in rows)
-    if any(c.key == "company_name" for c in spec.columns):
-        lookups.load_companies(
-            cid for r in rows if (cid := _company_id(spec.name, r, lookups)) is not None
-        )
-    data, count = render_csv(
-        spec.headers(language),
-        (
-            (row.id, _values(spec, row, language, lookups, (kinds or {}).get(row.id)))
-            for row in rows
-        ),
-        encoding=encoding,
-        file_name=spec.file_name,
-        problems=problems,
-    )
-    return ExportFile(spec.file_name, spec.name, count, data, spec.headers(language))
+    """Write ``spec``'s file from ``chunks`` of rows, loading the names each chunk shows;
+    ``bounded``: forget them after each chunk, so memory stays flat in the table's size."""
+
+    def lines() -> Iterable[tuple[object, list]]:
+        for rows in chunks:
+            if spec.name == "referrals":
+                lookups.load_need_companies(r.need_id for r in rows)
+            if spec.name == "needs":
+                lookups.load_status_dates(r.id for r in rows)
+            if any(c.key == "company_name" for c in spec.columns):
+                lookups.load_companies(
+                    cid for r in rows if (cid := _company_id(spec.name, r, lookups)) is not None
+                )
+            for row in rows:
+                yield row.id, _values(spec, row, language, lookups, (kinds or {}).get(row.id))
+            if bounded:
+                lookups.forget()
+
+    return _render_file(scratch, spec, language, lines(), encoding, problems)
+
+
+def _in_chunks(session: Session, model, hubs: list[str] | None, size: int = 5_000):
+    """Every row of ``model`` in the hubs, by id, ``size`` rows at a time (keyset pages: a
+    national table is never held whole, and no cursor stays open between pages)."""
+    table = table_of(model)
+    last = 0
+    while True:
+        statement = _scoped(select(table).where(table.c.id > last), model, hubs)
+        rows = list(session.execute(statement.order_by(table.c.id).limit(size)))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
 
 
 def _check_options(encoding: str, language: str) -> None:
@@ -453,6 +554,7 @@ def _finish(
     extra: dict,
 ) -> ExportBundle:
     if problems:
+        bundle.close()
         raise EncodingRefused(problems)
     generated = now_jst().replace(microsecond=0)
     bundle.manifest = {
@@ -474,7 +576,7 @@ def _finish(
                 "name": f.name,
                 "entity": f.entity,
                 "rows": f.rows,
-                "bytes": len(f.data),
+                "bytes": f.size,
                 "sha256": f.sha256,
                 "columns": f.columns,
             }
@@ -526,7 +628,7 @@ def weekly_export(
     hubs = allowed_hubs(actor, [hub] if hub else None)
     lookups = _lookups(session)
     problems: list[Unencodable] = []
-    files, rows_by_entity, kinds_by_entity = [], {}, {}
+    rows_by_entity, kinds_by_entity = {}, {}
     for name, spec in HUB_ENTITIES.items():
         if name == "companies":
             continue
@@ -555,32 +657,49 @@ def weekly_export(
     companies: list[Row[*tuple[Any, ...]]] = []
     for chunk in _chunks(sorted(company_ids)):
         companies += session.execute(select(table_of(Company)).where(col(Company.id).in_(chunk)))
-    files.append(
-        _render(
-            HUB_ENTITIES["companies"],
-            sorted(companies, key=lambda c: c.id),
-            headers,
-            encoding,
-            lookups,
-            problems,
-        )
-    )
-    for name, rows in rows_by_entity.items():
-        files.append(
+    scratch = Scratch()
+    bundle = ExportBundle(_folder(week.label, hubs), [], scratch=scratch)
+    try:
+        bundle.files.append(
             _render(
-                HUB_ENTITIES[name],
-                rows,
+                scratch,
+                HUB_ENTITIES["companies"],
+                [sorted(companies, key=lambda c: c.id)],
                 headers,
                 encoding,
                 lookups,
                 problems,
-                kinds_by_entity[name],
             )
         )
-    files.append(
-        _summary(session, week, hubs, headers, encoding, kinds_by_entity, rows_by_entity, problems)
-    )
-    bundle = ExportBundle(_folder(week.label, hubs), files)
+        for name, rows in rows_by_entity.items():
+            bundle.files.append(
+                _render(
+                    scratch,
+                    HUB_ENTITIES[name],
+                    [rows],
+                    headers,
+                    encoding,
+                    lookups,
+                    problems,
+                    kinds_by_entity[name],
+                )
+            )
+        bundle.files.append(
+            _summary(
+                scratch,
+                session,
+                week,
+                hubs,
+                headers,
+                encoding,
+                kinds_by_entity,
+                rows_by_entity,
+                problems,
+            )
+        )
+    except BaseException:
+        bundle.close()
+        raise
     monday, sunday = week.days
     period = {
         "week": week.label,
@@ -611,23 +730,29 @@ def full_export(
     hubs = allowed_hubs(actor, [hub] if hub else None)
     lookups = _lookups(session)
     problems: list[Unencodable] = []
-    files = [
-        _render(
-            ENTITIES["partners"],
-            list(session.execute(select(table_of(Partner)).order_by(col(Partner.id)))),
-            headers,
-            encoding,
-            lookups,
-            problems,
+    scratch = Scratch()
+    bundle = ExportBundle(_folder(f"full_{now_jst():%Y-%m-%d}", hubs), [], scratch=scratch)
+    try:
+        bundle.files.append(
+            _render(
+                scratch,
+                ENTITIES["partners"],
+                _in_chunks(session, Partner, None),
+                headers,
+                encoding,
+                lookups,
+                problems,
+            )
         )
-    ]
-    for name, spec in FULL_ENTITIES.items():
-        model = MODELS[name]
-        table = table_of(model)
-        # Plain rows rather than ORM objects: a national export reads hundreds of thousands.
-        rows = list(session.execute(_scoped(select(table), model, hubs).order_by(table.c.id)))
-        files.append(_render(spec, rows, headers, encoding, lookups, problems))
-    bundle = ExportBundle(_folder(f"full_{now_jst():%Y-%m-%d}", hubs), files)
+        for name, spec in FULL_ENTITIES.items():
+            # Plain rows in keyset pages, written as they are read: memory stays flat.
+            chunks = _in_chunks(session, MODELS[name], hubs)
+            bundle.files.append(
+                _render(scratch, spec, chunks, headers, encoding, lookups, problems, bounded=True)
+            )
+    except BaseException:
+        bundle.close()
+        raise
     return _finish(session, actor, bundle, "full", hubs, encoding, headers, problems, {})
 
 
@@ -640,6 +765,7 @@ def _counts(session: Session, model, condition, hubs: list[str] | None) -> Count
 
 
 def _summary(
+    scratch: Scratch,
     session: Session,
     week: Week,
     hubs: list[str] | None,
@@ -704,11 +830,11 @@ def _summary(
                 *(sum(column) for column in list(zip(*lines, strict=True))[3:]),
             ]
         )
-    data, count = render_csv(
-        SUMMARY.headers(language),
+    return _render_file(
+        scratch,
+        SUMMARY,
+        language,
         ((line[0] or "total", line) for line in lines),
-        encoding=encoding,
-        file_name=SUMMARY.file_name,
-        problems=problems,
+        encoding,
+        problems,
     )
-    return ExportFile(SUMMARY.file_name, SUMMARY.name, count, data, SUMMARY.headers(language))

@@ -198,10 +198,10 @@ def _typed(kind: str, cell: str) -> Any:
     return cell
 
 
-def _csv_sheet(name: str, spec: EntitySpec, data: bytes, encoding: str) -> Sheet:
+def _csv_sheet(name: str, spec: EntitySpec, source: IO[bytes], encoding: str) -> Sheet:
     # Decoded as it is read: a national file is hundreds of MB, and its text is not kept.
     stream = io.TextIOWrapper(
-        io.BytesIO(data), encoding="cp932" if encoding == "cp932" else "utf-8-sig", newline=""
+        source, encoding="cp932" if encoding == "cp932" else "utf-8-sig", newline=""
     )
     reader = csv.reader(stream)
     headers = next(reader)
@@ -212,12 +212,13 @@ def _csv_sheet(name: str, spec: EntitySpec, data: bytes, encoding: str) -> Sheet
     kinds = [c.kind for c in columns]
 
     def rows() -> Iterable[list]:
-        for record in reader:
-            # The CSV already neutralised text; the writer neutralises once, so undo it here.
-            yield [
-                unneutralise(cell) if kind == TEXT else _typed(kind, cell)
-                for kind, cell in zip(kinds, record, strict=True)
-            ]
+        with stream:
+            for record in reader:
+                # The CSV already neutralised text; the writer neutralises once, so undo it.
+                yield [
+                    unneutralise(cell) if kind == TEXT else _typed(kind, cell)
+                    for kind, cell in zip(kinds, record, strict=True)
+                ]
 
     return Sheet(name, columns, rows())
 
@@ -251,7 +252,7 @@ def export_sheets(bundle) -> list[Sheet]:
     for file in ordered:
         spec = SUMMARY if file.entity == SUMMARY.name else ENTITIES[file.entity]
         name = SHEET_NAMES[file.entity]
-        sheets.append(_csv_sheet(name, spec, file.data, encoding))
+        sheets.append(_csv_sheet(name, spec, file.open(), encoding))
         listed.append((name, file.entity, file.rows))
     sheets.append(_info_sheet(bundle.manifest, listed))
     return sheets
@@ -264,7 +265,7 @@ def export_workbook_name(bundle) -> str:
 def write_export_workbook(bundle, out_dir: Path) -> Path:
     """Write ``out_dir/<folder>.xlsx`` for an export bundle and return its path."""
     path = private_dir(Path(out_dir)) / export_workbook_name(bundle)
-    data = workbook_bytes(export_sheets(bundle))  # complete before a byte reaches the disk
-    with atomic_write(path) as handle:  # owner-only; nothing partial on failure
-        handle.write(data)
+    # Streamed sheet by sheet (constant memory); owner-only, nothing partial on failure.
+    with atomic_write(path) as handle:
+        write_workbook(export_sheets(bundle), handle)
     return path
