@@ -6,6 +6,7 @@ import streamlit as st
 from crm.analytics.breakdowns import Dimension, all_breakdowns
 from crm.analytics.national import headline_figures
 from crm.reference import Role
+from ui import chart_specs
 from ui.analytics_filters import filter_panel, period_label
 from ui.analytics_frames import breakdown_frame
 from ui.cache import cached_read
@@ -39,8 +40,14 @@ for result in results:
         st.info("該当する記録がありません。")
         continue
     chart_column, table_column = st.columns([3, 2])
-    chart_column.altair_chart(
-        breakdown_bar_chart(frame, result.title, result.key_label, result.measure), width="stretch"
+    chart_specs.show(
+        breakdown_bar_chart,
+        frame,
+        result.title,
+        result.key_label,
+        result.measure,
+        where=chart_column,
+        width="stretch",
     )
     table_column.dataframe(
         frame.rename(columns={"区分": result.key_label, "件数": result.measure}),

@@ -11,6 +11,7 @@ import streamlit as st
 from crm.analytics.flows import AREA, PREFECTURE, flow_table, matrix, net_rows
 from crm.reference import PREFECTURES
 from crm.services.reference_data import list_hubs
+from ui import chart_specs
 from ui.analytics_filters import filter_panel, period_label
 from ui.cache import cached_read
 from ui.charts import PREFECTURE_SELECTION, selected_prefecture
@@ -73,13 +74,13 @@ with guarded():
         st.info("この条件の成約はありません。期間や絞り込みを変えてください。")
     else:
         st.subheader("拠点への流れ")
-        st.altair_chart(flow_chart(table, "拠点別の成約件数（前居住地別）"), width="stretch")
+        chart_specs.show(flow_chart, table, "拠点別の成約件数（前居住地別）", width="stretch")
 
         st.subheader("純流入の地図")
-        event = st.altair_chart(
-            net_inflow_map(
-                net_frame(by_prefecture, set(hubs)), "都道府県別の純流入（流入 − 流出）"
-            ),
+        event = chart_specs.show(
+            net_inflow_map,
+            net_frame(by_prefecture, set(hubs)),
+            "都道府県別の純流入（流入 − 流出）",
             on_select="rerun",
             selection_mode=PREFECTURE_SELECTION,
             key="flows_map",

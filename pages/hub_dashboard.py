@@ -11,6 +11,7 @@ from crm.analytics.targets import target_progress
 from crm.analytics.trend import monthly_trend
 from crm.services.reference_data import list_hubs
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
+from ui import chart_specs
 from ui.cache import cached_read
 from ui.charts import cumulative_forecast_chart, cumulative_trend_chart
 from ui.forms import guarded
@@ -170,15 +171,16 @@ else:
     chart_title = f"{hub_name}: 成約件数と相談件数の推移"
     if outlook is not None and outlook.consultations.path and outlook.placements.path:
         c, p = outlook.consultations, outlook.placements
-        chart = cumulative_forecast_chart(
+        chart_specs.show(
+            cumulative_forecast_chart,
             frame,
             _band(c, last.cumulative_consultations - c.so_far),
             _band(p, last.cumulative_contracts - p.so_far),
             chart_title + f"（点線と帯: {fy}年度末までの見込みとその幅）",
+            width="stretch",
         )
     else:
-        chart = cumulative_trend_chart(frame, chart_title)
-    st.altair_chart(chart, width="stretch")
+        chart_specs.show(cumulative_trend_chart, frame, chart_title, width="stretch")
     with st.expander("月別の数値"):
         st.dataframe(
             frame.rename(

@@ -9,6 +9,7 @@ from crm.analytics.trend import monthly_trend
 from crm.reference import Role
 from crm.timeutil import today_jst
 from crm.vocabulary import days_text
+from ui import chart_specs
 from ui.analytics_filters import filter_panel, period_label
 from ui.analytics_frames import TREND_COLUMNS, trend_frame
 from ui.cache import cached_read
@@ -89,8 +90,8 @@ else:
         f"累計成約 {last.cumulative_contracts:,} 件"
     )
     scope = "全国" if filters.hub_selection() is None else "選択した拠点"
-    st.altair_chart(
-        cumulative_trend_chart(frame, f"{scope}: 成約件数と相談件数の推移"), width="stretch"
+    chart_specs.show(
+        cumulative_trend_chart, frame, f"{scope}: 成約件数と相談件数の推移", width="stretch"
     )
     with st.expander("月別の数値"):
         st.dataframe(frame.rename(columns=TREND_COLUMNS), hide_index=True, width="stretch")

@@ -11,6 +11,7 @@ from crm.errors import CrmError
 from crm.reference import Role
 from crm.reports.monthly import last_closed_month, monthly_files, months_offered
 from crm.timeutil import today_jst
+from ui import chart_specs
 from ui.analytics_filters import filter_panel, period_label
 from ui.analytics_frames import MEASURES, comparison_frame, tile_frame, with_forecast
 from ui.cache import cached_read
@@ -46,13 +47,12 @@ measure = st.selectbox(
     "色分けする指標", list(MEASURES), format_func=lambda m: MEASURES[m].label, key="pref_measure"
 )
 chosen = MEASURES[measure]
-event = st.altair_chart(
-    tile_map_chart(
-        tile_frame(comparison, measure),
-        f"都道府県別の{chosen.label}",
-        chosen.label,
-        chosen.chart_format,
-    ),
+event = chart_specs.show(
+    tile_map_chart,
+    tile_frame(comparison, measure),
+    f"都道府県別の{chosen.label}",
+    chosen.label,
+    chosen.chart_format,
     on_select="rerun",
     selection_mode=PREFECTURE_SELECTION,
     key="pref_map",

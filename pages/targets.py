@@ -11,7 +11,7 @@ from crm.services.reference_data import list_hubs
 from crm.services.targets import approve_target, find_target, propose_target, set_target
 from crm.targets import APPROVED, FIRST_FISCAL_YEAR, PROPOSED, STATUS_LABELS
 from crm.timeutil import fiscal_year, today_jst
-from ui import form_state
+from ui import chart_specs, form_state
 from ui.analytics_frames import progress_frame, progress_status, targets_frame
 from ui.cache import cached_read
 from ui.charts import target_progress_chart
@@ -175,8 +175,8 @@ else:
     if chart.empty:
         st.info(f"{fy}年度の承認済みの目標はまだありません。")
     else:
-        st.altair_chart(
-            target_progress_chart(chart, f"{fy}年度 按分目標に対する進捗率"), width="stretch"
+        chart_specs.show(
+            target_progress_chart, chart, f"{fy}年度 按分目標に対する進捗率", width="stretch"
         )
     st.dataframe(
         targets_frame(progress, hub_names),

@@ -58,11 +58,16 @@ KNOWN_NAMES = {
 }
 
 
+# Columns that share a field name with a hub record's field but hold something else: a
+# partner's and a contact person's name (not 企業名), a target's approval (not a need's 状況).
+OTHER_FIELDS = {("partners", "name"), ("contacts", "name"), ("targets", "status")}
+
+
 def _csv_terms() -> dict[str, set[str]]:
     used: dict[str, set[str]] = {}
     for spec in (*ENTITIES.values(), SUMMARY):
         for column in spec.columns:
-            if column.key in TERMS and not (spec.name == "partners" and column.key == "name"):
+            if column.key in TERMS and (spec.name, column.key) not in OTHER_FIELDS:
                 used.setdefault(column.key, set()).add(column.ja)
     return used
 
