@@ -36,6 +36,12 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
             and not parsed.database.startswith("file:")
         ):
             _private_database_file(Path(parsed.database))
+            if "poolclass" not in kwargs:
+                # As on PostgreSQL: a connection for every manager saving at once (the writes
+                # still queue for SQLite's single writer, but never for a connection first).
+                settings = get_settings()
+                kwargs.setdefault("pool_size", settings.db_pool_size)
+                kwargs.setdefault("max_overflow", settings.db_max_overflow)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000},

@@ -1,4 +1,7 @@
-"""A second engine on a live SQLite file must not drop the first one's locks.
+"""The SQLite engine: a second engine on a live file keeps the first one's locks, and the
+pool holds a connection for every manager saving at once.
+
+A second engine on a live SQLite file must not drop the first one's locks.
 
 In WAL mode every connection keeps a POSIX lock on the database file; the last connection of
 the last process to close it checkpoints and deletes the -wal. Closing *any* descriptor of that
@@ -42,3 +45,14 @@ def test_second_engine_keeps_the_wal_of_the_first(tmp_path):
         assert connection.execute(text("select count(*) from t")).scalar_one() == 2
     second.dispose()
     first.dispose()
+
+
+def test_the_sqlite_pool_fits_every_manager_saving_at_once(tmp_path):
+    from crm.config import get_settings
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+    settings = get_settings()
+    assert engine.pool.size() == settings.db_pool_size  # type: ignore[attr-defined]
+    assert settings.db_pool_size + settings.db_max_overflow >= 46
+    assert engine.pool._max_overflow == settings.db_max_overflow  # type: ignore[attr-defined]
+    engine.dispose()
