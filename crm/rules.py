@@ -189,7 +189,7 @@ def need_before_its_records(
 
 
 def after_need_opened(field: str, day: dt.date | None, opened_on: dt.date) -> Errors:
-    """A referral or placement is not dated before its need was opened."""
+    """A referral, placement or status step is not dated before its need was opened."""
     if day is not None and day < opened_on:
         return {field: "ニーズの受付日より前の日付です"}
     return {}

@@ -910,8 +910,8 @@ def _need_history(
     if parsed is None or need is None or check.failed:
         return None
     values = {**parsed.model_dump(), "need_id": need["id"], "hub_code": run.hub}
-    if values["changed_on"] < need["opened_on"]:
-        check.error("changed_on", "状況の日付がニーズの受付日より前です")
+    _report(check, rules.after_need_opened("changed_on", values["changed_on"], need["opened_on"]))
+    if check.failed:
         return None
     return _plan(run, "need_history", check, values, file_id, existing)
 

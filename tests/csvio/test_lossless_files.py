@@ -126,7 +126,7 @@ def test_a_restore_checks_targets_history_and_times_row_by_row(session, actors):
     assert "重複" in errors["targets.csv", 3, "年度"]
     assert ("targets.csv", 4, "相談件数の目標") in errors
     assert "承認済み" in errors["targets.csv", 5, "承認"]
-    assert "受付日より前" in errors["need_history.csv", 3, "状況の日付"]
+    assert errors["need_history.csv", 3, "状況の日付"] == "ニーズの受付日より前の日付です"
     assert ("need_history.csv", 4, "ニーズID") in errors
     assert len(errors) == 6
     assert not report.written
