@@ -777,6 +777,7 @@ NO_ACTOR = {
     "merge.new_firm_warnings": "look-up inside an import, for the hub it writes to",
     "today.week_end": "pure date arithmetic",
     "today.describe": "pure label of an item already read",
+    "targets.validated_target": "pure check of a target's values (the page and a restore)",
 }
 CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer"]
 
