@@ -21,9 +21,13 @@ _BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {}
 _DEFAULT_VIEW = {"continuousWidth": 300, "continuousHeight": 300}
 
 
+def name_of(builder: Callable[..., alt.TopLevelMixin]) -> str:
+    return f"{builder.__module__}.{builder.__qualname__}"
+
+
 def register(builder: Callable[..., alt.TopLevelMixin]) -> Callable[..., alt.TopLevelMixin]:
     """Make a chart builder showable with ``show``."""
-    _BUILDERS[f"{builder.__module__}.{builder.__qualname__}"] = builder
+    _BUILDERS[name_of(builder)] = builder
     return builder
 
 
@@ -56,7 +60,7 @@ def _spec(builder: str, *args) -> dict:
 
 def spec_of(builder: Callable[..., alt.TopLevelMixin], *args) -> dict:
     """The validated Vega-Lite spec of ``builder(*args)`` (cached)."""
-    name = f"{builder.__module__}.{builder.__qualname__}"
+    name = name_of(builder)
     if name not in _BUILDERS:
         raise KeyError(f"chart builder {name} is not registered (ui.chart_specs.register)")
     return _spec(name, *args)

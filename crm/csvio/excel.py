@@ -24,7 +24,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Protocol
 
 from crm.errors import CrmError
 
@@ -103,41 +103,28 @@ def _cell(value) -> str | int:
     return neutralise(str(value))
 
 
-def render_csv(
-    headers: Sequence[str],
-    rows: Iterable[tuple[str, Sequence]],
-    *,
-    encoding: str,
-    file_name: str,
-    problems: list[Unencodable],
-) -> tuple[bytes, int]:
-    """CSV bytes for ``rows`` (each ``(record id, values)``) and the number of rows.
-
-    Unencodable characters are appended to ``problems``; the caller refuses the export then.
-    """
-    buffer = io.BytesIO()
-    count = write_csv(
-        buffer, headers, rows, encoding=encoding, file_name=file_name, problems=problems
-    )
-    return buffer.getvalue(), count
-
-
 _FLUSH_ROWS = 2_000  # rows encoded and written at a time: memory stays flat in the file's size
 
 
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
 def write_csv(
-    target: BinaryIO,
+    target: Writable,
     headers: Sequence[str],
-    rows: Iterable[tuple[str, Sequence]],
+    rows: Iterable[tuple[object, Sequence]],
     *,
     encoding: str,
     file_name: str,
     problems: list[Unencodable],
 ) -> int:
-    """Write the CSV for ``rows`` to ``target`` as they come; return the number of rows.
+    """Write the CSV for ``rows`` (each ``(record id, values)``) to ``target`` as they come;
+    return the number of rows.
 
-    The same bytes as one ``render_csv``: a UTF-8 BOM (``utf-8-sig``) once, CRLF line ends,
-    formula-like text neutralised, CP932 variants folded and what CP932 cannot hold reported.
+    A UTF-8 BOM (``utf-8-sig``) once, CRLF line ends, formula-like text neutralised, CP932
+    variants folded; characters CP932 cannot hold are appended to ``problems`` (the caller
+    then refuses the export).
     """
     if encoding not in ENCODINGS:
         raise CrmError(f"文字コードは {' / '.join(ENCODINGS)} のいずれかです: {encoding}")

@@ -24,7 +24,8 @@ import tempfile
 import weakref
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -130,7 +131,7 @@ def _render_file(
     scratch: Scratch,
     spec: EntitySpec,
     language: str,
-    lines: Iterable[tuple[object, list]],
+    lines: Iterable[tuple[object, Sequence]],
     encoding: str,
     problems: list[Unencodable],
 ) -> ExportFile:
@@ -138,9 +139,9 @@ def _render_file(
     with open_private(path) as handle:
         target = _Hashing(handle)
         count = write_csv(
-            target,  # type: ignore[arg-type]  # a write-only file
+            target,
             spec.headers(language),
-            lines,  # type: ignore[arg-type]
+            lines,
             encoding=encoding,
             file_name=spec.file_name,
             problems=problems,
@@ -168,12 +169,6 @@ class ExportBundle:
         """Remove the rendered files now (otherwise once nothing refers to them)."""
         if self.scratch is not None:
             self.scratch.remove()
-
-    def __enter__(self) -> "ExportBundle":
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.close()
 
     def manifest_bytes(self) -> bytes:
         return (json.dumps(self.manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -289,10 +284,6 @@ class _Lookups:
         wanted = sorted(i for i in set(need_ids) if i not in self.status_dates)
         table = table_of(NeedStatusChange)
         grouped = select(table.c.need_id, func.max(table.c.changed_on)).group_by(table.c.need_id)
-        if len(wanted) > 5_000:  # a full export: one grouped pass is cheaper than chunks
-            found = dict(self.session.execute(grouped).all())
-            self.status_dates.update((i, found.get(i)) for i in wanted)
-            return
         for chunk in _chunks(wanted):
             self.status_dates.update(
                 self.session.execute(grouped.where(table.c.need_id.in_(chunk))).all()
@@ -373,6 +364,19 @@ def _values(spec: EntitySpec, row, language: str, lookups: _Lookups, kind: str |
     return values
 
 
+@contextmanager
+def _rendering(folder: str) -> Iterator[tuple[ExportBundle, Scratch]]:
+    """A new bundle and the scratch folder its files are rendered into; if rendering fails,
+    the folder is removed before the error goes on."""
+    scratch = Scratch()
+    bundle = ExportBundle(folder, [], scratch=scratch)
+    try:
+        yield bundle, scratch
+    except BaseException:
+        bundle.close()
+        raise
+
+
 def _render(
     scratch: Scratch,
     spec: EntitySpec,
@@ -388,7 +392,7 @@ def _render(
     """Write ``spec``'s file from ``chunks`` of rows, loading the names each chunk shows;
     ``bounded``: forget them after each chunk, so memory stays flat in the table's size."""
 
-    def lines() -> Iterable[tuple[object, list]]:
+    def lines() -> Iterable[tuple[object, Sequence]]:
         for rows in chunks:
             if spec.name == "referrals":
                 lookups.load_need_companies(r.need_id for r in rows)
@@ -657,9 +661,7 @@ def weekly_export(
     companies: list[Row[*tuple[Any, ...]]] = []
     for chunk in _chunks(sorted(company_ids)):
         companies += session.execute(select(table_of(Company)).where(col(Company.id).in_(chunk)))
-    scratch = Scratch()
-    bundle = ExportBundle(_folder(week.label, hubs), [], scratch=scratch)
-    try:
+    with _rendering(_folder(week.label, hubs)) as (bundle, scratch):
         bundle.files.append(
             _render(
                 scratch,
@@ -697,9 +699,6 @@ def weekly_export(
                 problems,
             )
         )
-    except BaseException:
-        bundle.close()
-        raise
     monday, sunday = week.days
     period = {
         "week": week.label,
@@ -730,9 +729,7 @@ def full_export(
     hubs = allowed_hubs(actor, [hub] if hub else None)
     lookups = _lookups(session)
     problems: list[Unencodable] = []
-    scratch = Scratch()
-    bundle = ExportBundle(_folder(f"full_{now_jst():%Y-%m-%d}", hubs), [], scratch=scratch)
-    try:
+    with _rendering(_folder(f"full_{now_jst():%Y-%m-%d}", hubs)) as (bundle, scratch):
         bundle.files.append(
             _render(
                 scratch,
@@ -750,9 +747,6 @@ def full_export(
             bundle.files.append(
                 _render(scratch, spec, chunks, headers, encoding, lookups, problems, bounded=True)
             )
-    except BaseException:
-        bundle.close()
-        raise
     return _finish(session, actor, bundle, "full", hubs, encoding, headers, problems, {})
 
 

@@ -1052,11 +1052,17 @@ def _insert(
     run: _Run, entity: str, plans: list[Planned], now: dt.datetime, on_chunk: Callable[[int], None]
 ) -> None:
     table = _table(MODELS[entity])
-    extra = {"created_at": now, "created_by": run.actor.user_id, "version": 1, **_stamp(run, now)}
-    if entity == "consultations":
-        extra["logged_by"] = run.actor.user_id
     if entity == "need_history":  # a step of the pipeline, not a tracked record
         extra = {"changed_at": now, "changed_by": run.actor.user_id}
+    else:
+        extra = {
+            "created_at": now,
+            "created_by": run.actor.user_id,
+            "version": 1,
+            **_stamp(run, now),
+        }
+    if entity == "consultations":
+        extra["logged_by"] = run.actor.user_id
     with_id = [p for p in plans if p.id is not None]  # only in a restore
     without_id = [p for p in plans if p.id is None]
     if with_id:

@@ -12,8 +12,8 @@ from crm.csvio.excel import (
     decode,
     neutralise,
     read_rows,
-    render_csv,
     unneutralise,
+    write_csv,
 )
 
 # A table of hostile values: each would run as a formula (or DDE call) if a cell began with it.
@@ -49,10 +49,16 @@ def test_harmless_text_is_left_alone(value):
 
 def _render(rows, encoding="utf-8-sig"):
     problems: list[Unencodable] = []
-    data, count = render_csv(
-        ["名前", "人数", "備考"], rows, encoding=encoding, file_name="t.csv", problems=problems
+    buffer = io.BytesIO()
+    count = write_csv(
+        buffer,
+        ["名前", "人数", "備考"],
+        rows,
+        encoding=encoding,
+        file_name="t.csv",
+        problems=problems,
     )
-    return data, count, problems
+    return buffer.getvalue(), count, problems
 
 
 def test_utf8_output_has_a_bom_crlf_line_ends_and_bare_numbers():

@@ -3,20 +3,13 @@ the need status history (read by a restore only), and the times a restore keeps.
 
 import datetime as dt
 
-from sqlalchemy import func
-from sqlmodel import select
-
 from crm.cli.common import operator_actor
 from crm.csvio.importer import import_files
 from crm.models import Company, Consultation, Contact, KpiTarget
 from crm.services import companies
 from tests.csvio.helpers import csv_bytes
+from tests.csvio.test_import import count
 from tests.utils.factories import make_company
-
-
-def count(session, model) -> int:
-    session.expire_all()
-    return session.exec(select(func.count()).select_from(model)).one()
 
 
 def test_contacts_import_through_the_contact_rules(session, actors):

@@ -29,7 +29,7 @@ def test_the_spec_is_the_chart_as_streamlit_renders_it():
 
 def test_a_rerun_with_the_same_input_does_not_build_the_chart_again(monkeypatch):
     calls = []
-    name = f"{charts.breakdown_bar_chart.__module__}.{charts.breakdown_bar_chart.__qualname__}"
+    name = chart_specs.name_of(charts.breakdown_bar_chart)
     original = chart_specs._BUILDERS[name]
 
     def counted(*args):
