@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from crm.config import PROJECT_ROOT, get_settings
 from crm.files import narrow, private_dir, private_file
+from crm.summaries.tables import TABLE_NAMES as SUMMARY_TABLE_NAMES
 
 MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
 _BUSY_TIMEOUT_MS = 30_000
@@ -164,16 +165,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-# Made by migration 0010 and not described by the models: the firm search's trigram index
-# (PostgreSQL) and its FTS5 table with FTS5's own tables (SQLite).
+# Made by migrations and not described by the models: the firm search's trigram index
+# (PostgreSQL) and its FTS5 table with FTS5's own tables (SQLite), migration 0010; the summary
+# tables that triggers keep (crm.summaries), migration 0011.
 SEARCH_INDEX = "ix_company_search_trgm"
 SEARCH_TABLE = "company_search"
 
 
 def modelled(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic's ``include_object``: leave the search index out of model comparisons."""
+    """Alembic's ``include_object``: leave the search index and the summaries out of model
+    comparisons."""
     del obj, reflected, compare_to
-    if type_ == "table" and name and name.startswith(SEARCH_TABLE):
+    if type_ == "table" and name and (name.startswith(SEARCH_TABLE) or name in SUMMARY_TABLE_NAMES):
         return False
     return not (type_ == "index" and name == SEARCH_INDEX)
 

@@ -4,13 +4,13 @@ consultations by channel. Each is one GROUP BY in the database."""
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from crm.actor import Actor
-from crm.analytics import facts
+from crm.analytics import counted
 from crm.analytics.filters import AnalyticsFilter
-from crm.models import Company, Consultation, Partner, Placement, TalentCategory, TalentNeed
+from crm.models import Partner, TalentCategory
 from crm.reference import JSIC_DIVISIONS, AgeBand, Channel, Engagement, Residence
 from crm.vocabulary import term
 
@@ -98,44 +98,24 @@ def breakdown(
     filters = filters or AnalyticsFilter()
     scope = filters.scope(actor)
 
-    def grouped(statement, *keys) -> list[tuple]:
-        return list(session.execute(statement.group_by(*keys)).all())
+    def grouped(fact: counted.Fact, name: str) -> dict[str | None, int]:
+        """Counts by the stored value (None: not recorded), from the counts kept on write."""
+        found = counted.count(session, fact, (name,), filters, scope)
+        return {(None if value == "" else value): n for (value,), n in found.items()}
 
     if dimension == Dimension.CHANNEL:
-        counts = dict(
-            grouped(
-                facts.consultations(
-                    Consultation.channel, func.count(), filters=filters, scope=scope
-                ),
-                Consultation.channel,
-            )
-        )
-        return Breakdown(dimension, _enum_rows(counts, Channel))
+        return Breakdown(dimension, _enum_rows(grouped("consultations", "channel"), Channel))
 
     if dimension in (Dimension.ENGAGEMENT, Dimension.AGE_BAND, Dimension.RESIDENCE):
-        column, enum_type = {
-            Dimension.ENGAGEMENT: (Placement.engagement, Engagement),
-            Dimension.AGE_BAND: (Placement.age_band, AgeBand),
-            Dimension.RESIDENCE: (Placement.previous_residence, Residence),
+        name, enum_type = {
+            Dimension.ENGAGEMENT: ("engagement", Engagement),
+            Dimension.AGE_BAND: ("age_band", AgeBand),
+            Dimension.RESIDENCE: ("residence", Residence),
         }[dimension]
-        counts = dict(
-            grouped(facts.placements(column, func.count(), filters=filters, scope=scope), column)
-        )
-        return Breakdown(dimension, _enum_rows(counts, enum_type))
+        return Breakdown(dimension, _enum_rows(grouped("placements", name), enum_type))
 
     if dimension == Dimension.CATEGORY:
-        counts = dict(
-            grouped(
-                facts.placements(
-                    TalentNeed.category_id,
-                    func.count(),
-                    filters=filters,
-                    scope=scope,
-                    join_need=True,
-                ),
-                TalentNeed.category_id,
-            )
-        )
+        counts = grouped("placements", "category_id")
         categories = session.execute(
             select(
                 col(TalentCategory.id), col(TalentCategory.name_ja), col(TalentCategory.active)
@@ -149,10 +129,7 @@ def breakdown(
         return Breakdown(dimension, tuple(rows))
 
     if dimension == Dimension.INDUSTRY:
-        statement = facts.placements(
-            Company.industry, func.count(), filters=filters, scope=scope
-        ).join(Company, col(Company.id) == col(Placement.company_id))
-        counts = dict(grouped(statement, Company.industry))
+        counts = grouped("placements", "industry")
         rows = [
             BreakdownRow(code, f"{code} {JSIC_DIVISIONS.get(code, code)}", n)
             for code, n in sorted((c, n) for c, n in counts.items() if c is not None)
@@ -162,16 +139,18 @@ def breakdown(
         return Breakdown(dimension, tuple(rows))
 
     # Partner: the agency or body that placed the hire; busiest first.
-    statement = facts.placements(
-        Partner.id, Partner.name, func.count(), filters=filters, scope=scope
-    ).outerjoin(Partner, col(Partner.id) == col(Placement.partner_id))
-    found = grouped(statement, Partner.id, Partner.name)
+    counts = grouped("placements", "partner")
+    ids = [int(key) for key in counts if key is not None]
+    names: dict[int, str] = {
+        pid: name
+        for pid, name in session.execute(
+            select(col(Partner.id), col(Partner.name)).where(col(Partner.id).in_(ids))
+        ).all()
+    }
     rows = sorted(
         (
-            BreakdownRow(
-                None if pid is None else str(pid), NOT_RECORDED if pid is None else name, n
-            )
-            for pid, name, n in found
+            BreakdownRow(key, NOT_RECORDED if key is None else names.get(int(key), key), n)
+            for key, n in counts.items()
         ),
         key=lambda row: (row.key is None, -row.count, row.label),
     )

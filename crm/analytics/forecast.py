@@ -23,15 +23,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from crm.actor import Actor
-from crm.analytics import facts
+from crm.analytics import counted
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.periods import target_year
 from crm.analytics.targets import target_progress
-from crm.models import Consultation, Placement
 from crm.timeutil import fiscal_year, fiscal_year_bounds
 
 NATIONAL = "全国"
@@ -171,23 +169,19 @@ def forecast_path(
 def monthly_counts(
     session: Session, actor: Actor, until: dt.date, hubs: tuple[str, ...] = ()
 ) -> dict[str, dict[str, dict[tuple[int, int], int]]]:
-    """{"consultations"|"placements": {hub: {(fy, month): count}}} up to ``until``, counted in
-    SQL per hub and day and folded into fiscal-year months here."""
+    """{"consultations"|"placements": {hub: {(fy, month): count}}} up to ``until``, from the
+    counts kept on write (``crm.analytics.counted``)."""
     filters = AnalyticsFilter(until=until, hubs=hubs)
     scope = filters.scope(actor)
     out: dict[str, dict[str, dict[tuple[int, int], int]]] = {}
-    for name, builder, hub, day in (
-        ("consultations", facts.consultations, Consultation.hub_code, Consultation.consulted_on),
-        ("placements", facts.placements, Placement.hub_code, Placement.placed_on),
-    ):
-        statement = builder(hub, day, func.count(), filters=filters, scope=scope)
+    fact: counted.Fact
+    for fact in ("consultations", "placements"):
         per_hub: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
-        for code, when, count in session.execute(statement.group_by(col(hub), col(day))).all():
-            when = when if isinstance(when, dt.date) else dt.date.fromisoformat(str(when)[:10])
-            key = (fiscal_year(when), when.month)
-            months = per_hub[code]
-            months[key] = months.get(key, 0) + count
-        out[name] = dict(per_hub)
+        found = counted.count(session, fact, ("hub_code", "month"), filters, scope, dated=False)
+        for (code, month), n in found.items():
+            year, number = divmod(month, 100)
+            per_hub[code][(fiscal_year(dt.date(year, number, 1)), number)] = n
+        out[fact] = dict(per_hub)
     return out
 
 

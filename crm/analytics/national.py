@@ -7,7 +7,7 @@ from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session, col
 
 from crm.actor import Actor
-from crm.analytics import facts
+from crm.analytics import counted, facts
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.sql import days_between
 from crm.models import Consultation, Placement
@@ -84,16 +84,15 @@ def headline_figures(
     filters = filters or AnalyticsFilter()
     scope = filters.scope(actor)
 
-    consultations, companies = session.execute(
+    # The counts come from the summaries; the firms need the period's rows (indexed by date).
+    consultations = counted.total(session, "consultations", filters, scope)
+    needs = counted.total(session, "needs", filters, scope)
+    placed = counted.total(session, "placements", filters, scope)
+    companies = session.execute(
         facts.consultations(
-            func.count(),
-            func.count(distinct(col(Consultation.company_id))),
-            filters=filters,
-            scope=scope,
+            func.count(distinct(col(Consultation.company_id))), filters=filters, scope=scope
         )
-    ).one()
-    needs = session.execute(facts.needs(func.count(), filters=filters, scope=scope)).scalar_one()
-
+    ).scalar_one()
     per_company = (
         facts.placements(
             Placement.company_id, func.count().label("placed"), filters=filters, scope=scope
@@ -101,9 +100,8 @@ def headline_figures(
         .group_by(col(Placement.company_id))
         .subquery("placed_per_company")
     )
-    placed, firms, repeat_firms = session.execute(
+    firms, repeat_firms = session.execute(
         select(
-            func.coalesce(func.sum(per_company.c.placed), 0),
             func.count(),
             func.coalesce(func.sum(case((per_company.c.placed > 1, 1), else_=0)), 0),
         ).select_from(per_company)

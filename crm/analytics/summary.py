@@ -6,13 +6,11 @@ national and per-hub headline figures are in crm.analytics.national."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from crm.actor import Actor
-from crm.analytics import facts
+from crm.analytics import counted
 from crm.analytics.filters import AnalyticsFilter
-from crm.models import Consultation, Placement, TalentNeed
 from crm.reference import Engagement, Residence
 
 OUTSIDE_PREFECTURE = (Residence.TOKYO_AREA.value, Residence.OTHER_REGION.value)
@@ -30,30 +28,27 @@ class HubCounts:
 def counts_by_hub(
     session: Session, actor: Actor, filters: AnalyticsFilter, dated: bool = True
 ) -> dict[str, HubCounts]:
-    """Consultations, needs opened and placements per hub (GROUP BY hub_code in SQL).
+    """Consultations, needs opened and placements per hub, from the counts kept on write
+    (``crm.analytics.counted``).
 
     ``dated=False`` counts everything up to the filter's end (cumulative). Hubs without any
     record are absent from the result."""
     scope = filters.scope(actor)
 
-    def grouped(builder, hub_column) -> dict[str, int]:
-        statement = builder(hub_column, func.count(), filters=filters, scope=scope, dated=dated)
-        return dict(session.execute(statement.group_by(hub_column)).all())
+    def per_hub(fact: counted.Fact) -> dict[str, int]:
+        found = counted.count(session, fact, ("hub_code",), filters, scope, dated)
+        return {hub: n for (hub,), n in found.items()}
 
-    consultations = grouped(facts.consultations, Consultation.hub_code)
-    needs = grouped(facts.needs, TalentNeed.hub_code)
-    hub = Placement.hub_code
-    side_job = func.sum(case((col(Placement.engagement) == Engagement.SIDE_JOB.value, 1), else_=0))
-    outside = func.sum(
-        case((col(Placement.previous_residence).in_(OUTSIDE_PREFECTURE), 1), else_=0)
-    )
-    statement = facts.placements(
-        hub, func.count(), side_job, outside, filters=filters, scope=scope, dated=dated
-    )
-    placements = {
-        code: (int(n), int(side or 0), int(out or 0))
-        for code, n, side, out in session.execute(statement.group_by(hub)).all()
-    }
+    consultations, needs = per_hub("consultations"), per_hub("needs")
+    placements: dict[str, list[int]] = {}
+    by = ("hub_code", "engagement", "residence")
+    for (hub, engagement, residence), n in counted.count(
+        session, "placements", by, filters, scope, dated
+    ).items():
+        figures = placements.setdefault(hub, [0, 0, 0])
+        figures[0] += n
+        figures[1] += n if engagement == Engagement.SIDE_JOB.value else 0
+        figures[2] += n if residence in OUTSIDE_PREFECTURE else 0
     return {
         code: HubCounts(
             consultations.get(code, 0), needs.get(code, 0), *placements.get(code, (0, 0, 0))

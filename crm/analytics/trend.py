@@ -4,13 +4,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func
 from sqlmodel import Session
 
 from crm.actor import Actor
-from crm.analytics import facts
+from crm.analytics import counted
 from crm.analytics.filters import AnalyticsFilter
-from crm.models import Consultation, Placement
 from crm.rules import EARLIEST_DATE, latest_date
 from crm.timeutil import month_range, today_jst
 
@@ -22,17 +20,6 @@ class TrendPoint:
     contracts: int
     cumulative_consultations: int
     cumulative_contracts: int
-
-
-def _monthly(session: Session, statement, day_column) -> dict[str, int]:
-    """Counts per month from counts per day: grouping by the indexed date column and folding
-    the days (at most 366 rows a year) into months here is about twice as fast on SQLite as
-    formatting every row's date in SQL."""
-    months: dict[str, int] = {}
-    for day, count in session.execute(statement.group_by(day_column)).all():
-        key = month_key(day)
-        months[key] = months.get(key, 0) + count
-    return months
 
 
 def month_key(day: dt.date | str) -> str:
@@ -71,16 +58,11 @@ def monthly_trend(
     cumulative = replace(filters, since=None, until=until)
     scope = cumulative.scope(actor)
 
-    consulted = Consultation.consulted_on
-    consultations = _monthly(
-        session,
-        facts.consultations(consulted, func.count(), filters=cumulative, scope=scope),
-        consulted,
-    )
-    placed = Placement.placed_on
-    contracts = _monthly(
-        session, facts.placements(placed, func.count(), filters=cumulative, scope=scope), placed
-    )
+    def monthly(fact: counted.Fact) -> dict[str, int]:
+        found = counted.count(session, fact, ("month",), cumulative, scope, dated=False)
+        return {counted.month_text(month): n for (month,), n in found.items()}
+
+    consultations, contracts = monthly("consultations"), monthly("placements")
 
     months = sorted(set(consultations) | set(contracts))
     if not months:

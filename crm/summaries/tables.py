@@ -1,0 +1,131 @@
+"""The summary tables and what each counts.
+
+They live outside ``SQLModel.metadata`` on purpose: no service writes them (the triggers do),
+``crm db transfer`` does not copy them (the target's triggers count the copied rows) and model
+comparisons leave them out (``crm.db.modelled``).
+
+A month is ``year * 100 + month`` (202611). A placement is counted once per dimension in
+``PLACEMENT_DIMENSIONS`` (one row per dimension and value), so any one of them can be broken
+down while category and engagement filter; a value not recorded is stored as ``''``.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Integer, MetaData, PrimaryKeyConstraint, String, Table
+
+metadata = MetaData()
+
+consultation_count = Table(
+    "consultation_count",
+    metadata,
+    Column("hub_code", String(2), nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("hub_code", "month", "channel", name="pk_consultation_count"),
+)
+
+need_count = Table(
+    "need_count",
+    metadata,
+    Column("hub_code", String(2), nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("category_id", Integer, nullable=False),
+    Column("engagement", String(20), nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("hub_code", "month", "category_id", "engagement", name="pk_need_count"),
+)
+
+placement_count = Table(
+    "placement_count",
+    metadata,
+    Column("hub_code", String(2), nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("category_id", Integer, nullable=False),
+    Column("engagement", String(20), nullable=False),
+    Column("dimension", String(12), nullable=False),
+    Column("value", String(40), nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint(
+        "hub_code",
+        "month",
+        "category_id",
+        "engagement",
+        "dimension",
+        "value",
+        name="pk_placement_count",
+    ),
+)
+
+TABLES = (consultation_count, need_count, placement_count)
+TABLE_NAMES = frozenset(table.name for table in TABLES)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One way a fact row is counted: into ``table``, under ``keys`` (summary column → SQL
+    expression over the row, ``{r}`` standing for the row's alias)."""
+
+    table: str
+    source: str  # the fact table
+    date: str  # the fact's date column (the month is taken from it)
+    keys: tuple[tuple[str, str], ...]
+    watched: tuple[str, ...]  # the source columns the keys read
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("hub_code", "month", *(name for name, _ in self.keys))
+
+
+NEED_CATEGORY = "(SELECT category_id FROM talent_need WHERE id = {r}.need_id)"
+COMPANY_INDUSTRY = "(SELECT industry FROM company WHERE id = {r}.company_id)"
+
+# dimension → the placement's value for it (text; '' when not recorded).
+PLACEMENT_DIMENSIONS: dict[str, str] = {
+    "age_band": "COALESCE({r}.age_band, '')",
+    "residence": "COALESCE({r}.previous_residence, '')",
+    "partner": "COALESCE(CAST({r}.partner_id AS VARCHAR(20)), '')",
+    "industry": f"COALESCE({COMPANY_INDUSTRY}, '')",
+}
+# The dimension a plain placement count is read from (every placement has one row in each).
+CARRIER = "age_band"
+
+CONSULTATIONS = Counted(
+    "consultation_count",
+    "consultation",
+    "consulted_on",
+    (("channel", "{r}.channel"),),
+    ("hub_code", "consulted_on", "channel"),
+)
+NEEDS = Counted(
+    "need_count",
+    "talent_need",
+    "opened_on",
+    (("category_id", "{r}.category_id"), ("engagement", "{r}.engagement")),
+    ("hub_code", "opened_on", "category_id", "engagement"),
+)
+PLACEMENTS = tuple(
+    Counted(
+        "placement_count",
+        "placement",
+        "placed_on",
+        (
+            ("category_id", NEED_CATEGORY),
+            ("engagement", "{r}.engagement"),
+            ("dimension", f"'{dimension}'"),
+            ("value", value),
+        ),
+        (
+            "hub_code",
+            "placed_on",
+            "need_id",
+            "company_id",
+            "engagement",
+            "age_band",
+            "previous_residence",
+            "partner_id",
+        ),
+    )
+    for dimension, value in PLACEMENT_DIMENSIONS.items()
+)
+COUNTED: tuple[Counted, ...] = (CONSULTATIONS, NEEDS, *PLACEMENTS)
