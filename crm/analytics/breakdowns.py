@@ -141,12 +141,8 @@ def breakdown(
     # Partner: the agency or body that placed the hire; busiest first.
     counts = grouped("placements", "partner")
     ids = [int(key) for key in counts if key is not None]
-    names: dict[int, str] = {
-        pid: name
-        for pid, name in session.execute(
-            select(col(Partner.id), col(Partner.name)).where(col(Partner.id).in_(ids))
-        ).all()
-    }
+    named = select(col(Partner.id), col(Partner.name)).where(col(Partner.id).in_(ids))
+    names: dict[int, str] = dict(session.execute(named).tuples().all())
     rows = sorted(
         (
             BreakdownRow(key, NOT_RECORDED if key is None else names.get(int(key), key), n)

@@ -2,7 +2,7 @@
 
 import typer
 
-from crm.cli.common import cli_errors, open_engine
+from crm.cli.common import cli_errors, fail, open_engine
 from crm.db import current_revision, upgrade
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -67,3 +67,54 @@ def transfer_command(
         f"{len(checks)} テーブル、{total:,} 行をコピーしました。件数と内容はすべて一致しています"
         f"（{target.url.render_as_string()}）。"
     )
+
+
+@app.command("check-summaries")
+def check_summaries_command(
+    limit: int = typer.Option(20, help="How many differing rows to print."),
+) -> None:
+    """Recount consultations, needs and placements from the rows and compare them with the
+    counts kept on write; exit status 1 when any differ.
+
+    Example: crm db check-summaries
+    """
+    from crm.analytics.counted import month_text
+    from crm.summaries.check import check_summaries
+
+    engine = open_engine()
+    with cli_errors(), engine.connect() as connection:
+        differences = check_summaries(connection)
+    if not differences:
+        typer.echo("集計表はすべての行の数え直しと一致しています（差異 0 件）。")
+        return
+    for difference in differences[:limit]:
+        key = "、".join(
+            f"{name}={month_text(int(str(value))) if name == 'month' else value}"
+            for name, value in difference.key.items()
+        )
+        typer.echo(
+            f"{difference.table}: {key}: 集計表 {difference.stored:,} 件 / "
+            f"数え直し {difference.counted:,} 件"
+        )
+    if len(differences) > limit:
+        typer.echo(f"… ほか {len(differences) - limit:,} 件")
+    fail(
+        f"集計表と行の数え直しに {len(differences):,} 件の差異があります。"
+        "`crm db rebuild-summaries` で作り直せます。"
+    )
+
+
+@app.command("rebuild-summaries")
+def rebuild_summaries_command() -> None:
+    """Empty the summary tables and count every row again, in one transaction.
+
+    Example: crm db rebuild-summaries
+    """
+    from crm.summaries.check import rebuild_summaries
+
+    engine = open_engine()
+    with cli_errors(), engine.begin() as connection:
+        written = rebuild_summaries(connection)
+    for table, rows in written.items():
+        typer.echo(f"{table}: {rows:,} 行")
+    typer.echo("集計表を作り直しました。")
