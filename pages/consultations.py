@@ -187,6 +187,8 @@ def entry_form() -> None:
         horizontal=True,
         format_func={EXISTING: "登録済みの企業", NEW: "新しい企業（企業登録と同時に記録）"}.get,
     )
+    if st.session_state.get(MODE_KEY, EXISTING) != NEW:
+        pickers.company_search(k("company_id"))
     with fs.form(FORM):
         if st.session_state.get(MODE_KEY, EXISTING) == NEW:
             new_company_fields()

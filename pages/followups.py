@@ -161,6 +161,8 @@ def schedule_form(company_filter: int | None) -> None:
         horizontal=True,
         format_func={COMPANY: "企業", PLACEMENT: "成約"}.get,
     )
+    if st.session_state.get(TARGET_KEY, COMPANY) == COMPANY:
+        pickers.company_search(k("company_id"))
     with fs.form(NEW_FORM):
         st.markdown("**フォローアップを予定**")
         if st.session_state.get(TARGET_KEY, COMPANY) == COMPANY:

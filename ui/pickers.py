@@ -5,11 +5,12 @@ import re
 import streamlit as st
 
 from crm.actor import Actor
-from crm.services.lookups import company_choices
+from crm.services.lookups import firm_choices
 from ui.cache import cached_read
 from ui.text import literal
 
 SEARCH_HINT = "選択してください（入力して絞り込み）"
+FIRM_CHOICES = 100  # the most firms a picker offers at once
 
 
 MAX_ID = 2**31 - 1  # the largest id a record can have (the columns are 32-bit integers)
@@ -67,13 +68,40 @@ def pick(
     )
 
 
+def company_search(key: str) -> None:
+    """The search box of the firm picker ``key``: outside the picker's form, since a form
+    holds its widgets' values until submit. Typing reruns the page after a pause and the
+    picker offers what the indexed search finds, not every firm of the hub."""
+    st.text_input(
+        "企業を検索",
+        key=f"{key}.query",
+        type="search",
+        live="300ms",
+        max_chars=100,
+        placeholder="企業名・カナ・法人番号の一部",
+        help="入力すると下の企業の選択肢が絞り込まれます。",
+    )
+
+
 def company(
     actor: Actor, key: str, *, preselect: int | None = None, label: str = "企業"
 ) -> int | None:
-    return pick(
+    query = str(st.session_state.get(f"{key}.query") or "")
+    kept = tuple(sorted({i for i in (st.session_state.get(key), preselect) if isinstance(i, int)}))
+    found = cached_read(firm_choices, actor, typed=query, keep=kept, limit=FIRM_CHOICES)
+    chosen = pick(
         label,
-        cached_read(company_choices, actor),
+        list(found.choices),
         key,
         preselect=preselect,
-        help="企業名・カナの一部を入力すると絞り込めます。",
+        help="上の「企業を検索」に入力するか、ここで企業名・カナの一部を入力すると絞り込めます。",
     )
+    if found.shortened:
+        st.caption(
+            f"{found.total:,} 社のうち {FIRM_CHOICES} 社を表示しています"
+            f"（{'五十音順' if found.query else '最近更新した企業'}）。"
+            "上の「企業を検索」で絞り込めます。"
+        )
+    elif found.query and not found.total:
+        st.caption(f"「{literal(found.query)}」に一致する企業はありません。")
+    return chosen

@@ -6,6 +6,7 @@ may read, so a picker never offers another hub's record.
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -35,6 +36,57 @@ def company_choices(
         statement = statement.where(Company.hub_code == hub_code)
     rows = session.exec(statement.order_by(*gojuon_order(session))).all()
     return [(row_id, f"{name}（{kana}）" if kana else name) for row_id, name, kana in rows]
+
+
+@dataclass(frozen=True)
+class FirmChoices:
+    """What a firm picker offers for one query: at most ``limit`` firms (id, label) and how
+    many match in all."""
+
+    choices: tuple[tuple[int, str], ...]
+    total: int
+    query: str
+
+    @property
+    def shortened(self) -> bool:
+        return self.total > len(self.choices)
+
+
+def firm_choices(
+    session: Session,
+    actor: Actor,
+    typed: str | None = None,
+    keep: Sequence[int] = (),
+    limit: int = 100,
+) -> FirmChoices:
+    """Firms a picker offers while the user types: those matching ``typed`` through the indexed
+    firm search, in 五十音 order, at most ``limit``; with no query every firm when there
+    are no more than ``limit``, else the ones changed most recently. The firms in ``keep``
+    (the one chosen, the one in the address) are always offered when the actor may read them."""
+    query = (typed or "").strip()
+    statement = select(Company.id, Company.name, Company.kana)
+    total = companies.count_search_results(session, actor, query or None)
+    if query or total <= limit:
+        found = companies.search_companies(session, actor, query or None, limit=limit)
+        rows = [(c.id, c.name, c.kana) for c in found if c.id is not None]
+    else:
+        recent = scope_filter(statement, actor, Company.hub_code).where(
+            col(Company.merged_into).is_(None)
+        )
+        recent = recent.order_by(col(Company.updated_at).desc(), col(Company.id).desc())
+        rows = [(r[0], r[1], r[2]) for r in session.exec(recent.limit(limit)).all()]
+    offered = {row_id for row_id, _, _ in rows}
+    missing = sorted({i for i in keep if i is not None} - offered)
+    if missing:
+        extra = scope_filter(statement, actor, Company.hub_code).where(
+            col(Company.id).in_(missing), col(Company.merged_into).is_(None)
+        )
+        rows = [(r[0], r[1], r[2]) for r in session.exec(extra).all()] + rows
+    return FirmChoices(
+        tuple((row_id, f"{name}（{kana}）" if kana else name) for row_id, name, kana in rows),
+        total,
+        query,
+    )
 
 
 def company_names(session: Session, actor: Actor, ids: Iterable[int]) -> dict[int, str]:

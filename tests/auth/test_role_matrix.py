@@ -560,6 +560,13 @@ ROWS = [
         lambda r, w: hubs_of(w, "company", [i for i, _ in r]),
     ),
     Row(
+        lookups.firm_choices,
+        SCOPED_LIST,
+        # Another hub's firm asked to be kept is not offered either.
+        lambda s, a, w: lookups.firm_choices(s, a, "", keep=(w.c1, w.c2)),
+        lambda r, w: hubs_of(w, "company", [i for i, _ in r.choices]),
+    ),
+    Row(
         lookups.company_names,
         SCOPED_LIST,
         lambda s, a, w: lookups.company_names(s, a, [w.c1, w.c2]),

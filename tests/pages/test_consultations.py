@@ -176,3 +176,36 @@ def test_recent_list_shows_exactly_the_hubs_consultations(open_page, session, ac
     cells = texts(at)
     assert {"一回目", "二回目", "他拠点の相談"} <= set(cells)
     assert not [b for b in at.button if b.label == "相談を記録"]
+
+
+def test_typing_in_the_firm_search_narrows_the_picker(open_page, session, actors, monkeypatch):
+    import ui.pickers
+
+    monkeypatch.setattr(ui.pickers, "FIRM_CHOICES", 2)
+    make_company(session, actors.manager01, name="山形精密株式会社")
+    wanted = make_company(session, actors.manager01, name="米沢織物株式会社")
+    make_company(session, actors.manager01, name="酒田設計事務所")
+    make_company(session, actors.manager02, name="米沢の隣県株式会社")  # another hub
+    session.commit()
+
+    at = open_page(actors.manager01, PAGE)
+    search = at.text_input(key=fkey(at, "consult", "company_id") + ".query")
+    assert search.label == "企業を検索"
+    # Three firms, two offered: the page says so instead of sending every firm.
+    assert len(at.selectbox(key=fkey(at, "consult", "company_id")).options) == 2
+    assert any("3 社のうち 2 社を表示しています（最近更新した企業）" in c.value for c in at.caption)
+
+    search.input("米沢").run()
+    picker = at.selectbox(key=fkey(at, "consult", "company_id"))
+    assert picker.options == ["米沢織物株式会社"]  # the other hub's firm is not offered
+
+    picker.select(wanted.id)
+    at.selectbox(key=fkey(at, "consult", "channel")).select("visit")
+    at.text_area(key=fkey(at, "consult", "summary")).input("検索して選んだ企業")
+    submit(at, "相談を記録")
+    assert not at.exception
+    session.expire_all()
+    assert [c.company_id for c in session.exec(select(Consultation)).all()] == [wanted.id]
+
+    at.text_input(key=fkey(at, "consult", "company_id") + ".query").input("該当なし").run()
+    assert "「該当なし」に一致する企業はありません。" in [c.value for c in at.caption]

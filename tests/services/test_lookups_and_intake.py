@@ -206,3 +206,33 @@ def test_lookups_and_intake_on_postgres_and_sqlite(any_engine):
             placement.id: need.id
         }
         assert lookups.placement_choices(session, actors.manager02) == []
+
+
+def test_the_firm_picker_offers_what_the_typed_text_finds(session, actors):
+    m = actors.manager01
+    firms = [
+        make_company(session, m, name=f"山形精密{i:02d}株式会社", kana=f"ヤマガタセイミツ{i:02d}")
+        for i in range(12)
+    ]
+    other = make_company(session, m, name="米沢織物株式会社", kana="ヨネザワオリモノ")
+    make_company(session, actors.manager02, name="山形精密（二拠点）")
+
+    # Few firms: every one, in 五十音 order (ヤ… before ヨ…).
+    everything = lookups.firm_choices(session, m, limit=20)
+    assert (everything.total, everything.shortened) == (13, False)
+    assert [i for i, _ in everything.choices] == [f.id for f in firms] + [other.id]
+    # Typed text (hiragana for katakana kana): the indexed search, capped, with the total.
+    typed = lookups.firm_choices(session, m, "やまがたせいみつ", limit=5)
+    assert (typed.total, len(typed.choices), typed.shortened) == (12, 5, True)
+    assert [i for i, _ in typed.choices] == [f.id for f in firms[:5]]
+    # More firms than the cap and nothing typed: the ones changed last.
+    companies.update_company(
+        session, m, firms[7].id, {"name": firms[7].name, "prefecture_code": "01"}, 1
+    )
+    recent = lookups.firm_choices(session, m, limit=3)
+    assert recent.total == 13 and recent.choices[0][0] == firms[7].id
+    # The chosen firm stays offered whatever is typed; another hub's firm never is.
+    kept = lookups.firm_choices(session, m, "米沢", keep=(firms[3].id,))
+    assert [i for i, _ in kept.choices] == [firms[3].id, other.id]
+    none = lookups.firm_choices(session, m, "存在しない会社")
+    assert (none.total, none.choices) == (0, ())
