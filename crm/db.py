@@ -167,8 +167,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 # Made by migrations and not described by the models: the firm search's trigram index
 # (PostgreSQL) and its FTS5 table with FTS5's own tables (SQLite), migration 0010; the summary
-# tables that triggers keep (crm.summaries), migration 0011.
-SEARCH_INDEX = "ix_company_search_trgm"
+# tables that triggers keep (crm.summaries), migration 0011; the index of one- and
+# two-character windows (a GIN index on PostgreSQL, an FTS5 table and its positions on SQLite),
+# migration 0012, whose tables' names start with SEARCH_TABLE as well.
+SEARCH_INDEXES = ("ix_company_search_trgm", "ix_company_search_short")
 SEARCH_TABLE = "company_search"
 
 
@@ -178,7 +180,7 @@ def modelled(obj, name, type_, reflected, compare_to) -> bool:
     del obj, reflected, compare_to
     if type_ == "table" and name and (name.startswith(SEARCH_TABLE) or name in SUMMARY_TABLE_NAMES):
         return False
-    return not (type_ == "index" and name == SEARCH_INDEX)
+    return not (type_ == "index" and name in SEARCH_INDEXES)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -8,14 +8,28 @@ of its kana forms. Every search is limited to the reader's hubs; merged firms ar
 """
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jaconv
-from sqlalchemy import bindparam, case, literal_column, or_, table, update
+from sqlalchemy import (
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    table,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col, select
 
@@ -34,19 +48,44 @@ def _like_escape(text: str) -> str:
 
 
 TRIGRAM = 3  # the shortest query the trigram index answers
+SHORT_TABLE = "company_search_short"  # one- and two-character windows (migration 0012)
+# What the short table's tokenizer keeps in a token (migration 0012): a query with any other
+# character (none survives folding but the tab, which no query holds) reads the column.
+_TOKEN_CATEGORIES = ("L", "N", "M", "P", "S", "Co")
+
+
+def _tokenizable(key: str) -> bool:
+    return all(
+        unicodedata.category(c) == "Co" or unicodedata.category(c)[0] in _TOKEN_CATEGORIES
+        for c in key
+    )
+
+
+def _fts_match(table_name: str, expression: str) -> Any:
+    """Firm ids the SQLite FTS5 table ``table_name`` finds for ``expression``."""
+    found: Any = sa_select(literal_column("rowid")).select_from(table(table_name))
+    return col(Company.id).in_(
+        found.where(sql_text(f"{table_name} MATCH :expression").bindparams(expression=expression))
+    )
 
 
 def _key_contains(key: str, dialect: str | None) -> Any:
-    """``search_key`` contains ``key``: through the FTS5 trigram table on SQLite (migration
-    0010), through LIKE elsewhere (PostgreSQL's pg_trgm index answers it). Queries shorter
-    than a trigram read the column."""
+    """``search_key`` contains ``key``. Three characters or more: through the FTS5 trigram
+    table on SQLite (migration 0010), through LIKE on PostgreSQL, which its pg_trgm index
+    answers. One or two: the short index (migration 0012) finds the candidates and LIKE
+    confirms them. ``dialect`` None reads the column (the unindexed search)."""
     like = col(Company.search_key).like(f"%{_like_escape(key)}%", escape="\\")
-    if dialect != "sqlite" or len(key) < TRIGRAM:
-        return like
     phrase = '"' + key.replace('"', '""') + '"'  # one FTS5 phrase: the text as typed
-    indexed: Any = sa_select(literal_column("rowid")).select_from(table(SEARCH_TABLE))
-    matched = indexed.where(sql_text(f"{SEARCH_TABLE} MATCH :phrase").bindparams(phrase=phrase))
-    return col(Company.id).in_(matched)
+    if dialect == "sqlite":
+        if len(key) >= TRIGRAM:
+            return _fts_match(SEARCH_TABLE, phrase)
+        if _tokenizable(key):
+            # Every window starts at a character: one character is a prefix of the windows.
+            return and_(_fts_match(SHORT_TABLE, phrase if len(key) == 2 else f"{phrase}*"), like)
+    elif dialect == "postgresql" and len(key) < TRIGRAM:
+        grams = func.crm_short_grams(col(Company.search_key))
+        return and_(grams.op("@>")(postgresql.array([cast(literal(key), Text)])), like)
+    return like
 
 
 def match_companies(statement: Any, query: str | None, dialect: str | None = None) -> Any:

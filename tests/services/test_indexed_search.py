@@ -1,4 +1,5 @@
-"""The indexed firm search (SQLite FTS5 trigram table, PostgreSQL pg_trgm; migration 0010)
+"""The indexed firm search (SQLite FTS5 trigram table, PostgreSQL pg_trgm, migration 0010; the
+one- and two-character index, migration 0012)
 finds exactly what the unindexed search finds, on a mixed corpus, for every query length, and
 stays current through renames, merges' key refreshes and bulk writes (issue 15, item 3)."""
 
@@ -102,20 +103,61 @@ def test_the_index_follows_renames_and_bulk_key_refreshes(corpus):
     assert _ids(session, "最上川物", dialect) == []
 
 
-def test_sqlite_reads_the_trigram_table_and_postgresql_the_trigram_index(corpus):
+def _sql(session: Session, query: str) -> str:
+    statement = match_companies(select(Company.id), query, session.get_bind().dialect.name)
+    return str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+
+
+def _plan(session: Session, query: str) -> str:
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    rows = session.execute(text(f"EXPLAIN {_sql(session, query)}"))
+    return "\n".join(row[0] for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("query", "sqlite_table", "postgres_index"),
+    [
+        ("ビルメン", "company_search MATCH", "ix_company_search_trgm"),
+        ("設計", "company_search_short MATCH", "ix_company_search_short"),
+        ("鶴", "company_search_short MATCH", "ix_company_search_short"),
+    ],
+)
+def test_every_query_length_reads_an_index(corpus, query, sqlite_table, postgres_index):
     session, _manager = corpus
-    dialect = session.get_bind().dialect.name
-    statement = match_companies(select(Company.id), "ビルメン", dialect)
-    compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    if dialect == "sqlite":
-        assert "company_search MATCH" in str(compiled)
-        assert "company_search MATCH" not in str(
-            match_companies(select(Company.id), "設計", dialect).compile(session.get_bind())
-        )  # two characters: no trigram, the column is read
+    if session.get_bind().dialect.name == "sqlite":
+        assert sqlite_table in _sql(session, query)
+        assert "search_key LIKE" in _sql(session, query) or len(query) >= 3
     else:
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {compiled}")))
-        assert "ix_company_search_trgm" in plan, plan
+        assert postgres_index in _plan(session, query)
+
+
+def test_the_short_index_follows_inserts_renames_and_deletes(corpus):
+    """The short index's triggers give back exactly the windows they added (SQLite keeps no
+    copy of the text): after renames and deletes it still finds exactly what the column says."""
+    session, manager = corpus
+    dialect = session.get_bind().dialect.name
+    firm = session.exec(select(Company).where(Company.name == "鶴岡シルク株式会社")).one()
+    for name in ("鷹匠シルク", "鶴", "鶴岡シルク株式会社"):
+        companies.update_company(
+            session,
+            manager,
+            firm.id,
+            {"name": name, "prefecture_code": firm.prefecture_code},
+            firm.version,
+        )
+        session.commit()
+        session.refresh(firm)
+        for query in ("鶴", "鷹", "シル", "株", "式会"):
+            assert _ids(session, query, dialect) == _ids(session, query, None), (name, query)
+    session.execute(text("DELETE FROM company WHERE id = :id"), {"id": firm.id})
+    session.commit()
+    assert _ids(session, "鶴", dialect) == []
+    if dialect == "sqlite":
+        session.execute(
+            text(
+                "INSERT INTO company_search_short(company_search_short) VALUES ('integrity-check')"
+            )
+        )
 
 
 def test_search_companies_pages_through_the_index(corpus):
