@@ -7,29 +7,42 @@ audit row per write and the national data-version counter must all equal the num
 that succeeded, and each hub must hold exactly its own writer's rows.
 
 Runs, each on a fresh database:
-- threads: 46 threads in one process sharing one engine (one ``streamlit run`` serving 46
-  sessions), 500 writes each, back to back (closed loop: the heaviest possible load);
+- threads: 46 threads in one process sharing the app's own engine and pool (``make_engine``
+  with its defaults: one ``crm serve`` serving 46 sessions), 200 writes each, back to back
+  (closed loop: the heaviest possible load);
 - processes: 46 OS processes, each with its own engine (46 app processes on one database);
 - paced: 46 threads, one write per writer per second (a busy but human rhythm).
 On PostgreSQL the run also samples pg_stat_activity to show what the backends waited on.
 
+``--scale SIZE`` adds a run on a copy of the SQLite scale set (``bench/datasets.py``): the
+threads run on top of SIZE consultations, then a CSV import of new firms and 10,000
+consultations with ``crm import``, then ``crm db check-summaries``, which must find no
+difference between the counts kept on write and a recount of the rows.
+
     .venv/bin/python -m bench.concurrent_writers                 # SQLite and PostgreSQL
     .venv/bin/python -m bench.concurrent_writers --sqlite-only --per-writer 100
+    .venv/bin/python -m bench.concurrent_writers --scale 1000000
 """
 
 import argparse
+import datetime as dt
 import os
+import random
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from bench import datasets
+from bench.import_100k import CHANNELS, CRM, HUB, ROOT
 from bench.report import markdown_table, write_section
 from bench.writers import (
     elapsed,
@@ -113,10 +126,86 @@ def run_paced(engine, writers, count: int, tag: str, think: float):
     return results
 
 
-def one_run(postgres: bool, mode: str, count: int, think: float = 0.0) -> dict:
-    url, cleanup = fresh_database(postgres)
+def scale_copy(size: int) -> tuple[str, callable]:
+    """A scratch copy of the SQLite scale set of ``size`` consultations, migrated."""
+    source = Path(make_url(datasets.ensure(size)).database or "")
+    path = datasets.DATA_DIR / f"writers-scale-{uuid.uuid4().hex[:8]}.sqlite3"
+    shutil.copyfile(source, path)
+
+    def remove() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    return f"sqlite:///{path}", remove
+
+
+def import_and_check(url: str, rows: int = 10_000) -> dict:
+    """``crm import`` of new firms and ``rows`` consultations for hub 06's existing firms,
+    then ``crm db check-summaries``: its exit status and last line."""
+    from crm.models import Company
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        firm_ids = list(
+            connection.execute(
+                select(Company.id)
+                .where(Company.hub_code == HUB, Company.merged_into.is_(None))
+                .order_by(Company.id)
+                .limit(2_000)
+            ).scalars()
+        )
+    engine.dispose()
+    rng = random.Random(15)
+    env = {**os.environ, "CRM_DATABASE_URL": url}
+    with tempfile.TemporaryDirectory() as folder:
+        firms = Path(folder) / "companies.csv"
+        firms.write_text(
+            "企業名,都道府県コード,業種\n"
+            + "".join(f"取込確認{n:04d}工業株式会社,{HUB},E\n" for n in range(500)),
+            encoding="utf-8-sig",
+        )
+        first = dt.date(2016, 4, 1)
+        span = (dt.date(2026, 11, 30) - first).days
+        consultations = Path(folder) / "consultations.csv"
+        consultations.write_text(
+            "企業ID,相談日,相談経路,相談内容\n"
+            + "".join(
+                f"{rng.choice(firm_ids)},{first + dt.timedelta(days=rng.randrange(span))},"
+                f"{rng.choice(CHANNELS)},取込確認（{n:05d}）\n"
+                for n in range(rows)
+            ),
+            encoding="utf-8-sig",
+        )
+        began = time.perf_counter()
+        for kind, path in (("companies", firms), ("consultations", consultations)):
+            subprocess.run(
+                [*CRM, "import", kind, str(path), "--hub", HUB],
+                env=env,
+                check=True,
+                capture_output=True,
+                cwd=ROOT,
+            )
+        imported = time.perf_counter() - began
+    began = time.perf_counter()
+    check = subprocess.run(
+        [*CRM, "db", "check-summaries"], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    return {
+        "import_seconds": imported,
+        "check_seconds": time.perf_counter() - began,
+        "check_status": check.returncode,
+        "check_output": (check.stdout.strip() or check.stderr.strip()).splitlines()[-1],
+        "rows": rows,
+    }
+
+
+def one_run(
+    postgres: bool, mode: str, count: int, think: float = 0.0, scale: int | None = None
+) -> dict:
+    url, cleanup = scale_copy(scale) if scale else fresh_database(postgres)
     try:
-        engine = make_engine(url, pool_size=46, max_overflow=4)
+        # The app's own engine and pool (crm.db.make_engine's defaults), as `crm serve` has.
+        engine = make_engine(url)
         upgrade(engine)
         writers = prepare_writers(engine)
         before = national_version(engine)
@@ -139,6 +228,7 @@ def one_run(postgres: bool, mode: str, count: int, think: float = 0.0) -> dict:
         wall = time.perf_counter() - began
         counted = recount(engine, tag, results, before)
         engine.dispose()
+        checked = import_and_check(url) if scale else None
     finally:
         cleanup()
     latencies = [x for r in results for x in r.latencies]
@@ -153,6 +243,7 @@ def one_run(postgres: bool, mode: str, count: int, think: float = 0.0) -> dict:
         "waits": sampler.summary() if sampler else "",
         "writers": len(writers),
         "count": count,
+        "checked": checked,
     }
 
 
@@ -190,8 +281,8 @@ def main() -> None:
     parser.add_argument(
         "--per-writer",
         type=int,
-        default=500,
-        help="writes per writer in the closed-loop thread runs (default 500)",
+        default=200,
+        help="writes per writer in the closed-loop thread runs (default 200)",
     )
     parser.add_argument(
         "--process-writes",
@@ -201,6 +292,11 @@ def main() -> None:
     )
     parser.add_argument("--paced-writes", type=int, default=30)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        help="also run the threads on a copy of this SQLite scale set, then import and check",
+    )
     options = parser.parse_args()
     backends = [("SQLite (WAL)", False)] + ([] if options.sqlite_only else [("PostgreSQL", True)])
     plan = [
@@ -223,6 +319,21 @@ def main() -> None:
                     + "; ".join(f"{n}× {e}" for e, n in Counter(run["errors"]).most_common(3))
                 )
             print("  " + " | ".join(rows[-1]), file=sys.stderr, flush=True)
+    checks = []
+    if options.scale:
+        label = f"46 threads on {options.scale:,} consultations, back to back"
+        print(f"SQLite (WAL) {label} × {options.per_writer}…", file=sys.stderr, flush=True)
+        run = one_run(False, "threads", options.per_writer, scale=options.scale)
+        rows.append(row("SQLite (WAL)", label, run))
+        errors += [f"- SQLite, {label}: {e}" for e in run["errors"][:3]]
+        checked = run["checked"]
+        checks.append(
+            f"After the run on {options.scale:,} consultations, `crm import` of 500 new firms"
+            f" and {checked['rows']:,} consultations ({checked['import_seconds']:.0f} s), then"
+            f" `crm db check-summaries` ({checked['check_seconds']:.0f} s): exit status"
+            f" {checked['check_status']}, 「{checked['check_output']}」"
+        )
+        print("  " + " | ".join(rows[-1]) + "\n  " + checks[-1], file=sys.stderr, flush=True)
     table = markdown_table(
         [
             "database",
@@ -248,6 +359,7 @@ def main() -> None:
         "run's tag, distinct rows, the ids the writers were given, audit rows and the national "
         "data-version counter all equal the writes that succeeded, and every hub holds exactly "
         f"its writer's rows.\n\n{table}\n\n"
+        + "".join(f"{line}\n\n" for line in checks)
         + ("Errors:\n" + "\n".join(errors) + "\n\n" if errors else "No write failed.\n\n")
         + (
             "PostgreSQL backends, average number in each state per sample (pg_stat_activity):\n"
@@ -263,7 +375,8 @@ def main() -> None:
     if options.sqlite_only:
         command += " --sqlite-only"
     for flag, value, default in (
-        ("--per-writer", options.per_writer, 500),
+        ("--scale", options.scale, None),
+        ("--per-writer", options.per_writer, 200),
         ("--process-writes", options.process_writes, 100),
         ("--paced-writes", options.paced_writes, 30),
     ):
