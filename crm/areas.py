@@ -9,8 +9,6 @@ same areas (東京圏 → 首都圏, その他 → その他の地域).
 
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, case, literal
-
 from crm.reference import PREFECTURES, Residence
 
 
@@ -61,17 +59,6 @@ def residence_of(previous_prefecture: str, hub_code: str) -> str:
     if previous_prefecture in METRO_AREAS[OriginArea.TOKYO]:
         return Residence.TOKYO_AREA.value
     return Residence.OTHER_REGION.value
-
-
-def area_expression(prefecture, hub_code, residence) -> ColumnElement[str]:
-    """The same derivation as ``area_of`` as one SQL CASE (for GROUP BY in the database)."""
-    whens: list = [(prefecture == hub_code, literal(OriginArea.SAME_PREFECTURE.value))]
-    for area, codes in METRO_AREAS.items():
-        whens.append((prefecture.in_(sorted(codes)), literal(area.value)))
-    whens.append((prefecture.is_not(None), literal(OriginArea.OTHER.value)))
-    for code, area in _FROM_RESIDENCE.items():
-        whens.append((residence == code, literal(area.value)))
-    return case(*whens, else_=literal(OriginArea.UNKNOWN.value))
 
 
 def prefecture_code(value: str | None) -> str | None:

@@ -147,8 +147,11 @@ class Consultation(Tracked, table=True):
     """相談: one meeting or contact with a firm, logged by the hub manager."""
 
     __table_args__ = (
-        Index("ix_consultation_hub_date", "hub_code", "consulted_on"),
-        Index("ix_consultation_date", "consulted_on"),
+        # With the firm: distinct firms of a period and each firm's first consultation are
+        # read from the index alone (migration 0013).
+        Index("ix_consultation_hub_date", "hub_code", "consulted_on", "company_id"),
+        Index("ix_consultation_date", "consulted_on", "company_id"),
+        Index("ix_consultation_company_date", "company_id", "consulted_on"),
         # 今日やること reads next actions of a few weeks around today, in every hub.
         Index("ix_consultation_next_action", "next_action_on"),
     )
@@ -221,8 +224,8 @@ class Placement(Tracked, table=True):
     """成約: one hire. Describes the hire, never the person (hubs hold no job-seeker data)."""
 
     __table_args__ = (
-        Index("ix_placement_hub_date", "hub_code", "placed_on"),
-        Index("ix_placement_date", "placed_on"),
+        Index("ix_placement_hub_date", "hub_code", "placed_on", "company_id"),
+        Index("ix_placement_date", "placed_on", "company_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)

@@ -12,17 +12,18 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 from sqlmodel import Session, col
 
 from crm.analytics import facts
 from crm.analytics.filters import AnalyticsFilter
 from crm.models import Company, Consultation, Placement, TalentNeed
 from crm.summaries.tables import (
-    CARRIER,
+    ORIGIN_RESIDENCE,
     PLACEMENT_DIMENSIONS,
+    TOTAL,
     consultation_count,
     need_count,
     placement_count,
@@ -94,7 +95,7 @@ def _summary(fact: Fact, by: Sequence[str], filters: AnalyticsFilter, scope, spl
     columns = [table.c.value if name in PLACEMENT_DIMENSIONS else table.c[name] for name in by]
     statement = select(*columns, func.sum(table.c.n)).where(table.c.n != 0)
     if fact == "placements":
-        statement = statement.where(table.c.dimension == (dimensions[0] if dimensions else CARRIER))
+        statement = statement.where(table.c.dimension == (dimensions[0] if dimensions else TOTAL))
     if scope is not None:
         statement = statement.where(table.c.hub_code.in_(scope))
     if split.first is not None:
@@ -112,7 +113,7 @@ def _summary(fact: Fact, by: Sequence[str], filters: AnalyticsFilter, scope, spl
 # --- the row side (partial months) -----------------------------------------------------------
 
 
-def _row_columns(fact: Fact, name: str):
+def _row_columns(fact: Fact, name: str) -> Any:
     if fact == "consultations":
         return {"hub_code": Consultation.hub_code, "channel": Consultation.channel}[name]
     if fact == "needs":
@@ -125,6 +126,11 @@ def _row_columns(fact: Fact, name: str):
         "residence": Placement.previous_residence,
         "partner": Placement.partner_id,
         "industry": Company.industry,
+        "origin": func.coalesce(
+            Placement.previous_prefecture,
+            literal(ORIGIN_RESIDENCE) + col(Placement.previous_residence),
+            literal(""),
+        ),
     }[name]
 
 
@@ -132,7 +138,7 @@ def _rows(
     fact: Fact, by: Sequence[str], filters: AnalyticsFilter, scope, since: dt.date, until: dt.date
 ) -> Select:
     names = [name for name in by if name != "month"]
-    columns = [col(_row_columns(fact, name)) for name in names]
+    columns = [_row_columns(fact, name) for name in names]
     period = filters.with_period(since, until)
     if fact == "consultations":
         statement = facts.consultations(*columns, func.count(), filters=period, scope=scope)

@@ -1,7 +1,8 @@
 """人材還流: placements counted by where the hire lived before × the hub they were placed by.
 
-Counted in the database (one GROUP BY over placements, with the period, hubs, talent categories
-and forms of engagement of the usual ``AnalyticsFilter``, scoped to the hubs the actor may read).
+Counted in the database from the counts kept on write (the ``origin`` dimension of
+``placement_count``; the partial months from the rows), with the period, hubs, talent categories
+and forms of engagement of the usual ``AnalyticsFilter``, scoped to the hubs the actor may read.
 The origin is either the coarse area derived from the previous prefecture (``crm.areas``: 県内,
 首都圏, 大阪圏, 名古屋圏, その他の地域, 不明) or the prefecture itself. A placement without a
 previous prefecture is counted as 不明 (or by its older coarse residence), never dropped, so
@@ -13,17 +14,17 @@ counted hubs enter: a hub manager's map shows their own hub's inflow and, as neg
 the prefectures their hires came from.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, literal
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from crm.actor import Actor
-from crm.analytics import facts
+from crm.analytics import counted
 from crm.analytics.filters import AnalyticsFilter
-from crm.areas import OriginArea, area_expression
-from crm.models import Placement
+from crm.areas import OriginArea, area_of
 from crm.reference import PREFECTURES, Residence
+from crm.summaries.tables import ORIGIN_RESIDENCE
 
 AREA, PREFECTURE = "area", "prefecture"
 UNKNOWN = OriginArea.UNKNOWN.value
@@ -65,34 +66,33 @@ class FlowTable:
         return PREFECTURES[origin][0] if origin in PREFECTURES else origin
 
 
-def _origin_column(by: str):
-    prefecture, hub, residence = (
-        col(Placement.previous_prefecture),
-        col(Placement.hub_code),
-        col(Placement.previous_residence),
-    )
+def origin_of(value: str, hub_code: str, by: str) -> str:
+    """The origin (area or prefecture) of hires counted under ``value`` of the summary's
+    ``origin`` dimension (``crm.summaries.tables``) for ``hub_code``."""
+    prefecture = value if value and not value.startswith(ORIGIN_RESIDENCE) else None
+    residence = value.removeprefix(ORIGIN_RESIDENCE) if prefecture is None and value else None
     if by == AREA:
-        return area_expression(prefecture, hub, residence)
+        return area_of(prefecture, hub_code, residence).value
+    if prefecture is not None:
+        return prefecture
     # A row recorded before the prefecture with 県内 lived in the hub's own prefecture.
-    return case(
-        (prefecture.is_not(None), prefecture),
-        (residence == Residence.SAME_PREFECTURE.value, hub),
-        else_=literal(UNKNOWN),
-    )
+    return hub_code if residence == Residence.SAME_PREFECTURE.value else UNKNOWN
 
 
 def flow_table(
     session: Session, actor: Actor, filters: AnalyticsFilter, by: str = AREA
 ) -> FlowTable:
-    """Placements of the period per (origin area or prefecture, hub), GROUP BY in SQL."""
+    """Placements of the period per (origin area or prefecture, hub): whole months from the
+    counts kept on write, the partial months from the rows (``crm.analytics.counted``)."""
     if by not in (AREA, PREFECTURE):
         raise ValueError(f"unknown origin level: {by}")
-    scope = filters.scope(actor)
-    origin = _origin_column(by).label("origin")
-    hub = col(Placement.hub_code)
-    statement = facts.placements(origin, hub, func.count(), filters=filters, scope=scope)
-    rows = session.execute(statement.group_by(origin, hub)).all()
-    return FlowTable(by, {(str(o), str(h)): int(n) for o, h, n in rows})
+    counts = counted.count(
+        session, "placements", ("origin", "hub_code"), filters, filters.scope(actor)
+    )
+    cells: Counter[tuple[str, str]] = Counter()
+    for (value, hub), n in counts.items():
+        cells[(origin_of(str(value), str(hub), by), str(hub))] += n
+    return FlowTable(by, dict(cells))
 
 
 def net_inflow(table: FlowTable) -> dict[str, int]:

@@ -4,9 +4,14 @@ They live outside ``SQLModel.metadata`` on purpose: no service writes them (the 
 ``crm db transfer`` does not copy them (the target's triggers count the copied rows) and model
 comparisons leave them out (``crm.db.modelled``).
 
-A month is ``year * 100 + month`` (202611). A placement is counted once per dimension in
-``PLACEMENT_DIMENSIONS`` (one row per dimension and value), so any one of them can be broken
-down while category and engagement filter; a value not recorded is stored as ``''``.
+A month is ``year * 100 + month`` (202611). A placement is counted once under ``TOTAL`` (the
+plain count, value ``''``) and once per dimension in ``PLACEMENT_DIMENSIONS`` (one row per
+dimension and value), so any one of them can be broken down while category and engagement
+filter; a value not recorded is stored as ``''``.
+
+Each primary key starts with what the readers narrow by (the dimension, then the month), so a
+period is one range of the key however many hubs, categories or values the table holds
+(migration 0013).
 """
 
 from dataclasses import dataclass
@@ -22,7 +27,7 @@ consultation_count = Table(
     Column("month", Integer, nullable=False),
     Column("channel", String(40), nullable=False),
     Column("n", Integer, nullable=False),
-    PrimaryKeyConstraint("hub_code", "month", "channel", name="pk_consultation_count"),
+    PrimaryKeyConstraint("month", "hub_code", "channel", name="pk_consultation_count"),
 )
 
 need_count = Table(
@@ -33,7 +38,7 @@ need_count = Table(
     Column("category_id", Integer, nullable=False),
     Column("engagement", String(20), nullable=False),
     Column("n", Integer, nullable=False),
-    PrimaryKeyConstraint("hub_code", "month", "category_id", "engagement", name="pk_need_count"),
+    PrimaryKeyConstraint("month", "hub_code", "category_id", "engagement", name="pk_need_count"),
 )
 
 placement_count = Table(
@@ -47,8 +52,9 @@ placement_count = Table(
     Column("value", String(40), nullable=False),
     Column("n", Integer, nullable=False),
     PrimaryKeyConstraint(
-        "hub_code",
+        "dimension",
         "month",
+        "hub_code",
         "category_id",
         "engagement",
         "dimension",
@@ -80,15 +86,22 @@ class Counted:
 NEED_CATEGORY = "(SELECT category_id FROM talent_need WHERE id = {r}.need_id)"
 COMPANY_INDUSTRY = "(SELECT industry FROM company WHERE id = {r}.company_id)"
 
+# Where the hire lived before (人材還流): the prefecture's code, or for rows recorded before the
+# prefecture existed their coarse residence prefixed by ORIGIN_RESIDENCE; '' when neither.
+ORIGIN_RESIDENCE = "r:"
 # dimension → the placement's value for it (text; '' when not recorded).
 PLACEMENT_DIMENSIONS: dict[str, str] = {
     "age_band": "COALESCE({r}.age_band, '')",
     "residence": "COALESCE({r}.previous_residence, '')",
     "partner": "COALESCE(CAST({r}.partner_id AS VARCHAR(20)), '')",
     "industry": f"COALESCE({COMPANY_INDUSTRY}, '')",
+    "origin": (
+        f"COALESCE({{r}}.previous_prefecture, '{ORIGIN_RESIDENCE}' || {{r}}.previous_residence, '')"
+    ),
 }
-# The dimension a plain placement count is read from (every placement has one row in each).
-CARRIER = "age_band"
+# The dimension a plain placement count is read from: one row per hub, month, category and
+# engagement, without a value (far fewer rows than any breakdown).
+TOTAL = "total"
 
 CONSULTATIONS = Counted(
     "consultation_count",
@@ -123,9 +136,10 @@ PLACEMENTS = tuple(
             "engagement",
             "age_band",
             "previous_residence",
+            "previous_prefecture",
             "partner_id",
         ),
     )
-    for dimension, value in PLACEMENT_DIMENSIONS.items()
+    for dimension, value in {TOTAL: "''", **PLACEMENT_DIMENSIONS}.items()
 )
 COUNTED: tuple[Counted, ...] = (CONSULTATIONS, NEEDS, *PLACEMENTS)
