@@ -121,7 +121,7 @@ def floor(url: str, page: str) -> dict:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         connection = sqlite3.connect(parsed.database)
-        days = "CAST(julianday(p.placed_on) - julianday(f.first_on) AS INTEGER)"
+        days = "CAST(julianday(f.placed_on) - julianday(f.first_on) AS INTEGER)"
         p = "?"
     else:
         import psycopg
@@ -129,7 +129,7 @@ def floor(url: str, page: str) -> dict:
         connection = psycopg.connect(
             parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         )
-        days = "(p.placed_on - f.first_on)"
+        days = "(f.placed_on - f.first_on)"
         p = "%s"
     cursor = connection.cursor()
     whole = (split.first, split.last)
@@ -179,11 +179,10 @@ def floor(url: str, page: str) -> dict:
         *period,
     )
     histogram = one(
-        f"SELECT {days}, COUNT(*) FROM placement p JOIN (SELECT company_id, MIN(consulted_on)"
-        " AS first_on FROM consultation WHERE company_id IN (SELECT company_id FROM placement"
-        " WHERE placed_on BETWEEN ? AND ?) GROUP BY company_id) f ON f.company_id = p.company_id"
-        f" WHERE p.placed_on BETWEEN ? AND ? GROUP BY {days}",
-        *period,
+        f"SELECT d, COUNT(*) FROM (SELECT {days} AS d FROM (SELECT p.placed_on, (SELECT"
+        " MIN(c.consulted_on) FROM consultation c WHERE c.company_id = p.company_id) AS first_on"
+        " FROM placement p WHERE p.placed_on BETWEEN ? AND ?) f WHERE f.first_on IS NOT NULL) x"
+        " GROUP BY d",
         *period,
     )
     from crm.analytics.national import median_from_histogram

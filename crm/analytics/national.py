@@ -61,21 +61,20 @@ def days_to_placement_histogram(
     session: Session, filters: AnalyticsFilter, scope: list[str] | None
 ) -> list[tuple[int, int]]:
     """(days from the firm's first consultation to the placement, placements), in SQL."""
-    # Only the firms placed in the selection need their first consultation looked up.
-    placed_firms = facts.placements(Placement.company_id, filters=filters, scope=scope)
-    first = (
-        select(col(Consultation.company_id), func.min(Consultation.consulted_on).label("first_on"))
-        .where(col(Consultation.company_id).in_(placed_firms))
-        .group_by(col(Consultation.company_id))
-        .subquery("first_consultation")
+    # One seek per placement of the period: the firm's earliest consultation is the first
+    # entry of the (firm, date) index. Firms without a consultation have no first one.
+    first_on = (
+        select(func.min(Consultation.consulted_on))
+        .where(col(Consultation.company_id) == col(Placement.company_id))
+        .correlate(Placement)
+        .scalar_subquery()
     )
-    days = days_between(Placement.placed_on, first.c.first_on)
-    statement = (
-        facts.placements(days, func.count(), filters=filters, scope=scope)
-        .join(first, first.c.company_id == Placement.company_id)
-        .group_by(days)
-    )
-    return [(int(d), int(n)) for d, n in session.execute(statement).all()]
+    # In a subquery, so that the lookup runs once per placement (not again for GROUP BY).
+    per_placement = facts.placements(
+        days_between(Placement.placed_on, first_on).label("days"), filters=filters, scope=scope
+    ).subquery("per_placement")
+    statement = select(per_placement.c.days, func.count()).group_by(per_placement.c.days)
+    return [(int(d), int(n)) for d, n in session.execute(statement).all() if d is not None]
 
 
 def headline_figures(
