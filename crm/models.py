@@ -153,7 +153,14 @@ class Consultation(Tracked, table=True):
         Index("ix_consultation_date", "consulted_on", "company_id"),
         Index("ix_consultation_company_date", "company_id", "consulted_on"),
         # 今日やること reads next actions of a few weeks around today, in every hub.
-        Index("ix_consultation_next_action", "next_action_on"),
+        Index(
+            "ix_consultation_next_action",
+            "next_action_on",
+            "next_action_done_on",
+            "hub_code",
+            "company_id",
+            "consulted_on",
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)

@@ -8,7 +8,8 @@ triggers are recreated around them (``crm.summaries.triggers``).
 
 The date indexes of consultations and placements carry the firm, and consultations gain
 (firm, date): distinct firms of a period, repeat placements and each placed firm's first
-consultation (the median's histogram) are then read from the indexes alone.
+consultation (the median's histogram) are then read from the indexes alone; so are
+今日やること's next actions (the next-action index carries what the list filters on).
 
 Revision ID: 0013
 Revises: 0012
@@ -37,6 +38,12 @@ INDEXES = {
         ["hub_code", "consulted_on", "company_id"],
     ),
     "ix_placement_date": ("placement", ["placed_on"], ["placed_on", "company_id"]),
+    # 今日やること's next actions of a few weeks, answered from the index alone.
+    "ix_consultation_next_action": (
+        "consultation",
+        ["next_action_on"],
+        ["next_action_on", "next_action_done_on", "hub_code", "company_id", "consulted_on"],
+    ),
     "ix_placement_hub_date": (
         "placement",
         ["hub_code", "placed_on"],
