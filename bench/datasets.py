@@ -211,6 +211,20 @@ def ensure(size: int, postgres: bool = False) -> str:
     return url_for(size, postgres)
 
 
+def secretariat(engine):
+    """The first secretariat account of a data set, as the acting user of its pages."""
+    from sqlmodel import Session, select
+
+    from crm.actor import actor_for
+    from crm.models import UserAccount
+
+    with Session(engine) as session:
+        user = session.exec(
+            select(UserAccount).where(UserAccount.role == "secretariat").order_by(UserAccount.id)
+        ).first()
+        return actor_for(user)
+
+
 def stats(size: int, postgres: bool = False) -> dict | None:
     path = stats_path(size, postgres)
     return json.loads(path.read_text()) if path.exists() else None

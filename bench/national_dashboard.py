@@ -98,7 +98,7 @@ def run_aggregates(url: str) -> dict:
 
     today, fy, filters = default_view()
     engine = _engine(url)
-    actor = _secretariat(engine)
+    actor = datasets.secretariat(engine)
     with Session(engine) as session:
         figures = headline_figures(session, actor, filters=filters)
         progress = target_progress(session, actor, fy=fy, as_of=today, filters=filters)
@@ -295,7 +295,7 @@ class PageRun:
 
         run_entry_script_every_run()  # as a server does
         self.at = AppTest.from_file(str(datasets.ROOT / "streamlit_app.py"), default_timeout=900)
-        self.at.session_state["actor"] = _secretariat(_engine(url))
+        self.at.session_state["actor"] = datasets.secretariat(_engine(url))
         self.at.run()  # the secretariat's first page (the hub dashboard), before the timing
         self.switched = False
 
@@ -327,19 +327,6 @@ def _engine(url: str):
     from crm.db import make_engine
 
     return make_engine(url)
-
-
-def _secretariat(engine):
-    from sqlmodel import Session, select
-
-    from crm.actor import actor_for
-    from crm.models import UserAccount
-
-    with Session(engine) as session:
-        user = session.exec(
-            select(UserAccount).where(UserAccount.role == "secretariat").order_by(UserAccount.id)
-        ).first()
-        return actor_for(user)
 
 
 def _raw_connection(url: str):

@@ -1,5 +1,5 @@
-"""Benchmark: the secretariat's pages (national, prefecture comparison, breakdowns) at 100k,
-1M and 3M consultations, cold cache, against the least their numbers can cost.
+"""Benchmark: the secretariat's pages (national, prefecture comparison, breakdowns, 人材還流)
+at 100k, 1M and 3M consultations, cold cache, against the least their numbers can cost.
 
 For each size and page, in fresh processes:
 
@@ -27,7 +27,7 @@ import time
 from bench import datasets
 from bench.report import markdown_table, write_section
 
-PAGES = ["national", "prefectures", "breakdowns"]
+PAGES = ["national", "prefectures", "breakdowns", "flows"]
 
 
 def view():
@@ -39,19 +39,6 @@ def view():
     return today, fiscal_year(today), AnalyticsFilter(since=since, until=min(until, today))
 
 
-def _secretariat(engine):
-    from sqlmodel import Session, select
-
-    from crm.actor import actor_for
-    from crm.models import UserAccount
-
-    with Session(engine) as session:
-        user = session.exec(
-            select(UserAccount).where(UserAccount.role == "secretariat").order_by(UserAccount.id)
-        ).first()
-        return actor_for(user)
-
-
 # --- the pages' own reads ---------------------------------------------------------------------
 
 
@@ -61,6 +48,7 @@ def page_reads(url: str, page: str) -> dict:
 
     from crm.analytics.breakdowns import all_breakdowns
     from crm.analytics.comparison import hub_comparison
+    from crm.analytics.flows import AREA, PREFECTURE, flow_table
     from crm.analytics.forecast import fiscal_year_forecast
     from crm.analytics.national import headline_figures
     from crm.analytics.periods import target_year
@@ -71,8 +59,13 @@ def page_reads(url: str, page: str) -> dict:
 
     today, _fy, filters = view()
     engine = make_engine(url)
-    actor = _secretariat(engine)
+    actor = datasets.secretariat(engine)
     with Session(engine) as session:
+        if page == "flows":  # the page reads the flows only, by prefecture and by area
+            by_prefecture = flow_table(session, actor, filters, PREFECTURE)
+            areas = flow_table(session, actor, filters, AREA)
+            engine.dispose()
+            return {"prefecture_total": by_prefecture.total, "area_total": areas.total}
         figures = headline_figures(session, actor, filters=filters)
         out = {
             "consultations": figures.consultations,
@@ -161,6 +154,16 @@ def floor(url: str, page: str) -> dict:
     def total(rows):
         return sum(int(r[-1] or 0) for r in rows)
 
+    if page == "flows":
+        # Both levels come from one read of the origin counts (whole months) and the rows of
+        # the partial month, grouped by origin and hub.
+        whole_rows = summed("placement_count", "AND dimension = 'origin'", "value, hub_code")
+        edge_counts = edge_rows(
+            "placement", "placed_on", "previous_prefecture, previous_residence, hub_code"
+        )
+        connection.close()
+        placed = total(whole_rows) + total(edge_counts)
+        return {"prefecture_total": placed, "area_total": placed}
     period = (since, until)
     consultations = total(summed("consultation_count")) + total(
         edge_rows("consultation", "consulted_on")

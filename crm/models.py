@@ -204,6 +204,11 @@ class NeedStatusChange(SQLModel, table=True):
     """One dated step of a need along its pipeline (append-only)."""
 
     __tablename__ = "need_status_change"
+    # The weekly export finds the week's steps by either date (migration 0013).
+    __table_args__ = (
+        Index("ix_need_status_change_changed_on", "changed_on"),
+        Index("ix_need_status_change_changed_at", "changed_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)
     need_id: int = Field(foreign_key="talent_need.id", index=True)
@@ -218,6 +223,7 @@ class NeedStatusChange(SQLModel, table=True):
 class Referral(Tracked, table=True):
     """A need handed to a partner who searches for candidates."""
 
+    __table_args__ = (Index("ix_referral_referred_on", "referred_on"),)
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", index=True, max_length=2)
     need_id: int = Field(foreign_key="talent_need.id", index=True)
@@ -253,7 +259,12 @@ class FollowUp(Tracked, table=True):
     """A reminder to check on a firm or a placement; done when ``done_on`` is set."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_hub_due", "hub_code", "done_on", "due_on"),)
+    __table_args__ = (
+        Index("ix_follow_up_hub_due", "hub_code", "done_on", "due_on"),
+        # The weekly export's follow-ups due or done in the week (migration 0013).
+        Index("ix_follow_up_due_on", "due_on"),
+        Index("ix_follow_up_done_on", "done_on"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)
     company_id: int = Field(foreign_key="company.id", index=True)

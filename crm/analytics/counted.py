@@ -19,14 +19,16 @@ from sqlmodel import Session, col
 
 from crm.analytics import facts
 from crm.analytics.filters import AnalyticsFilter
-from crm.models import Company, Consultation, Placement, TalentNeed
+from crm.models import Company, Consultation, FollowUp, Placement, Referral, TalentNeed
 from crm.summaries.tables import (
     ORIGIN_RESIDENCE,
     PLACEMENT_DIMENSIONS,
     TOTAL,
     consultation_count,
+    follow_up_done_count,
     need_count,
     placement_count,
+    referral_count,
 )
 from crm.timeutil import add_months, month_start
 
@@ -196,3 +198,45 @@ def total(
     dated: bool = True,
 ) -> int:
     return sum(count(session, fact, (), filters, scope, dated).values())
+
+
+# Facts counted per hub and month only: (summary table, the fact's hub and date columns).
+_PER_HUB: dict[str, tuple[Any, Any, Any]] = {
+    "referrals": (referral_count, Referral.hub_code, Referral.referred_on),
+    "follow_ups_done": (follow_up_done_count, FollowUp.hub_code, FollowUp.done_on),
+}
+
+
+def per_hub(
+    session: Session,
+    fact: str,
+    since: dt.date | None,
+    until: dt.date | None,
+    scope: list[str] | None,
+) -> Counter[str]:
+    """How many of ``fact`` (a fact of ``KEYS``, ``referrals`` or ``follow_ups_done``) each hub
+    has dated from ``since`` to ``until`` (either open)."""
+    if fact in KEYS:
+        period = AnalyticsFilter(since=since, until=until)
+        found = count(session, fact, ("hub_code",), period, scope)
+        return Counter({str(hub): n for (hub,), n in found.items()})
+    table, hub_column, date_column = _PER_HUB[fact]
+    split = split_period(since, until)
+    counts: Counter[str] = Counter()
+    if split.whole:
+        statement = select(table.c.hub_code, func.sum(table.c.n)).where(table.c.n != 0)
+        if scope is not None:
+            statement = statement.where(table.c.hub_code.in_(scope))
+        if split.first is not None:
+            statement = statement.where(table.c.month >= split.first)
+        if split.last is not None:
+            statement = statement.where(table.c.month <= split.last)
+        for hub, n in session.execute(statement.group_by(table.c.hub_code)).all():
+            counts[str(hub)] += int(n or 0)
+    for start, end in split.partial:
+        rows = select(hub_column, func.count()).where(col(date_column).between(start, end))
+        if scope is not None:
+            rows = rows.where(col(hub_column).in_(scope))
+        for hub, n in session.execute(rows.group_by(hub_column)).all():
+            counts[str(hub)] += int(n)
+    return +counts

@@ -24,16 +24,17 @@ import tempfile
 import weakref
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select, union
 from sqlmodel import Session, SQLModel, col
 
 from crm.actor import Actor
+from crm.analytics import counted
 from crm.analytics.scope import allowed_hubs
 from crm.csvio.columns import (
     ENTITIES,
@@ -476,13 +477,13 @@ def _status_moves(session: Session, week: Week, hubs: list[str] | None) -> set[i
     monday, sunday = week.days
     start, end = week.stored_instants
     table = table_of(NeedStatusChange)
+    # A union, not an OR: each side is answered by its own index (migration 0013).
+    stepped = union(
+        select(table.c.id).where(table.c.changed_on.between(monday, sunday)),
+        select(table.c.id).where(table.c.changed_at >= start, table.c.changed_at < end),
+    )
     moved = _scoped(
-        select(table.c.need_id).where(
-            or_(
-                table.c.changed_on.between(monday, sunday),
-                and_(table.c.changed_at >= start, table.c.changed_at < end),
-            )
-        ),
+        select(table.c.need_id).where(table.c.id.in_(stepped)),
         NeedStatusChange,
         hubs,
     )
@@ -515,7 +516,18 @@ def _week_rows(session: Session, spec: EntitySpec, week: Week, hubs: list[str] |
     moved: set[int] = set()
     if spec.name == "needs":
         moved = _status_moves(session, week, hubs)
-    statement = _scoped(select(table).where(or_(in_week, and_(before, touched))), model, hubs)
+    # Candidates by a union of index ranges (each date in the week, entered or edited in the
+    # week; migration 0013), then the exact condition: an OR across columns would scan.
+    candidates = union(
+        *(select(table.c.id).where(d.between(monday, sunday)) for d in dates),
+        select(table.c.id).where(table.c.created_at >= start, table.c.created_at < end),
+        select(table.c.id).where(table.c.updated_at >= start, table.c.updated_at < end),
+    )
+    statement = _scoped(
+        select(table).where(table.c.id.in_(candidates), or_(in_week, and_(before, touched))),
+        model,
+        hubs,
+    )
     rows = {row.id: row for row in session.execute(statement)}
     missing = sorted(moved - set(rows))
     for chunk in _chunks(missing):
@@ -753,11 +765,6 @@ def full_export(
 # --- summary --------------------------------------------------------------------------------
 
 
-def _counts(session: Session, model, condition, hubs: list[str] | None) -> Counter:
-    statement = select(model.hub_code, func.count()).where(condition).group_by(model.hub_code)
-    return Counter(dict(session.execute(_scoped(statement, model, hubs)).all()))
-
-
 def _summary(
     scratch: Scratch,
     session: Session,
@@ -770,21 +777,10 @@ def _summary(
     problems: list[Unencodable],
 ) -> ExportFile:
     monday, sunday = week.days
-    measures: dict[str, tuple[type, Callable]] = {
-        "consultations": (Consultation, lambda m: m.consulted_on),
-        "needs": (TalentNeed, lambda m: m.opened_on),
-        "referrals": (Referral, lambda m: m.referred_on),
-        "placements": (Placement, lambda m: m.placed_on),
-        "follow_ups_done": (FollowUp, lambda m: m.done_on),
-    }
-    week_counts = {
-        name: _counts(session, model, date(model).between(monday, sunday), hubs)
-        for name, (model, date) in measures.items()
-    }
-    totals = {
-        name: _counts(session, model, date(model) <= sunday, hubs)
-        for name, (model, date) in measures.items()
-    }
+    # From the counts kept on write (whole months) and the rows of the partial months.
+    measures = ("consultations", "needs", "referrals", "placements", "follow_ups_done")
+    week_counts = {name: counted.per_hub(session, name, monday, sunday, hubs) for name in measures}
+    totals = {name: counted.per_hub(session, name, None, sunday, hubs) for name in measures}
     late: Counter[str] = Counter()
     moved: Counter[str] = Counter()
     for entity, entity_rows in rows.items():

@@ -63,7 +63,26 @@ placement_count = Table(
     ),
 )
 
-TABLES = (consultation_count, need_count, placement_count)
+# Referrals and follow-ups done, per hub and month: the weekly export's cumulative counts.
+referral_count = Table(
+    "referral_count",
+    metadata,
+    Column("hub_code", String(2), nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("month", "hub_code", name="pk_referral_count"),
+)
+
+follow_up_done_count = Table(
+    "follow_up_done_count",
+    metadata,
+    Column("hub_code", String(2), nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("month", "hub_code", name="pk_follow_up_done_count"),
+)
+
+TABLES = (consultation_count, need_count, placement_count, referral_count, follow_up_done_count)
 TABLE_NAMES = frozenset(table.name for table in TABLES)
 
 
@@ -142,4 +161,9 @@ PLACEMENTS = tuple(
     )
     for dimension, value in {TOTAL: "''", **PLACEMENT_DIMENSIONS}.items()
 )
-COUNTED: tuple[Counted, ...] = (CONSULTATIONS, NEEDS, *PLACEMENTS)
+REFERRALS = Counted("referral_count", "referral", "referred_on", (), ("hub_code", "referred_on"))
+# A follow-up counts in the month it was done; one not done yet (done_on NULL) is not counted.
+FOLLOW_UPS_DONE = Counted(
+    "follow_up_done_count", "follow_up", "done_on", (), ("hub_code", "done_on")
+)
+COUNTED: tuple[Counted, ...] = (CONSULTATIONS, NEEDS, *PLACEMENTS, REFERRALS, FOLLOW_UPS_DONE)

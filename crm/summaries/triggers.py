@@ -37,10 +37,12 @@ def _on_conflict(counted: Counted) -> str:
 
 
 def _add_row(counted: Counted, dialect: str, row: str, sign: int) -> str:
-    """Count (sign 1) or uncount (-1) one fact row."""
+    """Count (sign 1) or uncount (-1) one fact row; a row without its date (a follow-up not
+    done yet) is not counted."""
     return (
         f"INSERT INTO {counted.table} ({', '.join(counted.columns)}, n)"
-        f" VALUES ({', '.join(_values(counted, dialect, row))}, {sign})" + _on_conflict(counted)
+        f" SELECT {', '.join(_values(counted, dialect, row))}, {sign}"
+        f" WHERE {row}.{counted.date} IS NOT NULL" + _on_conflict(counted)
     )
 
 
@@ -65,7 +67,10 @@ def recount_select(counted: Counted, dialect: str) -> str:
     """The counts ``counted`` should hold, straight from the rows."""
     values = _values(counted, dialect, "f")
     positions = ", ".join(str(i) for i in range(1, len(values) + 1))
-    return f"SELECT {', '.join(values)}, COUNT(*) FROM {counted.source} AS f GROUP BY {positions}"
+    return (
+        f"SELECT {', '.join(values)}, COUNT(*) FROM {counted.source} AS f"
+        f" WHERE f.{counted.date} IS NOT NULL GROUP BY {positions}"
+    )
 
 
 def _sources() -> dict[str, list[Counted]]:

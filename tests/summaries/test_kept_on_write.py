@@ -285,3 +285,43 @@ def test_a_rebuild_equals_what_the_triggers_kept(world):
         rebuild_summaries(connection)
         assert stored(connection) == kept
     assert sum(len(v) for v in kept.values()) > 0
+
+
+def test_referrals_and_follow_ups_done_are_counted_for_the_weekly_summary(world):
+    from crm.analytics.counted import per_hub
+    from crm.models import FollowUp, Referral
+    from crm.services import followups
+
+    engine, actors, partner, made = world
+    m = actors.manager01
+    firm, consultation, _need, _placement = made["01"]
+    with Session(engine, expire_on_commit=False) as session:
+        fresh = make_need(session, m, consultation, category_id=2)
+        needs.refer_need(
+            session,
+            m,
+            {"need_id": fresh.id, "partner_id": partner.id, "referred_on": D(2025, 6, 20)},
+        )
+        due = session.execute(select(FollowUp).where(FollowUp.hub_code == "01")).scalars().all()
+        assert due and all(f.done_on is None for f in due)  # not done: not counted
+        assert per_hub(session, "follow_ups_done", None, None, ["01"]) == {}
+        followups.complete_follow_up(session, m, due[0].id, due[0].version, D(2025, 9, 16))
+        session.commit()
+    assert differences(engine) == []
+    with Session(engine) as session:
+        assert per_hub(session, "referrals", D(2025, 6, 1), D(2025, 6, 30), None) == {"01": 1}
+        assert per_hub(session, "referrals", None, D(2025, 6, 19), None) == {}
+        # A partial month at both ends (rows) and none in between.
+        assert per_hub(session, "follow_ups_done", D(2025, 9, 16), D(2025, 9, 16), None) == {
+            "01": 1
+        }
+        assert per_hub(session, "follow_ups_done", None, None, None) == {
+            "01": rows(engine, FollowUp, FollowUp.done_on.is_not(None))
+        }
+    # A raw delete is uncounted by the triggers too.
+    with Session(engine) as session:
+        session.execute(delete(Referral))
+        session.commit()
+    assert differences(engine) == []
+    with Session(engine) as session:
+        assert per_hub(session, "referrals", None, None, None) == {}

@@ -9,7 +9,9 @@ triggers are recreated around them (``crm.summaries.triggers``).
 The date indexes of consultations and placements carry the firm, and consultations gain
 (firm, date): distinct firms of a period, repeat placements and each placed firm's first
 consultation (the median's histogram) are then read from the indexes alone; so are
-今日やること's next actions (the next-action index carries what the list filters on).
+今日やること's next actions (the next-action index carries what the list filters on). Every date
+the weekly export selects by (referrals, follow-ups due and done, need status steps by date and
+by entry) gets an index, so the export reads the week's rows only.
 
 Revision ID: 0013
 Revises: 0012
@@ -70,13 +72,27 @@ def _indexes(position: int) -> None:
         op.create_index(name, table, columns[position])
 
 
+# name → (table, columns): new indexes.
+NEW_INDEXES = {
+    "ix_consultation_company_date": ("consultation", ["company_id", "consulted_on"]),
+    # The weekly export finds each dated column's rows of the week through an index.
+    "ix_referral_referred_on": ("referral", ["referred_on"]),
+    "ix_follow_up_due_on": ("follow_up", ["due_on"]),
+    "ix_follow_up_done_on": ("follow_up", ["done_on"]),
+    "ix_need_status_change_changed_on": ("need_status_change", ["changed_on"]),
+    "ix_need_status_change_changed_at": ("need_status_change", ["changed_at"]),
+}
+
+
 def upgrade() -> None:
     _indexes(1)
-    op.create_index("ix_consultation_company_date", "consultation", ["company_id", "consulted_on"])
+    for name, (table, columns) in NEW_INDEXES.items():
+        op.create_index(name, table, columns)
     _recreate_summaries()
 
 
 def downgrade() -> None:
     # The summaries keep the one layout crm.summaries describes (revision 0012 reads it too).
-    op.drop_index("ix_consultation_company_date", table_name="consultation")
+    for name, (table, _columns) in NEW_INDEXES.items():
+        op.drop_index(name, table_name=table)
     _indexes(0)
