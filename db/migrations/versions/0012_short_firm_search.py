@@ -5,7 +5,8 @@ SQLite: an FTS5 table of every two-character window of ``company.search_key`` (t
 character alone ends it), one token each, so a two-character query is one term and a
 one-character query a prefix of the terms. ``detail=none``: only which firm holds a term is
 kept (no positions), which is all a single-term query asks and keeps the table small; it holds
-no copy of the text (``content=''``), so its triggers give the old windows back on delete. The
+no copy of the text (``content=''``), so its triggers give the old windows back on delete.
+(Its column sizes are kept: without them SQLite cannot scan the table, which ``.dump`` does.) The
 windows are cut by ``substr`` over a table of positions, since SQLite triggers cannot use a
 recursive CTE. The tokenizer keeps letters, digits, marks, punctuation and symbols as token
 characters, so a window is split only at the tab between name and kana.
@@ -90,8 +91,7 @@ def create_sqlite_short_search() -> None:
         " SELECT n FROM counter"
     )
     op.execute(
-        "CREATE VIRTUAL TABLE company_search_short USING fts5(grams, content='',"
-        " detail=none, columnsize=0,"
+        "CREATE VIRTUAL TABLE company_search_short USING fts5(grams, content='', detail=none,"
         f" tokenize=\"unicode61 remove_diacritics 0 categories '{TOKEN_CATEGORIES}'\")"
     )
     for statement in SQLITE_TRIGGERS:
