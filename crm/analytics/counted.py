@@ -86,6 +86,17 @@ def split_period(since: dt.date | None, until: dt.date | None) -> Split:
 # --- the summary side ------------------------------------------------------------------------
 
 
+def _in_months(statement: Select, table: Any, scope: list[str] | None, split: Split) -> Select:
+    """``statement`` over summary ``table`` narrowed to the hubs and the whole months."""
+    if scope is not None:
+        statement = statement.where(table.c.hub_code.in_(scope))
+    if split.first is not None:
+        statement = statement.where(table.c.month >= split.first)
+    if split.last is not None:
+        statement = statement.where(table.c.month <= split.last)
+    return statement
+
+
 def _summary(fact: Fact, by: Sequence[str], filters: AnalyticsFilter, scope, split: Split):
     if fact == "consultations":
         table = consultation_count
@@ -98,12 +109,7 @@ def _summary(fact: Fact, by: Sequence[str], filters: AnalyticsFilter, scope, spl
     statement = select(*columns, func.sum(table.c.n)).where(table.c.n != 0)
     if fact == "placements":
         statement = statement.where(table.c.dimension == (dimensions[0] if dimensions else TOTAL))
-    if scope is not None:
-        statement = statement.where(table.c.hub_code.in_(scope))
-    if split.first is not None:
-        statement = statement.where(table.c.month >= split.first)
-    if split.last is not None:
-        statement = statement.where(table.c.month <= split.last)
+    statement = _in_months(statement, table, scope, split)
     if fact != "consultations":
         if filters.category_ids:
             statement = statement.where(table.c.category_id.in_(filters.category_ids))
@@ -225,12 +231,7 @@ def per_hub(
     counts: Counter[str] = Counter()
     if split.whole:
         statement = select(table.c.hub_code, func.sum(table.c.n)).where(table.c.n != 0)
-        if scope is not None:
-            statement = statement.where(table.c.hub_code.in_(scope))
-        if split.first is not None:
-            statement = statement.where(table.c.month >= split.first)
-        if split.last is not None:
-            statement = statement.where(table.c.month <= split.last)
+        statement = _in_months(statement, table, scope, split)
         for hub, n in session.execute(statement.group_by(table.c.hub_code)).all():
             counts[str(hub)] += int(n or 0)
     for start, end in split.partial:

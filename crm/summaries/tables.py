@@ -63,24 +63,21 @@ placement_count = Table(
     ),
 )
 
-# Referrals and follow-ups done, per hub and month: the weekly export's cumulative counts.
-referral_count = Table(
-    "referral_count",
-    metadata,
-    Column("hub_code", String(2), nullable=False),
-    Column("month", Integer, nullable=False),
-    Column("n", Integer, nullable=False),
-    PrimaryKeyConstraint("month", "hub_code", name="pk_referral_count"),
-)
 
-follow_up_done_count = Table(
-    "follow_up_done_count",
-    metadata,
-    Column("hub_code", String(2), nullable=False),
-    Column("month", Integer, nullable=False),
-    Column("n", Integer, nullable=False),
-    PrimaryKeyConstraint("month", "hub_code", name="pk_follow_up_done_count"),
-)
+def _per_hub_and_month(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("hub_code", String(2), nullable=False),
+        Column("month", Integer, nullable=False),
+        Column("n", Integer, nullable=False),
+        PrimaryKeyConstraint("month", "hub_code", name=f"pk_{name}"),
+    )
+
+
+# Referrals and follow-ups done, per hub and month: the weekly export's cumulative counts.
+referral_count = _per_hub_and_month("referral_count")
+follow_up_done_count = _per_hub_and_month("follow_up_done_count")
 
 TABLES = (consultation_count, need_count, placement_count, referral_count, follow_up_done_count)
 TABLE_NAMES = frozenset(table.name for table in TABLES)
