@@ -57,15 +57,21 @@ from bench.writers import (
 from crm.db import make_engine, upgrade
 
 
+def _scratch_sqlite(prefix: str) -> tuple[Path, callable]:
+    """A new SQLite path in the data folder and a function that removes it with its WAL."""
+    datasets.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = datasets.DATA_DIR / f"{prefix}-{uuid.uuid4().hex[:8]}.sqlite3"
+
+    def remove() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    return path, remove
+
+
 def fresh_database(postgres: bool) -> tuple[str, callable]:
     if not postgres:
-        path = datasets.DATA_DIR / f"writers-{uuid.uuid4().hex[:8]}.sqlite3"
-        datasets.DATA_DIR.mkdir(parents=True, exist_ok=True)
-
-        def remove() -> None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-
+        path, remove = _scratch_sqlite("writers")
         return f"sqlite:///{path}", remove
     return datasets.temporary_postgres_database("crm_writers")
 
@@ -127,15 +133,10 @@ def run_paced(engine, writers, count: int, tag: str, think: float):
 
 
 def scale_copy(size: int) -> tuple[str, callable]:
-    """A scratch copy of the SQLite scale set of ``size`` consultations, migrated."""
+    """A scratch copy of the SQLite scale set of ``size`` consultations (the run migrates it)."""
     source = Path(make_url(datasets.ensure(size)).database or "")
-    path = datasets.DATA_DIR / f"writers-scale-{uuid.uuid4().hex[:8]}.sqlite3"
+    path, remove = _scratch_sqlite("writers-scale")
     shutil.copyfile(source, path)
-
-    def remove() -> None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-
     return f"sqlite:///{path}", remove
 
 

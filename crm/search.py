@@ -51,13 +51,12 @@ TRIGRAM = 3  # the shortest query the trigram index answers
 SHORT_TABLE = "company_search_short"  # one- and two-character windows (migration 0012)
 # What the short table's tokenizer keeps in a token (migration 0012): a query with any other
 # character (none survives folding but the tab, which no query holds) reads the column.
-_TOKEN_CATEGORIES = ("L", "N", "M", "P", "S", "Co")
+_TOKEN_CLASSES = "LNMPS"  # letters, digits, marks, punctuation, symbols; and private use (Co)
 
 
 def _tokenizable(key: str) -> bool:
     return all(
-        unicodedata.category(c) == "Co" or unicodedata.category(c)[0] in _TOKEN_CATEGORIES
-        for c in key
+        (category := unicodedata.category(c))[0] in _TOKEN_CLASSES or category == "Co" for c in key
     )
 
 

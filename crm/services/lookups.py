@@ -35,7 +35,11 @@ def company_choices(
     if hub_code:
         statement = statement.where(Company.hub_code == hub_code)
     rows = session.exec(statement.order_by(*gojuon_order(session))).all()
-    return [(row_id, f"{name}（{kana}）" if kana else name) for row_id, name, kana in rows]
+    return [(row_id, _firm_label(name, kana)) for row_id, name, kana in rows]
+
+
+def _firm_label(name: str, kana: str | None) -> str:
+    return f"{name}（{kana}）" if kana else name
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def firm_choices(
         )
         rows = [(r[0], r[1], r[2]) for r in session.exec(extra).all()] + rows
     return FirmChoices(
-        tuple((row_id, f"{name}（{kana}）" if kana else name) for row_id, name, kana in rows),
+        tuple((row_id, _firm_label(name, kana)) for row_id, name, kana in rows),
         total,
         query,
     )

@@ -57,7 +57,6 @@ placement_count = Table(
         "hub_code",
         "category_id",
         "engagement",
-        "dimension",
         "value",
         name="pk_placement_count",
     ),
