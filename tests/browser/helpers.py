@@ -92,13 +92,17 @@ def choose(
     pick and whose box shows the choice as a tag, not as its value."""
     box = (within or page).get_by_role("combobox", name=label, exact=True)
     choice = page.get_by_role("option", name=option, exact=True)
-    for _ in range(5):
+    # On a loaded machine (CI runs two test processes beside the server) a menu can take
+    # seconds to open, so each try waits longer; the last try leaves the menu open.
+    attempts = 5
+    for attempt in range(1, attempts + 1):
         box.click()
         try:
-            choice.wait_for(state="visible", timeout=2_000)
+            choice.wait_for(state="visible", timeout=2_000 * attempt)
             break
         except Exception:  # noqa: BLE001 - the menu did not open; try again
-            page.keyboard.press("Escape")
+            if attempt < attempts:
+                page.keyboard.press("Escape")
     choice.click()
     if many:
         page.keyboard.press("Escape")
