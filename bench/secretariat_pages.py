@@ -48,7 +48,7 @@ def page_reads(url: str, page: str) -> dict:
 
     from crm.analytics.breakdowns import all_breakdowns
     from crm.analytics.comparison import hub_comparison
-    from crm.analytics.flows import AREA, PREFECTURE, flow_table
+    from crm.analytics.flows import flow_tables
     from crm.analytics.forecast import fiscal_year_forecast
     from crm.analytics.national import headline_figures
     from crm.analytics.periods import target_year
@@ -61,9 +61,9 @@ def page_reads(url: str, page: str) -> dict:
     engine = make_engine(url)
     actor = datasets.secretariat(engine)
     with Session(engine) as session:
-        if page == "flows":  # the page reads the flows only, by prefecture and by area
-            by_prefecture = flow_table(session, actor, filters, PREFECTURE)
-            areas = flow_table(session, actor, filters, AREA)
+        if page == "flows":  # the page reads the flows once, at both origin levels
+            tables = flow_tables(session, actor, filters)
+            by_prefecture, areas = tables.prefecture, tables.area
             engine.dispose()
             return {"prefecture_total": by_prefecture.total, "area_total": areas.total}
         figures = headline_figures(session, actor, filters=filters)

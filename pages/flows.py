@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from crm.analytics.flows import AREA, PREFECTURE, flow_table, matrix, net_rows
+from crm.analytics.flows import AREA, PREFECTURE, flow_tables, matrix, net_rows
 from crm.reference import PREFECTURES
 from crm.services.reference_data import list_hubs
 from ui import chart_specs
@@ -56,12 +56,11 @@ level = st.radio(
     "前居住地の単位", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="flows_level"
 )
 with guarded():
-    table = cached_read(flow_table, actor, filters=filters, by=level)
-    by_prefecture = cached_read(flow_table, actor, filters=filters, by=PREFECTURE)
+    tables = cached_read(flow_tables, actor, filters=filters)
+    table, by_prefecture, areas = tables.of(level), tables.prefecture, tables.area
 
     where = "全国" if drilled is None else hubs.get(drilled, PREFECTURES[drilled][0])
     st.caption(literal(f"期間: {period_label(filters)}。対象: {where}。"))
-    areas = cached_read(flow_table, actor, filters=filters, by=AREA)
     same = areas.origin_total("県内")
     unknown = areas.origin_total("不明")
     cols = st.columns(4)

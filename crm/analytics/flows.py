@@ -79,20 +79,41 @@ def origin_of(value: str, hub_code: str, by: str) -> str:
     return hub_code if residence == Residence.SAME_PREFECTURE.value else UNKNOWN
 
 
-def flow_table(
-    session: Session, actor: Actor, filters: AnalyticsFilter, by: str = AREA
-) -> FlowTable:
-    """Placements of the period per (origin area or prefecture, hub): whole months from the
-    counts kept on write, the partial months from the rows (``crm.analytics.counted``)."""
-    if by not in (AREA, PREFECTURE):
-        raise ValueError(f"unknown origin level: {by}")
+@dataclass(frozen=True)
+class FlowTables:
+    """The period's placements by origin area and by origin prefecture, from one read."""
+
+    area: FlowTable
+    prefecture: FlowTable
+
+    def of(self, by: str) -> FlowTable:
+        return self.area if by == AREA else self.prefecture
+
+
+def flow_tables(session: Session, actor: Actor, filters: AnalyticsFilter) -> FlowTables:
+    """Placements of the period per (origin, hub) at both origin levels: whole months from the
+    counts kept on write, the partial months from the rows (``crm.analytics.counted``), read
+    once; the levels are groupings of the same counts."""
     counts = counted.count(
         session, "placements", ("origin", "hub_code"), filters, filters.scope(actor)
     )
-    cells: Counter[tuple[str, str]] = Counter()
+    levels: dict[str, Counter[tuple[str, str]]] = {AREA: Counter(), PREFECTURE: Counter()}
     for (value, hub), n in counts.items():
-        cells[(origin_of(str(value), str(hub), by), str(hub))] += n
-    return FlowTable(by, dict(cells))
+        for by, cells in levels.items():
+            cells[(origin_of(str(value), str(hub), by), str(hub))] += n
+    return FlowTables(
+        area=FlowTable(AREA, dict(levels[AREA])),
+        prefecture=FlowTable(PREFECTURE, dict(levels[PREFECTURE])),
+    )
+
+
+def flow_table(
+    session: Session, actor: Actor, filters: AnalyticsFilter, by: str = AREA
+) -> FlowTable:
+    """Placements of the period per (origin area or prefecture, hub)."""
+    if by not in (AREA, PREFECTURE):
+        raise ValueError(f"unknown origin level: {by}")
+    return flow_tables(session, actor, filters).of(by)
 
 
 def net_inflow(table: FlowTable) -> dict[str, int]:

@@ -28,7 +28,7 @@ from crm.actor import Actor
 from crm.analytics.breakdowns import all_breakdowns
 from crm.analytics.comparison import hub_comparison
 from crm.analytics.filters import AnalyticsFilter
-from crm.analytics.flows import AREA, PREFECTURE, cell_rows, flow_table, net_rows
+from crm.analytics.flows import AREA, PREFECTURE, cell_rows, flow_tables, net_rows
 from crm.analytics.national import headline_figures
 from crm.analytics.trend import monthly_trend
 from crm.api.calendar import calendar_feed
@@ -201,11 +201,9 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
     ) -> Response:
         session, actor = reader
         filters = scoped(actor, chosen)
-        table = flow_table(session, actor, filters, by=by)
+        tables = flow_tables(session, actor, filters)
+        table, by_prefecture = tables.of(by), tables.prefecture
         cells = cell_rows(table)
-        by_prefecture = (
-            table if by == PREFECTURE else flow_table(session, actor, filters, PREFECTURE)
-        )
         body = {
             "by": by,
             "since": filters.since,
