@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # processes × (pool + overflow) must stay below the server's max_connections.
     db_pool_size: int = 10
     db_max_overflow: int = 40
+    # PostgreSQL: write transactions one app process runs at once; the others queue, first come
+    # first served (crm.db._queue_writers). 0: no queue. SQLite always queues, one at a time.
+    db_write_turns: int = 8
     # Minutes of inactivity after which a signed-in session ends.
     session_idle_minutes: int = 60
     # Failed sign-ins before an account locks, and for how long.
