@@ -97,9 +97,10 @@ def company(
         help="上の「企業を検索」に入力するか、ここで企業名・カナの一部を入力すると絞り込めます。",
     )
     if found.shortened:
+        order = "五十音順" if found.query else "最近更新した企業"
+        kept = "。ほかに選択中の企業" if found.kept_beyond else ""
         st.caption(
-            f"{found.total:,} 社のうち {FIRM_CHOICES} 社を表示しています"
-            f"（{'五十音順' if found.query else '最近更新した企業'}）。"
+            f"{found.total:,} 社のうち {found.matched:,} 社を表示しています（{order}{kept}）。"
             "上の「企業を検索」で絞り込めます。"
         )
     elif found.query and not found.total:

@@ -45,15 +45,21 @@ def _firm_label(name: str, kana: str | None) -> str:
 @dataclass(frozen=True)
 class FirmChoices:
     """What a firm picker offers for one query: at most ``limit`` firms (id, label) and how
-    many match in all."""
+    many match in all. ``matched``: how many of the choices the search found; the others are
+    the firms kept because they are chosen (or in the address) without matching or fitting."""
 
     choices: tuple[tuple[int, str], ...]
     total: int
     query: str
+    matched: int
 
     @property
     def shortened(self) -> bool:
-        return self.total > len(self.choices)
+        return self.total > self.matched
+
+    @property
+    def kept_beyond(self) -> int:
+        return len(self.choices) - self.matched
 
 
 def firm_choices(
@@ -80,6 +86,7 @@ def firm_choices(
         recent = recent.order_by(col(Company.updated_at).desc(), col(Company.id).desc())
         rows = [(r[0], r[1], r[2]) for r in session.exec(recent.limit(limit)).all()]
     offered = {row_id for row_id, _, _ in rows}
+    matched = len(rows)
     missing = sorted({i for i in keep if i is not None} - offered)
     if missing:
         extra = scope_filter(statement, actor, Company.hub_code).where(
@@ -90,6 +97,7 @@ def firm_choices(
         tuple((row_id, _firm_label(name, kana)) for row_id, name, kana in rows),
         total,
         query,
+        matched,
     )
 
 

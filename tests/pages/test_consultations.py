@@ -209,3 +209,25 @@ def test_typing_in_the_firm_search_narrows_the_picker(open_page, session, actors
 
     at.text_input(key=fkey(at, "consult", "company_id") + ".query").input("該当なし").run()
     assert "「該当なし」に一致する企業はありません。" in [c.value for c in at.caption]
+
+
+def test_a_firm_from_the_address_beyond_the_cap_is_offered_and_counted_apart(
+    open_page, session, actors, monkeypatch
+):
+    import ui.pickers
+
+    monkeypatch.setattr(ui.pickers, "FIRM_CHOICES", 1)
+    linked = make_company(session, actors.manager01, name="山形精密株式会社")
+    make_company(session, actors.manager01, name="米沢織物株式会社")
+    make_company(session, actors.manager01, name="酒田設計事務所")  # changed last: offered
+    session.commit()
+
+    at = open_page(actors.manager01, PAGE, query={"company": str(linked.id)})
+    picker = at.selectbox(key=fkey(at, "consult", "company_id"))
+    assert picker.value == linked.id
+    assert picker.options == ["山形精密株式会社", "酒田設計事務所"]
+    captions = [c.value for c in at.caption]
+    assert any(
+        "3 社のうち 1 社を表示しています（最近更新した企業。ほかに選択中の企業）" in c
+        for c in captions
+    ), captions

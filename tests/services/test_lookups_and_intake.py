@@ -234,5 +234,11 @@ def test_the_firm_picker_offers_what_the_typed_text_finds(session, actors):
     # The chosen firm stays offered whatever is typed; another hub's firm never is.
     kept = lookups.firm_choices(session, m, "米沢", keep=(firms[3].id,))
     assert [i for i, _ in kept.choices] == [firms[3].id, other.id]
+    assert (kept.total, kept.matched, kept.kept_beyond, kept.shortened) == (1, 1, 1, False)
+    # Capped and a kept firm beyond the cap: the page says how many matches it shows.
+    capped = lookups.firm_choices(session, m, "やまがたせいみつ", keep=(firms[9].id,), limit=5)
+    # (firms[7] lost its kana above, so its name no longer matches the hiragana.)
+    assert (capped.total, capped.matched, capped.kept_beyond, capped.shortened) == (11, 5, 1, True)
+    assert capped.choices[0][0] == firms[9].id
     none = lookups.firm_choices(session, m, "存在しない会社")
     assert (none.total, none.choices) == (0, ())
