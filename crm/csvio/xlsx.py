@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,7 +159,31 @@ def write_workbook(sheets: Iterable[Sheet], target: Path | IO[bytes]) -> None:
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     for sheet in sheets:
         _SheetWriter(book, formats, header, sheet).write()
-    book.close()
+    try:
+        book.close()
+    except BaseException as error:
+        _abandon_zip_files(error)
+        raise
+
+
+def _abandon_zip_files(error: BaseException) -> None:
+    """Close the zip file xlsxwriter leaves open when packaging fails (a full disk): it would
+    otherwise be closed by the garbage collector after our file is gone, and print "Exception
+    ignored in ZipFile.__del__" with a traceback under the one-line error."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:  # xlsxwriter re-raises its own error
+        seen.add(id(cause))
+        trace = cause.__traceback__
+        while trace is not None:
+            for value in list(trace.tb_frame.f_locals.values()):
+                if isinstance(value, zipfile.ZipFile) and value.fp is not None:
+                    try:
+                        value.close()
+                    except (OSError, ValueError):
+                        value.fp = None  # nothing more can be written; the file is discarded
+            trace = trace.tb_next
+        cause = cause.__cause__ or cause.__context__
 
 
 def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
