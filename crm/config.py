@@ -22,9 +22,10 @@ class Settings(BaseSettings):
     # processes × (pool + overflow) must stay below the server's max_connections.
     db_pool_size: int = 10
     db_max_overflow: int = 40
-    # PostgreSQL: write transactions one app process runs at once; the others queue, first come
-    # first served (crm.db._queue_writers). 0: no queue. SQLite always queues, one at a time.
-    db_write_turns: int = 8
+    # PostgreSQL: units of work (saves, imports, API requests) one app process runs at once;
+    # the others queue first come first served, for a second at most (crm.admission). 0: no
+    # queue. SQLite queues its writers one at a time in any case.
+    db_concurrent_units: int = 4
     # Minutes of inactivity after which a signed-in session ends.
     session_idle_minutes: int = 60
     # Failed sign-ins before an account locks, and for how long.

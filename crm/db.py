@@ -5,10 +5,10 @@ SQLite is the embedded default (WAL, foreign keys, busy timeout); PostgreSQL is 
 ``upgrade()`` brings any database to the latest revision.
 """
 
-import re
+import sqlite3
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspe
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from crm.admission import Admission
 from crm.config import PROJECT_ROOT, get_settings
 from crm.fair_semaphore import FairSemaphore
 from crm.files import narrow, private_dir, private_file
@@ -27,11 +28,11 @@ MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
 _BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str | None = None, *, write_turns: int | None = None, **kwargs) -> Engine:
-    """The engine for ``url`` (the settings' database by default). ``write_turns``: on
-    PostgreSQL, how many write transactions run at once in this process (the setting
-    ``CRM_DB_WRITE_TURNS`` by default; 0 lets every writer through); ``kwargs`` go to
-    SQLAlchemy's ``create_engine``."""
+def make_engine(url: str | None = None, *, concurrent_units: int | None = None, **kwargs) -> Engine:
+    """The engine for ``url`` (the settings' database by default). ``concurrent_units``: on
+    PostgreSQL, how many units of work (``session_scope``) run at once in this process before
+    the others queue (``crm.admission``; the setting ``CRM_DB_CONCURRENT_UNITS`` by default,
+    0: no queue); ``kwargs`` go to SQLAlchemy's ``create_engine``."""
     url = url or get_settings().database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -70,9 +71,9 @@ def make_engine(url: str | None = None, *, write_turns: int | None = None, **kwa
         kwargs.setdefault("pool_size", settings.db_pool_size)
         kwargs.setdefault("max_overflow", settings.db_max_overflow)
     engine = create_engine(url, **kwargs)
-    places = get_settings().db_write_turns if write_turns is None else write_turns
+    places = get_settings().db_concurrent_units if concurrent_units is None else concurrent_units
     if places > 0:
-        _queue_writers(engine, places)
+        _ADMISSIONS[engine] = Admission(places, _ADMISSION_WAIT_S)
     return engine
 
 
@@ -97,37 +98,32 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "LOCK")
-_ROW_LOCK = re.compile(r"\bFOR (?:NO KEY UPDATE|UPDATE|KEY SHARE|SHARE)\b", re.IGNORECASE)
-
-
-def _takes_locks(statement: str) -> bool:
-    """Whether a statement writes or locks rows (so it must hold a write turn)."""
-    head = statement.lstrip()[:7].upper()
-    return head.startswith(_WRITE_STATEMENTS) or (
-        head.startswith("SELECT") and _ROW_LOCK.search(statement) is not None
-    )
-
-
+_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _HOLDS_WRITE_TURN = "crm_write_turn"
 _TURNS: "weakref.WeakKeyDictionary[Engine, FairSemaphore]" = weakref.WeakKeyDictionary()
+_ADMISSIONS: "weakref.WeakKeyDictionary[Engine, Admission]" = weakref.WeakKeyDictionary()
+_ADMISSION_WAIT_S = 1.0
 
 
-def write_turns_held(engine: Engine) -> int:
-    """How many connections of this engine are inside a write transaction (0 when the
-    engine has no write turns)."""
-    turns = _TURNS.get(engine)
-    return 0 if turns is None else turns.held()
+def write_turn_taken(engine: Engine) -> bool:
+    """Whether some connection of this SQLite engine is inside a write transaction."""
+    turn = _TURNS.get(engine)
+    return turn is not None and turn.held() > 0
 
 
 def write_turns_waiting(engine: Engine) -> int:
-    """How many of this engine's connections wait for a write turn."""
-    turns = _TURNS.get(engine)
-    return 0 if turns is None else turns.waiting()
+    """How many connections of this SQLite engine wait for the write turn."""
+    turn = _TURNS.get(engine)
+    return 0 if turn is None else turn.waiting()
 
 
-def _queue_writers(engine: Engine, places: int = 1) -> None:
-    """Let this process's writers take turns, first come first served, ``places`` at a time.
+def admission(engine: Engine) -> Admission | None:
+    """The queue of this engine's units of work (PostgreSQL), if it has one."""
+    return _ADMISSIONS.get(engine)
+
+
+def _queue_writers(engine: Engine) -> None:
+    """Let this process's SQLite writers take turns, first come first served.
 
     SQLite admits one writer at a time. pysqlite opens the transaction at the first
     INSERT/UPDATE/DELETE, and a writer that finds the database busy sleeps in SQLite's busy
@@ -135,29 +131,24 @@ def _queue_writers(engine: Engine, places: int = 1) -> None:
     With 46 threads writing back to back (46 × 200 on a 2-core machine) that gave a median of
     5 ms but a p95 of 0.33–0.43 s and a slowest write of 4–4.6 s (13–22 s while the machine
     was busy: close to the busy timeout, after which a save fails with "database is locked").
-    So a connection about to write first takes one of this engine's write turns and gives it
-    back at commit or rollback, and the turns go round in the order they were asked for
-    (``FairSemaphore``; with ``threading.Lock`` some writers waited forty turns, p99 225 ms).
-    Reads never take a turn (WAL readers do not block writers); writers in other processes
-    still meet SQLite's busy timeout.
-
-    On PostgreSQL the database takes many writers at once, but one process's writers share one
-    interpreter: 46 threads saving back to back all compete for it and the unlucky ones wait
-    several hundred ms (p99 383 ms). A few turns at a time keep the database busy and make the
-    rest queue in order. Every statement that takes a row lock takes a turn first (writes and
-    ``SELECT … FOR SHARE/UPDATE``) and keeps it to the end of its transaction, so a turn's
-    holder never waits for a lock held by someone who is waiting for a turn.
+    So a connection about to write first takes this engine's write turn and gives it back at
+    commit or rollback, and the turn goes round in the order it was asked for
+    (``FairSemaphore``; with ``threading.Lock`` some writers waited forty turns, p99 225 ms
+    instead of 106 ms). Reads never take it (WAL readers do not block writers); writers in
+    other processes still meet SQLite's busy timeout.
     """
-    turn = _TURNS[engine] = FairSemaphore(places)
-    errors = engine.dialect.loaded_dbapi.Error
-    timeout_error = engine.dialect.loaded_dbapi.OperationalError
+    turn = _TURNS[engine] = FairSemaphore()
 
     @event.listens_for(engine, "before_cursor_execute")
     def take_turn(conn, _cursor, statement, _parameters, _context, _executemany):
-        if conn.info.get(_HOLDS_WRITE_TURN) or not _takes_locks(statement):
+        if conn.info.get(_HOLDS_WRITE_TURN) or not statement.lstrip()[:7].upper().startswith(
+            _WRITE_STATEMENTS
+        ):
             return
         if not turn.acquire(timeout=_BUSY_TIMEOUT_MS / 1000):
-            raise timeout_error("database is locked (waited for this process's other writers)")
+            raise sqlite3.OperationalError(
+                "database is locked (waited for this process's other writers)"
+            )
         conn.info[_HOLDS_WRITE_TURN] = True
 
     def end_then_give_back(finish):
@@ -170,7 +161,7 @@ def _queue_writers(engine: Engine, places: int = 1) -> None:
                 return
             try:
                 finish(conn.connection.dbapi_connection)
-            except errors:
+            except sqlite3.Error:
                 return
             conn.info.pop(_HOLDS_WRITE_TURN, None)
             turn.release()
@@ -193,8 +184,13 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error (all or nothing)."""
-    with Session(engine, expire_on_commit=False) as session:
+    """One unit of work: commit on success, roll back on any error (all or nothing). On
+    PostgreSQL it first waits its turn among the process's units (``crm.admission``)."""
+    queue = _ADMISSIONS.get(engine)
+    with (
+        queue.admitted() if queue is not None else nullcontext(),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         try:
             yield session
             session.commit()

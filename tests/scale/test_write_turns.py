@@ -1,31 +1,25 @@
-"""Write turns (crm.db): a transaction takes one at its first write (or row lock) and gives
-it back however it ends, so one failed or abandoned save never holds up the others; the
-writers beyond the engine's turns wait in the order they came. SQLite has one turn; a
-PostgreSQL engine has ``CRM_DB_WRITE_TURNS`` (or ``write_turns``)."""
+"""The SQLite write turn (crm.db) is taken by the first write of a transaction and given back
+however the transaction ends, so one failed or abandoned save never holds up the others; the
+writers waiting for it save in the order they came."""
 
 import threading
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from crm.db import make_engine, session_scope, write_turns_held, write_turns_waiting
+from crm.db import make_engine, session_scope, write_turn_taken, write_turns_waiting
 from crm.errors import ValidationError
-from crm.models import UserAccount
 from crm.services import consultations
 from tests.utils.factories import make_actors, make_company
 
 
-def _manager_and_firm(engine):
+@pytest.fixture
+def setup(engine):
     with Session(engine, expire_on_commit=False) as session:
         actors = make_actors(session)
         company = make_company(session, actors.manager01)
         session.commit()
     return actors.manager01, company
-
-
-@pytest.fixture
-def setup(any_engine):
-    return _manager_and_firm(any_engine)
 
 
 def _log(session, actor, company, summary="面談"):
@@ -41,42 +35,35 @@ def _log(session, actor, company, summary="面談"):
     )
 
 
-def _one_turn(engine):
-    """An engine on the same database with a single write turn (SQLite's is always one)."""
-    url = engine.url.render_as_string(hide_password=False)
-    return make_engine(url, write_turns=1)
-
-
-def test_reads_never_take_a_turn_and_a_write_holds_it_until_commit(any_engine, setup):
+def test_reads_never_take_a_turn_and_a_write_holds_it_until_commit(engine, setup):
     actor, company = setup
-    assert write_turns_held(any_engine) == 0
-    with Session(any_engine) as session:
+    assert not write_turn_taken(engine)
+    with Session(engine) as session:
         consultations.list_consultations(session, actor)
-        assert write_turns_held(any_engine) == 0
+        assert not write_turn_taken(engine)
         _log(session, actor, company)
-        assert write_turns_held(any_engine) == 1
+        assert write_turn_taken(engine)
         session.commit()
-        assert write_turns_held(any_engine) == 0
+        assert not write_turn_taken(engine)
 
 
-def test_a_refused_write_and_an_abandoned_session_give_the_turn_back(any_engine, setup):
+def test_a_refused_write_and_an_abandoned_session_give_the_turn_back(engine, setup):
     actor, company = setup
-    with pytest.raises(ValidationError), session_scope(any_engine) as session:
+    with pytest.raises(ValidationError), session_scope(engine) as session:
         _log(session, actor, company)
-        assert write_turns_held(any_engine) == 1
+        assert write_turn_taken(engine)
         _log(session, actor, company, summary="")  # refused: rolls the whole unit back
-    assert write_turns_held(any_engine) == 0
+    assert not write_turn_taken(engine)
 
-    session = Session(any_engine)
+    session = Session(engine)
     _log(session, actor, company)
-    assert write_turns_held(any_engine) == 1
+    assert write_turn_taken(engine)
     session.close()  # neither committed nor rolled back by the caller
-    assert write_turns_held(any_engine) == 0
+    assert not write_turn_taken(engine)
 
 
-def test_a_waiting_writer_proceeds_once_the_holder_commits(any_engine, setup):
+def test_a_waiting_writer_proceeds_once_the_holder_commits(engine, setup):
     actor, company = setup
-    engine = _one_turn(any_engine)
     first = Session(engine)
     _log(first, actor, company, summary="先")
     done = threading.Event()
@@ -96,12 +83,10 @@ def test_a_waiting_writer_proceeds_once_the_holder_commits(any_engine, setup):
     with Session(engine) as session:
         summaries = [c.summary for c in consultations.list_consultations(session, actor)]
     assert sorted(summaries) == ["先", "後"]
-    engine.dispose()
 
 
-def test_queued_writers_save_in_the_order_they_asked(any_engine, setup):
+def test_queued_writers_save_in_the_order_they_asked(engine, setup):
     actor, company = setup
-    engine = _one_turn(any_engine)
     holder = Session(engine)
     _log(holder, actor, company, summary="0")
     threads = []
@@ -128,27 +113,8 @@ def test_queued_writers_save_in_the_order_they_asked(any_engine, setup):
         rows = consultations.list_consultations(session, actor)
     by_id = [row.summary for row in sorted(rows, key=lambda row: row.id)]
     assert by_id == ["0", "1", "2", "3", "4", "5"]
-    engine.dispose()
 
 
-@pytest.mark.postgres
-def test_a_row_lock_takes_a_turn_on_postgres(postgres_engine):
-    """SELECT … FOR SHARE (the session check before a write) locks a row, so it waits its
-    turn: a holder never waits for a lock held by someone still waiting for a turn."""
-    with Session(postgres_engine) as session:
-        session.exec(select(UserAccount).limit(1)).all()
-        assert write_turns_held(postgres_engine) == 0
-        session.exec(select(UserAccount).limit(1).with_for_update(read=True)).all()
-        assert write_turns_held(postgres_engine) == 1
-    assert write_turns_held(postgres_engine) == 0
-
-
-@pytest.mark.postgres
-def test_postgres_without_turns_lets_every_writer_through(postgres_engine):
-    actor, company = _manager_and_firm(postgres_engine)
-    url = postgres_engine.url.render_as_string(hide_password=False)
-    engine = make_engine(url, write_turns=0)
-    with session_scope(engine) as session:
-        _log(session, actor, company)
-        assert write_turns_held(engine) == 0
-    engine.dispose()
+def test_postgres_engines_have_no_write_turn():
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert not write_turn_taken(engine)
