@@ -11,15 +11,8 @@ from crm.admission import Admission
 from crm.db import admission, make_engine, session_scope
 from crm.errors import ValidationError
 from crm.services import consultations
-from tests.utils.factories import make_actors, make_company
-
-
-def wait_until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.001)
+from tests.utils.factories import make_actors, make_company, make_consultation
+from tests.utils.waiting import wait_until
 
 
 def test_units_beyond_the_places_wait_in_the_order_they_came():
@@ -102,16 +95,7 @@ def test_saves_on_postgres_queue_and_proceed_in_order(postgres_engine):
 
     def save(summary: str) -> None:
         with session_scope(engine) as session:
-            consultations.log_consultation(
-                session,
-                actor,
-                {
-                    "company_id": company.id,
-                    "consulted_on": "2026-11-02",
-                    "channel": "visit",
-                    "summary": summary,
-                },
-            )
+            make_consultation(session, actor, company, summary=summary)
 
     holder = session_scope(engine)
     holder.__enter__()

@@ -7,14 +7,7 @@ import time
 import pytest
 
 from crm.fair_semaphore import FairSemaphore
-
-
-def wait_until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.001)
+from tests.utils.waiting import wait_until
 
 
 def test_waiters_are_admitted_in_the_order_they_came():

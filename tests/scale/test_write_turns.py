@@ -10,7 +10,8 @@ from sqlmodel import Session
 from crm.db import make_engine, session_scope, write_turn_taken, write_turns_waiting
 from crm.errors import ValidationError
 from crm.services import consultations
-from tests.utils.factories import make_actors, make_company
+from tests.utils.factories import make_actors, make_company, make_consultation
+from tests.utils.waiting import wait_until
 
 
 @pytest.fixture
@@ -23,16 +24,7 @@ def setup(engine):
 
 
 def _log(session, actor, company, summary="面談"):
-    return consultations.log_consultation(
-        session,
-        actor,
-        {
-            "company_id": company.id,
-            "consulted_on": "2026-11-02",
-            "channel": "visit",
-            "summary": summary,
-        },
-    )
+    return make_consultation(session, actor, company, on="2026-11-02", summary=summary)
 
 
 def test_reads_never_take_a_turn_and_a_write_holds_it_until_commit(engine, setup):
@@ -100,11 +92,7 @@ def test_queued_writers_save_in_the_order_they_asked(engine, setup):
         thread.start()
         threads.append(thread)
         # The next writer starts only once this one waits for the turn.
-        for _ in range(500):
-            if write_turns_waiting(engine) == i:
-                break
-            threading.Event().wait(0.01)
-        assert write_turns_waiting(engine) == i
+        wait_until(lambda n=i: write_turns_waiting(engine) == n)
     holder.commit()
     holder.close()
     for thread in threads:
