@@ -142,7 +142,7 @@ def breakdown(
     counts = grouped("placements", "partner")
     ids = [int(key) for key in counts if key is not None]
     named = select(col(Partner.id), col(Partner.name)).where(col(Partner.id).in_(ids))
-    names: dict[int, str] = dict(session.execute(named).tuples().all())
+    names: dict[int, str] = {int(i): str(n) for i, n in session.execute(named).all()}
     rows = sorted(
         (
             BreakdownRow(key, NOT_RECORDED if key is None else names.get(int(key), key), n)
