@@ -16,7 +16,9 @@ WANTED = "最上川検索確認設計株式会社"
 OTHERS = 101  # one more than the picker offers at once (ui.pickers.FIRM_CHOICES)
 
 
-def test_the_firm_picker_finds_what_is_typed(page, app_server, seed, db_engine):
+def _many_firms(db_engine, seed, wanted_name: str = WANTED, others: str = "置賜候補") -> int:
+    """The wanted firm, then more firms than the picker offers; returns the wanted firm's id.
+    (The browser tests of a module share one database: each test names its own firms.)"""
     from crm.actor import actor_for
     from crm.db import session_scope
     from crm.services import users
@@ -24,10 +26,16 @@ def test_the_firm_picker_finds_what_is_typed(page, app_server, seed, db_engine):
 
     with session_scope(db_engine) as s:
         actor = actor_for(users.get_user(s, seed.manager.username))
-        wanted = factories.make_company(s, actor, name=WANTED).id
+        wanted = factories.make_company(s, actor, name=wanted_name).id
         # Changed after the wanted firm, so they are the ones offered before any typing.
         for number in range(OTHERS):
-            factories.make_company(s, actor, name=f"置賜候補{number:03d}商事株式会社")
+            factories.make_company(s, actor, name=f"{others}{number:03d}商事株式会社")
+    assert wanted is not None
+    return wanted
+
+
+def test_the_firm_picker_finds_what_is_typed(page, app_server, seed, db_engine):
+    wanted = _many_firms(db_engine, seed)
 
     sign_in(page, app_server, seed.manager, "consultations")
     form = page.get_by_test_id("stForm").filter(
@@ -62,3 +70,20 @@ def test_the_firm_picker_finds_what_is_typed(page, app_server, seed, db_engine):
             select(func.count()).select_from(Consultation).where(Consultation.company_id == wanted)
         ).one()
     assert saved == 1
+
+
+def test_a_linked_firm_beyond_the_cap_is_chosen_and_the_caption_says_so(
+    page, app_server, seed, db_engine
+):
+    linked = "月山リンク確認精工株式会社"
+    wanted = _many_firms(db_engine, seed, linked, others="庄内候補")
+    sign_in(page, app_server, seed.manager, f"consultations?company={wanted}")
+    form = page.get_by_test_id("stForm").filter(
+        has=page.get_by_role("button", name="相談を記録", exact=True)
+    )
+    expect(
+        form.get_by_text("社のうち 100 社を表示しています（最近更新した企業。ほかに選択中の企業）")
+    ).to_be_visible()
+    box = form.get_by_role("combobox", name="企業 *")
+    expect(box).to_have_value(linked)
+    screenshot(page, "firm-picker-02-linked-beyond-the-cap")
