@@ -41,6 +41,8 @@ class FairSemaphore:
 
     def release(self) -> None:
         with self._mutex:
+            if self._free == self._places:
+                raise RuntimeError("release of a FairSemaphore no one holds")
             if self._waiters:
                 self._waiters.popleft().release()  # the place passes to the oldest waiter
             else:

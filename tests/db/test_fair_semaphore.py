@@ -83,6 +83,11 @@ def test_several_places_admit_that_many_at_once():
     assert turns.held() == 0
 
 
-def test_a_semaphore_needs_a_place():
+def test_a_semaphore_needs_a_place_and_a_holder_to_release():
     with pytest.raises(ValueError):
         FairSemaphore(places=0)
+    turns = FairSemaphore()
+    with pytest.raises(RuntimeError):
+        turns.release()  # as threading.Lock: a second release is a bug, not an extra place
+    assert turns.acquire(timeout=0)
+    assert not turns.acquire(timeout=0.01)
