@@ -54,11 +54,10 @@ def page_reads(url: str, page: str) -> dict:
     from crm.analytics.periods import target_year
     from crm.analytics.targets import target_progress
     from crm.analytics.trend import monthly_trend
-    from crm.db import make_engine
     from crm.services.today import todays_counts_by_hub
 
     today, _fy, filters = view()
-    engine, actor = _app_engine(url, make_engine)
+    engine, actor = _app_engine(url)
     with Session(engine) as session:
         if page == "flows":  # the page reads the flows once, at both origin levels
             tables = flow_tables(session, actor, filters)
@@ -93,10 +92,12 @@ def page_reads(url: str, page: str) -> dict:
 _ENGINES: dict = {}
 
 
-def _app_engine(url: str, make_engine):
+def _app_engine(url: str):
     """The engine and the secretariat's actor, made once per process as the app does (its
     engine lives as long as the process): each run is a new session with an empty page cache,
     not a new engine, its connections and its compiled statements."""
+    from crm.db import make_engine
+
     if url not in _ENGINES:
         engine = make_engine(url)
         _ENGINES[url] = (engine, datasets.secretariat(engine))

@@ -24,7 +24,9 @@ class Admission:
         self._places = FairSemaphore(places)
         self._wait = wait
         self._mutex = threading.Lock()
-        self._depth: dict[int, int] = {}  # thread id -> units it has open
+        # Thread id -> units it has open. A dict, not threading.local: the API's request
+        # dependency may leave its unit on another worker thread than the one it entered on.
+        self._depth: dict[int, int] = {}
 
     @contextmanager
     def admitted(self) -> Iterator[None]:
