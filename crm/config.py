@@ -26,6 +26,24 @@ class Settings(BaseSettings):
     # the others queue first come first served, for a second at most (crm.admission). 0: no
     # queue. SQLite queues its writers one at a time in any case.
     db_concurrent_units: int = 4
+    # PostgreSQL timeouts (crm.db_timeouts). Seconds to open a connection (also the bound of
+    # the pool's liveness check of an idle connection); seconds to wait for a pooled connection.
+    db_connect_timeout_seconds: int = 5
+    db_pool_timeout_seconds: float = 10
+    # How long one statement may run: page and API reads (and the saves of a page), and the
+    # units of work marked long running (exports, imports, reports, transfers, migrations, the
+    # CLI). The server cancels a statement past it; the app gives up on a silent database a
+    # little later (crm.db_timeouts.DEADLINE_GRACE_SECONDS). 0: no limit.
+    db_statement_timeout_seconds: float = 15
+    db_long_statement_timeout_seconds: float = 600
+    # The server ends a session idle inside a transaction this long (its locks are freed).
+    db_idle_in_transaction_timeout_seconds: float = 60
+    # TCP keepalives towards the server (idle seconds before the first probe, seconds between
+    # probes, probes lost before the link is dead) and seconds sent data may stay unacknowledged.
+    db_keepalives_idle_seconds: int = 30
+    db_keepalives_interval_seconds: int = 10
+    db_keepalives_count: int = 3
+    db_tcp_user_timeout_seconds: float = 30
     # Minutes of inactivity after which a signed-in session ends.
     session_idle_minutes: int = 60
     # Failed sign-ins before an account locks, and for how long.

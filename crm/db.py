@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspe
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from crm import db_timeouts
 from crm.admission import Admission
 from crm.config import PROJECT_ROOT, get_settings
 from crm.fair_semaphore import FairSemaphore
@@ -28,11 +29,19 @@ MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
 _BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str | None = None, *, concurrent_units: int | None = None, **kwargs) -> Engine:
+def make_engine(
+    url: str | None = None,
+    *,
+    concurrent_units: int | None = None,
+    long_running: bool = False,
+    **kwargs,
+) -> Engine:
     """The engine for ``url`` (the settings' database by default). ``concurrent_units``: on
     PostgreSQL, how many units of work (``session_scope``) run at once in this process before
     the others queue (``crm.admission``; the setting ``CRM_DB_CONCURRENT_UNITS`` by default,
-    0: no queue); ``kwargs`` go to SQLAlchemy's ``create_engine``."""
+    0: no queue). ``long_running``: on PostgreSQL, every statement gets the long timeout
+    (batch work: the CLI), not the short one of page and API reads (``crm.db_timeouts``).
+    ``kwargs`` go to SQLAlchemy's ``create_engine``."""
     url = url or get_settings().database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -57,20 +66,25 @@ def make_engine(url: str | None = None, *, concurrent_units: int | None = None, 
         _queue_writers(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    # Every statement planned for its own values: psycopg prepares a statement run five times,
-    # and PostgreSQL's generic plan for it can be far worse for other values (a firm search
-    # for a rare character walked the whole 五十音 order: 1 s instead of 10 ms).
-    connect_args = dict(kwargs.pop("connect_args", {}))
-    if "options" not in parsed.query and "options" not in connect_args:
-        connect_args["options"] = "-c plan_cache_mode=force_custom_plan"
-    kwargs["connect_args"] = connect_args
+    settings = get_settings()
+    # Statements of page and API reads are short; an engine for batch work (the CLI) gets the
+    # long timeout for everything (crm.db_timeouts).
+    statement_timeout = (
+        settings.db_long_statement_timeout_seconds
+        if long_running
+        else settings.db_statement_timeout_seconds
+    )
+    kwargs["connect_args"] = db_timeouts.connect_arguments(
+        parsed, kwargs.pop("connect_args", {}), settings, statement_timeout
+    )
     if "poolclass" not in kwargs:
         # Enough connections for every hub manager of the country saving at once in one
         # process (46 + headroom); the README gives the PostgreSQL connection budget.
-        settings = get_settings()
         kwargs.setdefault("pool_size", settings.db_pool_size)
         kwargs.setdefault("max_overflow", settings.db_max_overflow)
+        kwargs.setdefault("pool_timeout", settings.db_pool_timeout_seconds)
     engine = create_engine(url, **kwargs)
+    db_timeouts.install(engine, statement_timeout, settings)
     places = get_settings().db_concurrent_units if concurrent_units is None else concurrent_units
     if places > 0:
         _ADMISSIONS[engine] = Admission(places, _ADMISSION_WAIT_S)
@@ -226,11 +240,16 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    command.upgrade(alembic_config(_migrating(engine)), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    command.downgrade(alembic_config(engine), revision)
+    command.downgrade(alembic_config(_migrating(engine)), revision)
+
+
+def _migrating(engine: Engine) -> Engine:
+    """Migrations rewrite whole tables and build indexes: the long statement timeout."""
+    return engine.execution_options(**{db_timeouts.LONG_RUNNING: True})
 
 
 def current_revision(engine: Engine) -> str | None:
