@@ -346,6 +346,14 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         }
         return refused(422, "パラメータを確認してください", fields=fields)
 
+    from crm.db_timeouts import DatabaseUnavailable
+
+    @api.exception_handler(DatabaseUnavailable)
+    def _database_unavailable(request: Request, error: DatabaseUnavailable) -> JSONResponse:
+        # The path only: a calendar feed's query string carries its token.
+        log.warning("database unavailable on %s: %r", request.url.path, error.__cause__)
+        return refused(503, str(error))
+
     @api.exception_handler(Exception)
     def _unexpected(_request: Request, error: Exception) -> JSONResponse:
         reference = secrets.token_hex(4)
