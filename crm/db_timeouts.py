@@ -223,7 +223,7 @@ def long_running(unit: Session | Connection) -> None:
 
     ``with session_scope(engine) as session: long_running(session); …``"""
     if isinstance(unit, Session):
-        if unit.info.get(_SESSION_MARK):
+        if unit.info.get(_SESSION_MARK) or unit.get_bind().dialect.name != "postgresql":
             return
         _lengthen(unit.connection())
         event.listen(unit, "after_begin", lambda _session, _transaction, conn: _lengthen(conn))

@@ -13,6 +13,7 @@ from crm.csvio.excel import ENCODINGS, EncodingRefused
 from crm.csvio.export import Week, full_export, weekly_export
 from crm.csvio.xlsx import XLSX_MIME, export_sheets, export_workbook_name, workbook_bytes
 from crm.db import session_scope
+from crm.db_timeouts import long_running
 from crm.errors import CrmError
 from crm.reference import Role
 from crm.services.reference_data import list_hubs
@@ -100,6 +101,7 @@ if st.button("出力ファイルを作成", type="primary", icon=":material/fold
     st.session_state.pop(RESULT_KEY, None)
     try:
         with session_scope(get_engine()) as s:
+            long_running(s)
             if kind == "weekly":
                 bundle = weekly_export(s, actor, week, hub=hub, encoding=encoding, headers=headers)
             else:

@@ -15,6 +15,7 @@ from crm.csvio.columns import ENTITIES, FULL_ENTITIES, RESTORE_ONLY
 from crm.csvio.importer import ACTIONS, ImportConflict, import_files
 from crm.csvio.reading import entity_of, files_in
 from crm.db import session_scope
+from crm.db_timeouts import long_running
 from crm.errors import CrmError
 from crm.reference import Role
 from ui.runtime import get_engine, session
@@ -69,6 +70,7 @@ def _run(data: bytes, name: str, dry_run: bool):
     chosen = None if entity == AUTO else entity
     if dry_run:
         with session() as s:
+            long_running(s)
             report = import_files(
                 s,
                 actor,
@@ -81,6 +83,7 @@ def _run(data: bytes, name: str, dry_run: bool):
             s.rollback()
     else:
         with session_scope(get_engine()) as s:
+            long_running(s)
             report = import_files(
                 s, actor, _files(data, name), entity=chosen, dry_run=False, progress=_progress(bar)
             )

@@ -7,6 +7,7 @@ import streamlit as st
 from crm.analytics.comparison import hub_comparison
 from crm.analytics.forecast import fiscal_year_forecast
 from crm.analytics.national import headline_figures
+from crm.db_timeouts import long_running
 from crm.errors import CrmError
 from crm.reference import Role
 from crm.reports.monthly import last_closed_month, monthly_files, months_offered
@@ -142,6 +143,7 @@ if make.button("月次報告を作成", icon=":material/description:", key="pref
     st.session_state.pop(MONTHLY_KEY, None)
     try:
         with st.spinner("月次報告を作成しています…"), session() as s:
+            long_running(s)
             files = monthly_files(s, actor, month, today)
     except CrmError as error:
         st.error(literal(error))

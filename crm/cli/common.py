@@ -21,7 +21,7 @@ from crm.files import reason
 
 def open_engine(require_current: bool = True) -> Engine:
     with cli_errors():  # an unreadable or broken database is one line too
-        engine = make_engine()
+        engine = make_engine(long_running=True)  # batch work: the long statement timeout
         if require_current:
             head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
             current = current_revision(engine)

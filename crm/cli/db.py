@@ -50,7 +50,7 @@ def transfer_command(
 
     source = open_engine()
     with cli_errors():
-        target = make_engine(to)
+        target = make_engine(to, long_running=True)
         try:
             checks = transfer(source, target, progress=lambda line: typer.echo(line, err=True))
         finally:
