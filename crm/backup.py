@@ -10,6 +10,13 @@ PostgreSQL: ``pg_dump --format=custom`` (one REPEATABLE READ snapshot, also cons
 writers run) and ``pg_restore``. When the client tools are not installed, the exact command to
 run is returned instead.
 
+Before anything is restored, the backup's schema is compared with a scratch database that our
+migrations made at the backup's revision (``crm.schema_check``): a backup holding one object the
+migrations do not create (an extra trigger, table, view, function …), lacking one, or defining
+one differently is refused with the objects named, and the target is not touched. SQLite: the
+backup file's ``sqlite_master``. PostgreSQL: the archive's schema is first restored into a
+scratch database on the target's server and compared there.
+
 After a restore every data-version counter is raised above both the restored and the replaced
 value, so cached dashboard numbers in every app process are recomputed (see ``ui/cache.py``).
 """
@@ -29,6 +36,8 @@ from sqlalchemy.engine import URL
 
 from crm.errors import CrmError
 from crm.files import private_dir, private_file, reason
+from crm.schema_check import check_postgres, check_sqlite, scratch_postgres
+from crm.schema_objects import SQLITE_MASTER
 
 # Tables whose row counts a backup or restore reports (hub records and bookkeeping).
 COUNTED_TABLES = [
@@ -186,7 +195,7 @@ def restore_sqlite(backup: Path, target: Path, replace: bool) -> BackupResult:
                 f"{backup} は CRM のバックアップではないか、壊れています（{error}）。"
             ) from error
         raise _sqlite_failure("復元", target, error) from error
-    except BackupError:
+    except CrmError:  # a refusal (BackupError, SchemaMismatch)
         if created:
             _remove_with_journals(target)
         raise
@@ -202,6 +211,12 @@ def _restore_sqlite(backup: Path, target: Path, replace: bool, started: float) -
         }
         if "alembic_version" not in tables:
             raise BackupError(f"{backup} は CRM のデータベースではありません。")
+        check_sqlite(
+            source.execute(SQLITE_MASTER).fetchall(),
+            lambda: [str(r[0]) for r in source.execute("SELECT version_num FROM alembic_version")],
+            f"バックアップ {backup} ",
+            "復元しません",
+        )
         private_dir(target.parent)
         private_file(target)
         with closing(_connect(target)) as live:
@@ -343,12 +358,24 @@ def restore_postgres(engine: Engine, backup: Path, replace: bool) -> BackupResul
             "復元先のデータベースには既にデータがあります。"
             "置き換える場合は --replace を指定してください。"
         )
+    _check_postgres_backup(engine.url, backup)
     engine.dispose()  # our own pooled connections would hold locks pg_restore --clean needs
     _run(pg_restore_command(engine.url, backup, replace), engine.url, "復元")
     _raise_versions(engine, old_versions)
     return BackupResult(
         backup, backup.stat().st_size, time.perf_counter() - started, engine_counts(engine)
     )
+
+
+def _check_postgres_backup(url: URL, backup: Path) -> None:
+    """Restore the archive's schema and its Alembic revision into a scratch database on the
+    target's server and compare it there, so nothing reaches the target before it passes."""
+    with scratch_postgres(url, "バックアップ") as scratch:
+        whole = pg_restore_command(scratch.url, backup, replace=False)
+        for only in (["--schema-only"], ["--data-only", "--table=alembic_version"]):
+            _run([*whole[:-1], *only, whole[-1]], scratch.url, "復元前のスキーマの検査")
+        with scratch.connect() as connection:
+            check_postgres(connection, url, f"バックアップ {backup} ", "復元しません")
 
 
 # --- both ------------------------------------------------------------------------------------

@@ -8,6 +8,11 @@ counters) are replaced by the source's. PostgreSQL sequences are set to each tab
 id after the copy. Before the transaction commits, every table's row count and content hash
 are computed on both sides and compared; a difference rolls everything back.
 
+Before anything is read, the source's schema is compared with a scratch database our migrations
+made (``crm.schema_check``): a source with an object the migrations do not create (an extra
+trigger, table, view, function …), or one defined differently, is refused with the objects
+named, and nothing is written.
+
 The content hash reads the rows in primary-key order and writes each value in one canonical
 form, so SQLite and PostgreSQL agree: datetimes as UTC ISO 8601 (naive values are UTC, as the
 application stores them), dates ISO, booleans ``true``/``false``, decimals normalised, NULL as
@@ -39,6 +44,7 @@ from sqlmodel import SQLModel
 import crm.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from crm.db import alembic_config, current_revision
 from crm.errors import CrmError
+from crm.schema_check import check_database
 
 BATCH = 5_000
 # Loaded by the migrations into every new database: replaced by the source's rows.
@@ -203,6 +209,7 @@ def transfer(
     if source.url == target.url:
         raise CrmError("移行元と移行先が同じデータベースです。")
     _require_ready(source, target)
+    check_database(source, "移行元のデータベース", "移行しません")
     say = progress or (lambda _line: None)
     checks: list[TableCheck] = []
     with source.connect() as reading, target.begin() as writing:
