@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 600
     # Load the demo data set when the app starts on an empty database.
     demo_on_empty: bool = True
+    # Uploaded and imported Excel workbooks are read in a child process (crm.csvio.
+    # workbook_reader): its address-space limit in MB, and the seconds after which it is killed.
+    workbook_reader_memory_mb: int = 2048
+    workbook_reader_seconds: int = 120
     # Reminder e-mails (`crm remind`): the SMTP server, STARTTLS, the sign-in (optional), the
     # sender, and the app's address for links in the mail (optional).
     smtp_host: str | None = None

@@ -8,18 +8,22 @@ exactly the same validation. Damage a spreadsheet program does to a file is repa
 value is still whole (``6060301016601.0``, codes that lost their leading zero, serial dates)
 and refused with its cause and the fix where it is not (a 法人番号 shown as ``6.06E+12``).
 
+Workbooks are read in a child process (``crm.csvio.workbook_reader``), after their sheets'
+extent and parts were checked (``crm.csvio.workbook_scan``): this process never runs the
+native reader. Errors and ignored columns are listed up to ``MAX_LISTED`` and counted beyond
+(``Capped``), so that a file of a million bad rows reports in bounded memory.
+
 Nothing here looks at the database; ``crm.csvio.importer`` validates what this returns.
 """
 
-import datetime as dt
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-
-from python_calamine import CalamineError, CalamineWorkbook
+from typing import Generic, TypeVar
 
 from crm.csvio.columns import ENTITIES, INT, SUMMARY, Column, EntitySpec
 from crm.csvio.excel import (
@@ -30,6 +34,7 @@ from crm.csvio.excel import (
     read_rows,
     unneutralise,
 )
+from crm.csvio.workbook_reader import Rows, read_workbook
 from crm.errors import CrmError
 from crm.vocabulary import FORMER_TERMS
 
@@ -43,6 +48,42 @@ NOT_RECORDS = {SUMMARY.name, SUMMARY.label, "出力情報"}
 DIGIT_COLUMNS = {"corporate_number", "hub_code", "prefecture_code"}
 _WHOLE_FLOAT = re.compile(r"^[+-]?\d+\.0+$")
 _EXPONENT = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+# Errors (and ignored columns) a report lists; beyond them it counts.
+MAX_LISTED = 100
+# An ignored column's header as a notice quotes it (a header cell may hold megabytes).
+MAX_HEADER_SHOWN = 40
+T = TypeVar("T")
+
+
+class Capped(list[T], Generic[T]):
+    """The first ``limit`` items added, and how many more there were (``more``): a file of a
+    million invalid rows lists a hundred errors and counts the rest, in bounded memory."""
+
+    def __init__(self, items: Iterable[T] = (), limit: int = MAX_LISTED):
+        super().__init__()
+        self.limit, self.more = limit, 0
+        self.extend(items)
+
+    def append(self, item: T) -> None:
+        if len(self) < self.limit:
+            super().append(item)
+        else:
+            self.more += 1
+
+    def extend(self, items: Iterable[T]) -> None:
+        for item in items:
+            self.append(item)
+        if isinstance(items, Capped):
+            self.more += items.more
+
+    def __iadd__(self, items: Iterable[T]) -> "Capped[T]":  # type: ignore[override,misc]
+        self.extend(items)
+        return self
+
+    @property
+    def total(self) -> int:
+        """Every item added, listed or only counted."""
+        return len(self) + self.more
 
 
 @dataclass(frozen=True)
@@ -61,8 +102,8 @@ class ParsedFile:
     language: str
     headers: dict[str, str]  # column key -> header as written in the file
     records: list[tuple[int, dict[str, str | None]]]  # row number, column key -> cleaned text
-    ignored_columns: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: Capped[str] = field(default_factory=Capped)
+    errors: Capped[RowError] = field(default_factory=Capped)
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or self.spec.column(key).ja
@@ -131,6 +172,10 @@ def clean_cell(text: str | None) -> str | None:
     return text or None
 
 
+def _shown_header(label: str) -> str:
+    return label if len(label) <= MAX_HEADER_SHOWN else label[: MAX_HEADER_SHOWN - 1] + "…"
+
+
 def _repair(column: Column, text: str) -> tuple[str | None, str | None]:
     """A cell a spreadsheet program damaged: (the repaired value, None) or (None, the reason
     it cannot be repaired)."""
@@ -181,15 +226,15 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
     positions: list[Column | None] = []
     headers: dict[str, str] = {}
     languages: set[str] = set()
-    ignored: list[str] = []
-    errors: list[RowError] = []
+    ignored: Capped[str] = Capped()
+    errors: Capped[RowError] = Capped()
     for cell in header_row:
         label = clean_cell(cell) or ""
         found = lookup.get(_norm(label))
         if found is None or not (found[0].importable or found[0].restored):
             positions.append(None)
             if label and found is None:
-                ignored.append(label)
+                ignored.append(_shown_header(label))
             continue
         column, language = found
         if column.key in headers:
@@ -230,50 +275,27 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
 # --- Excel workbooks ---------------------------------------------------------------------------
 
 
-def _cell_text(value: object) -> str:
-    """A workbook cell as the text a CSV would carry."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time():
-            return value.date().isoformat()
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+class ReadWorkbook(bytes):
+    """A workbook's bytes together with the rows of its sheets, read once (in the child
+    process): ``files_in`` hands each sheet on as ``("book.xlsx[sheet]", the workbook)``, and
+    callers keep, hash and store those bytes as they are, while ``parse_file`` takes the
+    sheet's rows from here instead of reading the workbook again."""
+
+    sheets: dict[str, Rows]
+
+    def __new__(cls, data: bytes, sheets: dict[str, Rows]) -> "ReadWorkbook":
+        read = super().__new__(cls, data)
+        read.sheets = sheets
+        return read
 
 
-def _open_workbook(data: bytes, book: str) -> CalamineWorkbook:
-    try:
-        return CalamineWorkbook.from_filelike(BytesIO(data))
-    except (CalamineError, ValueError, OSError) as error:
-        raise UnreadableFile(
-            f"{book}: Excel ファイルを開けません（{error}）。Excel で開き直し、"
-            "「Excel ブック（*.xlsx）」として保存してください。"
-        ) from None
-
-
-def sheet_rows(data: bytes, sheet: str, name: str = "") -> list[tuple[int, list[str]]]:
+def sheet_rows(data: bytes, sheet: str, name: str = "") -> Rows:
     """Every non-blank row of one sheet with its row number as the spreadsheet shows it."""
-    book = _open_workbook(data, name or "Excel")
-    try:
-        cells = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except CalamineError as error:
-        raise UnreadableFile(f"{name}: シート「{sheet}」を読めません（{error}）。") from None
-    rows = []
-    for number, row in enumerate(cells, start=1):
-        texts = [_cell_text(value) for value in row]
-        while texts and not texts[-1].strip():
-            texts.pop()
-        if texts:
-            rows.append((number, texts))
-    return rows
+    book = name or "Excel"
+    sheets = data.sheets if isinstance(data, ReadWorkbook) else read_workbook(data, book)
+    if sheet not in sheets:
+        raise UnreadableFile(f"{book}: シート「{sheet}」がありません。")
+    return sheets[sheet]
 
 
 def is_workbook(data: bytes) -> bool:
@@ -286,27 +308,23 @@ def is_workbook(data: bytes) -> bool:
         return False
 
 
+def _is_record_sheet(sheet: str) -> bool:
+    return sheet not in NOT_RECORDS and _entity_by_name(sheet) != SUMMARY.name
+
+
 def _workbook_members(data: bytes, book: str) -> list[tuple[str, bytes]]:
     """One entry per sheet holding records: ``book.xlsx[sheet]`` with the workbook's bytes
-    (the summary and 出力情報 sheets of a product workbook, and empty sheets, are left out)."""
-    workbook = _open_workbook(data, book)
-    names = [
-        sheet
-        for sheet in workbook.sheet_names
-        if sheet not in NOT_RECORDS and _entity_by_name(sheet) != SUMMARY.name
-    ]
-    members = [
-        (f"{book}[{sheet}]", data)
-        for sheet in names
-        if any(
-            _cell_text(value).strip()
-            for row in workbook.get_sheet_by_name(sheet).to_python(nrows=5)
-            for value in row
-        )
-    ]
-    if not members:
+    (the summary and 出力情報 sheets of a product workbook, and empty sheets, are left out).
+    The workbook is read here, once, in the child process."""
+    sheets = {
+        sheet: rows
+        for sheet, rows in read_workbook(data, book).items()
+        if rows and _is_record_sheet(sheet)
+    }
+    if not sheets:
         raise UnreadableFile(f"{book}: 取り込める記録のシートがありません（空のブックです）。")
-    return members
+    read = ReadWorkbook(data, sheets)
+    return [(f"{book}[{sheet}]", read) for sheet in sheets]
 
 
 # --- archive and file limits --------------------------------------------------------------------
