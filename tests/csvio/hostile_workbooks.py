@@ -11,27 +11,44 @@ SHEET_PART = "xl/worksheets/sheet1.xml"
 STRINGS_PART = "xl/sharedStrings.xml"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
-<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
-</Types>"""
-ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
-</Relationships>"""
-WORKBOOK = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="{MAIN}" xmlns:r="{RELS}">
-<sheets><sheet name="企業" sheetId="1" r:id="rId1"/></sheets>
-</workbook>"""
-WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
-<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>
-</Relationships>"""
+PACKAGE = "http://schemas.openxmlformats.org/package/2006"
+OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def _override(part: str, kind: str) -> str:
+    return f'<Override PartName="/{part}" ContentType="{TYPE}.{kind}+xml"/>'
+
+
+def _relationship(rel: str, kind: str, target: str) -> str:
+    return f'<Relationship Id="{rel}" Type="{OFFICE}/{kind}" Target="{target}"/>'
+
+
+CONTENT_TYPES = (
+    f'{HEAD}<Types xmlns="{PACKAGE}/content-types">'
+    f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    + _override("xl/workbook.xml", "sheet.main")
+    + _override("xl/worksheets/sheet1.xml", "worksheet")
+    + _override("xl/sharedStrings.xml", "sharedStrings")
+    + "</Types>"
+)
+ROOT_RELS = (
+    f'{HEAD}<Relationships xmlns="{PACKAGE}/relationships">'
+    + _relationship("rId1", "officeDocument", "xl/workbook.xml")
+    + "</Relationships>"
+)
+WORKBOOK = (
+    f'{HEAD}<workbook xmlns="{MAIN}" xmlns:r="{RELS}">'
+    '<sheets><sheet name="企業" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    f'{HEAD}<Relationships xmlns="{PACKAGE}/relationships">'
+    + _relationship("rId1", "worksheet", "worksheets/sheet1.xml")
+    + _relationship("rId2", "sharedStrings", "sharedStrings.xml")
+    + "</Relationships>"
+)
 # Shared strings 0..5: the two headers, two firm names; 都道府県コード is a text cell "06".
 STRINGS = ["企業名", "都道府県コード", "山形精工株式会社", "庄内食品株式会社", "06"]
 
