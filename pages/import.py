@@ -2,8 +2,10 @@
 write all or nothing.
 
 Uploading runs a dry run: the detected encoding and header language, a preview, the planned
-counts and every error (row, column, reason). Only a file without errors can be written, with
-the confirm button. Hub managers import into their own hub only.
+counts and the errors (row, column, reason: the first 100, and how many more). Only a file
+without errors can be written, with the confirm button. Hub managers import into their own hub
+only. Workbooks are read in a child process (``crm.csvio.workbook_reader``): a hostile one is
+refused with a message and costs nothing else.
 """
 
 import hashlib
@@ -12,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from crm.csvio.columns import ENTITIES, FULL_ENTITIES, RESTORE_ONLY
-from crm.csvio.importer import ACTIONS, ImportConflict, import_files
+from crm.csvio.importer import ACTIONS, ImportConflict, beyond, import_files
 from crm.csvio.reading import entity_of, files_in
 from crm.db import session_scope
 from crm.db_timeouts import long_running
@@ -104,8 +106,8 @@ def _show(report) -> None:
             "更新／変更なし",
             f"{file.counts.get('update', 0):,}／{file.counts.get('unchanged', 0):,}",
         )
-        if file.ignored_columns:
-            st.caption(literal("取り込まない列: " + "、".join(file.ignored_columns)))
+        if file.ignored_notice:
+            st.caption(literal(file.ignored_notice))
         if file.preview:
             st.dataframe(pd.DataFrame(file.preview), hide_index=True, width="stretch")
 
@@ -136,7 +138,7 @@ for skipped in report.skipped:
 
 if report.warnings:
     st.warning(
-        f"同じ企業と思われる行が {len(report.warnings):,} 件あります（取り込みは止めません）。"
+        f"同じ企業と思われる行が {report.warnings.total:,} 件あります（取り込みは止めません）。"
         "別の企業でなければ、取り込み後に企業ページで統合できます。",
         icon=":material/content_copy:",
     )
@@ -151,10 +153,12 @@ if report.warnings:
         width="stretch",
         key="import.warnings",
     )
+    if report.warnings.more:
+        st.caption(beyond(report.warnings, "同じ企業と思われる行"))
 
 if report.errors:
     st.error(
-        f"{len(report.errors):,} 件の誤りがあります。ファイルを修正してもう一度選んでください"
+        f"{report.errors.total:,} 件の誤りがあります。ファイルを修正してもう一度選んでください"
         "（何も書き込んでいません）。"
     )
     st.dataframe(
@@ -168,6 +172,8 @@ if report.errors:
         width="stretch",
         key="import.errors",
     )
+    if report.errors.more:
+        st.caption(beyond(report.errors, "誤り"))
     st.stop()
 
 done = st.session_state.get(DONE_KEY)

@@ -8,7 +8,7 @@ from crm.cli.common import cli_errors, fail, open_engine, operator_actor, unit_o
 from crm.csvio.columns import layout_markdown
 from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS
 from crm.csvio.export import Week, full_export, weekly_export
-from crm.csvio.importer import ImportReport, import_files
+from crm.csvio.importer import ImportReport, beyond, import_files
 from crm.csvio.reading import entity_of, files_in
 from crm.csvio.xlsx import write_export_workbook
 
@@ -125,18 +125,24 @@ def _print(report: ImportReport) -> None:
     for line in report.summary_lines():
         typer.echo(line)
     for file in report.files:
-        if file.ignored_columns:
-            typer.echo(f"{file.name}: 取り込まない列: {'、'.join(file.ignored_columns)}")
+        if file.ignored_notice:
+            typer.echo(f"{file.name}: {file.ignored_notice}")
     for skipped in report.skipped:
         typer.echo(f"注意: {skipped}")
     for warning in report.warnings:
         typer.echo(f"注意: {warning.file} {warning.row} 行目「{warning.column}」: {warning.reason}")
+    if report.warnings.more:
+        typer.echo(f"注意: {beyond(report.warnings, '同じ企業と思われる行')}")
     for error in report.errors:
         where = f"{error.row} 行目" if error.row else "ファイル"
         column = f"「{error.column}」" if error.column else ""
         typer.echo(f"エラー: {error.file} {where}{column}: {error.reason}", err=True)
+    if report.errors.more:
+        typer.echo(f"エラー: {beyond(report.errors, '誤り')}", err=True)
     if report.errors:
-        typer.echo(f"{len(report.errors)} 件の誤りがあるため、何も書き込んでいません。", err=True)
+        typer.echo(
+            f"{report.errors.total:,} 件の誤りがあるため、何も書き込んでいません。", err=True
+        )
     elif report.dry_run:
         typer.echo("確認のみ（--dry-run）: 何も書き込んでいません。")
     else:

@@ -9,7 +9,10 @@
   references inside the hub and the file's own bookkeeping (duplicate ids or corporate numbers
   within a file, the hub column) are the importer's.
 - Every error is collected with its file, row number (header = row 1), column and reason; if
-  there is any, nothing is written.
+  there is any, nothing is written. A report lists the first ``MAX_LISTED`` (100) errors,
+  warnings and ignored columns of each kind and counts the rest (``Capped``; ``beyond``
+  says 「ほか N 件」), so that a million invalid rows cost neither gigabytes nor a page of
+  megabytes.
 - Ids. A row whose id is a record of the hub updates that record (and companies are also
   matched by corporate number), so importing the same file twice creates nothing the second
   time. New rows get their ids from the database, never from the file: an id that matches no
@@ -54,7 +57,14 @@ from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS, RESTORE_ONLY
 from crm.csvio.dates import parse_date, parse_stamp
 from crm.csvio.excel import CP932_VARIANTS
 from crm.csvio.export import MODELS
-from crm.csvio.reading import LANGUAGES, ParsedFile, RowError, files_in, parse_file
+from crm.csvio.reading import (
+    LANGUAGES,
+    Capped,
+    ParsedFile,
+    RowError,
+    files_in,
+    parse_file,
+)
 from crm.errors import CrmError, PermissionDenied, ValidationError
 from crm.models import (
     Company,
@@ -147,12 +157,33 @@ class FileReport:
     language: str
     rows: int
     counts: Counter = field(default_factory=Counter)
-    ignored_columns: list[str] = field(default_factory=list)
+    ignored_columns: Capped[str] = field(default_factory=Capped)
     preview: list[dict] = field(default_factory=list)
 
     @property
     def language_label(self) -> str:
         return LANGUAGES[self.language]
+
+    @property
+    def ignored_notice(self) -> str:
+        """「取り込まない列: …」 with the first columns and how many more ('' for none)."""
+        if not self.ignored_columns:
+            return ""
+        more = self.ignored_columns.more
+        return (
+            "取り込まない列: "
+            + "、".join(self.ignored_columns)
+            + (f"（ほか {more:,} 列）" if more else "")
+        )
+
+
+def beyond(items: Capped, what: str) -> str:
+    """「ほか N 件の…」 for what a report counted but did not list ('' when it listed all)."""
+    if not items.more:
+        return ""
+    return (
+        f"ほか {items.more:,} 件の{what}があります（最初の {len(items):,} 件だけを示しています）。"
+    )
 
 
 @dataclass
@@ -160,9 +191,9 @@ class ImportReport:
     hub_code: str | None
     dry_run: bool
     files: list[FileReport] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: Capped[RowError] = field(default_factory=Capped)
     # Rows that look like a firm already registered (or an earlier row): shown, not refused.
-    warnings: list[RowError] = field(default_factory=list)
+    warnings: Capped[RowError] = field(default_factory=Capped)
     skipped: list[str] = field(default_factory=list)  # files not read, and why
     effects: Counter = field(default_factory=Counter)  # automatic follow-on writes
     written: bool = False
@@ -199,6 +230,7 @@ class ImportConflict(CrmError):
             "取込を中止しました（何も書き込んでいません）: "
             "確認の後に他の利用者が更新した行があります。"
             + " ".join(f"{e.file} {e.row} 行目: {e.reason}" for e in report.errors)
+            + (f" {beyond(report.errors, '誤り')}" if report.errors.more else "")
         )
 
 
@@ -208,7 +240,8 @@ class ImportRefused(CrmError):
     def __init__(self, report: ImportReport):
         self.report = report
         super().__init__(
-            f"取込できません: {len(report.errors)} 件の誤りがあります（何も書き込んでいません）。"
+            f"取込できません: {report.errors.total:,} 件の誤りがあります"
+            "（何も書き込んでいません）。"
         )
 
 
@@ -1158,7 +1191,7 @@ def _conflict(run: _Run, entity: str, plans: list[Planned]) -> None:
         row.id: dict(row._mapping)
         for row in run.session.execute(select(table).where(table.c.id.in_([p.id for p in plans])))
     }
-    errors = []
+    errors: Capped[RowError] = Capped()
     for plan in plans:
         now = current.get(plan.id)
         before = plan.before or {}
@@ -1192,7 +1225,7 @@ def _written_by_this_import(run: _Run, plan: Planned, now: dict) -> bool:
     )
 
 
-def _refuse(run: _Run, errors: list[RowError]) -> None:
+def _refuse(run: _Run, errors: Capped[RowError]) -> None:
     run.report.errors.extend(errors)
     run.report.written = False
     raise ImportConflict(run.report)
@@ -1298,7 +1331,7 @@ def _need_conflict(run: _Run, moves: list[_NeedMove]) -> None:
             )
         ).all()
     )
-    errors = []
+    errors: Capped[RowError] = Capped()
     for move in moves:
         version = versions.get(move.need["id"])
         if version == move.need["version"]:
@@ -1517,7 +1550,7 @@ def import_files(
             file_report.counts = Counter(p.action for p in plans)
         report.files.append(file_report)
     if report.errors or dry_run:
-        progress(1.0, f"確認が終わりました（誤り {len(report.errors):,} 件、書き込みなし）")
+        progress(1.0, f"確認が終わりました（誤り {report.errors.total:,} 件、書き込みなし）")
         return report
     progress(0.7, "検証が終わりました。書き込みます…")
     # First, so that this transaction holds SQLite's write lock before it picks new ids.

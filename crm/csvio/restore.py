@@ -68,7 +68,7 @@ def restore_files(
             errors.append(RowError(name, 0, "", str(error)))
     if errors or not parsed:
         report = ImportReport(hub_code=None, dry_run=False)
-        report.errors = errors or [RowError("", 0, "", "取り込む CSV ファイルがありません。")]
+        report.errors.extend(errors or [RowError("", 0, "", "取り込む CSV ファイルがありません。")])
         return [report]
     by_name = dict(files)
     reports: list[ImportReport] = []
@@ -89,12 +89,12 @@ def restore_files(
     hubs = sorted({_hub_of(raw.get("hub_code")) for p in records for _, raw in p.records})
     if "" in hubs:  # every record of a national export names its hub
         report = ImportReport(hub_code=None, dry_run=False)
-        report.errors = [
+        report.errors.extend(
             RowError(p.name, row, p.header("hub_code"), "拠点コードが空欄です")
             for p in records
             for row, raw in p.records
             if not _hub_of(raw.get("hub_code"))
-        ]
+        )
         return [*reports, report]
     for number, hub in enumerate(hubs, start=1):
         shares = [
