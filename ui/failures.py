@@ -13,13 +13,15 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from crm.db_timeouts import DatabaseUnavailable
+
 LOG = logging.getLogger("crm.app")
 
 
 def _log_to_stderr() -> None:
     """The server's log is its standard error (``streamlit run`` and uvicorn write theirs
     there too); without a handler Python would print only the message, not the traceback."""
-    if not LOG.handlers:
+    if not LOG.handlers and not logging.getLogger().handlers:  # crm serve configures its own
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         LOG.addHandler(handler)
@@ -56,6 +58,10 @@ def reported(where: str) -> Iterator[None]:
     Streamlit's own st.stop / st.rerun / st.switch_page are BaseExceptions and pass through."""
     try:
         yield
+    except DatabaseUnavailable as error:  # a fault of the link, not a bug: no reference
+        LOG.warning("database unavailable in %s: %r", where, error.__cause__)
+        st.error(str(error), icon="🚫")
+        st.stop()
     except Exception as error:  # noqa: BLE001 - the net under every page
         st.error(message(report(error, where)), icon="🚫")
         st.stop()

@@ -5,6 +5,7 @@ Category and engagement describe needs and placements; a consultation has neithe
 filters leave consultation counts untouched (the pages say so).
 """
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,11 @@ from crm.actor import Actor
 from crm.analytics.scope import allowed_hubs
 from crm.errors import ValidationError
 from crm.reference import BLOCKS, PREFECTURES, Engagement
-from crm.timeutil import add_months, fiscal_year_bounds
+from crm.rules import EARLIEST_DATE, MAX_ID, latest_date
+from crm.timeutil import fiscal_year_bounds
+
+# More talent categories than any list holds: a longer choice is a client's mistake.
+MAX_CATEGORIES = 100
 
 
 def _tuple(values: Iterable | None) -> tuple:
@@ -50,6 +55,14 @@ class AnalyticsFilter:
         unknown_hubs = set(self.hubs) - set(PREFECTURES)
         if unknown_hubs:
             errors["hubs"] = f"存在しない都道府県コードです: {', '.join(sorted(unknown_hubs))}"
+        odd_categories = [c for c in self.category_ids if not 1 <= c <= MAX_ID]
+        if odd_categories:
+            shown = ", ".join(
+                str(c) if len(str(c)) <= 20 else f"{str(c)[:20]}…" for c in odd_categories[:3]
+            )
+            errors["categories"] = f"人材区分IDは1〜{MAX_ID}の整数です（入力: {shown}）"
+        elif len(self.category_ids) > MAX_CATEGORIES:
+            errors["categories"] = f"人材区分は{MAX_CATEGORIES}件までにしてください"
         unknown_engagements = set(self.engagements) - {e.value for e in Engagement}
         if unknown_engagements:
             listed = ", ".join(sorted(unknown_engagements))
@@ -67,14 +80,11 @@ class AnalyticsFilter:
     @classmethod
     def for_months(cls, first: str | None, last: str | None, **kwargs) -> "AnalyticsFilter":
         """From the first day of month ``first`` to the last day of month ``last``
-        (``YYYY-MM``; either may be None for open-ended)."""
-        return cls(
-            since=parse_month(first, "from") if first else None,
-            until=add_months(parse_month(last, "until"), 1) - dt.timedelta(days=1)
-            if last
-            else None,
-            **kwargs,
-        )
+        (``YYYY-MM``; either may be None for open-ended), read as ``requested_period`` does."""
+        since = parse_month(first, "from") if first else None
+        until = _month_end(parse_month(last, "until")) if last else None
+        since, until = requested_period(since, until, names=("from", "until"))
+        return cls(since=since, until=until, **kwargs)
 
     def with_period(self, since: dt.date | None, until: dt.date | None) -> "AnalyticsFilter":
         return replace(self, since=since, until=until)
@@ -108,6 +118,36 @@ class AnalyticsFilter:
 def hubs_in_block(block: str) -> list[str]:
     first, last = BLOCKS[block]
     return [f"{number:02d}" for number in range(first, last + 1)]
+
+
+def _month_end(first: dt.date) -> dt.date:
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def requested_period(
+    since: dt.date | None,
+    until: dt.date | None,
+    today: dt.date | None = None,
+    names: tuple[str, str] = ("since", "until"),
+) -> tuple[dt.date | None, dt.date | None]:
+    """A period asked for from outside (API parameters, ``crm report``), within the
+    programme's range: from its first day (``EARLIEST_DATE``, the start of FY2015) to the
+    latest date a record may carry (``latest_date``: ten years after today, Japan time).
+
+    A start before the range or an end after it means no bound, as clients send 0001-01-01
+    or 9999-12-31 for open-ended; a start after the range or an end before it can match no
+    record and is refused (ValidationError naming the parameter, ``names``)."""
+    first, last = EARLIEST_DATE, latest_date(today)
+    errors: dict[str, str] = {}
+    since = None if since is not None and since < first else since
+    until = None if until is not None and until > last else until
+    if since is not None and since > last:
+        errors[names[0]] = f"開始日は{last:%Y-%m-%d}以前の日付にしてください（入力: {since}）"
+    if until is not None and until < first:
+        errors[names[1]] = f"終了日は{first:%Y-%m-%d}以降の日付にしてください（入力: {until}）"
+    if errors:
+        raise ValidationError(errors)
+    return since, until
 
 
 def parse_month(text: str, field_name: str = "month") -> dt.date:

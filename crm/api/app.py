@@ -3,9 +3,15 @@
 placements and follow-ups; JSON by default, CSV with ``?format=csv`` (or ``Accept: text/csv``);
 an OpenAPI document at ``/api/v1/openapi.json`` (browsable at ``/api/v1/docs``).
 
-Authentication: ``Authorization: Bearer crm_…`` (``crm tokens add``). A refused token gets 401,
-another hub's data 403, a missing record 404, a bad parameter 422 with the field and reason;
-an unexpected error 500 with a reference (the log has the traceback), never a traceback.
+Authentication: ``Authorization: Bearer crm_…`` (``crm tokens add``; the scheme in any case).
+A refused token gets 401, another hub's data 403, a missing record 404, a bad parameter 422
+with the field and reason; an unexpected error 500 with a reference (the log has the
+traceback), never a traceback. Every refusal is audited in a transaction of its own
+(``api_refused``), and a valid token's last use is kept even when its request is refused.
+
+Dates are read within the programme's range (``requested_period``: a start before it or an
+end after it means open-ended, the other way round is a 422); ids, limits and offsets have
+their bounds; no value of a parameter gives a 500.
 """
 
 import csv
@@ -22,19 +28,23 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crm.actor import Actor
 from crm.analytics.breakdowns import all_breakdowns
 from crm.analytics.comparison import hub_comparison
-from crm.analytics.filters import AnalyticsFilter
+from crm.analytics.filters import AnalyticsFilter, requested_period
 from crm.analytics.flows import AREA, PREFECTURE, cell_rows, flow_tables, net_rows
 from crm.analytics.national import headline_figures
 from crm.analytics.trend import monthly_trend
 from crm.api.calendar import calendar_feed
+from crm.api.last_resort import LastResort
 from crm.auth import api_tokens
 from crm.db import session_scope
 from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.reference import PREFECTURES
 from crm.services import companies, consultations, followups, needs, placements
 
 log = logging.getLogger(__name__)
@@ -95,11 +105,51 @@ def _dated(
 ) -> Response:
     """A page of a dated list (consultations, placements) with its true total."""
     session, actor = reader
+    since, until = requested_period(since, until)
     total = count(session, actor, company_id=company_id, since=since, until=until)
     items = rows(
         session, actor, company_id=company_id, since=since, until=until, limit=limit, offset=offset
     )
     return _page(request, total, items, limit, offset)
+
+
+def audited_path(path: str) -> str:
+    """A request's path as the audit trail keeps it: never a query string, and no segment
+    that could be a token (a client may put one in the path by mistake)."""
+    return "/".join(
+        "…" if part.startswith(api_tokens.PREFIX) or len(part) > 64 else part
+        for part in path.split("/")
+    )[:200]
+
+
+# Why a parameter was refused, by pydantic's error type (the value is shown, shortened, except
+# a token's).
+_REASONS: dict[str, str] = {
+    "missing": "必須です",
+    "int_parsing": "整数を指定してください",
+    "int_from_float": "整数を指定してください",
+    "greater_than_equal": "{ge}以上の値を指定してください",
+    "less_than_equal": "{le}以下の値を指定してください",
+    "date_parsing": "日付は YYYY-MM-DD の形式で指定してください",
+    "date_from_datetime_parsing": "日付は YYYY-MM-DD の形式で指定してください",
+    "date_from_datetime_inexact": "日付は YYYY-MM-DD の形式で指定してください",
+    "bool_parsing": "true か false を指定してください",
+    "string_too_long": "{max_length}文字以内で指定してください",
+    "string_pattern_mismatch": "指定できる値ではありません",
+}
+
+
+def parameter_reason(name: str, item: Any) -> str:
+    context = item.get("ctx") or {}
+    try:
+        reason = _REASONS.get(item.get("type", ""), "値が正しくありません").format(**context)
+    except (KeyError, IndexError):
+        reason = "値が正しくありません"
+    given = item.get("input")
+    if name == "token" or not isinstance(given, str | int):
+        return reason
+    shown = str(given) if len(str(given)) <= 40 else f"{str(given)[:40]}…"
+    return f"{reason}（入力: {shown}）"
 
 
 def create_api(engine: Callable[[], Engine]) -> FastAPI:
@@ -113,10 +163,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
     )
 
     def reading(request: Request) -> Iterator[tuple[Session, Actor]]:
-        header = request.headers.get("authorization", "")
-        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+        token = api_tokens.bearer_token(request.headers.get("authorization"))
         with session_scope(engine()) as session:
-            actor = api_tokens.authenticate(session, token, use=request.url.path)
+            row = api_tokens.identify(session, token)
+            request.state.token_id = row.id  # a refusal from here on names the token's owner
+            actor = api_tokens.record_use(session, row, use=request.url.path)
             yield session, actor
 
     Reader = Annotated[tuple[Session, Actor], Depends(reading)]
@@ -138,6 +189,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
             category_ids = tuple(int(c) for c in split(categories))
         except ValueError:
             raise ValidationError({"categories": "人材区分IDは整数です"}) from None
+        since, until = requested_period(since, until)
         return AnalyticsFilter(
             since=since,
             until=until,
@@ -225,9 +277,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         session, actor = reader
-        if hub:
-            actor.require_read(hub.zfill(2))
         hub_code = hub.zfill(2) if hub else None
+        if hub_code is not None and hub_code not in PREFECTURES:
+            raise ValidationError({"hub": f"存在しない都道府県コードです: {hub}"})
+        if hub_code is not None:
+            actor.require_read(hub_code)
         total = companies.count_search_results(session, actor, q, hub_code)
         items = companies.search_companies(session, actor, q, hub_code, limit, offset)
         return _page(request, total, items, limit, offset)
@@ -309,55 +363,79 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         summary="カレンダー購読（フォローアップと次回予定）",
         response_class=Response,
     )
-    def calendar(token: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+    def calendar(
+        request: Request, token: Annotated[str | None, Query(max_length=100)] = None
+    ) -> Response:
         with session_scope(engine()) as session:
-            actor = api_tokens.authenticate(
-                session, token, kind=api_tokens.CALENDAR, use="/calendar.ics"
-            )
+            row = api_tokens.identify(session, token, kind=api_tokens.CALENDAR)
+            request.state.token_id = row.id
+            actor = api_tokens.record_use(session, row, use="/calendar.ics")
             body = calendar_feed(session, actor)
         return Response(body, media_type="text/calendar; charset=utf-8", headers=_NO_STORE)
 
-    def refused(status: int, message: str, **extra: Any) -> JSONResponse:
+    def audit_refusal(request: Request, status: int) -> None:
+        """In a transaction of its own: the request's was rolled back with the refusal."""
+        try:
+            with session_scope(engine()) as session:
+                api_tokens.record_refusal(
+                    session,
+                    token_id=getattr(request.state, "token_id", None),
+                    use=audited_path(request.url.path),
+                    status=status,
+                )
+        except SQLAlchemyError as error:  # the answer matters more than its trace
+            log.warning("API refusal %s not audited: %s", status, type(error).__name__)
+
+    def refused(request: Request, status: int, message: str, **extra: Any) -> JSONResponse:
+        audit_refusal(request, status)
         return JSONResponse({"error": message, **extra}, status_code=status, headers=_NO_STORE)
 
     @api.exception_handler(api_tokens.TokenRefused)
-    def _token(_request: Request, error: api_tokens.TokenRefused) -> JSONResponse:
-        answer = refused(401, str(error))
+    def _token(request: Request, error: api_tokens.TokenRefused) -> JSONResponse:
+        answer = refused(request, 401, str(error))
         answer.headers["WWW-Authenticate"] = "Bearer"
         return answer
 
     @api.exception_handler(PermissionDenied)
-    def _denied(_request: Request, error: PermissionDenied) -> JSONResponse:
-        return refused(403, str(error))
+    def _denied(request: Request, error: PermissionDenied) -> JSONResponse:
+        return refused(request, 403, str(error))
 
     @api.exception_handler(NotFound)
-    def _missing(_request: Request, error: NotFound) -> JSONResponse:
-        return refused(404, str(error))
+    def _missing(request: Request, error: NotFound) -> JSONResponse:
+        return refused(request, 404, str(error))
+
+    @api.exception_handler(StarletteHTTPException)
+    def _no_route(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        message = {404: "このアドレスのAPIはありません。", 405: "このAPIは GET で読みます。"}
+        return refused(
+            request, error.status_code, message.get(error.status_code, "要求を処理できません。")
+        )
 
     @api.exception_handler(ValidationError)
-    def _invalid(_request: Request, error: ValidationError) -> JSONResponse:
-        return refused(422, "入力内容を確認してください", fields=error.fields)
+    def _invalid(request: Request, error: ValidationError) -> JSONResponse:
+        return refused(request, 422, "入力内容を確認してください", fields=error.fields)
 
     @api.exception_handler(RequestValidationError)
-    def _bad_parameter(_request: Request, error: RequestValidationError) -> JSONResponse:
-        fields = {
-            ".".join(str(p) for p in item["loc"] if p != "query"): "値が正しくありません"
-            for item in error.errors()
-        }
-        return refused(422, "パラメータを確認してください", fields=fields)
+    def _bad_parameter(request: Request, error: RequestValidationError) -> JSONResponse:
+        fields: dict[str, str] = {}
+        for item in error.errors():
+            name = ".".join(str(p) for p in item["loc"] if p != "query")
+            fields.setdefault(name, parameter_reason(name, item))
+        return refused(request, 422, "パラメータを確認してください", fields=fields)
 
     from crm.db_timeouts import DatabaseUnavailable
 
     @api.exception_handler(DatabaseUnavailable)
     def _database_unavailable(request: Request, error: DatabaseUnavailable) -> JSONResponse:
-        # The path only: a calendar feed's query string carries its token.
+        # Not audited: the audit trail is in the database that does not answer. The path
+        # only in the log: a calendar feed's query string carries its token.
         log.warning("database unavailable on %s: %r", request.url.path, error.__cause__)
-        return refused(503, str(error))
+        return JSONResponse({"error": str(error)}, status_code=503, headers=_NO_STORE)
 
-    @api.exception_handler(Exception)
-    def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    def unexpected(request: Request, error: Exception) -> Response:
         reference = secrets.token_hex(4)
         log.exception("API error %s", reference, exc_info=error)
-        return refused(500, f"サーバーで問題が発生しました（参照番号 {reference}）。")
+        return refused(request, 500, f"サーバーで問題が発生しました（参照番号 {reference}）。")
 
+    api.add_middleware(LastResort, answer=unexpected)
     return api

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from crm.actor import SYSTEM, Actor, actor_for
 from crm.errors import NotFound, PermissionDenied, ValidationError
-from crm.models import ApiToken, UserAccount
+from crm.models import ApiToken, AuditLog, UserAccount
 from crm.reference import Role
 from crm.services.base import record_audit
 from crm.timeutil import utcnow
@@ -140,24 +140,42 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenSummary:
     return _summary(row, user.username if user else "")
 
 
-def authenticate(session: Session, token: str | None, *, kind: str = API, use: str = "") -> Actor:
-    """The actor a token reads as, if it is valid for ``kind``; audited as used. Raises
-    TokenRefused otherwise (one message whatever the reason)."""
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, or None. The scheme is read
+    case-insensitively (``bearer``, ``BEARER``: RFC 9110, 11.1), and spaces around the token
+    do not count."""
+    parts = (header or "").split(None, 1)
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    return parts[1].strip() or None
+
+
+def identify(session: Session, token: str | None, *, kind: str = API) -> ApiToken:
+    """The stored token ``token`` is, if it is valid for ``kind`` and its account active.
+    Raises TokenRefused otherwise (one message whatever the reason). Writes nothing."""
     refused = TokenRefused("APIトークンが無効です（期限切れ・失効・利用停止を含む）。")
     if not isinstance(token, str) or not token.startswith(PREFIX) or len(token) > 100:
         raise refused
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    now = utcnow()
     if row is None or row.revoked_at is not None:
         raise refused
-    if row.expires_at is not None and row.expires_at <= now:
+    if row.expires_at is not None and row.expires_at <= utcnow():
         raise refused
     if kind == API and row.kind != API:
         raise refused  # a calendar token reads the calendar only
     user = session.get(UserAccount, row.user_id)
     if user is None or not user.active:
         raise refused
-    row.last_used_at = now
+    return row
+
+
+def record_use(session: Session, row: ApiToken, use: str = "") -> Actor:
+    """Note the use of a valid token (its last use, an ``api_read`` audit entry) in the
+    reading transaction; returns the actor it reads as."""
+    user = session.get(UserAccount, row.user_id)
+    if user is None:
+        raise TokenRefused("APIトークンが無効です（期限切れ・失効・利用停止を含む）。")
+    row.last_used_at = utcnow()
     session.add(row)
     actor = actor_for(user)
     record_audit(
@@ -170,6 +188,38 @@ def authenticate(session: Session, token: str | None, *, kind: str = API, use: s
         detail=use[:200] or None,
     )
     return actor
+
+
+def authenticate(session: Session, token: str | None, *, kind: str = API, use: str = "") -> Actor:
+    """The actor a token reads as, if it is valid for ``kind``; audited as used. Raises
+    TokenRefused otherwise (one message whatever the reason)."""
+    return record_use(session, identify(session, token, kind=kind), use)
+
+
+REFUSED = "api_refused"
+
+
+def record_refusal(session: Session, *, token_id: int | None, use: str, status: int) -> None:
+    """Audit a refused API request (``api_refused``: the HTTP status and the path, never a
+    query string), in a transaction of its own so that the refusal does not roll it back.
+    With a valid token (``token_id``) the entry names its owner and the token's last use is
+    kept; without one the entry has no owner and nothing of what was presented is written."""
+    row = session.get(ApiToken, token_id) if token_id is not None else None
+    user = session.get(UserAccount, row.user_id) if row is not None else None
+    if row is not None:
+        row.last_used_at = utcnow()
+        session.add(row)
+    session.add(
+        AuditLog(
+            user_id=user.id if user else None,
+            username=user.username if user else None,
+            action=REFUSED,
+            entity="api_token",
+            entity_id=str(row.id) if row is not None else None,
+            hub_code=user.hub_code if user else None,
+            detail=f"{status} {use}"[:200],
+        )
+    )
 
 
 def _summary(row: ApiToken, username: str) -> TokenSummary:
