@@ -98,14 +98,25 @@ def _readable(name: str, limit: int = 60) -> str:
 def differences(found: Objects, expected: Objects) -> list[Difference]:
     """What ``found`` has beyond ``expected``, lacks, or defines differently (extras first:
     they are what a tampered copy adds)."""
-    extra = [Difference("extra", *key) for key in sorted(found.keys() - expected.keys())]
-    missing = [Difference("missing", *key) for key in sorted(expected.keys() - found.keys())]
+    extra = _without_their_columns(sorted(found.keys() - expected.keys()), "extra")
+    missing = _without_their_columns(sorted(expected.keys() - found.keys()), "missing")
     different = [
         Difference("different", *key)
         for key in sorted(found.keys() & expected.keys())
         if found[key] != expected[key]
     ]
     return extra + different + missing
+
+
+def _without_their_columns(keys: list[tuple[str, str]], change: str) -> list[Difference]:
+    """The objects, less the columns of a table that is itself listed (PostgreSQL lists
+    columns apart; an extra table's columns are no news)."""
+    tables = {name for kind, name in keys if kind == "table"}
+    return [
+        Difference(change, kind, name)
+        for kind, name in keys
+        if not (kind == "table column" and name.rsplit(".", 1)[0] in tables)
+    ]
 
 
 def mismatch_message(subject: str, refusal: str, found: list[Difference]) -> str:
