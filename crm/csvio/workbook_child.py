@@ -68,6 +68,8 @@ def _sheets(data: bytes, book: str) -> Iterator[bytes]:
 
     try:
         workbook = CalamineWorkbook.from_filelike(BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as error:  # any failure of the reader is the file's
         raise UnreadableFile(
             f"{book}: Excel ファイルを開けません（{_short(error)}）。{SAVE_AGAIN}"
@@ -75,6 +77,8 @@ def _sheets(data: bytes, book: str) -> Iterator[bytes]:
     for name in workbook.sheet_names:
         try:
             cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except MemoryError:
+            raise
         except Exception as error:
             raise DamagedWorkbook(
                 f"{book}: シート「{name}」を読めません（{_short(error)}）。{SAVE_AGAIN}"

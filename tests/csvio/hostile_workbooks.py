@@ -6,6 +6,7 @@ what makes it hostile is added to that sheet or to its shared strings."""
 
 import io
 import zipfile
+from pathlib import Path
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 STRINGS_PART = "xl/sharedStrings.xml"
@@ -143,3 +144,36 @@ HOSTILE = {
     "undeclared entity": undeclared_entity,
     "entity bomb": entity_bomb,
 }
+
+
+# --- a python_calamine that misbehaves ---------------------------------------------------------
+
+STUB_BEHAVIOUR = {
+    # what opening a workbook does in the stub
+    "abort": "os.abort()",
+    "exhaust memory": "blocks = [bytearray(64 << 20) for _ in iter(int, 1)]",
+    "hang": "time.sleep(3600)",
+    "report its memory limit": (
+        "raise CalamineError(f'RLIMIT_AS={resource.getrlimit(resource.RLIMIT_AS)[0]}')"
+    ),
+}
+
+
+def stub_calamine(folder: Path, behaviour: str) -> Path:
+    """A package ``python_calamine`` in ``folder`` (put it first on PYTHONPATH) whose workbook
+    does ``behaviour`` when opened; it writes its process id to ``folder/pid`` first."""
+    package = folder / "python_calamine"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text(
+        "import os, resource, time\n"
+        "\n\n"
+        "class CalamineError(Exception):\n"
+        "    pass\n"
+        "\n\n"
+        "class CalamineWorkbook:\n"
+        "    @classmethod\n"
+        "    def from_filelike(cls, stream):\n"
+        f"        open({str(folder / 'pid')!r}, 'w').write(str(os.getpid()))\n"
+        f"        {STUB_BEHAVIOUR[behaviour]}\n"
+    )
+    return folder
