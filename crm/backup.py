@@ -373,7 +373,7 @@ def _check_postgres_backup(url: URL, backup: Path) -> None:
     with scratch_postgres(url, "バックアップ") as scratch:
         whole = pg_restore_command(scratch.url, backup, replace=False)
         for only in (["--schema-only"], ["--data-only", "--table=alembic_version"]):
-            _run([*whole[:-1], *only, whole[-1]], scratch.url, "復元前のスキーマの検査")
+            _run([*whole[:-1], *only, whole[-1]], scratch.url, f"{backup} の復元前の検査")
         with scratch.connect() as connection:
             check_postgres(connection, url, f"バックアップ {backup} ", "復元しません")
 
