@@ -13,6 +13,7 @@ from crm.services.audit import ACTION_LABELS, AuditFilter, audit_facets, browse_
 from crm.services.base import ENTITY_LABELS
 from crm.services.reference_data import list_hubs
 from crm.timeutil import to_jst, today_jst
+from ui import kept
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
@@ -33,8 +34,8 @@ params = st.query_params
 
 
 def choice(label: str, options: list, labels: dict, key: str, param: str):
+    wanted = kept.linked(param, options)
     options = [None, *options]
-    wanted = params.get(param)
     index = options.index(wanted) if wanted in options else 0
     return st.selectbox(
         label,

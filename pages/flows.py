@@ -11,7 +11,7 @@ import streamlit as st
 from crm.analytics.flows import AREA, PREFECTURE, flow_tables, matrix, net_rows
 from crm.reference import PREFECTURES
 from crm.services.reference_data import list_hubs
-from ui import chart_specs
+from ui import chart_specs, kept
 from ui.analytics_filters import filter_panel, period_label
 from ui.cache import cached_read
 from ui.charts import PREFECTURE_SELECTION, selected_prefecture
@@ -36,7 +36,7 @@ with session() as s:
 if actor.is_hub_manager:
     drilled: str | None = actor.hub_code
 else:
-    wanted = st.query_params.get("hub")
+    wanted = kept.linked("hub", list(hubs))
     options: list[str | None] = [None, *hubs]
     drilled = st.selectbox(
         "拠点（絞り込み）",

@@ -11,7 +11,7 @@ from crm.analytics.targets import target_progress
 from crm.analytics.trend import monthly_trend
 from crm.services.reference_data import list_hubs
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
-from ui import chart_specs
+from ui import chart_specs, kept
 from ui.cache import cached_read
 from ui.charts import cumulative_forecast_chart, cumulative_trend_chart
 from ui.forms import guarded
@@ -67,8 +67,8 @@ if actor.is_hub_manager:
 else:
     with session() as s:
         hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s)}
-    wanted = st.query_params.get("hub")
     codes = list(hubs)
+    wanted = kept.linked("hub", codes)
     hub_code = st.selectbox(
         "拠点", codes, index=codes.index(wanted) if wanted in codes else 0, format_func=hubs.get
     )

@@ -21,7 +21,7 @@ LOG = logging.getLogger("crm.app")
 def _log_to_stderr() -> None:
     """The server's log is its standard error (``streamlit run`` and uvicorn write theirs
     there too); without a handler Python would print only the message, not the traceback."""
-    if not LOG.handlers and not logging.getLogger().handlers:  # crm serve configures its own
+    if not LOG.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         LOG.addHandler(handler)

@@ -51,6 +51,25 @@ class Kept:
         return self.parse(text)
 
 
+def unreadable(param: str, text: str) -> None:
+    """Say that the link's ``?param=text`` is not used (shortened: a link may be long)."""
+    shown = text if len(text) <= 40 else f"{text[:40]}…"
+    st.caption(literal(f"リンクの絞り込み「{param}={shown}」は読み取れないため使いません。"))
+
+
+def linked(param: str, options: Sequence[str]) -> str | None:
+    """The address's ``?param=`` when it is one of ``options``, else None; a value that is
+    none of them (an unknown hub code, a number out of range, any text) is not used, and the
+    page says so."""
+    text = st.query_params.get(param)
+    if text is None:
+        return None
+    if text in options:
+        return text
+    unreadable(param, text)
+    return None
+
+
 def _page() -> str:
     ctx = get_script_run_ctx()
     return ctx.page_script_hash if ctx is not None else ""
@@ -90,9 +109,7 @@ def restore(kept: Kept, options: Sequence[Any], default: Any = None) -> Any:
         except ValueError:
             value = None
         if value is None or (kept.many and not value and text.strip()):
-            st.caption(
-                literal(f"リンクの絞り込み「{kept.param}={text}」は読み取れないため使いません。")
-            )
+            unreadable(kept.param, text)
             value = None
     if value is None and state.get(SHADOW + kept.key) is not None:
         value = _fits(kept, state[SHADOW + kept.key], options)

@@ -19,6 +19,7 @@ from crm.api.app import create_api
 from crm.web.health import health_routes
 from crm.web.security_headers import SecurityHeaders
 from crm.web.session_routes import session_routes
+from ui import failures  # noqa: F401 - gives its logger a handler, which logs.configure() replaces
 from ui.runtime import get_engine
 
 ENTRY = Path(__file__).resolve().parent.parent / "streamlit_app.py"
