@@ -57,6 +57,11 @@ def restore_command(backup_file: Path = _BACKUP, replace: bool = _REPLACE) -> No
     every app process recomputes its cached numbers (the data version is raised).
     PostgreSQL: runs pg_restore (prints the command and exits 2 if it is not installed).
 
+    First the backup's schema is compared with what the migrations make at its revision: any
+    object extra, missing or defined differently (a trigger, table, index, view, function …)
+    is named and nothing is restored (exit 1). On PostgreSQL this uses two scratch databases
+    on the target's server, so the role needs CREATEDB.
+
     Example: CRM_DATABASE_URL=sqlite:////srv/crm/restored.sqlite3 crm restore backup.sqlite3
     """
     engine = open_engine(require_current=False)
