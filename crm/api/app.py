@@ -46,6 +46,7 @@ from crm.db import session_scope
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.reference import PREFECTURES
 from crm.services import companies, consultations, followups, needs, placements
+from crm.validation import clean_typed_text
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 500
@@ -277,6 +278,10 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         session, actor = reader
+        try:
+            q = clean_typed_text(q) if q else q
+        except ValueError as error:  # a NUL is an SQL error on PostgreSQL
+            raise ValidationError({"q": str(error)}) from None
         hub_code = hub.zfill(2) if hub else None
         if hub_code is not None and hub_code not in PREFECTURES:
             raise ValidationError({"hub": f"存在しない都道府県コードです: {hub}"})
