@@ -69,13 +69,8 @@ def make_engine(
     settings = get_settings()
     # Statements of page and API reads are short; an engine for batch work (the CLI) gets the
     # long timeout for everything (crm.db_timeouts).
-    statement_timeout = (
-        settings.db_long_statement_timeout_seconds
-        if long_running
-        else settings.db_statement_timeout_seconds
-    )
     kwargs["connect_args"] = db_timeouts.connect_arguments(
-        parsed, kwargs.pop("connect_args", {}), settings, statement_timeout
+        parsed, kwargs.pop("connect_args", {}), settings, long_running
     )
     if "poolclass" not in kwargs:
         # Enough connections for every hub manager of the country saving at once in one
@@ -84,7 +79,7 @@ def make_engine(
         kwargs.setdefault("max_overflow", settings.db_max_overflow)
         kwargs.setdefault("pool_timeout", settings.db_pool_timeout_seconds)
     engine = create_engine(url, **kwargs)
-    db_timeouts.install(engine, statement_timeout, settings)
+    db_timeouts.install(engine, settings, long_running)
     places = get_settings().db_concurrent_units if concurrent_units is None else concurrent_units
     if places > 0:
         _ADMISSIONS[engine] = Admission(places, _ADMISSION_WAIT_S)
@@ -249,7 +244,7 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def _migrating(engine: Engine) -> Engine:
     """Migrations rewrite whole tables and build indexes: the long statement timeout."""
-    return engine.execution_options(**{db_timeouts.LONG_RUNNING: True})
+    return db_timeouts.long_running_engine(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -93,9 +93,9 @@ class DeadlineConnection(psycopg.Connection[Any]):
             ) from None
 
 
-def deadline_for(statement_timeout: float) -> float | None:
+def deadline_for(seconds: float) -> float | None:
     """The client's deadline for a statement timeout (0: none)."""
-    return statement_timeout + DEADLINE_GRACE_SECONDS if statement_timeout > 0 else None
+    return seconds + DEADLINE_GRACE_SECONDS if seconds > 0 else None
 
 
 def _milliseconds(seconds: float) -> int:
@@ -105,13 +105,26 @@ def _milliseconds(seconds: float) -> int:
 _SET_OPTION = re.compile(r"(?:-c\s*|--)([A-Za-z_.]+)\s*=")
 
 
+def statement_timeout(settings: Settings, long_running: bool) -> float:
+    """Seconds a statement may run: page and API reads, or long-running work."""
+    if long_running:
+        return settings.db_long_statement_timeout_seconds
+    return settings.db_statement_timeout_seconds
+
+
 def connect_arguments(
-    url: URL, given: Mapping[str, Any], settings: Settings, statement_timeout: float
+    url: URL, given: Mapping[str, Any], settings: Settings, long_running: bool = False
 ) -> dict[str, Any]:
-    """libpq parameters for the engine: the timeouts and keepalives of the settings, unless
+    """libpq parameters for an engine: the timeouts and keepalives of the settings, unless
     the URL or the caller sets them. Server settings go in ``options``; one the URL's or the
-    caller's ``options`` already sets keeps its value there."""
+    caller's ``options`` already sets keeps its value there. ``long_running``: the engine's
+    every transaction may run and idle as long as long-running work may."""
     arguments = dict(given)
+    idle = (
+        settings.db_long_statement_timeout_seconds
+        if long_running
+        else settings.db_idle_in_transaction_timeout_seconds
+    )
 
     def default(name: str, value: Any) -> None:
         if name not in url.query and name not in arguments:
@@ -132,10 +145,8 @@ def connect_arguments(
         # times, and PostgreSQL's generic plan for it can be far worse for other values (a
         # firm search for a rare character walked the whole 五十音 order: 1 s, not 10 ms).
         "plan_cache_mode": "force_custom_plan",
-        "statement_timeout": _milliseconds(statement_timeout),
-        "idle_in_transaction_session_timeout": _milliseconds(
-            settings.db_idle_in_transaction_timeout_seconds
-        ),
+        "statement_timeout": _milliseconds(statement_timeout(settings, long_running)),
+        "idle_in_transaction_session_timeout": _milliseconds(idle),
     }
     already = set(_SET_OPTION.findall(existing))
     added = [f"-c {name}={value}" for name, value in server.items() if name not in already]
@@ -143,10 +154,10 @@ def connect_arguments(
     return arguments
 
 
-def install(engine: Engine, statement_timeout: float, settings: Settings) -> None:
+def install(engine: Engine, settings: Settings, long_running: bool = False) -> None:
     """Give a PostgreSQL engine's connections their deadlines, and turn a database that does
     not answer into ``DatabaseUnavailable``."""
-    deadline = deadline_for(statement_timeout)
+    deadline = deadline_for(statement_timeout(settings, long_running))
     long_deadline = deadline_for(settings.db_long_statement_timeout_seconds)
     idle_deadline = float(settings.db_connect_timeout_seconds)
 
@@ -214,6 +225,12 @@ def _lengthen(connection: Connection) -> None:
     dbapi = connection.connection.dbapi_connection
     if isinstance(dbapi, DeadlineConnection):
         dbapi.deadline = deadline_for(settings.db_long_statement_timeout_seconds)
+
+
+def long_running_engine(engine: Engine) -> Engine:
+    """The same engine (and pool) whose every transaction gets the long timeouts, for work
+    that opens its own connections (migrations, the demo load)."""
+    return engine.execution_options(**{LONG_RUNNING: True})
 
 
 def long_running(unit: Session | Connection) -> None:

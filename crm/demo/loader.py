@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from sqlalchemy import Engine, func, insert, select, text, update
 from sqlmodel import Session, SQLModel, col
 
+from crm.db_timeouts import long_running_engine
 from crm.demo import accounts, names, rows
 from crm.demo.history import PartnerPool, Planner, number_needs
 from crm.demo.series import MonthTarget, demo_series, synthetic_series
@@ -120,6 +121,7 @@ def _load(
     now: dt.datetime | None = None,
 ) -> DemoSummary:
     started = time.perf_counter()
+    engine = long_running_engine(engine)  # bulk inserts through triggers, ANALYZE
     report = progress or (lambda share, message: None)
     report(0.0, "デモ用アカウントを準備しています…")
     password = accounts.demo_password()

@@ -23,7 +23,7 @@ def test_every_timeout_and_keepalive_of_the_settings_reaches_libpq():
         db_keepalives_count=5,
         db_tcp_user_timeout_seconds=25,
     )
-    arguments = connect_arguments(URL, {}, settings, settings.db_statement_timeout_seconds)
+    arguments = connect_arguments(URL, {}, settings)
     assert arguments == {
         "connect_timeout": 7,
         "keepalives": 1,
@@ -36,13 +36,22 @@ def test_every_timeout_and_keepalive_of_the_settings_reaches_libpq():
     }
 
 
+def test_an_engine_for_batch_work_gets_the_long_timeouts():
+    settings = Settings(db_long_statement_timeout_seconds=900)
+    arguments = connect_arguments(URL, {}, settings, long_running=True)
+    assert arguments["options"] == (
+        "-c plan_cache_mode=force_custom_plan -c statement_timeout=900000"
+        " -c idle_in_transaction_session_timeout=900000"
+    )
+
+
 def test_what_the_url_or_the_caller_sets_is_kept():
     url = make_url(
         "postgresql+psycopg://crm@db/crm?connect_timeout=3"
         "&options=-c%20statement_timeout%3D0%20--plan_cache_mode%3Dauto"
     )
     settings = Settings(db_idle_in_transaction_timeout_seconds=60)
-    arguments = connect_arguments(url, {"keepalives_idle": 99}, settings, 15)
+    arguments = connect_arguments(url, {"keepalives_idle": 99}, settings)
     assert "connect_timeout" not in arguments  # the URL's 3 applies
     assert arguments["keepalives_idle"] == 99
     # The URL's own server settings stay (and win: options given as a connect argument replace

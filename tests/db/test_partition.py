@@ -24,13 +24,13 @@ from crm.auth import api_tokens
 from crm.db import make_engine, session_scope
 from crm.db_timeouts import (
     DEADLINE_GRACE_SECONDS,
-    LONG_RUNNING,
     UNAVAILABLE,
     DatabaseTimedOut,
     DatabaseUnavailable,
     DeadlineConnection,
     DeadlinePassed,
     long_running,
+    long_running_engine,
 )
 from crm.web.health import health_routes
 from tests.conftest import NO_POSTGRES
@@ -229,8 +229,10 @@ def test_long_running_units_get_the_long_timeout_and_only_they(engine):
     with session_scope(engine) as s:
         assert timeout(s) == "1s"
         assert s.connection().connection.dbapi_connection.deadline == STATEMENT_DEADLINE
-    # Migrations run on the engine with the long-running option (crm.db.upgrade).
-    with engine.execution_options(**{LONG_RUNNING: True}).connect() as connection:
+    # Migrations and the demo load run on the engine made long-running (its every transaction).
+    with long_running_engine(engine).connect() as connection:
+        assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "10min"
+        connection.commit()
         assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "10min"
     with engine.connect() as connection:
         long_running(connection)
