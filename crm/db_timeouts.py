@@ -75,6 +75,8 @@ class DeadlineConnection(psycopg.Connection[Any]):
     """A psycopg connection whose every network wait ends at ``deadline`` seconds."""
 
     deadline: float | None = None
+    # The transaction begun is long-running: its first statement sets the long timeouts.
+    lengthen = False
 
     def wait(
         self, gen: PQGen[RV], interval: float = _WAIT_INTERVAL, timeout: float | None = None
@@ -172,15 +174,19 @@ def install(engine: Engine, settings: Settings, long_running: bool = False) -> N
         dbapi = conn.connection.dbapi_connection
         if not isinstance(dbapi, DeadlineConnection):
             return
-        if conn.get_execution_options().get(LONG_RUNNING):
-            # SQLAlchemy is inside its own begin here: the DBAPI cursor opens the
-            # transaction (psycopg begins implicitly) with the long timeouts.
-            dbapi.deadline = deadline
-            with dbapi.cursor() as cursor:
-                cursor.execute(_LENGTHEN, _long_values(settings))
-            dbapi.deadline = long_deadline
-        else:
-            dbapi.deadline = deadline
+        long = bool(conn.get_execution_options().get(LONG_RUNNING))
+        dbapi.deadline = long_deadline if long else deadline
+        dbapi.lengthen = long
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def lengthen(_conn, cursor, _statement, _parameters, _context, _executemany) -> None:
+        # Before the first statement of a long-running transaction, its timeouts (not in
+        # "begin": an error there would escape SQLAlchemy's handling of driver errors).
+        dbapi = cursor.connection
+        if isinstance(dbapi, DeadlineConnection) and dbapi.lengthen:
+            dbapi.lengthen = False
+            with dbapi.cursor() as setting:  # a client cursor, even before a server-side one
+                setting.execute(_LENGTHEN, _long_values(settings))
 
     # An idle connection's liveness check (pool_pre_ping) and the rollback that resets a
     # connection returned to the pool answer at once on a live link: bounded by the connect

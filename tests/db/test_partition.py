@@ -43,6 +43,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=
 CONNECT_TIMEOUT = 2  # libpq's least
 STATEMENT_TIMEOUT = 1.0
 STATEMENT_DEADLINE = STATEMENT_TIMEOUT + DEADLINE_GRACE_SECONDS
+LONG_STATEMENT_TIMEOUT = 3.0
+LONG_DEADLINE = LONG_STATEMENT_TIMEOUT + DEADLINE_GRACE_SECONDS
 # A unit of work that starts on a silent link: the pool's check of its idle connection, then a
 # new connection, each bounded by the connect timeout.
 CHECKOUT_BOUND = 2 * CONNECT_TIMEOUT
@@ -52,6 +54,7 @@ READY_BOUND = 2.0  # what the spec asks of /readyz
 SHORT = {
     "CRM_DB_CONNECT_TIMEOUT_SECONDS": str(CONNECT_TIMEOUT),
     "CRM_DB_STATEMENT_TIMEOUT_SECONDS": str(STATEMENT_TIMEOUT),
+    "CRM_DB_LONG_STATEMENT_TIMEOUT_SECONDS": str(LONG_STATEMENT_TIMEOUT),
 }
 
 
@@ -221,22 +224,34 @@ def test_long_running_units_get_the_long_timeout_and_only_they(engine):
 
     with session_scope(engine) as s:
         long_running(s)
-        assert timeout(s) == "10min"
-        assert s.connection().connection.dbapi_connection.deadline == 600 + DEADLINE_GRACE_SECONDS
+        assert timeout(s) == "3s"
+        assert s.connection().connection.dbapi_connection.deadline == LONG_DEADLINE
         s.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": STATEMENT_TIMEOUT + 0.5})
         s.commit()
-        assert timeout(s) == "10min"  # the unit's next transaction too
+        assert timeout(s) == "3s"  # the unit's next transaction too
     with session_scope(engine) as s:
         assert timeout(s) == "1s"
         assert s.connection().connection.dbapi_connection.deadline == STATEMENT_DEADLINE
     # Migrations and the demo load run on the engine made long-running (its every transaction).
     with long_running_engine(engine).connect() as connection:
-        assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "10min"
+        assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "3s"
         connection.commit()
-        assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "10min"
+        assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "3s"
     with engine.connect() as connection:
         long_running(connection)
-        assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "10min"
+        assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "3s"
+
+
+def test_long_running_work_on_a_silent_link_fails_at_its_own_deadline(engine, proxy):
+    with long_running_engine(engine).connect() as connection:
+        proxy.stop_forwarding()
+        error, elapsed = _timed(lambda: connection.exec_driver_sql("SELECT 1"))
+    assert isinstance(error, DatabaseUnavailable), error
+    assert isinstance(error.__cause__, DeadlinePassed)
+    assert LONG_DEADLINE - 0.1 < elapsed < LONG_DEADLINE + MARGIN  # not the short deadline
+    assert engine.pool.checkedout() == 0
+    proxy.resume_forwarding()
+    assert _one(engine) == 1
 
 
 def test_readyz_and_the_api_in_process(engine, proxy, token):
