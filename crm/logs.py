@@ -4,10 +4,10 @@ Every line goes to standard error as ``<time in Japan> <level> <logger>: <messag
 ``2026-12-07T13:51:20.426+09:00 INFO uvicorn.access: 127.0.0.1:33032 - "GET
 /api/v1/calendar.ics?token=… HTTP/1.1" 401``. An HTTP request is one line of ``uvicorn.access``
 (client, method, path, protocol, status), a WebSocket one line of ``uvicorn.error`` (its path
-and "[accepted]"); warnings and errors of the app (with their reference numbers and
-tracebacks), of Streamlit and of uvicorn follow the same format. Every value of a query string
-is written as ``…`` (and a parameter name that does not look like one, too), so a calendar
-feed's ``?token=`` never reaches the log.
+and "[accepted]"; the websockets library's "connection open/closed" are dropped); warnings and
+errors of the app (with their reference numbers and tracebacks), of Streamlit and of uvicorn
+follow the same format. Every value of a query string is written as ``…`` (and a parameter
+name that does not look like one, too), so a calendar feed's ``?token=`` never reaches the log.
 """
 
 import datetime as dt
@@ -72,6 +72,16 @@ class RedactQueries(logging.Filter):
         return True
 
 
+class WebSocketChatter(logging.Filter):
+    """Drops what the websockets library says of every connection through uvicorn's logger:
+    uvicorn's own "[accepted]" line already stands for the request."""
+
+    CHATTER = frozenset({"connection open", "connection closed"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg in self.CHATTER)
+
+
 def logging_config() -> dict[str, Any]:
     """The configuration (``logging.config.dictConfig``), fresh each call: uvicorn gets it
     as ``log_config``; ``configure`` applies it again once Streamlit has set up its loggers."""
@@ -86,7 +96,10 @@ def logging_config() -> dict[str, Any]:
         "version": 1,
         # The app's loggers exist before the configuration is (re)applied; keep them working.
         "disable_existing_loggers": False,
-        "filters": {"redact": {"()": RedactQueries}},
+        "filters": {
+            "redact": {"()": RedactQueries},
+            "websocket_chatter": {"()": WebSocketChatter},
+        },
         "formatters": {"japan": {"()": JapanTimeFormatter, "fmt": FORMAT}},
         "handlers": {
             "stderr": {
@@ -100,7 +113,7 @@ def logging_config() -> dict[str, Any]:
         "loggers": {
             # One line per request, one per WebSocket, start and stop of the server.
             "uvicorn": told(),
-            "uvicorn.error": told(),
+            "uvicorn.error": {**told(), "filters": ["websocket_chatter"]},
             "uvicorn.access": told(),
             "uvicorn.asgi": quiet(),
             "websockets": quiet(),

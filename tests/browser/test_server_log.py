@@ -66,6 +66,7 @@ def test_a_feed_request_is_one_line_in_japan_time_without_its_token(app_server, 
 
     log = server_log("streamlit-server.log").read_text()
     assert feed_token not in log and wrong not in log
+    assert "connection open" not in log  # a WebSocket is its "[accepted]" line only
     # Every line that starts with a time (not a traceback's lines) has it in Japan time.
     stamped = [entry for entry in log.splitlines() if STAMP.match(entry)]
     assert stamped and all(JAPAN_STAMP.match(entry) for entry in stamped), [

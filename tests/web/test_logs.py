@@ -82,6 +82,10 @@ if configure:
 sys.path.insert(0, {tests!r})
 from tests.web.test_logs import access_record
 logging.getLogger("uvicorn.access").handle(access_record("/calendar.ics?token=crm_secret"))
+socket = logging.getLogger("uvicorn.error")
+socket.info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5000", "/_stcore/stream?x=secret")
+socket.info("connection open")  # what the websockets library adds for every connection
+socket.info("connection closed")
 early.warning("early says hello")
 get_logger("streamlit.probe_late").warning("late says hello")
 """
@@ -112,6 +116,9 @@ def test_after_configure_one_line_per_request_in_japan_time():
     assert "crm_secret" not in "\n".join(lines)
     stamp = dt.datetime.fromisoformat(requests[0].split(" ", 1)[0])
     assert stamp.utcoffset() == dt.timedelta(hours=9)
+    # A WebSocket is one line too: the library's own lines about the connection are dropped.
+    assert '"WebSocket /_stcore/stream?x=…" [accepted]' in said(lines, "WebSocket")
+    assert not [line for line in lines if "connection open" in line or "closed" in line]
     # Streamlit's loggers write through the same handler...
     assert said(lines, "early says hello").split(" ", 1)[0].endswith("+09:00")
     # ...and one made later through its own, in Japan time too (no offset written there).
