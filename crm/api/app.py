@@ -43,6 +43,7 @@ from crm.api.calendar import calendar_feed
 from crm.api.last_resort import LastResort
 from crm.auth import api_tokens
 from crm.db import session_scope
+from crm.db_timeouts import DatabaseUnavailable
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.reference import PREFECTURES
 from crm.services import companies, consultations, followups, needs, placements
@@ -388,7 +389,9 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
                     use=audited_path(request.url.path),
                     status=status,
                 )
-        except SQLAlchemyError as error:  # the answer matters more than its trace
+        # The answer matters more than its trace; a database that stopped answering raises
+        # DatabaseUnavailable rather than an SQLAlchemyError.
+        except (SQLAlchemyError, DatabaseUnavailable) as error:
             log.warning("API refusal %s not audited: %s", status, type(error).__name__)
 
     def refused(request: Request, status: int, message: str, **extra: Any) -> JSONResponse:
@@ -427,8 +430,6 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
             name = ".".join(str(p) for p in item["loc"] if p != "query")
             fields.setdefault(name, parameter_reason(name, item))
         return refused(request, 422, "パラメータを確認してください", fields=fields)
-
-    from crm.db_timeouts import DatabaseUnavailable
 
     @api.exception_handler(DatabaseUnavailable)
     def _database_unavailable(request: Request, error: DatabaseUnavailable) -> JSONResponse:

@@ -35,6 +35,12 @@ ACTION_LABELS = {
     "unlock": "ロック解除",
     "disable": "利用停止",
     "enable": "利用再開",
+    "merge": "企業の統合",
+    "remind": "リマインド送信",
+    "token_create": "APIトークン発行",
+    "token_revoke": "APIトークン失効",
+    "api_read": "API読み取り",
+    "api_refused": "API拒否",
 }
 
 

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from crm.actor import SYSTEM
 from crm.api.app import create_api
 from crm.auth import api_tokens
+from crm.db_timeouts import DatabaseUnavailable
 from crm.models import ApiToken, AuditLog
 from tests.utils.factories import make_company
 
@@ -167,11 +168,20 @@ def test_an_unexpected_error_is_answered_once_audited_and_logged_once(
     assert kept_last_use(engine, api_tokens.API) > LONG_AGO
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OperationalError("INSERT", {}, Exception("database is locked")),
+        # What a PostgreSQL link that stopped answering raises (crm.db_timeouts).
+        DatabaseUnavailable(),
+    ],
+    ids=["locked", "link-silent"],
+)
 def test_a_refusal_is_answered_even_when_its_audit_cannot_be_written(
-    client, engine, tokens, monkeypatch, caplog
+    client, engine, tokens, monkeypatch, caplog, failure
 ):
     def unwritable(*args, **kwargs):
-        raise OperationalError("INSERT", {}, Exception("database is locked"))
+        raise failure
 
     monkeypatch.setattr(api_tokens, "record_refusal", unwritable)
     answer = client.get("/trend", params={"hubs": "02"}, headers=bearer(tokens["manager01"]))
