@@ -5,12 +5,12 @@ from pathlib import Path
 import streamlit as st
 
 from crm.auth.sessions import SessionEnded
+from crm.presentation.text import literal
 from ui.failures import reported
 from ui.listing import start_run
 from ui.navigation import PAGES, build_navigation
 from ui.runtime import ensure_demo_data, get_engine
 from ui.session import end_session, resolve_actor, sign_out, sync_cookie
-from ui.text import literal
 from ui.today import sidebar_count
 
 st.set_page_config(page_title="プロフェッショナル人材戦略拠点 CRM", page_icon="🤝", layout="wide")

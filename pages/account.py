@@ -3,6 +3,7 @@
 import streamlit as st
 
 from crm.errors import ValidationError
+from crm.presentation.text import literal
 from crm.reference import Role
 from crm.services import users
 from crm.timeutil import to_jst
@@ -10,7 +11,6 @@ from ui import form_state as fs
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import current_method, keep_signed_in_with_epoch, require_actor, sign_out
-from ui.text import literal
 
 FORM = "change_password"
 

@@ -4,6 +4,7 @@ lift a lock, end someone's sessions (administrators only; the services check it 
 import streamlit as st
 
 from crm.errors import ValidationError
+from crm.presentation.text import literal
 from crm.reference import Role
 from crm.services import users
 from crm.services.reference_data import list_hubs
@@ -12,7 +13,6 @@ from ui import form_state as fs
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
-from ui.text import literal
 
 actor = require_role(Role.ADMIN)
 st.title("利用者管理")

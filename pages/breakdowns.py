@@ -5,12 +5,12 @@ import streamlit as st
 
 from crm.analytics.breakdowns import Dimension, all_breakdowns
 from crm.analytics.national import headline_figures
+from crm.presentation.analytics_frames import breakdown_frame
+from crm.presentation.charts import breakdown_bar_chart
 from crm.reference import Role
 from ui import chart_specs
 from ui.analytics_filters import filter_panel, period_label
-from ui.analytics_frames import breakdown_frame
 from ui.cache import cached_read
-from ui.charts import breakdown_bar_chart
 from ui.forms import guarded
 from ui.session import require_role
 

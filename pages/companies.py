@@ -4,6 +4,8 @@ with its contacts and its whole history."""
 import streamlit as st
 
 from crm.models import Company
+from crm.presentation.labels import FIELD_LABELS, day, industry_label, prefecture_label
+from crm.presentation.text import literal
 from crm.reference import JSIC_DIVISIONS, PREFECTURES
 from crm.services.companies import (
     add_contact,
@@ -21,13 +23,11 @@ from ui import links
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, industry_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.merge import follow_merged, merge_section
 from ui.pickers import query_id
 from ui.runtime import session
 from ui.session import require_actor
-from ui.text import literal
 
 PAGE_SIZE = 20
 COMPANY_FIELDS = (

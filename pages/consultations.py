@@ -3,6 +3,15 @@ consultations, newest first (the secretariat: of the hubs it chooses)."""
 
 import streamlit as st
 
+from crm.presentation.labels import (
+    FIELD_LABELS,
+    day,
+    enum_codes,
+    enum_label,
+    industry_label,
+    prefecture_label,
+)
+from crm.presentation.text import literal
 from crm.reference import JSIC_DIVISIONS, PREFECTURES, Channel, Stance
 from crm.services.consultations import count_consultations, list_consultations, log_consultation
 from crm.services.intake import register_company_with_consultation
@@ -15,10 +24,8 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, industry_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.session import require_actor
-from ui.text import literal
 
 FORM = "consult"
 MODE_KEY = "consult.mode"

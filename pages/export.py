@@ -15,12 +15,12 @@ from crm.csvio.xlsx import XLSX_MIME, export_sheets, export_workbook_name, workb
 from crm.db import session_scope
 from crm.db_timeouts import long_running
 from crm.errors import CrmError
+from crm.presentation.text import literal
 from crm.reference import Role
 from crm.services.reference_data import list_hubs
 from crm.timeutil import now_jst
 from ui.runtime import get_engine, session
 from ui.session import require_role
-from ui.text import literal
 
 RESULT_KEY = "export.result"
 WEEKS_OFFERED = 26

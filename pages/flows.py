@@ -9,17 +9,17 @@ from dataclasses import replace
 import streamlit as st
 
 from crm.analytics.flows import AREA, PREFECTURE, flow_tables, matrix, net_rows
+from crm.presentation.charts import PREFECTURE_SELECTION, selected_prefecture
+from crm.presentation.flow_charts import flow_chart, net_frame, net_inflow_map
+from crm.presentation.text import literal
 from crm.reference import PREFECTURES
 from crm.services.reference_data import list_hubs
 from ui import chart_specs, kept
 from ui.analytics_filters import filter_panel, period_label
 from ui.cache import cached_read
-from ui.charts import PREFECTURE_SELECTION, selected_prefecture
-from ui.flow_charts import flow_chart, net_frame, net_inflow_map
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_actor
-from ui.text import literal
 
 LEVELS = {AREA: "地域区分（県内・首都圏・大阪圏・名古屋圏・その他）", PREFECTURE: "都道府県"}
 

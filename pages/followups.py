@@ -8,6 +8,8 @@ import streamlit as st
 from crm.calendar_jp import day_with_weekday
 from crm.errors import ValidationError
 from crm.models import FollowUp
+from crm.presentation.labels import FIELD_LABELS, day, prefecture_label
+from crm.presentation.text import literal
 from crm.services.followups import (
     DONE,
     OVERDUE,
@@ -25,10 +27,8 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, prefecture_label
 from ui.listing import grid, paginate
 from ui.session import require_actor
-from ui.text import literal
 
 DONE_FORM = "follow_up_done"
 NEW_FORM = "follow_up_new"

@@ -9,15 +9,15 @@ from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label
 from crm.analytics.targets import target_progress
 from crm.analytics.trend import monthly_trend
+from crm.presentation.charts import cumulative_forecast_chart, cumulative_trend_chart
+from crm.presentation.text import literal
 from crm.services.reference_data import list_hubs
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from ui import chart_specs, kept
 from ui.cache import cached_read
-from ui.charts import cumulative_forecast_chart, cumulative_trend_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_actor
-from ui.text import literal
 from ui.today import show_today
 
 

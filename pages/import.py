@@ -19,10 +19,10 @@ from crm.csvio.reading import entity_of, files_in
 from crm.db import session_scope
 from crm.db_timeouts import long_running
 from crm.errors import CrmError
+from crm.presentation.text import literal
 from crm.reference import Role
 from ui.runtime import get_engine, session
 from ui.session import require_role
-from ui.text import literal
 
 CHECK_KEY = "import.check"
 DONE_KEY = "import.done"

@@ -6,14 +6,14 @@ from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label, target_year
 from crm.analytics.targets import target_progress
 from crm.analytics.trend import monthly_trend
+from crm.presentation.analytics_frames import TREND_COLUMNS, trend_frame
+from crm.presentation.charts import cumulative_trend_chart
 from crm.reference import Role
 from crm.timeutil import today_jst
 from crm.vocabulary import days_text
 from ui import chart_specs
 from ui.analytics_filters import filter_panel, period_label
-from ui.analytics_frames import TREND_COLUMNS, trend_frame
 from ui.cache import cached_read
-from ui.charts import cumulative_trend_chart
 from ui.forms import guarded
 from ui.session import require_role
 from ui.today import show_counts_by_hub

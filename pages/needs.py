@@ -4,6 +4,8 @@ need (?need=ID) with its dated pipeline, referrals to partners and their outcome
 import streamlit as st
 
 from crm.models import Referral, TalentNeed
+from crm.presentation.labels import FIELD_LABELS, day, enum_codes, enum_label, prefecture_label
+from crm.presentation.text import literal
 from crm.reference import (
     NEED_TRANSITIONS,
     Engagement,
@@ -34,11 +36,9 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
-from ui.text import literal
 
 PAGE_SIZE = 25
 NEW_FORM = "need_new"

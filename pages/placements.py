@@ -10,6 +10,7 @@ import streamlit as st
 from crm.areas import area_of
 from crm.calendar_jp import day_with_weekday, follow_up_due
 from crm.models import Placement
+from crm.presentation.labels import FIELD_LABELS, day, enum_codes, enum_label, prefecture_label
 from crm.reference import (
     PREFECTURES,
     AgeBand,
@@ -34,7 +35,6 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import FIELD_LABELS, day, enum_codes, enum_label, prefecture_label
 from ui.listing import grid, paginate
 from ui.runtime import session
 from ui.session import require_actor

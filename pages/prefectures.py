@@ -9,18 +9,18 @@ from crm.analytics.forecast import fiscal_year_forecast
 from crm.analytics.national import headline_figures
 from crm.db_timeouts import long_running
 from crm.errors import CrmError
+from crm.presentation.analytics_frames import MEASURES, comparison_frame, tile_frame, with_forecast
+from crm.presentation.charts import PREFECTURE_SELECTION, selected_prefecture, tile_map_chart
+from crm.presentation.text import literal
 from crm.reference import Role
 from crm.reports.monthly import last_closed_month, monthly_files, months_offered
 from crm.timeutil import today_jst
 from ui import chart_specs
 from ui.analytics_filters import filter_panel, period_label
-from ui.analytics_frames import MEASURES, comparison_frame, tile_frame, with_forecast
 from ui.cache import cached_read
-from ui.charts import PREFECTURE_SELECTION, selected_prefecture, tile_map_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
-from ui.text import literal
 
 HUB_DASHBOARD = "pages/hub_dashboard.py"
 MONTHLY_KEY = "pref_monthly_report"

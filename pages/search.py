@@ -4,6 +4,7 @@
 import streamlit as st
 
 from crm.calendar_jp import day_with_weekday
+from crm.presentation.labels import md, prefecture_label
 from crm.reference import NeedStatus
 from crm.search import search_everything
 from crm.vocabulary import term
@@ -11,7 +12,6 @@ from ui import links
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.labels import md, prefecture_label
 from ui.listing import grid
 from ui.session import require_actor
 

@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from crm.presentation.text import literal
 from ui.session import (
     any_account_exists,
     demo_credentials_file,
@@ -12,7 +13,6 @@ from ui.session import (
     sso_refusal,
     take_notice,
 )
-from ui.text import literal
 
 USERNAME, PASSWORD, REFUSAL = "sign_in.username", "sign_in.password", "_sign_in_refusal"
 

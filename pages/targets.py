@@ -6,19 +6,19 @@ A hub manager proposes their own hub's targets; the secretariat sets or approves
 import streamlit as st
 
 from crm.analytics.targets import target_progress
+from crm.presentation.analytics_frames import progress_frame, progress_status, targets_frame
+from crm.presentation.charts import target_progress_chart
+from crm.presentation.text import literal
 from crm.reference import Role
 from crm.services.reference_data import list_hubs
 from crm.services.targets import approve_target, find_target, propose_target, set_target
 from crm.targets import APPROVED, FIRST_FISCAL_YEAR, PROPOSED, STATUS_LABELS
 from crm.timeutil import fiscal_year, today_jst
 from ui import chart_specs, form_state
-from ui.analytics_frames import progress_frame, progress_status, targets_frame
 from ui.cache import cached_read
-from ui.charts import target_progress_chart
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
-from ui.text import literal
 
 actor = require_role(Role.HUB_MANAGER, Role.SECRETARIAT)
 st.title("目標（KPI）")

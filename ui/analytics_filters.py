@@ -7,6 +7,7 @@ import streamlit as st
 
 from crm.analytics.filters import AnalyticsFilter, hubs_in_block
 from crm.errors import ValidationError
+from crm.presentation.text import literal
 from crm.reference import BLOCKS, Engagement
 from crm.services.reference_data import list_categories, list_hubs
 from crm.targets import FIRST_FISCAL_YEAR
@@ -14,7 +15,6 @@ from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, month_rang
 from crm.vocabulary import term
 from ui import kept
 from ui.runtime import session
-from ui.text import literal
 
 PERIOD_FISCAL_YEAR = "年度"
 PERIOD_MONTHS = "月の範囲"

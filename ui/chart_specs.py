@@ -13,7 +13,7 @@ from collections.abc import Callable
 import altair as alt
 import streamlit as st
 
-from ui import charts, flow_charts
+from crm.presentation import charts, flow_charts
 
 _BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {}
 # What Altair's default theme adds and st.altair_chart leaves out (it renders with theme

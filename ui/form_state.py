@@ -27,11 +27,11 @@ from crm.actor import Actor
 from crm.auth.sessions import SessionEnded
 from crm.db import session_scope
 from crm.errors import CrmError, StaleVersion, ValidationError
+from crm.presentation.text import literal
 from crm.services import submissions
 from ui import failures
 from ui.forms import ERRORS_KEY, clear_errors, field_error
 from ui.runtime import get_engine
-from ui.text import literal
 
 FEEDBACK_KEY = "_form_feedback"
 GENERATIONS_KEY = "_form_generations"

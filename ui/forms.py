@@ -6,7 +6,7 @@ import streamlit as st
 
 from crm.auth.sessions import SessionEnded
 from crm.errors import CrmError
-from ui.text import literal
+from crm.presentation.text import literal
 
 ERRORS_KEY = "_field_errors"
 

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui.text import literal
+from crm.presentation.text import literal
 
 SHADOW = "_kept."
 DRAWN_ON = "_kept_page."

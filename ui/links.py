@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from crm.actor import Actor
+from crm.presentation.text import literal
 from ui.navigation import PAGES
-from ui.text import literal
 
 COMPANIES = "pages/companies.py"
 CONSULTATIONS = "pages/consultations.py"

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 import streamlit as st
 
 from crm.actor import Actor
+from crm.presentation.text import literal
 from ui.links import Link, show
-from ui.text import literal
 
 Cell = str | Link | None
 

@@ -5,12 +5,12 @@ import streamlit as st
 from crm.actor import Actor
 from crm.errors import CrmError
 from crm.models import Company
+from crm.presentation.labels import md
 from crm.services.companies import get_company
 from crm.services.lookups import company_choices
 from crm.services.merge import duplicate_candidates, kept_company_id, merge_companies
 from ui import form_state as fs
 from ui import links
-from ui.labels import md
 from ui.runtime import session
 
 

@@ -5,9 +5,9 @@ import re
 import streamlit as st
 
 from crm.actor import Actor
+from crm.presentation.text import literal
 from crm.services.lookups import firm_choices
 from ui.cache import cached_read
-from ui.text import literal
 
 SEARCH_HINT = "選択してください（入力して絞り込み）"
 FIRM_CHOICES = 100  # the most firms a picker offers at once

@@ -6,6 +6,7 @@ import streamlit as st
 
 from crm.actor import Actor
 from crm.calendar_jp import day_with_weekday
+from crm.presentation.text import literal
 from crm.services.lookups import placement_needs
 from crm.services.reference_data import list_hubs
 from crm.services.today import (
@@ -23,7 +24,6 @@ from ui import links
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.runtime import session
-from ui.text import literal
 
 FORM = "today"
 LIMIT = 100

@@ -280,7 +280,8 @@ def chart_png(points: Iterable[TrendPoint], title: str = CHART_TITLE) -> bytes:
     """The dashboards' chart 「成約件数と相談件数の推移」 as a PNG, rendered without a browser."""
     import vl_convert
 
-    from ui.charts import cumulative_trend_chart  # plain Altair: no Streamlit in it
+    # Imported here so that Altair loads only when a chart is drawn, not on every `crm` command.
+    from crm.presentation.charts import cumulative_trend_chart
 
     _register_fonts(str(japanese_font().parent))
     frame = pd.DataFrame(

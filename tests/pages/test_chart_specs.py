@@ -3,7 +3,8 @@
 import altair as alt
 import pandas as pd
 
-from ui import chart_specs, charts
+from crm.presentation import charts
+from ui import chart_specs
 
 
 def _frame(contracts: int) -> pd.DataFrame:

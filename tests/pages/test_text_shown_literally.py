@@ -17,6 +17,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
+from crm.presentation.text import ZERO_WIDTH_SPACE, literal
 from crm.services import followups, needs
 from crm.timeutil import today_jst
 from tests.utils.factories import (
@@ -27,7 +28,6 @@ from tests.utils.factories import (
     make_placement,
 )
 from tests.utils.hostile_text import PAYLOADS
-from ui.text import ZERO_WIDTH_SPACE, literal
 
 COMMONMARK = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 # What a payload could become if it were read as Markdown.

@@ -8,6 +8,7 @@ import pytest
 from crm.analytics.breakdowns import KEY_LABELS, TITLES, Dimension
 from crm.csvio.columns import ENTITIES, SUMMARY
 from crm.csvio.reading import _lookup
+from crm.presentation.labels import FIELD_LABELS
 from crm.reference import AgeBand, Engagement, Residence, SalaryBand
 from crm.reports import monthly
 from crm.vocabulary import FORMER_TERMS, TERMS, days_text, term
@@ -18,7 +19,6 @@ from tests.utils.factories import (
     make_need,
     make_placement,
 )
-from ui.labels import FIELD_LABELS
 
 # Which field a breakdown's key column names.
 DIMENSION_FIELDS = {

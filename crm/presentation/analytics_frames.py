@@ -24,7 +24,7 @@ TREND_COLUMNS = {
 
 
 def trend_frame(points: list[TrendPoint]) -> pd.DataFrame:
-    """English column names, as ui.charts.cumulative_trend_chart expects."""
+    """English column names, as charts.cumulative_trend_chart expects."""
     return pd.DataFrame([p.__dict__ for p in points], columns=list(TREND_COLUMNS))
 
 
@@ -129,7 +129,7 @@ def comparison_frame(comparison: HubComparison) -> pd.DataFrame:
 
 
 def progress_frame(rows: list[TargetProgress], hub_names: dict[str, str]) -> pd.DataFrame:
-    """Long table for ui.charts.target_progress_chart (hubs with an approved target)."""
+    """Long table for charts.target_progress_chart (hubs with an approved target)."""
     records = []
     for p in rows:
         for measure, ratio, behind in (

@@ -10,8 +10,8 @@ import pandas as pd
 
 from crm.analytics.flows import FlowTable, hub_name, net_rows
 from crm.analytics.tilemap import TILE_POSITIONS, short_name
+from crm.presentation.charts import PREFECTURE_SELECTION
 from crm.reference import PREFECTURES
-from ui.charts import PREFECTURE_SELECTION
 
 AREA_COLOURS = {
     "県内": "#9e9ac8",

@@ -2,9 +2,9 @@
 
 import datetime as dt
 
+from crm.presentation.text import literal
 from crm.reference import JSIC_DIVISIONS, PREFECTURES, LabelledEnum
 from crm.vocabulary import TERMS, term
-from ui.text import literal
 
 # Field -> label, for messages that name a field away from its widget (e.g. a version conflict).
 FIELD_LABELS = {
@@ -54,7 +54,7 @@ FIELD_LABELS = {
 FIELD_LABELS |= {key: label for key, label in TERMS.items() if key != "prefecture_code"}
 FIELD_LABELS |= {"partner_id": "紹介先"}
 
-# Kept for modules written before ui.text: the same helper under its older name.
+# Kept for modules written before presentation.text: the same helper under its older name.
 md = literal
 
 
