@@ -34,9 +34,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col, select
 
 from crm.actor import Actor
+from crm.auth.scope import scope_filter
 from crm.db import SEARCH_TABLE
 from crm.models import Company, Consultation, TalentNeed
-from crm.services.base import scope_filter
 from crm.textnorm import company_keys, search_text
 from crm.validation import normalize_text
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from crm.actor import SYSTEM, Actor, actor_for
+from crm.auth.audit_trail import record_audit
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import ApiToken, AuditLog, UserAccount
 from crm.reference import Role
-from crm.services.base import record_audit
 from crm.timeutil import utcnow
 from crm.validation import normalize_text
 

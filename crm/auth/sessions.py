@@ -48,7 +48,7 @@ ENDED_MESSAGES = {
 # A web session's last activity is written at most this often (not on every click).
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
-# Execution option a scoped SELECT carries (see crm.services.base.scope_filter): the actor whose
+# Execution option a scoped SELECT carries (see crm.auth.scope.scope_filter): the actor whose
 # session is checked before the statement runs.
 ACTOR_OPTION = "crm_actor"
 _CHECKED = "crm_live_actors"

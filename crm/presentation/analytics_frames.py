@@ -68,10 +68,14 @@ MEASURES: dict[str, Measure] = {
     "cumulative_consultations": Measure("累計相談件数", lambda r: r.cumulative_consultations, ",d"),
     "cumulative_placements": Measure("累計成約件数", lambda r: r.cumulative_placements, ",d"),
     "consultation_progress": Measure(
-        "相談目標の進捗率", lambda r: r.progress and r.progress.consultation_progress, ".0%"
+        "相談目標の進捗率",
+        lambda r: None if r.progress is None else r.progress.consultation_progress,
+        ".0%",
     ),
     "placement_progress": Measure(
-        "成約目標の進捗率", lambda r: r.progress and r.progress.placement_progress, ".0%"
+        "成約目標の進捗率",
+        lambda r: None if r.progress is None else r.progress.placement_progress,
+        ".0%",
     ),
 }
 

@@ -1,16 +1,19 @@
-"""What every service shares: scoped reads, audited and versioned writes, cache versions."""
+"""What every service shares: scoped reads, audited and versioned writes, cache versions.
 
-import datetime as dt
-import enum
+The read scope (``scope_filter``) and the audit trail (``record_audit``) belong to the access
+layer below the services (``crm.auth``); the services take them from here.
+"""
+
 import json
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, update
 from sqlmodel import Session, SQLModel, select
 
 from crm.actor import Actor
-from crm.auth.sessions import ACTOR_OPTION, require_live
+from crm.auth.audit_trail import jsonable, record_audit
+from crm.auth.scope import scope_filter as scope_filter
+from crm.auth.sessions import require_live
 from crm.db import affected_rows
 from crm.errors import NotFound, StaleVersion
 from crm.models import AuditLog, DataVersion, table_of
@@ -55,21 +58,6 @@ def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any) -> T
     return row
 
 
-def scope_filter(statement, actor: Actor, hub_column, hubs: Sequence[str] = ()):
-    """Restrict a SELECT to the hubs the actor may read, and to ``hubs`` when given (a
-    national reader's choice of hubs: it narrows, never widens, what the actor may read).
-
-    The statement also carries the actor, so that the session runs the actor's session check
-    (``require_live``) before it reads (see ``crm.auth.sessions``)."""
-    readable = actor.readable_hubs()
-    statement = statement.execution_options(**{ACTOR_OPTION: actor})
-    if readable is not None:
-        statement = statement.where(hub_column.in_(readable))
-    if hubs:
-        statement = statement.where(hub_column.in_(sorted(set(hubs))))
-    return statement
-
-
 def bump_data_version(session: Session, hub_code: str | None) -> None:
     """Invalidate cached reads that include this hub, in the writer's transaction.
 
@@ -93,54 +81,6 @@ def data_version(session: Session, scope_key: str) -> int:
     if scope_key != "all":
         statement = statement.where(table.c.scope.in_([scope_key.removeprefix("hub:"), NATIONAL]))
     return session.execute(statement).scalar_one()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
-def record_audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    *,
-    entity: str | None = None,
-    entity_id: Any = None,
-    hub_code: str | None = None,
-    changes: dict[str, tuple[Any, Any]] | None = None,
-    detail: str | None = None,
-) -> None:
-    """Every write is audited, so this is where the writer's session is checked: a refusal
-    here rolls back the whole transaction, the write included."""
-    require_live(session, actor, for_write=True)
-    # A Core insert: the audit row is never read back in the transaction, and skipping the
-    # ORM object and its unit of work saves about 7% of a save (1.38 → 1.28 ms alone;
-    # BENCHMARKS.md, "Targets").
-    session.execute(
-        insert(table_of(AuditLog)).values(
-            at=utcnow(),
-            user_id=actor.user_id,
-            username=actor.username,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            hub_code=hub_code,
-            changes=None
-            if not changes
-            else json.dumps(
-                {
-                    key: [_jsonable(before), _jsonable(after)]
-                    for key, (before, after) in changes.items()
-                },
-                ensure_ascii=False,
-            ),
-            detail=detail,
-        )
-    )
 
 
 def create_row(session: Session, actor: Actor, row: T) -> T:
@@ -232,7 +172,7 @@ def _stale(session: Session, model, row, expected_version: int) -> StaleVersion:
     changed: dict[str, tuple] = {}
     for changes, _username in reversed(entries):
         for key, (before, _after) in json.loads(changes or "{}").items():
-            changed.setdefault(key, (before, _jsonable(getattr(row, key))))
+            changed.setdefault(key, (before, jsonable(getattr(row, key))))
     return StaleVersion(entity_name(model), row.version, changed)
 
 
