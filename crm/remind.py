@@ -4,12 +4,16 @@
 address from the same query as the dashboard (``crm.services.today.todays_work``: overdue
 items and those due this week), sends nothing to a manager with nothing due, and records each
 sent mail in the audit trail. SMTP settings come from ``CRM_SMTP_*`` and ``CRM_MAIL_FROM``.
+
+Addresses are read by ``crm.validation.normalize_email``, the check accounts are created with,
+which uses the parser that addresses the mail; an address stored before that check (or one
+the mail server refuses) is reported and skipped, and the managers after it still get theirs.
 """
 
 import datetime as dt
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -26,6 +30,8 @@ from crm.models import Hub, UserAccount
 from crm.reference import Role
 from crm.services.base import record_audit
 from crm.services.today import KIND_LABELS, TodayItem, TodayList, describe, todays_work
+from crm.validation import hub_code as read_hub_code
+from crm.validation import normalize_email
 
 ITEMS_PER_MAIL = 100
 
@@ -49,7 +55,16 @@ class RemindReport:
     digests: list[Digest] = field(default_factory=list)
     nothing_due: list[str] = field(default_factory=list)  # user names
     without_email: list[str] = field(default_factory=list)
+    # (user name, address as stored, reason): skipped, the others are still sent.
+    unusable_email: list[tuple[str, str, str]] = field(default_factory=list)
     sent: int = 0
+
+    def skipped_lines(self) -> list[str]:
+        """One Japanese line per manager whose address could not be used."""
+        return [
+            f"送信しませんでした: {username}（{address}）: {reason}"
+            for username, address, reason in self.unusable_email
+        ]
 
 
 def _line(item: TodayItem, today: dt.date, app_url: str | None) -> str:
@@ -116,6 +131,10 @@ def plan_reminders(
         UserAccount.role == Role.HUB_MANAGER.value, col(UserAccount.active).is_(True)
     )
     if hub_code is not None:
+        try:
+            hub_code = read_hub_code(hub_code)
+        except ValueError as error:
+            raise CrmError(f"--hub: {error}") from None
         if session.get(Hub, hub_code) is None:
             raise CrmError(f"拠点コード「{hub_code}」はありません（例: 06）。")
         statement = statement.where(UserAccount.hub_code == hub_code)
@@ -126,6 +145,11 @@ def plan_reminders(
             continue
         if not user.email:
             report.without_email.append(user.username)
+            continue
+        try:
+            address = normalize_email(user.email) or ""
+        except ValueError as error:  # stored before the check: report it, go on
+            report.unusable_email.append((user.username, user.email, str(error)))
             continue
         work = todays_work(
             session, actor_for(user), hub_code=user.hub_code, today=today, limit=ITEMS_PER_MAIL
@@ -138,7 +162,7 @@ def plan_reminders(
             Digest(
                 user_id=user.id,
                 username=user.username,
-                email=user.email,
+                email=address,
                 hub_code=user.hub_code,
                 subject=subject,
                 body=body,
@@ -153,11 +177,47 @@ def message_for(digest: Digest, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = digest.subject
     message["From"] = sender
-    message["To"] = str(Address(addr_spec=digest.email))
+    # ValueError for an address the check refuses (see ``send_all``).
+    message["To"] = str(Address(addr_spec=normalize_email(digest.email) or ""))
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
     message.set_content(digest.body, charset="utf-8")
     return message
+
+
+# What refuses one recipient and leaves the connection usable for the next mail: an address
+# the check refuses, a recipient the server refuses, a non-ASCII address the server cannot take.
+_ONE_RECIPIENT = (ValueError, smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError)
+
+
+def send_all(
+    smtp: smtplib.SMTP,
+    report: RemindReport,
+    sender: str,
+    record: Callable[[Digest], None],
+) -> None:
+    """Send every digest of ``report``; ``record`` each sent one (its audit entry). A digest
+    whose recipient is refused is added to ``report.unusable_email`` and the next is sent."""
+    for digest in report.digests:
+        try:
+            smtp.send_message(message_for(digest, sender))
+        except _ONE_RECIPIENT as error:
+            report.unusable_email.append((digest.username, digest.email, _refusal(error)))
+            continue
+        record(digest)
+        report.sent += 1
+
+
+def _refusal(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = "; ".join(
+            f"{code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
+            for code, message in error.recipients.values()
+        )
+        return f"メールサーバーが宛先を受け付けませんでした（{answers}）"
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return "メールサーバーが日本語などを含むアドレスに対応していません"
+    return str(error)
 
 
 @contextmanager

@@ -3,6 +3,8 @@
 import datetime as dt
 import re
 import unicodedata
+from email.errors import HeaderParseError, MessageDefect
+from email.headerregistry import Address
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -11,6 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.jp import cn
 
 from crm.errors import ValidationError
+from crm.reference import PREFECTURES
 from crm.timeutil import today_jst
 
 M = TypeVar("M", bound=BaseModel)
@@ -40,6 +43,95 @@ def clean_typed_text(value: str) -> str:
         char = found.group()
         raise ValueError(f"制御文字（U+{ord(char):04X}）は入力できません。削除してください")
     return text
+
+
+# Line breaks of every kind (CR, LF, NEL, the Unicode line and paragraph separators) and tab:
+# a one-line value (a name, a title, a code) holds none of them.
+_LINE_BREAKS = {
+    "\n": "改行",
+    "\r": "改行",
+    "\u0085": "改行",
+    "\u2028": "改行",
+    "\u2029": "改行",
+    "\t": "タブ",
+}
+
+
+def one_line(text: str) -> str:
+    """A one-line value (a name, a title, a code, an e-mail address) as it will be stored:
+    ``clean_typed_text`` (byte-order marks dropped, control characters refused) and no line
+    break or tab either; ValueError with the Japanese reason else."""
+    text = clean_typed_text(text)
+    for char, what in _LINE_BREAKS.items():
+        if char in text:
+            raise ValueError(f"{what}は入力できません（1行で入力してください）")
+    return text
+
+
+# The longest address SMTP carries (RFC 5321: a 254-octet path without its angle brackets).
+MAX_EMAIL = 254
+_DOMAIN_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def normalize_email(value: str | None) -> str | None:
+    """One e-mail address as ``crm remind`` sends to it, or None when blank.
+
+    It is read by the parser that addresses the mail (``email.headerregistry.Address``, as in
+    ``crm.remind.message_for``) and must be exactly one bare address that SMTP without the
+    SMTPUTF8 extension can carry: ASCII only, no display name, angle brackets, comments,
+    quotes or spaces, a domain of dotted host names. ValueError with the Japanese reason
+    else, so an address that is accepted can always be sent to."""
+    text = normalize_text(value)
+    if text is None:
+        return None
+    text = one_line(text)
+    if len(text) > MAX_EMAIL:
+        raise ValueError(f"メールアドレスは{MAX_EMAIL}文字以内です（{len(text)}文字）")
+    if "<" in text or ">" in text:
+        raise ValueError(
+            "メールアドレスだけを入力してください（名前や < > は付けません。例: yama@example.jp）"
+        )
+    if any(separator in text for separator in ",; "):
+        raise ValueError("メールアドレスは1件だけ入力してください（区切り文字や空白は入れません）")
+    if text.count("@") != 1:
+        raise ValueError("メールアドレスには @ が1つだけ必要です（例: yama@example.jp）")
+    local, domain = text.split("@")
+    if not local.isascii():
+        raise ValueError(
+            "@ より前には半角の英数字と記号だけが使えます（日本語などの文字は送信できません）"
+        )
+    if not domain.isascii():
+        raise ValueError(
+            "ドメイン（@ より後）に日本語は使えません。xn-- で始まる英数字の表記で入力してください"
+        )
+    try:
+        parsed = Address(addr_spec=text)
+    except (ValueError, HeaderParseError, MessageDefect):
+        parsed = None
+    labels = domain.split(".")
+    if (
+        parsed is None
+        or parsed.addr_spec != text
+        or '"' in text
+        or len(labels) < 2
+        or not all(_DOMAIN_LABEL.match(label) for label in labels)
+    ):
+        raise ValueError("メールアドレスの形式が正しくありません（例: yama@example.jp）")
+    return text
+
+
+def hub_code(value: str | int | None) -> str:
+    """A hub's (prefecture's) two-digit JIS code from ``06``, ``6`` or ``０６``; ValueError with
+    the Japanese reason for anything else. The one reading of a hub code typed anywhere (CLI
+    options, API parameters, account forms)."""
+    text = normalize_text(str(value)) if value is not None else None
+    if text is None:
+        raise ValueError("拠点コードを入力してください（都道府県コード 01〜47。例: 06）")
+    code = text.zfill(2) if text.isdigit() and len(text) < 2 else text
+    if code not in PREFECTURES:
+        shown = text if len(text) <= 20 else f"{text[:20]}…"
+        raise ValueError(f"拠点コードは都道府県コード 01〜47 です（入力: {shown}）")
+    return code
 
 
 def normalize_corporate_number(value: str | None) -> str | None:

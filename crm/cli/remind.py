@@ -8,7 +8,7 @@ from sqlmodel import Session
 from crm.cli.common import cli_errors, fail, open_engine
 from crm.config import get_settings
 from crm.db import session_scope
-from crm.remind import message_for, plan_reminders, record_sent, smtp_connection
+from crm.remind import Digest, plan_reminders, record_sent, send_all, smtp_connection
 from crm.timeutil import today_jst
 
 
@@ -48,16 +48,21 @@ def remind_command(
         if not settings.mail_from:
             fail("CRM_MAIL_FROM（送信元アドレス）が設定されていません。")
             return
+
+        def record(digest: Digest) -> None:
+            with session_scope(engine) as s:
+                record_sent(s, digest)
+
         with cli_errors(), smtp_connection(settings) as smtp:
-            for digest in report.digests:
-                smtp.send_message(message_for(digest, settings.mail_from))
-                with session_scope(engine) as s:
-                    record_sent(s, digest)
-                report.sent += 1
+            send_all(smtp, report, settings.mail_from, record)
     verb = "送信予定（--dry-run: 送信していません）" if dry_run else "送信"
     count = len(report.digests) if dry_run else report.sent
     summary = f"{verb} {count}通・対象なし {len(report.nothing_due)}人"
     if report.without_email:
         names = ", ".join(report.without_email)
         summary += f"・メールアドレス未登録 {len(report.without_email)}人（{names}）"
+    if report.unusable_email:
+        summary += f"・送信できないアドレス {len(report.unusable_email)}人"
+    for line in report.skipped_lines():
+        typer.echo(line)
     typer.echo(summary)

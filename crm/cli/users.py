@@ -12,6 +12,7 @@ import typer
 from sqlmodel import Session
 
 from crm.cli.common import cli_errors, fail, open_engine, operator_actor, unit_of_work
+from crm.errors import ValidationError
 from crm.reference import Role
 from crm.services import users
 from crm.timeutil import to_jst
@@ -19,6 +20,17 @@ from crm.timeutil import to_jst
 app = typer.Typer(
     help="User accounts: add, list, disable, enable, reset-password, unlock.", no_args_is_help=True
 )
+
+
+# The option each refused field of ``users.create_user`` was given with.
+OPTIONS = {
+    "username": "利用者名",
+    "role": "--role",
+    "hub_code": "--hub",
+    "email": "--email",
+    "display_name": "--display-name",
+    "password": "パスワード",
+}
 
 
 def _interactive() -> bool:
@@ -57,16 +69,21 @@ def add_command(
     password = None if sso_only else read_password()
     engine = open_engine()
     with unit_of_work(engine) as session:
-        user = users.create_user(
-            session,
-            operator_actor(),
-            username=name,
-            role=role.value,
-            hub_code=hub,
-            display_name=display_name,
-            email=email,
-            password=password,
-        )
+        try:
+            user = users.create_user(
+                session,
+                operator_actor(),
+                username=name,
+                role=role.value,
+                hub_code=hub,
+                display_name=display_name,
+                email=email,
+                password=password,
+            )
+        except ValidationError as error:  # named by the option the value came from
+            raise ValidationError(
+                {OPTIONS.get(field, field): why for field, why in error.fields.items()}
+            ) from None
         summary = (
             f"{user.username}（{Role(user.role).label}"
             + (f"・拠点 {user.hub_code}" if user.hub_code else "")

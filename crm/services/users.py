@@ -5,7 +5,6 @@ events are recorded by name only ("password_reset", "password_change").
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
@@ -19,9 +18,8 @@ from crm.models import Hub, UserAccount, WebSession, stored_id
 from crm.reference import Role
 from crm.services.base import record_audit, update_row
 from crm.timeutil import utcnow
-from crm.validation import normalize_text
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from crm.validation import hub_code as read_hub_code
+from crm.validation import normalize_email, normalize_text, one_line
 
 
 @dataclass(frozen=True)
@@ -63,6 +61,26 @@ def _summary(user: UserAccount) -> AccountSummary:
     )
 
 
+def _checked_text(name: str, value: str | None, errors: dict[str, str]) -> str | None:
+    """A one-line account field (user name, display name), NFKC and trimmed."""
+    try:
+        return normalize_text(one_line(value)) if value is not None else None
+    except ValueError as error:
+        errors[name] = str(error)
+        return None
+
+
+def _checked_hub(value: str | None, errors: dict[str, str]) -> str | None:
+    """The hub code as ``crm.validation.hub_code`` reads it (``6`` is 06), None when blank."""
+    if normalize_text(value) is None:
+        return None
+    try:
+        return read_hub_code(value)
+    except ValueError as error:
+        errors["hub_code"] = str(error)
+        return None
+
+
 def _check_role_and_hub(
     session: Session, role: str | None, hub_code: str | None, errors: dict[str, str]
 ) -> Role | None:
@@ -71,6 +89,8 @@ def _check_role_and_hub(
     except ValueError:
         errors["role"] = "役割は hub_manager / secretariat / admin のいずれかです"
         return None
+    if "hub_code" in errors:  # not a hub code at all (reason given)
+        return role_value
     if role_value == Role.HUB_MANAGER:
         if not hub_code or session.get(Hub, hub_code) is None:
             errors["hub_code"] = "拠点マネージャーには存在する拠点コードが必要です"
@@ -79,19 +99,24 @@ def _check_role_and_hub(
     return role_value
 
 
-def _check_email(
-    session: Session, email: str | None, errors: dict[str, str], user_id: int | None = None
-) -> None:
-    if not email:
-        return
-    if not _EMAIL.match(email):
-        errors["email"] = "メールアドレスの形式が正しくありません"
-        return
+def _checked_email(
+    session: Session, value: str | None, errors: dict[str, str], user_id: int | None = None
+) -> str | None:
+    """The address as ``crm remind`` sends to it (``normalize_email``: the sending code's
+    parser), unused by another account; None when blank or refused (reason in ``errors``)."""
+    try:
+        email = normalize_email(value)
+    except ValueError as error:
+        errors["email"] = str(error)
+        return None
+    if email is None:
+        return None
     other = session.exec(
         select(UserAccount.id).where(func.lower(UserAccount.email) == email.casefold())
     ).first()
     if other is not None and other != user_id:
         errors["email"] = "このメールアドレスは既に登録されています"
+    return email
 
 
 def create_user(
@@ -108,18 +133,18 @@ def create_user(
     """A new account. Without a password it can sign in only through single sign-on."""
     require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
-    username = normalize_text(username) or ""
-    hub_code = normalize_text(hub_code)
     errors: dict[str, str] = {}
+    username = _checked_text("username", username, errors) or ""
+    hub_code = _checked_hub(hub_code, errors)
+    display_name = _checked_text("display_name", display_name, errors)
     if not username:
-        errors["username"] = "必須項目です"
+        errors.setdefault("username", "必須項目です")  # or the reason it was refused
     elif len(username) > 80:
         errors["username"] = "80文字以内にしてください"
     elif session.exec(select(UserAccount.id).where(UserAccount.username == username)).first():
         errors["username"] = f"利用者名 {username} は既に使われています"
     role_value = _check_role_and_hub(session, role, hub_code, errors)
-    email = normalize_text(email)
-    _check_email(session, email, errors)
+    email = _checked_email(session, email, errors)
     if password is not None:
         problem = password_problem(password, username, [display_name or "", email or ""])
         if problem:
@@ -130,7 +155,7 @@ def create_user(
         username=username,
         role=role_value.value,
         hub_code=hub_code or None,
-        display_name=normalize_text(display_name) or username,
+        display_name=display_name or username,
         email=email,
         password_hash=hash_password(password) if password else None,
     )
@@ -213,14 +238,14 @@ def update_user(
     errors: dict[str, str] = {}
     values = {
         "display_name": (
-            normalize_text(data.get("display_name", user.display_name)) or user.username
+            _checked_text("display_name", data.get("display_name", user.display_name), errors)
+            or user.username
         ),
-        "email": normalize_text(data.get("email", user.email)),
+        "email": _checked_email(session, data.get("email", user.email), errors, user.id),
         "role": data.get("role", user.role),
-        "hub_code": normalize_text(data.get("hub_code", user.hub_code)),
+        "hub_code": _checked_hub(data.get("hub_code", user.hub_code), errors),
     }
     _check_role_and_hub(session, values["role"], values["hub_code"], errors)
-    _check_email(session, values["email"], errors, user.id)
     if errors:
         raise ValidationError(errors)
     if values["role"] != user.role:
