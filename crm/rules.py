@@ -8,7 +8,7 @@ import) and lists each reason against the row's column. So a value refused on on
 refused on every path, for the same field, with the same words.
 
 Field checks of single values (required, lengths, codes, dates not in the future, the
-corporate number's check digit) live in the input models of ``crm.services.inputs``, which
+corporate number's check digit) live in the input shapes of ``crm.entities``, which
 forms and importer also share; these are the rules that need more than one value or record.
 """
 

@@ -1,9 +1,10 @@
 """The documented CSV layout of every entity: column order, Japanese and English headers.
 
-The order here IS the file's column order; changing it changes the published format, so add
-new columns at the end. Exports write every column; imports read the columns marked
-``importable`` (by either header) and ignore the rest (names, timestamps, the 区分 mark), so an
-export can be imported again as it is.
+Derived from the declarations (``crm.entities``): each entity's ``FileLayout`` gives the
+published column order (new columns go at the end), each declared field its headers, kind,
+choices and note; the columns every file shares are here. Exports write every column;
+imports read the columns marked ``importable`` (by either header) and ignore the rest (names,
+timestamps, the 区分 mark), so an export can be imported again as it is.
 
 Japanese headers are the fields' terms in ``crm.vocabulary`` (one vocabulary for pages, files
 and reports); files with the former terms (雇用形態, 前住所地) still import.
@@ -19,22 +20,39 @@ Value conventions (both header languages):
   a referral's 結果) happened during the week; needs carry that step's date in 状況の日付.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import get_args
 
-from crm.reference import (
-    AgeBand,
-    Channel,
-    Engagement,
-    LabelledEnum,
-    NeedStatus,
-    PartnerKind,
-    ReferralOutcome,
-    Residence,
-    SalaryBand,
-    Stance,
-    TargetStatus,
+from sqlmodel import SQLModel
+
+from crm.entities import (
+    COMPANY_FILE,
+    CONSULTATION_FILE,
+    CONTACT_FILE,
+    FOLLOW_UP_FILE,
+    NEED_FILE,
+    PARTNER_FILE,
+    PLACEMENT_FILE,
+    REFERRAL_FILE,
+    STATUS_CHANGE_FILE,
+    TARGET_FILE,
+    Company,
+    Consultation,
+    Contact,
+    Declared,
+    FileLayout,
+    FollowUp,
+    KpiTarget,
+    NeedStatusChange,
+    Partner,
+    Placement,
+    Referral,
+    TalentNeed,
+    declared,
 )
-from crm.vocabulary import FORMER_TERMS, term
+from crm.reference import LabelledEnum
+from crm.vocabulary import FORMER_TERMS
 
 INT, TEXT, DATE, STAMP, CODE, BOOL = "int", "text", "date", "timestamp", "code", "bool"
 
@@ -82,95 +100,28 @@ class EntitySpec:
         return next(c for c in self.columns if c.key == key)
 
 
-def _id(ja: str) -> Column:
-    return Column(
-        "id", ja, "id", INT, note="空欄なら新規。出力したIDのまま取り込むと同じ記録を更新"
-    )
-
-
-_HUB = Column("hub_code", "拠点コード", "hub_code", note="取込先の拠点と一致すること")
+# Columns every file may carry besides the entity's declared fields: the id, the hub, the
+# bookkeeping, and names beside ids (written for people, never read back).
 _VERSION = Column(
     "version", "版", "version", INT, note="更新の競合検出: 出力後に他の人が更新した行は取り込めない"
 )
-_CREATED = Column("created_at", "登録日時", "created_at", STAMP, importable=False, restored=True)
-_UPDATED = Column("updated_at", "更新日時", "updated_at", STAMP, importable=False, restored=True)
-_KIND = Column(
-    "entry_kind",
-    "区分",
-    "entry_kind",
-    importable=False,
-    note="週次出力のみ: 当週／遅延入力／訂正／状況変更",
-)
-_COMPANY_ID = Column("company_id", "企業ID", "company_id", INT)
-_COMPANY_NAME = Column("company_name", "企業名", "company_name", importable=False)
-_NOTES = Column("notes", term("notes"), "notes")
-_TRAILER = (_VERSION, _CREATED, _UPDATED, _KIND)
-
-COMPANIES = EntitySpec(
-    "companies",
-    "企業",
-    (
-        _id("企業ID"),
-        _HUB,
-        Column("name", term("name"), "name"),
-        Column("kana", term("kana"), "kana"),
-        Column(
-            "corporate_number",
-            term("corporate_number"),
-            "corporate_number",
-            note="13桁。既存の企業とは法人番号で照合",
-        ),
-        Column(
-            "prefecture_code", term("prefecture_code"), "prefecture_code", note="JIS X 0401 2桁"
-        ),
-        Column("city", term("city"), "city"),
-        Column("industry", term("industry"), "industry", note="日本標準産業分類の大分類 A〜T"),
-        Column("employees", term("employees"), "employees", INT),
-        Column("capital_jpy", term("capital_jpy"), "capital_jpy", INT),
-        _NOTES,
+SHARED_COLUMNS: dict[str, Column] = {
+    column.key: column
+    for column in (
+        Column("hub_code", "拠点コード", "hub_code", note="取込先の拠点と一致すること"),
         _VERSION,
-        _CREATED,
-        _UPDATED,
-    ),
-)
-
-CONSULTATIONS = EntitySpec(
-    "consultations",
-    "相談",
-    (
-        _id("相談ID"),
-        _HUB,
-        _COMPANY_ID,
-        _COMPANY_NAME,
-        Column("consulted_on", term("consulted_on"), "consulted_on", DATE),
-        Column("channel", term("channel"), "channel", CODE, Channel),
-        Column("stance", term("stance"), "stance", CODE, Stance),
-        Column("summary", term("summary"), "summary"),
-        Column("next_action", term("next_action"), "next_action"),
-        Column("next_action_on", term("next_action_on"), "next_action_on", DATE),
-        *_TRAILER,
-    ),
-    date_keys=("consulted_on",),
-)
-
-NEEDS = EntitySpec(
-    "needs",
-    "人材ニーズ",
-    (
-        _id("ニーズID"),
-        _HUB,
-        _COMPANY_ID,
-        _COMPANY_NAME,
-        Column("consultation_id", "相談ID", "consultation_id", INT),
-        Column("category", term("category"), "category", note="区分名またはコード"),
-        Column("engagement", term("engagement"), "engagement", CODE, Engagement),
-        Column("role_title", term("role_title"), "role_title"),
-        Column("headcount", term("headcount"), "headcount", INT),
-        Column("salary_band", term("salary_band"), "salary_band", CODE, SalaryBand),
-        Column("status", term("status"), "status", CODE, NeedStatus),
-        Column("opened_on", term("opened_on"), "opened_on", DATE),
-        _NOTES,
-        *_TRAILER,
+        Column("created_at", "登録日時", "created_at", STAMP, importable=False, restored=True),
+        Column("updated_at", "更新日時", "updated_at", STAMP, importable=False, restored=True),
+        Column(
+            "entry_kind",
+            "区分",
+            "entry_kind",
+            importable=False,
+            note="週次出力のみ: 当週／遅延入力／訂正／状況変更",
+        ),
+        Column("company_id", "企業ID", "company_id", INT, importable=False),
+        Column("company_name", "企業名", "company_name", importable=False),
+        Column("partner_name", "パートナー名", "partner_name", importable=False),
         Column(
             "status_changed_on",
             "状況の日付",
@@ -179,141 +130,68 @@ NEEDS = EntitySpec(
             importable=False,
             note="状況がその値になった日（経過の最新の日付）",
         ),
-    ),
-    date_keys=("opened_on",),
-)
-
-REFERRALS = EntitySpec(
-    "referrals",
-    "紹介",
-    (
-        _id("紹介ID"),
-        _HUB,
-        Column("need_id", "ニーズID", "need_id", INT),
-        Column("company_id", "企業ID", "company_id", INT, importable=False),
-        Column("partner_id", "パートナーID", "partner_id", INT),
-        Column("partner_name", "パートナー名", "partner_name", importable=False),
-        Column("referred_on", term("referred_on"), "referred_on", DATE),
-        Column("outcome", term("outcome"), "outcome", CODE, ReferralOutcome),
-        _NOTES,
-        *_TRAILER,
-    ),
-    date_keys=("referred_on",),
-)
-
-PLACEMENTS = EntitySpec(
-    "placements",
-    "成約",
-    (
-        _id("成約ID"),
-        _HUB,
-        Column("need_id", "ニーズID", "need_id", INT),
-        Column("company_id", "企業ID", "company_id", INT, importable=False),
-        _COMPANY_NAME,
-        Column("placed_on", term("placed_on"), "placed_on", DATE),
-        Column("engagement", term("engagement"), "engagement", CODE, Engagement),
-        Column("partner_id", "パートナーID", "partner_id", INT),
-        Column("partner_name", "パートナー名", "partner_name", importable=False),
-        Column("salary_band", term("salary_band"), "salary_band", CODE, SalaryBand),
-        Column("age_band", term("age_band"), "age_band", CODE, AgeBand),
-        Column(
-            "previous_residence", term("previous_residence"), "previous_residence", CODE, Residence
-        ),
-        _NOTES,
-        *_TRAILER,
-        # Appended (the published order never changes): the prefecture lived in before.
-        Column(
-            "previous_prefecture",
-            term("previous_prefecture"),
-            "previous_prefecture",
-            note="JIS X 0401 2桁（前居住地はここから導出）",
-        ),
-    ),
-    date_keys=("placed_on",),
-)
-
-FOLLOW_UPS = EntitySpec(
-    "follow_ups",
-    "フォローアップ",
-    (
-        _id("フォローアップID"),
-        _HUB,
-        _COMPANY_ID,
-        _COMPANY_NAME,
-        Column("placement_id", "成約ID", "placement_id", INT),
-        Column("due_on", term("due_on"), "due_on", DATE),
-        Column("done_on", term("done_on"), "done_on", DATE),
-        _NOTES,
-        *_TRAILER,
-    ),
-    date_keys=("due_on", "done_on"),
-)
-
-PARTNERS = EntitySpec(
-    "partners",
-    "パートナー",
-    (
-        _id("パートナーID"),
-        Column("kind", "種別", "kind", CODE, PartnerKind),
-        Column("name", "名称", "name"),
-        Column("prefecture_code", term("prefecture_code"), "prefecture_code"),
-        Column("active", "有効", "active", BOOL, note="1=有効 0=無効"),
-        _VERSION,
-        _CREATED,
-        _UPDATED,
-    ),
-)
-
-CONTACTS = EntitySpec(
-    "contacts",
-    "企業の担当者",
-    (
-        _id("担当者ID"),
-        _HUB,
-        _COMPANY_ID,
-        _COMPANY_NAME,
-        Column("name", "担当者名", "name"),
-        Column("title", "担当者の役職", "title"),
-        Column("email", "メールアドレス", "email"),
-        Column("phone", "電話番号", "phone"),
-        _VERSION,
-        _CREATED,
-        _UPDATED,
-    ),
-)
-
-# Restored only (see RESTORE_ONLY): written by the target and pipeline services, not by files.
-TARGETS = EntitySpec(
-    "targets",
-    "年度目標",
-    (
-        _id("目標ID"),
-        _HUB,
-        Column("fiscal_year", "年度", "fiscal_year", INT, note="4月始まりの年度 例 2026"),
-        Column("consultations", "相談件数の目標", "consultations", INT),
-        Column("placements", "成約件数の目標", "placements", INT),
-        Column("status", "承認", "status", enum=TargetStatus),
-        Column("approved_at", "承認日時", "approved_at", STAMP, importable=False, restored=True),
-        _VERSION,
-        _CREATED,
-        _UPDATED,
-    ),
-)
-
-NEED_HISTORY = EntitySpec(
-    "need_history",
-    "ニーズの状況の履歴",
-    (
-        _id("履歴ID"),
-        _HUB,
-        Column("need_id", "ニーズID", "need_id", INT),
-        Column("from_status", "変更前の状況", "from_status", enum=NeedStatus),
-        Column("to_status", "変更後の状況", "to_status", enum=NeedStatus),
-        Column("changed_on", "状況の日付", "changed_on", DATE),
         Column("changed_at", "記録日時", "changed_at", STAMP, importable=False, restored=True),
-        Column("note", "備考", "note"),
-    ),
-)
+        Column("approved_at", "承認日時", "approved_at", STAMP, importable=False, restored=True),
+    )
+}
+
+
+def _kind(found: Declared) -> str:
+    if found.spec.choices is not None:
+        return CODE
+    if found.spec.column:  # the file names the record (人材区分's name), not its id
+        return TEXT
+    annotation = found.annotation
+    for kind, types in (
+        (STAMP, (dt.datetime,)),
+        (DATE, (dt.date,)),
+        (BOOL, (bool,)),
+        (INT, (int,)),
+    ):
+        if annotation in types or any(t in get_args(annotation) for t in types):
+            return kind
+    return TEXT
+
+
+def _column(found: Declared) -> Column:
+    return Column(
+        found.column,
+        found.spec.term,
+        found.spec.en or found.column,
+        _kind(found),
+        enum=found.spec.choices,
+        importable=not found.spec.derived,
+        note=found.spec.note,
+    )
+
+
+def _file(layout: FileLayout, model: type[SQLModel]) -> EntitySpec:
+    """The file of ``layout``: each column from the model's declared field of that key, else
+    one of the shared columns."""
+    fields = {found.column: found for found in declared(model)}
+    columns = []
+    for key in layout.columns:
+        if key == "id":
+            note = "空欄なら新規。出力したIDのまま取り込むと同じ記録を更新"
+            columns.append(Column("id", layout.id_term, "id", INT, note=note))
+        elif key in fields:
+            columns.append(_column(fields[key]))
+        else:
+            columns.append(SHARED_COLUMNS[key])
+    return EntitySpec(layout.name, layout.label, tuple(columns), layout.date_keys)
+
+
+COMPANIES = _file(COMPANY_FILE, Company)
+CONSULTATIONS = _file(CONSULTATION_FILE, Consultation)
+NEEDS = _file(NEED_FILE, TalentNeed)
+REFERRALS = _file(REFERRAL_FILE, Referral)
+PLACEMENTS = _file(PLACEMENT_FILE, Placement)
+FOLLOW_UPS = _file(FOLLOW_UP_FILE, FollowUp)
+PARTNERS = _file(PARTNER_FILE, Partner)
+CONTACTS = _file(CONTACT_FILE, Contact)
+# Restored only (see RESTORE_ONLY): written by the target and pipeline services, not by files.
+TARGETS = _file(TARGET_FILE, KpiTarget)
+NEED_HISTORY = _file(STATUS_CHANGE_FILE, NeedStatusChange)
 
 SUMMARY = EntitySpec(
     "summary",

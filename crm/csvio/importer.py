@@ -1,6 +1,6 @@
 """CSV import: parse every file, validate every row, then write all of it or nothing.
 
-- Each row goes through the same input model the forms use (``crm.services.inputs`` via
+- Each row goes through the same input model the forms use (``crm.entities`` via
   ``parse_input``), after dates (ISO, 2016/4/1, 令和6年4月1日, R6.4.1), numbers (full-width,
   thousands separators) and coded values (label or code) are read; then through the same
   cross-record rule functions the services call (``crm.rules``: date order, pipeline moves,
@@ -65,6 +65,17 @@ from crm.csvio.reading import (
     files_in,
     parse_file,
 )
+from crm.entities import (
+    CompanyInput,
+    ConsultationInput,
+    ContactInput,
+    FollowUpInput,
+    NeedInput,
+    PartnerInput,
+    PlacementInput,
+    ReferralInput,
+    StatusChangeInput,
+)
 from crm.errors import CrmError, PermissionDenied, ValidationError
 from crm.models import (
     Company,
@@ -83,17 +94,6 @@ from crm.models import (
 from crm.reference import LabelledEnum, NeedStatus, Role, TargetStatus
 from crm.search import refresh_company_keys
 from crm.services.base import bump_data_version, record_audit
-from crm.services.inputs import (
-    CompanyInput,
-    ConsultationInput,
-    ContactInput,
-    FollowUpInput,
-    NeedInput,
-    PartnerInput,
-    PlacementInput,
-    ReferralInput,
-    StatusChangeInput,
-)
 from crm.services.merge import new_firm_warnings
 from crm.services.placements import FOLLOW_UP_NOTE
 from crm.services.targets import validated_target

@@ -7,10 +7,10 @@ from sqlmodel import Session, col, select
 
 from crm import rules
 from crm.actor import Actor
+from crm.entities import CompanyInput, ContactInput
 from crm.models import Company, Contact, stored_id
 from crm.search import gojuon_order, match_companies
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
-from crm.services.inputs import CompanyInput, ContactInput
 from crm.services.merge import require_no_duplicates
 from crm.textnorm import company_keys
 from crm.validation import parse_input

@@ -8,9 +8,9 @@ from sqlmodel import Session, col, select
 
 from crm import rules
 from crm.actor import Actor
+from crm.entities import ConsultationInput
 from crm.models import Company, Consultation, TalentNeed
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
-from crm.services.inputs import ConsultationInput
 from crm.validation import parse_input
 
 

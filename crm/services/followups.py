@@ -8,10 +8,10 @@ from sqlmodel import Session, col, select
 
 from crm import rules
 from crm.actor import Actor
+from crm.entities import FollowUpInput
 from crm.errors import ValidationError
 from crm.models import Company, FollowUp, Placement
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
-from crm.services.inputs import FollowUpInput
 from crm.timeutil import today_jst
 from crm.validation import not_in_future, parse_input
 

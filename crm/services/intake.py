@@ -8,11 +8,11 @@ parts together; the caller's transaction makes the two inserts all or nothing.
 from sqlmodel import Session
 
 from crm.actor import Actor
+from crm.entities import CompanyInput, ConsultationInput
 from crm.errors import ValidationError
 from crm.models import Company, Consultation
 from crm.services.companies import create_company
 from crm.services.consultations import log_consultation
-from crm.services.inputs import CompanyInput, ConsultationInput
 from crm.validation import parse_input
 
 # Company fields are reported as "company.<field>" so they don't collide with the

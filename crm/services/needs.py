@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from crm import rules
 from crm.actor import Actor
+from crm.entities import NeedInput, ReferralInput
 from crm.errors import ValidationError
 from crm.models import (
     Company,
@@ -22,7 +23,6 @@ from crm.models import (
 )
 from crm.reference import NeedStatus, ReferralOutcome
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
-from crm.services.inputs import NeedInput, ReferralInput
 from crm.timeutil import today_jst
 from crm.validation import not_in_future, parse_input
 

@@ -10,10 +10,10 @@ from crm import rules
 from crm.actor import Actor
 from crm.areas import residence_of
 from crm.calendar_jp import follow_up_due
+from crm.entities import PlacementInput
 from crm.models import FollowUp, Partner, Placement, TalentNeed, stored_id
 from crm.reference import NeedStatus
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
-from crm.services.inputs import PlacementInput
 from crm.services.needs import move_need
 from crm.validation import parse_input
 

@@ -5,11 +5,11 @@ from sqlmodel import Session, col, select
 
 from crm.actor import Actor
 from crm.db import affected_rows
+from crm.entities import PartnerInput
 from crm.errors import NotFound, StaleVersion, ValidationError
 from crm.models import Hub, Partner, TalentCategory
 from crm.reference import Role
 from crm.services.base import bump_data_version, create_row, record_audit, update_row
-from crm.services.inputs import PartnerInput
 from crm.timeutil import utcnow
 from crm.validation import normalize_text, parse_input
 
