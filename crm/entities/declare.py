@@ -26,7 +26,7 @@ from sqlmodel.main import SQLModelConfig
 from crm import rules
 from crm.reference import LabelledEnum
 from crm.rules import not_a_choice
-from crm.validation import clean_typed_text, normalize_text, not_in_future
+from crm.validation import clean_typed_text, normalize_text, not_in_future, one_line
 
 
 @dataclass(frozen=True)
@@ -93,17 +93,6 @@ def field(model: type[SQLModel], name: str) -> Declared:
     return Declared(name, info, spec)
 
 
-ONE_LINE = "改行やタブは入力できません（1行で入力してください）"
-_LINE_BREAKS = frozenset("\n\r\t\v\f\u0085\u2028\u2029")
-
-
-def one_line(text: str) -> str:
-    """``text`` if it holds no line break or tab, else ValueError (a name, a code, a title)."""
-    if any(char in _LINE_BREAKS for char in text):
-        raise ValueError(ONE_LINE)
-    return text
-
-
 def choice(enum_type: type[LabelledEnum], value: str) -> str:
     """The code of a coded value given by its code or its Japanese label."""
     try:
@@ -119,9 +108,9 @@ def _normalised(spec: Spec, value: object) -> object:
         if spec.choices is None and spec.parse is None:
             return value
         value = str(value)  # a code or JIS number given as a number (6 -> "06")
-    text = clean_typed_text(value)  # control characters refused, byte-order marks dropped
-    if not spec.lines:
-        one_line(text)
+    # Control characters refused, byte-order marks dropped; a one-line field refuses line
+    # breaks and tabs too.
+    text = clean_typed_text(value) if spec.lines else one_line(value)
     if spec.typed:
         return text.strip() or None
     # Full-width digits and letters of codes, numbers and dates from Japanese keyboards and
