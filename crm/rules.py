@@ -106,6 +106,21 @@ def corporate_number_free(
     return {"corporate_number": f"この法人番号は既に登録されています（企業ID {owner_id}）"}
 
 
+def firm_not_merged(name: str, kept: tuple[int, str] | None, field: str = "company_id") -> Errors:
+    """A firm merged into another takes no new or changed record, on any path: its records
+    would be invisible on the kept firm's page and the firm counted twice. ``kept`` is (id,
+    name) of the firm it now lives on (None: not merged)."""
+    if kept is None:
+        return {}
+    kept_id, kept_name = kept
+    return {
+        field: (
+            f"企業「{name}」は「{kept_name}」（企業ID {kept_id}）に統合されています。"
+            "統合先の企業に記録してください。"
+        )
+    }
+
+
 # --- consultations --------------------------------------------------------------------------
 
 

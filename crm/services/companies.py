@@ -11,7 +11,7 @@ from crm.entities import CompanyInput, ContactInput
 from crm.models import Company, Contact, stored_id
 from crm.search import gojuon_order, match_companies
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
-from crm.services.merge import require_no_duplicates
+from crm.services.merge import require_no_duplicates, require_not_merged
 from crm.textnorm import company_keys
 from crm.validation import parse_input
 
@@ -54,6 +54,7 @@ def update_company(
 ) -> Company:
     company = get_scoped(session, actor, Company, company_id)
     actor.require_write(company.hub_code)
+    require_not_merged(session, company)
     values = parse_input(CompanyInput, data)
     _check_corporate_number_free(session, values.corporate_number, company.hub_code, company_id)
     fields = {**values.model_dump(), **company_keys(values.name, values.kana)}
@@ -114,6 +115,7 @@ def count_companies(session: Session, actor: Actor) -> int:
 def add_contact(session: Session, actor: Actor, company_id: int, data: dict) -> Contact:
     company = get_scoped(session, actor, Company, company_id)
     actor.require_write(company.hub_code)
+    require_not_merged(session, company)
     values = parse_input(ContactInput, data)
     return create_row(
         session,
@@ -127,6 +129,7 @@ def update_contact(
 ) -> Contact:
     contact = get_scoped(session, actor, Contact, contact_id)
     actor.require_write(contact.hub_code)
+    require_not_merged(session, contact.company_id)
     values = parse_input(ContactInput, data)
     return update_row(session, actor, contact, values.model_dump(), expected_version)
 

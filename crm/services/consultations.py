@@ -11,6 +11,7 @@ from crm.actor import Actor
 from crm.entities import ConsultationInput
 from crm.models import Company, Consultation, TalentNeed
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.merge import require_not_merged
 from crm.validation import parse_input
 
 
@@ -18,6 +19,7 @@ def log_consultation(session: Session, actor: Actor, data: dict) -> Consultation
     values = parse_input(ConsultationInput, data)
     company = get_scoped(session, actor, Company, values.company_id)
     actor.require_write(company.hub_code)
+    require_not_merged(session, company)
     return create_row(
         session,
         actor,
@@ -30,10 +32,12 @@ def update_consultation(
 ) -> Consultation:
     consultation = get_scoped(session, actor, Consultation, consultation_id)
     actor.require_write(consultation.hub_code)
+    require_not_merged(session, consultation.company_id)
     values = parse_input(ConsultationInput, {"company_id": consultation.company_id, **data})
     if values.company_id != consultation.company_id:
         company = get_scoped(session, actor, Company, values.company_id)
         actor.require_write(company.hub_code)
+        require_not_merged(session, company)
     moved = (values.company_id, values.consulted_on) != (
         consultation.company_id,
         consultation.consulted_on,

@@ -12,6 +12,7 @@ from crm.entities import FollowUpInput
 from crm.errors import ValidationError
 from crm.models import Company, FollowUp, Placement
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.merge import require_not_merged
 from crm.timeutil import today_jst
 from crm.validation import not_in_future, parse_input
 
@@ -31,6 +32,7 @@ def schedule_follow_up(session: Session, actor: Actor, data: dict) -> FollowUp:
     company_id = placement.company_id if placement is not None else values.company_id
     company = get_scoped(session, actor, Company, company_id)
     actor.require_write(company.hub_code)
+    require_not_merged(session, company)
     fields = values.model_dump()
     fields["company_id"] = company.id
     return create_row(session, actor, FollowUp(hub_code=company.hub_code, **fields))
@@ -46,6 +48,7 @@ def complete_follow_up(
 ) -> FollowUp:
     follow_up = get_scoped(session, actor, FollowUp, follow_up_id)
     actor.require_write(follow_up.hub_code)
+    require_not_merged(session, follow_up.company_id)
     try:
         done_on = not_in_future(done_on or today_jst())
     except ValueError as error:
@@ -61,6 +64,7 @@ def update_follow_up(
 ) -> FollowUp:
     follow_up = get_scoped(session, actor, FollowUp, follow_up_id)
     actor.require_write(follow_up.hub_code)
+    require_not_merged(session, follow_up.company_id)
     values = parse_input(
         FollowUpInput,
         {"company_id": follow_up.company_id, "placement_id": follow_up.placement_id, **data},

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, col, select
 
+from crm import rules
 from crm.actor import Actor
 from crm.errors import ValidationError
 from crm.models import Company, Consultation, Contact, FollowUp, Placement, TalentNeed
@@ -130,6 +131,37 @@ def kept_company_id(session: Session, actor: Actor, company_id: int) -> int:
         current = get_scoped(session, actor, Company, current.merged_into)
     assert current.id is not None
     return current.id
+
+
+def require_not_merged(
+    session: Session, company: Company | int | None, field: str = "company_id"
+) -> None:
+    """Refuse a new or changed record of (or under) a firm merged into another
+    (``rules.firm_not_merged``: the message names the firm it was merged into). Every service
+    write calls this once with the firm of the record it writes.
+
+    The firm's merge mark is read from the database under a shared row lock (PostgreSQL), so a
+    merge committing at the same moment is waited for, not missed."""
+    company_id = company.id if isinstance(company, Company) else company
+    if company_id is None:
+        return
+    mark = session.execute(
+        select(Company.name, Company.merged_into)
+        .where(Company.id == company_id)
+        .with_for_update(read=True)
+    ).first()
+    if mark is None or mark.merged_into is None:
+        return
+    kept: Company | None = None
+    target: int | None = mark.merged_into
+    for _ in range(MAX_CHAIN):  # B into A, later A into C: name C
+        kept = session.get(Company, target, populate_existing=True)
+        if kept is None or kept.merged_into is None:
+            break
+        target = kept.merged_into
+    if kept is None or kept.id is None:
+        return
+    rules.require(rules.firm_not_merged(mark.name, (kept.id, kept.name), field))
 
 
 def merge_companies(

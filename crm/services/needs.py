@@ -23,6 +23,7 @@ from crm.models import (
 )
 from crm.reference import NeedStatus, ReferralOutcome
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.merge import require_not_merged
 from crm.timeutil import today_jst
 from crm.validation import not_in_future, parse_input
 
@@ -53,6 +54,7 @@ def open_need(session: Session, actor: Actor, data: dict) -> TalentNeed:
     values = parse_input(NeedInput, data)
     company = get_scoped(session, actor, Company, values.company_id)
     actor.require_write(company.hub_code)
+    require_not_merged(session, company)
     errors = _category_errors(session, values.category_id)
     if values.consultation_id is not None:
         consultation = get_scoped(session, actor, Consultation, values.consultation_id)
@@ -104,6 +106,7 @@ def update_need(
 ) -> TalentNeed:
     need = get_scoped(session, actor, TalentNeed, need_id)
     actor.require_write(need.hub_code)
+    require_not_merged(session, need.company_id)
     values = parse_input(
         NeedInput, {"company_id": need.company_id, "consultation_id": need.consultation_id, **data}
     )
@@ -155,6 +158,7 @@ def move_need(
     with a placement recorded for it, which ``record_placement`` does."""
     need = get_scoped(session, actor, TalentNeed, need_id)
     actor.require_write(need.hub_code)
+    require_not_merged(session, need.company_id)
     try:
         target = NeedStatus(to_status)
     except ValueError:
@@ -227,6 +231,7 @@ def refer_need(session: Session, actor: Actor, data: dict) -> Referral:
     values = parse_input(ReferralInput, data)
     need = get_scoped(session, actor, TalentNeed, values.need_id)
     actor.require_write(need.hub_code)
+    require_not_merged(session, need.company_id)
     rules.require(
         rules.referral_to_need(need.status),
         rules.after_need_opened("referred_on", values.referred_on, need.opened_on),
@@ -261,6 +266,7 @@ def update_referral(
         },
     )
     need = session.get(TalentNeed, referral.need_id)
+    require_not_merged(session, None if need is None else need.company_id)
     rules.require(
         {}
         if need is None

@@ -14,6 +14,7 @@ from crm.entities import PlacementInput
 from crm.models import FollowUp, Partner, Placement, TalentNeed, stored_id
 from crm.reference import NeedStatus
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.merge import require_not_merged
 from crm.services.needs import move_need
 from crm.validation import parse_input
 
@@ -27,6 +28,7 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
     values = parse_input(PlacementInput, data)
     need = get_scoped(session, actor, TalentNeed, values.need_id)
     actor.require_write(need.hub_code)
+    require_not_merged(session, need.company_id)
     rules.require(
         rules.placement_for_need(need.status),
         rules.after_need_opened("placed_on", values.placed_on, need.opened_on),
@@ -80,6 +82,7 @@ def update_placement(
 ) -> Placement:
     placement = get_scoped(session, actor, Placement, placement_id)
     actor.require_write(placement.hub_code)
+    require_not_merged(session, placement.company_id)
     values = parse_input(PlacementInput, {"need_id": placement.need_id, **data})
     need = session.get(TalentNeed, placement.need_id)
     rules.require(

@@ -27,6 +27,7 @@ from crm.errors import ValidationError
 from crm.models import Company, Consultation, FollowUp
 from crm.services.base import get_scoped, update_row
 from crm.services.followups import complete_follow_up
+from crm.services.merge import require_not_merged
 from crm.timeutil import today_jst
 
 NEXT_ACTION_LOOKBACK = dt.timedelta(days=30)
@@ -234,6 +235,7 @@ def close_next_action(
     """Mark a consultation's next action done (version-checked, audited)."""
     consultation = get_scoped(session, actor, Consultation, consultation_id)
     actor.require_write(consultation.hub_code)
+    require_not_merged(session, consultation.company_id)
     if consultation.next_action_on is None:
         raise ValidationError({"next_action_on": "この相談には次のアクションがありません"})
     return update_row(
