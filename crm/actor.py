@@ -48,6 +48,14 @@ class Actor:
         return self.role == Role.HUB_MANAGER
 
     @property
+    def own_hub(self) -> str:
+        """The hub a hub manager records for. Every hub manager's account names one (checked
+        when the account is made or changed), so a missing hub is a programming error."""
+        if self.hub_code is None:
+            raise ValueError(f"{self.username} belongs to no hub")
+        return self.hub_code
+
+    @property
     def scope_key(self) -> str:
         """What this actor may read: 'hub:01' or 'all'. Part of every cache key."""
         return f"hub:{self.hub_code}" if self.is_hub_manager else "all"

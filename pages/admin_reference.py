@@ -6,6 +6,7 @@ meantime the save is refused with what they changed, and the input stays in the 
 
 import streamlit as st
 
+from crm.models import stored_id
 from crm.reference import PREFECTURES, PartnerKind, Role
 from crm.services import reference_data as ref
 from ui import form_state as fs
@@ -89,7 +90,7 @@ with category_tab:
         hide_index=True,
         width="stretch",
     )
-    by_id = {c.id: c for c in categories}
+    by_id = {stored_id(c.id): c for c in categories}
     left, right = st.columns(2)
     with left:
         st.markdown("**区分を編集**")
@@ -192,7 +193,7 @@ with partner_tab:
     left, right = st.columns(2)
     with left:
         st.markdown("**パートナーを編集**")
-        by_partner = {p.id: p for p in partners}
+        by_partner = {stored_id(p.id): p for p in partners}
         if by_partner:
             partner_id = st.selectbox(
                 "パートナー",

@@ -23,7 +23,7 @@ with session() as s, guarded():
 
 
 def lock_state(account: users.AccountSummary) -> str:
-    if account.locked:
+    if account.locked and account.locked_until is not None:  # locked means it has an end
         return f"ロック中（{to_jst(account.locked_until):%m/%d %H:%M} まで）"
     if account.failed_attempts:
         return f"失敗 {account.failed_attempts} 回"

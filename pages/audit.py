@@ -117,7 +117,7 @@ else:
                 "日時": f"{to_jst(e.at):%Y-%m-%d %H:%M:%S}",
                 "利用者": e.username or "",
                 "操作": e.action_label,
-                "対象": ENTITY_LABELS.get(e.entity, e.entity or ""),
+                "対象": "" if e.entity is None else ENTITY_LABELS.get(e.entity, e.entity),
                 "記録ID": e.entity_id or "",
                 "拠点": e.hub_code or "",
                 "変更内容（変更前 → 変更後）": e.changes_text(),

@@ -3,7 +3,7 @@ with its contacts and its whole history."""
 
 import streamlit as st
 
-from crm.models import Company
+from crm.models import Company, stored_id
 from crm.presentation.labels import FIELD_LABELS, day, industry_label, prefecture_label
 from crm.presentation.text import literal
 from crm.reference import JSIC_DIVISIONS, PREFECTURES
@@ -69,15 +69,13 @@ def company_fields(form: str, *, default_prefecture: str | None = None) -> None:
         )
         fs.error(form, "corporate_number")
         codes = list(PREFECTURES)
-        prefecture_index = (
-            {} if default_prefecture is None else {"index": codes.index(default_prefecture)}
-        )
         st.selectbox(
             "都道府県 *",
             codes,
+            # 0 is Streamlit's own default: the first prefecture, as when no index is given.
+            index=0 if default_prefecture is None else codes.index(default_prefecture),
             key=k("prefecture_code"),
             format_func=lambda c: f"{c} {PREFECTURES[c][0]}",
-            **prefecture_index,
         )
         fs.error(form, "prefecture_code")
         st.text_input("市区町村", key=k("city"), max_chars=100)
@@ -150,7 +148,7 @@ def show_company(company_id: int) -> None:
                 links.Link(
                     links.CONSULTATIONS,
                     "この企業の相談を記録",
-                    {"company": company.id},
+                    {"company": str(stored_id(company.id))},
                     ":material/edit_note:",
                 ),
             )
@@ -160,7 +158,7 @@ def show_company(company_id: int) -> None:
                 links.Link(
                     links.NEEDS,
                     "人材ニーズを登録",
-                    {"company": company.id},
+                    {"company": str(stored_id(company.id))},
                     ":material/view_kanban:",
                 ),
             )
@@ -170,7 +168,7 @@ def show_company(company_id: int) -> None:
                 links.Link(
                     links.FOLLOW_UPS,
                     "フォローアップを予定",
-                    {"company": company.id},
+                    {"company": str(stored_id(company.id))},
                     ":material/event_available:",
                 ),
             )
@@ -263,7 +261,7 @@ def show_contacts(company: Company, contacts) -> None:
         fs.submit_button(
             form,
             "担当者を追加",
-            lambda s: add_contact(s, actor, company.id, fs.values(form, CONTACT_FIELDS)),
+            lambda s: add_contact(s, actor, stored_id(company.id), fs.values(form, CONTACT_FIELDS)),
             "担当者を追加しました。",
             lambda _contact: fs.reset(form, CONTACT_FIELDS),
             actor=actor,
@@ -287,7 +285,11 @@ def edit_company(company: Company) -> None:
             form,
             "変更を保存",
             lambda s: update_company(
-                s, actor, company.id, fs.values(form, COMPANY_FIELDS), fs.expected_version(form)
+                s,
+                actor,
+                stored_id(company.id),
+                fs.values(form, COMPANY_FIELDS),
+                fs.expected_version(form),
             ),
             "企業情報を更新しました。",
             lambda _company: fs.reset(form, COMPANY_FIELDS),

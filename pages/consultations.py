@@ -69,7 +69,7 @@ def new_company_fields() -> None:
         st.selectbox(
             "都道府県 *",
             codes,
-            index=codes.index(actor.hub_code),
+            index=codes.index(actor.own_hub),
             format_func=lambda c: f"{c} {PREFECTURES[c][0]}",
             key=k("company.prefecture_code"),
         )
@@ -93,7 +93,10 @@ def consultation_fields() -> None:
         fs.error(FORM, "consulted_on")
     with right:
         st.selectbox(
-            "相談経路 *", enum_codes(Channel), format_func=Channel.labels().get, key=k("channel")
+            "相談経路 *",
+            enum_codes(Channel),
+            format_func=Channel.labels().__getitem__,
+            key=k("channel"),
         )
         fs.error(FORM, "channel")
     st.text_area(

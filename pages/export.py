@@ -106,6 +106,7 @@ if st.button("出力ファイルを作成", type="primary", icon=":material/fold
                 bundle = weekly_export(s, actor, week, hub=hub, encoding=encoding, headers=headers)
             else:
                 bundle = full_export(s, actor, hub=hub, encoding=encoding, headers=headers)
+        download: tuple[str, bytes, str, str | None]  # file name, bytes, MIME type, button label
         if output_format == "xlsx":
             download = (
                 export_workbook_name(bundle),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from crm.calendar_jp import day_with_weekday
 from crm.errors import ValidationError
-from crm.models import FollowUp
+from crm.models import FollowUp, stored_id
 from crm.presentation.labels import FIELD_LABELS, day, prefecture_label
 from crm.presentation.text import literal
 from crm.services.followups import (
@@ -27,7 +27,7 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.listing import grid, paginate
+from ui.listing import Cell, grid, paginate
 from ui.session import require_actor
 
 DONE_FORM = "follow_up_done"
@@ -67,7 +67,7 @@ def section(
 ) -> None:
     header = [term("due_on"), term("status"), "企業", "対象", term("notes")]
     widths = [1.4, 1, 2.2, 1.6, 2.6]  # the due date with its weekday on one line
-    table = []
+    table: list[list[Cell]] = []
     for f in rows:
         target = (
             "企業"
@@ -118,7 +118,9 @@ def done_form(open_rows: list[FollowUp], names: dict[int, str]) -> None:
     with fs.form(DONE_FORM):
         st.markdown("**完了にする**")
         pickers.pick(
-            "フォローアップ *", [(f.id, label(f, names)) for f in open_rows], k("follow_up_id")
+            "フォローアップ *",
+            [(stored_id(f.id), label(f, names)) for f in open_rows],
+            k("follow_up_id"),
         )
         fs.error(DONE_FORM, "follow_up_id")
         st.date_input(term("done_on"), value=today, key=k("done_on"), format="YYYY/MM/DD")

@@ -63,14 +63,17 @@ def _band(m: MeasureForecast, before: int) -> pd.DataFrame:
 actor = require_actor()
 
 if actor.is_hub_manager:
-    hub_code = actor.hub_code
+    hub_code = actor.own_hub
 else:
     with session() as s:
         hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s)}
     codes = list(hubs)
     wanted = kept.linked("hub", codes)
     hub_code = st.selectbox(
-        "拠点", codes, index=codes.index(wanted) if wanted in codes else 0, format_func=hubs.get
+        "拠点",
+        codes,
+        index=codes.index(wanted) if wanted in codes else 0,
+        format_func=hubs.__getitem__,
     )
     st.query_params["hub"] = hub_code
     st.caption("全国事務局として閲覧しています（閲覧のみ）。")

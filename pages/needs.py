@@ -3,7 +3,7 @@ need (?need=ID) with its dated pipeline, referrals to partners and their outcome
 
 import streamlit as st
 
-from crm.models import Referral, TalentNeed
+from crm.models import Referral, TalentNeed, stored_id
 from crm.presentation.labels import FIELD_LABELS, day, enum_codes, enum_label, prefecture_label
 from crm.presentation.text import literal
 from crm.reference import (
@@ -36,7 +36,7 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.listing import grid, paginate
+from ui.listing import Cell, grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
 
@@ -105,7 +105,7 @@ def new_need_form(company_filter: int | None) -> None:
                     active_categories,
                     index=None,
                     key=k("category_id"),
-                    format_func=categories.get,
+                    format_func=categories.__getitem__,
                     placeholder="選択してください",
                 )
                 fs.error(NEW_FORM, "category_id")
@@ -119,7 +119,7 @@ def new_need_form(company_filter: int | None) -> None:
                 st.selectbox(
                     f"{term('engagement')} *",
                     enum_codes(Engagement),
-                    format_func=Engagement.labels().get,
+                    format_func=Engagement.labels().__getitem__,
                     key=k("engagement"),
                 )
                 fs.error(NEW_FORM, "engagement")
@@ -227,9 +227,9 @@ def need_table(rows: list[TalentNeed]) -> None:
         term("opened_on"),
     ]
     widths = [2.2, 2.2, 1.5, 1.1, 0.6, 1.3, 1]
-    table = [
+    table: list[list[Cell]] = [
         [
-            links.need(n.id, f"{n.role_title}（#{n.id}）"),
+            links.need(stored_id(n.id), f"{n.role_title}（#{n.id}）"),
             links.company(n.company_id, names.get(n.company_id, "")),
             categories.get(n.category_id, ""),
             enum_label(Engagement, n.engagement),
@@ -349,7 +349,7 @@ def show_need(need_id: int) -> None:
             links.Link(
                 links.PLACEMENTS,
                 "このニーズの成約を登録",
-                {"need": need.id},
+                {"need": str(stored_id(need.id))},
                 ":material/handshake:",
             ),
         )
@@ -397,7 +397,7 @@ def move_form(need: TalentNeed) -> None:
             lambda s: move_need(
                 s,
                 actor,
-                need.id,
+                stored_id(need.id),
                 fs.value(form, "status"),
                 need.version,
                 on=fs.value(form, "changed_on"),
@@ -411,7 +411,7 @@ def move_form(need: TalentNeed) -> None:
 
 def refer_form(need: TalentNeed) -> None:
     form = f"need_refer.{need.id}"
-    active = [p.id for p in partners.values() if p.active]
+    active = [stored_id(p.id) for p in partners.values() if p.active]
     with fs.form(form):
         st.markdown("**パートナーに紹介**")
         choices = [
@@ -460,7 +460,7 @@ def outcome_form(referral: Referral) -> None:
                 "結果",
                 enum_codes(ReferralOutcome),
                 key=fs.key(form, "outcome"),
-                format_func=ReferralOutcome.labels().get,
+                format_func=ReferralOutcome.labels().__getitem__,
             )
             fs.error(form, "outcome")
             st.text_input(term("notes"), key=fs.key(form, "notes"))
@@ -472,7 +472,7 @@ def outcome_form(referral: Referral) -> None:
                 lambda s: update_referral(
                     s,
                     actor,
-                    referral.id,
+                    stored_id(referral.id),
                     fs.values(form, ("outcome", "notes")),
                     fs.expected_version(form),
                 ),

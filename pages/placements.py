@@ -35,7 +35,7 @@ from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.listing import grid, paginate
+from ui.listing import Cell, grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
 
@@ -242,7 +242,7 @@ def placement_list(since: dt.date, until: dt.date, hubs: tuple[str, ...]) -> Non
         term("previous_residence"),
     ]
     widths = [1, 2, 1.8, 1, 1.8, 1.2, 0.9, 1.3]
-    table = [
+    table: list[list[Cell]] = [
         [
             day(p.placed_on),
             links.company(p.company_id, names.get(p.company_id, "")),

@@ -63,7 +63,7 @@ st.caption(
     "その拠点のダッシュボードを閲覧できます。"
 )
 clicked = selected_prefecture(event)
-if clicked in {row.hub_code for row in comparison.rows if row.active}:
+if clicked is not None and clicked in {row.hub_code for row in comparison.rows if row.active}:
     st.switch_page(HUB_DASHBOARD, query_params={"hub": clicked})
 
 st.subheader("拠点別の一覧")
@@ -117,7 +117,7 @@ st.caption(
 st.subheader("拠点ダッシュボードを開く")
 names = {row.hub_code: f"{row.hub_code} {row.hub_name}" for row in comparison.rows if row.active}
 pick, go = st.columns([3, 1], vertical_alignment="bottom")
-code = pick.selectbox("都道府県", list(names), format_func=names.get, key="pref_drill")
+code = pick.selectbox("都道府県", list(names), format_func=names.__getitem__, key="pref_drill")
 if go.button("ダッシュボードを開く", icon=":material/open_in_new:", disabled=not names):
     st.switch_page(HUB_DASHBOARD, query_params={"hub": code})
 

@@ -101,7 +101,8 @@ def target_form(form_key: str, hub_code: str, verb: str, write) -> None:
 
 if actor.is_hub_manager:
     mine = progress[0] if progress else None
-    st.subheader(literal(f"{hub_names.get(actor.hub_code, actor.hub_code)}の{fy}年度"))
+    own_hub = actor.own_hub
+    st.subheader(literal(f"{hub_names.get(own_hub, own_hub)}の{fy}年度"))
     if mine is not None:
         cols = st.columns(3)
         cols[0].metric(
@@ -127,7 +128,7 @@ if actor.is_hub_manager:
         st.info(f"{fy}年度の目標は承認済みです。変更が必要なときは全国事務局に依頼してください。")
     else:
         st.caption("提案した目標は、全国事務局が承認すると確定します（承認までは修正できます）。")
-        target_form("target_propose", actor.hub_code, "提案", propose_target)
+        target_form("target_propose", own_hub, "提案", propose_target)
 else:
     approved = [p for p in progress if p.approved]
     behind = [p for p in approved if p.behind]

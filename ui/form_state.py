@@ -156,6 +156,8 @@ def submit(
     afresh; on refusal nothing is written and the reasons are kept for ``error`` and
     ``feedback``."""
     clear_errors(form_key)
+    # What the form shows next: its kind, its message and what that kind adds (changes, record).
+    outcome: dict[str, Any]
     try:
         with session_scope(get_engine()) as session:
             if once is not None and actor is not None:

@@ -1,6 +1,7 @@
 """Running the app under Streamlit's AppTest (tests, benchmarks) the way a server runs it."""
 
 from collections.abc import Callable
+from unittest import mock
 
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -19,9 +20,10 @@ def run_entry_script_every_run() -> Callable[[], None]:
         original(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
-    PagesManager.__init__ = init
+    patcher = mock.patch.object(PagesManager, "__init__", init)
+    patcher.start()
 
     def undo() -> None:
-        PagesManager.__init__ = original
+        patcher.stop()
 
     return undo

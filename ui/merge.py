@@ -4,7 +4,7 @@ import streamlit as st
 
 from crm.actor import Actor
 from crm.errors import CrmError
-from crm.models import Company
+from crm.models import Company, stored_id
 from crm.presentation.labels import md
 from crm.services.companies import get_company
 from crm.services.lookups import company_choices
@@ -45,7 +45,7 @@ def _merge(actor: Actor, kept: Company, source_id: int, source_version: int, nam
         lambda s: merge_companies(
             s,
             actor,
-            keep_id=kept.id,
+            keep_id=stored_id(kept.id),
             keep_version=kept.version,
             merge_id=source_id,
             merge_version=source_version,

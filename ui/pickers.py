@@ -61,7 +61,7 @@ def pick(
         label,
         list(labels),
         index=None,
-        format_func=labels.get,
+        format_func=labels.__getitem__,
         key=key,
         placeholder=placeholder,
         help=help,
@@ -98,9 +98,9 @@ def company(
     )
     if found.shortened:
         order = "五十音順" if found.query else "最近更新した企業"
-        kept = "。ほかに選択中の企業" if found.kept_beyond else ""
+        beyond = "。ほかに選択中の企業" if found.kept_beyond else ""
         st.caption(
-            f"{found.total:,} 社のうち {found.matched:,} 社を表示しています（{order}{kept}）。"
+            f"{found.total:,} 社のうち {found.matched:,} 社を表示しています（{order}{beyond}）。"
             "上の「企業を検索」で絞り込めます。"
         )
     elif found.query and not found.total:

@@ -48,9 +48,11 @@ def ensure_demo_data() -> None:
         from crm.demo import load_demo
 
         bar = st.progress(0.0, text="デモデータを作成しています…")
-        summary = load_demo(
-            engine, progress=lambda share, text: bar.progress(min(share, 1.0), text=text)
-        )
+
+        def show_progress(share: float, text: str) -> None:
+            bar.progress(min(share, 1.0), text=text)
+
+        summary = load_demo(engine, progress=show_progress)
         bar.empty()
         # The operator starting the app learns how to sign in from the terminal; the password
         # itself only when the app listens on this machine alone (Streamlit prints the

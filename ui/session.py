@@ -99,9 +99,12 @@ def sso_providers() -> list[str | None]:
 
 
 def _identity_issued_at() -> dt.datetime | None:
-    issued = st.user.get("iat")
+    # A token's iat is a number; Streamlit's stub types every claim as text, flag or tokens.
+    issued: object = st.user.get("iat")
+    if not isinstance(issued, int | float | str):
+        return None
     try:
-        return dt.datetime.fromtimestamp(int(issued), dt.UTC) if issued is not None else None
+        return dt.datetime.fromtimestamp(int(issued), dt.UTC)
     except (TypeError, ValueError):
         return None
 
@@ -111,14 +114,15 @@ def _sso_identity_present() -> bool:
 
 
 def _sign_in_from_identity() -> Actor | None:
+    email = st.user.get("email")
     with session_scope(get_engine()) as s:
         result = sign_in_with_identity(
             s,
-            st.user.get("email"),
+            email if isinstance(email, str) else None,
             issued_at=_identity_issued_at(),
             email_verified=st.user.get("email_verified"),
         )
-    if not result.ok:
+    if result.actor is None:
         st.session_state[SSO_REFUSED_KEY] = result.message
         return None
     return _start(result.actor, result.session_epoch, "sso")
@@ -146,15 +150,14 @@ def sign_in(username: str, password: str) -> str | None:
     """Check the password; on success the session is signed in. Returns the refusal or None."""
     with session_scope(get_engine()) as s:
         result = authenticate(s, username, password)
-        if result.ok:
+        actor = result.actor
+        if actor is not None:
             # A server-side session: its cookie keeps this browser signed in across reloads,
             # tabs and app processes (the page hands it over, see ``sync_cookie``).
-            web_id, handoff = web_sessions.start(
-                s, result.actor, result.session_epoch or 0, "password"
-            )
-    if not result.ok:
+            web_id, handoff = web_sessions.start(s, actor, result.session_epoch or 0, "password")
+    if actor is None:
         return result.message
-    _start(result.actor, result.session_epoch, "password", web_id)
+    _start(actor, result.session_epoch, "password", web_id)
     st.session_state[HANDOFF_KEY] = handoff
     return None
 
