@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    -> creates .venv, installs pinned deps, migrates db/crm.sqlite3, loads demo data if empty, starts the app
 #   make test   -> creates .venv, installs pinned deps, runs the test suite
-#   make lint   -> ruff check, ruff format --check and mypy over crm/ (the gate .ci/run runs first)
+#   make lint   -> ruff check, ruff format --check, mypy over crm/, ui/, pages/ and the layer order
+#                  (lint-imports; the gate .ci/run runs first)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,11 +28,12 @@ TEST_JOBS ?= 2
 test: $(STAMP)
 	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
-# Lint, formatting and type gate (configured in pyproject.toml); all three must pass.
+# Lint, formatting, type and layer gate (configured in pyproject.toml); all four must pass.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Regenerate the pinned lock file after changing dependencies in pyproject.toml.
 lock:
