@@ -42,6 +42,7 @@ from crm.analytics.trend import monthly_trend
 from crm.api.calendar import calendar_feed
 from crm.api.last_resort import LastResort
 from crm.auth import api_tokens
+from crm.csvio.excel import neutralise
 from crm.db import session_scope
 from crm.db_timeouts import DatabaseUnavailable
 from crm.errors import NotFound, PermissionDenied, ValidationError
@@ -64,13 +65,21 @@ def _rows(value: Any) -> list[dict[str, Any]]:
     return [{"value": value}]
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell as the exports write it: text a spreadsheet would run as a formula is
+    neutralised (``crm.csvio.excel.neutralise``, the one neutraliser of every writer)."""
+    if value is None:
+        return ""
+    return neutralise(value) if isinstance(value, str) else value
+
+
 def _csv(rows: list[dict[str, Any]]) -> Response:
     out = io.StringIO()
     fields = list(dict.fromkeys(key for row in rows for key in row))
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
-    writer.writeheader()
+    writer.writerow({key: neutralise(key) for key in fields})
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in jsonable_encoder(row).items()})
+        writer.writerow({k: _cell(v) for k, v in jsonable_encoder(row).items()})
     return Response(
         "\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers=_NO_STORE
     )

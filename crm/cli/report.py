@@ -14,7 +14,7 @@ from crm.analytics.trend import monthly_trend
 from crm.cli.common import cli_errors, fail, open_engine, operator_actor
 from crm.csvio.xlsx import workbook_bytes
 from crm.files import private_dir, write_bytes
-from crm.reports.hubs import hubs_sheet, hubs_workbook_path
+from crm.reports.hubs import hubs_csv_rows, hubs_sheet, hubs_workbook_path
 from crm.reports.monthly import monthly_files
 
 app = typer.Typer(help="Reports: CSV, Excel workbooks, the monthly report.", no_args_is_help=True)
@@ -159,7 +159,7 @@ def hubs_command(
         return
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(HUB_COLUMNS)
-    writer.writerows(hub_rows(comparison))
+    writer.writerows(hubs_csv_rows(HUB_COLUMNS, hub_rows(comparison)))
 
 
 @app.command("monthly")

@@ -5,6 +5,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from crm.csvio.excel import neutralise
 from crm.csvio.xlsx import COUNT, DAY, DECIMAL, NUMBER, RATIO, TEXT, Sheet, SheetColumn
 from crm.targets import STATUS_LABELS
 
@@ -64,6 +65,19 @@ def hubs_sheet(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Shee
             for row in rows
         ],
     )
+
+
+def hubs_csv_rows(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> list[list[object]]:
+    """The rows ``crm report hubs`` prints as CSV: text cells through the neutraliser every
+    CSV and workbook writer uses (``crm.csvio.excel.neutralise``), numbers as they are."""
+    kinds = [HEADERS[key][1] for key in columns]
+    return [
+        [
+            neutralise(value) if kind == TEXT and isinstance(value, str) else value
+            for kind, value in zip(kinds, row, strict=True)
+        ]
+        for row in rows
+    ]
 
 
 def hubs_workbook_path(out: Path, since: dt.date | None, until: dt.date | None) -> Path:
