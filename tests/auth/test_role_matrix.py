@@ -782,6 +782,7 @@ NO_ACTOR = {
     "merge.duplicate_candidates": "look-up inside create_company, for the hub it writes to",
     "merge.require_no_duplicates": "check inside create_company, for the hub it writes to",
     "merge.new_firm_warnings": "look-up inside an import, for the hub it writes to",
+    "merge.require_not_merged": "check inside every write, of a firm the write already read",
     "today.week_end": "pure date arithmetic",
     "today.describe": "pure label of an item already read",
     "targets.validated_target": "pure check of a target's values (the page and a restore)",
