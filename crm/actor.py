@@ -10,6 +10,7 @@ every read of hub data, so a click in a tab whose session has ended writes nothi
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -87,6 +88,27 @@ class Actor:
         if self.role not in roles:
             allowed = "・".join(role.label for role in roles)
             raise PermissionDenied(f"この操作は{allowed}だけが行えます。")
+
+
+def allowed_hubs(actor: Actor, hubs: Iterable[str] | None) -> list[str] | None:
+    """The one answer to "which hubs may this read cover": the caller's choice of hubs (None:
+    every hub the actor may read) within what the actor may read; None means every hub.
+
+    Asking for another hub's data is refused (PermissionDenied), never narrowed to nothing:
+    a hub manager who names another hub learns that it is not theirs, on every path (service
+    lists and search, analytics, exports, the API), in the same words."""
+    readable = actor.readable_hubs()
+    if hubs is None:
+        return None if readable is None else sorted(readable)
+    chosen = sorted(set(hubs))
+    if readable is not None and not set(chosen) <= readable:
+        others = "・".join(code for code in chosen if code not in readable)
+        own = "・".join(sorted(readable))
+        raise PermissionDenied(
+            f"他の拠点（{others}）のデータは閲覧できません。"
+            + (f"自拠点（{own}）のデータだけを閲覧できます。" if own else "")
+        )
+    return chosen
 
 
 def actor_for(user: "UserAccount", ticket: SessionTicket | None = None) -> Actor:

@@ -10,8 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from crm.actor import Actor
-from crm.analytics.scope import allowed_hubs
+from crm.actor import Actor, allowed_hubs
 from crm.errors import ValidationError
 from crm.reference import BLOCKS, PREFECTURES, Engagement
 from crm.rules import EARLIEST_DATE, MAX_ID, latest_date

@@ -46,9 +46,9 @@ from crm.csvio.excel import neutralise
 from crm.db import session_scope
 from crm.db_timeouts import DatabaseUnavailable
 from crm.errors import NotFound, PermissionDenied, ValidationError
-from crm.reference import PREFECTURES
 from crm.services import companies, consultations, followups, needs, placements
 from crm.validation import clean_typed_text
+from crm.validation import hub_code as read_hub_code
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 500
@@ -196,6 +196,12 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         def split(text: str | None) -> tuple[str, ...]:
             return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
+        def _hub(text: str) -> str:
+            try:
+                return read_hub_code(text)
+            except ValueError as error:
+                raise ValidationError({"hubs": str(error)}) from None
+
         try:
             category_ids = tuple(int(c) for c in split(categories))
         except ValueError:
@@ -204,7 +210,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         return AnalyticsFilter(
             since=since,
             until=until,
-            hubs=tuple(h.zfill(2) for h in split(hubs)),
+            hubs=tuple(_hub(h) for h in split(hubs)),
             blocks=split(blocks),
             category_ids=category_ids,
             engagements=split(engagements),
@@ -292,11 +298,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
             q = clean_typed_text(q) if q else q
         except ValueError as error:  # a NUL is an SQL error on PostgreSQL
             raise ValidationError({"q": str(error)}) from None
-        hub_code = hub.zfill(2) if hub else None
-        if hub_code is not None and hub_code not in PREFECTURES:
-            raise ValidationError({"hub": f"存在しない都道府県コードです: {hub}"})
-        if hub_code is not None:
-            actor.require_read(hub_code)
+        try:
+            hub_code = read_hub_code(hub) if hub else None
+        except ValueError as error:
+            raise ValidationError({"hub": str(error)}) from None
+        # Another hub's firms: the services refuse (PermissionDenied, 403) as every path does.
         total = companies.count_search_results(session, actor, q, hub_code)
         items = companies.search_companies(session, actor, q, hub_code, limit, offset)
         return _page(request, total, items, limit, offset)

@@ -33,9 +33,8 @@ from typing import Any, BinaryIO
 from sqlalchemy import Row, and_, func, or_, select, union
 from sqlmodel import Session, SQLModel, col
 
-from crm.actor import Actor
+from crm.actor import Actor, allowed_hubs
 from crm.analytics import counted
-from crm.analytics.scope import allowed_hubs
 from crm.csvio.columns import (
     ENTITIES,
     ENTRY_KINDS,

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm import rules
-from crm.actor import Actor
+from crm.actor import Actor, allowed_hubs
 from crm.entities import CompanyInput, ContactInput
 from crm.models import Company, Contact, stored_id
 from crm.search import gojuon_order, match_companies
@@ -78,6 +78,7 @@ def search_companies(
     """Firms whose name, kana or corporate number contains ``query`` (NFKC-normalised)."""
     statement = scope_filter(select(Company), actor, Company.hub_code, hubs)
     if hub_code:
+        allowed_hubs(actor, [hub_code])  # another hub's firms: refused, as every scoped read
         statement = statement.where(Company.hub_code == hub_code)
     statement = _matching(session, statement, query)
     statement = statement.order_by(*gojuon_order(session)).offset(offset).limit(limit)
@@ -103,6 +104,7 @@ def count_search_results(
         select(func.count()).select_from(Company), actor, Company.hub_code, hubs
     )
     if hub_code:
+        allowed_hubs(actor, [hub_code])
         statement = statement.where(Company.hub_code == hub_code)
     return session.exec(_matching(session, statement, query)).one()
 

@@ -22,7 +22,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from crm.actor import Actor
+from crm.actor import Actor, allowed_hubs
 from crm.errors import ValidationError
 from crm.models import Company, Consultation, FollowUp
 from crm.services.base import get_scoped, update_row
@@ -84,11 +84,9 @@ def week_end(today: dt.date) -> dt.date:
 
 
 def _hubs(actor: Actor, hub_code: str | None) -> set[str] | None:
-    """The hubs to read: the actor's scope, narrowed to ``hub_code`` when given."""
-    if hub_code is not None:
-        actor.require_read(hub_code)
-        return {hub_code}
-    return actor.readable_hubs()
+    """The hubs to read: the actor's scope, or ``hub_code`` (another hub's is refused)."""
+    chosen = allowed_hubs(actor, None if hub_code is None else [hub_code])
+    return None if chosen is None else set(chosen)
 
 
 def _open_follow_ups(hubs: set[str] | None, until: dt.date) -> Any:
