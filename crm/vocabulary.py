@@ -15,12 +15,14 @@ from crm.entities import Company, Consultation, FollowUp, Placement, Referral, T
 
 # Field key (its file column's key) -> Japanese term, from the fields' declarations
 # (crm.entities): the hub records in the order a case runs, the first declaration of a key
-# giving its term (a firm's 企業名 for ``name``, a need's 状況 for ``status``).
+# giving its term (a firm's 企業名 for ``name``, a need's 状況 for ``status``). Ids of other
+# records are chosen by name on pages, so their file headers (企業ID …) are no terms here.
 _DECLARING = (Company, Consultation, TalentNeed, Referral, Placement, FollowUp)
 TERMS: dict[str, str] = {}
 for _model in _DECLARING:
     for _field in declared(_model):
-        TERMS.setdefault(_field.column, _field.spec.term)
+        if not _field.spec.refers:
+            TERMS.setdefault(_field.column, _field.spec.term)
 # Terms of what is not a field of its own: the partner a need was referred to, or that placed
 # the hire (a breakdown's dimension).
 TERMS["partner"] = "紹介元"
