@@ -10,6 +10,7 @@ same areas (東京圏 → 首都圏, その他 → その他の地域).
 from enum import StrEnum
 
 from crm.reference import PREFECTURES, Residence
+from crm.validation import hub_code
 
 
 class OriginArea(StrEnum):
@@ -66,8 +67,11 @@ def prefecture_code(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     text = str(value).strip()
-    if text.isdigit():
-        text = text.zfill(2)
+    if text.isdigit():  # a JIS code is read as a hub code is, everywhere (6 is 06)
+        try:
+            return hub_code(text)
+        except ValueError:
+            raise ValueError(f"都道府県コードが正しくありません: {value}") from None
     for code, (ja, en) in PREFECTURES.items():
         if text in (code, ja, en) or text.lower() == en.lower():
             return code

@@ -17,6 +17,7 @@ from crm.actor import SYSTEM, Actor
 from crm.db import alembic_config, current_revision, make_engine, session_scope
 from crm.errors import CrmError, ValidationError
 from crm.files import reason
+from crm.validation import hub_code
 
 
 def open_engine(require_current: bool = True) -> Engine:
@@ -89,6 +90,18 @@ def cli_errors() -> Iterator[None]:
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     with cli_errors(), session_scope(engine) as session:
         yield session
+
+
+def hub_option(value: str | None) -> str | None:
+    """Every ``--hub``'s callback: the code read as on every path (``crm.validation.hub_code``:
+    ``6`` is 06); anything else exits with the reason, before the command runs."""
+    if value is None:
+        return None
+    try:
+        return hub_code(value)
+    except ValueError as error:
+        fail(f"--hub: {error}")  # exits
+        return None
 
 
 def operator_actor(hub: str | None = None) -> Actor:

@@ -5,7 +5,7 @@ import datetime as dt
 import typer
 from sqlmodel import Session
 
-from crm.cli.common import cli_errors, fail, open_engine
+from crm.cli.common import cli_errors, fail, hub_option, open_engine
 from crm.config import get_settings
 from crm.db import session_scope
 from crm.remind import Digest, plan_reminders, record_sent, send_all, smtp_connection
@@ -16,7 +16,9 @@ def remind_command(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the mails instead of sending them (nothing is sent)."
     ),
-    hub: str | None = typer.Option(None, "--hub", help="Only this hub's managers, e.g. 06."),
+    hub: str | None = typer.Option(
+        None, "--hub", callback=hub_option, help="Only this hub's managers, e.g. 06."
+    ),
     on: str | None = typer.Option(
         None, "--date", help="The day the digest is for, YYYY-MM-DD (default: today in Japan)."
     ),

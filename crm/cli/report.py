@@ -11,7 +11,7 @@ from sqlmodel import Session
 from crm.analytics.comparison import HubComparison, default_period, hub_comparison
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.trend import monthly_trend
-from crm.cli.common import cli_errors, fail, open_engine, operator_actor
+from crm.cli.common import cli_errors, fail, hub_option, open_engine, operator_actor
 from crm.csvio.xlsx import workbook_bytes
 from crm.files import private_dir, write_bytes
 from crm.reports.hubs import hubs_csv_rows, hubs_sheet, hubs_workbook_path
@@ -23,7 +23,7 @@ app = typer.Typer(help="Reports: CSV, Excel workbooks, the monthly report.", no_
 @app.command("trend")
 def trend_command(
     hub: str | None = typer.Option(
-        None, "--hub", help="Prefecture code, e.g. 06 (default: national)."
+        None, "--hub", callback=hub_option, help="Prefecture code, e.g. 06 (default: national)."
     ),
 ) -> None:
     """Monthly cumulative consultations and contracts: month,consultations,contracts.

@@ -4,7 +4,14 @@ from pathlib import Path
 
 import typer
 
-from crm.cli.common import cli_errors, fail, open_engine, operator_actor, unit_of_work
+from crm.cli.common import (
+    cli_errors,
+    fail,
+    hub_option,
+    open_engine,
+    operator_actor,
+    unit_of_work,
+)
 from crm.csvio.columns import layout_markdown
 from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS
 from crm.csvio.export import Week, full_export, weekly_export
@@ -17,6 +24,9 @@ import_app = typer.Typer(
     help="CSV imports: validate every row, then write all or nothing.", no_args_is_help=True
 )
 
+_HUB_ONLY = typer.Option(
+    None, "--hub", callback=hub_option, help="Only this hub (default: all hubs)."
+)
 _ENCODING = typer.Option(
     DEFAULT_ENCODING, "--encoding", help="utf-8-sig (UTF-8 with BOM, default) or cp932 (Shift_JIS)."
 )
@@ -52,7 +62,7 @@ def weekly_command(
         help="ISO week, e.g. 2026-W47 (default: the "
         "last complete week, Monday–Sunday, Japan time).",
     ),
-    hub: str | None = typer.Option(None, "--hub", help="Only this hub (default: all hubs)."),
+    hub: str | None = _HUB_ONLY,
     encoding: str = _ENCODING,
     headers: str = _HEADERS,
     out: Path = _OUT,
@@ -80,7 +90,7 @@ def weekly_command(
 
 @export_app.command("full")
 def full_command(
-    hub: str | None = typer.Option(None, "--hub", help="Only this hub (default: all hubs)."),
+    hub: str | None = _HUB_ONLY,
     encoding: str = _ENCODING,
     headers: str = _HEADERS,
     out: Path = _OUT,
@@ -181,7 +191,9 @@ def _entity_command(entity: str, label: str):
         file: Path = typer.Argument(
             ..., exists=True, dir_okay=False, help="CSV file (UTF-8 or CP932)."
         ),
-        hub: str | None = typer.Option(None, "--hub", help="Hub code the rows belong to, e.g. 01."),
+        hub: str | None = typer.Option(
+            None, "--hub", callback=hub_option, help="Hub code the rows belong to, e.g. 01."
+        ),
         dry_run: bool = typer.Option(
             False, "--dry-run", help="Validate and report; write nothing."
         ),
@@ -224,6 +236,7 @@ def all_command(
     hub: str | None = typer.Option(
         None,
         "--hub",
+        callback=hub_option,
         help="Hub code the rows belong to. Without it: a national export into an EMPTY database.",
     ),
     dry_run: bool = typer.Option(False, "--dry-run"),

@@ -11,7 +11,14 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from crm.cli.common import cli_errors, fail, open_engine, operator_actor, unit_of_work
+from crm.cli.common import (
+    cli_errors,
+    fail,
+    hub_option,
+    open_engine,
+    operator_actor,
+    unit_of_work,
+)
 from crm.errors import ValidationError
 from crm.reference import Role
 from crm.services import users
@@ -48,7 +55,9 @@ def read_password(prompt: str = "パスワード") -> str:
 def add_command(
     name: Annotated[str, typer.Argument(help="User name used to sign in.")],
     role: Annotated[Role, typer.Option("--role", help="hub_manager, secretariat or admin.")],
-    hub: str | None = typer.Option(None, "--hub", help="A hub manager's prefecture code, e.g. 06."),
+    hub: str | None = typer.Option(
+        None, "--hub", callback=hub_option, help="A hub manager's prefecture code, e.g. 06."
+    ),
     email: str | None = typer.Option(None, "--email", help="E-mail matched by single sign-on."),
     display_name: str | None = typer.Option(None, "--display-name", help="Name shown in the app."),
     sso_only: bool = typer.Option(
