@@ -20,7 +20,7 @@ from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import ApiToken, AuditLog, UserAccount
 from crm.reference import Role
 from crm.timeutil import utcnow
-from crm.validation import normalize_text
+from crm.validation import normalize_text, one_line
 
 API = "api"
 CALENDAR = "calendar"
@@ -79,7 +79,10 @@ def create_token(
         errors["kind"] = "種類は api または calendar です"
     if expires_days is not None and not 1 <= expires_days <= MAX_DAYS:
         errors["expires"] = f"有効期限は1〜{MAX_DAYS:,}日で指定してください"
-    label = normalize_text(name) or KINDS.get(kind, "API")
+    try:
+        label = normalize_text(one_line(name) if name else name) or KINDS.get(kind, "API")
+    except ValueError as error:  # a line break or control character
+        errors["name"], label = str(error), ""
     if len(label) > 80:
         errors["name"] = "名前は80文字以内にしてください"
     if errors:

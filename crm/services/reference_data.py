@@ -11,7 +11,7 @@ from crm.models import Hub, Partner, TalentCategory
 from crm.reference import Role
 from crm.services.base import bump_data_version, create_row, record_audit, update_row
 from crm.timeutil import utcnow
-from crm.validation import normalize_text, parse_input
+from crm.validation import normalize_text, one_line, parse_input
 
 
 def list_hubs(session: Session, active_only: bool = True) -> list[Hub]:
@@ -67,9 +67,17 @@ def list_categories(session: Session, active_only: bool = True) -> list[TalentCa
     return list(session.exec(statement).all())
 
 
+def _one_line(field: str, value: str | None) -> str | None:
+    """A category's code or name: one line (``crm.validation.one_line``), NFKC, trimmed."""
+    try:
+        return normalize_text(one_line(value)) if value is not None else None
+    except ValueError as error:
+        raise ValidationError({field: str(error)}) from None
+
+
 def create_category(session: Session, actor: Actor, code: str, name_ja: str) -> TalentCategory:
     actor.require_role(Role.ADMIN)
-    clean_code, clean_name = normalize_text(code), normalize_text(name_ja)
+    clean_code, clean_name = _one_line("code", code), _one_line("name_ja", name_ja)
     if not clean_code or not clean_name:
         raise ValidationError({"code" if not clean_code else "name_ja": "必須項目です"})
     if session.exec(select(TalentCategory).where(TalentCategory.code == clean_code)).first():
@@ -87,6 +95,10 @@ def update_category(
     if category is None:
         raise NotFound(f"人材区分（ID {category_id}）は見つかりません。")
     allowed = {key: data[key] for key in ("name_ja", "active", "sort_order") if key in data}
+    if "name_ja" in allowed:
+        allowed["name_ja"] = _one_line("name_ja", allowed["name_ja"])
+        if not allowed["name_ja"]:
+            raise ValidationError({"name_ja": "必須項目です"})
     return update_row(session, actor, category, allowed, expected_version)
 
 
