@@ -276,29 +276,29 @@ def test_contact_is_added_once(page, app_server, seed, db_engine, hub):
     form = form_with(page, "担当者を追加")
     button = form.get_by_role("button", name="担当者を追加")
 
-    textbox(form, "氏名 *").fill("鈴木一郎")
-    textbox(form, "役職").fill("代表取締役")
+    textbox(form, "担当者名 *").fill("鈴木一郎")
+    textbox(form, "担当者の役職").fill("代表取締役")
     double_click(page, button)
     assert rows() == 1
     page.get_by_role("tab", name="担当者（1）").click()
-    expect_empty(form, "氏名 *", "役職", "メール", "電話")
+    expect_empty(form, "担当者名 *", "担当者の役職", "メールアドレス", "電話番号")
     screenshot(page, "submit-once-05-contact-double-click")
 
     click_again(page, button)
     assert rows() == 1
 
     page.get_by_role("tab", name="担当者（1）").click()
-    textbox(form, "氏名 *").fill("佐藤花子")
+    textbox(form, "担当者名 *").fill("佐藤花子")
     two_rapid_clicks(page, button)
     assert rows() == 2
 
     page.get_by_role("tab", name="担当者（2）").click()
-    textbox(form, "氏名 *").fill("高橋次郎")
-    textbox(form, "電話").fill("023-000-0000")
-    two_enters(page, textbox(form, "電話"))
+    textbox(form, "担当者名 *").fill("高橋次郎")
+    textbox(form, "電話番号").fill("023-000-0000")
+    two_enters(page, textbox(form, "電話番号"))
     assert rows() == 3
     page.get_by_role("tab", name="担当者（3）").click()
-    expect_empty(form, "氏名 *", "電話")
+    expect_empty(form, "担当者名 *", "電話番号")
     with Session(db_engine) as s:
         names = s.exec(select(Contact.name).where(Contact.company_id == firm_id)).all()
     assert sorted(names) == sorted(["鈴木一郎", "佐藤花子", "高橋次郎"])

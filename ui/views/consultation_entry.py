@@ -1,0 +1,132 @@
+"""Logging a consultation (相談記録): with a firm the hub has, or with a new firm registered in
+the same step through the one firm form (``ui.firm_form``); then what to do next."""
+
+import streamlit as st
+
+from crm.actor import Actor
+from crm.entities import ConsultationInput
+from crm.models import Consultation
+from crm.presentation.labels import FIELD_LABELS, day
+from crm.presentation.text import literal
+from crm.services.consultations import log_consultation
+from crm.services.intake import register_company_with_consultation
+from crm.services.lookups import company_names
+from ui import firm_form, links, pickers
+from ui import form_state as fs
+from ui.fields import FieldSet
+
+FORM = "consult"
+MODE_KEY = "consult.mode"
+SAVED_KEY = "consult.saved"
+EXISTING, NEW = "existing", "new"
+
+# The firm is chosen above the fields (an existing one) or registered with them (a new one).
+CONSULTATION = FieldSet(
+    ConsultationInput,
+    exclude=("company_id",),
+    columns=2,
+    help={"stance": "「守りの経営」から「攻めの経営」へ、企業がどこまで踏み出しているか。"},
+    placeholder={
+        "summary": "誰と会い、何を話したか。経営課題・人材の検討状況など",
+        "next_action": "例: 求人票のたたき台を持って再訪",
+    },
+)
+NEW_FIRM = firm_form.WITH_CONSULTATION
+
+
+def new_firm() -> bool:
+    return st.session_state.get(MODE_KEY, EXISTING) == NEW
+
+
+def _save(actor: Actor):
+    def save(session) -> tuple[Consultation, str]:
+        data = CONSULTATION.values(FORM)
+        if new_firm():
+            company = firm_form.firm_values(FORM, NEW_FIRM, registering=True)
+            firm, consultation = register_company_with_consultation(session, actor, company, data)
+            return consultation, firm.name
+        consultation = log_consultation(
+            session, actor, {"company_id": fs.value(FORM, "company_id"), **data}
+        )
+        names = company_names(session, actor, [consultation.company_id])
+        return consultation, names.get(consultation.company_id, "")
+
+    return save
+
+
+def saved(result: tuple[Consultation, str]) -> None:
+    consultation, company_name = result
+    st.session_state[SAVED_KEY] = {
+        "id": consultation.id,
+        "company_id": consultation.company_id,
+        "company": company_name,
+        "on": consultation.consulted_on,
+    }
+    fs.reset(FORM)
+    st.session_state[MODE_KEY] = EXISTING
+
+
+def last_saved(actor: Actor) -> None:
+    """The consultation just logged, with where to go from it."""
+    last = st.session_state.get(SAVED_KEY)
+    if not last:
+        return
+    with st.container(border=True):
+        st.markdown(
+            f"**記録しました:** {day(last['on'])} {literal(last['company'])}（相談ID {last['id']}）"
+        )
+        columns = st.columns(3)
+        with columns[0]:
+            links.show(
+                actor,
+                links.Link(
+                    links.NEEDS,
+                    "この相談から人材ニーズを登録",
+                    {"consultation": last["id"]},
+                    ":material/add_task:",
+                ),
+            )
+        with columns[1]:
+            links.show(
+                actor, links.company(last["company_id"], "企業ページを開く", ":material/apartment:")
+            )
+        with columns[2]:
+            st.button(
+                "閉じる",
+                key="consult.saved.close",
+                on_click=lambda: st.session_state.pop(SAVED_KEY, None),
+            )
+
+
+def entry_form(actor: Actor) -> None:
+    preselect = pickers.query_id("company", "企業")
+    st.radio(
+        "企業",
+        [EXISTING, NEW],
+        key=MODE_KEY,
+        horizontal=True,
+        format_func={EXISTING: "登録済みの企業", NEW: "新しい企業（企業登録と同時に記録）"}.get,
+    )
+    if not new_firm():
+        pickers.company_search(fs.key(FORM, "company_id"))
+    with fs.form(FORM):
+        if new_firm():
+            st.markdown("**新しい企業**")
+            firm_form.firm_fields(FORM, NEW_FIRM, hub=actor.own_hub, registering=True)
+            st.markdown("**相談**")
+        else:
+            pickers.company(actor, fs.key(FORM, "company_id"), preselect=preselect, label="企業 *")
+            fs.error(FORM, "company_id")
+        CONSULTATION.draw(FORM)
+        firm_labels = {key: f"企業の{label}" for key, label in NEW_FIRM.labels().items()}
+        fs.feedback(FORM, FIELD_LABELS | CONSULTATION.labels() | firm_labels)
+        fs.submit_button(
+            FORM,
+            "相談を記録",
+            _save(actor),
+            "相談を記録しました。",
+            saved,
+            actor=actor,
+            creates=True,
+            type="primary",
+        )
