@@ -27,10 +27,20 @@ class ValidationError(CrmError):
 class StaleVersion(CrmError):
     """Someone saved the row after this user read it; ``changes`` maps field -> (theirs, now)."""
 
-    def __init__(self, entity: str, current_version: int, changes: dict[str, tuple]):
+    def __init__(
+        self,
+        entity: str,
+        current_version: int,
+        changes: dict[str, tuple],
+        *,
+        row_id: object = None,
+        origin: object = None,
+    ):
         self.entity = entity
         self.current_version = current_version
         self.changes = changes
+        self.row_id = row_id  # the row that moved on (None when it was deleted: version 0)
+        self.origin = origin  # where the refused change came from (a file's row), if known
         super().__init__(
             "他の利用者がこの記録を先に更新しました。最新の内容を確認してから、もう一度保存してください。"
         )

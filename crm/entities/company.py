@@ -1,6 +1,5 @@
 """企業: a local firm a hub works with, and the people there (担当者)."""
 
-import re
 from typing import Annotated
 
 from sqlalchemy import BigInteger, Index
@@ -12,7 +11,7 @@ from crm.entities.declare import FileLayout, InputShape, Spec
 from crm.entities.tracked import Tracked
 from crm.reference import JSIC_DIVISIONS
 from crm.textnorm import company_key_default
-from crm.validation import normalize_corporate_number
+from crm.validation import normalize_corporate_number, normalize_email
 
 
 def industry_code(text: str) -> str:
@@ -29,15 +28,6 @@ def _corporate_number(text: str) -> str | None:
 
 def _prefecture(text: str) -> str | None:
     return prefecture_code(text)
-
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _email(text: str) -> str:
-    if not _EMAIL.match(text):
-        raise ValueError("メールアドレスの形式が正しくありません")
-    return text
 
 
 # Shared fields: what a person enters about a firm (table and input shapes derive from it).
@@ -125,7 +115,7 @@ class ContactFields(InputShape):
     title: Annotated[str | None, Spec("担当者の役職", typed=True)] = Field(
         default=None, max_length=120
     )
-    email: Annotated[str | None, Spec("メールアドレス", parse=_email)] = Field(
+    email: Annotated[str | None, Spec("メールアドレス", parse=normalize_email)] = Field(
         default=None, max_length=254
     )
     phone: Annotated[str | None, Spec("電話番号")] = Field(default=None, max_length=40)

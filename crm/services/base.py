@@ -4,25 +4,23 @@ The read scope (``scope_filter``) and the audit trail (``record_audit``) belong 
 layer below the services (``crm.auth``); the services take them from here.
 """
 
-import json
 from typing import Any, TypeVar
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from crm.actor import Actor
-from crm.auth.audit_trail import jsonable, record_audit
+from crm.auth.audit_trail import record_audit
 from crm.auth.scope import scope_filter as scope_filter
 from crm.auth.sessions import require_live
-from crm.db import affected_rows
 from crm.errors import NotFound, StaleVersion
-from crm.models import AuditLog, DataVersion, table_of
-from crm.timeutil import utcnow
+from crm.models import DataVersion, stored_id, table_of
+from crm.writes import Key, Plan, apply, changed_since
+from crm.writes import bump_data_version as bump_data_version
+from crm.writes.apply import BOOKKEEPING, NATIONAL
 
 T = TypeVar("T", bound=SQLModel)
 
-# The data-version counter of writes that belong to no hub (partners, categories, accounts).
-NATIONAL = "*"
 
 # Japanese names of the entities, for messages.
 ENTITY_LABELS = {
@@ -58,20 +56,6 @@ def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any) -> T
     return row
 
 
-def bump_data_version(session: Session, hub_code: str | None) -> None:
-    """Invalidate cached reads that include this hub, in the writer's transaction.
-
-    Only the hub's own counter moves ('*' for data of no hub, such as partners), so writers of
-    different hubs never wait on one shared row; national readers key on the sum of all
-    counters (see ``data_version``)."""
-    table = table_of(DataVersion)
-    session.execute(
-        table.update()
-        .where(table.c.scope == (hub_code or NATIONAL))
-        .values(version=table.c.version + 1)
-    )
-
-
 def data_version(session: Session, scope_key: str) -> int:
     """The counter a cached read of ``scope_key`` ('all' or 'hub:01') depends on: for one hub
     its own counter plus the shared one, for national views the sum of every counter. Each
@@ -84,28 +68,26 @@ def data_version(session: Session, scope_key: str) -> int:
 
 
 def create_row(session: Session, actor: Actor, row: T) -> T:
-    """Insert a row, stamp who made it, audit it and invalidate caches of its hub."""
-    row.created_by = row.updated_by = actor.user_id
-    session.add(row)
-    session.flush()
-    hub_code = getattr(row, "hub_code", None)
-    fields = {
-        key: (None, value)
-        for key, value in row.model_dump().items()
-        if value is not None
-        and key not in {"created_at", "updated_at", "created_by", "updated_by", "version", "id"}
-    }
-    record_audit(
-        session,
-        actor,
-        "create",
-        entity=entity_name(type(row)),
-        entity_id=getattr(row, "id", None),
-        hub_code=hub_code,
-        changes=fields,
-    )
-    bump_data_version(session, hub_code)
-    return row
+    """Insert a row through the write layer (stamped, audited, caches of its hub invalidated);
+    returns it as stored."""
+    model = type(row)
+    plan = Plan()
+    key = plan.insert(model, _fields(row))
+    return applied(session, actor, plan, model, key)
+
+
+def applied(session: Session, actor: Actor, plan: Plan, model: type[T], key: Key) -> T:
+    """Write ``plan`` (``crm.writes.apply``) and return its row ``key`` as stored."""
+    ids = apply(session, actor, plan)
+    stored = session.get(model, ids[key])
+    if stored is None:  # pragma: no cover - the row was inserted in this transaction
+        raise NotFound(f"{entity_name(model)} {ids[key]}")
+    return stored
+
+
+def _fields(row: SQLModel) -> dict[str, Any]:
+    """A new row's values, without the bookkeeping the write layer stamps."""
+    return {key: value for key, value in row.model_dump().items() if key not in BOOKKEEPING}
 
 
 def update_row(
@@ -117,63 +99,25 @@ def update_row(
     Raises StaleVersion (with what the other person changed) when the row moved on.
     """
     model = type(row)
-    changes = {
-        key: (getattr(row, key), value)
-        for key, value in values.items()
-        if getattr(row, key) != value
-    }
+    row_id = getattr(row, "id", None)
     if row.version != expected_version:  # type: ignore[attr-defined]
-        raise _stale(session, model, row, expected_version)
-    if not changes:
-        return row
-    stamp = (
-        {"updated_at": utcnow(), "updated_by": actor.user_id}
-        if hasattr(row, "updated_by")
-        else {"updated_at": utcnow()}
-    )
-    result = session.execute(
-        update(model)
-        .where(model.id == row.id, model.version == expected_version)  # type: ignore[attr-defined]
-        .values(**values, **stamp, version=expected_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if affected_rows(result) != 1:
-        session.expire(row)
-        raise _stale(session, model, row, expected_version)
-    session.expire(row)
-    session.refresh(row)
-    hub_code = getattr(row, "hub_code", None)
-    record_audit(
-        session,
-        actor,
-        "update",
-        entity=entity_name(model),
-        entity_id=row.id,  # type: ignore[attr-defined]
-        hub_code=hub_code,
-        changes=changes,
-    )
-    bump_data_version(session, hub_code)
-    return row
-
-
-def _stale(session: Session, model, row, expected_version: int) -> StaleVersion:
-    session.refresh(row)
-    # What the other writer changed since the version this user read, from the audit trail.
-    entries = session.exec(
-        select(AuditLog.changes, AuditLog.username)
-        .where(
-            AuditLog.entity == entity_name(model),
-            AuditLog.entity_id == str(row.id),
-            AuditLog.action == "update",
+        session.refresh(row)
+        raise StaleVersion(
+            entity_name(model),
+            row.version,  # type: ignore[attr-defined]
+            changed_since(session, model, stored_id(row_id), expected_version),
+            row_id=row_id,
         )
-        .order_by(AuditLog.id.desc())  # type: ignore[union-attr]
-        .limit(max(row.version - expected_version, 1))
-    ).all()
-    changed: dict[str, tuple] = {}
-    for changes, _username in reversed(entries):
-        for key, (before, _after) in json.loads(changes or "{}").items():
-            changed.setdefault(key, (before, jsonable(getattr(row, key))))
-    return StaleVersion(entity_name(model), row.version, changed)
+    plan = Plan()
+    plan.change(model, stored_id(row_id), expected_version, values, row.model_dump())
+    if not plan:
+        return row
+    try:
+        apply(session, actor, plan)
+    finally:
+        session.expire(row)
+    session.refresh(row)
+    return row
 
 
 def delete_row(session: Session, actor: Actor, row: SQLModel) -> None:

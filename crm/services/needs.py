@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from crm import rules
+from crm import rules, workflow
 from crm.actor import Actor
 from crm.entities import NeedInput, ReferralInput
 from crm.errors import ValidationError
@@ -22,32 +22,11 @@ from crm.models import (
     stored_id,
 )
 from crm.reference import NeedStatus, ReferralOutcome
-from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.base import applied, get_scoped, scope_filter, update_row
 from crm.services.merge import require_not_merged
 from crm.timeutil import today_jst
 from crm.validation import not_in_future, parse_input
-
-
-def _log_status(
-    session: Session,
-    actor: Actor,
-    need: TalentNeed,
-    before: str | None,
-    after: str,
-    on: dt.date,
-    note: str | None = None,
-) -> None:
-    session.add(
-        NeedStatusChange(
-            hub_code=need.hub_code,
-            need_id=stored_id(need.id),
-            from_status=before,
-            to_status=after,
-            changed_on=on,
-            changed_by=actor.user_id,
-            note=note,
-        )
-    )
+from crm.writes import Plan, apply
 
 
 def open_need(session: Session, actor: Actor, data: dict) -> TalentNeed:
@@ -68,13 +47,14 @@ def open_need(session: Session, actor: Actor, data: dict) -> TalentNeed:
             ),
         )
     rules.require(errors)
-    need = create_row(
-        session,
-        actor,
-        TalentNeed(hub_code=company.hub_code, status=NeedStatus.OPEN.value, **values.model_dump()),
+    plan = Plan()
+    status = NeedStatus.OPEN.value
+    need = plan.insert(
+        TalentNeed, {"hub_code": company.hub_code, "status": status, **values.model_dump()}
     )
-    _log_status(session, actor, need, None, NeedStatus.OPEN.value, values.opened_on)
-    return need
+    step = workflow.opened(status, values.opened_on)
+    plan.insert(NeedStatusChange, step.row(need, company.hub_code))
+    return applied(session, actor, plan, TalentNeed, need)
 
 
 def _category_errors(session: Session, category_id: int) -> rules.Errors:
@@ -164,15 +144,31 @@ def move_need(
     except ValueError:
         raise ValidationError({"status": rules.not_a_choice(to_status)}) from None
     placements = _placements_of(session, need.id) if target == NeedStatus.PLACED else 0
-    rules.require(rules.need_move(need.status, target.value, placements))
     day = on or today_jst()
     try:
         not_in_future(day)
     except ValueError as error:
         raise ValidationError({"changed_on": str(error)}) from None
-    before = need.status
-    need = update_row(session, actor, need, {"status": target.value}, expected_version)
-    _log_status(session, actor, need, before, target.value, day, note)
+    step = workflow.moved(need.status, target.value, placements, day, note)
+    plan = Plan()
+    plan.step(
+        step,
+        stored_id(need.id),
+        need.hub_code,
+        expected_version=expected_version,
+        before=need.model_dump(),
+    )
+    return _written(session, actor, plan, need, expected_version)
+
+
+def _written(
+    session: Session, actor: Actor, plan: Plan, need: TalentNeed, expected_version: int
+) -> TalentNeed:
+    """Write a plan that moves ``need`` (refused when it moved on since it was read)."""
+    if need.version != expected_version:
+        return update_row(session, actor, need, {}, expected_version)  # raises StaleVersion
+    apply(session, actor, plan)
+    session.refresh(need)
     return need
 
 
@@ -237,18 +233,18 @@ def refer_need(session: Session, actor: Actor, data: dict) -> Referral:
         rules.after_need_opened("referred_on", values.referred_on, need.opened_on),
         rules.partner_known(values.partner_id, _partner_found(session, values.partner_id)),
     )
-    referral = create_row(session, actor, Referral(hub_code=need.hub_code, **values.model_dump()))
-    if need.status == NeedStatus.OPEN.value:
-        move_need(
-            session,
-            actor,
+    plan = Plan()
+    referral = plan.insert(Referral, {"hub_code": need.hub_code, **values.model_dump()})
+    step = workflow.after_referral(need.status, values.referred_on)
+    if step is not None:
+        plan.step(
+            step,
             stored_id(need.id),
-            NeedStatus.REFERRED.value,
-            need.version,
-            on=values.referred_on,
-            note="パートナーへ紹介",
+            need.hub_code,
+            expected_version=need.version,
+            before=need.model_dump(),
         )
-    return referral
+    return applied(session, actor, plan, Referral, referral)
 
 
 def update_referral(

@@ -6,20 +6,18 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from crm import rules
+from crm import rules, workflow
 from crm.actor import Actor
 from crm.areas import residence_of
-from crm.calendar_jp import follow_up_due
 from crm.entities import PlacementInput
 from crm.models import FollowUp, Partner, Placement, TalentNeed, stored_id
-from crm.reference import NeedStatus
-from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.base import applied, get_scoped, scope_filter, update_row
 from crm.services.merge import require_not_merged
-from crm.services.needs import move_need
 from crm.validation import parse_input
+from crm.writes import Plan
 
 # The note of the follow-up a placement schedules (forms and imports alike).
-FOLLOW_UP_NOTE = "成約後フォローアップ"
+FOLLOW_UP_NOTE = workflow.FOLLOW_UP_NOTE
 
 
 def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
@@ -37,34 +35,35 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
     fields = values.model_dump()
     fields["engagement"] = fields["engagement"] or need.engagement
     _derive_residence(fields, need.hub_code)
-    placement = create_row(
-        session, actor, Placement(hub_code=need.hub_code, company_id=need.company_id, **fields)
+    plan = Plan()
+    placement = plan.insert(
+        Placement, {"hub_code": need.hub_code, "company_id": need.company_id, **fields}
     )
-    filled = session.exec(
-        select(func.count()).select_from(Placement).where(Placement.need_id == need.id)
-    ).one()
-    if filled >= need.headcount and need.status != NeedStatus.PLACED.value:
-        move_need(
-            session,
-            actor,
+    filled = (
+        1
+        + session.exec(
+            select(func.count()).select_from(Placement).where(Placement.need_id == need.id)
+        ).one()
+    )
+    step = workflow.after_placement(need.status, need.headcount, filled, values.placed_on)
+    if step is not None:
+        plan.step(
+            step,
             stored_id(need.id),
-            NeedStatus.PLACED.value,
-            need.version,
-            on=values.placed_on,
-            note="成約登録",
+            need.hub_code,
+            expected_version=need.version,
+            before=need.model_dump(),
         )
-    create_row(
-        session,
-        actor,
-        FollowUp(
-            hub_code=need.hub_code,
-            company_id=need.company_id,
-            placement_id=placement.id,
-            due_on=follow_up_due(values.placed_on),
-            notes=FOLLOW_UP_NOTE,
-        ),
+    plan.insert(
+        FollowUp,
+        {
+            "hub_code": need.hub_code,
+            "company_id": need.company_id,
+            "placement_id": placement,
+            **workflow.follow_up_after(values.placed_on),
+        },
     )
-    return placement
+    return applied(session, actor, plan, Placement, placement)
 
 
 def _derive_residence(fields: dict, hub_code: str) -> None:

@@ -31,7 +31,7 @@ def test_contacts_import_through_the_contact_rules(session, actors):
         (4, "企業ID"),
         (5, "担当者名"),
     ]
-    assert "メールアドレスの形式" in report.errors[0].reason
+    assert "@ が1つだけ" in report.errors[0].reason
     assert "他の拠点の企業" in report.errors[1].reason
     assert count(session, Contact) == 0  # all or nothing
 
