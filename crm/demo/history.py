@@ -131,6 +131,12 @@ class BusinessDays:
                 return ordinal
             ordinal += 1
 
+    @classmethod
+    def on_or_before(cls, ordinal: int) -> int:
+        while not cls.is_business(ordinal):
+            ordinal -= 1
+        return ordinal
+
     def __init__(self) -> None:
         self._months: dict[tuple[int, int], list[int]] = {}
 

@@ -352,8 +352,10 @@ def consultation_rows(ctx: Context) -> Iterator[tuple]:
         summary = one_of(rng, names.OPENINGS[channel]) + one_of(rng, names.TOPICS[stance])
         plan_next, next_action = rng.random() < 0.6, one_of(rng, names.NEXT_ACTIONS[stance])
         next_on = BusinessDays.on_or_after(day + between(rng, 7, 45))
-        # Logged late, but by the last day at the latest (within the month, see history.py).
-        entered = min(plan.c_entered.get(index, day), today)
+        # Logged late, but on a business day by the last day at the latest (within the month,
+        # see history.py).
+        entered = min(plan.c_entered.get(index, day), BusinessDays.on_or_before(today))
+        entered = max(entered, day)
         stamp = writer.stamp(entered, consultation_hour(index))
         user = ctx.managers[hub]
         yield (
@@ -464,7 +466,9 @@ def referral_rows(ctx: Context) -> Iterator[tuple]:
         elif settled is not None and settled <= today:
             updated, version = writer.stamp(max(settled, day), 17 if settled == day else hour), 2
         else:
-            updated, version = writer.stamp(BusinessDays.on_or_after(day + 45), hour), 2
+            # Noted once the search ran 45 days, on a business day by the last day at the latest.
+            noted = min(BusinessDays.on_or_after(day + 45), BusinessDays.on_or_before(today))
+            updated, version = writer.stamp(max(noted, day), hour), 2
         yield (
             next_id,
             plan.hubs[hub],
