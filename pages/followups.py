@@ -1,52 +1,35 @@
 """フォローアップ: open follow-ups, overdue first, marking them done, and scheduling new ones
-for a firm or a placement."""
-
-import datetime as dt
+for a firm or a placement (ui.views.follow_up_forms)."""
 
 import streamlit as st
 
 from crm.calendar_jp import day_with_weekday
-from crm.errors import ValidationError
-from crm.models import FollowUp, stored_id
-from crm.presentation.labels import FIELD_LABELS, day, prefecture_label
+from crm.models import FollowUp
+from crm.presentation.labels import day, prefecture_label
 from crm.presentation.text import literal
 from crm.services.followups import (
     DONE,
     OVERDUE,
     UPCOMING,
-    complete_follow_up,
     count_follow_ups_by_state,
     list_follow_ups,
-    schedule_follow_up,
 )
-from crm.services.lookups import company_names, need_titles, placement_choices, placement_needs
+from crm.services.lookups import company_names, need_titles, placement_needs
 from crm.timeutil import today_jst
 from crm.vocabulary import term
-from ui import form_state as fs
 from ui import links, pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.listing import Cell, grid, paginate
 from ui.session import require_actor
+from ui.views.follow_up_forms import done_form, schedule_form
 
-DONE_FORM = "follow_up_done"
-NEW_FORM = "follow_up_new"
-TARGET_KEY = "follow_up_new.target"
-COMPANY, PLACEMENT = "company", "placement"
 PAGE_SIZE = 50
 
 actor = require_actor()
 read_only = not actor.is_hub_manager
 today = today_jst()
-
-
-def label(follow_up: FollowUp, names: dict[int, str]) -> str:
-    what = "成約後" if follow_up.placement_id else "企業"
-    return (
-        f"{day_with_weekday(follow_up.due_on)} {names.get(follow_up.company_id, '')}（{what}）"
-        f"{' – ' + follow_up.notes if follow_up.notes else ''}"
-    )
 
 
 def when(follow_up: FollowUp) -> str:
@@ -96,101 +79,6 @@ def section(
         for row, f in zip(table, rows, strict=True):
             row.insert(0, prefecture_label(f.hub_code))
     grid(actor, header, table, widths, empty=empty)
-
-
-def done_form(open_rows: list[FollowUp], names: dict[int, str]) -> None:
-    versions = {f.id: f.version for f in open_rows}
-    k = lambda field: fs.key(DONE_FORM, field)  # noqa: E731
-
-    def complete(s):
-        chosen = fs.value(DONE_FORM, "follow_up_id")
-        if chosen is None:
-            raise ValidationError({"follow_up_id": "完了にするフォローアップを選んでください"})
-        return complete_follow_up(
-            s,
-            actor,
-            chosen,
-            versions[chosen],
-            done_on=fs.value(DONE_FORM, "done_on"),
-            notes=fs.value(DONE_FORM, "notes") or None,
-        )
-
-    with fs.form(DONE_FORM):
-        st.markdown("**完了にする**")
-        pickers.pick(
-            "フォローアップ *",
-            [(stored_id(f.id), label(f, names)) for f in open_rows],
-            k("follow_up_id"),
-        )
-        fs.error(DONE_FORM, "follow_up_id")
-        st.date_input(term("done_on"), value=today, key=k("done_on"), format="YYYY/MM/DD")
-        fs.error(DONE_FORM, "done_on")
-        st.text_input(
-            f"{term('notes')}（結果）",
-            key=k("notes"),
-            placeholder="例: 社長と面談。定着は順調",
-            help=f"入力すると{term('notes')}を書き換えます。空欄なら元の{term('notes')}のままです。",
-        )
-        fs.error(DONE_FORM, "notes")
-        fs.feedback(DONE_FORM, FIELD_LABELS | {"follow_up_id": "フォローアップ"})
-        fs.submit_button(
-            DONE_FORM,
-            "完了にする",
-            complete,
-            "フォローアップを完了にしました。",
-            lambda _f: fs.reset(DONE_FORM, ("follow_up_id", "done_on", "notes")),
-            actor=actor,
-            type="primary",
-        )
-
-
-def schedule_form(company_filter: int | None) -> None:
-    k = lambda field: fs.key(NEW_FORM, field)  # noqa: E731
-    fields = ("company_id", "placement_id", "due_on", "notes")
-
-    def schedule(s):
-        data = fs.values(NEW_FORM, fields)
-        if st.session_state.get(TARGET_KEY, COMPANY) == COMPANY:
-            data["placement_id"] = None
-        else:
-            data["company_id"] = None
-        return schedule_follow_up(s, actor, data)
-
-    st.radio(
-        "対象",
-        [COMPANY, PLACEMENT],
-        key=TARGET_KEY,
-        horizontal=True,
-        format_func={COMPANY: "企業", PLACEMENT: "成約"}.get,
-    )
-    if st.session_state.get(TARGET_KEY, COMPANY) == COMPANY:
-        pickers.company_search(k("company_id"))
-    with fs.form(NEW_FORM):
-        st.markdown("**フォローアップを予定**")
-        if st.session_state.get(TARGET_KEY, COMPANY) == COMPANY:
-            pickers.company(actor, k("company_id"), preselect=company_filter, label="企業 *")
-        else:
-            pickers.pick("成約 *", cached_read(placement_choices, actor), k("placement_id"))
-        fs.error(NEW_FORM, "company_id", "placement_id")
-        st.date_input(
-            f"{term('due_on')} *",
-            value=today + dt.timedelta(days=30),
-            key=k("due_on"),
-            format="YYYY/MM/DD",
-        )
-        fs.error(NEW_FORM, "due_on")
-        st.text_input(term("notes"), key=k("notes"), placeholder="例: 入社3か月の面談")
-        fs.error(NEW_FORM, "notes")
-        fs.feedback(NEW_FORM, FIELD_LABELS)
-        fs.submit_button(
-            NEW_FORM,
-            "予定に追加",
-            schedule,
-            lambda f: f"{day_with_weekday(f.due_on)} のフォローアップを予定しました。",
-            lambda _f: fs.reset(NEW_FORM, fields),
-            actor=actor,
-            creates=True,
-        )
 
 
 def clear_company_filter() -> None:
@@ -271,6 +159,6 @@ for state, title, empty in SECTIONS:
 if not read_only:
     left, right = st.columns(2)
     with left:
-        done_form(open_rows, open_names)
+        done_form(actor, open_rows, open_names, today)
     with right:
-        schedule_form(company_filter)
+        schedule_form(actor, company_filter, today)

@@ -8,49 +8,23 @@ import datetime as dt
 import streamlit as st
 
 from crm.areas import area_of
-from crm.calendar_jp import day_with_weekday, follow_up_due
-from crm.models import Placement
-from crm.presentation.labels import FIELD_LABELS, day, enum_codes, enum_label, prefecture_label
-from crm.reference import (
-    PREFECTURES,
-    AgeBand,
-    Engagement,
-    NeedStatus,
-    PartnerKind,
-    Residence,
-    SalaryBand,
-)
-from crm.services.lookups import (
-    company_names,
-    need_choices,
-    need_titles,
-    placements_by_engagement,
-)
-from crm.services.placements import list_placements, record_placement
+from crm.models import Placement, stored_id
+from crm.presentation.labels import day, enum_label, prefecture_label
+from crm.reference import PREFECTURES, AgeBand, Engagement, SalaryBand
+from crm.services.lookups import company_names, need_titles, placements_by_engagement
+from crm.services.placements import list_placements
 from crm.services.reference_data import list_partners
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from crm.vocabulary import term
-from ui import form_state as fs
-from ui import links, pickers
+from ui import links
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.listing import Cell, grid, paginate
 from ui.runtime import session
 from ui.session import require_actor
+from ui.views.placement_form import LAST_NEED, record_form
 
-FORM = "placement_new"
-FIELDS = (
-    "need_id",
-    "placed_on",
-    "engagement",
-    "partner_id",
-    "salary_band",
-    "age_band",
-    "previous_prefecture",
-    "previous_residence",
-    "notes",
-)
 PAGE_SIZE = 25
 NO_PERSONAL_DATA = (
     "拠点は求職者の情報を保有しません。成約は採用の事実（日付・採用形態・紹介元・年収帯・"
@@ -62,7 +36,7 @@ actor = require_actor()
 read_only = not actor.is_hub_manager
 
 with session() as s:
-    partners = {p.id: p for p in list_partners(s, active_only=False)}
+    partners = {stored_id(p.id): p for p in list_partners(s, active_only=False)}
 
 
 def _origin(p: Placement) -> str:
@@ -71,127 +45,6 @@ def _origin(p: Placement) -> str:
     if p.previous_prefecture in PREFECTURES:
         return f"{area.value}（{PREFECTURES[p.previous_prefecture][0]}）"
     return area.value
-
-
-def optional(enum_type, blank: str):
-    return lambda code: blank if code is None else enum_type(code).label
-
-
-def record_form() -> None:
-    k = lambda field: fs.key(FORM, field)  # noqa: E731
-    preselect = pickers.query_id("need", "人材ニーズ")
-    open_needs = cached_read(
-        need_choices, actor, statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value]
-    )
-    # Open for the need of a link, and right after a submit: the result (and the form, now
-    # empty) stays in sight instead of folding away with the link's need.
-    with st.expander(
-        "成約を登録",
-        expanded=preselect is not None or fs.just_sent(FORM),
-        icon=":material/handshake:",
-    ):
-        with fs.form(FORM):
-            pickers.pick(
-                "人材ニーズ *",
-                open_needs,
-                k("need_id"),
-                preselect=preselect,
-                help="受付中・紹介中のニーズから選びます。",
-            )
-            fs.error(FORM, "need_id")
-            left, middle, right = st.columns(3)
-            with left:
-                st.date_input(
-                    "成約日 *", value=today_jst(), key=k("placed_on"), format="YYYY/MM/DD"
-                )
-                fs.error(FORM, "placed_on")
-                st.selectbox(
-                    term("engagement"),
-                    [None, *enum_codes(Engagement)],
-                    key=k("engagement"),
-                    format_func=optional(Engagement, "ニーズと同じ"),
-                )
-                fs.error(FORM, "engagement")
-                active = [pid for pid, p in partners.items() if p.active]
-                st.selectbox(
-                    "紹介元",
-                    [None, *active],
-                    key=k("partner_id"),
-                    format_func=lambda pid: (
-                        "なし・不明"
-                        if pid is None
-                        else f"{partners[pid].name}（{PartnerKind(partners[pid].kind).label}）"
-                    ),
-                )
-                fs.error(FORM, "partner_id")
-            with middle:
-                st.selectbox(
-                    "年収帯",
-                    [None, *enum_codes(SalaryBand)],
-                    key=k("salary_band"),
-                    format_func=optional(SalaryBand, "未回答"),
-                )
-                fs.error(FORM, "salary_band")
-                st.selectbox(
-                    "年齢層",
-                    [None, *enum_codes(AgeBand)],
-                    key=k("age_band"),
-                    format_func=optional(AgeBand, "未回答"),
-                )
-                fs.error(FORM, "age_band")
-            with right:
-                st.selectbox(
-                    term("previous_prefecture"),
-                    [None, *PREFECTURES],
-                    key=k("previous_prefecture"),
-                    format_func=lambda code: "未回答" if code is None else PREFECTURES[code][0],
-                    help=(
-                        "採用された方が以前住んでいた都道府県（人材還流マップに使います）。"
-                        "県内・首都圏・大阪圏・名古屋圏・その他の地域の区分はここから決まります。"
-                    ),
-                )
-                fs.error(FORM, "previous_prefecture")
-                st.selectbox(
-                    term("previous_residence"),
-                    [None, *enum_codes(Residence)],
-                    key=k("previous_residence"),
-                    format_func=optional(Residence, "未回答"),
-                    help="都道府県が分からないときだけ、おおまかな区分を選んでください。",
-                )
-                fs.error(FORM, "previous_residence")
-                st.text_area(
-                    term("notes"),
-                    key=k("notes"),
-                    height=68,
-                    help="個人を特定できる内容（氏名・連絡先など）は書かないでください。",
-                )
-                fs.error(FORM, "notes")
-            fs.feedback(FORM, FIELD_LABELS)
-            fs.submit_button(
-                FORM,
-                "成約を記録",
-                lambda s: record_placement(s, actor, fs.values(FORM, FIELDS)),
-                recorded_message,
-                recorded,
-                actor=actor,
-                creates=True,
-                type="primary",
-            )
-
-
-def recorded_message(placement: Placement) -> str:
-    due = follow_up_due(placement.placed_on)
-    return (
-        f"成約を記録しました（成約#{placement.id}）。フォローアップを {day_with_weekday(due)} に"
-        "予定しました。"
-    )
-
-
-def recorded(placement: Placement) -> None:
-    fs.reset(FORM, FIELDS)
-    # The form starts empty, not at the need of the link: one click records one hire.
-    st.query_params.pop("need", None)
-    st.session_state["placements.last_need"] = placement.need_id
 
 
 def period() -> tuple[dt.date, dt.date]:
@@ -268,8 +121,8 @@ st.caption(NO_PERSONAL_DATA)
 if read_only:
     st.caption("全国事務局として全拠点の成約を閲覧しています（閲覧のみ）。")
 else:
-    record_form()
-    last_need = st.session_state.get("placements.last_need")
+    record_form(actor, partners)
+    last_need = st.session_state.get(LAST_NEED)
     if last_need is not None:
         links.show(
             actor, links.need(last_need, "成約を記録したニーズを開く", ":material/open_in_new:")

@@ -68,8 +68,9 @@ CODED: dict[str, Choices] = {
     "industry": Choices(tuple(JSIC_DIVISIONS), industry_label),
 }
 
-# A picker drawn in a field's place: called with the widget's key, it draws one widget there.
-Picker = Callable[[str], object]
+# A picker drawn in a field's place: called with the widget's key and the field's label, it
+# draws one widget there (an id's term is a file header, 企業ID: its picker names its own label).
+Picker = Callable[[str, str], object]
 
 
 def _allows_none(annotation: Any) -> bool:
@@ -149,19 +150,31 @@ class FieldSet:
     def draw(self, form: str, defaults: Mapping[str, Any] | None = None) -> None:
         """Draw the fields (inside the form), each with its refusal slot under it.
 
-        ``defaults`` are the starting values of a new record's form where the declaration's
-        default does not fit (the hub's prefecture, a follow-up due in 30 days); a required
-        date starts at today. An edit form's values come from ``form_state.prefill``."""
-        items = self.declared
-        if self.columns <= 1:
-            for item in items:
+        Short fields flow into ``columns``; text that may hold line breaks takes the form's
+        width, in its declared place. ``defaults`` are the starting values of a new record's
+        form where the declaration's default does not fit (the hub's prefecture, a follow-up
+        due in 30 days); a required date starts at today. An edit form's values come from
+        ``form_state.prefill``."""
+        run: list[Declared] = []
+        for item in [*self.declared, None]:
+            if item is not None and not item.spec.lines:
+                run.append(item)
+                continue
+            self._columns(form, run, defaults or {})
+            run = []
+            if item is not None:
                 self._field(form, item, defaults or {})
+
+    def _columns(self, form: str, items: list[Declared], defaults: Mapping[str, Any]) -> None:
+        if self.columns <= 1 or len(items) <= 1:
+            for item in items:
+                self._field(form, item, defaults)
             return
         per_column = math.ceil(len(items) / self.columns)
         for index, column in enumerate(st.columns(self.columns)):
             with column:
                 for item in items[index * per_column : (index + 1) * per_column]:
-                    self._field(form, item, defaults or {})
+                    self._field(form, item, defaults)
 
     # --- one field --------------------------------------------------------------------------
 
@@ -193,7 +206,7 @@ class FieldSet:
     def _field(self, form: str, item: Declared, defaults: Mapping[str, Any]) -> None:
         key = fs.key(form, self.key(item.name))
         if item.name in self.pickers:
-            self.pickers[item.name](key)
+            self.pickers[item.name](key, self._label(item))
         else:
             # An edit form's record (or what was typed) is in session state already: the
             # widget is drawn without a starting value of its own.

@@ -56,9 +56,12 @@ def two_rapid_clicks(page: Page, button: Locator) -> None:
 
 
 def two_enters(page: Page, field: Locator) -> None:
+    """Submit twice from the keyboard: Enter in a one-line field, Ctrl+Enter in a text area
+    (where Enter starts a new line)."""
     field.focus()
-    page.keyboard.press("Enter")
-    page.keyboard.press("Enter")
+    key = "Control+Enter" if field.evaluate("e => e.tagName") == "TEXTAREA" else "Enter"
+    page.keyboard.press(key)
+    page.keyboard.press(key)
     settled(page)
 
 

@@ -72,7 +72,7 @@ def test_mark_done_with_date_and_notes(open_page, session, actors):
     at.date_input(key=fkey(at, "follow_up_done", "done_on")).set_value(
         today_jst() - dt.timedelta(days=1)
     )
-    at.text_input(key=fkey(at, "follow_up_done", "notes")).input("電話で状況確認、順調")
+    at.text_area(key=fkey(at, "follow_up_done", "notes")).input("電話で状況確認、順調")
     submit(at, "完了にする")
     assert not at.exception
     session.expire_all()
@@ -121,7 +121,7 @@ def test_schedule_for_a_firm_and_for_a_placement(open_page, session, actors):
 
     at.selectbox(key=fkey(at, "follow_up_new", "company_id")).select(company.id)
     at.date_input(key=fkey(at, "follow_up_new", "due_on")).set_value(dt.date(2027, 1, 15))
-    at.text_input(key=fkey(at, "follow_up_new", "notes")).input("年明けの訪問")
+    at.text_area(key=fkey(at, "follow_up_new", "notes")).input("年明けの訪問")
     submit(at, "予定に追加")
     assert not at.exception
 

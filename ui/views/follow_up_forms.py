@@ -1,0 +1,131 @@
+"""The フォローアップ page's two forms: marking an open follow-up done, and scheduling one for a
+firm or a placement."""
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import streamlit as st
+
+from crm.actor import Actor
+from crm.calendar_jp import day_with_weekday
+from crm.entities import FollowUpInput
+from crm.errors import ValidationError
+from crm.models import FollowUp, stored_id
+from crm.presentation.labels import FIELD_LABELS
+from crm.services.followups import complete_follow_up, schedule_follow_up
+from crm.services.lookups import placement_choices
+from crm.vocabulary import term
+from ui import form_state as fs
+from ui import pickers
+from ui.cache import cached_read
+from ui.fields import FieldSet
+
+DONE_FORM = "follow_up_done"
+NEW_FORM = "follow_up_new"
+TARGET_KEY = "follow_up_new.target"
+COMPANY, PLACEMENT = "company", "placement"
+
+DONE = FieldSet(
+    FollowUpInput,
+    only=("done_on", "notes"),
+    placeholder={"notes": "例: 社長と面談。定着は順調"},
+    help={
+        "notes": f"結果を書きます。入力すると{term('notes')}を書き換え、空欄なら元の"
+        f"{term('notes')}のままです。"
+    },
+)
+# The firm or the placement is chosen above the fields; a new follow-up is not done yet.
+SCHEDULE = FieldSet(
+    FollowUpInput,
+    exclude=("company_id", "placement_id", "done_on"),
+    placeholder={"notes": "例: 入社3か月の面談"},
+)
+
+
+def label(follow_up: FollowUp, names: Mapping[int, str]) -> str:
+    what = "成約後" if follow_up.placement_id else "企業"
+    return (
+        f"{day_with_weekday(follow_up.due_on)} {names.get(follow_up.company_id, '')}（{what}）"
+        f"{' – ' + follow_up.notes if follow_up.notes else ''}"
+    )
+
+
+def done_form(
+    actor: Actor, open_rows: Sequence[FollowUp], names: Mapping[int, str], today: dt.date
+) -> None:
+    versions = {f.id: f.version for f in open_rows}
+
+    def complete(s):
+        chosen = fs.value(DONE_FORM, "follow_up_id")
+        if chosen is None:
+            raise ValidationError({"follow_up_id": "完了にするフォローアップを選んでください"})
+        done = DONE.values(DONE_FORM)
+        return complete_follow_up(
+            s, actor, chosen, versions[chosen], done_on=done["done_on"], notes=done["notes"] or None
+        )
+
+    with fs.form(DONE_FORM):
+        st.markdown("**完了にする**")
+        pickers.pick(
+            "フォローアップ *",
+            [(stored_id(f.id), label(f, names)) for f in open_rows],
+            fs.key(DONE_FORM, "follow_up_id"),
+        )
+        fs.error(DONE_FORM, "follow_up_id")
+        DONE.draw(DONE_FORM, {"done_on": today})
+        fs.feedback(DONE_FORM, FIELD_LABELS | DONE.labels() | {"follow_up_id": "フォローアップ"})
+        fs.submit_button(
+            DONE_FORM,
+            "完了にする",
+            complete,
+            "フォローアップを完了にしました。",
+            lambda _f: fs.reset(DONE_FORM),
+            actor=actor,
+            type="primary",
+        )
+
+
+def for_company() -> bool:
+    return st.session_state.get(TARGET_KEY, COMPANY) == COMPANY
+
+
+def schedule_form(actor: Actor, company_filter: int | None, today: dt.date) -> None:
+    def schedule(s):
+        data = {
+            **SCHEDULE.values(NEW_FORM),
+            "company_id": fs.value(NEW_FORM, "company_id") if for_company() else None,
+            "placement_id": None if for_company() else fs.value(NEW_FORM, "placement_id"),
+        }
+        return schedule_follow_up(s, actor, data)
+
+    st.radio(
+        "対象",
+        [COMPANY, PLACEMENT],
+        key=TARGET_KEY,
+        horizontal=True,
+        format_func={COMPANY: "企業", PLACEMENT: "成約"}.get,
+    )
+    if for_company():
+        pickers.company_search(fs.key(NEW_FORM, "company_id"))
+    with fs.form(NEW_FORM):
+        st.markdown("**フォローアップを予定**")
+        if for_company():
+            pickers.company(
+                actor, fs.key(NEW_FORM, "company_id"), preselect=company_filter, label="企業 *"
+            )
+        else:
+            pickers.pick(
+                "成約 *", cached_read(placement_choices, actor), fs.key(NEW_FORM, "placement_id")
+            )
+        fs.error(NEW_FORM, "company_id", "placement_id")
+        SCHEDULE.draw(NEW_FORM, {"due_on": today + dt.timedelta(days=30)})
+        fs.feedback(NEW_FORM, FIELD_LABELS | SCHEDULE.labels())
+        fs.submit_button(
+            NEW_FORM,
+            "予定に追加",
+            schedule,
+            lambda f: f"{day_with_weekday(f.due_on)} のフォローアップを予定しました。",
+            lambda _f: fs.reset(NEW_FORM),
+            actor=actor,
+            creates=True,
+        )
