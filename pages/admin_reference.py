@@ -7,12 +7,13 @@ meantime the save is refused with what they changed, and the input stays in the 
 import streamlit as st
 
 from crm.models import stored_id
-from crm.reference import PREFECTURES, PartnerKind, Role
+from crm.reference import Role
 from crm.services import reference_data as ref
 from ui import form_state as fs
 from ui.forms import guarded
 from ui.runtime import session
 from ui.session import require_role
+from ui.views.partner_admin import partner_section
 
 actor = require_role(Role.ADMIN)
 st.title("拠点・人材区分・パートナー")
@@ -22,9 +23,6 @@ LABELS = {
     "name_ja": "名称",
     "sort_order": "表示順",
     "code": "区分コード",
-    "kind": "種別",
-    "name": "名称",
-    "prefecture_code": "所在地",
 }
 
 
@@ -154,89 +152,4 @@ with category_tab:
             )
 
 with partner_tab:
-    st.dataframe(
-        [
-            {
-                "ID": p.id,
-                "種別": PartnerKind(p.kind).label,
-                "名称": p.name,
-                "所在地": PREFECTURES[p.prefecture_code][0] if p.prefecture_code else "",
-                "状態": "有効" if p.active else "無効",
-            }
-            for p in partners
-        ],
-        hide_index=True,
-        width="stretch",
-    )
-    kinds = [k.value for k in PartnerKind]
-    prefectures = [None, *PREFECTURES]
-
-    partner_keys = ("kind", "name", "prefecture_code", "active")
-
-    def partner_fields(form: str) -> None:
-        st.selectbox(
-            "種別", kinds, format_func=lambda k: PartnerKind(k).label, key=fs.key(form, "kind")
-        )
-        fs.error(form, "kind")
-        st.text_input("名称", key=fs.key(form, "name"))
-        fs.error(form, "name")
-        st.selectbox(
-            "所在地（任意）",
-            prefectures,
-            format_func=lambda c: "—" if c is None else f"{c} {PREFECTURES[c][0]}",
-            key=fs.key(form, "prefecture_code"),
-        )
-        fs.error(form, "prefecture_code")
-        st.checkbox("有効", key=fs.key(form, "active"))
-        fs.feedback(form, LABELS)
-
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**パートナーを編集**")
-        by_partner = {stored_id(p.id): p for p in partners}
-        if by_partner:
-            partner_id = st.selectbox(
-                "パートナー",
-                list(by_partner),
-                key="ref.partner",
-                format_func=lambda i: by_partner[i].name,
-            )
-            partner = by_partner[partner_id]
-            partner_form = f"partner.{partner_id}"
-            fs.prefill(
-                partner_form,
-                {key: getattr(partner, key) for key in partner_keys},
-                version=partner.version,
-                token=partner_id,
-            )
-            with fs.form(partner_form):
-                partner_fields(partner_form)
-                fs.submit_button(
-                    partner_form,
-                    "保存",
-                    lambda s: ref.update_partner(
-                        s,
-                        actor,
-                        partner_id,
-                        fs.values(partner_form, partner_keys),
-                        fs.expected_version(partner_form),
-                    ),
-                    "パートナーを保存しました。",
-                    lambda _partner: fs.reset(partner_form),
-                    actor=actor,
-                )
-        else:
-            st.info("パートナーはまだ登録されていません。")
-    with right:
-        st.markdown("**パートナーを追加**")
-        fs.prefill("new_partner", {"active": True}, token="new")
-        with fs.form("new_partner"):
-            partner_fields("new_partner")
-            fs.submit_button(
-                "new_partner",
-                "追加",
-                lambda s: ref.create_partner(s, actor, fs.values("new_partner", partner_keys)),
-                lambda saved: f"パートナー「{saved.name}」を追加しました。",
-                actor=actor,
-                creates=True,
-            )
+    partner_section(actor, partners)

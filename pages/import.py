@@ -10,11 +10,10 @@ refused with a message and costs nothing else.
 
 import hashlib
 
-import pandas as pd
 import streamlit as st
 
 from crm.csvio.columns import ENTITIES, FULL_ENTITIES, RESTORE_ONLY
-from crm.csvio.importer import ACTIONS, ImportConflict, beyond, import_files
+from crm.csvio.importer import ACTIONS, ImportConflict, import_files
 from crm.csvio.reading import entity_of, files_in
 from crm.db import session_scope
 from crm.db_timeouts import long_running
@@ -23,6 +22,7 @@ from crm.presentation.text import literal
 from crm.reference import Role
 from ui.runtime import get_engine, session
 from ui.session import require_role
+from ui.views.import_report import show_errors, show_files, show_warnings
 
 CHECK_KEY = "import.check"
 DONE_KEY = "import.done"
@@ -94,24 +94,6 @@ def _run(data: bytes, name: str, dry_run: bool):
     return report
 
 
-def _show(report) -> None:
-    for file in report.files:
-        st.subheader(literal(f"{file.name}（{file.label}）"))
-        cols = st.columns(5)
-        cols[0].metric("行数", f"{file.rows:,}")
-        cols[1].metric("文字コード", file.encoding)
-        cols[2].metric("見出し", file.language_label)
-        cols[3].metric("新規", f"{file.counts.get('create', 0):,}")
-        cols[4].metric(
-            "更新／変更なし",
-            f"{file.counts.get('update', 0):,}／{file.counts.get('unchanged', 0):,}",
-        )
-        if file.ignored_notice:
-            st.caption(literal(file.ignored_notice))
-        if file.preview:
-            st.dataframe(pd.DataFrame(file.preview), hide_index=True, width="stretch")
-
-
 if upload is None:
     st.session_state.pop(CHECK_KEY, None)
     st.info("ファイルを選ぶと、書き込む前に全行を確認します（確認だけでは何も書き込みません）。")
@@ -131,49 +113,9 @@ if check is None or check["signature"] != signature:
     st.session_state[CHECK_KEY] = check
 
 report = check["report"]
-_show(report)
-
-for skipped in report.skipped:
-    st.info(literal(skipped), icon=":material/info:")
-
-if report.warnings:
-    st.warning(
-        f"同じ企業と思われる行が {report.warnings.total:,} 件あります（取り込みは止めません）。"
-        "別の企業でなければ、取り込み後に企業ページで統合できます。",
-        icon=":material/content_copy:",
-    )
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {"ファイル": w.file, "行": w.row, "列": w.column, "内容": w.reason}
-                for w in report.warnings
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-        key="import.warnings",
-    )
-    if report.warnings.more:
-        st.caption(beyond(report.warnings, "同じ企業と思われる行"))
-
-if report.errors:
-    st.error(
-        f"{report.errors.total:,} 件の誤りがあります。ファイルを修正してもう一度選んでください"
-        "（何も書き込んでいません）。"
-    )
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {"ファイル": e.file, "行": e.row or "", "列": e.column, "理由": e.reason}
-                for e in report.errors
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-        key="import.errors",
-    )
-    if report.errors.more:
-        st.caption(beyond(report.errors, "誤り"))
+show_files(report)
+show_warnings(report)
+if show_errors(report):
     st.stop()
 
 done = st.session_state.get(DONE_KEY)
