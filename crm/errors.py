@@ -35,12 +35,14 @@ class StaleVersion(CrmError):
         *,
         row_id: object = None,
         origin: object = None,
+        expected_version: int | None = None,
     ):
         self.entity = entity
         self.current_version = current_version
         self.changes = changes
         self.row_id = row_id  # the row that moved on (None when it was deleted: version 0)
         self.origin = origin  # where the refused change came from (a file's row), if known
+        self.expected_version = expected_version  # the version the writer had read
         super().__init__(
             "他の利用者がこの記録を先に更新しました。最新の内容を確認してから、もう一度保存してください。"
         )

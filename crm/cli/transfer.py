@@ -161,7 +161,12 @@ def _print(report: ImportReport) -> None:
 
 
 def _run_import(
-    entity: str | None, path: Path, hub: str | None, dry_run: bool, skip: tuple[str, ...] = ()
+    entity: str | None,
+    path: Path,
+    hub: str | None,
+    dry_run: bool,
+    skip: tuple[str, ...] = (),
+    restore: bool = False,
 ) -> None:
     engine = open_engine()
     with cli_errors():
@@ -180,6 +185,7 @@ def _run_import(
                 hub=hub,
                 dry_run=dry_run,
                 progress=_progress(),
+                restore=restore,
             )
     _print(report)
     if report.errors:
@@ -240,19 +246,28 @@ def all_command(
         help="Hub code the rows belong to. Without it: a national export into an EMPTY database.",
     ),
     dry_run: bool = typer.Option(False, "--dry-run"),
+    restore: bool = typer.Option(
+        False,
+        "--restore",
+        help="With --hub: restore the hub's full export into an EMPTY database, ids kept.",
+    ),
 ) -> None:
     """Import every CSV of an export folder or zip for one hub, in one transaction
     (companies, consultations, needs, referrals, placements, follow-ups; partners.csv and
-    summary.csv are skipped).
+    summary.csv are skipped). The database gives new rows their ids; an id in a file must
+    name a record of the hub.
 
-    Without --hub, into a database holding no hub record: the whole national export
-    (partners first, then every hub's rows, ids kept) in one transaction.
+    With --hub and --restore, into a database holding no hub record: the hub's full export
+    with its ids, history, targets and times kept. Without --hub, into such a database: the
+    whole national export (partners first, then every hub's rows, ids kept) in one
+    transaction.
 
     Examples: crm import all exports/full_2026-11-26_hub01 --hub 01
+              crm import all exports/full_2026-11-26_hub01 --hub 01 --restore
               crm import all exports/full_2026-11-26
     """
     if hub is not None:
-        _run_import(None, path, hub, dry_run, skip=("partners", "summary"))
+        _run_import(None, path, hub, dry_run, skip=("partners", "summary"), restore=restore)
         return
     _run_restore(path, dry_run)
 

@@ -46,13 +46,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, func, select, text
+from sqlalchemy import Table, func, select
 from sqlmodel import Session, SQLModel, col
 
-from crm import rules
+from crm import rules, workflow
 from crm.actor import Actor
 from crm.areas import residence_of
-from crm.calendar_jp import follow_up_due
 from crm.csvio.columns import BOOL, DATE, INT, REQUIRED_COLUMNS, RESTORE_ONLY
 from crm.csvio.dates import parse_date, parse_stamp
 from crm.csvio.excel import CP932_VARIANTS
@@ -76,7 +75,7 @@ from crm.entities import (
     ReferralInput,
     StatusChangeInput,
 )
-from crm.errors import CrmError, PermissionDenied, ValidationError
+from crm.errors import CrmError, PermissionDenied, StaleVersion, ValidationError
 from crm.models import (
     Company,
     Consultation,
@@ -92,13 +91,13 @@ from crm.models import (
     TalentNeed,
 )
 from crm.reference import LabelledEnum, NeedStatus, Role, TargetStatus
-from crm.search import refresh_company_keys
-from crm.services.base import bump_data_version, record_audit
+from crm.services.base import ENTITY_LABELS, record_audit
 from crm.services.merge import new_firm_warnings
-from crm.services.placements import FOLLOW_UP_NOTE
 from crm.services.targets import validated_target
-from crm.timeutil import today_jst, utcnow
-from crm.validation import NOT_AN_INTEGER, parse_input
+from crm.timeutil import today_jst
+from crm.validation import NOT_AN_INTEGER, hub_code, parse_input
+from crm.writes import Key, Plan, apply
+from crm.writes.apply import WriteRefused, entity_name
 
 Progress = Callable[[float, str], None]
 CHUNK = 2000
@@ -146,6 +145,7 @@ class Planned:
     before: dict | None = None
     local: int | None = None  # the file's id of a new row, as a key of this bundle only
     stamps: dict = field(default_factory=dict)  # a restore: the file's version and times
+    key: Key | None = None  # a new row's Key in the write plan
 
 
 @dataclass
@@ -288,10 +288,14 @@ def _bool(text: str) -> bool:
 
 
 def _hub(text: str | None) -> str | None:
+    """A row's hub code by the one reader (``crm.validation.hub_code``); an unreadable code as
+    written, for the row's check to refuse."""
     if text is None:
         return None
-    value = _nfkc(text)
-    return value.zfill(2) if value.isdigit() else value
+    try:
+        return hub_code(text)
+    except ValueError:
+        return _nfkc(text)
 
 
 # --- the import -------------------------------------------------------------------------------
@@ -1049,133 +1053,80 @@ def _placement_counts(run: _Run) -> Counter:
 
 
 # --- writing ------------------------------------------------------------------------------------
+# Every row and every effect goes through the one write layer (crm.writes) and the workflow's
+# plain functions (crm.workflow), as a form's save does: one plan for the whole import.
 
 
-def _stamp(run: _Run, now: dt.datetime) -> dict:
-    return {"updated_at": now, "updated_by": run.actor.user_id}
+def _origin(entity: str, row: int) -> tuple[str, int]:
+    return (entity, row)
 
 
-def _postgres(run: _Run) -> bool:
-    return run.session.get_bind().dialect.name == "postgresql"
+def _keyed(run: _Run, values: dict) -> dict:
+    """``values`` with references to new rows of this bundle as Keys of the plan."""
+    keyed = dict(values)
+    for column, target in REFERENCES.items():
+        value = keyed.get(column)
+        if value is not None and value in run.local_keys[target]:
+            keyed[column] = Key(target, value)
+    return keyed
 
 
-def _new_ids(run: _Run, table: Table, count: int) -> list[int]:
-    """Ids for ``count`` new rows from the database, so that plain multi-row inserts can be
-    used (RETURNING in parameter order makes SQLite insert row by row). The caller already
-    holds the write lock (the data version was raised first), so on SQLite no other writer can
-    take these ids (the next ids after the largest, as SQLite itself picks them; no id above
-    ``rules.MAX_ID`` can exist); on PostgreSQL they come from the table's sequence."""
-    if count == 0:
-        return []
-    if _postgres(run):
-        return list(
-            run.session.execute(
-                text(
-                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": count},
-            ).scalars()
-        )
-    highest = run.session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-    return list(range(highest + 1, highest + 1 + count))
-
-
-def _insert(
-    run: _Run, entity: str, plans: list[Planned], now: dt.datetime, on_chunk: Callable[[int], None]
-) -> None:
-    table = _table(MODELS[entity])
-    if entity == "need_history":  # a step of the pipeline, not a tracked record
-        extra = {"changed_at": now, "changed_by": run.actor.user_id}
-    else:
-        extra = {
-            "created_at": now,
-            "created_by": run.actor.user_id,
-            "version": 1,
-            **_stamp(run, now),
-        }
-    if entity == "consultations":
-        extra["logged_by"] = run.actor.user_id
-    with_id = [p for p in plans if p.id is not None]  # only in a restore
-    without_id = [p for p in plans if p.id is None]
-    if with_id:
-        _insert_rows(run, table, with_id, extra, on_chunk)
-        if _postgres(run):
-            # A restore: explicit ids do not move the sequence; set it once to the table's
-            # largest id, before any id is drawn from it.
-            run.session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT max(id) FROM {table.name}))"
+def _plan_writes(run: _Run) -> Plan:
+    plan = Plan(keep_ids=run.restore)
+    moves: dict[int, _NeedMove] = {}
+    for entity, plans in run.plans.items():
+        model = MODELS[entity]
+        for p in plans:
+            origin = _origin(entity, p.row)
+            if p.action == "create":
+                key = Key(entity, p.local if p.local is not None else ("row", p.row))
+                plan.insert(
+                    model,
+                    {**_keyed(run, p.values), **p.stamps},
+                    key=key,
+                    id=p.id if run.restore else None,
+                    origin=origin,
                 )
-            )
-    for plan, new_id in zip(without_id, _new_ids(run, table, len(without_id)), strict=True):
-        plan.id = new_id
-        if plan.local is not None:
-            run.assigned[entity][plan.local] = new_id
-            row = run.mine[entity].pop(plan.local, None)
-            if row is not None:
-                run.mine[entity][new_id] = {**row, "id": new_id}
-    _insert_rows(run, table, without_id, extra, on_chunk)
-
-
-def _insert_rows(
-    run: _Run, table: Table, plans: list[Planned], extra: dict, on_chunk: Callable[[int], None]
-) -> None:
-    for start in range(0, len(plans), CHUNK):
-        chunk = plans[start : start + CHUNK]
-        run.session.execute(
-            table.insert(), [{**p.values, **extra, **p.stamps, "id": p.id} for p in chunk]
+                p.key = key
+            elif p.action == "update":
+                assert p.id is not None and p.before is not None  # an update names its record
+                plan.change(
+                    model, p.id, _version(p.before), _keyed(run, p.values), p.before, origin=origin
+                )
+        if entity == "needs":
+            _need_steps(run, plan, plans)
+        if entity in {"referrals", "placements"}:
+            _follow_on(run, plan, entity, [p for p in plans if p.action == "create"], moves)
+    for move in moves.values():
+        need = move.need
+        plan.change(
+            TalentNeed,
+            need["id"],
+            need["version"],
+            {"status": move.steps[-1].to_status},
+            need,
+            origin=_origin(move.entity, move.row),
         )
-        on_chunk(len(chunk))
+        for step in move.steps:
+            plan.insert(NeedStatusChange, step.row(need["id"], run.hub or ""))
+    run.report.effects["needs_status"] += len(moves)
+    return plan
 
 
-def _resolve(run: _Run, plans: list[Planned]) -> None:
-    """Rewrite references to local keys of this bundle to the ids the database gave."""
-    for plan in plans:
-        for key, target in REFERENCES.items():
-            value = plan.values.get(key)
-            if value is not None and value in run.local_keys[target]:
-                plan.values[key] = run.assigned[target][value]
-
-
-def _update(
-    run: _Run, entity: str, plans: list[Planned], now: dt.datetime, on_chunk: Callable[[int], None]
-) -> None:
-    """Bulk UPDATEs, each row on the condition that it is still at the version the import
-    checked; a row saved meanwhile (or deleted) stops the import with ``ImportConflict``."""
-    if not plans:
+def _need_steps(run: _Run, plan: Plan, plans: list[Planned]) -> None:
+    """Each new need's first step, and each status a file changes, as a form's move makes it
+    (a file that carries the needs' history, a restore, brings its own steps instead)."""
+    if "need_history" in run.entities_in_files:
         return
-    table = _table(MODELS[entity])
-    keys = sorted(plans[0].values)
-    statement = (
-        table.update()
-        .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_expected"))
-        .values({key: bindparam(key) for key in [*keys, "version", "updated_at", "updated_by"]})
-    )
-    for start in range(0, len(plans), CHUNK):
-        chunk = plans[start : start + CHUNK]
-        result = run.session.execute(
-            statement,
-            [
-                {
-                    **{k: p.values[k] for k in keys},
-                    "_id": p.id,
-                    "_expected": _version(p.before),
-                    "version": _version(p.before) + 1,
-                    **_stamp(run, now),
-                }
-                for p in chunk
-            ],
-        )
-        if result.rowcount != len(chunk):  # type: ignore[attr-defined]
-            _conflict(run, entity, chunk)
-        on_chunk(len(chunk))
-
-
-def _id(plan: Planned) -> int:
-    assert plan.id is not None  # written rows have their database id
-    return plan.id
+    for p in plans:
+        hub = run.hub or ""
+        if p.action == "create" and p.key is not None:
+            step = workflow.opened(p.values["status"], p.values["opened_on"])
+            plan.insert(NeedStatusChange, step.row(p.key, hub), origin=_origin("needs", p.row))
+        elif p.action == "update" and p.before is not None:
+            if p.values["status"] != p.before["status"]:
+                step = workflow.Step(p.before["status"], p.values["status"], today_jst())
+                plan.insert(NeedStatusChange, step.row(p.id, hub), origin=_origin("needs", p.row))
 
 
 def _version(row: dict | None) -> int:
@@ -1183,55 +1134,112 @@ def _version(row: dict | None) -> int:
     return int(row["version"])
 
 
-def _conflict(run: _Run, entity: str, plans: list[Planned]) -> None:
-    """Name every row of ``plans`` that moved on since the check, with what changed, and stop."""
-    table = _table(MODELS[entity])
-    parsed = run.parsed[entity]
-    current = {
-        row.id: dict(row._mapping)
-        for row in run.session.execute(select(table).where(table.c.id.in_([p.id for p in plans])))
-    }
-    errors: Capped[RowError] = Capped()
-    for plan in plans:
-        now = current.get(plan.id)
-        before = plan.before or {}
-        if now is not None and _written_by_this_import(run, plan, now):
-            continue
-        if now is None:
-            reason = f"{parsed.spec.label}（ID {plan.id}）は取込の確認の後に削除されました"
-        else:
-            changed = [
-                f"{_label(parsed, key)}: {_shown(before.get(key))} → {_shown(value)}"
-                for key, value in now.items()
-                if key not in _BOOKKEEPING and before.get(key) != value
-            ]
-            reason = (
-                f"{parsed.spec.label}（ID {plan.id}）は取込の確認の後に他の利用者が更新しました"
-                f"（版 {before.get('version')} → {now['version']}"
-                + (f"、変更: {'、'.join(changed)}" if changed else "")
-                + "）。最新の記録を出力し直して取り込んでください"
+@dataclass
+class _NeedMove:
+    """A stored need that new referrals or placements move along (as the forms do)."""
+
+    need: dict  # the need as the import checked it
+    entity: str  # the file and row that cause the (first) move
+    row: int
+    steps: list[workflow.Step] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.steps[-1].to_status if self.steps else self.need["status"]
+
+
+def _follow_on(
+    run: _Run, plan: Plan, entity: str, creates: list[Planned], moves: dict[int, _NeedMove]
+) -> None:
+    """What the forms do after a new referral or placement, for needs this import does not
+    itself carry: the workflow's step for the need (open → referred on a referral, → placed
+    once the headcount is filled), and a follow-up after each placement (unless the import
+    brings its own follow-ups)."""
+    counts = _stored_placements(run)
+    follow_ups = 0
+    for p in creates:
+        need = run.record("needs", p.values["need_id"])
+        assert need is not None  # the row was checked against it
+        if entity == "placements" and "follow_ups" not in run.entities_in_files:
+            plan.insert(
+                FollowUp,
+                {
+                    **_keyed(run, {"hub_code": run.hub, "company_id": p.values["company_id"]}),
+                    "placement_id": p.key,
+                    **workflow.follow_up_after(p.values["placed_on"]),
+                },
+                origin=_origin(entity, p.row),
             )
-        errors.append(RowError(parsed.name, plan.row, parsed.header("version"), reason))
-    _refuse(run, errors)
+            follow_ups += 1
+        if "_new" in need:  # the import carries this need's own status
+            continue
+        move = moves.get(need["id"]) or _NeedMove(need, entity, p.row)
+        if entity == "referrals":
+            step = workflow.after_referral(move.status, p.values["referred_on"])
+        else:
+            counts[need["id"]] += 1
+            step = workflow.after_placement(
+                move.status, need["headcount"], counts[need["id"]], p.values["placed_on"]
+            )
+        if step is not None:
+            move.steps.append(step)
+            moves[need["id"]] = move
+    run.report.effects["follow_ups"] += follow_ups
 
 
-def _written_by_this_import(run: _Run, plan: Planned, now: dict) -> bool:
-    """Whether the row holds this import's update (its version + 1, its values, its writer)
-    rather than another writer's save that made this import's UPDATE miss it."""
-    return (
-        now["version"] == _version(plan.before) + 1
-        and now.get("updated_by") == run.actor.user_id
-        and all(now.get(key) == value for key, value in plan.values.items())
-    )
+def _write(run: _Run) -> None:
+    """Write the import's plan through the one write layer; a row someone saved meanwhile, or
+    that the database refuses, is reported against its file and row (``ImportConflict``)."""
+    plan = _plan_writes(run)
+    total, written = max(len(plan), 1), 0
+
+    def advance(rows: int) -> None:
+        nonlocal written
+        written += rows
+        run.progress(
+            0.7 + 0.3 * min(written / total, 1.0), f"書き込み中… {written:,} / {total:,} 行"
+        )
+
+    try:
+        apply(run.session, run.actor, plan, progress=advance, audit=not run.restore, pinpoint=True)
+    except StaleVersion as conflict:
+        _refuse(run, [_conflict_error(run, conflict)])
+    except WriteRefused as refusal:
+        entity, row = refusal.origin or ("", 0)
+        parsed = run.parsed.get(entity)
+        name = parsed.name if parsed is not None else ""
+        _refuse(run, [RowError(name, row, "", str(refusal))])
 
 
-def _refuse(run: _Run, errors: Capped[RowError]) -> None:
+def _conflict_error(run: _Run, conflict: StaleVersion) -> RowError:
+    entity, row = conflict.origin if isinstance(conflict.origin, tuple) else ("", 0)
+    parsed = run.parsed.get(entity)
+    label = ENTITY_LABELS.get(conflict.entity, conflict.entity)
+    changed = [
+        f"{_label(parsed, key) if parsed else key}: {_shown(before)} → {_shown(after)}"
+        for key, (before, after) in conflict.changes.items()
+    ]
+    if conflict.current_version == 0:
+        reason = f"{label}（ID {conflict.row_id}）は取込の確認の後に削除されました"
+    else:
+        reason = (
+            f"{label}（ID {conflict.row_id}）は取込の確認の後に他の利用者が更新しました"
+            f"（版 {conflict.expected_version} → {conflict.current_version}"
+            + (f"、変更: {'、'.join(changed)}" if changed else "")
+            + "）。最新の記録を出力し直して取り込んでください"
+        )
+    column = ""
+    if parsed is not None:
+        # The file's own record, or the need a referral or placement of the file moves.
+        own = entity_name(MODELS[entity]) == conflict.entity
+        column = parsed.header("version" if own else "need_id")
+    return RowError(parsed.name if parsed is not None else "", row, column, reason)
+
+
+def _refuse(run: _Run, errors: list[RowError]) -> None:
     run.report.errors.extend(errors)
     run.report.written = False
     raise ImportConflict(run.report)
-
-
-_BOOKKEEPING = {"version", "updated_at", "updated_by", "created_at", "created_by"}
 
 
 def _label(parsed: ParsedFile, key: str) -> str:
@@ -1245,197 +1253,48 @@ def _shown(value: object) -> str:
     return "（空欄）" if value is None else f"「{value}」"
 
 
-def _write(run: _Run, now: dt.datetime) -> None:
-    total = max(sum(1 for plans in run.plans.values() for p in plans if p.action != "unchanged"), 1)
-    written = 0
-
-    def advance(rows: int) -> None:
-        nonlocal written
-        written += rows
-        run.progress(
-            0.7 + 0.3 * min(written / total, 1.0), f"書き込み中… {written:,} / {total:,} 行"
-        )
-
-    status_changes: list[dict] = []
-    need_updates: dict[int, _NeedMove] = {}
-    for entity, plans in run.plans.items():
-        _resolve(run, plans)
-        creates = [p for p in plans if p.action == "create"]
-        updates = [p for p in plans if p.action == "update"]
-        _insert(run, entity, creates, now, advance)
-        _update(run, entity, updates, now, advance)
-        if entity == "companies":  # renamed firms: their search and 五十音 keys follow
-            refresh_company_keys(run.session, [p.id for p in updates if p.id is not None])
-        if entity == "needs" and "need_history" not in run.entities_in_files:
-            for p in creates:
-                status_changes.append(
-                    _status_change(
-                        run, _id(p), None, p.values["status"], p.values["opened_on"], now
-                    )
-                )
-        if entity == "needs":
-            for p in updates:
-                if p.before is not None and p.values["status"] != p.before["status"]:
-                    status_changes.append(
-                        _status_change(
-                            run, _id(p), p.before["status"], p.values["status"], today_jst(), now
-                        )
-                    )
-        if entity in {"referrals", "placements"}:
-            _follow_on(run, entity, creates, need_updates, status_changes, now)
-    if need_updates:
-        table = _table(MODELS["needs"])
-        moves = list(need_updates.values())
-        result = run.session.execute(
-            table.update()
-            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_expected"))
-            .values(
-                status=bindparam("status"),
-                version=table.c.version + 1,
-                updated_at=bindparam("updated_at"),
-                updated_by=bindparam("updated_by"),
-            ),
-            [
-                {
-                    "_id": move.need["id"],
-                    "_expected": move.need["version"],
-                    "status": move.status,
-                    **_stamp(run, now),
-                }
-                for move in moves
-            ],
-        )
-        if result.rowcount != len(moves):  # type: ignore[attr-defined]
-            _need_conflict(run, moves)
-        run.report.effects["needs_status"] += len(need_updates)
-    if status_changes:
-        run.session.execute(_table(NeedStatusChange).insert(), status_changes)
-
-
-@dataclass
-class _NeedMove:
-    """A stored need a new referral or placement moves along (as the forms do)."""
-
-    need: dict  # the need as the import checked it
-    status: str
-    entity: str  # the file and row that cause the move
-    row: int
-
-
-def _need_conflict(run: _Run, moves: list[_NeedMove]) -> None:
-    table = _table(MODELS["needs"])
-    versions = dict(
-        run.session.execute(
-            select(table.c.id, table.c.version).where(
-                table.c.id.in_([move.need["id"] for move in moves])
-            )
-        ).all()
-    )
-    errors: Capped[RowError] = Capped()
-    for move in moves:
-        version = versions.get(move.need["id"])
-        if version == move.need["version"]:
-            continue
-        parsed = run.parsed[move.entity]
-        errors.append(
-            RowError(
-                parsed.name,
-                move.row,
-                parsed.header("need_id"),
-                f"ニーズ（ID {move.need['id']}）は取込の確認の後に他の利用者が更新しました"
-                f"（版 {move.need['version']} → {version}）。もう一度取り込んでください",
-            )
-        )
-    _refuse(run, errors)
-
-
-def _status_change(
-    run: _Run, need_id: int, before: str | None, after: str, on: dt.date, now: dt.datetime
-) -> dict:
-    return {
-        "hub_code": run.hub,
-        "need_id": need_id,
-        "from_status": before,
-        "to_status": after,
-        "changed_on": on,
-        "changed_at": now,
-        "changed_by": run.actor.user_id,
-        "note": "CSV取込",
-    }
-
-
-def _follow_on(
-    run: _Run,
-    entity: str,
-    creates: list[Planned],
-    need_updates: dict[int, _NeedMove],
-    status_changes: list[dict],
-    now: dt.datetime,
-) -> None:
-    """What the forms do after a new referral or placement, for needs this import does not
-    itself carry: open → referred on a referral, → placed once the headcount is filled, and a
-    follow-up after each placement (unless the import brings its own follow-ups)."""
-    counts = _stored_placements(run)
-    follow_ups = []
-    for plan in creates:
-        need = run.record("needs", plan.values["need_id"])
-        assert need is not None  # the row was checked against it
-        if entity == "placements" and "follow_ups" not in run.entities_in_files:
-            follow_ups.append(
-                {
-                    "hub_code": run.hub,
-                    "company_id": plan.values["company_id"],
-                    "placement_id": plan.id,
-                    "due_on": follow_up_due(plan.values["placed_on"]),
-                    "done_on": None,
-                    "notes": FOLLOW_UP_NOTE,
-                    "created_at": now,
-                    "created_by": run.actor.user_id,
-                    "version": 1,
-                    **_stamp(run, now),
-                }
-            )
-        if "_new" in need:  # the import carries this need's own status
-            continue
-        move = need_updates.get(need["id"])
-        status = need["status"] if move is None else move.status
-        if entity == "referrals" and status == NeedStatus.OPEN.value:
-            target, on = NeedStatus.REFERRED.value, plan.values["referred_on"]
-        elif entity == "placements":
-            counts[need["id"]] += 1
-            if counts[need["id"]] < need["headcount"] or status == NeedStatus.PLACED.value:
-                continue
-            target, on = NeedStatus.PLACED.value, plan.values["placed_on"]
-        else:
-            continue
-        need_updates[need["id"]] = _NeedMove(need, target, entity, plan.row)
-        status_changes.append(_status_change(run, need["id"], status, target, on, now))
-    if follow_ups:
-        run.session.execute(_table(MODELS["follow_ups"]).insert(), follow_ups)
-        run.report.effects["follow_ups"] += len(follow_ups)
-
-
 # --- entry points -------------------------------------------------------------------------------
 
 
-def _restoring(session: Session, actor: Actor) -> bool:
-    """Whether this import restores an export into an empty database, keeping its ids.
-
-    Only the shell operator (``crm import``; an actor without an account, such as
-    ``crm.cli.common.operator_actor``) restores, and only into a database without any hub
-    record. A restore of several hubs is several imports in one transaction: the transaction
-    that found the database empty stays a restore until it commits or rolls back."""
-    if actor.user_id is not None:
+def _restoring(session: Session, actor: Actor, asked: bool) -> bool:
+    """Whether this import restores an export into an empty database, keeping its ids: only
+    when asked (``crm import all`` without --hub, ``crm.csvio.restore``), only by the shell
+    operator (an actor without an account, such as ``crm.cli.common.operator_actor``), and
+    only into a database without any hub record. A restore of several hubs is several imports
+    in one transaction: the transaction that found the database empty stays a restore until
+    it commits or rolls back. Any other import leaves ids to the database."""
+    if not asked:
         return False
+    if actor.user_id is not None:
+        raise PermissionDenied(
+            "IDを保ったままの復元はコマンドラインの運用者だけが行えます"
+            "（拠点の取込ではIDはデータベースが付けます）。"
+        )
     transaction = session.get_transaction()
     if transaction is not None and session.info.get(_RESTORE) is transaction:
         return True
     for model in HUB_TABLES:
         table = _table(model)
         if session.execute(select(table.c.id).limit(1)).first() is not None:
-            return False
+            raise CrmError(
+                "データベースに拠点の記録が既にあるため、IDを保ったまま復元できません。"
+                "拠点ごとに --hub を指定して取り込んでください（IDはデータベースが付けます）。"
+            )
     session.info[_RESTORE] = session.get_transaction()
     return True
+
+
+def _rehearse(run: _Run) -> None:
+    """The dry run: the whole write in a savepoint, then rolled back; what the database or a
+    concurrent writer refused is in the report."""
+    savepoint = run.session.begin_nested()
+    try:
+        _write(run)
+    except ImportConflict:
+        pass  # the report holds the refusal
+    finally:
+        savepoint.rollback()
+    run.report.written = False
 
 
 def _gather_references(run: _Run, parsed_files: list[ParsedFile]) -> None:
@@ -1482,12 +1341,15 @@ def import_files(
     progress: Progress | None = None,
     preview_rows: int = 0,
     prepared: list[ParsedFile] | None = None,
+    restore: bool = False,
 ) -> ImportReport:
-    """Validate every row of ``files`` (name, bytes) and, unless ``dry_run`` or any error,
-    write them in the caller's transaction. ``entity`` names the kind of a single file;
-    otherwise each file's kind comes from its name or headers. Returns the report; a refused
-    or dry run writes nothing (not even to the audit log). ``prepared``: the files already
-    parsed (a national restore's share of one hub, ``crm.csvio.restore``)."""
+    """Validate every row of ``files`` (name, bytes) and, unless any error, write them in the
+    caller's transaction. ``entity`` names the kind of a single file; otherwise each file's
+    kind comes from its name or headers. Returns the report; a refused import writes nothing.
+    A ``dry_run`` is the real load inside a savepoint that is rolled back, so that what the
+    database itself refuses (a constraint) shows in the preview too and the preview and the
+    run cannot disagree. ``prepared``: the files already parsed (a national restore's share of
+    one hub, ``crm.csvio.restore``). ``restore``: keep the files' ids (``_restoring``)."""
     progress = progress or (lambda share, text: None)
     report = ImportReport(hub_code=hub, dry_run=dry_run)
     parsed_files: list[ParsedFile] = list(prepared or [])
@@ -1496,7 +1358,7 @@ def import_files(
             parsed_files.append(parse_file(name, data, entity if len(files) == 1 else None))
         except CrmError as error:
             report.errors.append(RowError(name, 0, "", str(error)))
-    restoring = _restoring(session, actor)
+    restoring = _restoring(session, actor, restore)
     if not restoring:
         for parsed in parsed_files:
             if parsed.spec.name in RESTORE_ONLY:
@@ -1549,13 +1411,15 @@ def import_files(
                 )
             file_report.counts = Counter(p.action for p in plans)
         report.files.append(file_report)
-    if report.errors or dry_run:
+    if report.errors:
         progress(1.0, f"確認が終わりました（誤り {report.errors.total:,} 件、書き込みなし）")
         return report
     progress(0.7, "検証が終わりました。書き込みます…")
-    # First, so that this transaction holds SQLite's write lock before it picks new ids.
-    bump_data_version(session, hub)
-    _write(run, utcnow())
+    if dry_run:
+        _rehearse(run)
+        progress(1.0, f"確認が終わりました（誤り {report.errors.total:,} 件、書き込みなし）")
+        return report
+    _write(run)
     # audit_log.entity holds 40 characters: name a single kind, or "bundle" (the files say which).
     record_audit(
         session,

@@ -22,6 +22,7 @@ from crm.csvio.importer import HUB_TABLES, ImportReport, Progress, import_files
 from crm.csvio.reading import ParsedFile, RowError, parse_file
 from crm.errors import CrmError, PermissionDenied
 from crm.models import table_of
+from crm.validation import hub_code
 
 
 def holds_hub_records(session: Session) -> bool:
@@ -32,8 +33,14 @@ def holds_hub_records(session: Session) -> bool:
 
 
 def _hub_of(text: str | None) -> str:
-    code = (text or "").strip()
-    return code.zfill(2) if code.isdigit() and len(code) < 2 else code
+    """A row's hub code as the one reader reads it ('' when blank; unknown codes as written,
+    for the importer to refuse by row)."""
+    if not (text or "").strip():
+        return ""
+    try:
+        return hub_code(text)
+    except ValueError:
+        return (text or "").strip()
 
 
 def restore_files(
@@ -81,6 +88,7 @@ def restore_files(
             [(p.name, by_name[p.name]) for p in partners],
             dry_run=False,
             prepared=partners,
+            restore=True,
         )
         reports.append(report)
         if report.errors:
@@ -119,6 +127,7 @@ def restore_files(
             dry_run=False,
             progress=hub_progress,
             prepared=shares,
+            restore=True,
         )
         reports.append(report)
         if report.errors:

@@ -107,6 +107,7 @@ def update_row(
             row.version,  # type: ignore[attr-defined]
             changed_since(session, model, stored_id(row_id), expected_version),
             row_id=row_id,
+            expected_version=expected_version,
         )
     plan = Plan()
     plan.change(model, stored_id(row_id), expected_version, values, row.model_dump())

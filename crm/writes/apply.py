@@ -24,6 +24,7 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel
 
@@ -31,7 +32,7 @@ from crm.actor import Actor
 from crm.auth.audit_trail import jsonable
 from crm.auth.sessions import require_live
 from crm.entities import Company, Consultation, NeedStatusChange
-from crm.errors import StaleVersion
+from crm.errors import CrmError, StaleVersion
 from crm.models import AuditLog, DataVersion, table_of
 from crm.textnorm import company_keys
 from crm.timeutil import utcnow
@@ -61,12 +62,15 @@ def apply(
     *,
     progress: Progress | None = None,
     audit: bool = True,
+    pinpoint: bool = False,
 ) -> dict[Key, int]:
     """Write ``plan`` in the caller's transaction; returns the id each Key was given.
 
     ``progress`` is called with the number of rows written after each chunk. ``audit=False``
     leaves the per-row audit entries out (a restore, whose rows were audited where they were
-    first written)."""
+    first written). ``pinpoint=True`` (file imports) runs each chunk in a savepoint and, when
+    the database refuses it (a constraint), finds the row and raises ``WriteRefused`` naming
+    its origin, with the transaction still usable."""
     if not plan.operations:
         return {}
     require_live(session, actor, for_write=True)
@@ -80,9 +84,13 @@ def apply(
         for start in range(0, len(batch), CHUNK):
             chunk = batch[start : start + CHUNK]
             if kind is NewRow:
-                _insert(session, actor, model, chunk, ids, now, plan.keep_ids)  # type: ignore[arg-type]
+                write = _insert
             else:
-                _change(session, actor, model, chunk, ids, now)  # type: ignore[arg-type]
+                write = _change  # type: ignore[assignment]
+            if pinpoint:
+                _pinpointed(session, write, actor, model, chunk, ids, now, plan.keep_ids)
+            else:
+                write(session, actor, model, chunk, ids, now, plan.keep_ids)  # type: ignore[arg-type]
             if audit and model is not NeedStatusChange:
                 entries.extend(_entries(actor, model, chunk, ids, now))
             if len(entries) >= CHUNK:
@@ -219,6 +227,7 @@ def _change(
     changes: list[Change],
     ids: dict[Key, int],
     now: dt.datetime,
+    _keep_ids: bool = False,
 ) -> None:
     table = table_of(model)
     stamp: dict[str, Any] = {"updated_at": now}
@@ -285,8 +294,59 @@ def _refuse_stale(
         if version != change.expected_version + 1 or stamp != now:
             found = changed_since(session, model, change.id, change.expected_version)
             raise StaleVersion(
-                entity_name(model), version or 0, found, row_id=change.id, origin=change.origin
+                entity_name(model),
+                version or 0,
+                found,
+                row_id=change.id,
+                origin=change.origin,
+                expected_version=change.expected_version,
             )
+
+
+# --- refusals by the database -------------------------------------------------------------------
+
+
+class WriteRefused(CrmError):
+    """The database refused a row (a constraint no rule checks before): ``origin`` is where
+    the row came from, ``reason`` the database's own words."""
+
+    def __init__(self, model: type[SQLModel], origin: Any, reason: str):
+        self.entity, self.origin, self.reason = entity_name(model), origin, reason
+        super().__init__(f"データベースが書き込みを受け付けませんでした（{reason}）")
+
+
+def _pinpointed(
+    session: Session,
+    write: Callable[..., None],
+    actor: Actor,
+    model: type[SQLModel],
+    chunk: list[Any],
+    ids: dict[Key, int],
+    now: dt.datetime,
+    keep_ids: bool,
+) -> None:
+    """``write`` the chunk in a savepoint; if the database refuses it, write its rows one at a
+    time (each in a savepoint) to name the one it refuses."""
+    try:
+        with session.begin_nested():
+            write(session, actor, model, chunk, ids, now, keep_ids)
+        return
+    except DBAPIError as error:
+        if len(chunk) == 1:
+            raise WriteRefused(model, chunk[0].origin, _reason(error)) from None
+    for operation in chunk:
+        try:
+            with session.begin_nested():
+                write(session, actor, model, [operation], ids, now, keep_ids)
+        except DBAPIError as error:
+            raise WriteRefused(model, operation.origin, _reason(error)) from None
+    # Every row passed alone: the chunk failed as a whole (rows refusing one another).
+    raise WriteRefused(model, chunk[0].origin, "複数の行が互いに衝突しています")
+
+
+def _reason(error: DBAPIError) -> str:
+    """The database's message, first line only (no SQL, no parameters)."""
+    return str(error.orig).strip().splitlines()[0][:200] if error.orig else type(error).__name__
 
 
 # --- the audit trail --------------------------------------------------------------------------

@@ -124,7 +124,11 @@ def test_full_export_then_import_all_into_an_empty_database(cli_db, tmp_path, mo
     target = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     monkeypatch.setenv("CRM_DATABASE_URL", target)
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    result = runner.invoke(app, ["import", "all", str(folder), "--hub", "01"])
+    # Without --restore a hub import never takes ids from the file: they must name the hub's
+    # records, and this database has none.
+    refused = runner.invoke(app, ["import", "all", str(folder), "--hub", "01"])
+    assert refused.exit_code == 1 and "IDはデータベースが付けます" in refused.output
+    result = runner.invoke(app, ["import", "all", str(folder), "--hub", "01", "--restore"])
     assert result.exit_code == 0, result.output
     engine = make_engine(target)
     assert (count(engine, Company), count(engine, Consultation)) == (1, 2)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from crm.cli.common import operator_actor
 from crm.csvio.export import full_export
 from crm.csvio.importer import ImportConflict, import_files
-from crm.errors import StaleVersion
+from crm.errors import CrmError, PermissionDenied, StaleVersion
 from crm.models import AuditLog, Company, Consultation, FollowUp, Placement, TalentNeed
 from crm.services import companies, consultations, needs
 from crm.services.reference_data import list_hubs
@@ -165,13 +165,14 @@ def test_a_restore_into_an_empty_database_keeps_ids_once(any_engine):
             operator,
             company_file("900,復元した会社,01", f"{INT_MAX + 1},範囲外の会社,01"),
             dry_run=False,
+            restore=True,
         )
         assert [(e.row, e.reason) for e in restored.errors] == [
             (3, f"IDは1以上{INT_MAX}以下の整数です")
         ]
         session.rollback()
         restored = import_files(
-            session, operator, company_file("900,復元した会社,01"), dry_run=False
+            session, operator, company_file("900,復元した会社,01"), dry_run=False, restore=True
         )
         assert restored.ok, restored.errors
         session.commit()
@@ -183,9 +184,19 @@ def test_a_restore_into_an_empty_database_keeps_ids_once(any_engine):
         assert [(e.row, e.column) for e in later.errors] == [(2, "企業ID")]
         assert "新しい行はIDを空欄に" in later.errors[0].reason
         session.rollback()
+        # A restore is refused once the database holds records.
+        with pytest.raises(CrmError, match="IDを保ったまま復元できません"):
+            import_files(
+                session, operator, company_file("5000,後から,01"), dry_run=False, restore=True
+            )
+        session.rollback()
         # A hub manager never restores, even into an empty hub.
         mine = import_files(session, actors.manager02, company_file("7000,x,01"), dry_run=True)
         assert [(e.row, e.column) for e in mine.errors] == [(2, "企業ID")]
+        with pytest.raises(PermissionDenied):
+            import_files(
+                session, actors.manager02, company_file("7000,x,01"), dry_run=True, restore=True
+            )
 
 
 # --- an import and a form saving the same record --------------------------------------------------

@@ -112,7 +112,7 @@ def test_a_restore_checks_targets_history_and_times_row_by_row(session, actors):
             ),
         ),
     ]
-    report = import_files(session, operator_actor("01"), files, dry_run=False)
+    report = import_files(session, operator_actor("01"), files, dry_run=False, restore=True)
     assert report.skipped == []  # an empty database, the operator: a restore
     errors = {(e.file, e.row, e.column): e.reason for e in report.errors}
     assert "日時" in errors["consultations.csv", 3, "登録日時"]
@@ -138,7 +138,7 @@ def test_a_restore_keeps_the_times_of_the_file(session, actors):
             ),
         ),
     ]
-    report = import_files(session, operator_actor("01"), files, dry_run=False)
+    report = import_files(session, operator_actor("01"), files, dry_run=False, restore=True)
     assert report.ok, report.errors
     firm = session.get(Company, 7)
     assert firm is not None and firm.version == 3

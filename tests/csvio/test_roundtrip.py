@@ -89,8 +89,8 @@ def aggregates(engine, hubs: list[str]) -> dict:
 
 
 def round_trip(source, target, options: dict[str, tuple[str, str]]) -> None:
-    """Export each hub of ``options`` (hub -> (encoding, headers)) from ``source`` and import it
-    into ``target``: partners first (administrator), then each hub as its own manager."""
+    """Export each hub of ``options`` (hub -> (encoding, headers)) from ``source`` and restore
+    it into ``target``: partners first, then each hub (the shell operator, ids kept)."""
     with Session(source) as session:
         bundles = {
             hub: full_export(session, SYSTEM, hub=hub, encoding=encoding, headers=headers)
@@ -100,11 +100,13 @@ def round_trip(source, target, options: dict[str, tuple[str, str]]) -> None:
     with Session(target) as session:
         first = next(iter(bundles.values()))
         partners = next(f for f in first.files if f.name == "partners.csv")
-        report = import_files(session, SYSTEM, [("partners.csv", partners.data)], dry_run=False)
+        report = import_files(
+            session, SYSTEM, [("partners.csv", partners.data)], dry_run=False, restore=True
+        )
         assert report.ok, report.errors[:5]
         for hub, bundle in bundles.items():
             files = [(f.name, f.data) for f in bundle.files if f.name != "partners.csv"]
-            report = import_files(session, operator_actor(hub), files, dry_run=False)
+            report = import_files(session, operator_actor(hub), files, dry_run=False, restore=True)
             assert report.ok, (hub, report.errors[:5])
             encoding, headers = options[hub]
             assert {f.language for f in report.files} == {headers}
