@@ -92,11 +92,11 @@ from crm.models import (
 )
 from crm.reference import LabelledEnum, NeedStatus, Role, TargetStatus
 from crm.services.base import ENTITY_LABELS, record_audit
-from crm.services.merge import new_firm_warnings
+from crm.services.merge import new_firm_warnings, require_not_merged
 from crm.services.targets import validated_target
 from crm.timeutil import today_jst
 from crm.validation import NOT_AN_INTEGER, hub_code, parse_input
-from crm.writes import Key, Plan, apply
+from crm.writes import Key, Plan, apply, savepoint
 from crm.writes.apply import WriteRefused, entity_name
 
 Progress = Callable[[float, str], None]
@@ -509,6 +509,9 @@ def _validate_file(run: _Run, parsed: ParsedFile) -> list[Planned]:
             if existing is not None and existing.get("hub_code", run.hub) != run.hub:
                 check.error("id", f"ID {file_id} は他の拠点の{spec.label}です（取り込めません）")
                 existing = None
+            elif entity == "companies" and existing is not None:
+                if not _takes_records(run, check, "id", existing):
+                    existing = None
             elif existing is None and not run.restore:
                 # Not a record of the hub: only a key of this bundle, never a database id.
                 if file_id in run.references[entity]:
@@ -638,7 +641,22 @@ def _in_hub(
     if row.get("hub_code") != run.hub:
         check.error(key, f"{label}ID {ref} は他の拠点の{label}です")
         return None
+    if entity == "companies" and not _takes_records(run, check, key, row):
+        return None
     return row
+
+
+def _takes_records(run: _Run, check: _RowCheck, key: str, company: dict) -> bool:
+    """A firm merged into another takes no new or changed record (the rule every path obeys,
+    ``crm.services.merge.require_not_merged``: the reason names the firm it now lives on)."""
+    if company.get("merged_into") is None:
+        return True
+    try:
+        require_not_merged(run.session, company["id"], key)
+    except ValidationError as refusal:
+        _report(check, refusal.fields)
+        return False
+    return True
 
 
 # --- rules per entity ---------------------------------------------------------------------------
@@ -1208,7 +1226,13 @@ def _write(run: _Run) -> None:
         entity, row = refusal.origin or ("", 0)
         parsed = run.parsed.get(entity)
         name = parsed.name if parsed is not None else ""
-        _refuse(run, [RowError(name, row, "", str(refusal))])
+        run.report.errors.append(RowError(name, row, "", str(refusal)))
+        run.report.written = False
+        raise _RefusedByDatabase from None
+
+
+class _RefusedByDatabase(Exception):
+    """The database refused a row (in the report); the caller rolls the write back."""
 
 
 def _conflict_error(run: _Run, conflict: StaleVersion) -> RowError:
@@ -1287,13 +1311,13 @@ def _restoring(session: Session, actor: Actor, asked: bool) -> bool:
 def _rehearse(run: _Run) -> None:
     """The dry run: the whole write in a savepoint, then rolled back; what the database or a
     concurrent writer refused is in the report."""
-    savepoint = run.session.begin_nested()
+    rehearsal = savepoint(run.session)
     try:
         _write(run)
-    except ImportConflict:
+    except (ImportConflict, _RefusedByDatabase):
         pass  # the report holds the refusal
     finally:
-        savepoint.rollback()
+        rehearsal.rollback()
     run.report.written = False
 
 
@@ -1419,7 +1443,16 @@ def import_files(
         _rehearse(run)
         progress(1.0, f"確認が終わりました（誤り {report.errors.total:,} 件、書き込みなし）")
         return report
-    _write(run)
+    writing = savepoint(session)
+    try:
+        _write(run)
+    except (ImportConflict, _RefusedByDatabase) as refused:
+        writing.rollback()  # nothing of the import stays, whatever the caller does next
+        if isinstance(refused, ImportConflict):
+            raise
+        progress(1.0, f"取込を中止しました（誤り {report.errors.total:,} 件、書き込みなし）")
+        return report
+    writing.commit()
     # audit_log.entity holds 40 characters: name a single kind, or "bundle" (the files say which).
     record_audit(
         session,

@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, text
+from sqlalchemy import Table, bindparam, false, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel
 
@@ -107,6 +108,18 @@ def _hub(operation: NewRow | Change) -> str:
     if isinstance(operation, NewRow):
         return operation.values.get("hub_code") or NATIONAL
     return operation.before.get("hub_code") or NATIONAL
+
+
+def savepoint(session: Session) -> SessionTransaction:
+    """A savepoint inside the session's transaction (roll back a part, keep the rest).
+
+    pysqlite opens a transaction only before a statement that changes data, so a SAVEPOINT
+    issued first would open one of its own and its RELEASE would commit it: on SQLite an
+    UPDATE that changes nothing opens the transaction first."""
+    if session.get_bind().dialect.name == "sqlite":
+        table = table_of(DataVersion)
+        session.execute(table.update().where(false()).values(version=table.c.version))
+    return session.begin_nested()
 
 
 def bump_data_version(session: Session, hub_code: str | None) -> None:
@@ -328,7 +341,7 @@ def _pinpointed(
     """``write`` the chunk in a savepoint; if the database refuses it, write its rows one at a
     time (each in a savepoint) to name the one it refuses."""
     try:
-        with session.begin_nested():
+        with savepoint(session):
             write(session, actor, model, chunk, ids, now, keep_ids)
         return
     except DBAPIError as error:
@@ -336,7 +349,7 @@ def _pinpointed(
             raise WriteRefused(model, chunk[0].origin, _reason(error)) from None
     for operation in chunk:
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 write(session, actor, model, [operation], ids, now, keep_ids)
         except DBAPIError as error:
             raise WriteRefused(model, operation.origin, _reason(error)) from None
