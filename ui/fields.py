@@ -208,14 +208,14 @@ class FieldSet:
         if item.name in self.pickers:
             self.pickers[item.name](key, self._label(item))
         else:
-            # An edit form's record (or what was typed) is in session state already: the
-            # widget is drawn without a starting value of its own.
-            fresh = key not in st.session_state
+            # The starting value is given on every run, as Streamlit expects (what was typed,
+            # or an edit form's record, is in session state and wins over it); a widget given
+            # no value would become one that can be cleared.
             start = defaults[item.name] if item.name in defaults else _declared_default(item)
-            self._widget(item, key, start if fresh else None, fresh)
+            self._widget(item, key, start)
         fs.error(form, self.key(item.name))
 
-    def _widget(self, item: Declared, key: str, start: Any, fresh: bool) -> None:
+    def _widget(self, item: Declared, key: str, start: Any) -> None:
         label, help = self._label(item), self._help(item)
         required, kind = self._required(item), _base(item.annotation)
         placeholder = self.placeholder.get(item.name)
@@ -227,7 +227,7 @@ class FieldSet:
             st.selectbox(
                 label,
                 options,
-                index=index if fresh else None,
+                index=index,
                 format_func=lambda code: blank if code is None else choices.label(code),
                 key=key,
                 help=help,
@@ -236,7 +236,7 @@ class FieldSet:
         elif kind is bool:
             st.checkbox(label, value=bool(start), key=key, help=help)
         elif kind is dt.date:
-            if fresh and start is None and required:
+            if start is None and required:
                 start = today_jst()
             st.date_input(label, value=start, key=key, help=help, format=DATE_FORMAT)
         elif kind is int:
