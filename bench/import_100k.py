@@ -64,10 +64,12 @@ def spelled(day: dt.date, style: int) -> str:
 def write_files(folder: Path, companies: int, rows: int) -> tuple[Path, Path]:
     rng = random.Random(2016)
     company_file = folder / "companies.csv"
-    lines = ["企業ID,企業名,法人番号,都道府県コード,業種,従業員数"]
+    # New firms: the database gives them ids 1 … N in file order (a hub import never takes
+    # ids from a file), which the consultations below name.
+    lines = ["企業名,法人番号,都道府県コード,業種,従業員数"]
     for index in range(1, companies + 1):
         lines.append(
-            f"{index},ベンチ工業{index:05d}株式会社,{corporate_number(500000 + index)},"
+            f"ベンチ工業{index:05d}株式会社,{corporate_number(500000 + index)},"
             f"{HUB},E,{rng.randint(5, 900)}"
         )
     company_file.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))

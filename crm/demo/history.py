@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import jpholiday
 
+from crm import workflow
 from crm.calendar_jp import is_year_end_break
 from crm.demo import profiles
 from crm.demo.profiles import Mix, between, one_of
@@ -429,12 +430,17 @@ class Planner:
                 plan.referrals.append((day, need, other, outcome, first))
                 referral_days.append(day)
         changes = plan.status_changes
-        changes.append((opened, need, 0, None, "open", None))
+        # The pipeline's steps as the workflow makes them on every path (crm.workflow).
+        changes.append(_change(need, 0, workflow.opened("open", _day(opened))))
         before, step = "open", 1
         if referral_days:
-            changes.append((min(referral_days), need, 1, "open", "referred", "パートナーへ紹介"))
-            before, step = "referred", 2
-        changes.append((last, need, step, before, "placed", "成約登録"))
+            referred = workflow.after_referral(before, _day(min(referral_days)))
+            if referred is not None:
+                changes.append(_change(need, step, referred))
+                before, step = referred.to_status, step + 1
+        placed = workflow.after_placement(before, len(group), len(group), _day(last))
+        if placed is not None:
+            changes.append(_change(need, step, placed))
         ages, residences = _AGES[engagement], _RESIDENCES[engagement]
         salary = plan.needs[need].salary_band
         for day in group:
@@ -465,24 +471,28 @@ class Planner:
                 rng,
                 (1, consultation, 0),
             )
-            changes.append((opened, need, 0, None, "open", None))
+            changes.append(_change(need, 0, workflow.opened("open", _day(opened))))
             before, since, step = "open", opened, 1
             if draws[3] < 0.6:
                 referred = next_day(opened + int(draws[4] * 31))
-                changes.append((referred, need, step, "open", "referred", "パートナーへ紹介"))
-                before, since, step = "referred", referred, step + 1
+                moved = workflow.after_referral(before, _day(referred))
+                assert moved is not None  # an open need is referred
+                changes.append(_change(need, step, moved))
+                before, since, step = moved.to_status, referred, step + 1
                 settled = None
                 if draws[5] < 0.25:  # no candidate: searched again
                     back = next_day(referred + 30 + int(draws[6] * 61))
-                    changes.append((back, need, step, "referred", "open", "候補者なしのため再募集"))
-                    before, since, step, settled = "open", back, step + 1, back
+                    again = workflow.moved(before, "open", 0, _day(back), "候補者なしのため再募集")
+                    changes.append(_change(need, step, again))
+                    before, since, step, settled = again.to_status, back, step + 1, back
                 outcome = "no_match" if draws[6] < 0.7 else "withdrawn"
                 referrals.append((referred, need, one_of(rng, agencies), outcome, settled))
             wait = 14 + int(draws[7] * 187) if draws[7] < 0.85 else 200 + int(draws[7] * 300)
             withdrawn = next_day(since + wait)
-            changes.append(
-                (withdrawn, need, step, before, "withdrawn", "企業側の事情により取り下げ")
+            end = workflow.moved(
+                before, "withdrawn", 0, _day(withdrawn), "企業側の事情により取り下げ"
             )
+            changes.append(_change(need, step, end))
             if referrals and referrals[-1][1] == need and referrals[-1][4] is None:
                 referrals[-1] = (*referrals[-1][:4], withdrawn)
 
@@ -510,6 +520,15 @@ _CATEGORIES = Mix(profiles.CATEGORY_MIX)
 _SALARY = {key: Mix(mix) for key, mix in profiles.SALARY_MIX.items()}
 _AGES = {key: Mix(mix) for key, mix in profiles.AGE_MIX.items()}
 _RESIDENCES = {key: Mix(mix) for key, mix in profiles.RESIDENCE_MIX.items()}
+
+
+def _day(ordinal: int) -> dt.date:
+    return dt.date.fromordinal(ordinal)
+
+
+def _change(need: int, sequence: int, step: workflow.Step) -> tuple:
+    """A step of a need's history in the plan's form (day, need, sequence, from, to, note)."""
+    return (step.on.toordinal(), need, sequence, step.from_status, step.to_status, step.note)
 
 
 def number_needs(plan: Plan, first_id: int) -> None:

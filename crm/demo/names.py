@@ -592,7 +592,6 @@ NEXT_ACTIONS: dict[str, list[str]] = {
 }
 
 FOLLOW_UP_NOTES = {
-    "quarter": "成約後3か月フォローアップ",
     "year": "成約後1年フォローアップ",
     "visit": "相談後の再訪問",
 }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from stdnum.jp import cn
 
+from crm import workflow
 from crm.calendar_jp import FOLLOW_UP_AFTER
 from crm.demo import names, profiles
 from crm.demo.history import BusinessDays, Plan
@@ -546,7 +547,8 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
     for offset, (day, need_index, *_) in enumerate(ordered):
         need = plan.needs[need_index]
         company = company_first + need.company
-        # crm.calendar_jp.follow_up_due, from the planner's table of business days.
+        # What crm.workflow.follow_up_after schedules (crm.calendar_jp.follow_up_due), from the
+        # planner's table of business days.
         due = BusinessDays.on_or_after(day + FOLLOW_UP_AFTER.days)
         done = _planned_done(rng, day, due)
         planned.append(
@@ -559,7 +561,7 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
                 placement_first + offset,
                 due,
                 done,
-                names.FOLLOW_UP_NOTES["quarter"],
+                workflow.FOLLOW_UP_NOTE,  # the follow-up every placement schedules
             )
         )
         draw = rng.random()
