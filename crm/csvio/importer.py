@@ -1081,6 +1081,8 @@ def _origin(entity: str, row: int) -> tuple[str, int]:
 
 def _keyed(run: _Run, values: dict) -> dict:
     """``values`` with references to new rows of this bundle as Keys of the plan."""
+    if not any(run.local_keys.values()):  # no new row of this bundle is referred to
+        return values
     keyed = dict(values)
     for column, target in REFERENCES.items():
         value = keyed.get(column)

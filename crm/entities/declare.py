@@ -136,10 +136,20 @@ class InputShape(SQLModel):
 
     model_config = SQLModelConfig(str_strip_whitespace=True, extra="ignore")
 
+    @classmethod
+    def _spec(cls, name: str | None) -> Spec | None:
+        """The Spec of field ``name`` (looked up once per class: a file import asks a million
+        times)."""
+        specs = cls.__dict__.get("_specs_by_field")
+        if specs is None:
+            specs = {field: spec_of(info) for field, info in cls.model_fields.items()}
+            type.__setattr__(cls, "_specs_by_field", specs)
+        return specs.get(name) if name else None
+
     @field_validator("*", mode="before")
     @classmethod
     def _boundary(cls, value: object, info: ValidationInfo) -> object:
-        spec = spec_of(cls.model_fields[info.field_name]) if info.field_name else None
+        spec = cls._spec(info.field_name)
         if value is None:
             return None
         if spec is None:
@@ -152,7 +162,7 @@ class InputShape(SQLModel):
     @classmethod
     def _date_range(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            spec = spec_of(cls.model_fields[info.field_name]) if info.field_name else None
+            spec = cls._spec(info.field_name)
             if spec is not None and spec.past:
                 not_in_future(value)
             if reason := rules.date_range_reason(value):

@@ -395,14 +395,12 @@ def _entries(
             "entity": entity,
             "entity_id": None if row_id is None else str(row_id),
             "hub_code": hub,
-            "changes": json.dumps(
-                {k: [jsonable(b), jsonable(a)] for k, (b, a) in changes.items()},
-                ensure_ascii=False,
-            )
-            if changes
-            else None,
+            "changes": _json({k: [b, a] for k, (b, a) in changes.items()}) if changes else None,
             "detail": None,
         }
+
+
+_json = json.JSONEncoder(ensure_ascii=False, default=jsonable).encode  # dates as ISO text
 
 
 def _write_entries(session: Session, entries: list[dict[str, Any]]) -> None:
