@@ -34,6 +34,6 @@ class Partner(PartnerFields, Tracked, table=True):
 PARTNER_FILE = FileLayout(
     "partners",
     "パートナー",
-    ("id", *PartnerFields.model_fields, "version", "created_at", "updated_at"),
+    ("id", "kind", "name", "prefecture_code", "active", "version", "created_at", "updated_at"),
     id_term="パートナーID",
 )
