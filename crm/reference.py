@@ -198,6 +198,16 @@ class SalaryBand(LabelledEnum):
     OVER_10M = "10m_plus"
 
 
+class SalesBand(LabelledEnum):
+    """A firm's yearly sales (売上高帯), as hubs publish their firms' size."""
+
+    UNDER_100M = "under_100m"
+    FROM_100M = "100m_1b"
+    FROM_1B = "1b_5b"
+    FROM_5B = "5b_10b"
+    OVER_10B = "10b_plus"
+
+
 class AgeBand(LabelledEnum):
     UNDER_30 = "under_30"
     THIRTIES = "30s"
@@ -262,6 +272,13 @@ LABELS: dict[str, dict[str, str]] = {
         "6m_8m": "600〜800万円",
         "8m_10m": "800〜1,000万円",
         "10m_plus": "1,000万円以上",
+    },
+    "SalesBand": {
+        "under_100m": "1億円未満",
+        "100m_1b": "1億〜10億円",
+        "1b_5b": "10億〜50億円",
+        "5b_10b": "50億〜100億円",
+        "10b_plus": "100億円以上",
     },
     "AgeBand": {
         "under_30": "30歳未満",

@@ -9,7 +9,7 @@ from crm import rules
 from crm.areas import prefecture_code
 from crm.entities.declare import FileLayout, InputShape, Spec
 from crm.entities.tracked import Tracked
-from crm.reference import JSIC_DIVISIONS
+from crm.reference import JSIC_DIVISIONS, SalesBand
 from crm.textnorm import company_key_default
 from crm.validation import normalize_corporate_number, normalize_email
 
@@ -56,6 +56,9 @@ class CompanyFields(InputShape):
     )
     notes: Annotated[str | None, Spec("備考", typed=True, lines=True)] = Field(
         default=None, max_length=rules.MAX_NOTE, sa_type=AutoString
+    )
+    sales_band: Annotated[str | None, Spec("売上高帯", choices=SalesBand)] = Field(
+        default=None, max_length=20
     )
 
 
@@ -112,6 +115,7 @@ COMPANY_FILE = FileLayout(
         "version",
         "created_at",
         "updated_at",
+        "sales_band",
     ),
     id_term="企業ID",
 )
