@@ -354,6 +354,7 @@ def test_the_column_layout_is_stable():
             "version",
             "created_at",
             "updated_at",
+            "sales_band",  # appended (a firm's 売上高帯)
         ],
         "contacts": [
             "id",
