@@ -264,7 +264,7 @@ class FieldSet:
 
     def _max_chars(self, item: Declared) -> int | None:
         # A parsed value (法人番号 with hyphens, full-width digits) may be typed longer than
-        # it is stored: only text kept as typed or stored as typed is limited while typing.
+        # it is stored: only text stored as it is typed is limited while typing.
         if item.spec.parse is not None:
             return None
         longest = _bound(item, annotated_types.MaxLen)
