@@ -79,10 +79,12 @@ def merge_section(actor: Actor, company: Company) -> None:
             links.show(actor, links.company(candidate.company_id, candidate.label()))
     first = [c.company_id for c in candidates]
     options = first + [i for i in choices if i != company.id and i not in first]
+    # A likely duplicate is offered by its name even beyond the picker's first firms.
+    names = {c.company_id: c.name for c in candidates} | choices
     source = st.selectbox(
         "統合する企業",
         [None, *options],
-        format_func=lambda i: "選んでください" if i is None else choices.get(i, f"企業ID {i}"),
+        format_func=lambda i: "選んでください" if i is None else names.get(i, f"企業ID {i}"),
         key=f"merge.{company.id}.source",
         help="選んだ企業の相談・人材ニーズ・担当者・成約・フォローアップをすべてこの企業に移し、"
         "選んだ企業は統合済みになります（その企業へのリンクはこの企業を開きます）。",

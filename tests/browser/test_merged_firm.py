@@ -14,7 +14,9 @@ from crm.models import Company, Consultation
 from tests.browser.helpers import choose, screenshot, settle, sign_in, success_message
 
 KEPT = "庄内統合確認ビルメンテナンス株式会社"
-MERGED = "庄内統合確認ビルメン株式会社"
+# The same firm registered twice (as hubs do): a likely duplicate, which the merge section
+# offers first however many firms the hub holds.
+MERGED = "庄内統合確認ビルメンテナンス（株）"
 SUMMARY = "社長と面談。統合前の画面から記録。"
 
 
