@@ -74,22 +74,26 @@ def main() -> None:
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
     try:
         companies, consultations = write_files(folder, 2_000, options.rows)
-        empty = folder / "empty.sqlite3"
-        measured(ROOT, ["db", "upgrade"], {**base, "CRM_DATABASE_URL": f"sqlite:///{empty}"})
-        firms = folder / "firms.sqlite3"
-        shutil.copy(empty, firms)
-        measured(
-            ROOT,
-            ["import", "companies", str(companies), "--hub", HUB],
-            {**base, "CRM_DATABASE_URL": f"sqlite:///{firms}"},
-        )
-        steps = {
-            "import": (firms, ["import", "consultations", str(consultations), "--hub", HUB]),
-            "demo": (empty, ["demo"]),
-        }
+        # Each tree migrates its own copies (the trees may differ by a migration).
+        steps: dict[str, dict[str, tuple[Path, list[str]]]] = {}
+        for version, tree in trees.items():
+            empty = folder / f"empty-{version}.sqlite3"
+            measured(tree, ["db", "upgrade"], {**base, "CRM_DATABASE_URL": f"sqlite:///{empty}"})
+            firms = folder / f"firms-{version}.sqlite3"
+            shutil.copy(empty, firms)
+            measured(
+                tree,
+                ["import", "companies", str(companies), "--hub", HUB],
+                {**base, "CRM_DATABASE_URL": f"sqlite:///{firms}"},
+            )
+            steps[version] = {
+                "import": (firms, ["import", "consultations", str(consultations), "--hub", HUB]),
+                "demo": (empty, ["demo"]),
+            }
         for number in range(options.rounds):
-            for step, (template, args) in steps.items():
+            for step in ("import", "demo"):
                 for version, tree in trees.items():
+                    template, args = steps[version][step]
                     target = folder / f"{step}-{version}-{number}.sqlite3"
                     shutil.copy(template, target)
                     env = {**base, "CRM_DATABASE_URL": f"sqlite:///{target}"}

@@ -19,12 +19,21 @@ For a plan it
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Callable, Iterable
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Table, bindparam, false, func, insert, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import (
+    Table,
+    bindparam,
+    false,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel
@@ -186,7 +195,72 @@ def _insert(
     if model is Company:
         for row_values in values:
             row_values.update(_keys_of(row_values))
-    session.execute(insert(table), values)
+    insert_rows(session, table, values)
+
+
+# Below this many rows SQLAlchemy's own multi-row insert is as fast as the direct one.
+_DIRECT_ROWS = 200
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of one shape). On SQLite a large chunk goes straight to the driver
+    with each value converted by its type's bind processor: SQLAlchemy's per-row statement
+    processing around them was a tenth of a 100,000-row import. Anything else (PostgreSQL,
+    small chunks, rows of several shapes, columns left to a computed default) goes through
+    SQLAlchemy."""
+    direct = _direct_insert(session, table, rows)
+    if direct is None:
+        session.execute(insert(table), rows)
+        return
+    statement, parameters = direct
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # the session's connection is open
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(statement, parameters)
+    except sqlite3.Error as error:
+        kind = IntegrityError if isinstance(error, sqlite3.IntegrityError) else DBAPIError
+        raise kind(statement, None, error) from None
+    finally:
+        cursor.close()
+
+
+def _direct_insert(
+    session: Session, table: Table, rows: list[dict[str, Any]]
+) -> tuple[str, list[tuple[Any, ...]]] | None:
+    if len(rows) < _DIRECT_ROWS or session.get_bind().dialect.name != "sqlite":
+        return None
+    names = list(rows[0])
+    shape = rows[0].keys()
+    if any(row.keys() != shape for row in rows):
+        return None
+    rest = [column for column in table.c if column.name not in shape]
+    if any(c.default is not None and not c.default.is_scalar for c in rest):
+        return None
+    defaults = {c.name: c.default.arg for c in rest if c.default is not None}  # type: ignore[attr-defined]
+    columns = [*names, *defaults]
+    dialect = session.get_bind().dialect
+    convert = [_storage(table.c[name].type, dialect) for name in columns]
+    parameters = [
+        tuple(
+            f(row[name] if name in shape else defaults[name])
+            for f, name in zip(convert, columns, strict=True)
+        )
+        for row in rows
+    ]
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    marks = ", ".join("?" * len(columns))
+    return f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', parameters
+
+
+def _storage(kind: Any, dialect: Any) -> Callable[[Any], Any]:
+    """How a value of a column type is stored: SQLAlchemy's own bind processor for the type
+    (a date as text, SQLModel's UTC stamps …), called directly."""
+    return kind.dialect_impl(dialect).bind_processor(dialect) or _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def new_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -405,5 +479,5 @@ _json = json.JSONEncoder(ensure_ascii=False, default=jsonable).encode  # dates a
 
 def _write_entries(session: Session, entries: list[dict[str, Any]]) -> None:
     if entries:
-        session.execute(insert(table_of(AuditLog)), entries)
+        insert_rows(session, table_of(AuditLog), entries)
         entries.clear()
