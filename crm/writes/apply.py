@@ -1,5 +1,6 @@
-"""The one executor of writes to hub records: forms, file imports, the CLI, the demo loader and
-restores all hand it a ``Plan``.
+"""The one executor of writes to hub records: forms, file imports, the CLI and restores all hand
+it a ``Plan`` (a load of generated history, the demo, enters by ``crm.writes.load``; both
+insert through ``crm.writes.bulk``).
 
 For a plan it
 - checks the writer's session once (``require_live``; a refusal writes nothing);
@@ -19,7 +20,6 @@ For a plan it
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 from itertools import groupby
 from typing import Any
@@ -29,11 +29,10 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
-    insert,
     select,
     text,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel
@@ -46,6 +45,7 @@ from crm.errors import CrmError, StaleVersion
 from crm.models import AuditLog, DataVersion, table_of
 from crm.textnorm import company_keys
 from crm.timeutil import utcnow
+from crm.writes.bulk import insert_rows, move_sequences
 from crm.writes.conflict import changed_since
 from crm.writes.plan import Change, Key, NewRow, Plan
 
@@ -109,7 +109,8 @@ def apply(
                 progress(len(chunk))
     _write_entries(session, entries)
     if plan.keep_ids:
-        _move_sequences(session, {op.model for op in plan.operations if isinstance(op, NewRow)})
+        written = dict.fromkeys(op.model for op in plan.operations if isinstance(op, NewRow))
+        move_sequences(session.connection(), map(table_of, written))
     return ids
 
 
@@ -198,71 +199,6 @@ def _insert(
     insert_rows(session, table, values)
 
 
-# Below this many rows SQLAlchemy's own multi-row insert is as fast as the direct one.
-_DIRECT_ROWS = 200
-
-
-def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts of one shape). On SQLite a large chunk goes straight to the driver
-    with each value converted by its type's bind processor: SQLAlchemy's per-row statement
-    processing around them was a tenth of a 100,000-row import. Anything else (PostgreSQL,
-    small chunks, rows of several shapes, columns left to a computed default) goes through
-    SQLAlchemy."""
-    direct = _direct_insert(session, table, rows)
-    if direct is None:
-        session.execute(insert(table), rows)
-        return
-    statement, parameters = direct
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # the session's connection is open
-    cursor = driver.cursor()
-    try:
-        cursor.executemany(statement, parameters)
-    except sqlite3.Error as error:
-        kind = IntegrityError if isinstance(error, sqlite3.IntegrityError) else DBAPIError
-        raise kind(statement, None, error) from None
-    finally:
-        cursor.close()
-
-
-def _direct_insert(
-    session: Session, table: Table, rows: list[dict[str, Any]]
-) -> tuple[str, list[tuple[Any, ...]]] | None:
-    if len(rows) < _DIRECT_ROWS or session.get_bind().dialect.name != "sqlite":
-        return None
-    names = list(rows[0])
-    shape = rows[0].keys()
-    if any(row.keys() != shape for row in rows):
-        return None
-    rest = [column for column in table.c if column.name not in shape]
-    if any(c.default is not None and not c.default.is_scalar for c in rest):
-        return None
-    defaults = {c.name: c.default.arg for c in rest if c.default is not None}  # type: ignore[attr-defined]
-    columns = [*names, *defaults]
-    dialect = session.get_bind().dialect
-    convert = [_storage(table.c[name].type, dialect) for name in columns]
-    parameters = [
-        tuple(
-            f(row[name] if name in shape else defaults[name])
-            for f, name in zip(convert, columns, strict=True)
-        )
-        for row in rows
-    ]
-    quoted = ", ".join(f'"{name}"' for name in columns)
-    marks = ", ".join("?" * len(columns))
-    return f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', parameters
-
-
-def _storage(kind: Any, dialect: Any) -> Callable[[Any], Any]:
-    """How a value of a column type is stored: SQLAlchemy's own bind processor for the type
-    (a date as text, SQLModel's UTC stamps …), called directly."""
-    return kind.dialect_impl(dialect).bind_processor(dialect) or _same
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
 def new_ids(session: Session, table: Table, count: int) -> list[int]:
     """Ids for ``count`` new rows of ``table``, so that plain multi-row inserts can be used
     (RETURNING in parameter order makes SQLite insert row by row). The caller holds the write
@@ -283,21 +219,6 @@ def new_ids(session: Session, table: Table, count: int) -> list[int]:
         )
     highest = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
     return list(range(highest + 1, highest + 1 + count))
-
-
-def _move_sequences(session: Session, models: Iterable[type[SQLModel]]) -> None:
-    """After a restore wrote rows with their own ids: each PostgreSQL sequence just past the
-    table's largest id, so that the next row gets a fresh one."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for model in models:
-        name = table_of(model).name
-        session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{name}"'
-            )
-        )
 
 
 def _keys_of(values: dict[str, Any]) -> dict[str, Any]:
