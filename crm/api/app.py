@@ -45,7 +45,9 @@ from crm.auth import api_tokens
 from crm.csvio.excel import neutralise
 from crm.db import session_scope
 from crm.db_timeouts import DatabaseUnavailable
+from crm.entities.read_shapes import Page, page_shape
 from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.models import Company, Consultation, FollowUp, Placement, TalentNeed
 from crm.services import companies, consultations, followups, needs, placements
 from crm.validation import clean_typed_text
 from crm.validation import hub_code as read_hub_code
@@ -97,14 +99,39 @@ def _answer(request: Request, body: Any, rows: list[dict[str, Any]] | None = Non
     return JSONResponse(jsonable_encoder(body), headers=_NO_STORE)
 
 
-def _page(request: Request, total: int, items: list[Any], limit: int, offset: int) -> Response:
-    rows = _rows(items)
-    body = {"total": total, "limit": limit, "offset": offset, "items": rows}
-    return _answer(request, body, rows)
+def _page(
+    request: Request,
+    shape: type[Page[Any]],
+    total: int,
+    items: list[Any],
+    limit: int,
+    offset: int,
+) -> Response:
+    """A page of records serialised through its shape (``crm.entities.read_shapes``), the
+    schema the OpenAPI document shows: the answer and the document cannot disagree."""
+    page = shape.model_validate(
+        {"total": total, "limit": limit, "offset": offset, "items": items}, from_attributes=True
+    )
+    body = page.model_dump()
+    return _answer(request, body, body["items"])
+
+
+def _listed(shape: type[Page[Any]], what: str) -> dict[int | str, dict[str, Any]]:
+    """A list endpoint's documented answer: a page of a read shape, or its items as CSV rows
+    with the same keys."""
+    return {
+        200: {
+            "model": shape,
+            "description": f"{what}の一覧（ページ）。?format=csv か Accept: text/csv なら"
+            " items の各記録を1行とする CSV（列は items の項目と同じ）",
+            "content": {"text/csv": {}},
+        }
+    }
 
 
 def _dated(
     request: Request,
+    shape: type[Page[Any]],
     reader: tuple[Session, Actor],
     count: Callable[..., int],
     rows: Callable[..., list[Any]],
@@ -121,7 +148,7 @@ def _dated(
     items = rows(
         session, actor, company_id=company_id, since=since, until=until, limit=limit, offset=offset
     )
-    return _page(request, total, items, limit, offset)
+    return _page(request, shape, total, items, limit, offset)
 
 
 def audited_path(path: str) -> str:
@@ -220,6 +247,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
     Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
     Offset = Annotated[int, Query(ge=0, le=2_000_000_000)]
     Id = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+    # The lists' answers, derived from the entities' declarations (crm.entities.read_shapes):
+    # each endpoint documents and serialises through the same shape.
+    firm_page, consultation_page, need_page, placement_page, follow_up_page = (
+        page_shape(table) for table in (Company, Consultation, TalentNeed, Placement, FollowUp)
+    )
 
     def scoped(actor: Actor, chosen: AnalyticsFilter) -> AnalyticsFilter:
         chosen.scope(actor)  # another hub's data: PermissionDenied (403)
@@ -284,7 +316,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         }
         return _answer(request, body, cells)
 
-    @api.get("/firms", summary="企業（検索・ページ送り）")
+    @api.get("/firms", summary="企業（検索・ページ送り）", responses=_listed(firm_page, "企業"))
     def firms(
         request: Request,
         reader: Reader,
@@ -305,9 +337,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         # Another hub's firms: the services refuse (PermissionDenied, 403) as every path does.
         total = companies.count_search_results(session, actor, q, hub_code)
         items = companies.search_companies(session, actor, q, hub_code, limit, offset)
-        return _page(request, total, items, limit, offset)
+        return _page(request, firm_page, total, items, limit, offset)
 
-    @api.get("/consultations", summary="相談（新しい順）")
+    @api.get(
+        "/consultations", summary="相談（新しい順）", responses=_listed(consultation_page, "相談")
+    )
     def consultation_list(
         request: Request,
         reader: Reader,
@@ -318,11 +352,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         return _dated(
-            request, reader, consultations.count_consultations,
+            request, consultation_page, reader, consultations.count_consultations,
             consultations.list_consultations, company_id, since, until, limit, offset,
         )  # fmt: skip
 
-    @api.get("/needs", summary="人材ニーズ")
+    @api.get("/needs", summary="人材ニーズ", responses=_listed(need_page, "人材ニーズ"))
     def need_list(
         request: Request,
         reader: Reader,
@@ -339,9 +373,9 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         items = needs.list_needs(
             session, actor, status=status, company_id=company_id, limit=limit, offset=offset
         )
-        return _page(request, total, items, limit, offset)
+        return _page(request, need_page, total, items, limit, offset)
 
-    @api.get("/placements", summary="成約（新しい順）")
+    @api.get("/placements", summary="成約（新しい順）", responses=_listed(placement_page, "成約"))
     def placement_list(
         request: Request,
         reader: Reader,
@@ -352,11 +386,15 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         return _dated(
-            request, reader, placements.count_placements, placements.list_placements,
-            company_id, since, until, limit, offset,
+            request, placement_page, reader, placements.count_placements,
+            placements.list_placements, company_id, since, until, limit, offset,
         )  # fmt: skip
 
-    @api.get("/follow-ups", summary="フォローアップ（未完了・期日順）")
+    @api.get(
+        "/follow-ups",
+        summary="フォローアップ（未完了・期日順）",
+        responses=_listed(follow_up_page, "フォローアップ"),
+    )
     def follow_up_list(
         request: Request,
         reader: Reader,
@@ -377,7 +415,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
             limit=limit,
             offset=offset,
         )
-        return _page(request, total, items, limit, offset)
+        return _page(request, follow_up_page, total, items, limit, offset)
 
     @api.get(
         "/calendar.ics",

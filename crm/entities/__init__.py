@@ -46,6 +46,7 @@ from crm.entities.placement import (
     PlacementFields,
     PlacementInput,
 )
+from crm.entities.read_shapes import Page, page_shape, read_shape
 from crm.entities.target import TARGET_FILE, KpiTarget, TargetFields
 from crm.entities.tracked import Tracked
 
@@ -79,6 +80,7 @@ __all__ = [
     "NeedFields",
     "NeedInput",
     "NeedStatusChange",
+    "Page",
     "Partner",
     "PartnerFields",
     "PartnerInput",
@@ -96,4 +98,6 @@ __all__ = [
     "Tracked",
     "declared",
     "field",
+    "page_shape",
+    "read_shape",
 ]
