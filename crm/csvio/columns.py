@@ -243,6 +243,14 @@ FULL_ENTITIES: dict[str, EntitySpec] = {
 }
 # Files only a restore into an empty database reads: targets are proposed and approved on
 # their page, and a need's history is written by the pipeline steps themselves.
+# Columns that name another record by its id, and the kind of record each names.
+REFERENCES = {
+    "company_id": "companies",
+    "consultation_id": "consultations",
+    "need_id": "needs",
+    "placement_id": "placements",
+    "partner_id": "partners",
+}
 RESTORE_ONLY = frozenset({TARGETS.name, NEED_HISTORY.name})
 ENTITIES: dict[str, EntitySpec] = {"partners": PARTNERS, **FULL_ENTITIES}
 

@@ -23,7 +23,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -293,18 +293,22 @@ def detect_delimiter(text: str) -> str:
 
 
 def read_rows(text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
-    """Every non-blank record of a CSV text with its spreadsheet row number (header = 1).
+    """Every non-blank record of a CSV text with its spreadsheet row number (header = 1)."""
+    return list(iter_rows(text, delimiter))
+
+
+def iter_rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """Every non-blank record of a CSV text with its spreadsheet row number (header = 1), one
+    at a time.
 
     Row numbers count records, as a spreadsheet shows them, so a cell with line breaks still
     occupies one row."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = []
     try:
         for number, row in enumerate(reader, start=1):
             if any(cell.strip() for cell in row):
-                rows.append((number, row))
+                yield number, row
     except csv.Error as error:
         raise UnreadableFile(
             f"CSV の形式が正しくありません（{reader.line_num} 行目付近）: {error}"
         ) from None
-    return rows

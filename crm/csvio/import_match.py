@@ -11,9 +11,11 @@ from sqlmodel import Session, col
 
 from crm import rules
 from crm.actor import Actor
+from crm.csvio.columns import REFERENCES
 from crm.csvio.export import MODELS
 from crm.csvio.import_cells import core_table, nfkc, safe_int
-from crm.csvio.import_report import ImportReport, Planned, Progress
+from crm.csvio.import_report import ImportReport, Progress
+from crm.csvio.import_store import PlanStore
 from crm.csvio.reading import (
     ParsedFile,
 )
@@ -30,14 +32,8 @@ from crm.models import (
     TalentCategory,
     TalentNeed,
 )
+from crm.writes import Key
 
-REFERENCES = {
-    "company_id": "companies",
-    "consultation_id": "consultations",
-    "need_id": "needs",
-    "placement_id": "placements",
-    "partner_id": "partners",
-}
 # Every table holding hub work: a database where all are empty may be restored with its ids.
 HUB_TABLES = (
     Company,
@@ -71,7 +67,7 @@ class Run:
         self.loaded: dict[str, set[int]] = defaultdict(set)
         self.mine: dict[str, dict[int, dict]] = defaultdict(dict)  # rows this import writes
         self.id_map: dict[str, dict[int, int]] = defaultdict(dict)  # file id -> record id
-        self.plans: dict[str, list[Planned]] = {}
+        self.plans: dict[str, PlanStore] = {}  # entity -> its checked rows, in chunks
         self.entities_in_files: set[str] = set()
         categories = list(
             session.execute(
@@ -97,7 +93,7 @@ class Run:
         self.references: dict[str, set[int]] = defaultdict(set)
         self.placements_in_files: Counter = Counter()  # need id -> placement rows
         self.local_keys: dict[str, set[int]] = defaultdict(set)  # kind -> keys of new rows
-        self.assigned: dict[str, dict[int, int]] = defaultdict(dict)  # local key -> new id
+        self.key_ids: dict[Key, int] = {}  # a key of this bundle -> the id its row was given
         self.parsed: dict[str, ParsedFile] = {}
         self.contents: dict[str, dict[tuple, list[dict]]] = {}  # entity -> content -> rows
 
@@ -110,6 +106,15 @@ class Run:
             for row in self.session.execute(select(table).where(table.c.id.in_(chunk))):
                 self.db[entity][row.id] = dict(row._mapping)
             self.loaded[entity].update(chunk)
+
+    def forget(self, entity: str) -> None:
+        """After a chunk of ``entity``'s file: its stored rows that no other file names are
+        not needed again (each id occurs once in a file), so memory stays with the chunk."""
+        keep = self.references[entity]
+        rows = self.db[entity]
+        for row_id in [i for i in rows if i not in keep]:
+            del rows[row_id]
+        self.loaded[entity] &= keep
 
     def same_content(self, entity: str, values: dict) -> dict | None:
         """A stored row of the hub equal in every imported field to ``values`` and not yet
@@ -236,10 +241,10 @@ def gather_references(run: Run, parsed_files: list[ParsedFile]) -> None:
         for key, target in REFERENCES.items():
             if key not in parsed.headers:
                 continue
-            for _, raw in parsed.records:
-                value = safe_int(raw.get(key))
+            for text, times in parsed.tally(key).items():
+                value = safe_int(text)
                 if value is None:
                     continue
                 run.references[target].add(value)
                 if parsed.spec.name == "placements" and key == "need_id":
-                    run.placements_in_files[value] += 1
+                    run.placements_in_files[value] += times

@@ -2,17 +2,19 @@
 its entity (the same ``crm.rules`` the services call), and what it will do (create, update,
 unchanged)."""
 
+from collections.abc import Callable
+from itertools import islice
+
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from crm import rules
 from crm.areas import residence_of
-from crm.csvio.columns import BOOL, DATE, INT
+from crm.csvio.columns import BOOL, DATE, INT, REFERENCES
 from crm.csvio.dates import parse_date, parse_stamp
 from crm.csvio.excel import CP932_VARIANTS
 from crm.csvio.import_cells import nfkc, read_bool, read_choice, read_hub, read_int, safe_int
 from crm.csvio.import_match import (
-    REFERENCES,
     Run,
     corporate_owners,
     first_records_of_needs,
@@ -22,6 +24,7 @@ from crm.csvio.import_match import (
 from crm.csvio.import_report import Planned
 from crm.csvio.reading import (
     ParsedFile,
+    Record,
     RowError,
 )
 from crm.entities import (
@@ -119,31 +122,53 @@ class RowCheck:
             return None
 
 
-def validate_file(run: Run, parsed: ParsedFile) -> list[Planned]:
+Rule = Callable[[Run, RowCheck, dict, int | None, dict | None], Planned | None]
+
+
+def validate_file(run: Run, parsed: ParsedFile, keep: Callable[[list[Planned]], None]) -> None:
+    """Check every row of ``parsed`` and hand the rows to write to ``keep``, a chunk at a time
+    (what the rows refer to is loaded per chunk, in one go rather than row by row)."""
     spec = parsed.spec
     entity = spec.name
-    report_errors = run.report.errors
-    report_errors.extend(parsed.errors)
-    rows = []
+    run.report.errors.extend(parsed.errors)
     seen_ids: dict[int, int] = {}
-    # Load what the rows refer to in one go, not row by row.
-    file_ids = [i for _, raw in parsed.records if (i := safe_int(raw.get("id"))) is not None]
-    run.stored(entity, file_ids)
-    for key, target in REFERENCES.items():
-        if key in parsed.headers and target != "partners":
-            refs = [
-                run.id_map[target].get(i, i)
-                for _, raw in parsed.records
-                if (i := safe_int(raw.get(key))) is not None
-            ]
-            run.stored(target, refs)
-    if entity == "companies":
-        numbers = {n for _, raw in parsed.records if (n := raw.get("corporate_number"))}
-        run.corporate = corporate_owners(run, numbers)
     if entity == "placements" and "need_id" in parsed.headers:
         stored_placements(run)
     rule = RULES[entity]
-    for number, raw in parsed.records:
+    records = iter(parsed.records)
+    while chunk := list(islice(records, CHUNK)):
+        _load_for(run, parsed, chunk)
+        keep(_validate_rows(run, parsed, rule, chunk, seen_ids))
+        run.forget(entity)
+
+
+def _load_for(run: Run, parsed: ParsedFile, chunk: list[Record]) -> None:
+    """The stored rows a chunk names: its own records, those it refers to, the firms of its
+    corporate numbers."""
+    entity = parsed.spec.name
+    run.stored(entity, [i for _, raw in chunk if (i := safe_int(raw.get("id"))) is not None])
+    for key, target in REFERENCES.items():
+        if key in parsed.headers and target != "partners":
+            run.stored(
+                target,
+                [
+                    run.id_map[target].get(i, i)
+                    for _, raw in chunk
+                    if (i := safe_int(raw.get(key))) is not None
+                ],
+            )
+    if entity == "companies":
+        numbers = {n for _, raw in chunk if (n := raw.get("corporate_number"))}
+        run.corporate.update(corporate_owners(run, numbers))
+
+
+def _validate_rows(
+    run: Run, parsed: ParsedFile, rule: Rule, chunk: list[Record], seen_ids: dict[int, int]
+) -> list[Planned]:
+    spec = parsed.spec
+    entity = spec.name
+    rows: list[Planned] = []
+    for number, raw in chunk:
         check = RowCheck(run, parsed, number, raw)
         data = check.typed()
         file_id = data.pop("id", None)
@@ -206,12 +231,12 @@ def validate_file(run: Run, parsed: ParsedFile) -> list[Planned]:
                 )
                 check.flush()
                 continue
-        key = planned.id if planned.id is not None else planned.local
-        if key is not None:
-            run.mine[entity][key] = {
+        named = planned.id if planned.id is not None else planned.local
+        if named is not None and named in run.references[entity]:  # another file names it
+            run.mine[entity][named] = {
                 **(planned.before or {}),
                 **planned.values,
-                "id": key,
+                "id": named,
                 "_new": planned.before is None,
             }
         if planned.local is not None and planned.action == "create":

@@ -2,11 +2,13 @@
 whole import, written through the one write layer (``crm.writes``); the dry run is the same
 write in a savepoint that is rolled back."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from crm import workflow
+from crm.csvio.columns import REFERENCES
 from crm.csvio.export import MODELS
-from crm.csvio.import_match import REFERENCES, Run, stored_placements
+from crm.csvio.import_match import Run, stored_placements
 from crm.csvio.import_report import ImportConflict, Planned
 from crm.csvio.reading import (
     ParsedFile,
@@ -33,43 +35,55 @@ def _origin(entity: str, row: int) -> tuple[str, int]:
 
 
 def _keyed(run: Run, values: dict) -> dict:
-    """``values`` with references to new rows of this bundle as Keys of the plan."""
+    """``values`` with references to new rows of this bundle replaced by the ids the database
+    gave them (the file a row refers to is written before the row's own file)."""
     if not any(run.local_keys.values()):  # no new row of this bundle is referred to
         return values
     keyed = dict(values)
     for column, target in REFERENCES.items():
         value = keyed.get(column)
         if value is not None and value in run.local_keys[target]:
-            keyed[column] = Key(target, value)
+            keyed[column] = run.key_ids[Key(target, value)]
     return keyed
 
 
-def _plan_writes(run: Run) -> Plan:
-    plan = Plan(keep_ids=run.restore)
+def _plans(run: Run) -> Iterator[tuple[Plan, int]]:
+    """The import's writes, one plan per chunk of a file's rows (with the rows' workflow
+    steps and follow-ups), then the steps of stored needs that new referrals and placements
+    move along; each with the number of the files' rows it writes."""
     moves: dict[int, _NeedMove] = {}
-    for entity, plans in run.plans.items():
+    for entity, store in run.plans.items():
         model = MODELS[entity]
-        for p in plans:
-            origin = _origin(entity, p.row)
-            if p.action == "create":
-                key = Key(entity, p.local if p.local is not None else ("row", p.row))
-                plan.insert(
-                    model,
-                    {**_keyed(run, p.values), **p.stamps},
-                    key=key,
-                    id=p.id if run.restore else None,
-                    origin=origin,
-                )
-                p.key = key
-            elif p.action == "update":
-                assert p.id is not None and p.before is not None  # an update names its record
-                plan.change(
-                    model, p.id, _version(p.before), _keyed(run, p.values), p.before, origin=origin
-                )
-        if entity == "needs":
-            _need_steps(run, plan, plans)
-        if entity in {"referrals", "placements"}:
-            _follow_on(run, plan, entity, [p for p in plans if p.action == "create"], moves)
+        for plans in store:
+            plan = Plan(keep_ids=run.restore)
+            for p in plans:
+                origin = _origin(entity, p.row)
+                if p.action == "create":
+                    key = Key(entity, p.local if p.local is not None else ("row", p.row))
+                    plan.insert(
+                        model,
+                        {**_keyed(run, p.values), **p.stamps},
+                        key=key,
+                        id=p.id if run.restore else None,
+                        origin=origin,
+                    )
+                    p.key = key
+                elif p.action == "update":
+                    assert p.id is not None and p.before is not None  # it names its record
+                    plan.change(
+                        model,
+                        p.id,
+                        _version(p.before),
+                        _keyed(run, p.values),
+                        p.before,
+                        origin=origin,
+                    )
+            if entity == "needs":
+                _need_steps(run, plan, plans)
+            if entity in {"referrals", "placements"}:
+                _follow_on(run, plan, entity, [p for p in plans if p.action == "create"], moves)
+            yield plan, len(plans)
+    plan = Plan(keep_ids=run.restore)
     for move in moves.values():
         need = move.need
         plan.change(
@@ -83,7 +97,7 @@ def _plan_writes(run: Run) -> Plan:
         for step in move.steps:
             plan.insert(NeedStatusChange, step.row(need["id"], run.hub or ""))
     run.report.effects["needs_status"] += len(moves)
-    return plan
+    yield plan, 0
 
 
 def _need_steps(run: Run, plan: Plan, plans: list[Planned]) -> None:
@@ -161,20 +175,22 @@ def _follow_on(
 
 
 def write_import(run: Run) -> None:
-    """Write the import's plan through the one write layer; a row someone saved meanwhile, or
-    that the database refuses, is reported against its file and row (``ImportConflict``)."""
-    plan = _plan_writes(run)
-    total, written = max(len(plan), 1), 0
-
-    def advance(rows: int) -> None:
-        nonlocal written
-        written += rows
-        run.progress(
-            0.7 + 0.3 * min(written / total, 1.0), f"書き込み中… {written:,} / {total:,} 行"
-        )
-
+    """Write the import's plans through the one write layer, chunk by chunk; a row someone
+    saved meanwhile, or that the database refuses, is reported against its file and row
+    (``ImportConflict``)."""
+    total, written = run.total_rows, 0
     try:
-        apply(run.session, run.actor, plan, progress=advance, audit=not run.restore, pinpoint=True)
+        for plan, rows in _plans(run):
+            ids = apply(run.session, run.actor, plan, audit=not run.restore, pinpoint=True)
+            # The ids of new rows that rows of later files name (keys of this bundle).
+            run.key_ids.update(
+                (key, row_id) for key, row_id in ids.items() if isinstance(key.local, int)
+            )
+            written += rows
+            run.progress(
+                0.7 + 0.3 * min(written / total, 1.0),
+                f"書き込み中… {written:,} / {total:,} 行",
+            )
     except StaleVersion as conflict:
         _refuse(run, [_conflict_error(run, conflict)])
     except WriteRefused as refusal:

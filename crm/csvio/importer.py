@@ -61,9 +61,11 @@ from crm.csvio.import_report import (
     ImportConflict,
     ImportRefused,
     ImportReport,
+    Planned,
     Progress,
     beyond,
 )
+from crm.csvio.import_store import PlanStore
 from crm.csvio.import_write import RefusedByDatabase, rehearse, write_import
 from crm.csvio.reading import (
     ParsedFile,
@@ -202,16 +204,45 @@ def import_files(
         if missing:
             report.errors.extend(missing)
         else:
-            plans = validate_file(run, parsed)
-            run.plans[parsed.spec.name] = plans
-            if parsed.spec.name == "companies" and hub is not None:
-                new = [(p.row, p.values.get("name")) for p in plans if p.action == "create"]
-                report.warnings.extend(
-                    RowError(parsed.name, row, parsed.header("name"), reason)
-                    for row, reason in new_firm_warnings(session, hub_code=hub, firms=new)
-                )
-            file_report.counts = Counter(p.action for p in plans)
+            _check_file(run, parsed, file_report)
         report.files.append(file_report)
+    try:
+        return _write(session, actor, run, files, kinds, dry_run)
+    finally:
+        for store in run.plans.values():
+            store.close()
+
+
+def _check_file(run: Run, parsed: ParsedFile, file_report: FileReport) -> None:
+    """Check the file's rows, keeping those to write (``PlanStore``) and counting them."""
+    store = run.plans[parsed.spec.name] = PlanStore()
+    counts: Counter[str] = Counter()
+    new_firms: list[tuple[int, str | None]] = []
+
+    def keep(plans: list[Planned]) -> None:
+        store.add(plans)
+        counts.update(p.action for p in plans)
+        if parsed.spec.name == "companies":
+            new_firms.extend((p.row, p.values.get("name")) for p in plans if p.action == "create")
+
+    validate_file(run, parsed, keep)
+    file_report.counts = counts
+    if new_firms and run.hub is not None:
+        run.report.warnings.extend(
+            RowError(parsed.name, row, parsed.header("name"), reason)
+            for row, reason in new_firm_warnings(run.session, hub_code=run.hub, firms=new_firms)
+        )
+
+
+def _write(
+    session: Session,
+    actor: Actor,
+    run: Run,
+    files: list[tuple[str, bytes]],
+    kinds: list[str],
+    dry_run: bool,
+) -> ImportReport:
+    report, progress, hub = run.report, run.progress, run.hub
     if report.errors:
         progress(1.0, f"確認が終わりました（誤り {report.errors.total:,} 件、書き込みなし）")
         return report

@@ -19,19 +19,21 @@ Nothing here looks at the database; ``crm.csvio.importer`` validates what this r
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
+from itertools import islice
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from crm.csvio.columns import ENTITIES, INT, SUMMARY, Column, EntitySpec
+from crm.csvio.columns import ENTITIES, INT, REFERENCES, SUMMARY, Column, EntitySpec
 from crm.csvio.excel import (
     DELIMITERS,
     UnreadableFile,
     decode,
     detect_delimiter,
-    read_rows,
+    iter_rows,
     unneutralise,
 )
 from crm.csvio.workbook_reader import Rows, read_workbook
@@ -94,6 +96,46 @@ class RowError:
     reason: str
 
 
+Record = tuple[int, dict[str, str | None]]  # row number, column key -> cleaned text
+RowSource = Iterable[tuple[int, list[str]]]
+
+
+class Records:
+    """A file's records, made from its rows each time they are read: an import holds the
+    file's text and one chunk of records, never a dictionary per row of the whole file.
+    ``len`` and the file's own errors come from the first reading (``parse_file``)."""
+
+    def __init__(self, rows: Callable[[], RowSource], positions: list[Column | None], count: int):
+        self._rows, self._positions, self._count = rows, positions, count
+
+    def __iter__(self) -> Iterator[Record]:
+        positions = self._positions
+        for number, row in self._rows():
+            yield number, _values(positions, row)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: slice) -> list[Record]:
+        return list(islice(self, index.start, index.stop, index.step))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Iterable) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _values(positions: list[Column | None], row: list[str]) -> dict[str, str | None]:
+    values: dict[str, str | None] = {}
+    for target, cell in zip(positions, row, strict=False):
+        if target is not None:
+            value = clean_cell(cell)
+            if value is not None:
+                value = _repair(target, value)[0]
+            values[target.key] = value
+    return values
+
+
 @dataclass
 class ParsedFile:
     name: str
@@ -101,12 +143,35 @@ class ParsedFile:
     encoding: str
     language: str
     headers: dict[str, str]  # column key -> header as written in the file
-    records: list[tuple[int, dict[str, str | None]]]  # row number, column key -> cleaned text
+    records: Records | list[Record]
     ignored_columns: Capped[str] = field(default_factory=Capped)
     errors: Capped[RowError] = field(default_factory=Capped)
+    # How often each value occurs in the columns that name other records (``tally``).
+    tallies: dict[str, Counter[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or self.spec.column(key).ja
+
+    def tally(self, key: str) -> Counter[str]:
+        """How often each value occurs in column ``key`` (one that names other records, see
+        ``REFERENCES``), counted once for all such columns."""
+        if self.tallies is None:
+            self.tallies = _tallies(self.headers, self.records)
+        return self.tallies.get(key, Counter())
+
+
+def _tallies(headers: dict[str, str], records: Iterable[Record]) -> dict[str, Counter[str]]:
+    keys = [key for key in REFERENCES if key in headers]
+    found: dict[str, Counter[str]] = {key: Counter() for key in keys}
+    if keys:
+        for _, values in records:
+            for key in keys:
+                value = values.get(key)
+                if value is not None:
+                    found[key][value] += 1
+    return found
 
 
 def _norm(text: str) -> str:
@@ -198,18 +263,27 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
     """Decode ``data`` (a CSV, or for a sheet entry ``book.xlsx[sheet]`` the workbook) and map
     its header row onto the entity's columns."""
     split = sheet_of(name)
+    rows: Callable[[], RowSource]
     if split is not None:
-        rows = sheet_rows(data, split[1], name)
+        sheet = sheet_rows(data, split[1], name)
         encoding = XLSX
+
+        def rows() -> RowSource:
+            return sheet
+
     else:
         text, encoding = decode(data)
         delimiter = detect_delimiter(text)
-        rows = read_rows(text, delimiter)
+
+        def rows() -> RowSource:
+            return iter_rows(text, delimiter)
+
         if delimiter != ",":
             encoding = f"{encoding}（{DELIMITERS[delimiter]}）"
-    if not rows:
+    first = next(iter(rows()), None)
+    if first is None:
         raise UnreadableFile(f"{name}: 見出し行がありません（空のファイルです）。")
-    header_number, header_row = rows[0]
+    header_number, header_row = first
     if entity is not None:
         if entity not in ENTITIES:
             raise CrmError(f"取込の種類は {' / '.join(ENTITIES)} のいずれかです: {entity}")
@@ -251,25 +325,34 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
         headers[column.key] = label
         languages.add(language)
         positions.append(column)
-    records = []
     width = len(header_row)
-    for number, row in rows[1:]:
+    count = 0
+    tallied = [key for key in REFERENCES if key in headers]
+    tallies: dict[str, Counter[str]] = {key: Counter() for key in tallied}
+    # The first reading: the file's own errors, its size and what its rows refer to (a CSV
+    # that is not well formed is refused here, before anything is checked or written).
+    for number, row in islice(rows(), 1, None):
+        count += 1
         if len(row) > width and any(cell.strip() for cell in row[width:]):
             errors.append(
                 RowError(name, number, "", f"見出し（{width}列）より多い列に値があります")
             )
-        values: dict[str, str | None] = {}
         for target, cell in zip(positions, row, strict=False):
-            if target is not None:
-                value = clean_cell(cell)
-                if value is not None:
-                    value, problem = _repair(target, value)
-                    if problem is not None:
-                        errors.append(RowError(name, number, headers[target.key], problem))
-                values[target.key] = value
-        records.append((number, values))
+            if target is None:
+                continue
+            value = clean_cell(cell)
+            if value is None:
+                continue
+            value, problem = _repair(target, value)
+            if problem is not None:
+                errors.append(RowError(name, number, headers[target.key], problem))
+            elif target.key in tallies:
+                tallies[target.key][value] += 1  # type: ignore[index]
     language = languages.pop() if len(languages) == 1 else ("mixed" if languages else "ja")
-    return ParsedFile(name, spec, encoding, language, headers, records, ignored, errors)
+    records = Records(lambda: islice(rows(), 1, None), positions, count)
+    parsed = ParsedFile(name, spec, encoding, language, headers, records, ignored, errors)
+    parsed.tallies = tallies
+    return parsed
 
 
 # --- Excel workbooks ---------------------------------------------------------------------------
