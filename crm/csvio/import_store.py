@@ -36,14 +36,16 @@ class PlanStore:
 
     def _spill(self, chunk: list[Planned]) -> None:
         assert self._file is not None
-        pickle.dump(chunk, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        rows = [(p.row, p.action, p.id, p.values, p.before, p.local, p.stamps) for p in chunk]
+        pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._spilled += 1
 
     def __iter__(self) -> Iterator[list[Planned]]:
         if self._file is not None:
             self._file.seek(0)
             for _ in range(self._spilled):
-                yield pickle.load(self._file)  # noqa: S301 (written by this process)
+                rows = pickle.load(self._file)  # noqa: S301 (written by this process)
+                yield [Planned(*row) for row in rows]
         yield from self._held
 
     def close(self) -> None:

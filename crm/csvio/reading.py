@@ -329,6 +329,13 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
     count = 0
     tallied = [key for key in REFERENCES if key in headers]
     tallies: dict[str, Counter[str]] = {key: Counter() for key in tallied}
+    # Only cells a spreadsheet may have damaged, or that name other records, are read now.
+    checked = [
+        (index, target)
+        for index, target in enumerate(positions)
+        if target is not None
+        and (target.key in DIGIT_COLUMNS or target.kind == INT or target.key in tallies)
+    ]
     # The first reading: the file's own errors, its size and what its rows refer to (a CSV
     # that is not well formed is refused here, before anything is checked or written).
     for number, row in islice(rows(), 1, None):
@@ -337,10 +344,10 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
             errors.append(
                 RowError(name, number, "", f"見出し（{width}列）より多い列に値があります")
             )
-        for target, cell in zip(positions, row, strict=False):
-            if target is None:
-                continue
-            value = clean_cell(cell)
+        for index, target in checked:
+            if index >= len(row):
+                break
+            value = clean_cell(row[index])
             if value is None:
                 continue
             value, problem = _repair(target, value)

@@ -149,9 +149,9 @@ class InputShape(SQLModel):
     @field_validator("*", mode="before")
     @classmethod
     def _boundary(cls, value: object, info: ValidationInfo) -> object:
-        spec = cls._spec(info.field_name)
         if value is None:
             return None
+        spec = cls._spec(info.field_name)
         if spec is None:
             if isinstance(value, str):
                 return normalize_text(clean_typed_text(value))
@@ -161,7 +161,7 @@ class InputShape(SQLModel):
     @field_validator("*", mode="after")
     @classmethod
     def _date_range(cls, value: object, info: ValidationInfo) -> object:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if type(value) is dt.date:  # a date, not a datetime
             spec = cls._spec(info.field_name)
             if spec is not None and spec.past:
                 not_in_future(value)
