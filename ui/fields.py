@@ -4,7 +4,7 @@ A page names the input shape and, where it must, which fields it shows or leaves
 picker of its own stands in for a field, and the few words a form adds (a placeholder, a help
 that says more than the file's note). Everything else follows from each field's declaration:
 
-- the widget: a coded value (``Spec.choices``, or a code list named in ``CODED``) is a
+- the widget: a coded value (``Spec.choices``, or a code list, ``Spec.codes``) is a
   selectbox of labels (with 「未選択」 when the field is optional), a date a date input, a whole
   number a number input within the declared bounds, text that may hold line breaks a text area,
   other text a one-line input limited to the declared length, a yes/no a checkbox;
@@ -32,8 +32,6 @@ import streamlit as st
 from pydantic_core import PydanticUndefined
 
 from crm.entities import Declared, InputShape, declared
-from crm.presentation.labels import industry_label
-from crm.reference import JSIC_DIVISIONS, PREFECTURES
 from crm.timeutil import today_jst
 from ui import form_state as fs
 
@@ -53,20 +51,6 @@ class Choices:
     title: str = ""  # the form's label instead of the term
     help: str | None = None  # the form's help instead of the note ("" for none)
 
-
-def _prefecture_name(code: str) -> str:
-    return PREFECTURES[code][0]
-
-
-# Fields whose values are codes of a list the forms offer by name, by field key (the same key
-# in every entity that declares it, as in ``crm.vocabulary``).
-PREFECTURE = Choices(tuple(PREFECTURES), _prefecture_name)
-CODED: dict[str, Choices] = {
-    # The form chooses the prefecture by name; the file holds its JIS code.
-    "prefecture_code": Choices(tuple(PREFECTURES), _prefecture_name, title="都道府県", help=""),
-    "previous_prefecture": PREFECTURE,
-    "industry": Choices(tuple(JSIC_DIVISIONS), industry_label),
-}
 
 # A picker drawn in a field's place: called with the widget's key and the field's label, it
 # draws one widget there (an id's term is a file header, 企業ID: its picker names its own label).
@@ -182,7 +166,10 @@ class FieldSet:
         if item.spec.choices is not None:
             labels = item.spec.choices.labels()
             return Choices(tuple(labels), labels.__getitem__)
-        return CODED.get(item.name)
+        codes = item.spec.codes
+        if codes is None:
+            return None
+        return Choices(codes.codes, codes.label, title=codes.term, help=codes.note)
 
     def _required(self, item: Declared) -> bool:
         return not _allows_none(item.annotation)

@@ -20,7 +20,15 @@ from crm.entities.consultation import (
     ConsultationFields,
     ConsultationInput,
 )
-from crm.entities.declare import Declared, FileLayout, InputShape, Spec, declared, field
+from crm.entities.declare import (
+    CodeList,
+    Declared,
+    FileLayout,
+    InputShape,
+    Spec,
+    declared,
+    field,
+)
 from crm.entities.need import (
     NEED_FILE,
     REFERRAL_FILE,
@@ -51,6 +59,7 @@ from crm.entities.target import TARGET_FILE, KpiTarget, TargetFields
 from crm.entities.tracked import Tracked
 
 __all__ = [
+    "CodeList",
     "COMPANY_FILE",
     "CONSULTATION_FILE",
     "CONTACT_FILE",

@@ -7,6 +7,7 @@ from sqlmodel import AutoString, Field
 
 from crm import rules
 from crm.areas import prefecture_code
+from crm.entities.code_lists import INDUSTRY, LOCATION
 from crm.entities.declare import FileLayout, InputShape, Spec
 from crm.entities.tracked import Tracked
 from crm.reference import JSIC_DIVISIONS, SalesBand
@@ -41,12 +42,12 @@ class CompanyFields(InputShape):
         Spec("法人番号", parse=_corporate_number, note="13桁。既存の企業とは法人番号で照合"),
     ] = Field(default=None, unique=True, max_length=13)
     prefecture_code: Annotated[
-        str, Spec("都道府県コード", parse=_prefecture, note="JIS X 0401 2桁")
+        str, Spec("都道府県コード", parse=_prefecture, codes=LOCATION, note="JIS X 0401 2桁")
     ] = Field(max_length=2)
     city: Annotated[str | None, Spec("市区町村", typed=True)] = Field(default=None, max_length=100)
     industry: Annotated[
         str | None,
-        Spec("業種", parse=industry_code, note="日本標準産業分類の大分類 A〜T"),
+        Spec("業種", parse=industry_code, codes=INDUSTRY, note="日本標準産業分類の大分類 A〜T"),
     ] = Field(default=None, max_length=1)
     employees: Annotated[int | None, Spec("従業員数", unit="人")] = Field(
         default=None, ge=0, le=rules.MAX_EMPLOYEES

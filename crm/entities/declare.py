@@ -30,6 +30,17 @@ from crm.validation import clean_typed_text, normalize_text, not_in_future, one_
 
 
 @dataclass(frozen=True)
+class CodeList:
+    """The codes a field holds when they come from a list rather than a ``LabelledEnum`` (JIS
+    prefecture codes, JSIC divisions): a form offers them by name and stores the code."""
+
+    codes: tuple[str, ...]
+    label: Callable[[str], str]  # a code's name as a person reads it
+    term: str = ""  # the form's label when the field's term speaks of the code (都道府県コード)
+    note: str | None = None  # the form's help instead of the field's note ("" for none)
+
+
+@dataclass(frozen=True)
 class Spec:
     """What the layers need to know of a field beyond its type and bounds."""
 
@@ -37,6 +48,7 @@ class Spec:
     en: str = ""  # the English file header (the field's name when empty)
     column: str = ""  # the file column's key when it is not the field's name
     choices: type[LabelledEnum] | None = None  # a coded value: the code stored, the label shown
+    codes: CodeList | None = None  # a code from a list (prefectures, JSIC), chosen by name
     parse: Callable[[str], Any] | None = None  # the normaliser of a parsed value (法人番号 …)
     typed: bool = False  # text kept exactly as typed (names, notes): trimmed, never NFKC
     lines: bool = False  # may hold line breaks (notes, summaries); other text is one line

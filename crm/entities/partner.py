@@ -4,6 +4,7 @@ from typing import Annotated
 
 from sqlmodel import Field
 
+from crm.entities.code_lists import LOCATION
 from crm.entities.declare import FileLayout, InputShape, Spec
 from crm.entities.tracked import Tracked
 from crm.reference import PartnerKind
@@ -13,7 +14,7 @@ from crm.reference import PartnerKind
 class PartnerFields(InputShape):
     kind: Annotated[str, Spec("種別", choices=PartnerKind)] = Field(max_length=40)
     name: Annotated[str, Spec("名称", typed=True)] = Field(min_length=1, max_length=200)
-    prefecture_code: Annotated[str | None, Spec("都道府県コード")] = Field(
+    prefecture_code: Annotated[str | None, Spec("都道府県コード", codes=LOCATION)] = Field(
         default=None, max_length=2
     )
     active: Annotated[bool, Spec("有効", note="1=有効 0=無効")] = True

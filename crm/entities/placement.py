@@ -8,6 +8,7 @@ from sqlmodel import AutoString, Field
 
 from crm import rules
 from crm.areas import prefecture_code
+from crm.entities.code_lists import PREFECTURE
 from crm.entities.declare import FileLayout, InputShape, Spec
 from crm.entities.tracked import Tracked
 from crm.reference import AgeBand, Engagement, Residence, SalaryBand
@@ -42,6 +43,7 @@ class PlacementFields(InputShape):
         Spec(
             "前居住地（都道府県）",
             parse=_prefecture,
+            codes=PREFECTURE,
             note="JIS X 0401 2桁（前居住地はここから導出）",
         ),
     ] = Field(default=None, max_length=2)

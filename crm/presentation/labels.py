@@ -2,8 +2,9 @@
 
 import datetime as dt
 
+from crm.entities.code_lists import industry_name
 from crm.presentation.text import literal
-from crm.reference import JSIC_DIVISIONS, PREFECTURES, LabelledEnum
+from crm.reference import PREFECTURES, LabelledEnum
 from crm.vocabulary import TERMS, term
 
 # Field -> label, for messages that name a field away from its widget (e.g. a version conflict).
@@ -72,7 +73,7 @@ def prefecture_label(code: str | None) -> str:
 
 
 def industry_label(code: str | None) -> str:
-    return "" if code is None else f"{code} {JSIC_DIVISIONS.get(code, '')}".strip()
+    return "" if code is None else industry_name(code)
 
 
 def day(value: dt.date | None) -> str:

@@ -24,7 +24,7 @@ def _visit_form():
     import streamlit as st
     from sqlmodel import Field
 
-    from crm.entities import InputShape, Spec
+    from crm.entities import CodeList, InputShape, Spec
     from crm.reference import Channel
     from crm.validation import parse_input
     from ui import form_state as fs
@@ -42,6 +42,14 @@ def _visit_form():
             default=None, max_length=2000
         )
         urgent: Annotated[bool, Spec("至急")] = False
+        # A code from a list, chosen by name; the form calls it by what it is.
+        area: Annotated[
+            str | None,
+            Spec(
+                "訪問先コード",
+                codes=CodeList(("06", "01"), {"06": "山形県", "01": "北海道"}.get, term="訪問先"),
+            ),
+        ] = Field(default=None, max_length=2)
 
     fields = FieldSet(VisitInput)
     with fs.form("visit"):
@@ -82,7 +90,15 @@ def test_a_declared_field_appears_with_its_term_widget_and_bounds(app_env):
     assert not at.exception
     widgets = _widgets(at, "visit.")
     # Every declared field but the id of another record (a page's picker chooses that).
-    assert list(widgets) == ["visited_on", "channel", "guests", "topic", "minutes", "urgent"]
+    assert list(widgets) == [
+        "visited_on",
+        "channel",
+        "guests",
+        "topic",
+        "minutes",
+        "urgent",
+        "area",
+    ]
     assert {field: (w.type, w.label) for field, w in widgets.items()} == {
         "visited_on": ("date_input", "訪問日 *"),
         "channel": ("selectbox", "相談経路"),
@@ -90,6 +106,7 @@ def test_a_declared_field_appears_with_its_term_widget_and_bounds(app_env):
         "topic": ("text_input", "話題 *"),
         "minutes": ("text_area", "議事録"),
         "urgent": ("checkbox", "至急"),
+        "area": ("selectbox", "訪問先"),
     }
     visited, channel, guests = widgets["visited_on"], widgets["channel"], widgets["guests"]
     assert visited.value == today_jst() and visited.proto.format == "YYYY/MM/DD"
@@ -97,6 +114,7 @@ def test_a_declared_field_appears_with_its_term_widget_and_bounds(app_env):
     assert channel.value is None and channel.help == "会った経路"
     assert (guests.min, guests.max, guests.value) == (1, 50, 2)
     assert widgets["topic"].proto.max_chars == 30
+    assert widgets["area"].options == ["未選択", "山形県", "北海道"]
 
     # What the form holds goes to the input shape; its refusals come back under the fields.
     widgets["visited_on"].set_value(today_jst() + dt.timedelta(days=3))
@@ -113,6 +131,7 @@ def test_a_declared_field_appears_with_its_term_widget_and_bounds(app_env):
     widgets["topic"].input("後継者の採用")
     widgets["minutes"].input("一行目\n二行目")
     widgets["urgent"].check()
+    widgets["area"].select("01")
     submit(at, "保存")
     assert not at.exception
     assert at.session_state["saved"] == {
@@ -123,6 +142,7 @@ def test_a_declared_field_appears_with_its_term_widget_and_bounds(app_env):
         "topic": "後継者の採用",
         "minutes": "一行目\n二行目",
         "urgent": True,
+        "area": "01",
     }
 
 
