@@ -28,7 +28,6 @@ CHECK_KEY = "import.check"
 DONE_KEY = "import.done"
 PREVIEW_ROWS = 5
 AUTO = "auto"
-EFFECTS = {"follow_ups": "成約後フォローアップを自動作成", "needs_status": "ニーズの状況を自動更新"}
 
 actor = require_role(Role.HUB_MANAGER)
 st.title("CSV取込")
@@ -141,11 +140,10 @@ if st.button("この内容で取り込む", type="primary", icon=":material/uplo
         st.session_state[CHECK_KEY] = {"signature": signature, "report": written}
         st.rerun()
     totals = written.totals()
-    effects = "".join(f"、{EFFECTS.get(k, k)} {v:,} 件" for k, v in written.effects.items())
     st.session_state[DONE_KEY] = {
         "signature": signature,
         "message": "取り込みました: "
         + "・".join(f"{label} {totals.get(action, 0):,} 件" for action, label in ACTIONS.items())
-        + effects,
+        + written.effects_text(),
     }
     st.rerun()

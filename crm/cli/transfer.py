@@ -18,6 +18,7 @@ from crm.csvio.export import Week, full_export, weekly_export
 from crm.csvio.importer import ImportReport, beyond, import_files
 from crm.csvio.reading import entity_of, files_in
 from crm.csvio.xlsx import write_export_workbook
+from crm.presentation.labels import prefecture_label
 
 export_app = typer.Typer(help="CSV exports (weekly, full).", no_args_is_help=True)
 import_app = typer.Typer(
@@ -156,8 +157,8 @@ def _print(report: ImportReport) -> None:
     elif report.dry_run:
         typer.echo("確認のみ（--dry-run）: 何も書き込んでいません。")
     else:
-        extra = "".join(f"、自動: {k} {v:,} 件" for k, v in report.effects.items())
-        typer.echo(f"取り込みました（拠点 {report.hub_code}{extra}）。")
+        hub = f"{prefecture_label(report.hub_code)}の拠点" if report.hub_code else "パートナー"
+        typer.echo(f"取り込みました（{hub}{report.effects_text()}）。")
 
 
 def _run_import(

@@ -55,6 +55,10 @@ def beyond(items: Capped, what: str) -> str:
     )
 
 
+# What an import writes besides its files' rows (the workflow's follow-on writes).
+EFFECTS = {"follow_ups": "成約後フォローアップを自動作成", "needs_status": "ニーズの状況を自動更新"}
+
+
 @dataclass
 class ImportReport:
     hub_code: str | None
@@ -70,6 +74,14 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def effects_text(self) -> str:
+        """The follow-on writes as a message lists them: 「、ニーズの状況を自動更新 3 件」."""
+        return "".join(
+            f"、{EFFECTS.get(kind, kind)} {count:,} 件"
+            for kind, count in self.effects.items()
+            if count
+        )
 
     def totals(self) -> Counter:
         total: Counter[str] = Counter()

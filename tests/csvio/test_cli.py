@@ -89,7 +89,7 @@ def test_import_dry_run_then_write_then_reimport(cli_db, tmp_path):
     assert "新規 1" in dry.output and "何も書き込んでいません" in dry.output
     assert count(cli_db, Company) == 1
     done = runner.invoke(app, ["import", "companies", str(file), "--hub", "01"])
-    assert done.exit_code == 0 and "取り込みました" in done.output
+    assert done.exit_code == 0 and "取り込みました（北海道の拠点）" in done.output
     assert count(cli_db, Company) == 2
     again = runner.invoke(app, ["import", "companies", str(file), "--hub", "01"])
     assert "新規 0・更新 0・変更なし 1" in again.output
