@@ -24,6 +24,7 @@ from crm.services.base import ENTITY_LABELS
 from crm.timeutil import today_jst
 from crm.writes import Key, Plan, apply, savepoint
 from crm.writes.apply import WriteRefused, entity_name
+from crm.writes.page_cache import bulk_page_cache
 
 # --- writing ------------------------------------------------------------------------------------
 # Every row and every effect goes through the one write layer (crm.writes) and the workflow's
@@ -178,19 +179,9 @@ def write_import(run: Run) -> None:
     """Write the import's plans through the one write layer, chunk by chunk; a row someone
     saved meanwhile, or that the database refuses, is reported against its file and row
     (``ImportConflict``)."""
-    total, written = run.total_rows, 0
     try:
-        for plan, rows in _plans(run):
-            ids = apply(run.session, run.actor, plan, audit=not run.restore, pinpoint=True)
-            # The ids of new rows that rows of later files name (keys of this bundle).
-            run.key_ids.update(
-                (key, row_id) for key, row_id in ids.items() if isinstance(key.local, int)
-            )
-            written += rows
-            run.progress(
-                0.7 + 0.3 * min(written / total, 1.0),
-                f"書き込み中… {written:,} / {total:,} 行",
-            )
+        with bulk_page_cache(run.session):
+            _write_plans(run, run.total_rows)
     except StaleVersion as conflict:
         _refuse(run, [_conflict_error(run, conflict)])
     except WriteRefused as refusal:
@@ -200,6 +191,21 @@ def write_import(run: Run) -> None:
         run.report.errors.append(RowError(name, row, "", str(refusal)))
         run.report.written = False
         raise RefusedByDatabase from None
+
+
+def _write_plans(run: Run, total: int) -> None:
+    written = 0
+    for plan, rows in _plans(run):
+        ids = apply(run.session, run.actor, plan, audit=not run.restore, pinpoint=True)
+        # The ids of new rows that rows of later files name (keys of this bundle).
+        run.key_ids.update(
+            (key, row_id) for key, row_id in ids.items() if isinstance(key.local, int)
+        )
+        written += rows
+        run.progress(
+            0.7 + 0.3 * min(written / total, 1.0),
+            f"書き込み中… {written:,} / {total:,} 行",
+        )
 
 
 class RefusedByDatabase(Exception):
