@@ -25,7 +25,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Protocol
 
 from crm.errors import CrmError
 
@@ -217,7 +217,6 @@ def _undecodable(what: str, data: bytes, error: UnicodeDecodeError) -> str:
     return f"{what}読めないバイトがあります（{line} 行目付近）。{HOW_TO_SAVE}"
 
 
-_ASCII = re.compile(r"[\x00-\x7f]+")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
 
@@ -226,6 +225,23 @@ def _japanese(text: str) -> int:
     """How many hiragana, katakana and kanji ``text`` holds (counted by a regular expression:
     a 100,000-row file is scanned in a fraction of a second)."""
     return len(_JAPANESE.findall(text))
+
+
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]+")
+SAMPLE_CHARACTERS = 200_000
+
+
+def _beyond_ascii(text: str) -> str:
+    """Up to ``SAMPLE_CHARACTERS`` of the characters beyond ASCII, in order: enough to tell how
+    a file was garbled, without copying the whole of a large file."""
+    parts: list[str] = []
+    size = 0
+    for match in _BEYOND_ASCII.finditer(text):
+        parts.append(match.group())
+        size += len(parts[-1])
+        if size >= SAMPLE_CHARACTERS:
+            break
+    return "".join(parts)[:SAMPLE_CHARACTERS]
 
 
 def _line_of(text: str, fragment: str) -> int:
@@ -240,7 +256,7 @@ def mojibake(text: str, encoding: str) -> str | None:
             f"文字化け（置き換え文字「\ufffd」）があります（{line} 行目付近）: 保存したときに"
             f"文字が失われています。{HOW_TO_SAVE}"
         )
-    sample = _ASCII.sub("", text)  # the characters beyond ASCII
+    sample = _beyond_ascii(text)
     if not sample:
         return None
     # UTF-8 that a program read as Shift_JIS (or a Western code page) and saved again: its
@@ -297,13 +313,14 @@ def read_rows(text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
     return list(iter_rows(text, delimiter))
 
 
-def iter_rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+def iter_rows(text: str | IO[str], delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Every non-blank record of a CSV text with its spreadsheet row number (header = 1), one
     at a time.
 
     Row numbers count records, as a spreadsheet shows them, so a cell with line breaks still
     occupies one row."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    stream = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
     try:
         for number, row in enumerate(reader, start=1):
             if any(cell.strip() for cell in row):

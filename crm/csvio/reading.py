@@ -16,6 +16,7 @@ native reader. Errors and ignored columns are listed up to ``MAX_LISTED`` and co
 Nothing here looks at the database; ``crm.csvio.importer`` validates what this returns.
 """
 
+import io
 import re
 import unicodedata
 import zipfile
@@ -274,9 +275,11 @@ def parse_file(name: str, data: bytes, entity: str | None = None) -> ParsedFile:
     else:
         text, encoding = decode(data)
         delimiter = detect_delimiter(text)
+        del text  # each reading decodes the bytes again, a little at a time: no copy is kept
+        codec = encoding
 
         def rows() -> RowSource:
-            return iter_rows(text, delimiter)
+            return iter_rows(io.TextIOWrapper(BytesIO(data), encoding=codec, newline=""), delimiter)
 
         if delimiter != ",":
             encoding = f"{encoding}（{DELIMITERS[delimiter]}）"
