@@ -26,6 +26,7 @@ from crm.demo import load_demo, load_synthetic
 from crm.demo.series import apportion, demo_series
 from crm.errors import CrmError
 from crm.models import (
+    AuditLog,
     Company,
     Consultation,
     DataVersion,
@@ -356,8 +357,21 @@ def test_indexes_are_all_back_after_the_load(demo_session, sqlite_template):
 
 
 def test_data_versions_are_raised(demo_session):
-    versions = demo_session.execute(select(DataVersion.version)).scalars().all()
-    assert versions and min(versions) >= 1
+    # The load raises the counter of every hub it wrote records of, and '*' (partners).
+    versions = dict(demo_session.execute(select(DataVersion.scope, DataVersion.version)).all())
+    written = set(demo_session.execute(select(Company.hub_code).distinct()).scalars())
+    assert len(written) > 40
+    assert all(versions[scope] >= 1 for scope in written | {"*"})
+
+
+def test_the_load_is_one_audit_entry(demo_session, demo_summary):
+    # Generated history: no entry per row, one for the load, as the shell's operator.
+    entries = demo_session.execute(
+        select(AuditLog.action, AuditLog.username, AuditLog.at, AuditLog.detail)
+    ).all()
+    assert [(action, user) for action, user, *_ in entries] == [("demo_load", "system")]
+    assert entries[0].at == demo_summary.loaded_at
+    assert "デモデータを読み込みました" in entries[0].detail
 
 
 # --- accounts ----------------------------------------------------------------------------------

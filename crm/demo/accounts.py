@@ -14,10 +14,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from crm.auth.passwords import hash_password, password_problem
-from crm.demo.writer import BulkWriter
 from crm.errors import CrmError
 from crm.files import write_bytes
 from crm.reference import PREFECTURES, Role
+from crm.writes.bulk import BulkWriter
 
 PASSWORD_ENV = "CRM_DEMO_PASSWORD"
 CREDENTIALS_FILE = "demo-credentials.txt"

@@ -2,7 +2,9 @@
 
 ``load_demo`` reproduces the programme's published figures (see ``series.py``);
 ``load_synthetic`` makes a set of any size for load tests. Both create the demo accounts
-(``accounts.py``) and write through the bulk writer, so even the full demo takes seconds.
+(``accounts.py``) and write as the shell's operator through the write layer's entry point for
+generated history (``crm.writes.load``: its raw inserter, the data versions of the hubs
+written, the id sequences, one audit entry for the load), so even the full demo takes seconds.
 """
 
 import datetime as dt
@@ -10,18 +12,17 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlmodel import Session, SQLModel, col
 
+from crm.actor import SYSTEM
 from crm.db_timeouts import long_running_engine
 from crm.demo import accounts, names, rows
 from crm.demo.history import PartnerPool, Planner, number_needs
 from crm.demo.series import MonthTarget, demo_series, synthetic_series
 from crm.demo.summary import DemoSummary
-from crm.demo.writer import BulkWriter
 from crm.errors import CrmError
 from crm.models import (
-    AuditLog,
     Company,
     Consultation,
     Contact,
@@ -39,8 +40,9 @@ from crm.models import (
     stored_id,
     table_of,
 )
-from crm.search import refresh_company_keys
 from crm.timeutil import JST, add_months, fiscal_year, now_jst
+from crm.writes.bulk import BulkWriter
+from crm.writes.load import load
 
 Progress = Callable[[float, str], None]
 
@@ -132,8 +134,7 @@ def _load(
     # of loading, whatever its hour.
     last_day = today - dt.timedelta(days=1)
     rng = random.Random(seed)
-    with engine.begin() as connection:
-        writer = BulkWriter(connection)
+    with engine.begin() as connection, Session(bind=connection) as session:
         _lock_and_check_empty(connection)
         hubs = list(
             connection.execute(
@@ -159,58 +160,54 @@ def _load(
             for name, table in _TABLES.items()
         }
 
-        user_rows = accounts.account_rows(hubs, password_hash, first_ids["user_account"], writer)
-        writer.insert(_TABLES["user_account"], accounts.USER_COLUMNS, user_rows)
-        admin, secretariat = user_rows[0][0], user_rows[1][0]
-        managers = [row[0] for row in user_rows[2:]]
-        partner_rows, pool = _partners(hubs, first_ids["partner"], admin, writer)
-        writer.insert(_TABLES["partner"], PARTNER_COLUMNS, partner_rows)
-
-        months = series(last_day, rng)
-        planning = "相談と成約の履歴を組み立てています…"
-        report(0.02, planning)
-        plan = Planner(hubs, months, pool, last_day, seed, published=kind == "demo").run(
-            progress=lambda share: report(0.02 + 0.25 * share, planning)
-        )
-        number_needs(plan, first_ids["talent_need"])
-        # Categories in the plan are the seed's four; map any the database lacks to the first.
-        fallback = min(category_ids.values())
-        for need in plan.needs:
-            if need.category not in category_ids:
-                category_ids[need.category] = fallback
-        ctx = rows.Context(
-            plan=plan,
-            writer=writer,
-            seed=seed,
-            managers=managers,
-            secretariat=secretariat,
-            category_ids=category_ids,
-            first_ids=first_ids,
-        )
-        ctx.prepare()
-        first_fy = fiscal_year(months[0].first_day) + (0 if months[0].first_day.month == 4 else 1)
-        counts = {
-            "accounts": len(user_rows),
-            "partners": len(partner_rows),
-            **_write_history(ctx, first_fy, fiscal_year(today), report),
-        }
-
-        report(0.93, "仕上げをしています…")
-        # The bulk rows bypass column defaults: fill the firms' search and 五十音 keys.
-        refresh_company_keys(Session(bind=connection))
-        connection.execute(
-            insert(AuditLog).values(
-                at=moment.astimezone(dt.UTC),
-                username="system",
-                action="import",
-                entity=None,
-                detail=f"デモデータを読み込みました（{kind}, seed={seed}, "
-                f"相談 {counts['consultations']:,} 件）",
+        # Generated history, written as the shell's operator: no audit entry per row, one
+        # for the load; the data versions of the hubs written are raised when it ends.
+        with load(session, SYSTEM, "demo_load", at=moment.astimezone(dt.UTC)) as writer:
+            user_rows = accounts.account_rows(
+                hubs, password_hash, first_ids["user_account"], writer
             )
-        )
-        # Every cached read, national and per hub, must see the new data.
-        connection.execute(update(DataVersion).values(version=DataVersion.version + 1))
-        writer.fix_sequences(_TABLES.values())
+            writer.insert(_TABLES["user_account"], accounts.USER_COLUMNS, user_rows)
+            admin, secretariat = user_rows[0][0], user_rows[1][0]
+            managers = [row[0] for row in user_rows[2:]]
+            partner_rows, pool = _partners(hubs, first_ids["partner"], admin, writer)
+            writer.insert(_TABLES["partner"], PARTNER_COLUMNS, partner_rows)
+
+            months = series(last_day, rng)
+            planning = "相談と成約の履歴を組み立てています…"
+            report(0.02, planning)
+            plan = Planner(hubs, months, pool, last_day, seed, published=kind == "demo").run(
+                progress=lambda share: report(0.02 + 0.25 * share, planning)
+            )
+            number_needs(plan, first_ids["talent_need"])
+            # Categories in the plan are the seed's four; map any the database lacks to the first.
+            fallback = min(category_ids.values())
+            for need in plan.needs:
+                if need.category not in category_ids:
+                    category_ids[need.category] = fallback
+            ctx = rows.Context(
+                plan=plan,
+                writer=writer,
+                seed=seed,
+                managers=managers,
+                secretariat=secretariat,
+                category_ids=category_ids,
+                first_ids=first_ids,
+            )
+            ctx.prepare()
+            first_fy = fiscal_year(months[0].first_day) + (
+                0 if months[0].first_day.month == 4 else 1
+            )
+            counts = {
+                "accounts": len(user_rows),
+                "partners": len(partner_rows),
+                **_write_history(ctx, first_fy, fiscal_year(today), report),
+            }
+
+            report(0.93, "仕上げをしています…")
+            writer.detail = (
+                f"デモデータを読み込みました（{kind}, seed={seed}, "
+                f"相談 {counts['consultations']:,} 件）"
+            )
     report(0.96, "統計情報を更新しています…")
     _analyze(engine)
     summary = DemoSummary(

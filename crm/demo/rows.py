@@ -17,9 +17,11 @@ from crm.calendar_jp import FOLLOW_UP_AFTER
 from crm.demo import names, profiles
 from crm.demo.history import BusinessDays, Plan
 from crm.demo.profiles import Mix, between, one_of
-from crm.demo.writer import BulkWriter
+from crm.textnorm import company_keys
+from crm.writes.bulk import BulkWriter
 
 TRACKED = ("created_at", "created_by", "updated_at", "updated_by", "version")
+COMPANY_KEYS = ("search_key", "name_key", "kana_key")
 
 COMPANY_COLUMNS = (
     "id",
@@ -34,6 +36,8 @@ COMPANY_COLUMNS = (
     "capital_jpy",
     "notes",
     *TRACKED,
+    # A firm's derived keys (search, 五十音), as every insert of a firm stores them.
+    *COMPANY_KEYS,
 )
 CONTACT_COLUMNS = ("id", "hub_code", "company_id", "name", "title", "email", "phone", *TRACKED)
 CONSULTATION_COLUMNS = (
@@ -275,6 +279,7 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
         # Registered with its first consultation, just before it.
         stamp = writer.stamp(day, consultation_hour_of_first(plan, index))
         user = ctx.managers[hub]
+        keys = company_keys(name, kana)
         yield (
             first_id + index,
             code,
@@ -292,6 +297,7 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
             stamp,
             user,
             1,
+            *(keys[key] for key in COMPANY_KEYS),
         )
 
 

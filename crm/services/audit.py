@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "update": "更新",
     "delete": "削除",
     "import": "取り込み",
+    "demo_load": "デモデータ読み込み",
     "export": "書き出し",
     "sign_in": "サインイン",
     "sign_in_failed": "サインイン失敗",

@@ -36,7 +36,7 @@ CHUNK_ROWS = 20_000
 # Below this many rows SQLAlchemy's own multi-row insert is as fast as the direct one.
 DIRECT_ROWS = 200
 # Where ``insert_rows`` hands a large chunk to the driver itself.
-_DIRECT_DIALECTS = ("sqlite",)
+_DIRECT_DIALECTS = ("sqlite", "postgresql")
 
 # SQLAlchemy's storage formats for DATE and DATETIME on SQLite (sqlalchemy.dialects.sqlite).
 _SQLITE_DATE = "%Y-%m-%d"
