@@ -51,9 +51,9 @@ def latest_date(today: dt.date | None = None) -> dt.date:
         return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
-def date_range_reason(day: dt.date) -> str | None:
+def date_range_reason(day: dt.date, today: dt.date | None = None) -> str | None:
     """The reason a date lies outside the programme's plausible range, or None."""
-    last = latest_date()
+    last = latest_date(today)
     if EARLIEST_DATE <= day <= last:
         return None
     return (

@@ -26,7 +26,8 @@ from sqlmodel.main import SQLModelConfig
 from crm import rules
 from crm.reference import LabelledEnum
 from crm.rules import not_a_choice
-from crm.validation import clean_typed_text, normalize_text, not_in_future, one_line
+from crm.timeutil import today_jst
+from crm.validation import FUTURE_DATE, clean_typed_text, normalize_text, one_line
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,11 @@ class InputShape(SQLModel):
     @classmethod
     def _date_range(cls, value: object, info: ValidationInfo) -> object:
         if type(value) is dt.date:  # a date, not a datetime
+            today = today_jst()
             spec = cls._spec(info.field_name)
-            if spec is not None and spec.past:
-                not_in_future(value)
-            if reason := rules.date_range_reason(value):
+            if spec is not None and spec.past and value > today:
+                raise ValueError(FUTURE_DATE)
+            if reason := rules.date_range_reason(value, today):
                 raise ValueError(reason)
         return value
 

@@ -149,8 +149,11 @@ def bump_data_version(session: Session, hub_code: str | None) -> None:
 # --- inserts ----------------------------------------------------------------------------------
 
 
+_KEY_TYPE = frozenset({Key})
+
+
 def _resolved(values: dict[str, Any], ids: dict[Key, int]) -> dict[str, Any]:
-    if not any(isinstance(v, Key) for v in values.values()):
+    if _KEY_TYPE.isdisjoint(map(type, values.values())):  # no Key (checked at C speed)
         return values
     return {k: ids[v] if isinstance(v, Key) else v for k, v in values.items()}
 
@@ -188,10 +191,10 @@ def _insert(
             ids[row.key] = row_id
         row.values = _resolved(row.values, ids)
         # A restore brings its own stamps (its version and times): they win over ours.
-        stamped = {**row.values, "id": row_id}
-        for name, stamp in stamps.items():
-            if stamped.get(name) is None:
-                stamped[name] = stamp
+        stamped = {**stamps, **row.values, "id": row_id}
+        for name in stamps.keys() & row.values.keys():
+            if stamped[name] is None:
+                stamped[name] = stamps[name]
         values.append(stamped)
     if model is Company:
         for row_values in values:
@@ -373,12 +376,14 @@ def _entries(
             row_id = ids[op.key] if op.key is not None else op.id
             action, hub = "create", op.values.get("hub_code")
             changes = {
-                k: (None, v) for k, v in op.values.items() if v is not None and k not in BOOKKEEPING
+                k: [None, _plain(v)]
+                for k, v in op.values.items()
+                if v is not None and k not in BOOKKEEPING
             }
         else:
             row_id, action, hub = op.id, "update", op.before.get("hub_code")
             changes = {
-                k: (op.before.get(k), v)
+                k: [_plain(op.before.get(k)), _plain(v)]
                 for k, v in op.values.items()
                 if k not in BOOKKEEPING and k not in _COMPANY_KEYS
             }
@@ -390,9 +395,14 @@ def _entries(
             "entity": entity,
             "entity_id": None if row_id is None else str(row_id),
             "hub_code": hub,
-            "changes": _json({k: [b, a] for k, (b, a) in changes.items()}) if changes else None,
+            "changes": _json(changes) if changes else None,
             "detail": None,
         }
+
+
+def _plain(value: Any) -> Any:
+    """A date as its ISO text here, not through the encoder's call back for each one."""
+    return value.isoformat() if type(value) is dt.date else value
 
 
 _json = json.JSONEncoder(ensure_ascii=False, default=jsonable).encode  # dates as ISO text
