@@ -264,21 +264,46 @@ def _direct_insert(
         return None
     defaults = {c.name: c.default.arg for c in rest if c.default is not None}  # type: ignore[attr-defined]
     columns = [*names, *defaults]
-    convert = [_storage(table.c[name].type, dialect) for name in columns]
-    values = [
-        tuple(
-            f(row[name] if name in shape else defaults[name])
-            for f, name in zip(convert, columns, strict=True)
-        )
-        for row in rows
+    # Only the columns whose type converts its values (dates, stamps …) are touched per row;
+    # the rest go to the driver as they are.
+    tail = [_storage(table.c[name].type, dialect)(value) for name, value in defaults.items()]
+    converted = [
+        (index, process)
+        for index, name in enumerate(names)
+        if (process := _processor(table.c[name].type, dialect)) is not None
     ]
+    pick = itemgetter(*names)
+    # Rows share their days and stamps (one write's time): each value is converted once.
+    memos: list[dict[Any, Any]] = [{} for _ in converted]
+    values: list[tuple[Any, ...]] = []
+    for row in rows:
+        picked = pick(row)
+        cells = [*picked, *tail] if len(names) > 1 else [picked, *tail]
+        for (index, process), memo in zip(converted, memos, strict=True):
+            value = cells[index]
+            try:
+                stored = memo.get(value, _UNSEEN)
+            except TypeError:  # an unhashable value (a JSON document)
+                stored = process(value)
+            if stored is _UNSEEN:
+                stored = memo[value] = process(value)
+            cells[index] = stored
+        values.append(tuple(cells))
     return columns, values
 
 
+_UNSEEN = object()
+
+
+def _processor(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """SQLAlchemy's own bind processor for a column type (a date as text, SQLModel's UTC
+    stamps …), to be called directly; None when values are stored as they are."""
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _storage(kind: Any, dialect: Any) -> Callable[[Any], Any]:
-    """How a value of a column type is stored: SQLAlchemy's own bind processor for the type
-    (a date as text, SQLModel's UTC stamps …), called directly."""
-    return kind.dialect_impl(dialect).bind_processor(dialect) or _same
+    """How a value of a column type is stored."""
+    return _processor(kind, dialect) or _same
 
 
 def _same(value: Any) -> Any:
