@@ -11,6 +11,7 @@ A tampered backup (an extra trigger that makes a hub manager an administrator at
 password reset, say) is refused with one Japanese line naming each offending object.
 """
 
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -180,7 +181,8 @@ def sqlite_reference(revision: str) -> Objects:
 def scratch_postgres(server: URL, what: str) -> Iterator[Engine]:
     """A new, empty database on ``server``'s PostgreSQL (from template0, so nothing an
     administrator added to template1 comes along), dropped afterwards."""
-    name = f"crm_schema_check_{uuid.uuid4().hex[:12]}"
+    # The process id in the name tells whose scratch database a leftover would be.
+    name = f"crm_schema_check_{os.getpid()}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(
         server.render_as_string(hide_password=False),
         isolation_level="AUTOCOMMIT",

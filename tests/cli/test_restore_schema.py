@@ -7,6 +7,7 @@ line naming the object, exit 1, and the target is not touched. A good backup sti
 Both on SQLite (file backups) and PostgreSQL (pg_dump archives).
 """
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -227,9 +228,12 @@ def test_db_transfer_refuses_a_tampered_sqlite_source(sqlite_engine, sqlite_temp
 
 
 def no_scratch_databases_left() -> bool:
+    """None of this process's scratch databases is left (another test process may be
+    restoring at the same moment: its scratch databases carry its own process id)."""
     with postgres_database("crm_probe") as probe, probe.connect() as connection:
         left = connection.execute(
-            text("SELECT count(*) FROM pg_database WHERE datname LIKE 'crm_schema_check_%'")
+            text("SELECT count(*) FROM pg_database WHERE datname LIKE :mine"),
+            {"mine": f"crm_schema_check_{os.getpid()}_%"},
         ).scalar_one()
     return left == 0
 
