@@ -134,8 +134,6 @@ SECTIONS = [
     (UPCOMING, "今後の予定", "予定されたフォローアップはありません。"),
     *([(DONE, "完了", "完了したフォローアップはありません。")] if include_done else []),
 ]
-open_rows: list[FollowUp] = []
-open_names: dict[int, str] = {}
 for state, title, empty in SECTIONS:
     total = counts[state]
     if state == OVERDUE and total:
@@ -152,13 +150,10 @@ for state, title, empty in SECTIONS:
         )
         titles = cached_read(need_titles, actor, ids=sorted(set(need_of.values())))
     section(rows, names, need_of, titles, empty)
-    if state != DONE:
-        open_rows.extend(rows)
-        open_names.update(names)
 
 if not read_only:
     left, right = st.columns(2)
     with left:
-        done_form(actor, open_rows, open_names, today)
+        done_form(actor, company_filter, hubs, today)
     with right:
         schedule_form(actor, company_filter, today)

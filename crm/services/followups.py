@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -11,6 +12,7 @@ from crm.actor import Actor
 from crm.entities import FollowUpInput
 from crm.errors import ValidationError
 from crm.models import Company, FollowUp, Placement
+from crm.search import match_companies
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
 from crm.services.merge import require_not_merged
 from crm.timeutil import today_jst
@@ -168,3 +170,69 @@ def count_follow_ups_by_state(
 
 def is_overdue(follow_up: FollowUp, today: dt.date | None = None) -> bool:
     return follow_up.done_on is None and follow_up.due_on < (today or today_jst())
+
+
+@dataclass(frozen=True)
+class FollowUpChoice:
+    """An open follow-up as a picker offers it."""
+
+    id: int
+    version: int
+    due_on: dt.date
+    company: str
+    after_placement: bool
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpChoices:
+    choices: tuple[FollowUpChoice, ...]
+    total: int  # open follow-ups matching the query, offered or not
+    query: str
+    matched: int  # of those, how many are offered (the rest beyond ``limit``)
+
+
+def follow_up_choices(
+    session: Session,
+    actor: Actor,
+    typed: str | None = None,
+    keep: Sequence[int] = (),
+    *,
+    company_id: int | None = None,
+    hubs: Sequence[str] = (),
+    limit: int = 50,
+) -> FollowUpChoices:
+    """Open follow-ups a picker offers, from every one the actor may read (not only those a
+    list page shows): those whose firm matches ``typed`` (the firm search: name, kana,
+    corporate number), earliest due first, at most ``limit``; the ones in ``keep`` (the one
+    chosen) are always offered while they are open."""
+    query = (typed or "").strip()
+    dialect = session.get_bind().dialect.name
+    base = select(FollowUp, Company.name).join(Company, col(Company.id) == FollowUp.company_id)
+    base = _follow_ups(actor, base, False, company_id, hubs=hubs)
+    matching = match_companies(base, query or None, dialect)
+    total = session.exec(select(func.count()).select_from(matching.subquery())).one()
+    rows = list(session.exec(matching.order_by(FollowUp.due_on, FollowUp.id).limit(limit)).all())
+    offered = {follow_up.id for follow_up, _ in rows}
+    matched = len(rows)
+    missing = sorted({i for i in keep if i is not None} - offered)
+    if missing:
+        extra = base.where(col(FollowUp.id).in_(missing))
+        rows = list(session.exec(extra).all()) + rows
+    return FollowUpChoices(
+        tuple(
+            FollowUpChoice(
+                follow_up.id,
+                follow_up.version,
+                follow_up.due_on,
+                name,
+                follow_up.placement_id is not None,
+                follow_up.notes,
+            )
+            for follow_up, name in rows
+            if follow_up.id is not None
+        ),
+        int(total),
+        query,
+        matched,
+    )

@@ -198,3 +198,42 @@ def test_counts_hold_beyond_one_page_of_rows(open_page, session, actors):
         }
         assert _metrics(at) == {label: f"{n:,}" for label, n in expected.items()}
         assert expected["期限超過"] >= 530 and expected["完了"] >= 610
+
+
+def test_a_follow_up_beyond_the_first_page_is_found_and_closed_from_the_picker(
+    open_page, session, actors
+):
+    """The 完了にする picker asks the database: a follow-up scheduled for the latest date, on
+    no page the list draws first, is found by its firm's name and closed."""
+    many = make_company(session, actors.manager01, name="多数フォロー株式会社")
+    for days in range(1, 81):  # 80 open follow-ups, more than a page and than the picker shows
+        _schedule(session, actors.manager01, many, days, f"定期確認{days}")
+    late = make_company(session, actors.manager01, name="最後尾工業株式会社")
+    last = _schedule(session, actors.manager01, late, 200, "半年後の面談")
+    theirs = make_company(session, actors.manager02, name="最後尾林業株式会社")
+    _schedule(session, actors.manager02, theirs, 300, "他拠点の面談")
+    session.commit()
+
+    at = open_page(actors.manager01, PAGE)
+    picker = at.selectbox(key=fkey(at, "follow_up_done", "follow_up_id"))
+    assert not any("最後尾" in option for option in picker.options)
+    assert any("未完了 81 件のうち期日の早い 50 件" in c.value for c in at.caption)
+
+    at.text_input(key="follow_up_done.query").input("最後尾").run()
+    picker = at.selectbox(key=fkey(at, "follow_up_done", "follow_up_id"))
+    # Only this hub's firm: 最後尾林業 belongs to another hub.
+    assert (
+        len(picker.options) == 1
+        and "最後尾工業株式会社（企業） – 半年後の面談" in picker.options[0]
+    )
+    picker.select(last.id)
+    submit(at, "完了にする")
+    assert not at.exception
+    session.expire_all()
+    assert session.get(FollowUp, last.id).done_on == today_jst()
+    assert (
+        session.exec(
+            select(func.count()).select_from(FollowUp).where(FollowUp.done_on.is_not(None))
+        ).one()
+        == 1
+    )

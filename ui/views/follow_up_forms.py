@@ -2,7 +2,6 @@
 firm or a placement."""
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -10,9 +9,14 @@ from crm.actor import Actor
 from crm.calendar_jp import day_with_weekday
 from crm.entities import FollowUpInput
 from crm.errors import ValidationError
-from crm.models import FollowUp, stored_id
 from crm.presentation.labels import FIELD_LABELS
-from crm.services.followups import complete_follow_up, schedule_follow_up
+from crm.presentation.text import literal
+from crm.services.followups import (
+    FollowUpChoice,
+    complete_follow_up,
+    follow_up_choices,
+    schedule_follow_up,
+)
 from crm.services.lookups import placement_choices
 from crm.vocabulary import term
 from ui import form_state as fs
@@ -24,6 +28,7 @@ DONE_FORM = "follow_up_done"
 NEW_FORM = "follow_up_new"
 TARGET_KEY = "follow_up_new.target"
 COMPANY, PLACEMENT = "company", "placement"
+CHOICES = 50  # open follow-ups the picker offers at once (earliest due first)
 
 DONE = FieldSet(
     FollowUpInput,
@@ -42,18 +47,43 @@ SCHEDULE = FieldSet(
 )
 
 
-def label(follow_up: FollowUp, names: Mapping[int, str]) -> str:
-    what = "成約後" if follow_up.placement_id else "企業"
+def label(choice: FollowUpChoice) -> str:
+    what = "成約後" if choice.after_placement else "企業"
     return (
-        f"{day_with_weekday(follow_up.due_on)} {names.get(follow_up.company_id, '')}（{what}）"
-        f"{' – ' + follow_up.notes if follow_up.notes else ''}"
+        f"{day_with_weekday(choice.due_on)} {choice.company}（{what}）"
+        f"{' – ' + choice.notes if choice.notes else ''}"
     )
 
 
+SEARCH_KEY = f"{DONE_FORM}.query"
+
+
 def done_form(
-    actor: Actor, open_rows: Sequence[FollowUp], names: Mapping[int, str], today: dt.date
+    actor: Actor, company_filter: int | None, hubs: tuple[str, ...], today: dt.date
 ) -> None:
-    versions = {f.id: f.version for f in open_rows}
+    """Marking an open follow-up done: the picker offers any open follow-up of the hub, found
+    by its firm as the user types (not only the rows drawn on this page)."""
+    st.markdown("**完了にする**")
+    st.text_input(
+        "フォローアップを検索",
+        key=SEARCH_KEY,
+        type="search",
+        max_chars=100,
+        placeholder="企業名・カナ・法人番号の一部",
+        help="入力すると下の選択肢が、その企業の未完了のフォローアップに絞り込まれます。",
+    )
+    chosen_key = fs.key(DONE_FORM, "follow_up_id")
+    kept = tuple(i for i in (st.session_state.get(chosen_key),) if isinstance(i, int))
+    found = cached_read(
+        follow_up_choices,
+        actor,
+        typed=str(st.session_state.get(SEARCH_KEY) or ""),
+        keep=kept,
+        company_id=company_filter,
+        hubs=hubs,
+        limit=CHOICES,
+    )
+    versions = {c.id: c.version for c in found.choices}
 
     def complete(s):
         chosen = fs.value(DONE_FORM, "follow_up_id")
@@ -65,12 +95,19 @@ def done_form(
         )
 
     with fs.form(DONE_FORM):
-        st.markdown("**完了にする**")
         pickers.pick(
             "フォローアップ *",
-            [(stored_id(f.id), label(f, names)) for f in open_rows],
-            fs.key(DONE_FORM, "follow_up_id"),
+            [(c.id, label(c)) for c in found.choices],
+            chosen_key,
+            help="期日の早い順です。上の「フォローアップを検索」で企業から探せます。",
         )
+        if found.total > found.matched:
+            st.caption(
+                f"未完了 {found.total:,} 件のうち期日の早い {found.matched:,} 件を"
+                "表示しています。上の「フォローアップを検索」で絞り込めます。"
+            )
+        elif found.query and not found.total:
+            st.caption(f"「{literal(found.query)}」の企業に未完了のフォローアップはありません。")
         fs.error(DONE_FORM, "follow_up_id")
         DONE.draw(DONE_FORM, {"done_on": today})
         fs.feedback(DONE_FORM, FIELD_LABELS | DONE.labels() | {"follow_up_id": "フォローアップ"})
