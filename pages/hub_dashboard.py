@@ -9,11 +9,12 @@ from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label
 from crm.analytics.targets import target_progress
 from crm.analytics.trend import monthly_trend
+from crm.presentation.analytics_frames import TREND_COLUMNS, trend_frame
 from crm.presentation.charts import cumulative_forecast_chart, cumulative_trend_chart
 from crm.presentation.text import literal
 from crm.services.reference_data import list_hubs
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
-from ui import chart_specs, kept
+from ui import chart_specs, kept, tables
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.runtime import session
@@ -164,7 +165,7 @@ st.subheader("成約件数と相談件数の推移（累計）")
 if not trend:
     st.info("まだ相談・成約の記録がありません。")
 else:
-    frame = pd.DataFrame([p.__dict__ for p in trend])
+    frame = trend_frame(trend)
     last = trend[-1]
     st.caption(
         f"{month_as_of_label(last.month, today=today)}: "
@@ -185,16 +186,4 @@ else:
     else:
         chart_specs.show(cumulative_trend_chart, frame, chart_title, width="stretch")
     with st.expander("月別の数値"):
-        st.dataframe(
-            frame.rename(
-                columns={
-                    "month": "月",
-                    "consultations": "相談",
-                    "contracts": "成約",
-                    "cumulative_consultations": "累計相談",
-                    "cumulative_contracts": "累計成約",
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        tables.show(frame.rename(columns=TREND_COLUMNS))

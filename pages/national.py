@@ -11,7 +11,7 @@ from crm.presentation.charts import cumulative_trend_chart
 from crm.reference import Role
 from crm.timeutil import today_jst
 from crm.vocabulary import days_text
-from ui import chart_specs
+from ui import chart_specs, tables
 from ui.analytics_filters import filter_panel, period_label
 from ui.cache import cached_read
 from ui.forms import guarded
@@ -94,6 +94,6 @@ else:
         cumulative_trend_chart, frame, f"{scope}: 成約件数と相談件数の推移", width="stretch"
     )
     with st.expander("月別の数値"):
-        st.dataframe(frame.rename(columns=TREND_COLUMNS), hide_index=True, width="stretch")
+        tables.show(frame.rename(columns=TREND_COLUMNS))
 
 show_counts_by_hub(actor)

@@ -9,13 +9,19 @@ from crm.analytics.forecast import fiscal_year_forecast
 from crm.analytics.national import headline_figures
 from crm.db_timeouts import long_running
 from crm.errors import CrmError
-from crm.presentation.analytics_frames import MEASURES, comparison_frame, tile_frame, with_forecast
+from crm.presentation.analytics_frames import (
+    MEASURES,
+    analyst_order,
+    comparison_frame,
+    tile_frame,
+    with_forecast,
+)
 from crm.presentation.charts import PREFECTURE_SELECTION, selected_prefecture, tile_map_chart
 from crm.presentation.text import literal
 from crm.reference import Role
 from crm.reports.monthly import last_closed_month, monthly_files, months_offered
 from crm.timeutil import today_jst
-from ui import chart_specs
+from ui import chart_specs, tables
 from ui.analytics_filters import filter_panel, period_label
 from ui.cache import cached_read
 from ui.forms import guarded
@@ -68,44 +74,23 @@ if clicked is not None and clicked in {row.hub_code for row in comparison.rows i
 
 st.subheader("拠点別の一覧")
 frame = with_forecast(comparison_frame(comparison), forecasts)
-st.dataframe(
-    frame,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "成約率": st.column_config.NumberColumn("成約率", format="%.1f%%"),
-        "相談進捗率": st.column_config.NumberColumn(
-            "相談進捗率", format="%.0f%%", help="年度の実績 ÷ 按分した相談目標"
+period = f"{comparison.fiscal_year}年度の初めから{comparison.as_of:%m/%d}まで"
+tables.show(
+    analyst_order(frame),
+    help={
+        "成約率": "期間の成約 ÷ 相談",
+        "相談進捗率": "年度の実績 ÷ 按分した相談目標",
+        "成約進捗率": "年度の実績 ÷ 按分した成約目標",
+        "年度相談": period,
+        "年度成約": period,
+        "うち副業・兼業": "期間の成約のうち、雇用形態が副業・兼業のもの",
+        "県外からの人材": (
+            "期間の成約のうち、前居住地が東京圏・その他の地域のもの（未記録は含まない）"
         ),
-        "成約進捗率": st.column_config.NumberColumn(
-            "成約進捗率", format="%.0f%%", help="年度の実績 ÷ 按分した成約目標"
-        ),
-        "年度相談": st.column_config.NumberColumn(
-            "年度相談", help=f"{comparison.fiscal_year}年度の初めから{comparison.as_of:%m/%d}まで"
-        ),
-        "年度成約": st.column_config.NumberColumn(
-            "年度成約", help=f"{comparison.fiscal_year}年度の初めから{comparison.as_of:%m/%d}まで"
-        ),
-        "うち副業・兼業": st.column_config.NumberColumn(
-            "うち副業・兼業", help="期間の成約のうち、雇用形態が副業・兼業のもの"
-        ),
-        "県外からの人材": st.column_config.NumberColumn(
-            "県外からの人材",
-            help="期間の成約のうち、前居住地が東京圏・その他の地域のもの（未記録は含まない）",
-        ),
-        "年度末成約見込み": st.column_config.NumberColumn(
-            "年度末成約見込み",
-            format="%.0f",
-            help=f"{comparison.fiscal_year}年度末の成約件数の見込み（拠点の過去の年度の季節パターン"
-            f"から、{comparison.as_of:%m/%d}時点）",
-        ),
-        "成約見込みの幅": st.column_config.TextColumn(
-            "成約見込みの幅", help="過去の各年度のパターンから出した見込みの最小〜最大"
-        ),
-        "成約目標の見通し": st.column_config.TextColumn(
-            "成約目標の見通し",
-            help="「届かない見込み」: 見込みの幅の上限でも承認済みの成約目標を下回る",
-        ),
+        "年度末成約見込み": f"{comparison.fiscal_year}年度末の成約件数の見込み（拠点の過去の年度の"
+        f"季節パターンから、{comparison.as_of:%m/%d}時点）",
+        "成約見込みの幅": "過去の各年度のパターンから出した見込みの最小〜最大",
+        "成約目標の見通し": "「届かない見込み」: 見込みの幅の上限でも承認済みの成約目標を下回る",
     },
 )
 st.caption(

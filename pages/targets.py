@@ -14,7 +14,7 @@ from crm.services.reference_data import list_hubs
 from crm.services.targets import approve_target, find_target, propose_target, set_target
 from crm.targets import APPROVED, FIRST_FISCAL_YEAR, PROPOSED, STATUS_LABELS
 from crm.timeutil import fiscal_year, today_jst
-from ui import chart_specs, form_state
+from ui import chart_specs, form_state, tables
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.runtime import session
@@ -122,7 +122,7 @@ if actor.is_hub_manager:
         cols[2].metric("状況", progress_status(mine))
         if mine.approved and mine.behind:
             st.warning("按分した目標を下回っています。")
-        st.dataframe(targets_frame([mine], hub_names), hide_index=True, width="stretch")
+        tables.show(targets_frame([mine], hub_names).drop(columns="コード"))
     st.subheader("目標を提案する")
     if mine is not None and mine.target_status == APPROVED:
         st.info(f"{fy}年度の目標は承認済みです。変更が必要なときは全国事務局に依頼してください。")
@@ -179,15 +179,11 @@ else:
         chart_specs.show(
             target_progress_chart, chart, f"{fy}年度 按分目標に対する進捗率", width="stretch"
         )
-    st.dataframe(
-        targets_frame(progress, hub_names),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "相談（按分目標）": st.column_config.NumberColumn(format="%.1f"),
-            "成約（按分目標）": st.column_config.NumberColumn(format="%.1f"),
-            "相談進捗率": st.column_config.NumberColumn(format="%.0f%%"),
-            "成約進捗率": st.column_config.NumberColumn(format="%.0f%%"),
+    tables.show(
+        targets_frame(progress, hub_names).drop(columns="コード"),
+        help={
+            "相談進捗率": "年度の実績 ÷ 按分した相談目標",
+            "成約進捗率": "年度の実績 ÷ 按分した成約目標",
         },
     )
 

@@ -174,6 +174,29 @@ def targets_frame(rows: list[TargetProgress], hub_names: dict[str, str]) -> pd.D
     )
 
 
+# What an analyst reads first about each hub, beside its name: the target, the progress, the
+# delay and the outlook; then the period's and the cumulative counts.
+ANALYST_FIRST = (
+    "拠点",
+    "状況",
+    "相談目標",
+    "成約目標",
+    "相談進捗率",
+    "成約進捗率",
+    "年度末成約見込み",
+    "成約見込みの幅",
+    "成約目標の見通し",
+)
+
+
+def analyst_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The prefecture comparison as a table shows it: the hub's name first (no code), the
+    columns an analyst reads first next to it, the rest after."""
+    first = [c for c in ANALYST_FIRST if c in frame.columns]
+    rest = [c for c in frame.columns if c not in first and c != "コード"]
+    return frame[first + rest]
+
+
 def with_forecast(frame: pd.DataFrame, forecasts: list[HubForecast]) -> pd.DataFrame:
     """``comparison_frame`` with the fiscal-year-end placement forecast per hub: expected
     value, interval and the out-of-reach flag (crm.analytics.forecast)."""

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pytest
 
 from crm.analytics.filters import AnalyticsFilter
+from crm.presentation.labels import prefecture_label
 from crm.timeutil import fiscal_year_bounds
 from crm.vocabulary import days_text
 
@@ -130,9 +131,9 @@ def test_prefecture_comparison_rows_add_up_to_the_national_totals(open_page, dat
     )
     assert metrics["全国計: 成約件数"] == f"{table['成約'].sum():,}" == f"{len(data.placements):,}"
     assert metrics["全国計: 人材ニーズ"] == f"{table['人材ニーズ'].sum():,}"
-    by_hub = dict(zip(table["コード"], table["相談"], strict=True))
+    by_hub = dict(zip(table["拠点"], table["相談"], strict=True))
     for hub in ("01", "02", "06", "40", "47"):
-        assert by_hub[hub] == sum(c.hub == hub for c in data.consultations)
+        assert by_hub[prefecture_label(hub)] == sum(c.hub == hub for c in data.consultations)
 
 
 def test_tile_map_shows_all_47_prefectures_with_tokyo_without_hub(open_page, data):

@@ -3,6 +3,8 @@ the monthly report made from the page."""
 
 import pytest
 
+from crm.presentation.labels import prefecture_label
+
 OUTSIDE = {"tokyo_area", "other_region"}
 
 
@@ -22,7 +24,7 @@ def test_side_jobs_and_people_from_outside_per_hub(open_page, data):
     assert not at.exception
     table = at.dataframe[0].value
     for _, row in table.iterrows():
-        placed = [p for p in data.placements if p.hub == row["コード"]]
+        placed = [p for p in data.placements if prefecture_label(p.hub) == row["拠点"]]
         assert row["うち副業・兼業"] == sum(p.engagement == "side_job" for p in placed)
         assert row["県外からの人材"] == sum(p.residence in OUTSIDE for p in placed)
         assert row["累計 県外からの人材"] == row["県外からの人材"]  # all time: the same

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from crm.analytics import targets as progress
 from crm.errors import PermissionDenied
 from crm.models import KpiTarget
+from crm.presentation.labels import prefecture_label
 from crm.services import targets
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from tests.utils.factories import make_company, make_consultation
@@ -88,12 +89,15 @@ def test_progress_flags_hubs_behind_the_pro_rated_target(open_page, actors, app_
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["按分目標を下回る拠点"] == "1"
     assert any("北海道" in w.value for w in at.warning)
-    table = at.dataframe[0].value.set_index("コード")
-    assert table.loc["01", "状況"] == "⚠ 遅れ" and table.loc["01", "相談実績"] == 1
-    assert table.loc["02", "状況"] == "順調"
-    assert table.loc["03", "状況"] == "目標未設定"
+    table = at.dataframe[0].value.set_index("拠点")  # names, never codes
+    assert (
+        table.loc[prefecture_label("01"), "状況"] == "⚠ 遅れ"
+        and table.loc[prefecture_label("01"), "相談実績"] == 1
+    )
+    assert table.loc[prefecture_label("02"), "状況"] == "順調"
+    assert table.loc[prefecture_label("03"), "状況"] == "目標未設定"
     share = progress.elapsed_share(FY, today_jst())
-    assert table.loc["01", "相談（按分目標）"] == pytest.approx(100_000 * share)
+    assert table.loc[prefecture_label("01"), "相談（按分目標）"] == pytest.approx(100_000 * share)
     # The hub manager sees the same flag on their own hub, and cannot change an approved target.
     mine = open_page(actors.manager01, "pages/targets.py")
     assert not mine.exception
