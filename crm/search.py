@@ -9,7 +9,7 @@ of its kana forms. Every search is limited to the reader's hubs; merged firms ar
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,34 +207,29 @@ def _text_matches(column: InstrumentedAttribute, variants: list[str]) -> Any:
     return or_(*(col(column).ilike(f"%{_like_escape(v)}%", escape="\\") for v in variants))
 
 
-def search_everything(
-    session: Session,
-    actor: Actor,
-    text: str | None,
-    limit: int = 20,
-    hubs: Sequence[str] = (),
-) -> SearchResults:
-    """Firms (name, kana, 法人番号), needs (role title) and consultations (summary) matching
-    ``text`` in the reader's hubs (narrowed to ``hubs`` when given); at most ``limit`` of each,
-    newest first for records."""
+FIRMS, NEEDS, CONSULTATIONS = "firms", "needs", "consultations"
+KINDS = (FIRMS, NEEDS, CONSULTATIONS)
+
+
+def _hit_statements(
+    session: Session, actor: Actor, text: str | None, hubs: Sequence[str]
+) -> dict[str, Any] | None:
+    """Per kind of record, the statement selecting its hits in display order (None: nothing
+    to search for)."""
     variants = text_variants(text)
     if not variants:
-        return SearchResults(query="", firms=[], needs=[], consultations=[])
-    firms = session.exec(
-        match_companies(
-            scope_filter(
-                select(Company.id, Company.name, Company.kana, Company.hub_code),
-                actor,
-                Company.hub_code,
-                hubs,
-            ),
-            text,
-            session.get_bind().dialect.name,
-        )
-        .order_by(*gojuon_order(session))
-        .limit(limit)
-    ).all()
-    needs = session.execute(
+        return None
+    firms = match_companies(
+        scope_filter(
+            select(Company.id, Company.name, Company.kana, Company.hub_code),
+            actor,
+            Company.hub_code,
+            hubs,
+        ),
+        text,
+        session.get_bind().dialect.name,
+    ).order_by(*gojuon_order(session))
+    needs = (
         scope_filter(
             sa_select(
                 col(TalentNeed.id),
@@ -250,9 +245,8 @@ def search_everything(
         )
         .where(_text_matches(TalentNeed.role_title, variants))  # type: ignore[arg-type]
         .order_by(col(TalentNeed.opened_on).desc(), col(TalentNeed.id).desc())
-        .limit(limit)
-    ).all()
-    consultations = session.execute(
+    )
+    consultations = (
         scope_filter(
             sa_select(
                 col(Consultation.id),
@@ -268,11 +262,50 @@ def search_everything(
         )
         .where(_text_matches(Consultation.summary, variants))  # type: ignore[arg-type]
         .order_by(col(Consultation.consulted_on).desc(), col(Consultation.id).desc())
-        .limit(limit)
-    ).all()
+    )
+    return {FIRMS: firms, NEEDS: needs, CONSULTATIONS: consultations}
+
+
+def count_search_hits(
+    session: Session, actor: Actor, text: str | None, hubs: Sequence[str] = ()
+) -> dict[str, int]:
+    """How many firms, needs and consultations match ``text`` (for the search page's pagers)."""
+    statements = _hit_statements(session, actor, text, hubs)
+    if statements is None:
+        return dict.fromkeys(KINDS, 0)
+    return {
+        kind: int(
+            session.execute(
+                sa_select(func.count()).select_from(statement.order_by(None).subquery())
+            ).scalar_one()
+        )
+        for kind, statement in statements.items()
+    }
+
+
+def search_everything(
+    session: Session,
+    actor: Actor,
+    text: str | None,
+    limit: int = 20,
+    hubs: Sequence[str] = (),
+    offsets: Mapping[str, int] | None = None,
+) -> SearchResults:
+    """Firms (name, kana, 法人番号), needs (role title) and consultations (summary) matching
+    ``text`` in the reader's hubs (narrowed to ``hubs`` when given); a page of at most
+    ``limit`` of each from its offset in ``offsets``, firms in 五十音 order, records newest
+    first."""
+    statements = _hit_statements(session, actor, text, hubs)
+    if statements is None:
+        return SearchResults(query="", firms=[], needs=[], consultations=[])
+    offsets = offsets or {}
+    found = {
+        kind: session.execute(statement.offset(max(0, offsets.get(kind, 0))).limit(limit)).all()
+        for kind, statement in statements.items()
+    }
     return SearchResults(
-        query=variants[0],
-        firms=[FirmHit(*row) for row in firms],
-        needs=[NeedHit(*row) for row in needs],
-        consultations=[ConsultationHit(*row) for row in consultations],
+        query=text_variants(text)[0],
+        firms=[FirmHit(*row) for row in found[FIRMS]],
+        needs=[NeedHit(*row) for row in found[NEEDS]],
+        consultations=[ConsultationHit(*row) for row in found[CONSULTATIONS]],
     )

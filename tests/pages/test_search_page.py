@@ -28,3 +28,26 @@ def test_hiragana_finds_katakana_stored_records_of_the_own_hub(open_page, sessio
 
     at.text_input(key="search.query").input("存在しない名前").run()
     assert any("一致する企業・人材ニーズ・相談はありません" in i.value for i in at.info)
+
+
+def test_every_result_is_reached_by_paging(open_page, session, actors):
+    """More hits than a page shows: the heading counts all of them (the database's count) and
+    the pager reaches the last one."""
+    firm = make_company(session, actors.manager01, name="庄内検索株式会社")
+    for n in range(65):
+        make_consultation(session, actors.manager01, firm, summary=f"後継者の相談{n:02d}")
+    session.commit()
+
+    at = open_page(actors.manager01, PAGE)
+    at.text_input(key="search.query").input("後継者").run()
+    assert not at.exception
+    assert "相談（65件）" in [s.value for s in at.subheader]
+    assert any("全 65 件中 1〜30 件" in c.value for c in at.caption)
+    pagers = [p for p in at.get("pagination") if p.key == "search.page.consultations"]
+    assert len(pagers) == 1
+    at.session_state["search.page.consultations"] = 3
+    at.run()
+    assert not at.exception
+    assert any("全 65 件中 61〜65 件" in c.value for c in at.caption)
+    shown = [t.value for t in at.markdown if "後継者の相談" in t.value]
+    assert len(shown) == 5
