@@ -96,4 +96,4 @@ else:
     with st.expander("月別の数値"):
         tables.show(frame.rename(columns=TREND_COLUMNS))
 
-show_counts_by_hub(actor)
+show_counts_by_hub(actor, filters.hub_selection())

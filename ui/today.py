@@ -20,7 +20,7 @@ from crm.services.today import (
 )
 from crm.timeutil import today_jst
 from ui import form_state as fs
-from ui import links
+from ui import links, tables
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.runtime import session
@@ -126,11 +126,12 @@ def sidebar_count(actor: Actor) -> None:
         )
 
 
-def show_counts_by_hub(actor: Actor) -> None:
-    """The secretariat's view: each hub's open items, as counts."""
+def show_counts_by_hub(actor: Actor, hubs: list[str] | None = None) -> None:
+    """The secretariat's view: each hub's open items, as counts, for the blocks and hubs
+    chosen in the sidebar (``hubs``; None: every hub)."""
     today = today_jst()
     with guarded():
-        per_hub = cached_read(todays_counts_by_hub, actor, today=today)
+        per_hub = cached_read(todays_counts_by_hub, actor, today=today, hubs=hubs)
     with session() as s:
         names = {h.code: h.name_ja for h in list_hubs(s, active_only=False)}
     st.subheader("今日やること（拠点別）")
@@ -155,16 +156,8 @@ def show_counts_by_hub(actor: Actor) -> None:
         ]
     )
     total = frame.drop(columns="拠点").sum()
+    scope = "全拠点" if hubs is None else "選択した拠点"
     st.caption(
-        f"全拠点の合計: {int(total['合計']):,}件（うち期限超過 {int(total['期限超過']):,}件）"
+        f"{scope}の合計: {int(total['合計']):,}件（うち期限超過 {int(total['期限超過']):,}件）"
     )
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            column: st.column_config.NumberColumn(format="localized")
-            for column in frame.columns
-            if column != "拠点"
-        },
-    )
+    tables.show(frame)

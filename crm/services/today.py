@@ -160,11 +160,19 @@ def todays_counts(
 
 
 def todays_counts_by_hub(
-    session: Session, actor: Actor, *, today: dt.date | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    today: dt.date | None = None,
+    hubs: list[str] | None = None,
 ) -> list[TodayCounts]:
-    """Open items per hub the reader may see, hubs with items only, by hub code."""
+    """Open items per hub the reader may see (narrowed to ``hubs``, e.g. the blocks and hubs
+    the secretariat chose), hubs with items only, by hub code."""
     today = today or today_jst()
-    rows = list(session.execute(_counts_statement(actor.readable_hubs(), today)).all())
+    chosen = allowed_hubs(actor, hubs)
+    rows = list(
+        session.execute(_counts_statement(None if chosen is None else set(chosen), today)).all()
+    )
     hubs = sorted({row[0] for row in rows})
     return [_fold(hub, [row for row in rows if row[0] == hub]) for hub in hubs]
 

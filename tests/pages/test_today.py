@@ -89,3 +89,15 @@ def test_the_secretariat_reads_counts_only(open_page, session, actors):
     rows = frame.set_index("拠点")[["合計", "期限超過"]].to_dict("index")
     assert rows == {"北海道": {"合計": 2, "期限超過": 1}, "青森県": {"合計": 1, "期限超過": 1}}
     assert "全拠点の今日やること 3件" in [link.label for link in at.sidebar.get("page_link")]
+
+
+def test_the_counts_by_hub_follow_the_chosen_hubs(open_page, session, actors):
+    _items(session, actors)
+    at = open_page(actors.secretariat, "pages/national.py")
+    at.sidebar.multiselect(key="af_hubs").select("02").run()
+    assert not at.exception
+    [frame] = [df.value for df in at.dataframe if "期限超過" in df.value.columns]
+    assert frame.set_index("拠点")[["合計", "期限超過"]].to_dict("index") == {
+        "青森県": {"合計": 1, "期限超過": 1}
+    }
+    assert any("選択した拠点の合計: 1件" in c.value for c in at.caption)
