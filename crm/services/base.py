@@ -4,6 +4,7 @@ The read scope (``scope_filter``) and the audit trail (``record_audit``) belong 
 layer below the services (``crm.auth``); the services take them from here.
 """
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import func
@@ -56,14 +57,18 @@ def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any) -> T
     return row
 
 
-def data_version(session: Session, scope_key: str) -> int:
+def data_version(session: Session, scope_key: str, hubs: Sequence[str] | None = None) -> int:
     """The counter a cached read of ``scope_key`` ('all' or 'hub:01') depends on: for one hub
-    its own counter plus the shared one, for national views the sum of every counter. Each
-    write raises exactly one counter, so each sum grows with every write it may affect."""
+    its own counter plus the shared one, for national views the sum of every counter, or,
+    for a read of some hubs only (``hubs``), of theirs and the shared one, so that a save in
+    hub 06 leaves the secretariat's cached view of hub 02 as it is. Each write raises exactly
+    one counter, so each sum grows with every write it may affect."""
     table = table_of(DataVersion)
     statement = select(func.coalesce(func.sum(table.c.version), 0))
     if scope_key != "all":
         statement = statement.where(table.c.scope.in_([scope_key.removeprefix("hub:"), NATIONAL]))
+    elif hubs is not None:
+        statement = statement.where(table.c.scope.in_([*hubs, NATIONAL]))
     return session.execute(statement).scalar_one()
 
 
