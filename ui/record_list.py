@@ -1,0 +1,216 @@
+"""The one list component of record lists (``crm.services.record_views``): order by the orders
+a list declares, filter by its date range, fiscal year and coded values, choose the columns and
+the page size. The view lives in the address (``?sort=…&channel=…``), so a reload, a shared
+link or another tab opens the same view; a change re-runs only the list (``st.fragment``)."""
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import streamlit as st
+
+from crm.actor import Actor
+from crm.services.record_views import (
+    PAGE_SIZES,
+    ListSpec,
+    ViewQuery,
+    count_view,
+    view_rows,
+)
+from crm.timeutil import fiscal_year, today_jst
+from ui.cache import cached_read
+from ui.forms import guarded
+from ui.listing import Cell, grid, paginate
+
+NEWEST, OLDEST = "desc", "asc"
+ALL = "すべて"
+FIRST_YEAR = 2016  # the programme's first fiscal year
+
+
+Context = Mapping[str, Mapping[int, str]]  # names a page's rows refer to, by kind
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column the list can show: its heading, its width and how a row fills it (with the
+    names the page's rows refer to, read once per page)."""
+
+    key: str
+    title: str
+    width: float
+    cell: Callable[[Any, Context], Cell]
+
+
+def _param(name: str) -> str:
+    value = st.query_params.get(name)
+    return str(value) if value is not None else ""
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None  # a hand-edited address: ignored, never a traceback
+
+
+def _start(key: str, value: object) -> None:
+    """A widget's starting value from the address, on the first run of a session (a reload,
+    a shared link, another tab) only: afterwards the widget holds what the user chose."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+class RecordList:
+    def __init__(self, spec: ListSpec, columns: Sequence[Column]):
+        self.spec, self.columns = spec, list(columns)
+        self.by_key = {c.key: c for c in self.columns}
+
+    def _key(self, name: str) -> str:
+        return f"{self.spec.name}.view.{name}"
+
+    # --- the view, from the address and the widgets -------------------------------------
+
+    def _controls(self) -> tuple[ViewQuery, list[str]]:
+        spec, key = self.spec, self._key
+        orders = [o.key for o in spec.orders]
+        years = list(range(fiscal_year(today_jst()), FIRST_YEAR - 1, -1))
+        _start(key("sort"), _param("sort") if _param("sort") in orders else spec.default_order)
+        _start(key("order"), OLDEST if _param("order") == OLDEST else NEWEST)
+        fy = _param("fy")
+        _start(key("fy"), int(fy) if fy.isdigit() and int(fy) in years else None)
+        _start(key("from"), _date(_param("from")))
+        _start(key("to"), _date(_param("to")))
+        for choice in spec.choices:
+            codes = [c for c in _param(choice.key).split(",") if c in choice.codes.labels()]
+            _start(key(choice.key), codes)
+        shown = [c for c in _param("cols").split(",") if c in self.by_key]
+        _start(key("cols"), shown or [c.key for c in self.columns])
+        size = _param("size")
+        _start(key("size"), int(size) if size.isdigit() and int(size) in PAGE_SIZES else 50)
+
+        active = any(
+            _param(name) for name in ("sort", "order", "fy", "from", "to", "cols", "size")
+        ) or any(_param(c.key) for c in spec.choices)
+        with st.expander("並べ替え・絞り込み・表示する列", expanded=active):
+            first, second, third = st.columns(3)
+            first.selectbox("並べ替え", orders, format_func=spec.label, key=key("sort"))
+            second.selectbox(
+                "順序",
+                [NEWEST, OLDEST],
+                format_func={NEWEST: "新しい順", OLDEST: "古い順"}.__getitem__,
+                key=key("order"),
+            )
+            third.selectbox(
+                "表示件数", list(PAGE_SIZES), format_func=lambda n: f"{n}件ずつ", key=key("size")
+            )
+            first, second, third = st.columns(3)
+            first.selectbox(
+                "年度",
+                [None, *years],
+                format_func=lambda y: ALL if y is None else f"{y}年度",
+                key=key("fy"),
+            )
+            label = spec.label(spec.date)
+            second.date_input(f"{label}（から）", key=key("from"), format="YYYY/MM/DD")
+            third.date_input(f"{label}（まで）", key=key("to"), format="YYYY/MM/DD")
+            for column, choice in zip(
+                st.columns(len(spec.choices) or 1), spec.choices, strict=False
+            ):
+                labels = choice.codes.labels()
+                column.multiselect(
+                    spec.label(choice.key),
+                    list(labels),
+                    format_func=labels.__getitem__,
+                    key=key(choice.key),
+                    placeholder=ALL,
+                )
+            st.multiselect(
+                "表示する列",
+                [c.key for c in self.columns],
+                format_func=lambda k: self.by_key[k].title,
+                key=key("cols"),
+                placeholder="列を選んでください",
+            )
+        state = st.session_state
+        chosen = tuple(
+            (choice.key, tuple(state[key(choice.key)]))
+            for choice in spec.choices
+            if state[key(choice.key)]
+        )
+        query = ViewQuery(
+            order=state[key("sort")],
+            descending=state[key("order")] == NEWEST,
+            since=state[key("from")],
+            until=state[key("to")],
+            fiscal_year=state[key("fy")],
+            chosen=chosen,
+            limit=state[key("size")],
+        )
+        columns = [k for k in state[key("cols")] if k in self.by_key] or [self.columns[0].key]
+        self._to_address(query, columns)
+        return query, columns
+
+    def _to_address(self, query: ViewQuery, columns: list[str]) -> None:
+        """The view in the address, only what differs from the list's default."""
+        spec = self.spec
+        wanted: dict[str, str] = {}
+        if query.order != spec.default_order:
+            wanted["sort"] = str(query.order)
+        if not query.descending:
+            wanted["order"] = OLDEST
+        if query.fiscal_year is not None:
+            wanted["fy"] = str(query.fiscal_year)
+        if query.since is not None:
+            wanted["from"] = query.since.isoformat()
+        if query.until is not None:
+            wanted["to"] = query.until.isoformat()
+        for name, codes in query.chosen:
+            wanted[name] = ",".join(codes)
+        if columns != [c.key for c in self.columns]:
+            wanted["cols"] = ",".join(columns)
+        if query.limit != 50:
+            wanted["size"] = str(query.limit)
+        names = {
+            "sort",
+            "order",
+            "fy",
+            "from",
+            "to",
+            "cols",
+            "size",
+            *(c.key for c in spec.choices),
+        }
+        for name in names:
+            if name in wanted:
+                if _param(name) != wanted[name]:
+                    st.query_params[name] = wanted[name]
+            elif name in st.query_params:
+                del st.query_params[name]
+
+    # --- the list -----------------------------------------------------------------------
+
+    def show(
+        self,
+        actor: Actor,
+        *,
+        hubs: tuple[str, ...] = (),
+        context: Callable[[list[Any]], Context] | None = None,
+        empty: str = "該当する記録はありません。",
+    ) -> None:
+        query, shown = self._controls()
+        with guarded():
+            total = cached_read(count_view, actor, list_name=self.spec.name, view=query, hubs=hubs)
+        offset = paginate(total, self._key("page"), query.limit, reset_on=(query, hubs))
+        page = replace(query, offset=offset)
+        with guarded():
+            rows = cached_read(view_rows, actor, list_name=self.spec.name, view=page, hubs=hubs)
+            names = context(rows) if context is not None else {}
+        columns = [self.by_key[k] for k in shown]
+        grid(
+            actor,
+            [c.title for c in columns],
+            [[c.cell(row, names) for c in columns] for row in rows],
+            [c.width for c in columns],
+            empty=empty,
+        )
