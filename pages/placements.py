@@ -3,29 +3,26 @@
 A placement describes the hire, never the person: hubs are not employment agencies and hold no
 job-seeker data, so there is no field that could identify who was hired."""
 
-import datetime as dt
-
 import streamlit as st
 
 from crm.areas import area_of
 from crm.models import Placement, stored_id
 from crm.presentation.labels import day, enum_label, prefecture_label
 from crm.reference import PREFECTURES, AgeBand, Engagement, SalaryBand
-from crm.services.lookups import company_names, need_titles, placements_by_engagement
-from crm.services.placements import list_placements
+from crm.services.lookups import company_names, need_titles
+from crm.services.record_views import PLACEMENTS as PLACEMENT_VIEW
+from crm.services.record_views import count_view_by
 from crm.services.reference_data import list_partners
-from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from crm.vocabulary import term
 from ui import links
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.listing import Cell, grid, paginate
+from ui.record_list import Column, Context, RecordList
 from ui.runtime import session
 from ui.session import require_actor
 from ui.views.placement_form import LAST_NEED, record_form
 
-PAGE_SIZE = 25
 NO_PERSONAL_DATA = (
     "拠点は求職者の情報を保有しません。成約は採用の事実（日付・採用形態・紹介元・年収帯・"
     "年齢層・前居住地の区分）だけを記録し、氏名・連絡先・生年月日など個人を特定できる"
@@ -47,73 +44,59 @@ def _origin(p: Placement) -> str:
     return area.value
 
 
-def period() -> tuple[dt.date, dt.date]:
-    today = today_jst()
-    fy_start, _ = fiscal_year_bounds(fiscal_year(today))
-    left, right = st.columns(2)
-    since = left.date_input(
-        "期間（から）", value=fy_start, key="placements.since", format="YYYY/MM/DD"
-    )
-    until = right.date_input(
-        "期間（まで）", value=today, key="placements.until", format="YYYY/MM/DD"
-    )
-    if since > until:
-        st.warning("期間の始まりが終わりより後です。入れ替えて表示します。")
-        since, until = until, since
-    return since, until
+def _names(rows: list[Placement]) -> Context:
+    """The firms and needs a page of placements names."""
+    return {
+        "companies": cached_read(company_names, actor, ids=sorted({p.company_id for p in rows})),
+        "needs": cached_read(need_titles, actor, ids=sorted({p.need_id for p in rows})),
+    }
 
 
-def placement_list(since: dt.date, until: dt.date, hubs: tuple[str, ...]) -> None:
+def _partner(p: Placement) -> str:
+    return partners[p.partner_id].name if p.partner_id in partners else ""
+
+
+COLUMNS = [
+    *([Column("hub", "拠点", 0.8, lambda p, _n: prefecture_label(p.hub_code))] * read_only),
+    Column("placed_on", term("placed_on"), 1, lambda p, _n: day(p.placed_on)),
+    Column(
+        "company",
+        "企業",
+        2,
+        lambda p, n: links.company(p.company_id, n["companies"].get(p.company_id, "")),
+    ),
+    Column(
+        "need",
+        "ニーズ",
+        1.8,
+        lambda p, n: links.need(p.need_id, n["needs"].get(p.need_id, "ニーズを開く")),
+    ),
+    Column("engagement", term("engagement"), 1, lambda p, _n: enum_label(Engagement, p.engagement)),
+    Column("partner", term("partner"), 1.8, lambda p, _n: _partner(p)),
+    Column(
+        "salary_band", term("salary_band"), 1.2, lambda p, _n: enum_label(SalaryBand, p.salary_band)
+    ),
+    Column("age_band", term("age_band"), 0.9, lambda p, _n: enum_label(AgeBand, p.age_band)),
+    Column("previous_residence", term("previous_residence"), 1.3, lambda p, _n: _origin(p)),
+]
+# Placements start at this fiscal year, as the programme reports them.
+LIST = RecordList(PLACEMENT_VIEW, COLUMNS, this_year=True)
+
+
+@st.fragment
+def placement_list(hubs: tuple[str, ...]) -> None:
+    """The placements of the chosen view, counted per 採用形態; a change of the view re-runs
+    only this list."""
+    view, shown = LIST.controls()
     with guarded():
-        counts = cached_read(placements_by_engagement, actor, since=since, until=until, hubs=hubs)
-    total = sum(counts.values())
+        counts = cached_read(
+            count_view_by, actor, list_name="placements", view=view, column="engagement", hubs=hubs
+        )
     metrics = st.columns(1 + len(counts))
-    metrics[0].metric("成約件数", f"{total:,}")
+    metrics[0].metric("成約件数", f"{sum(counts.values()):,}")
     for column, (code, n) in zip(metrics[1:], counts.items(), strict=True):
         column.metric(Engagement(code).label, f"{n:,}")
-
-    offset = paginate(total, "placements.page", PAGE_SIZE, reset_on=(since, until, hubs))
-    rows = cached_read(
-        list_placements,
-        actor,
-        since=since,
-        until=until,
-        hubs=hubs,
-        limit=PAGE_SIZE,
-        offset=offset,
-    )
-    names = cached_read(company_names, actor, ids=sorted({p.company_id for p in rows}))
-    titles = cached_read(need_titles, actor, ids=sorted({p.need_id for p in rows}))
-    header = [
-        term("placed_on"),
-        "企業",
-        "ニーズ",
-        term("engagement"),
-        term("partner"),
-        term("salary_band"),
-        term("age_band"),
-        term("previous_residence"),
-    ]
-    widths = [1, 2, 1.8, 1, 1.8, 1.2, 0.9, 1.3]
-    table: list[list[Cell]] = [
-        [
-            day(p.placed_on),
-            links.company(p.company_id, names.get(p.company_id, "")),
-            links.need(p.need_id, titles.get(p.need_id, "ニーズを開く")),
-            enum_label(Engagement, p.engagement),
-            partners[p.partner_id].name if p.partner_id in partners else "",
-            enum_label(SalaryBand, p.salary_band),
-            enum_label(AgeBand, p.age_band),
-            _origin(p),
-        ]
-        for p in rows
-    ]
-    if read_only:
-        header.insert(0, "拠点")
-        widths.insert(0, 0.8)
-        for row, p in zip(table, rows, strict=True):
-            row.insert(0, prefecture_label(p.hub_code))
-    grid(actor, header, table, widths, empty="この期間の成約はありません。")
+    LIST.table(actor, view, shown, hubs=hubs, context=_names, empty="この条件の成約はありません。")
 
 
 st.title("成約")
@@ -127,6 +110,4 @@ else:
         links.show(
             actor, links.need(last_need, "成約を記録したニーズを開く", ":material/open_in_new:")
         )
-hubs = hub_panel() if read_only else ()
-since, until = period()
-placement_list(since, until, hubs)
+placement_list(tuple(hub_panel()) if read_only else ())

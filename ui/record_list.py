@@ -62,8 +62,11 @@ def _start(key: str, value: object) -> None:
 
 
 class RecordList:
-    def __init__(self, spec: ListSpec, columns: Sequence[Column]):
-        self.spec, self.columns = spec, list(columns)
+    """``this_year``: the list starts at the current fiscal year (the address says ``fy=all``
+    when the user widens it to every year)."""
+
+    def __init__(self, spec: ListSpec, columns: Sequence[Column], *, this_year: bool = False):
+        self.spec, self.columns, self.this_year = spec, list(columns), this_year
         self.by_key = {c.key: c for c in self.columns}
 
     def _key(self, name: str) -> str:
@@ -71,14 +74,16 @@ class RecordList:
 
     # --- the view, from the address and the widgets -------------------------------------
 
-    def _controls(self) -> tuple[ViewQuery, list[str]]:
+    def controls(self) -> tuple[ViewQuery, list[str]]:
+        """Draw the view's controls; returns the view (first page) and the columns shown."""
         spec, key = self.spec, self._key
         orders = [o.key for o in spec.orders]
         years = list(range(fiscal_year(today_jst()), FIRST_YEAR - 1, -1))
         _start(key("sort"), _param("sort") if _param("sort") in orders else spec.default_order)
         _start(key("order"), OLDEST if _param("order") == OLDEST else NEWEST)
         fy = _param("fy")
-        _start(key("fy"), int(fy) if fy.isdigit() and int(fy) in years else None)
+        default_year = years[0] if self.this_year and fy != "all" else None
+        _start(key("fy"), int(fy) if fy.isdigit() and int(fy) in years else default_year)
         _start(key("from"), _date(_param("from")))
         _start(key("to"), _date(_param("to")))
         for choice in spec.choices:
@@ -159,8 +164,9 @@ class RecordList:
             wanted["sort"] = str(query.order)
         if not query.descending:
             wanted["order"] = OLDEST
-        if query.fiscal_year is not None:
-            wanted["fy"] = str(query.fiscal_year)
+        this_year = fiscal_year(today_jst()) if self.this_year else None
+        if query.fiscal_year != this_year:
+            wanted["fy"] = "all" if query.fiscal_year is None else str(query.fiscal_year)
         if query.since is not None:
             wanted["from"] = query.since.isoformat()
         if query.until is not None:
@@ -198,7 +204,20 @@ class RecordList:
         context: Callable[[list[Any]], Context] | None = None,
         empty: str = "該当する記録はありません。",
     ) -> None:
-        query, shown = self._controls()
+        query, shown = self.controls()
+        self.table(actor, query, shown, hubs=hubs, context=context, empty=empty)
+
+    def table(
+        self,
+        actor: Actor,
+        query: ViewQuery,
+        shown: list[str],
+        *,
+        hubs: tuple[str, ...] = (),
+        context: Callable[[list[Any]], Context] | None = None,
+        empty: str = "該当する記録はありません。",
+    ) -> None:
+        """The view's rows, a page at a time, with the pager."""
         with guarded():
             total = cached_read(count_view, actor, list_name=self.spec.name, view=query, hubs=hubs)
         offset = paginate(total, self._key("page"), query.limit, reset_on=(query, hubs))

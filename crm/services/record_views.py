@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 from crm.actor import Actor
 from crm.auth.scope import scope_filter
 from crm.models import Consultation, Placement
-from crm.reference import Channel, Engagement, LabelledEnum, Stance
+from crm.reference import AgeBand, Channel, Engagement, LabelledEnum, SalaryBand, Stance
 from crm.timeutil import fiscal_year_bounds
 from crm.vocabulary import term
 
@@ -95,7 +95,11 @@ PLACEMENTS = ListSpec(
     model=Placement,
     date="placed_on",
     orders=(Order("placed_on", "placed_on"), Order("created_at", "created_at")),
-    choices=(Choice("engagement", Engagement),),
+    choices=(
+        Choice("engagement", Engagement),
+        Choice("salary_band", SalaryBand),
+        Choice("age_band", AgeBand),
+    ),
     default_order="placed_on",
 )
 SPECS = {spec.name: spec for spec in (CONSULTATIONS, PLACEMENTS)}
@@ -150,3 +154,21 @@ def view_rows(
     statement = _filtered(spec, actor, select(model), view, hubs).order_by(*ordering)
     limit = max(1, min(view.limit, MAX_PAGE))
     return list(session.exec(statement.offset(max(0, view.offset)).limit(limit)).all())
+
+
+def count_view_by(
+    session: Session,
+    actor: Actor,
+    list_name: str,
+    view: ViewQuery,
+    column: str,
+    hubs: Sequence[str] = (),
+) -> dict[str, int]:
+    """The view's rows counted per value of a coded ``column`` (every code of the list, in its
+    order, 0 where none), grouped in the database."""
+    spec = SPECS[list_name]
+    choice = next(c for c in spec.choices if c.key == column)
+    grouped = col(getattr(spec.model, column))
+    statement = _filtered(spec, actor, select(grouped, func.count()), view, hubs)
+    counts = dict(session.exec(statement.group_by(grouped)).all())
+    return {code: int(counts.get(code, 0)) for code in choice.codes.labels()}

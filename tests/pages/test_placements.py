@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from crm.models import FollowUp, Placement, TalentNeed
-from crm.timeutil import today_jst
+from crm.timeutil import fiscal_year, today_jst
 from tests.pages.forms import fkey
 from tests.pages.hub_helpers import links, message_under, submit, texts
 from tests.utils.clock import pin_today
@@ -51,14 +51,16 @@ def test_list_shows_the_hubs_placements_in_the_period(open_page, session, actors
 
     at = open_page(actors.manager01, PAGE)
     assert not at.exception
-    # Default period: this fiscal year (from 2026-04-01) to today.
-    assert at.date_input(key="placements.since").value == dt.date(2026, 4, 1)
+    # Default view: this fiscal year (from 2026-04-01).
+    assert at.selectbox(key="placements.view.fy").value == fiscal_year(today_jst())
     assert _metrics(at) == {"成約件数": "2", "中途採用": "1", "出向・研修": "0", "副業・兼業": "1"}
     cells = texts(at)
     assert [c for c in cells if c.startswith("20")] == ["2026/09/01", "2026/05/10"]
     assert [label for label, _p, params in links(at) if "need" in params] == ["営業部長"] * 2
 
-    at.date_input(key="placements.since").set_value(dt.date(2025, 1, 1)).run()
+    at.selectbox(key="placements.view.fy").set_value(None).run()
+    at.date_input(key="placements.view.from").set_value(dt.date(2025, 1, 1)).run()
+    assert at.query_params["fy"] in ("all", ["all"])
     assert _metrics(at)["成約件数"] == "3"
     assert [c for c in texts(at) if c.startswith("20")] == [
         "2026/09/01",

@@ -96,3 +96,35 @@ def test_the_secretariat_reads_the_hubs_it_chose(filled):
     session, actors = filled
     assert count_view(session, actors.secretariat, "consultations", ViewQuery()) == 61
     assert count_view(session, actors.secretariat, "consultations", ViewQuery(), ["02"]) == 1
+
+
+def test_placements_counted_per_engagement_in_the_view(any_engine):
+    from crm.models import Placement
+    from crm.services.record_views import count_view_by
+    from tests.utils.factories import make_need, make_placement
+
+    with Session(any_engine, expire_on_commit=False) as session:
+        actors = make_actors(session)
+        firm = make_company(session, actors.manager01, name="成約確認株式会社")
+        consultation = make_consultation(session, actors.manager01, firm, on=dt.date(2024, 4, 1))
+        need = make_need(session, actors.manager01, consultation, headcount=9)
+        for n, engagement in enumerate(["mid_career", "side_job", "side_job", "mid_career"]):
+            make_placement(
+                session,
+                actors.manager01,
+                need,
+                on=dt.date(2024, 5, 1) + dt.timedelta(days=200 * n),
+                engagement=engagement,
+            )
+        session.commit()
+        view = ViewQuery(fiscal_year=2024)
+        counted = count_view_by(session, actors.manager01, "placements", view, "engagement")
+        rows = [
+            p
+            for p in session.exec(select(Placement)).all()
+            if dt.date(2024, 4, 1) <= p.placed_on <= dt.date(2025, 3, 31)
+        ]
+        assert counted == {code: sum(p.engagement == code for p in rows) for code in counted}
+        assert (
+            sum(counted.values()) == count_view(session, actors.manager01, "placements", view) == 2
+        )
