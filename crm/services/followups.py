@@ -182,6 +182,7 @@ class FollowUpChoice:
     company: str
     after_placement: bool
     notes: str | None
+    hub_code: str
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ def follow_up_choices(
                 name,
                 follow_up.placement_id is not None,
                 follow_up.notes,
+                follow_up.hub_code,
             )
             for follow_up, name in rows
             if follow_up.id is not None

@@ -47,6 +47,7 @@ from crm.services import (
     merge,
     needs,
     placements,
+    record_views,
     reference_data,
     submissions,
     targets,
@@ -485,6 +486,40 @@ ROWS = [
         SCOPED_LIST,
         lambda s, a, w: followups.list_follow_ups(s, a),
         lambda r, w: {f.hub_code for f in r},
+    ),
+    Row(
+        followups.follow_up_choices,
+        SCOPED_LIST,
+        lambda s, a, w: followups.follow_up_choices(s, a, limit=10_000),
+        lambda r, w: {c.hub_code for c in r.choices},
+    ),
+    Row(
+        record_views.view_rows,
+        SCOPED_LIST,
+        lambda s, a, w: record_views.view_rows(
+            s, a, "consultations", record_views.ViewQuery(limit=200)
+        ),
+        lambda r, w: {c.hub_code for c in r},
+    ),
+    Row(
+        record_views.count_view,
+        SCOPED_LIST,
+        lambda s, a, w: (
+            record_views.count_view(s, a, "placements", record_views.ViewQuery()),
+            record_views.view_rows(s, a, "placements", record_views.ViewQuery(limit=200)),
+        ),
+        lambda r, w: {p.hub_code for p in r[1]} if r[0] == len(r[1]) else {"count != list"},
+    ),
+    Row(
+        record_views.count_view_by,
+        SCOPED_LIST,
+        lambda s, a, w: (
+            record_views.count_view_by(s, a, "placements", record_views.ViewQuery(), "engagement"),
+            record_views.view_rows(s, a, "placements", record_views.ViewQuery(limit=200)),
+        ),
+        lambda r, w: (
+            {p.hub_code for p in r[1]} if sum(r[0].values()) == len(r[1]) else {"count != list"}
+        ),
     ),
     Row(
         followups.count_follow_ups_by_state,
