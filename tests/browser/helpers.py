@@ -129,3 +129,24 @@ def new_firm_form(page: Page) -> Locator:
         page.get_by_text("新しい企業を登録").click()
     expect(form.get_by_role("textbox", name="企業名 *", exact=True)).to_be_visible()
     return form
+
+
+def press_until(
+    page: Page, button: Locator, done: Locator, attempts: int = 3, wait: float = 20_000
+) -> None:
+    """Press ``button`` until ``done`` shows.
+
+    Under CI's load a click was lost a few times (no run followed it: the form stood filled and
+    unchanged for a minute). Pressing again is what a person does. Use it only where a second
+    press cannot save twice: the first save leaves the form (a new page opens), or a unique
+    value (a corporate number) refuses a second record."""
+    for attempt in range(attempts):
+        if attempt == 0 or button.is_visible():
+            button.click()
+        settle(page)
+        try:
+            expect(done).to_be_visible(timeout=wait)
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
