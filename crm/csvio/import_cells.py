@@ -2,6 +2,7 @@
 offices and spreadsheets write them (the input shapes then check them, ``crm.entities``)."""
 
 import unicodedata
+from functools import lru_cache
 
 from sqlalchemy import Table
 from sqlmodel import SQLModel
@@ -32,6 +33,7 @@ def read_int(text: str) -> int:
 TILDES = str.maketrans({"〜": "~", "～": "~", "−": "-", "－": "-"})
 
 
+@lru_cache(maxsize=4096)  # a file repeats the same few labels on every row
 def read_choice(enum: type[LabelledEnum], text: str) -> str:
     """A coded value from its code or Japanese label, tolerant of the tilde/dash variants a
     round trip through CP932 produces; unknown text is passed on for the input model to refuse."""

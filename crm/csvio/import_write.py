@@ -61,9 +61,10 @@ def _plans(run: Run) -> Iterator[tuple[Plan, int]]:
                 origin = _origin(entity, p.row)
                 if p.action == "create":
                     key = Key(entity, p.local if p.local is not None else ("row", p.row))
+                    values = _keyed(run, p.values)
                     plan.insert(
                         model,
-                        {**_keyed(run, p.values), **p.stamps},
+                        {**values, **p.stamps} if p.stamps else values,
                         key=key,
                         id=p.id if run.restore else None,
                         origin=origin,

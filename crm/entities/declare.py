@@ -16,6 +16,7 @@ means declaring it here, a migration and a test.
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationInfo, field_validator
@@ -106,6 +107,7 @@ def field(model: type[SQLModel], name: str) -> Declared:
     return Declared(name, info, spec)
 
 
+@lru_cache(maxsize=4096)  # forms and files give the same few codes again and again
 def choice(enum_type: type[LabelledEnum], value: str) -> str:
     """The code of a coded value given by its code or its Japanese label."""
     try:

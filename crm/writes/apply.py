@@ -45,6 +45,7 @@ from crm.errors import CrmError, StaleVersion
 from crm.models import AuditLog, DataVersion, table_of
 from crm.textnorm import company_keys
 from crm.timeutil import utcnow
+from crm.writes.audit_rows import create_entries
 from crm.writes.bulk import insert_rows, move_sequences
 from crm.writes.conflict import changed_since
 from crm.writes.plan import Change, Key, NewRow, Plan
@@ -102,7 +103,15 @@ def apply(
             else:
                 write(session, actor, model, chunk, ids, now, plan.keep_ids)  # type: ignore[arg-type]
             if audit and model is not NeedStatusChange:
-                entries.extend(_entries(actor, model, chunk, ids, now))
+                new_rows = [op for op in chunk if isinstance(op, NewRow)]
+                audited = False
+                if len(new_rows) == len(chunk):
+                    _write_entries(session, entries)  # earlier entries first, in order
+                    audited = create_entries(
+                        session, actor, model, entity_name(model), new_rows, ids, now, BOOKKEEPING
+                    )
+                if not audited:
+                    entries.extend(_entries(actor, model, chunk, ids, now))
             if len(entries) >= CHUNK:
                 _write_entries(session, entries)
             if progress is not None:
