@@ -18,6 +18,7 @@ from crm.services.record_views import (
     count_view,
     view_rows,
 )
+from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import fiscal_year, today_jst
 from ui.cache import cached_read
 from ui.forms import guarded
@@ -25,7 +26,8 @@ from ui.listing import Cell, grid, paginate
 
 NEWEST, OLDEST = "desc", "asc"
 ALL = "すべて"
-FIRST_YEAR = 2016  # the programme's first fiscal year
+# The view's own address parameters (each coded filter adds its column's name).
+VIEW_PARAMS = ("sort", "order", "fy", "from", "to", "cols", "size")
 
 
 Context = Mapping[str, Mapping[int, str]]  # names a page's rows refer to, by kind
@@ -69,6 +71,9 @@ class RecordList:
         self.spec, self.columns, self.this_year = spec, list(columns), this_year
         self.by_key = {c.key: c for c in self.columns}
 
+    def _params(self) -> list[str]:
+        return [*VIEW_PARAMS, *(c.key for c in self.spec.choices)]
+
     def _key(self, name: str) -> str:
         return f"{self.spec.name}.view.{name}"
 
@@ -77,8 +82,8 @@ class RecordList:
     def controls(self) -> tuple[ViewQuery, list[str]]:
         """Draw the view's controls; returns the view (first page) and the columns shown."""
         spec, key = self.spec, self._key
-        orders = [o.key for o in spec.orders]
-        years = list(range(fiscal_year(today_jst()), FIRST_YEAR - 1, -1))
+        orders = list(spec.orders)
+        years = list(range(fiscal_year(today_jst()), FIRST_FISCAL_YEAR - 1, -1))
         _start(key("sort"), _param("sort") if _param("sort") in orders else spec.default_order)
         _start(key("order"), OLDEST if _param("order") == OLDEST else NEWEST)
         fy = _param("fy")
@@ -94,9 +99,7 @@ class RecordList:
         size = _param("size")
         _start(key("size"), int(size) if size.isdigit() and int(size) in PAGE_SIZES else 50)
 
-        active = any(
-            _param(name) for name in ("sort", "order", "fy", "from", "to", "cols", "size")
-        ) or any(_param(c.key) for c in spec.choices)
+        active = any(_param(name) for name in self._params())
         with st.expander("並べ替え・絞り込み・表示する列", expanded=active):
             first, second, third = st.columns(3)
             first.selectbox("並べ替え", orders, format_func=spec.label, key=key("sort"))

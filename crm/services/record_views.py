@@ -27,14 +27,6 @@ LABELS = {"created_at": "登録日時"}
 
 
 @dataclass(frozen=True)
-class Order:
-    """A way to sort a list: by ``column`` (an index leads with it), the id breaking ties."""
-
-    key: str
-    column: str
-
-
-@dataclass(frozen=True)
 class Choice:
     """A filter by a coded column's values (any of those chosen)."""
 
@@ -47,14 +39,14 @@ class ListSpec:
     name: str
     model: type[SQLModel]
     date: str  # the business date: its range and fiscal year filter the list
-    orders: tuple[Order, ...]
+    orders: tuple[str, ...]  # the columns it may be sorted by (an index leads with each)
     choices: tuple[Choice, ...]
     default_order: str
 
-    def order(self, key: str | None) -> Order:
-        """The order named ``key``, or the list's default for any other name."""
-        by_key = {o.key: o for o in self.orders}
-        return by_key.get(key or "", by_key[self.default_order])
+    def order(self, key: str | None) -> str:
+        """The column ``key`` names when the list may be sorted by it, else the default; the
+        id breaks ties."""
+        return key if key in self.orders else self.default_order
 
     def label(self, key: str) -> str:
         return LABELS.get(key) or term(key)
@@ -82,11 +74,7 @@ CONSULTATIONS = ListSpec(
     name="consultations",
     model=Consultation,
     date="consulted_on",
-    orders=(
-        Order("consulted_on", "consulted_on"),
-        Order("next_action_on", "next_action_on"),
-        Order("created_at", "created_at"),
-    ),
+    orders=("consulted_on", "next_action_on", "created_at"),
     choices=(Choice("channel", Channel), Choice("stance", Stance)),
     default_order="consulted_on",
 )
@@ -94,7 +82,7 @@ PLACEMENTS = ListSpec(
     name="placements",
     model=Placement,
     date="placed_on",
-    orders=(Order("placed_on", "placed_on"), Order("created_at", "created_at")),
+    orders=("placed_on", "created_at"),
     choices=(
         Choice("engagement", Engagement),
         Choice("salary_band", SalaryBand),
@@ -141,11 +129,11 @@ def view_rows(
     spec = SPECS[list_name]
     model = spec.model
     order = spec.order(view.order)
-    column = col(getattr(model, order.column))
+    column = col(getattr(model, order))
     ident = col(model.id)  # type: ignore[attr-defined]
     # Records without the date (no next action yet) come last either way; a column that is
     # never empty keeps the plain order its index answers.
-    nullable = getattr(model, order.column).nullable
+    nullable = getattr(model, order).nullable
     if view.descending:
         first = column.desc().nulls_last() if nullable else column.desc()
         ordering = [first, ident.desc()]
