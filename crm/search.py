@@ -293,14 +293,17 @@ def search_everything(
 ) -> SearchResults:
     """Firms (name, kana, 法人番号), needs (role title) and consultations (summary) matching
     ``text`` in the reader's hubs (narrowed to ``hubs`` when given); a page of at most
-    ``limit`` of each from its offset in ``offsets``, firms in 五十音 order, records newest
-    first."""
+    ``limit`` of each, firms in 五十音 order, records newest first. ``offsets`` names the
+    kinds to read, each from its offset (a page showing one kind's page reads only that
+    kind); None reads every kind from its first row."""
     statements = _hit_statements(session, actor, text, hubs)
     if statements is None:
         return SearchResults(query="", firms=[], needs=[], consultations=[])
-    offsets = offsets or {}
+    offsets = dict.fromkeys(KINDS, 0) if offsets is None else offsets
     found = {
-        kind: session.execute(statement.offset(max(0, offsets.get(kind, 0))).limit(limit)).all()
+        kind: session.execute(statement.offset(max(0, offsets[kind])).limit(limit)).all()
+        if kind in offsets
+        else []
         for kind, statement in statements.items()
     }
     return SearchResults(

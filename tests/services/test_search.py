@@ -124,6 +124,10 @@ def test_one_search_box_finds_firms_needs_and_consultations_in_scope(session, ac
     national = search.search_everything(session, actors.secretariat, "サカタ")
     assert len(national.firms) == 2 and len(national.consultations) == 2
     assert search.search_everything(session, actors.manager01, "  ").empty
+    # A page of one kind reads only that kind.
+    needs_only = search.search_everything(session, actors.manager01, "さかた", offsets={"needs": 0})
+    assert [n.need_id for n in needs_only.needs] == [need.id]
+    assert needs_only.firms == [] and needs_only.consultations == []
 
 
 @pytest.mark.parametrize(
