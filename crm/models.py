@@ -43,6 +43,7 @@ __all__ = [
     "Partner",
     "Placement",
     "Referral",
+    "SavedView",
     "TalentCategory",
     "TalentNeed",
     "Tracked",
@@ -169,6 +170,24 @@ class ApiToken(SQLModel, table=True):
     expires_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
     last_used_at: dt.datetime | None = None
+
+
+class SavedView(SQLModel, table=True):
+    """A record list's view (its filters, order, columns and page size, as the list's address
+    parameters) saved under a name by one person; ``is_default`` opens it when that person
+    opens the list without parameters. Only its owner reads it; its address is shareable
+    because the parameters, not the saved row, carry the view."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (Index("ux_saved_view_name", "user_id", "list_name", "name", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    list_name: str = Field(max_length=40)
+    name: str = Field(max_length=40)
+    params: str = Field(max_length=2000)  # the address's query string, e.g. "sort=created_at"
+    is_default: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class FormSubmission(SQLModel, table=True):
