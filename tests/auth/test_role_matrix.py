@@ -49,6 +49,7 @@ from crm.services import (
     placements,
     record_views,
     reference_data,
+    saved_views,
     submissions,
     targets,
     timeline,
@@ -768,6 +769,36 @@ ROWS = [
         lambda s, a, w: users.sign_out_everywhere(s, a, "target_user"),
         label="someone else",
     ),
+    # saved views: each person's own (nobody reads, changes or deletes another's)
+    Row(
+        saved_views.save_view,
+        OWN_ACCOUNT,
+        lambda s, a, w: saved_views.save_view(
+            s, a, "consultations", "今年度の訪問", "channel=visit"
+        ),
+    ),
+    Row(
+        saved_views.list_saved_views,
+        OWN_ACCOUNT,
+        lambda s, a, w: saved_views.list_saved_views(s, a, "consultations"),
+    ),
+    Row(
+        saved_views.delete_view,
+        OWN_ACCOUNT,
+        lambda s, a, w: saved_views.delete_view(
+            s, a, saved_views.save_view(s, a, "consultations", "一時", "").id
+        ),
+    ),
+    Row(
+        saved_views.set_default_view,
+        OWN_ACCOUNT,
+        lambda s, a, w: saved_views.set_default_view(s, a, "consultations", None),
+    ),
+    Row(
+        saved_views.default_params,
+        OWN_ACCOUNT,
+        lambda s, a, w: saved_views.default_params(s, a, "consultations"),
+    ),
     # audit trail
     Row(audit.browse_audit, ADMIN_READ, lambda s, a, w: audit.browse_audit(s, a)),
     Row(audit.count_audit, ADMIN_READ, lambda s, a, w: audit.count_audit(s, a)),
@@ -821,6 +852,7 @@ NO_ACTOR = {
     "today.week_end": "pure date arithmetic",
     "today.describe": "pure label of an item already read",
     "targets.validated_target": "pure check of a target's values (the page and a restore)",
+    "saved_views.clean_params": "pure: a view's address parameters as stored",
 }
 CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer"]
 
