@@ -16,8 +16,16 @@ from sqlmodel import Session, SQLModel, col, select
 
 from crm.actor import Actor
 from crm.auth.scope import scope_filter
-from crm.models import Consultation, Placement
-from crm.reference import AgeBand, Channel, Engagement, LabelledEnum, SalaryBand, Stance
+from crm.models import Consultation, Placement, TalentNeed
+from crm.reference import (
+    AgeBand,
+    Channel,
+    Engagement,
+    LabelledEnum,
+    NeedStatus,
+    SalaryBand,
+    Stance,
+)
 from crm.timeutil import fiscal_year_bounds
 from crm.vocabulary import term
 
@@ -90,7 +98,21 @@ PLACEMENTS = ListSpec(
     ),
     default_order="placed_on",
 )
-SPECS = {spec.name: spec for spec in (CONSULTATIONS, PLACEMENTS)}
+# The board shows one status at a time (its own control, not the view's filters); the
+# category is a table of the programme, not a code list, so it is not a filter yet.
+NEEDS = ListSpec(
+    name="needs",
+    model=TalentNeed,
+    date="opened_on",
+    orders=("opened_on", "created_at"),
+    choices=(
+        Choice("status", NeedStatus),
+        Choice("engagement", Engagement),
+        Choice("salary_band", SalaryBand),
+    ),
+    default_order="opened_on",
+)
+SPECS = {spec.name: spec for spec in (CONSULTATIONS, PLACEMENTS, NEEDS)}
 
 
 def _filtered(spec: ListSpec, actor: Actor, statement: Any, view: ViewQuery, hubs: Sequence[str]):

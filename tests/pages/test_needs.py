@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlmodel import func, select
+from sqlmodel import func, select, text
 
 from crm.models import NeedStatusChange, Referral, TalentNeed
 from crm.services import needs
@@ -17,6 +17,7 @@ from tests.pages.hub_helpers import (
     submit,
 )
 from tests.utils.factories import make_company, make_consultation, make_need, make_partner
+from ui.views.need_board import STATUS_KEY
 
 PAGE = "pages/needs.py"
 
@@ -54,34 +55,109 @@ def _board(session, actors):
     return company, consultation, made, partner
 
 
+def _statuses(at) -> dict[str, str]:
+    """The board's status control: each status's code and what it shows."""
+    control = at.segmented_control(key=STATUS_KEY)
+    return dict(zip(["open", "referred", "placed", "withdrawn"], control.options, strict=True))
+
+
+def _need_links(at) -> list[str]:
+    return [label for label, page, params in links(at) if "need" in params]
+
+
+def _shown_by_status(at) -> dict[str, list[str]]:
+    """The needs listed under each status, choosing each in turn (one list is built at a time)."""
+    shown = {}
+    for status in ("open", "referred", "placed", "withdrawn"):
+        at.segmented_control(key=STATUS_KEY).set_value(status).run()
+        assert not at.exception
+        shown[status] = _need_links(at)
+    return shown
+
+
+def _counted(session, hub: str | None = None) -> dict[str, int]:
+    """Needs per status, read with plain SQL (independent of the services)."""
+    where = "" if hub is None else f" WHERE hub_code = '{hub}'"
+    rows = session.exec(
+        text(f"SELECT status, COUNT(*) FROM talent_need{where} GROUP BY status")
+    ).all()
+    return dict(rows)
+
+
 def test_board_counts_and_lists_by_status(open_page, session, actors):
     company, _consultation, made, _partner = _board(session, actors)
     at = open_page(actors.manager01, PAGE)
     assert not at.exception
-    expected = needs.count_needs_by_status(session, actors.manager01)
-    assert expected == {"open": 2, "referred": 1, "placed": 0, "withdrawn": 1}
-    assert {m.label: m.value for m in at.metric} == {
-        "受付": "2",
-        "紹介中": "1",
-        "成約": "0",
-        "取り下げ": "1",
+    assert _counted(session, "01") == {"open": 2, "referred": 1, "withdrawn": 1}
+    assert _statuses(at) == {
+        "open": "受付（2）",
+        "referred": "紹介中（1）",
+        "placed": "成約（0）",
+        "withdrawn": "取り下げ（1）",
     }
-    tabs = at.tabs
-    assert [t.label for t in tabs] == ["受付（2）", "紹介中（1）", "成約（0）", "取り下げ（1）"]
-    in_tab = [[link.value for link in tab.get("page_link") if "（#" in link.value] for tab in tabs]
-    assert in_tab == [
-        [f"経理課長（#{made[2].id}）", f"営業部長（#{made[0].id}）"],
-        [f"工場長（#{made[1].id}）"],
-        [],
-        [f"品質管理（#{made[3].id}）"],
-    ]
+    # Only the chosen status's list is built: the first run shows 受付 alone.
+    assert at.segmented_control(key=STATUS_KEY).value == "open"
+    assert _need_links(at) == ["経理課長", "営業部長"]
+    # A need is named by its role (its firm and date beside it), never by its number.
+    assert not any("#" in label for label in link_labels(at))
+    assert _shown_by_status(at) == {
+        "open": ["経理課長", "営業部長"],
+        "referred": ["工場長"],
+        "placed": [],
+        "withdrawn": ["品質管理"],
+    }
+    assert {params["need"] for _l, _p, params in links(at) if "need" in params} == {str(made[3].id)}
     assert "他拠点の職種" not in " ".join(link_labels(at))
 
     at = open_page(actors.secretariat, PAGE)
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["受付"] == "3"
+    assert _statuses(at)["open"] == f"受付（{_counted(session)['open']}）" == "受付（3）"
     assert any("他拠点の職種" in label for label in link_labels(at))
     assert not [b for b in at.button if b.label == "人材ニーズを登録"]
+
+
+def test_board_status_is_in_the_address(open_page, session, actors):
+    _company, _consultation, made, _partner = _board(session, actors)
+    at = open_page(actors.manager01, PAGE)
+    assert "status" not in at.query_params  # the default status needs no parameter
+    at.segmented_control(key=STATUS_KEY).set_value("withdrawn").run()
+    assert at.query_params["status"] == "withdrawn"
+
+    # A reload or a shared link opens the same status.
+    at = open_page(actors.manager01, PAGE, query={"status": "withdrawn"})
+    assert not at.exception
+    assert at.segmented_control(key=STATUS_KEY).value == "withdrawn"
+    assert _need_links(at) == ["品質管理"]
+    # A hand-edited status falls back to 受付.
+    at = open_page(actors.manager01, PAGE, query={"status": "nonsense"})
+    assert not at.exception
+    assert at.segmented_control(key=STATUS_KEY).value == "open"
+    assert _need_links(at) == ["経理課長", "営業部長"]
+
+
+def test_board_view_filters_counts_and_rows(open_page, session, actors):
+    """The view's filters narrow the counts beside each status and the rows alike."""
+    _company, consultation, made, _partner = _board(session, actors)
+    make_need(
+        session, actors.manager01, consultation, role_title="副業の広報", engagement="side_job"
+    )
+    session.commit()
+    at = open_page(actors.manager01, PAGE, query={"engagement": "side_job"})
+    assert not at.exception
+    side_jobs = session.exec(
+        text(
+            "SELECT status, COUNT(*) FROM talent_need WHERE hub_code = '01'"
+            " AND engagement = 'side_job' GROUP BY status"
+        )
+    ).all()
+    assert dict(side_jobs) == {"open": 1}
+    assert _statuses(at) == {
+        "open": "受付（1）",
+        "referred": "紹介中（0）",
+        "placed": "成約（0）",
+        "withdrawn": "取り下げ（0）",
+    }
+    assert _need_links(at) == ["副業の広報"]
 
 
 def test_open_a_need_from_a_consultation(open_page, session, actors):
@@ -248,13 +324,17 @@ def test_company_filter_from_the_firm_page(open_page, session, actors):
     session.commit()
     at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
     assert not at.exception
-    assert {m.label: m.value for m in at.metric} == {
-        "受付": "2",
-        "紹介中": "1",
-        "成約": "0",
-        "取り下げ": "1",
+    assert _statuses(at) == {
+        "open": "受付（2）",
+        "referred": "紹介中（1）",
+        "placed": "成約（0）",
+        "withdrawn": "取り下げ（1）",
+    }
+    shown = _shown_by_status(at)
+    assert shown == {
+        "open": ["経理課長", "営業部長"],
+        "referred": ["工場長"],
+        "placed": [],
+        "withdrawn": ["品質管理"],
     }
     assert not any("別会社の職種" in label for label in link_labels(at))
-    assert {params.get("need") for _l, _p, params in links(at) if "need" in params} == {
-        str(n.id) for n in made
-    }

@@ -77,7 +77,7 @@ def new_need_form(
                 FORM,
                 "人材ニーズを登録",
                 save,
-                lambda need: f"人材ニーズ #{need.id} を登録しました。",
+                lambda need: f"人材ニーズ「{need.role_title}」を登録しました。",
                 opened,
                 actor=actor,
                 creates=True,

@@ -48,7 +48,8 @@ def show_need(
     status = NeedStatus(need.status)
     st.title(literal(f"{need.role_title}（{company_name}）"))
     st.caption(
-        f"人材ニーズ #{need.id} ・ {prefecture_label(need.hub_code)} ・ 状態: {status.label}"
+        f"人材ニーズ ・ {prefecture_label(need.hub_code)} ・ {day(need.opened_on)}受付 ・ "
+        f"状態: {status.label}"
     )
     if read_only:
         st.caption("全国事務局として閲覧しています（閲覧のみ）。")
