@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from crm.actor import Actor
+from crm.presentation.labels import prefecture_label
 from crm.services.record_views import (
     PAGE_SIZES,
     ListSpec,
@@ -26,7 +27,9 @@ from ui.listing import Cell, grid, paginate
 
 NEWEST, OLDEST = "desc", "asc"
 ALL = "すべて"
-# The view's own address parameters (each coded filter adds its column's name).
+EVERY_CASE = "all"  # a condition's address value when none of its cases is chosen
+# The view's own address parameters (each coded filter and condition adds its name, a list
+# with a search box adds ``q``).
 VIEW_PARAMS = ("sort", "order", "fy", "from", "to", "cols", "size")
 
 
@@ -56,6 +59,13 @@ def _date(text: str) -> dt.date | None:
         return None  # a hand-edited address: ignored, never a traceback
 
 
+def hub_column(read_only: bool) -> list["Column"]:
+    """The 拠点 column, for a reader of several hubs (the secretariat) only."""
+    if not read_only:
+        return []
+    return [Column("hub", "拠点", 0.8, lambda row, _n: prefecture_label(row.hub_code))]
+
+
 def _start(key: str, value: object) -> None:
     """A widget's starting value from the address, on the first run of a session (a reload,
     a shared link, another tab) only: afterwards the widget holds what the user chose."""
@@ -72,7 +82,20 @@ class RecordList:
         self.by_key = {c.key: c for c in self.columns}
 
     def _params(self) -> list[str]:
-        return [*VIEW_PARAMS, *(c.key for c in self.spec.choices)]
+        spec = self.spec
+        searched = ["q"] if spec.search is not None else []
+        return [
+            *VIEW_PARAMS,
+            *searched,
+            *(c.key for c in spec.choices),
+            *(c.key for c in spec.conditions),
+        ]
+
+    def _directions(self, order: str) -> dict[str, str]:
+        """The two directions in words: of days, newest or oldest first; of names, あ to ん."""
+        if self.spec.dated(order):
+            return {NEWEST: "新しい順", OLDEST: "古い順"}
+        return {OLDEST: "昇順（ア→ン）", NEWEST: "降順（ン→ア）"}
 
     def _key(self, name: str) -> str:
         return f"{self.spec.name}.view.{name}"
@@ -85,28 +108,34 @@ class RecordList:
         orders = list(spec.orders)
         years = list(range(fiscal_year(today_jst()), FIRST_FISCAL_YEAR - 1, -1))
         _start(key("sort"), _param("sort") if _param("sort") in orders else spec.default_order)
-        _start(key("order"), OLDEST if _param("order") == OLDEST else NEWEST)
+        default_direction = NEWEST if spec.descending else OLDEST
+        direction = _param("order")
+        _start(key("order"), direction if direction in (NEWEST, OLDEST) else default_direction)
         fy = _param("fy")
         default_year = years[0] if self.this_year and fy != "all" else None
         _start(key("fy"), int(fy) if fy.isdigit() and int(fy) in years else default_year)
         _start(key("from"), _date(_param("from")))
         _start(key("to"), _date(_param("to")))
         for choice in spec.choices:
-            codes = [c for c in _param(choice.key).split(",") if c in choice.codes.labels()]
+            codes = [c for c in _param(choice.key).split(",") if c in choice.labels()]
             _start(key(choice.key), codes)
+        self._start_extras()
         shown = [c for c in _param("cols").split(",") if c in self.by_key]
         _start(key("cols"), shown or [c.key for c in self.columns])
         size = _param("size")
         _start(key("size"), int(size) if size.isdigit() and int(size) in PAGE_SIZES else 50)
 
-        active = any(_param(name) for name in self._params())
+        if spec.search is not None:
+            st.text_input("検索", key=key("q"), placeholder=spec.search_hint)
+        active = any(_param(name) for name in self._params() if name != "q")
         with st.expander("並べ替え・絞り込み・表示する列", expanded=active):
             first, second, third = st.columns(3)
             first.selectbox("並べ替え", orders, format_func=spec.label, key=key("sort"))
+            words = self._directions(spec.order(st.session_state[key("sort")]))
             second.selectbox(
                 "順序",
-                [NEWEST, OLDEST],
-                format_func={NEWEST: "新しい順", OLDEST: "古い順"}.__getitem__,
+                list(words),
+                format_func=words.__getitem__,
                 key=key("order"),
             )
             third.selectbox(
@@ -125,7 +154,7 @@ class RecordList:
             for column, choice in zip(
                 st.columns(len(spec.choices) or 1), spec.choices, strict=False
             ):
-                labels = choice.codes.labels()
+                labels = choice.labels()
                 column.multiselect(
                     spec.label(choice.key),
                     list(labels),
@@ -133,6 +162,7 @@ class RecordList:
                     key=key(choice.key),
                     placeholder=ALL,
                 )
+            self._draw_conditions()
             st.multiselect(
                 "表示する列",
                 [c.key for c in self.columns],
@@ -141,11 +171,8 @@ class RecordList:
                 placeholder="列を選んでください",
             )
         state = st.session_state
-        chosen = tuple(
-            (choice.key, tuple(state[key(choice.key)]))
-            for choice in spec.choices
-            if state[key(choice.key)]
-        )
+        filters = [*(c.key for c in spec.choices), *(c.key for c in spec.conditions)]
+        chosen = tuple((name, tuple(state[key(name)])) for name in filters if state[key(name)])
         query = ViewQuery(
             order=state[key("sort")],
             descending=state[key("order")] == NEWEST,
@@ -153,6 +180,8 @@ class RecordList:
             until=state[key("to")],
             fiscal_year=state[key("fy")],
             chosen=chosen,
+            text=str(state.get(key("q")) or "").strip(),
+            today=today_jst(),
             limit=state[key("size")],
         )
         columns = [k for k in state[key("cols")] if k in self.by_key] or [self.columns[0].key]
@@ -165,8 +194,8 @@ class RecordList:
         wanted: dict[str, str] = {}
         if query.order != spec.default_order:
             wanted["sort"] = str(query.order)
-        if not query.descending:
-            wanted["order"] = OLDEST
+        if query.descending != spec.descending:
+            wanted["order"] = NEWEST if query.descending else OLDEST
         this_year = fiscal_year(today_jst()) if self.this_year else None
         if query.fiscal_year != this_year:
             wanted["fy"] = "all" if query.fiscal_year is None else str(query.fiscal_year)
@@ -176,26 +205,55 @@ class RecordList:
             wanted["to"] = query.until.isoformat()
         for name, codes in query.chosen:
             wanted[name] = ",".join(codes)
+        wanted.update(self._extras_to_address(query))
         if columns != [c.key for c in self.columns]:
             wanted["cols"] = ",".join(columns)
         if query.limit != 50:
             wanted["size"] = str(query.limit)
-        names = {
-            "sort",
-            "order",
-            "fy",
-            "from",
-            "to",
-            "cols",
-            "size",
-            *(c.key for c in spec.choices),
-        }
-        for name in names:
+        for name in self._params():
             if name in wanted:
                 if _param(name) != wanted[name]:
                     st.query_params[name] = wanted[name]
             elif name in st.query_params:
                 del st.query_params[name]
+
+    # --- a search box and conditions (lists other than a hub's coded records) ------------
+
+    def _start_extras(self) -> None:
+        spec, key = self.spec, self._key
+        if spec.search is not None:
+            _start(key("q"), _param("q")[:200])
+        for condition in spec.conditions:
+            given = _param(condition.key)
+            if not given:
+                _start(key(condition.key), list(condition.default))
+                continue
+            cases = [c for c in given.split(",") if c in condition.labels()]
+            _start(key(condition.key), cases)
+
+    def _draw_conditions(self) -> None:
+        conditions = self.spec.conditions
+        for column, condition in zip(st.columns(len(conditions) or 1), conditions, strict=False):
+            labels = condition.labels()
+            column.multiselect(
+                condition.title,
+                list(labels),
+                format_func=labels.__getitem__,
+                key=self._key(condition.key),
+                placeholder=ALL,
+            )
+
+    def _extras_to_address(self, query: ViewQuery) -> dict[str, str]:
+        """The search text, and each condition whose cases are not the list's default (none
+        chosen, when the list starts with some, is ``all``)."""
+        wanted: dict[str, str] = {}
+        if self.spec.search is not None and query.text:
+            wanted["q"] = query.text
+        for condition in self.spec.conditions:
+            cases = query.codes(condition.key)
+            if cases != condition.default:
+                wanted[condition.key] = ",".join(cases) or EVERY_CASE
+        return wanted
 
     # --- the list -----------------------------------------------------------------------
 

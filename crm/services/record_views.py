@@ -7,17 +7,19 @@ The page (``ui.record_list``) keeps a query in the address, so a view can be rel
 and opened in another tab."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Date, DateTime, false, func, or_
 from sqlmodel import Session, SQLModel, col, select
 
 from crm.actor import Actor
 from crm.auth.scope import scope_filter
-from crm.models import Consultation, Placement, TalentNeed
+from crm.models import Company, Consultation, FollowUp, Placement, TalentNeed
 from crm.reference import (
+    JSIC_DIVISIONS,
+    PREFECTURES,
     AgeBand,
     Channel,
     Engagement,
@@ -26,20 +28,50 @@ from crm.reference import (
     SalaryBand,
     Stance,
 )
-from crm.timeutil import fiscal_year_bounds
+from crm.search import match_companies
+from crm.timeutil import JST, fiscal_year_bounds, today_jst
 from crm.vocabulary import term
 
 MAX_PAGE = 200
 PAGE_SIZES = (20, 50, 100)
-LABELS = {"created_at": "登録日時"}
+LABELS = {
+    "created_at": "登録日時",
+    "kana_key": "企業名カナ",
+    "prefecture_code": "所在地（都道府県）",
+}
 
 
 @dataclass(frozen=True)
 class Choice:
-    """A filter by a coded column's values (any of those chosen)."""
+    """A filter by a coded column's values (any of those chosen): an enum's codes, or a fixed
+    table of codes and their names (業種, 都道府県)."""
 
     key: str
-    codes: type[LabelledEnum]
+    codes: type[LabelledEnum] | Mapping[str, str]
+
+    def labels(self) -> Mapping[str, str]:
+        return self.codes if isinstance(self.codes, Mapping) else self.codes.labels()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A filter by cases that are not one column's codes (a follow-up is 期限超過 by its due
+    date and today): any of the cases chosen. ``where(case, today)`` is a case's SQL
+    condition."""
+
+    key: str
+    title: str
+    cases: tuple[tuple[str, str], ...]  # (code, label), in the order offered
+    where: Callable[[str, dt.date], Any]
+    default: tuple[str, ...] = ()  # the cases a list starts with (none: every row)
+
+    def labels(self) -> dict[str, str]:
+        return dict(self.cases)
+
+
+# Narrows every read of a list by the text typed in its search box (possibly empty), given the
+# statement and the database's dialect (which index answers).
+Search = Callable[[Any, str, str], Any]
 
 
 @dataclass(frozen=True)
@@ -50,6 +82,13 @@ class ListSpec:
     orders: tuple[str, ...]  # the columns it may be sorted by (an index leads with each)
     choices: tuple[Choice, ...]
     default_order: str
+    # What a list needs beyond the coded columns of a hub's records.
+    conditions: tuple[Condition, ...] = ()
+    search: Search | None = None
+    search_hint: str = ""
+    descending: bool = True  # the default direction (a list of names reads あ to ん)
+    # Columns a page may pin to one value (?company=ID: one firm's follow-ups).
+    fixed: tuple[str, ...] = ()
 
     def order(self, key: str | None) -> str:
         """The column ``key`` names when the list may be sorted by it, else the default; the
@@ -58,6 +97,10 @@ class ListSpec:
 
     def label(self, key: str) -> str:
         return LABELS.get(key) or term(key)
+
+    def dated(self, key: str) -> bool:
+        """Whether column ``key`` holds days or stamps (its order reads newest or oldest)."""
+        return isinstance(getattr(self.model, key).type, Date | DateTime)
 
 
 @dataclass(frozen=True)
@@ -71,6 +114,9 @@ class ViewQuery:
     until: dt.date | None = None
     fiscal_year: int | None = None
     chosen: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    text: str = ""  # the list's search box
+    pinned: tuple[tuple[str, int | str], ...] = field(default=())  # a spec's ``fixed`` columns
+    today: dt.date | None = None  # the day its conditions are read on (None: today in Japan)
     limit: int = 50
     offset: int = 0
 
@@ -112,10 +158,69 @@ NEEDS = ListSpec(
     ),
     default_order="opened_on",
 )
-SPECS = {spec.name: spec for spec in (CONSULTATIONS, PLACEMENTS, NEEDS)}
+# Firms read あ to ん by kana (migration 0016 indexes kana_key for every hub at once: the
+# secretariat's default order), or by when they were registered.
+COMPANIES = ListSpec(
+    name="companies",
+    model=Company,
+    date="created_at",
+    orders=("kana_key", "created_at"),
+    choices=(
+        Choice("industry", JSIC_DIVISIONS),
+        Choice("prefecture_code", {code: names[0] for code, names in PREFECTURES.items()}),
+    ),
+    default_order="kana_key",
+    search=match_companies,  # merged firms are left out whatever is typed
+    search_hint="企業名・カナ・法人番号の一部（全角可）",
+    descending=False,
+)
+OVERDUE, UPCOMING, DONE = "overdue", "upcoming", "done"
 
 
-def _filtered(spec: ListSpec, actor: Actor, statement: Any, view: ViewQuery, hubs: Sequence[str]):
+def _follow_up_state(case: str, today: dt.date) -> Any:
+    done = col(FollowUp.done_on)
+    if case == DONE:
+        return done.is_not(None)
+    due = col(FollowUp.due_on)
+    return done.is_(None) & (due < today if case == OVERDUE else due >= today)
+
+
+FOLLOW_UPS = ListSpec(
+    name="followups",
+    model=FollowUp,
+    date="due_on",
+    orders=("due_on",),
+    choices=(),
+    default_order="due_on",
+    conditions=(
+        Condition(
+            "state",
+            "状態",
+            ((OVERDUE, "期限超過"), (UPCOMING, "予定"), (DONE, "完了")),
+            _follow_up_state,
+            default=(OVERDUE, UPCOMING),
+        ),
+    ),
+    fixed=("company_id",),
+    descending=False,  # the most overdue first
+)
+SPECS = {spec.name: spec for spec in (CONSULTATIONS, PLACEMENTS, NEEDS, COMPANIES, FOLLOW_UPS)}
+
+
+def _utc_start(day: dt.date) -> dt.datetime:
+    """The first instant of a day in Japan, as the stamps are stored (UTC, no zone)."""
+    start = dt.datetime.combine(day, dt.time(), JST).astimezone(dt.UTC)
+    return start.replace(tzinfo=None)
+
+
+def _filtered(
+    session: Session,
+    spec: ListSpec,
+    actor: Actor,
+    statement: Any,
+    view: ViewQuery,
+    hubs: Sequence[str],
+):
     model = spec.model
     statement = scope_filter(statement, actor, model.hub_code, hubs)  # type: ignore[attr-defined]
     day = getattr(model, spec.date)
@@ -124,14 +229,32 @@ def _filtered(spec: ListSpec, actor: Actor, statement: Any, view: ViewQuery, hub
         first, last = fiscal_year_bounds(view.fiscal_year)
         since = max(since or first, first)
         until = min(until or last, last)
-    if since is not None:
-        statement = statement.where(col(day) >= since)
-    if until is not None:
-        statement = statement.where(col(day) <= until)
+    if isinstance(day.type, DateTime):
+        # A stamp: the days are Japan's, the stamps UTC.
+        if since is not None:
+            statement = statement.where(col(day) >= _utc_start(since))
+        if until is not None:
+            statement = statement.where(col(day) < _utc_start(until + dt.timedelta(days=1)))
+    else:
+        if since is not None:
+            statement = statement.where(col(day) >= since)
+        if until is not None:
+            statement = statement.where(col(day) <= until)
     for choice in spec.choices:
-        codes = [c for c in view.codes(choice.key) if c in choice.codes.labels()]
+        codes = [c for c in view.codes(choice.key) if c in choice.labels()]
         if codes:
             statement = statement.where(col(getattr(model, choice.key)).in_(codes))
+    for condition in spec.conditions:
+        cases = [c for c in view.codes(condition.key) if c in condition.labels()]
+        if cases:
+            today = view.today or today_jst()
+            statement = statement.where(or_(*(condition.where(c, today) for c in cases)))
+    for name, value in view.pinned:
+        # A column the list does not let a page pin (a hand-made query) shows nothing.
+        pinned = col(getattr(model, name)) == value if name in spec.fixed else false()
+        statement = statement.where(pinned)
+    if spec.search is not None:
+        statement = spec.search(statement, view.text, session.get_bind().dialect.name)
     return statement
 
 
@@ -141,7 +264,7 @@ def count_view(
     """How many rows the view holds (every page), counted by the database."""
     spec = SPECS[list_name]
     counted = select(func.count()).select_from(spec.model)
-    return int(session.exec(_filtered(spec, actor, counted, view, hubs)).one())
+    return int(session.exec(_filtered(session, spec, actor, counted, view, hubs)).one())
 
 
 def view_rows(
@@ -161,7 +284,7 @@ def view_rows(
         ordering = [first, ident.desc()]
     else:
         ordering = [column.asc().nulls_last() if nullable else column.asc(), ident.asc()]
-    statement = _filtered(spec, actor, select(model), view, hubs).order_by(*ordering)
+    statement = _filtered(session, spec, actor, select(model), view, hubs).order_by(*ordering)
     limit = max(1, min(view.limit, MAX_PAGE))
     return list(session.exec(statement.offset(max(0, view.offset)).limit(limit)).all())
 
@@ -179,6 +302,6 @@ def count_view_by(
     spec = SPECS[list_name]
     choice = next(c for c in spec.choices if c.key == column)
     grouped = col(getattr(spec.model, column))
-    statement = _filtered(spec, actor, select(grouped, func.count()), view, hubs)
+    statement = _filtered(session, spec, actor, select(grouped, func.count()), view, hubs)
     counts = dict(session.exec(statement.group_by(grouped)).all())
-    return {code: int(counts.get(code, 0)) for code in choice.codes.labels()}
+    return {code: int(counts.get(code, 0)) for code in choice.labels()}
