@@ -71,6 +71,7 @@ from tests.utils.factories import (
 try:  # CSV export/import (another part of the app); rows are added when it is present
     from crm.csvio import export as csv_export
     from crm.csvio import importer as csv_import
+    from crm.csvio import view_export
 except ImportError:  # pragma: no cover
     csv_export = csv_import = None
 
@@ -808,6 +809,14 @@ ROWS = [
 if csv_export is not None:
     ROWS += [
         Row(
+            view_export.export_view,
+            SCOPED_LIST,
+            lambda s, a, w: view_export.export_view(
+                s, a, "consultations", record_views.ViewQuery(), ["hub", "consulted_on"]
+            ),
+            lambda r, w: {line.split(",")[0] for line in r.data.decode("utf-8-sig").split()[1:]},
+        ),
+        Row(
             csv_export.full_export,
             EXPORT_HUB01,
             lambda s, a, w: csv_export.full_export(s, a, hub="01"),
@@ -854,7 +863,7 @@ NO_ACTOR = {
     "targets.validated_target": "pure check of a target's values (the page and a restore)",
     "saved_views.clean_params": "pure: a view's address parameters as stored",
 }
-CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer"]
+CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer", "crm.csvio.view_export"]
 
 
 def _public_functions(module_name: str):
