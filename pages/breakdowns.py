@@ -6,7 +6,7 @@ import streamlit as st
 from crm.analytics.breakdowns import Dimension, all_breakdowns
 from crm.analytics.national import headline_figures
 from crm.presentation.analytics_frames import breakdown_frame
-from crm.presentation.charts import breakdown_bar_chart
+from crm.presentation.charts import TOP_ROWS, breakdown_bar_chart, folded_rows
 from crm.reference import Role
 from ui import chart_specs
 from ui.analytics_filters import filter_panel, period_label
@@ -39,7 +39,9 @@ for result in results:
         st.subheader(result.title)
         st.info("該当する記録がありません。")
         continue
-    chart_column, table_column = st.columns([3, 2])
+    folded = folded_rows(frame)
+    # A long breakdown's chart takes the page's width (its names whole), the table below it.
+    chart_column, table_column = (st.container(), st.container()) if folded else st.columns([3, 2])
     chart_specs.show(
         breakdown_bar_chart,
         frame,
@@ -49,6 +51,12 @@ for result in results:
         where=chart_column,
         width="stretch",
     )
+    if folded:
+        chart_column.caption(
+            f"グラフは{result.measure}の多い上位 {TOP_ROWS} の{result.key_label}と、残り "
+            f"{folded:,} の{result.key_label}をまとめた「その他」です。すべての内訳は下の表に"
+            "あります。"
+        )
     table_column.dataframe(
         frame.rename(columns={"区分": result.key_label, "件数": result.measure}),
         hide_index=True,

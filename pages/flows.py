@@ -10,7 +10,13 @@ import streamlit as st
 
 from crm.analytics.flows import AREA, PREFECTURE, flow_tables, matrix, net_rows
 from crm.presentation.charts import PREFECTURE_SELECTION, selected_prefecture
-from crm.presentation.flow_charts import flow_chart, net_frame, net_inflow_map
+from crm.presentation.flow_charts import (
+    ORIGIN_LIMIT,
+    flow_chart,
+    folded_origins,
+    net_frame,
+    net_inflow_map,
+)
 from crm.presentation.text import literal
 from crm.reference import PREFECTURES
 from crm.services.reference_data import list_hubs
@@ -74,6 +80,12 @@ with guarded():
     else:
         st.subheader("拠点への流れ")
         chart_specs.show(flow_chart, table, "拠点別の成約件数（前居住地別）", width="stretch")
+        folded = folded_origins(table)
+        if folded:
+            st.caption(
+                f"グラフは成約の多い前居住地 {ORIGIN_LIMIT} か所を色分けし、残り {folded:,} か所を"
+                "「その他」にまとめています。すべての前居住地は下の件数表にあります。"
+            )
 
         st.subheader("純流入の地図")
         event = chart_specs.show(

@@ -174,16 +174,16 @@ else:
     )
     chart_title = f"{hub_name}: 成約件数と相談件数の推移"
     if outlook is not None and outlook.consultations.path and outlook.placements.path:
+        # The year on its own scale (the band readable), then the whole history.
         c, p = outlook.consultations, outlook.placements
         chart_specs.show(
             cumulative_forecast_chart,
             frame,
             _band(c, last.cumulative_consultations - c.so_far),
             _band(p, last.cumulative_contracts - p.so_far),
-            chart_title + f"（点線と帯: {fy}年度末までの見込みとその幅）",
+            f"{hub_name}: {fy}年度の累計（点線と帯: 年度末までの見込みとその幅）",
             width="stretch",
         )
-    else:
-        chart_specs.show(cumulative_trend_chart, frame, chart_title, width="stretch")
+    chart_specs.show(cumulative_trend_chart, frame, chart_title, width="stretch")
     with st.expander("月別の数値"):
         tables.show(frame.rename(columns=TREND_COLUMNS))

@@ -1,36 +1,79 @@
 """Altair charts with Japanese titles and axes."""
 
+import unicodedata
+
 import altair as alt
 import pandas as pd
+
+from crm.analytics.breakdowns import NOT_RECORDED
 
 BAR_COLOUR = "#9ecae1"
 LINE_COLOUR = "#d62728"
 
 
-def cumulative_trend_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
-    """Cumulative consultations (bars, left axis) against cumulative contracts (line, right
-    axis), monthly, like the programme's chart 「成約件数と相談件数の推移」.
+MONTH_FIELD = "月"  # the month as people read it, e.g. 2016年09月
+MONTH_LABELS_SHOWN = 24  # more month labels than this overlap on a page-wide chart
 
-    ``frame`` has columns month (YYYY-MM), cumulative_consultations, cumulative_contracts.
-    """
-    # A month pandas cannot hold (before 1677 or after 2262) is left out of the chart rather
-    # than failing it; the trend starts in the programme's first month anyway.
-    months = pd.to_datetime(frame["month"] + "-01", format="%Y-%m-%d", errors="coerce")
-    data = frame.assign(月=months)[months.notna()]
-    tooltip = [
-        alt.Tooltip("month:N", title="月"),
-        alt.Tooltip("cumulative_consultations:Q", title="累計相談件数", format=","),
-        alt.Tooltip("cumulative_contracts:Q", title="累計成約件数", format=","),
-    ]
-    base = alt.Chart(data).encode(
-        x=alt.X("yearmonth(月):T", title="月", axis=alt.Axis(format="%Y年%m月", labelAngle=-45))
+
+def month_label(month: str) -> str:
+    """``YYYY-MM`` as the axis and tooltips show it (2016年09月)."""
+    year, number = month.split("-")
+    return f"{year}年{number}月"
+
+
+def _labelled_months(months: list[str]) -> list[str]:
+    """Every month on the axis for up to two years; beyond that every quarter, half year or
+    year (January first), so that the labels stay apart."""
+    if len(months) <= MONTH_LABELS_SHOWN:
+        return months
+    for step in (3, 6, 12):
+        picked = [m for m in months if (int(m[5:7]) - 1) % step == 0]
+        if len(picked) <= MONTH_LABELS_SHOWN:
+            return picked
+    januaries = [m for m in months if m.endswith("-01")]
+    every = -(-len(januaries) // MONTH_LABELS_SHOWN)
+    return januaries[::every]
+
+
+def _month_x(months: list[str]) -> alt.X:
+    """One band per month, the domain exactly the months given: bars fill their month and
+    lines, points and areas (``bandPosition`` 0.5) sit on its centre. A time scale would put
+    a line's points on the first of the month, half a bar to the left, and stretch the axis
+    to the first day after the last bar (an empty month)."""
+    return alt.X(
+        f"{MONTH_FIELD}:O",
+        title="月",
+        scale=alt.Scale(domain=[month_label(m) for m in months]),
+        axis=alt.Axis(
+            values=[month_label(m) for m in _labelled_months(months)],
+            labelAngle=-45,
+            labelOverlap="greedy",
+        ),
+        bandPosition=0.5,
     )
+
+
+def _trend_layers(
+    frame: pd.DataFrame,
+    x: alt.X,
+    consultations: str = "累計相談件数",
+    contracts: str = "累計成約件数",
+) -> tuple[alt.Chart, alt.Chart]:
+    """The bars of cumulative consultations and the line of cumulative contracts, named
+    ``consultations`` and ``contracts`` on the axes and in the tooltips."""
+    data = frame.assign(**{MONTH_FIELD: [month_label(m) for m in frame["month"]]})
+    tooltip = [
+        alt.Tooltip(f"{MONTH_FIELD}:N", title="月"),
+        alt.Tooltip("cumulative_consultations:Q", title=consultations, format=","),
+        alt.Tooltip("cumulative_contracts:Q", title=contracts, format=","),
+    ]
+    base = alt.Chart(data).encode(x=x)
     # Colours as encodings: the Streamlit theme's mark defaults would otherwise win. Axis
     # formats carry a type (",d"): a bare "," lets Vega pick a precision and print 1.2e+5.
     bars = base.mark_bar().encode(
         y=alt.Y(
             "cumulative_consultations:Q",
-            title="累計相談件数",
+            title=consultations,
             axis=alt.Axis(titleColor="#3182bd", format=",d"),
         ),
         color=alt.value(BAR_COLOUR),
@@ -39,37 +82,106 @@ def cumulative_trend_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     line = base.mark_line(point=alt.OverlayMarkDef(color=LINE_COLOUR)).encode(
         y=alt.Y(
             "cumulative_contracts:Q",
-            title="累計成約件数",
+            title=contracts,
             axis=alt.Axis(titleColor=LINE_COLOUR, orient="right", format=",d"),
         ),
         color=alt.value(LINE_COLOUR),
         tooltip=tooltip,
     )
+    return bars, line
+
+
+def cumulative_trend_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Cumulative consultations (bars, left axis) against cumulative contracts (line, right
+    axis), monthly, like the programme's chart 「成約件数と相談件数の推移」.
+
+    ``frame`` has columns month (YYYY-MM), cumulative_consultations, cumulative_contracts,
+    one row per month in order.
+    """
+    bars, line = _trend_layers(frame, _month_x(list(frame["month"])))
     return alt.layer(bars, line).resolve_scale(y="independent").properties(title=title, height=380)
+
+
+OTHER_LABEL = "その他"
+OTHER_COLOUR = "#bdbdbd"
+TOP_ROWS = 15  # a breakdown chart shows at most this many rows, then 「その他」
+LABEL_FONT_SIZE = 12
+LABEL_LIMIT_MAX = 420  # pixels; a longer name is cut with … (the table beside has it whole)
+
+
+def top_rows(
+    frame: pd.DataFrame, limit: int = TOP_ROWS, keep_last: str | None = NOT_RECORDED
+) -> pd.DataFrame:
+    """A breakdown (区分, 件数, 割合, already aggregated) cut to its ``limit`` largest rows,
+    largest first, and one row 「その他」 summing the rest; unchanged when that would fold
+    a single row. The row ``keep_last`` (e.g. 未記録: missing data, not a category) is never
+    folded and stays last. Counts and shares sum to the same totals as the input."""
+    kept_last = frame[frame["区分"] == keep_last] if keep_last is not None else frame.iloc[:0]
+    ranked = frame.drop(kept_last.index)
+    if len(ranked) <= limit + 1:
+        return frame
+    # A stable sort: rows with equal counts keep the breakdown's own order.
+    ranked = ranked.sort_values("件数", ascending=False, kind="stable")
+    top, rest = ranked.iloc[:limit], ranked.iloc[limit:]
+    label = OTHER_LABEL if OTHER_LABEL not in set(top["区分"]) else "上記以外"
+    other = pd.DataFrame(
+        {"区分": [label], "件数": [rest["件数"].sum()], "割合": [rest["割合"].sum()]}
+    )
+    return pd.concat([top, other, kept_last], ignore_index=True)
+
+
+def folded_rows(frame: pd.DataFrame) -> int:
+    """How many rows of a breakdown its chart shows as 「その他」 (0: every row by name)."""
+    shown = len(top_rows(frame))
+    return 0 if shown == len(frame) else len(frame) - shown + 1
+
+
+def _text_width(text: str, font_size: int = LABEL_FONT_SIZE) -> float:
+    """Rough pixel width of ``text``: full-width characters are about one em, others less."""
+    return sum(
+        font_size if unicodedata.east_asian_width(c) in "WF" else font_size * 0.6 for c in text
+    )
+
+
+def label_limit(labels) -> int:
+    """An axis label width that holds the longest label whole (within ``LABEL_LIMIT_MAX``)."""
+    return int(min(LABEL_LIMIT_MAX, max((_text_width(str(x)) for x in labels), default=0) + 8))
 
 
 def breakdown_bar_chart(
     frame: pd.DataFrame, title: str, key_label: str, measure_label: str
 ) -> alt.Chart:
-    """Horizontal bars, one per row of a breakdown, in the frame's order.
+    """Horizontal bars, one per row of a breakdown, in the frame's order; a long breakdown
+    (e.g. 紹介元, over a hundred) shows its top rows and 「その他」 (``top_rows``).
 
     ``frame`` has columns 区分 (label), 件数 (count) and 割合 (share of the total, 0–1).
     """
-    order = list(frame["区分"])
+    shown = top_rows(frame)
+    order = list(shown["区分"])
+    # 「その他」 in grey: it is many rows, not one more category.
+    inks = [BAR_COLOUR] * len(shown)
+    if len(shown) != len(frame):
+        inks[TOP_ROWS] = OTHER_COLOUR
+    shown = shown.assign(色=inks)
     return (
-        alt.Chart(frame)
+        alt.Chart(shown)
         .mark_bar()
         .encode(
-            y=alt.Y("区分:N", title=key_label, sort=order),
+            y=alt.Y(
+                "区分:N",
+                title=key_label,
+                sort=order,
+                axis=alt.Axis(labelLimit=label_limit(order), labelFontSize=LABEL_FONT_SIZE),
+            ),
             x=alt.X("件数:Q", title=measure_label, axis=alt.Axis(format=",d", tickMinStep=1)),
-            color=alt.value(BAR_COLOUR),
+            color=alt.Color("色:N", scale=None, legend=None),
             tooltip=[
                 alt.Tooltip("区分:N", title=key_label),
                 alt.Tooltip("件数:Q", title=measure_label, format=","),
                 alt.Tooltip("割合:Q", title="割合", format=".1%"),
             ],
         )
-        .properties(title=title, height=90 + 30 * len(frame))
+        .properties(title=title, height=90 + 30 * len(shown))
     )  # room for title and x axis
 
 
@@ -187,17 +299,16 @@ def target_progress_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
 
 
 def forecast_band_layers(
-    frame: pd.DataFrame, column: str, colour: str, title: str
+    frame: pd.DataFrame, column: str, colour: str, title: str, x: alt.X, name: str
 ) -> list[alt.Chart]:
     """The forecast to 31 March as an area band (interval) and a dashed line (expected value)
-    on the axis of ``column`` (the cumulative series it continues), for layering onto
-    ``cumulative_trend_chart``.
+    on the axis of ``column`` (the cumulative series it continues); the band's marks are
+    named ``{name}_band`` (the browser test finds them by it).
 
     ``frame`` has columns month (YYYY-MM), low, high, expected (cumulative counts)."""
-    data = frame.assign(月=pd.to_datetime(frame["month"] + "-01", format="%Y-%m-%d"))
-    x = alt.X("yearmonth(月):T")
+    data = frame.assign(**{MONTH_FIELD: [month_label(m) for m in frame["month"]]})
     tooltip = [
-        alt.Tooltip("month:N", title="月"),
+        alt.Tooltip(f"{MONTH_FIELD}:N", title="月"),
         alt.Tooltip("expected:Q", title=f"{title}（見込み）", format=",.0f"),
         alt.Tooltip("low:Q", title="幅の下限", format=",.0f"),
         alt.Tooltip("high:Q", title="幅の上限", format=",.0f"),
@@ -212,6 +323,7 @@ def forecast_band_layers(
             color=alt.value(colour),
             tooltip=tooltip,
         )
+        .properties(name=f"{name}_band")
     )
     line = (
         alt.Chart(data)
@@ -221,23 +333,70 @@ def forecast_band_layers(
     return [band, line]
 
 
+def fiscal_year_months(month: str) -> list[str]:
+    """The twelve months (YYYY-MM, April to March) of the fiscal year holding ``month``."""
+    year, number = (int(part) for part in month.split("-"))
+    first = year if number >= 4 else year - 1
+    return [f"{first + (m < 4)}-{m:02d}" for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+
+
 def cumulative_forecast_chart(
     frame: pd.DataFrame,
     consultations: pd.DataFrame,
     placements: pd.DataFrame,
     title: str,
 ) -> alt.LayerChart:
-    """``cumulative_trend_chart`` extended to 31 March with the forecast bands of cumulative
-    consultations (left axis) and contracts (right axis); the band frames as in
-    ``forecast_band_layers`` (cumulative counts since the first record)."""
-    base = cumulative_trend_chart(frame, title)
-    # alt.layer lifts the shared data onto the layer chart: give it back to each mark.
-    bars, line = (chart.properties(data=base.data) for chart in base.layer)
+    """This fiscal year on its own: the year's cumulative consultations (bars, left axis) and
+    contracts (line, right axis) so far, and their forecast bands to 31 March, each axis
+    scaled to the year. Drawn on the whole history (``cumulative_trend_chart``), the few
+    months left of one year would be a sliver at the right edge and the band a few pixels
+    high; the history is its own chart.
+
+    ``frame`` as in ``cumulative_trend_chart`` (cumulative since the first record); the band
+    frames as in ``forecast_band_layers``, also since the first record, the first month the
+    forecast's. Both are shown counted from 1 April (the year's own cumulative counts)."""
+    months = fiscal_year_months(str(consultations["month"].iloc[0]))
+    before = frame[frame["month"] < months[0]]
+    carried = {
+        column: int(before[column].iloc[-1]) if len(before) else 0
+        for column in ("cumulative_consultations", "cumulative_contracts")
+    }
+    this_year = frame[frame["month"].isin(months)]
+    this_year = this_year.assign(
+        **{column: this_year[column] - offset for column, offset in carried.items()}
+    )
+
+    def from_april(band: pd.DataFrame, column: str) -> pd.DataFrame:
+        offset = carried[column]
+        return band.assign(**{key: band[key] - offset for key in ("low", "high", "expected")})
+
+    x = _month_x(months)
+    bars, line = _trend_layers(this_year, x, "今年度の累計相談件数", "今年度の累計成約件数")
     left = alt.LayerChart(
-        layer=[bars, *forecast_band_layers(consultations, "累計相談件数", "#3182bd", "累計相談")]
+        layer=[
+            bars,
+            *forecast_band_layers(
+                from_april(consultations, "cumulative_consultations"),
+                "今年度の累計相談件数",
+                "#3182bd",
+                "累計相談",
+                x,
+                "consultations",
+            ),
+        ]
     )
     right = alt.LayerChart(
-        layer=[line, *forecast_band_layers(placements, "累計成約件数", LINE_COLOUR, "累計成約")]
+        layer=[
+            line,
+            *forecast_band_layers(
+                from_april(placements, "cumulative_contracts"),
+                "今年度の累計成約件数",
+                LINE_COLOUR,
+                "累計成約",
+                x,
+                "contracts",
+            ),
+        ]
     )
     return (
         alt.LayerChart(layer=[left, right])

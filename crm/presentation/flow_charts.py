@@ -8,7 +8,7 @@ the prefecture's people were hired elsewhere (Tokyo, with no hub, only sends).
 import altair as alt
 import pandas as pd
 
-from crm.analytics.flows import FlowTable, hub_name, net_rows
+from crm.analytics.flows import AREA, UNKNOWN, FlowTable, hub_name, net_rows
 from crm.analytics.tilemap import TILE_POSITIONS, short_name
 from crm.presentation.charts import PREFECTURE_SELECTION
 from crm.reference import PREFECTURES
@@ -23,30 +23,80 @@ AREA_COLOURS = {
 }
 
 
+# Origins a flow chart tells apart by colour; more would repeat colours (47 prefectures).
+ORIGIN_LIMIT = 10
+ORIGIN_PALETTE = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79",
+]  # fmt: skip
+OTHER_ORIGINS = "その他"
+OTHER_COLOUR = "#bdbdbd"
+
+
+def shown_origins(table: FlowTable) -> tuple[list[str], dict[str, str]]:
+    """The origins a chart names (in the table's order) and where each origin is drawn: its
+    own name, or 「その他」 for the origins beyond the ``ORIGIN_LIMIT`` largest (不明 is never
+    folded: it is missing data, not a place)."""
+    origins = table.origins
+    ranked = [o for o in origins if o != UNKNOWN]
+    if len(ranked) <= ORIGIN_LIMIT + 1:
+        return origins, {o: o for o in origins}
+    largest = set(sorted(ranked, key=lambda o: -table.origin_total(o))[:ORIGIN_LIMIT])
+    drawn_as = {o: o if o in largest or o == UNKNOWN else OTHER_ORIGINS for o in origins}
+    kept = [o for o in origins if o in largest]
+    return [*kept, OTHER_ORIGINS, *([UNKNOWN] if UNKNOWN in origins else [])], drawn_as
+
+
+def folded_origins(table: FlowTable) -> int:
+    """How many origins a flow chart shows together as 「その他」 (0: every origin by name)."""
+    _, drawn_as = shown_origins(table)
+    return sum(1 for shown in drawn_as.values() if shown == OTHER_ORIGINS)
+
+
 def flow_frame(table: FlowTable) -> pd.DataFrame:
+    """One row per (origin as drawn, hub) with placements; the folded origins' cells summed."""
+    shown, drawn_as = shown_origins(table)
+    order = {origin: i for i, origin in enumerate(shown)}
+    cells: dict[tuple[str, str], int] = {}
+    for (origin, hub), n in table.cells.items():
+        if n:
+            key = (drawn_as[origin], hub)
+            cells[key] = cells.get(key, 0) + n
     return pd.DataFrame(
         [
             {
-                "origin": table.origin_label(origin),
-                "order": i,
+                "origin": _label(table, origin),
+                "order": order[origin],
                 "hub": hub_name(hub),
                 "hub_code": hub,
-                "placements": table.count(origin, hub),
+                "placements": n,
                 "hub_total": table.hub_total(hub),
             }
-            for i, origin in enumerate(table.origins)
-            for hub in table.hubs
-            if table.count(origin, hub)
+            for (origin, hub), n in sorted(cells.items(), key=lambda c: (c[0][1], order[c[0][0]]))
         ],
         columns=["origin", "order", "hub", "hub_code", "placements", "hub_total"],
     )
 
 
+def _label(table: FlowTable, origin: str) -> str:
+    return OTHER_ORIGINS if origin == OTHER_ORIGINS else table.origin_label(origin)
+
+
+def _colour(table: FlowTable, origin: str, index: int) -> str:
+    if origin == OTHER_ORIGINS:
+        return OTHER_COLOUR
+    if table.by == AREA or origin == UNKNOWN:
+        return AREA_COLOURS.get(origin, "#6baed6")
+    return ORIGIN_PALETTE[index % len(ORIGIN_PALETTE)]
+
+
 def flow_chart(table: FlowTable, title: str) -> alt.Chart:
-    """Hubs ranked by placements, each bar split by where the hires came from."""
+    """Hubs ranked by placements, each bar split by where the hires came from (at most
+    ``ORIGIN_LIMIT`` origins by name, the rest as 「その他」)."""
     frame = flow_frame(table)
-    origins = [table.origin_label(o) for o in table.origins]
-    colours = [AREA_COLOURS.get(o, "#6baed6") for o in origins]
+    shown, _ = shown_origins(table)
+    origins = [_label(table, o) for o in shown]
+    colours = [_colour(table, o, i) for i, o in enumerate(shown)]
     return (
         alt.Chart(frame)
         .mark_bar()
@@ -58,7 +108,7 @@ def flow_chart(table: FlowTable, title: str) -> alt.Chart:
                 title="前居住地",
                 sort=origins,
                 scale=alt.Scale(domain=origins, range=colours),
-                legend=alt.Legend(orient="bottom"),
+                legend=alt.Legend(orient="bottom", columns=6, labelLimit=0),
             ),
             order=alt.Order("order:Q"),
             tooltip=[
