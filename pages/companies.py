@@ -4,64 +4,58 @@ contacts and its whole history (ui.views.company_record)."""
 import streamlit as st
 
 from crm.models import Company
-from crm.presentation.labels import industry_label, prefecture_label
+from crm.presentation.labels import day, industry_label, prefecture_label
 from crm.services.lookups import find_companies
+from crm.services.record_views import COMPANIES as COMPANY_VIEW
+from crm.timeutil import to_jst
 from ui import firm_form, links
 from ui import form_state as fs
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
-from ui.forms import guarded
-from ui.listing import grid, paginate
 from ui.merge import follow_merged
 from ui.pickers import query_id
+from ui.record_list import Column, RecordList, hub_column
 from ui.session import require_actor
 from ui.views.company_record import open_company, show_company
 
-PAGE_SIZE = 20
-
 actor = require_actor()
 read_only = not actor.is_hub_manager
+
+COLUMNS = [
+    Column("name", "企業名", 3, lambda c, _n: links.company(c.id, c.name)),
+    Column("kana", "カナ", 2, lambda c, _n: c.kana or ""),
+    Column("corporate_number", "法人番号", 1.6, lambda c, _n: c.corporate_number or ""),
+    Column(
+        "location",
+        "所在地",
+        1.8,
+        lambda c, _n: f"{prefecture_label(c.prefecture_code)}{c.city or ''}",
+    ),
+    Column("industry", "業種", 2, lambda c, _n: industry_label(c.industry)),
+    Column(
+        "employees",
+        "従業員数",
+        1,
+        lambda c, _n: "" if c.employees is None else f"{c.employees:,}名",
+    ),
+    Column("created_at", "登録日", 1.1, lambda c, _n: day(to_jst(c.created_at).date())),
+    *hub_column(read_only),
+]
+LIST = RecordList(COMPANY_VIEW, COLUMNS)
+
+
+@st.fragment
+def directory(hubs: tuple[str, ...]) -> None:
+    """The firms as the chosen view shows them (あ to ん by default); a change of the search
+    or the view re-runs only this list (the hubs are chosen in the sidebar, outside it)."""
+    LIST.show(actor, hubs=hubs, empty="該当する企業はありません。")
 
 
 def show_directory() -> None:
     st.title("企業")
     if read_only:
         st.caption("全国事務局として全拠点の企業を閲覧しています（閲覧のみ）。")
-    hubs = hub_panel() if read_only else ()
-    query = st.text_input(
-        "検索", key="companies.query", placeholder="企業名・カナ・法人番号の一部（全角可）"
-    )
-
-    with guarded():
-        total, _ = cached_read(find_companies, actor, text=query, hubs=hubs, limit=0)
-        offset = paginate(total, "companies.page", PAGE_SIZE, reset_on=(query, hubs))
-        _, found = cached_read(
-            find_companies, actor, text=query, hubs=hubs, limit=PAGE_SIZE, offset=offset
-        )
-    header = ["企業名", "カナ", "法人番号", "所在地", "業種", "従業員数"]
-    rows = [
-        [
-            links.company(c.id, c.name),
-            c.kana,
-            c.corporate_number,
-            f"{prefecture_label(c.prefecture_code)}{c.city or ''}",
-            industry_label(c.industry),
-            "" if c.employees is None else f"{c.employees:,}名",
-        ]
-        for c in found
-    ]
-    if read_only:
-        header.append("拠点")
-        for row, c in zip(rows, found, strict=True):
-            row.append(prefecture_label(c.hub_code))
-    grid(
-        actor,
-        header,
-        rows,
-        widths=[3, 2, 1.6, 1.8, 2, 1] + ([0.8] if read_only else []),
-        empty="該当する企業はありません。" if query else "まだ企業が登録されていません。",
-    )
-
+    directory(tuple(hub_panel()) if read_only else ())
     if not read_only:
         registration()
 

@@ -203,8 +203,9 @@ class RecordList:
             wanted["from"] = query.since.isoformat()
         if query.until is not None:
             wanted["to"] = query.until.isoformat()
-        for name, codes in query.chosen:
-            wanted[name] = ",".join(codes)
+        for choice in spec.choices:
+            if query.codes(choice.key):
+                wanted[choice.key] = ",".join(query.codes(choice.key))
         wanted.update(self._extras_to_address(query))
         if columns != [c.key for c in self.columns]:
             wanted["cols"] = ",".join(columns)

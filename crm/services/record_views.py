@@ -29,6 +29,7 @@ from crm.reference import (
     Stance,
 )
 from crm.search import match_companies
+from crm.services.followups import DONE, OVERDUE, UPCOMING, state_condition
 from crm.timeutil import JST, fiscal_year_bounds, today_jst
 from crm.vocabulary import term
 
@@ -174,17 +175,6 @@ COMPANIES = ListSpec(
     search_hint="企業名・カナ・法人番号の一部（全角可）",
     descending=False,
 )
-OVERDUE, UPCOMING, DONE = "overdue", "upcoming", "done"
-
-
-def _follow_up_state(case: str, today: dt.date) -> Any:
-    done = col(FollowUp.done_on)
-    if case == DONE:
-        return done.is_not(None)
-    due = col(FollowUp.due_on)
-    return done.is_(None) & (due < today if case == OVERDUE else due >= today)
-
-
 FOLLOW_UPS = ListSpec(
     name="followups",
     model=FollowUp,
@@ -197,7 +187,7 @@ FOLLOW_UPS = ListSpec(
             "state",
             "状態",
             ((OVERDUE, "期限超過"), (UPCOMING, "予定"), (DONE, "完了")),
-            _follow_up_state,
+            state_condition,
             default=(OVERDUE, UPCOMING),
         ),
     ),

@@ -42,11 +42,11 @@ def test_search_lists_only_the_hubs_matching_firms(open_page, session, actors):
     assert link_labels(at) == ["山形精密株式会社", "米沢織物株式会社"]
 
     for query in ("精密", "ヤマガタ", "７１２３４５６７８９０１２"):
-        at.text_input(key="companies.query").input(query).run()
+        at.text_input(key="companies.view.q").input(query).run()
         assert link_labels(at) == ["山形精密株式会社"], query
     assert links(at)[0][2] == {"company": str(target.id)}
 
-    at.text_input(key="companies.query").input("存在しない会社").run()
+    at.text_input(key="companies.view.q").input("存在しない会社").run()
     assert link_labels(at) == []
     assert any("該当する企業はありません" in i.value for i in at.info)
 
@@ -55,13 +55,13 @@ def test_results_are_paged(open_page, session, actors):
     for i in range(25):
         make_company(session, actors.manager01, name=f"会社{i:02d}")
     session.commit()
-    at = open_page(actors.manager01, PAGE)
+    at = open_page(actors.manager01, PAGE, query={"size": "20"})
     assert link_labels(at) == [f"会社{i:02d}" for i in range(20)]
     assert "全 25 件中 1〜20 件" in [c.value for c in at.caption]
     at.get("pagination")[0].select(2).run()
     assert link_labels(at) == [f"会社{i:02d}" for i in range(20, 25)]
     # A new search starts again at page 1.
-    at.text_input(key="companies.query").input("会社0").run()
+    at.text_input(key="companies.view.q").input("会社0").run()
     assert link_labels(at) == [f"会社0{i}" for i in range(10)]
 
 

@@ -46,19 +46,47 @@ def test_overdue_first_then_due_and_done_on_request(open_page, session, actors):
     _setup(session, actors)
     at = open_page(actors.manager01, PAGE)
     assert not at.exception
-    assert _metrics(at) == {"期限超過": "1", "予定": "1"}
+    assert _metrics(at) == {"期限超過": "1", "予定": "1", "完了": "1"}
     assert "期日を過ぎたフォローアップが 1 件あります。早めに連絡を取りましょう。" in errors(at)
-    assert at.subheader[0].value.endswith("期限超過（1件）]")
     cells = texts(at)
     assert cells.index("遅れている確認") < cells.index("来週の面談")
     assert "10日超過" in cells and "あと5日" in cells
-    assert "済んだ確認" not in cells and "他拠点の確認" not in cells
+    assert "済んだ確認" not in cells and "他拠点の確認" not in cells  # open ones by default
+    assert "state" not in at.query_params
 
-    at.toggle(key="followups.include_done").set_value(True).run()
-    assert _metrics(at) == {"期限超過": "1", "予定": "1", "完了": "1"}
+    at.multiselect(key="followups.view.state").select("done").run()
     cells = texts(at)
     assert "済んだ確認" in cells and f"完了 {today_jst():%Y/%m/%d}" in cells
     assert "他拠点の確認" not in cells
+    assert at.query_params["state"] in ("overdue,upcoming,done", ["overdue,upcoming,done"])
+
+    # Only the done one; then every state (none chosen), which the address calls ``all``.
+    at.multiselect(key="followups.view.state").set_value(["done"]).run()
+    assert [c for c in texts(at) if c.endswith("確認") or c.endswith("面談")] == ["済んだ確認"]
+    at.multiselect(key="followups.view.state").set_value([]).run()
+    assert at.query_params["state"] in ("all", ["all"])
+    cells = texts(at)
+    assert {"済んだ確認", "遅れている確認", "来週の面談"} <= set(cells)
+
+
+def test_a_view_opened_from_its_address(open_page, session, actors):
+    """Latest due first, of a due-date range, every state: the rows in that order."""
+    _setup(session, actors)
+    today = today_jst()
+    at = open_page(
+        actors.manager01,
+        PAGE,
+        query={
+            "state": "all",
+            "order": "desc",
+            "from": (today - dt.timedelta(days=41)).isoformat(),
+            "to": (today + dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    assert not at.exception
+    shown = [c for c in texts(at) if c in ("来週の面談", "遅れている確認", "済んだ確認")]
+    assert shown == ["遅れている確認", "済んだ確認"]  # 来週 is beyond the range
+    assert any("全 2 件中 1〜2 件" in c.value for c in at.caption)
 
 
 def test_mark_done_with_date_and_notes(open_page, session, actors):
@@ -78,7 +106,7 @@ def test_mark_done_with_date_and_notes(open_page, session, actors):
     session.expire_all()
     row = session.get(FollowUp, overdue.id)
     assert (row.done_on, row.notes) == (today_jst() - dt.timedelta(days=1), "電話で状況確認、順調")
-    assert _metrics(at) == {"期限超過": "0", "予定": "1"}
+    assert _metrics(at) == {"期限超過": "0", "予定": "1", "完了": "2"}
 
 
 def test_mark_done_needs_a_choice_and_no_future_date(open_page, session, actors):
@@ -158,7 +186,7 @@ def test_company_filter_and_secretariat(open_page, session, actors):
 
     at = open_page(actors.secretariat, PAGE)
     assert not at.exception
-    assert _metrics(at) == {"期限超過": "2", "予定": "2"}
+    assert _metrics(at) == {"期限超過": "2", "予定": "2", "完了": "1"}
     assert "他拠点の確認" in texts(at)
     assert not [b for b in at.button if b.label in ("完了にする", "予定に追加")]
 
@@ -189,7 +217,6 @@ def test_counts_hold_beyond_one_page_of_rows(open_page, session, actors):
 
     for actor, hub in ((actors.manager01, "01"), (actors.secretariat, None)):
         at = open_page(actor, PAGE)
-        at.toggle(key="followups.include_done").set_value(True).run()
         assert not at.exception
         expected = {
             "期限超過": counted(hub, (FollowUp.done_on.is_(None)) & (FollowUp.due_on < today)),
