@@ -87,7 +87,7 @@ def clear_company_filter() -> None:
 def follow_up_list(company: int | None, hubs: tuple[str, ...]) -> None:
     """The follow-ups of the chosen view (of one firm when the address names it); a change
     of the view re-runs only this list."""
-    view, shown = LIST.controls()
+    view, shown = LIST.controls(actor)
     if company is not None:
         view = replace(view, pinned=(("company_id", company),))
     LIST.table(

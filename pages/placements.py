@@ -87,7 +87,7 @@ LIST = RecordList(PLACEMENT_VIEW, COLUMNS, this_year=True)
 def placement_list(hubs: tuple[str, ...]) -> None:
     """The placements of the chosen view, counted per 採用形態; a change of the view re-runs
     only this list."""
-    view, shown = LIST.controls()
+    view, shown = LIST.controls(actor)
     with guarded():
         counts = cached_read(
             count_view_by, actor, list_name="placements", view=view, column="engagement", hubs=hubs

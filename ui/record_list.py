@@ -21,6 +21,7 @@ from crm.services.record_views import (
 )
 from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import fiscal_year, today_jst
+from ui import saved_views
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.listing import Cell, grid, paginate
@@ -102,9 +103,13 @@ class RecordList:
 
     # --- the view, from the address and the widgets -------------------------------------
 
-    def controls(self) -> tuple[ViewQuery, list[str]]:
-        """Draw the view's controls; returns the view (first page) and the columns shown."""
+    def controls(self, actor: Actor | None = None) -> tuple[ViewQuery, list[str]]:
+        """Draw the view's controls; returns the view (first page) and the columns shown.
+        With the ``actor``, a first opening without a view in the address opens their default
+        view (``ui.saved_views``)."""
         spec, key = self.spec, self._key
+        if actor is not None:
+            saved_views.open_default(actor, self)
         orders = list(spec.orders)
         years = list(range(fiscal_year(today_jst()), FIRST_FISCAL_YEAR - 1, -1))
         _start(key("sort"), _param("sort") if _param("sort") in orders else spec.default_order)
@@ -266,7 +271,7 @@ class RecordList:
         context: Callable[[list[Any]], Context] | None = None,
         empty: str = "該当する記録はありません。",
     ) -> None:
-        query, shown = self.controls()
+        query, shown = self.controls(actor)
         self.table(actor, query, shown, hubs=hubs, context=context, empty=empty)
 
     def table(
@@ -279,7 +284,9 @@ class RecordList:
         context: Callable[[list[Any]], Context] | None = None,
         empty: str = "該当する記録はありません。",
     ) -> None:
-        """The view's rows, a page at a time, with the pager."""
+        """The view's rows, a page at a time, with the pager (and the saved views and the
+        export of this view above them)."""
+        saved_views.view_menu(actor, self, query, shown, hubs)
         with guarded():
             total = cached_read(count_view, actor, list_name=self.spec.name, view=query, hubs=hubs)
         offset = paginate(total, self._key("page"), query.limit, reset_on=(query, hubs))

@@ -27,10 +27,12 @@ PER_LIST = 30  # a person's views of one list; beyond that the list of views sto
 _PARAM_NAME = re.compile(r"[a-z_]{1,20}")
 PARAMS_MAX = 2000
 
-# The view a role's list opens in when the person has no default of their own. The secretariat
-# reads the country: its record lists open at the current fiscal year ("fy=this").
+# The view a role's list opens in when the person has no default of their own. A hub records
+# its consultations by the day they took place; the secretariat follows what the hubs entered
+# lately, so its consultation list opens newest entry first. ("fy=this" would name the
+# fiscal year of the day the list is opened.)
 ROLE_DEFAULTS: dict[str, dict[str, str]] = {
-    "consultations": {Role.SECRETARIAT.value: "fy=this"},
+    "consultations": {Role.SECRETARIAT.value: "sort=created_at"},
 }
 
 

@@ -58,7 +58,7 @@ def test_the_default_opens_the_list_else_the_role_default(people):
     session, actors = people
     me, secretariat = actors.manager01, actors.secretariat
     assert default_params(session, me, "consultations") == ""
-    assert default_params(session, secretariat, "consultations") == "fy=this"
+    assert default_params(session, secretariat, "consultations") == "sort=created_at"
     a = save_view(session, me, "consultations", "A", "channel=visit", make_default=True)
     b = save_view(session, me, "consultations", "B", "channel=seminar")
     assert default_params(session, me, "consultations") == "channel=visit"
