@@ -12,7 +12,10 @@ LINE_COLOUR = "#d62728"
 
 
 MONTH_FIELD = "月"  # the month as people read it, e.g. 2016年09月
-MONTH_LABELS_SHOWN = 24  # more month labels than this overlap on a page-wide chart
+# Month labels (rotated) fit a page-wide chart: every month up to two years, else about a
+# dozen at a regular step.
+EVERY_MONTH_UP_TO = 24
+LABELLED_MONTHS = 12
 
 
 def month_label(month: str) -> str:
@@ -23,16 +26,14 @@ def month_label(month: str) -> str:
 
 def _labelled_months(months: list[str]) -> list[str]:
     """Every month on the axis for up to two years; beyond that every quarter, half year or
-    year (January first), so that the labels stay apart."""
-    if len(months) <= MONTH_LABELS_SHOWN:
+    year (January first), or every few years, so that the labels stay apart."""
+    if len(months) <= EVERY_MONTH_UP_TO:
         return months
     for step in (3, 6, 12):
         picked = [m for m in months if (int(m[5:7]) - 1) % step == 0]
-        if len(picked) <= MONTH_LABELS_SHOWN:
+        if len(picked) <= LABELLED_MONTHS:
             return picked
-    januaries = [m for m in months if m.endswith("-01")]
-    every = -(-len(januaries) // MONTH_LABELS_SHOWN)
-    return januaries[::every]
+    return picked[:: -(-len(picked) // LABELLED_MONTHS)]
 
 
 def _month_x(months: list[str]) -> alt.X:
