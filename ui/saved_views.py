@@ -132,8 +132,10 @@ def view_menu(
     views = {stored_id(v.id): v for v in _views(actor, rl)}
     here = current_params(rl)
     matching = next((v for v in views.values() if v.params == here), None)
-    # A new menu when the view or its match changes, so it shows the match.
-    menu_key = rl._key(f"menu.{here}.{matching.id if matching is not None else UNSAVED}")
+    menu_key = rl._key("menu")
+    # The menu shows the saved view that matches the view on screen, whatever was chosen
+    # before (set before the widget is drawn, so it is its value in this run).
+    st.session_state[menu_key] = stored_id(matching.id) if matching is not None else UNSAVED
     options: list[int] = [UNSAVED, *views]
 
     def label(view_id: int) -> str:
@@ -146,7 +148,6 @@ def view_menu(
     first.selectbox(
         "保存した表示",
         options,
-        index=options.index(stored_id(matching.id)) if matching is not None else 0,
         format_func=label,
         key=menu_key,
         on_change=_choose,
