@@ -1,14 +1,18 @@
 """The fiscal-year forecast on a hub dashboard in the browser: a hub (31, Tottori) with three
 past fiscal years of a steady seasonal pattern and this year so far, a placement target it
-cannot reach; the outlook, the out-of-reach flag and the chart's forecast band are shown."""
+cannot reach; the outlook, the out-of-reach flag and the chart's forecast band are shown, the
+band drawn on the fiscal year's own chart at a readable size (measured in Chromium), and the
+history chart's contracts points on their months' bars."""
 
 import calendar
 import datetime as dt
 
+import pytest
 from playwright.sync_api import expect
 
 from crm.actor import SYSTEM, actor_for
 from crm.db import session_scope
+from crm.presentation.charts import month_label
 from crm.services import targets, users
 from crm.timeutil import fiscal_year, today_jst
 from tests.browser.conftest import Account
@@ -72,7 +76,47 @@ def test_hub_dashboard_shows_the_forecast_band(page, app_server, seed, db_engine
     expect(page.get_by_text(f"{fy}年度末の見込み")).to_be_visible()
     # The pattern totals 10–16 placements a year: a target of 30 is out of reach.
     expect(page.get_by_text("成約目標 30 件は今のペースでは届かない見込みです")).to_be_visible()
-    chart = page.get_by_test_id("stVegaLiteChart").first
-    expect(chart.locator("svg.marks")).to_be_visible()
-    chart.scroll_into_view_if_needed()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(2)  # this fiscal year with its forecast, then the history
+    forecast, history = charts.nth(0), charts.nth(1)
+    expect(forecast.locator("svg.marks")).to_be_visible()
+    forecast.scroll_into_view_if_needed()
     screenshot(page, "forecast-01-hub-dashboard")
+
+    # The forecast's chart is the fiscal year: twelve months, April to March.
+    months = [f"{fy}-{m:02d}" for m in range(4, 13)] + [f"{fy + 1}-{m:02d}" for m in (1, 2, 3)]
+    labels = forecast.locator("g.role-axis-label text")
+    for month in (months[0], months[-1]):
+        expect(labels.filter(has_text=month_label(month))).to_have_count(1)
+    # Its band spans the months from today's to March: one twelfth of the plot's width a
+    # month (on the whole history it was a sliver a few pixels wide) and a good part of its
+    # height (the year's own scale, not the cumulative count since the first record).
+    today = today_jst()
+    months_ahead = months.index(f"{today.year}-{today.month:02d}")
+    plot = forecast.locator("path.background").first.bounding_box()
+    for name in ("consultations_band", "contracts_band"):
+        band = forecast.locator(f'g[class*="{name}"] path').first.bounding_box()
+        assert plot and band
+        steps = 11 - months_ahead  # from today's month's centre to March's
+        assert band["width"] == pytest.approx(plot["width"] * steps / 12, abs=2), name
+        if steps:
+            assert band["height"] > 0.15 * plot["height"], (name, band, plot)
+
+    # The history: each contracts point on its month's bar, the last month the current one.
+    history.scroll_into_view_if_needed()
+    expect(history.locator("svg.marks")).to_be_visible()
+    centres = history.evaluate(
+        """chart => {
+            const centre = el => {
+                const box = el.getBoundingClientRect();
+                return box.x + box.width / 2;
+            };
+            return {
+                bars: [...chart.querySelectorAll("g.mark-rect path")].map(centre),
+                points: [...chart.querySelectorAll("g.mark-symbol path")].map(centre),
+            };
+        }"""
+    )
+    assert len(centres["bars"]) == len(centres["points"]) > 36
+    assert centres["points"] == pytest.approx(centres["bars"], abs=1)
+    screenshot(page, "forecast-02-history")
