@@ -101,7 +101,7 @@ class ListSpec:
 
     def dated(self, key: str) -> bool:
         """Whether column ``key`` holds days or stamps (its order reads newest or oldest)."""
-        return isinstance(getattr(self.model, key).type, Date | DateTime)
+        return isinstance(_kind(getattr(self.model, key)), Date | DateTime)
 
 
 @dataclass(frozen=True)
@@ -197,10 +197,14 @@ FOLLOW_UPS = ListSpec(
 SPECS = {spec.name: spec for spec in (CONSULTATIONS, PLACEMENTS, NEEDS, COMPANIES, FOLLOW_UPS)}
 
 
-def _utc_start(day: dt.date) -> dt.datetime:
-    """The first instant of a day in Japan, as the stamps are stored (UTC, no zone)."""
-    start = dt.datetime.combine(day, dt.time(), JST).astimezone(dt.UTC)
-    return start.replace(tzinfo=None)
+def _kind(column: Any) -> Any:
+    """A column's SQL type, under the decorator that keeps stamps in UTC."""
+    return getattr(column.type, "impl", column.type)
+
+
+def _japan_midnight(day: dt.date) -> dt.datetime:
+    """The first instant of a day in Japan (the stamps are UTC)."""
+    return dt.datetime.combine(day, dt.time(), JST).astimezone(dt.UTC)
 
 
 def _filtered(
@@ -219,12 +223,13 @@ def _filtered(
         first, last = fiscal_year_bounds(view.fiscal_year)
         since = max(since or first, first)
         until = min(until or last, last)
-    if isinstance(day.type, DateTime):
+    if isinstance(_kind(day), DateTime):
         # A stamp: the days are Japan's, the stamps UTC.
         if since is not None:
-            statement = statement.where(col(day) >= _utc_start(since))
+            statement = statement.where(col(day) >= _japan_midnight(since))
         if until is not None:
-            statement = statement.where(col(day) < _utc_start(until + dt.timedelta(days=1)))
+            after = _japan_midnight(until + dt.timedelta(days=1))
+            statement = statement.where(col(day) < after)
     else:
         if since is not None:
             statement = statement.where(col(day) >= since)
