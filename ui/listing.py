@@ -13,14 +13,57 @@ Cell = str | Link | None
 
 
 # At phone width Streamlit stacks a row's columns into one column of unlabelled cells; there
-# each row becomes a card (a bordered block) whose cells carry their column's name, and the
-# header row is hidden. On wider screens the labels are hidden and the header row shows.
+# each row becomes a compact card (a bordered block) whose cells carry their column's name in
+# small type and flow side by side, wrapping as they must, so that a screen of 844 px shows six
+# records or more; the header row is hidden. On wider screens the labels are hidden and the
+# header row shows. 今日やること (ui.today) draws its rows as the same cards.
 PHONE_WIDTH = 640
+CARD_ROWS = ('[class*="st-key-crm-grid-row-"]', '[class*="st-key-today-row-"]')
+HEADS = ('[class*="st-key-crm-grid-head-"]', '[class*="st-key-today-head"]')
+
+
+def _each(selectors: tuple[str, ...], suffix: str = "") -> str:
+    return ", ".join(f"{s}{suffix}" for s in selectors)
+
+
+# Streamlit sizes a column's blocks as flex items (a basis of 0 in a column of unknown
+# height), so in a card they are laid out as inline blocks instead, and empty cells take no
+# room.
+_IN_CELL = ' [data-testid="stColumn"] '
 GRID_STYLE = f"""<style>
 @media (max-width: {PHONE_WIDTH}px) {{
-  [class*="st-key-crm-grid-head-"] {{ display: none; }}
-  [class*="st-key-crm-grid-row-"] {{
-    border: 1px solid rgba(49, 51, 63, 0.25); border-radius: 0.5rem; padding: 0.5rem 0.75rem;
+  {_each(HEADS)} {{ display: none; }}
+  {_each(CARD_ROWS)} {{
+    border: 1px solid rgba(49, 51, 63, 0.25); border-radius: 0.5rem;
+    padding: 0.3rem 0.6rem; gap: 0;
+  }}
+  {_each(CARD_ROWS, ' [data-testid="stHorizontalBlock"]')} {{
+    flex-flow: row wrap; gap: 0.1rem 0.8rem; align-items: baseline;
+  }}
+  {_each(CARD_ROWS, ' [data-testid="stColumn"]')} {{
+    flex: 0 1 auto !important; width: auto !important; min-width: 0 !important;
+    max-width: 100%;
+  }}
+  {_each(CARD_ROWS, ' [data-testid="stColumn"]:not(:has([data-testid="stElementContainer"]))')} {{
+    display: none;
+  }}
+  {_each(CARD_ROWS, _IN_CELL + '[data-testid="stVerticalBlock"]')} {{
+    display: block; min-width: 0; width: auto;
+  }}
+  {_each(CARD_ROWS, _IN_CELL + '[data-testid="stLayoutWrapper"]')},
+  {_each(CARD_ROWS, _IN_CELL + '[data-testid="stElementContainer"]')},
+  {_each(CARD_ROWS, _IN_CELL + '[class*="st-key-crm-cell-label-"]')} {{
+    display: inline-block; vertical-align: baseline; width: auto !important; min-width: 0;
+    margin-right: 0.3rem;
+  }}
+  {_each(CARD_ROWS, " p")} {{ margin: 0; line-height: 1.4; font-size: 0.875rem; }}
+  {_each(CARD_ROWS, ' [data-testid="stPageLink"] a')} {{ padding: 0; margin: 0; }}
+  {_each(CARD_ROWS, ' [data-testid="stButton"] button')} {{
+    min-height: 0; padding: 0 0.6rem;
+  }}
+  [class*="st-key-crm-cell-label-"] p {{ font-size: 0.7rem; }}
+  [data-testid="stVerticalBlock"]:has({_each(tuple("> " + s for s in CARD_ROWS))}) {{
+    gap: 0.4rem;
   }}
 }}
 @media (min-width: {PHONE_WIDTH + 1}px) {{
@@ -28,6 +71,12 @@ GRID_STYLE = f"""<style>
 }}
 </style>"""
 COUNTER = "_grid_count"
+
+
+def card_style() -> None:
+    """The cards' style, beside each list: a list in a fragment keeps it when only the
+    fragment re-runs (a style drawn once per page elsewhere would be gone then)."""
+    st.html(GRID_STYLE)
 
 
 def start_run() -> None:
@@ -54,8 +103,7 @@ def grid(
         st.info(empty)
         return
     number = _next_grid()
-    if number == 1:
-        st.html(GRID_STYLE)
+    card_style()
     spec = list(widths or [1] * len(header))
     with st.container(border=True):
         with st.container(key=f"crm-grid-head-{number}"):

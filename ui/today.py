@@ -23,6 +23,7 @@ from ui import form_state as fs
 from ui import links, tables
 from ui.cache import cached_read
 from ui.forms import guarded
+from ui.listing import card_style
 from ui.runtime import session
 
 FORM = "today"
@@ -94,10 +95,14 @@ def show_today(actor: Actor, hub_code: str) -> None:
     if not work.items:
         st.success("期限を過ぎたものも今週が期日のものもありません。", icon=":material/task_alt:")
         return
+    card_style()  # at phone width each row is a card (its values name themselves)
     with st.container(border=True):
-        header = st.columns(WIDTHS)
-        for column, title in zip(header, ["期日", "状況", "種類", "企業", "内容"], strict=False):
-            column.markdown(f"**{literal(title)}**")
+        with st.container(key="today-head"):
+            header = st.columns(WIDTHS)
+            for column, title in zip(
+                header, ["期日", "状況", "種類", "企業", "内容"], strict=False
+            ):
+                column.markdown(f"**{literal(title)}**")
         for item in work.items:
             _row(actor, item, need_of, today, writable)
     if counts.total > len(work.items):
