@@ -168,9 +168,11 @@ def breakdown_bar_chart(
         alt.Chart(shown)
         .mark_bar()
         .encode(
+            # No axis title: the chart's title names the rows (「紹介元別の…」), and a title
+            # beside long names is drawn over them.
             y=alt.Y(
                 "区分:N",
-                title=key_label,
+                title=None,
                 sort=order,
                 axis=alt.Axis(labelLimit=label_limit(order), labelFontSize=LABEL_FONT_SIZE),
             ),
