@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from crm.auth.sessions import SessionEnded
+from crm.presentation.labels import prefecture_label
 from crm.presentation.text import literal
 from ui.failures import reported
 from ui.listing import start_run
@@ -47,7 +48,7 @@ with st.sidebar:
     st.caption(
         literal(
             f"{actor.display_name}（{actor.role.label}"
-            + (f"・拠点 {actor.hub_code}" if actor.hub_code else "")
+            + (f"・{prefecture_label(actor.hub_code)}" if actor.hub_code else "")
             + "）"
         )
     )

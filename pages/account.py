@@ -3,10 +3,10 @@
 import streamlit as st
 
 from crm.errors import ValidationError
+from crm.presentation.labels import moment, prefecture_label
 from crm.presentation.text import literal
 from crm.reference import Role
 from crm.services import users
-from crm.timeutil import to_jst
 from ui import form_state as fs
 from ui.forms import guarded
 from ui.runtime import session
@@ -39,12 +39,13 @@ with session() as s, guarded():
 left, right = st.columns(2)
 left.markdown(
     f"**利用者名**: {literal(me.username)}  \n**表示名**: {literal(me.display_name)}  \n"
-    f"**役割**: {Role(me.role).label}" + (f"  \n**拠点**: {me.hub_code}" if me.hub_code else "")
+    f"**役割**: {Role(me.role).label}"
+    + (f"  \n**拠点**: {prefecture_label(me.hub_code)}" if me.hub_code else "")
 )
 right.markdown(
     f"**メールアドレス**: {literal(me.email or '（未登録）')}  \n"
     "**最終サインイン**: "
-    + (f"{to_jst(me.last_sign_in_at):%Y-%m-%d %H:%M}" if me.last_sign_in_at else "—")
+    + (moment(me.last_sign_in_at) if me.last_sign_in_at else "—")
     + "  \n**サインイン方法**: "
     + ("シングルサインオン" if current_method() == "sso" else "パスワード")
 )

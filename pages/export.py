@@ -39,7 +39,7 @@ kind = st.radio(
     ["weekly", "full"],
     horizontal=True,
     key="export.kind",
-    format_func={"weekly": "週次（ISO週・月〜日）", "full": "全件"}.get,
+    format_func={"weekly": "週次（月曜〜日曜の週）", "full": "全件"}.get,
 )
 
 week = None

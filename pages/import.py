@@ -18,6 +18,7 @@ from crm.csvio.reading import entity_of, files_in
 from crm.db import session_scope
 from crm.db_timeouts import long_running
 from crm.errors import CrmError
+from crm.presentation.labels import prefecture_label
 from crm.presentation.text import literal
 from crm.reference import Role
 from ui.runtime import get_engine, session
@@ -32,7 +33,8 @@ AUTO = "auto"
 actor = require_role(Role.HUB_MANAGER)
 st.title("CSV取込")
 st.caption(
-    f"拠点 {actor.hub_code} の記録として取り込みます。UTF-8（BOM有無）と Shift_JIS（CP932）、"
+    f"{prefecture_label(actor.hub_code)}の拠点の記録として取り込みます。"
+    "UTF-8（BOM有無）と Shift_JIS（CP932）、"
     "タブ・セミコロン区切り、Excel ブック（.xlsx: シート名が企業・相談…のシート、"
     "または CSV出力の Excel）、日本語・英語の見出し（CSV出力と同じ）、全角数字、"
     "和暦（令和6年4月1日・R6.4.1）を読めます。"

@@ -74,7 +74,12 @@ def hub_choice() -> tuple[tuple[str, ...], tuple[str, ...]]:
         KEEP_BLOCKS,
         list(BLOCKS),
         lambda initial: st.multiselect(
-            "地域ブロック", list(BLOCKS), initial, key=KEEP_BLOCKS.key, placeholder="全国"
+            "地域ブロック",
+            list(BLOCKS),
+            initial,
+            key=KEEP_BLOCKS.key,
+            placeholder="全国",
+            select_all=False,
         ),
         [],
     )
@@ -89,6 +94,7 @@ def hub_choice() -> tuple[tuple[str, ...], tuple[str, ...]]:
             format_func=hubs.__getitem__,
             key=KEEP_HUBS.key,
             placeholder="すべての拠点",
+            select_all=False,
         ),
         [],
     )
@@ -168,6 +174,7 @@ def filter_panel(
                     format_func=categories.__getitem__,
                     key=KEEP_CATEGORIES.key,
                     placeholder="すべて",
+                    select_all=False,
                 ),
             )
             labels = Engagement.labels()
@@ -181,6 +188,7 @@ def filter_panel(
                     format_func=labels.__getitem__,
                     key=KEEP_ENGAGEMENTS.key,
                     placeholder="すべて",
+                    select_all=False,
                 ),
             )
             st.caption(NEEDS_ONLY_NOTE)

@@ -28,6 +28,8 @@ from ui.listing import Cell, grid, paginate
 
 NEWEST, OLDEST = "desc", "asc"
 ALL = "すべて"
+# Every year is 0, not None: a select box whose value is None shows as empty.
+EVERY_YEAR = 0
 EVERY_CASE = "all"  # a condition's address value when none of its cases is chosen
 # The view's own address parameters (each coded filter and condition adds its name, a list
 # with a search box adds ``q``).
@@ -117,7 +119,7 @@ class RecordList:
         direction = _param("order")
         _start(key("order"), direction if direction in (NEWEST, OLDEST) else default_direction)
         fy = _param("fy")
-        default_year = years[0] if self.this_year and fy != "all" else None
+        default_year = years[0] if self.this_year and fy != "all" else EVERY_YEAR
         _start(key("fy"), int(fy) if fy.isdigit() and int(fy) in years else default_year)
         _start(key("from"), _date(_param("from")))
         _start(key("to"), _date(_param("to")))
@@ -149,8 +151,8 @@ class RecordList:
             first, second, third = st.columns(3)
             first.selectbox(
                 "年度",
-                [None, *years],
-                format_func=lambda y: ALL if y is None else f"{y}年度",
+                [EVERY_YEAR, *years],
+                format_func=lambda y: ALL if y == EVERY_YEAR else f"{y}年度",
                 key=key("fy"),
             )
             label = spec.label(spec.date)
@@ -166,6 +168,7 @@ class RecordList:
                     format_func=labels.__getitem__,
                     key=key(choice.key),
                     placeholder=ALL,
+                    select_all=False,  # its English 「Select all」 cannot be renamed
                 )
             self._draw_conditions()
             st.multiselect(
@@ -174,6 +177,7 @@ class RecordList:
                 format_func=lambda k: self.by_key[k].title,
                 key=key("cols"),
                 placeholder="列を選んでください",
+                select_all=False,
             )
         state = st.session_state
         filters = [*(c.key for c in spec.choices), *(c.key for c in spec.conditions)]
@@ -183,7 +187,7 @@ class RecordList:
             descending=state[key("order")] == NEWEST,
             since=state[key("from")],
             until=state[key("to")],
-            fiscal_year=state[key("fy")],
+            fiscal_year=state[key("fy")] or None,
             chosen=chosen,
             text=str(state.get(key("q")) or "").strip(),
             today=today_jst(),
@@ -247,6 +251,7 @@ class RecordList:
                 format_func=labels.__getitem__,
                 key=self._key(condition.key),
                 placeholder=ALL,
+                select_all=False,  # its English 「Select all」 cannot be renamed
             )
 
     def _extras_to_address(self, query: ViewQuery) -> dict[str, str]:

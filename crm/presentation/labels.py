@@ -2,9 +2,10 @@
 
 import datetime as dt
 
-from crm.entities.code_lists import industry_name
+from crm.calendar_jp import day_with_weekday
 from crm.presentation.text import literal
-from crm.reference import PREFECTURES, LabelledEnum
+from crm.reference import JSIC_DIVISIONS, PREFECTURES, LabelledEnum
+from crm.timeutil import to_jst
 from crm.vocabulary import TERMS, term
 
 # Field -> label, for messages that name a field away from its widget (e.g. a version conflict).
@@ -73,11 +74,20 @@ def prefecture_label(code: str | None) -> str:
 
 
 def industry_label(code: str | None) -> str:
-    return "" if code is None else industry_name(code)
+    """The division's name (製造業); the JSIC letter is a code, for files and forms."""
+    return "" if code is None else JSIC_DIVISIONS.get(code, code)
 
 
 def day(value: dt.date | None) -> str:
     return "" if value is None else f"{value:%Y/%m/%d}"
+
+
+def moment(stamp: dt.datetime | None) -> str:
+    """A stored moment as Japan's day with its weekday and the time: 2026/12/07（月） 20:27."""
+    if stamp is None:
+        return ""
+    here = to_jst(stamp)
+    return f"{day_with_weekday(here.date())} {here:%H:%M}"
 
 
 def count(n: int, unit: str = "件") -> str:

@@ -103,7 +103,7 @@ def test_wrong_password_lock_then_sign_in_and_sign_out(accounts):
     assert not at.exception
     assert pages(at) >= HUB_PAGES | {"自分のアカウント"}
     assert not pages(at) & ADMIN_PAGES
-    assert any("北海道 一郎" in c.value and "拠点 01" in c.value for c in at.sidebar.caption)
+    assert any("北海道 一郎（拠点マネージャー・北海道）" in c.value for c in at.sidebar.caption)
 
     next(b for b in at.sidebar.button if b.label == "サインアウト").click()
     at.run()

@@ -48,3 +48,78 @@ def leaks(text: str) -> list[str]:
         if _is_amount(text, m) and not ISO_TIMESTAMP.search(quote(m))
     ]
     return found
+
+
+# --- what an office document never shows (issue 24, item 3) --------------------------------
+
+ISO_DATE = re.compile(r"(?<![\w/-])\d{4}-\d{2}-\d{2}(?![\w-])")  # not inside a file name
+ISO_WEEK = re.compile(r"\d{4}-W\d{2}")
+RAW_ID = re.compile(r"[（(]#\d+[)）]|(?<![\w&])#\d{2,}")  # 「（#38896）」, 「#38896」
+HUB_CODE = re.compile(r"拠点\s?\d{2}(?!\d)")  # 「拠点 06」 instead of the prefecture's name
+# A run of Latin letters; one joined with digits or . _ @ / - is a name, a file, an address
+# or a reference (manager01, companies.csv, a@b.jp, E-1A2B), not an English word.
+LATIN = re.compile(r"[A-Za-z][A-Za-z0-9._@/+-]*")
+# Latin words an office reads in Japanese text: formats, programs and abbreviations.
+ALLOWED_WORDS = frozenset(
+    {
+        "api",
+        "csv",
+        "excel",
+        "ja",  # the headers' language code on the export page
+        "en",
+        "id",
+        "ok",
+        "pdf",
+        "url",
+        "utf",
+        "xlsx",
+        "zip",
+        "cp",
+        "shift",
+        "jis",
+        "bom",
+        "crlf",
+        "lf",
+        "json",
+        "totp",
+        "kpi",
+        "fy",
+        "ng",
+        "http",
+        "https",
+        "token",
+        "bearer",
+        # A date field's format hint while it is empty (the date the list filters by).
+        "yyyy",
+        "mm",
+        "dd",
+    }
+)
+
+
+def english_words(text: str) -> list[str]:
+    """English words outside ``ALLOWED_WORDS``, each once, in the order they appear."""
+    found: dict[str, None] = {}
+    for match in LATIN.finditer(text):
+        word = match.group()
+        if any(c in word for c in "0123456789._@/+-"):
+            continue
+        if word.lower() not in ALLOWED_WORDS:
+            found.setdefault(word, None)
+    return list(found)
+
+
+def office_problems(text: str) -> list[str]:
+    """``leaks`` plus what an office document never shows: an ISO date or week, a raw id or
+    hub code, an English word."""
+    found = leaks(text)
+
+    def quote(match: re.Match) -> str:
+        return text[max(0, match.start() - 12) : match.end() + 12].replace("\n", " ")
+
+    found += [f"ISO date: {quote(m)}" for m in ISO_DATE.finditer(text)]
+    found += [f"ISO week: {quote(m)}" for m in ISO_WEEK.finditer(text)]
+    found += [f"raw id: {quote(m)}" for m in RAW_ID.finditer(text)]
+    found += [f"hub code: {quote(m)}" for m in HUB_CODE.finditer(text)]
+    found += [f"English: {word}" for word in english_words(text)]
+    return found

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.presentation.leaks import leaks
+from tests.presentation.leaks import leaks, office_problems
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,41 @@ def test_a_leak_is_found(shown):
 )
 def test_what_an_office_expects_is_no_leak(shown):
     assert leaks(shown) == []
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "作成: 2026-12-07 12:08",
+        "期間: 2026-11-30 〜",
+        "週 2026-W49",
+        "営業部長（#38896）",
+        "拠点 06 の目標",
+        "Choose an option",
+        "Select all",
+        "No results",
+        "Drag and drop file here",
+        "Limit 50MB per file",
+    ],
+)
+def test_what_an_office_document_never_shows_is_found(shown):
+    assert office_problems(shown), shown
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "2026/12/07（月）",
+        "CSV（Excel で開けます）",
+        "full_2026-12-07.zip を作成しました",
+        "担当: manager01",
+        "companies.csv",
+        "a.sato@example.jp",
+        "参照番号「E-1A2B3C4D」",
+        "山形県の目標",
+        "API トークン",
+        "UTF-8（BOM 付き）",
+    ],
+)
+def test_what_an_office_document_may_show_passes(shown):
+    assert office_problems(shown) == []
