@@ -38,6 +38,16 @@ from ui import form_state as fs
 BLANK = "未選択"  # the empty choice of an optional coded field
 REQUIRED = " *"
 DATE_FORMAT = "YYYY/MM/DD"
+PAIR_STYLE = """<style>
+@media (max-width: 640px) {
+  [class*="st-key-crm-fields-pair-"] [data-testid="stHorizontalBlock"] {
+    flex-wrap: nowrap; gap: 0.5rem;
+  }
+  [class*="st-key-crm-fields-pair-"] [data-testid="stColumn"] {
+    flex: 1 1 0 !important; width: auto !important; min-width: 0 !important;
+  }
+}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -155,10 +165,18 @@ class FieldSet:
                 self._field(form, item, defaults)
             return
         per_column = math.ceil(len(items) / self.columns)
-        for index, column in enumerate(st.columns(self.columns)):
-            with column:
-                for item in items[index * per_column : (index + 1) * per_column]:
-                    self._field(form, item, defaults)
+        # Two short fields stay side by side on a phone (Streamlit would stack them), so that
+        # a form's submit is within two screens; three would be too narrow there.
+        pair = self.columns == 2
+        with st.container(
+            key=f"crm-fields-pair-{form}-{self.key(items[0].name)}" if pair else None
+        ):
+            if pair:
+                st.html(PAIR_STYLE)
+            for index, column in enumerate(st.columns(self.columns)):
+                with column:
+                    for item in items[index * per_column : (index + 1) * per_column]:
+                        self._field(form, item, defaults)
 
     # --- one field --------------------------------------------------------------------------
 
