@@ -57,14 +57,16 @@ for result in results:
             f"{folded:,} の{result.key_label}をまとめた「その他」です。すべての内訳は下の表に"
             "あります。"
         )
+    # The share in percent, shown with one decimal like every rate (format="percent" gives two).
+    shown = frame.assign(割合=frame["割合"] * 100)
     table_column.dataframe(
-        frame.rename(columns={"区分": result.key_label, "件数": result.measure}),
+        shown.rename(columns={"区分": result.key_label, "件数": result.measure}),
         hide_index=True,
         width="stretch",
         column_config={
             result.measure: st.column_config.NumberColumn(format="localized"),
             "割合": st.column_config.ProgressColumn(
-                "割合", format="percent", min_value=0.0, max_value=1.0
+                "割合", format="%.1f%%", min_value=0.0, max_value=100.0
             ),
         },
     )

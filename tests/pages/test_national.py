@@ -113,6 +113,10 @@ def test_breakdowns_tables_add_up_and_match_the_count(open_page, data):
             "side_job": "副業・兼業",
         }.items()
     }
+    for table, element in zip(tables, at.dataframe, strict=True):
+        # Shares in percent with one decimal (100 in all), like every rate on the screens.
+        assert abs(table["割合"].sum() - 100) < 0.01
+        assert "%.1f%%" in str(element.proto.columns)
     residence = next(t for t in tables if "前居住地" in t.columns)
     assert set(residence["前居住地"]) >= {"県内", "東京圏", "その他の地域"}
     for spec in _specs(at):
