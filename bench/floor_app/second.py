@@ -1,0 +1,3 @@
+from bench.floor_app.page_body import draw
+
+draw("床 2")
