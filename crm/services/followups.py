@@ -3,7 +3,6 @@
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -167,15 +166,6 @@ def count_follow_ups_by_state(
     ).group_by(state)
     counts = dict(session.exec(statement).all())
     return {name: int(counts.get(name, 0)) for name in STATES}
-
-
-def state_condition(state: str, today: dt.date) -> Any:
-    """The SQL condition of a follow-up ``state`` on ``today`` (what the list filters by)."""
-    done = col(FollowUp.done_on)
-    if state == DONE:
-        return done.is_not(None)
-    due = col(FollowUp.due_on)
-    return done.is_(None) & (due < today if state == OVERDUE else due >= today)
 
 
 def is_overdue(follow_up: FollowUp, today: dt.date | None = None) -> bool:

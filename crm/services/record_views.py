@@ -29,7 +29,7 @@ from crm.reference import (
     Stance,
 )
 from crm.search import match_companies
-from crm.services.followups import DONE, OVERDUE, UPCOMING, state_condition
+from crm.services.followups import DONE, OVERDUE, UPCOMING
 from crm.timeutil import JST, fiscal_year_bounds, today_jst
 from crm.vocabulary import term
 
@@ -175,6 +175,17 @@ COMPANIES = ListSpec(
     search_hint="企業名・カナ・法人番号の一部（全角可）",
     descending=False,
 )
+
+
+def _follow_up_state(state: str, today: dt.date) -> Any:
+    """The SQL condition of a follow-up ``state`` (crm.services.followups) on ``today``."""
+    done = col(FollowUp.done_on)
+    if state == DONE:
+        return done.is_not(None)
+    due = col(FollowUp.due_on)
+    return done.is_(None) & (due < today if state == OVERDUE else due >= today)
+
+
 FOLLOW_UPS = ListSpec(
     name="followups",
     model=FollowUp,
@@ -187,7 +198,7 @@ FOLLOW_UPS = ListSpec(
             "state",
             "状態",
             ((OVERDUE, "期限超過"), (UPCOMING, "予定"), (DONE, "完了")),
-            state_condition,
+            _follow_up_state,
             default=(OVERDUE, UPCOMING),
         ),
     ),
