@@ -169,12 +169,13 @@ def prepare(size: str) -> tuple[str, dict]:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{target}"
-    if SIZES[size] is None:  # the demo history, as `make run` loads it
+    consultations = SIZES[size]
+    if consultations is None:  # the demo history, as `make run` loads it
         env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_DEMO_PASSWORD": PASSWORD}
         datasets.run_with_rss([*datasets.CRM, "db", "upgrade"], env, "crm db upgrade")
         datasets.run_with_rss([*datasets.CRM, "demo"], env, "crm demo")
     else:
-        source = Path(datasets.ensure(SIZES[size]).removeprefix("sqlite:///"))
+        source = Path(datasets.ensure(consultations).removeprefix("sqlite:///"))
         with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
             src.backup(dst)
     from bench.hub_pages import pick
@@ -414,9 +415,7 @@ def floor(browser, rounds: int, cold_rounds: int) -> Timings:
     return out
 
 
-def app_role(
-    browser, url: str, username: str, role: str, rounds: int, cold_rounds: int
-) -> Timings:
+def app_role(browser, url: str, username: str, role: str, rounds: int, cold_rounds: int) -> Timings:
     out = Timings()
     titles = role_pages(role)
     for _ in range(cold_rounds - 1):
@@ -543,7 +542,9 @@ def table(result: dict) -> str:
 
 def elements_line(result: dict) -> str:
     counts = {
-        (role, page): n for role, data in result["roles"].items() for page, n in data["elements"].items()
+        (role, page): n
+        for role, data in result["roles"].items()
+        for page, n in data["elements"].items()
     }
     (role, page), most = max(counts.items(), key=lambda kv: kv[1])
     who = "manager" if role == "hub_manager" else "secretariat"
@@ -658,14 +659,17 @@ def describe(result: dict) -> str:
 def write() -> None:
     from bench.report import write_section
 
-    parts = []
+    parts, commands = [], []
     for size in SIZES:
         path = _result_path(size)
         if path.exists():
-            parts.append(describe(json.loads(path.read_text())))
+            result = json.loads(path.read_text())
+            commands.append(result.get("command", f"python -m bench.click_timing --size {size}"))
+            parts.append(describe(result))
     firm = _result_path("firm-list")
     if firm.exists():
         result = json.loads(firm.read_text())
+        commands.append(result.get("command", "python -m bench.click_timing --firm-list"))
         parts.append(
             "### The secretariat's firm list (企業) against its time at the smallest size\n\n"
             f"Run {result['made_at']}, load average (1 min) {result['load'][0]:.1f} at start, "
@@ -691,8 +695,7 @@ def write() -> None:
     write_section(
         "click_timing",
         "Click to finished page in Chromium, beside the framework's floor",
-        "python -m bench.click_timing --size demo; python -m bench.click_timing --size 1m; "
-        "python -m bench.click_timing --firm-list 100k 3m; python -m bench.click_timing --write",
+        "`; `".join([*commands, "python -m bench.click_timing --write"]),
         body,
     )
 
@@ -732,6 +735,7 @@ def main(argv: list[str] | None = None) -> None:
         if not name:
             continue
         result = run()
+        result["command"] = "python -m bench.click_timing " + " ".join(argv or sys.argv[1:])
         text = json.dumps(result, ensure_ascii=False, indent=1)
         _result_path(name).write_text(text)
         if options.json:
