@@ -139,12 +139,12 @@ def assert_shown_literally(at, expected: list[str]) -> None:
 LIST_PAGES = [
     ("manager01", "pages/companies.py", {}),
     ("manager01", "pages/consultations.py", {}),
-    ("manager01", "pages/needs.py", {}),
+    ("manager01", "pages/needs.py", {"status": "placed"}),  # the seeded needs are placed
     ("manager01", "pages/placements.py", {}),
     ("manager01", "pages/followups.py", {}),
     ("manager01", "pages/hub_dashboard.py", {}),
     ("secretariat", "pages/companies.py", {}),
-    ("secretariat", "pages/needs.py", {}),
+    ("secretariat", "pages/needs.py", {"status": "placed"}),
     ("admin", "pages/admin_reference.py", {}),
     ("admin", "pages/audit.py", {}),
 ]
