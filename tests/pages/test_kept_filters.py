@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
+from crm.reference import NeedStatus
 from tests.pages.hub_helpers import link_labels, texts
 from tests.utils.clock import pin_today
 from tests.utils.factories import make_company, make_consultation, make_need, make_placement
+from ui.views.need_board import STATUS_KEY
 
 CONSULTATIONS = "pages/consultations.py"
 NEEDS = "pages/needs.py"
@@ -65,7 +67,9 @@ def test_hub_choice_narrows_each_list_and_holds_across_pages(open_page, actors, 
     at.switch_page(NEEDS).run()
     assert not at.exception
     assert at.sidebar.multiselect(key="af_hubs").value == ["02"]
-    assert {m.label: m.value for m in at.metric}["成約"] == str(counted(app_env, "placement", "02"))
+    statuses = at.segmented_control(key=STATUS_KEY).options
+    placed = dict(zip(NeedStatus.labels(), statuses, strict=True))["placed"]
+    assert placed == f"成約（{counted(app_env, 'placement', '02')}）"
     at.switch_page(PLACEMENTS).run()
     assert {m.label: m.value for m in at.metric}["成約件数"] == "1"
     at.switch_page(FOLLOWUPS).run()
