@@ -41,6 +41,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from bench import datasets
@@ -207,6 +208,7 @@ def prepare(size: str) -> tuple[str, dict]:
 class Timings:
     samples: dict[str, list[float]] = field(default_factory=dict)
     elements: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)  # steps given up (a lost click)
 
     def add(self, name: str, seconds: float) -> None:
         self.samples.setdefault(name, []).append(seconds)
@@ -383,9 +385,14 @@ def submits(page, rounds: int, out: Timings) -> None:
     form = page.get_by_test_id("stForm").filter(has=button)
     for n in range(rounds):
         box = form.get_by_role("combobox", name="企業 *")
-        if not box.input_value():
+        for attempt in range(1, 6):  # a click on a busy machine can leave the menu closed
+            if box.input_value():
+                break
             box.click()
-            page.get_by_role("option").first.click()
+            try:
+                page.get_by_role("option").first.click(timeout=2_000 * attempt)
+            except Exception:  # noqa: BLE001 - the menu did not open; try again
+                page.keyboard.press("Escape")
         form.get_by_role("textbox", name="相談内容 *", exact=True).fill(f"計測用の面談 {n + 1}")
         out.add("submit:相談記録", timed(page, button.click))
         expect(page.get_by_test_id("stAlertContentSuccess").first).to_be_visible()
@@ -427,13 +434,20 @@ def app_role(browser, url: str, username: str, role: str, rounds: int, cold_roun
             sign_in(page, base, username, titles[0])
             print(f"  {role}: pages", file=sys.stderr, flush=True)
             warm_pages(page, titles, rounds, out)
-            for title in ("相談記録", "成約"):
-                print(f"  {role}: list {title}", file=sys.stderr, flush=True)
-                list_actions(page, title, rounds, out)
+            steps: list[tuple[str, Callable[[], None]]] = [
+                (f"list {title}", partial(list_actions, page, title, rounds, out))
+                for title in ("相談記録", "成約")
+            ]
             if role == "hub_manager":
-                print(f"  {role}: picker and submit", file=sys.stderr, flush=True)
-                picker_search(page, rounds, out)
-                submits(page, rounds, out)
+                steps.append(("picker", partial(picker_search, page, rounds, out)))
+                steps.append(("submit", partial(submits, page, rounds, out)))
+            for name, step in steps:
+                print(f"  {role}: {name}", file=sys.stderr, flush=True)
+                try:
+                    step()
+                except Exception as error:  # noqa: BLE001 - keep the other measures of the run
+                    out.failures.append(f"{name}: {type(error).__name__}")
+                    print(f"  {role}: {name} failed: {error}", file=sys.stderr, flush=True)
     return out
 
 
@@ -556,6 +570,19 @@ def elements_line(result: dict) -> str:
     )
 
 
+def failures_line(result: dict) -> str:
+    failed = [
+        f"{role}: {failure}"
+        for role, data in result["roles"].items()
+        for failure in data.get("failures", [])
+    ]
+    if not failed:
+        return ""
+    return "\nSteps given up in this run (their rows keep the samples taken before): " + (
+        "; ".join(failed) + ".\n"
+    )
+
+
 def _result_path(name: str) -> Path:
     return WORK / f"result-{name}.json"
 
@@ -572,7 +599,7 @@ def run_size(size: str, rounds: int, cold_rounds: int) -> dict:
         for role, username in (("hub_manager", chosen["username"]), ("secretariat", SECRETARIAT)):
             print(f"{role}…", file=sys.stderr, flush=True)
             t = app_role(browser, url, username, role, rounds, cold_rounds)
-            roles[role] = {"samples": t.samples, "elements": t.elements}
+            roles[role] = {"samples": t.samples, "elements": t.elements, "failures": t.failures}
     load.append(os.getloadavg()[0])
     return {
         "size": size,
@@ -652,7 +679,7 @@ def describe(result: dict) -> str:
         f"{result['rounds']} rounds; cold: {result['cold_rounds']} fresh servers. "
         f"Run {result['made_at']}, {result['minutes']:.0f} minutes, load average (1 min) "
         f"{result['load'][0]:.1f} at start, {result['load'][1]:.1f} at end.\n\n"
-        f"{table(result)}\n\n{elements_line(result)}\n"
+        f"{table(result)}\n\n{elements_line(result)}\n{failures_line(result)}"
     )
 
 
