@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm.actor import Actor
-from crm.models import AuditLog
+from crm.models import AuditLog, stored_id
 from crm.reference import Role
 from crm.timeutil import JST
 
@@ -57,6 +57,22 @@ class AuditEntry:
     hub_code: str | None
     changes: dict[str, list[Any]]
     detail: str | None
+
+    @classmethod
+    def of(cls, row: AuditLog) -> "AuditEntry":
+        """A stored entry with its changes read from their JSON."""
+        return cls(
+            id=stored_id(row.id),
+            at=row.at,
+            username=row.username,
+            user_id=row.user_id,
+            action=row.action,
+            entity=row.entity,
+            entity_id=row.entity_id,
+            hub_code=row.hub_code,
+            changes=json.loads(row.changes or "{}"),
+            detail=row.detail,
+        )
 
     @property
     def action_label(self) -> str:
@@ -121,21 +137,7 @@ def browse_audit(
     statement = _where(select(AuditLog), wanted or AuditFilter())
     statement = statement.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
     rows = session.exec(statement.offset(offset).limit(limit)).all()
-    return [
-        AuditEntry(
-            id=r.id,
-            at=r.at,
-            username=r.username,
-            user_id=r.user_id,
-            action=r.action,
-            entity=r.entity,
-            entity_id=r.entity_id,
-            hub_code=r.hub_code,
-            changes=json.loads(r.changes or "{}"),
-            detail=r.detail,
-        )
-        for r in rows
-    ]
+    return [AuditEntry.of(r) for r in rows]
 
 
 def count_audit(session: Session, actor: Actor, wanted: AuditFilter | None = None) -> int:

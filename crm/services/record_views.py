@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from crm.actor import Actor
 from crm.auth.scope import scope_filter
-from crm.models import Company, Consultation, FollowUp, Placement, TalentNeed
+from crm.models import AuditLog, Company, Consultation, FollowUp, Placement, TalentNeed, UserAccount
 from crm.reference import (
     JSIC_DIVISIONS,
     PREFECTURES,
@@ -25,12 +25,16 @@ from crm.reference import (
     Engagement,
     LabelledEnum,
     NeedStatus,
+    Role,
     SalaryBand,
     Stance,
 )
 from crm.search import match_companies
+from crm.services.audit import ACTION_LABELS, AuditEntry
+from crm.services.base import ENTITY_LABELS
 from crm.services.followups import DONE, OVERDUE, UPCOMING
-from crm.timeutil import JST, fiscal_year_bounds, today_jst
+from crm.services.users import AccountSummary
+from crm.timeutil import JST, fiscal_year_bounds, today_jst, utcnow
 from crm.vocabulary import term
 
 MAX_PAGE = 200
@@ -41,7 +45,15 @@ LABELS = {
     "created_at": "登録日時",
     "kana_key": "企業名カナ",
     "prefecture_code": "所在地（都道府県）",
+    "at": "日時",
+    "action": "操作",
+    "entity": "対象",
+    "hub_code": "拠点",
+    "username": "利用者名",
+    "role": "役割",
+    "last_sign_in_at": "最終サインイン",
 }
+PREFECTURE_NAMES = {code: names[0] for code, names in PREFECTURES.items()}
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,12 @@ class ListSpec:
     descending: bool = True  # the default direction (a list of names reads あ to ん)
     # Columns a page may pin to one value (?company=ID: one firm's follow-ups).
     fixed: tuple[str, ...] = ()
+    # A list only this role reads, of every hub (the audit trail, the accounts): anyone else
+    # is refused (PermissionDenied) before anything is read.
+    reader: Role | None = None
+    # What a row is read as, when the page must not hold the stored row (an account's
+    # password hash) or needs it decoded (an audit entry's changes).
+    shape: Callable[[Any], Any] | None = None
 
     def order(self, key: str | None) -> str:
         """The column ``key`` names when the list may be sorted by it, else the default; the
@@ -170,7 +188,7 @@ COMPANIES = ListSpec(
     orders=("kana_key", "created_at"),
     choices=(
         Choice("industry", JSIC_DIVISIONS),
-        Choice("prefecture_code", {code: names[0] for code, names in PREFECTURES.items()}),
+        Choice("prefecture_code", PREFECTURE_NAMES),
     ),
     default_order="kana_key",
     search=match_companies,  # merged firms are left out whatever is typed
@@ -207,7 +225,90 @@ FOLLOW_UPS = ListSpec(
     fixed=("company_id",),
     descending=False,  # the most overdue first
 )
-SPECS = {spec.name: spec for spec in (CONSULTATIONS, PLACEMENTS, NEEDS, COMPANIES, FOLLOW_UPS)}
+
+
+def _match_username(statement: Any, text: str, _dialect: str) -> Any:
+    """Entries of the user names holding ``text`` (any case)."""
+    if not text:
+        return statement
+    name = func.lower(col(AuditLog.username))
+    return statement.where(name.contains(text.lower(), autoescape=True))
+
+
+# The trail is read newest first by its stamp (ix_audit_at); 対象 and 記録ID may be pinned from
+# the address (?entity=company&entity_id=12: one record's history).
+AUDIT = ListSpec(
+    name="audit",
+    model=AuditLog,
+    date="at",
+    orders=("at",),
+    choices=(
+        Choice("action", ACTION_LABELS),
+        Choice("entity", ENTITY_LABELS),
+        Choice("hub_code", PREFECTURE_NAMES),
+    ),
+    default_order="at",
+    search=_match_username,
+    search_hint="利用者名の一部",
+    fixed=("entity", "entity_id"),
+    reader=Role.ADMIN,
+    shape=AuditEntry.of,
+)
+
+
+ACTIVE, DISABLED, LOCKED = "active", "disabled", "locked"
+
+
+def _account_state(state: str, _today: dt.date) -> Any:
+    """An account is 停止 when disabled, else ロック中 while its lock runs, else 有効 (one
+    case each): the lock is read at this moment, not on a day."""
+    active = col(UserAccount.active)
+    until = col(UserAccount.locked_until)
+    if state == DISABLED:
+        return active.is_(False)
+    locked = until.is_not(None) & (until > utcnow())
+    return active.is_(True) & (locked if state == LOCKED else ~locked)
+
+
+def _match_account(statement: Any, text: str, _dialect: str) -> Any:
+    """Accounts whose user name or display name holds ``text`` (any case)."""
+    if not text:
+        return statement
+    wanted = text.lower()
+    return statement.where(
+        or_(
+            func.lower(col(UserAccount.username)).contains(wanted, autoescape=True),
+            func.lower(col(UserAccount.display_name)).contains(wanted, autoescape=True),
+        )
+    )
+
+
+# A few hundred accounts at most: every order reads them all without an index of its own.
+ACCOUNTS = ListSpec(
+    name="accounts",
+    model=UserAccount,
+    date="created_at",
+    orders=("username", "last_sign_in_at", "created_at"),
+    choices=(Choice("role", Role), Choice("hub_code", PREFECTURE_NAMES)),
+    default_order="username",
+    conditions=(
+        Condition(
+            "state",
+            "状態",
+            ((ACTIVE, "有効"), (DISABLED, "停止"), (LOCKED, "ロック中")),
+            _account_state,
+        ),
+    ),
+    search=_match_account,
+    search_hint="利用者名・表示名の一部",
+    descending=False,
+    reader=Role.ADMIN,
+    shape=AccountSummary.of,
+)
+SPECS = {
+    spec.name: spec
+    for spec in (CONSULTATIONS, PLACEMENTS, NEEDS, COMPANIES, FOLLOW_UPS, AUDIT, ACCOUNTS)
+}
 
 
 def _kind(column: Any) -> Any:
@@ -229,6 +330,8 @@ def _filtered(
     hubs: Sequence[str],
 ):
     model = spec.model
+    if spec.reader is not None:
+        actor.require_role(spec.reader)
     statement = scope_filter(statement, actor, model.hub_code, hubs)  # type: ignore[attr-defined]
     day = getattr(model, spec.date)
     since, until = view.since, view.until
@@ -294,7 +397,8 @@ def view_rows(
         ordering = [column.asc().nulls_last() if nullable else column.asc(), ident.asc()]
     statement = _filtered(session, spec, actor, select(model), view, hubs).order_by(*ordering)
     limit = max(1, min(view.limit, MAX_PAGE))
-    return list(session.exec(statement.offset(max(0, view.offset)).limit(limit)).all())
+    rows = session.exec(statement.offset(max(0, view.offset)).limit(limit)).all()
+    return [spec.shape(row) for row in rows] if spec.shape is not None else list(rows)
 
 
 def count_view_by(

@@ -37,28 +37,34 @@ class AccountSummary:
     failed_attempts: int
     locked_until: dt.datetime | None
     last_sign_in_at: dt.datetime | None
+    created_at: dt.datetime
     version: int
 
     @property
     def locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > utcnow()
 
+    @classmethod
+    def of(cls, user: UserAccount) -> "AccountSummary":
+        return cls(
+            id=stored_id(user.id),
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            hub_code=user.hub_code,
+            email=user.email,
+            active=user.active,
+            has_password=bool(user.password_hash),
+            failed_attempts=user.failed_attempts,
+            locked_until=user.locked_until,
+            last_sign_in_at=user.last_sign_in_at,
+            created_at=user.created_at,
+            version=user.version,
+        )
+
 
 def _summary(user: UserAccount) -> AccountSummary:
-    return AccountSummary(
-        id=stored_id(user.id),
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        hub_code=user.hub_code,
-        email=user.email,
-        active=user.active,
-        has_password=bool(user.password_hash),
-        failed_attempts=user.failed_attempts,
-        locked_until=user.locked_until,
-        last_sign_in_at=user.last_sign_in_at,
-        version=user.version,
-    )
+    return AccountSummary.of(user)
 
 
 def _checked_text(name: str, value: str | None, errors: dict[str, str]) -> str | None:
