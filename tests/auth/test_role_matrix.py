@@ -804,6 +804,37 @@ ROWS = [
     Row(audit.browse_audit, ADMIN_READ, lambda s, a, w: audit.browse_audit(s, a)),
     Row(audit.count_audit, ADMIN_READ, lambda s, a, w: audit.count_audit(s, a)),
     Row(audit.audit_facets, ADMIN_READ, lambda s, a, w: audit.audit_facets(s, a)),
+    # the audit log and the accounts through the list component: administrators only
+    *(
+        row
+        for name, column in (("audit", "action"), ("accounts", "role"))
+        for row in (
+            Row(
+                record_views.view_rows,
+                ADMIN_READ,
+                lambda s, a, w, name=name: record_views.view_rows(
+                    s, a, name, record_views.ViewQuery()
+                ),
+                label=name,
+            ),
+            Row(
+                record_views.count_view,
+                ADMIN_READ,
+                lambda s, a, w, name=name: record_views.count_view(
+                    s, a, name, record_views.ViewQuery()
+                ),
+                label=name,
+            ),
+            Row(
+                record_views.count_view_by,
+                ADMIN_READ,
+                lambda s, a, w, name=name, column=column: record_views.count_view_by(
+                    s, a, name, record_views.ViewQuery(), column
+                ),
+                label=name,
+            ),
+        )
+    ),
 ]
 
 if csv_export is not None:
