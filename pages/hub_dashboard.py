@@ -12,12 +12,11 @@ from crm.analytics.trend import monthly_trend
 from crm.presentation.analytics_frames import TREND_COLUMNS, trend_frame
 from crm.presentation.charts import cumulative_forecast_chart, cumulative_trend_chart
 from crm.presentation.text import literal
-from crm.services.reference_data import list_hubs
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
+from ui import cache as reference
 from ui import chart_specs, kept, tables
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.runtime import session
 from ui.session import require_actor
 from ui.today import show_today
 
@@ -66,8 +65,7 @@ actor = require_actor()
 if actor.is_hub_manager:
     hub_code = actor.own_hub
 else:
-    with session() as s:
-        hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s)}
+    hubs = {h.code: h.name_ja for h in reference.hubs()}
     codes = list(hubs)
     wanted = kept.linked("hub", codes)
     hub_code = st.selectbox(
@@ -79,8 +77,7 @@ else:
     st.query_params["hub"] = hub_code
     st.caption("全国事務局として閲覧しています（閲覧のみ）。")
 
-with session() as s, guarded():
-    hub_name = next(h.name_ja for h in list_hubs(s, active_only=False) if h.code == hub_code)
+hub_name = next(h.name_ja for h in reference.hubs(active_only=False) if h.code == hub_code)
 
 st.title(literal(f"{hub_name} 拠点ダッシュボード"))
 show_today(actor, hub_code)

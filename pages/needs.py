@@ -7,12 +7,11 @@ import streamlit as st
 from crm.models import stored_id
 from crm.presentation.text import literal
 from crm.services.lookups import company_names
-from crm.services.reference_data import list_categories, list_partners
+from ui import cache as reference
 from ui import pickers
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
-from ui.runtime import session
 from ui.session import require_actor
 from ui.views.need_board import Board
 from ui.views.need_new import new_need_form
@@ -21,10 +20,10 @@ from ui.views.need_record import show_need
 actor = require_actor()
 read_only = not actor.is_hub_manager
 
-with session() as s:
-    categories = {stored_id(c.id): c.name_ja for c in list_categories(s, active_only=False)}
-    active_categories = [stored_id(c.id) for c in list_categories(s)]
-    partners = {stored_id(p.id): p for p in list_partners(s, active_only=False)}
+# Reference data from the cache (no database session when it is current).
+categories = {stored_id(c.id): c.name_ja for c in reference.categories(active_only=False)}
+active_categories = [stored_id(c.id) for c in reference.categories()]
+partners = {stored_id(p.id): p for p in reference.partners(active_only=False)}
 BOARD = Board(actor, categories, read_only)
 
 

@@ -12,14 +12,13 @@ from crm.reference import PREFECTURES, AgeBand, Engagement, SalaryBand
 from crm.services.lookups import company_names, need_titles
 from crm.services.record_views import PLACEMENTS as PLACEMENT_VIEW
 from crm.services.record_views import count_view_by
-from crm.services.reference_data import list_partners
 from crm.vocabulary import term
+from ui import cache as reference
 from ui import links
 from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.record_list import Column, Context, RecordList
-from ui.runtime import session
 from ui.session import require_actor
 from ui.views.placement_form import LAST_NEED, record_form
 
@@ -32,8 +31,7 @@ NO_PERSONAL_DATA = (
 actor = require_actor()
 read_only = not actor.is_hub_manager
 
-with session() as s:
-    partners = {stored_id(p.id): p for p in list_partners(s, active_only=False)}
+partners = {stored_id(p.id): p for p in reference.partners(active_only=False)}
 
 
 def _origin(p: Placement) -> str:

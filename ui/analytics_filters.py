@@ -9,12 +9,11 @@ from crm.analytics.filters import AnalyticsFilter, hubs_in_block
 from crm.errors import ValidationError
 from crm.presentation.text import literal
 from crm.reference import BLOCKS, Engagement
-from crm.services.reference_data import list_categories, list_hubs
 from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, month_range, today_jst
 from crm.vocabulary import term
+from ui import cache as reference
 from ui import kept
-from ui.runtime import session
 
 PERIOD_FISCAL_YEAR = "年度"
 PERIOD_MONTHS = "月の範囲"
@@ -68,8 +67,7 @@ def _kept_widget(keep: kept.Kept, options, draw, default=None):
 def hub_choice() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The regional blocks and hubs chosen in the sidebar (drawn there; kept like the
     dashboards' filters, which use the same choice)."""
-    with session() as s:
-        hubs = {h.code: h.name_ja for h in list_hubs(s)}
+    hubs = {h.code: h.name_ja for h in reference.hubs()}
     blocks = _kept_widget(
         KEEP_BLOCKS,
         list(BLOCKS),
@@ -116,8 +114,7 @@ def filter_panel(
 ) -> AnalyticsFilter:
     """Draw the filters in the sidebar and return what they select."""
     today = today_jst()
-    with session() as s:
-        categories = {c.id: c.name_ja for c in list_categories(s)}
+    categories = {c.id: c.name_ja for c in reference.categories()}
     with st.sidebar:
         st.subheader("絞り込み")
         modes = [PERIOD_FISCAL_YEAR, PERIOD_MONTHS, PERIOD_ALL]

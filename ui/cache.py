@@ -13,28 +13,124 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
+from sqlalchemy import event
 from sqlmodel import Session
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from crm.actor import Actor
 from crm.analytics.filters import AnalyticsFilter
 from crm.auth.sessions import require_live
 from crm.config import get_settings
-from crm.services.base import data_version
+from crm.models import Hub, Partner, TalentCategory
+from crm.services import reference_data
+from crm.services.base import data_counters, version_of
 from ui.runtime import get_engine
 
 _QUERIES: dict[str, Callable[..., Any]] = {}
 
 
-def current_data_version(
-    scope_key: str, actor: Actor | None = None, hubs: Sequence[str] | None = None
-) -> int:
-    """The data version of the hubs a read covers (``hubs``; None: every hub of the scope),
-    read in the same transaction as the reader's session check: a cached result is served
-    only to a session that is still live."""
+class _RunMemo:
+    """What one run of a page (or of one fragment) has read of the counters and of the
+    reader's session check, so that its cached reads open one database session between them.
+    A run is told apart by the context's cursors, which Streamlit replaces at every run."""
+
+    def __init__(self, cursors: object):
+        self.cursors = cursors
+        self.counters: dict[str, int] | None = None
+        self.checked: set[tuple] = set()
+
+
+# By the id of a browser session's context (contexts are not hashable). An id reused by a
+# later context never matches: the memo keeps the old run's cursors alive, and compares them.
+_MEMOS: dict[int, _RunMemo] = {}
+_MEMO_LIMIT = 2_000
+
+
+def _memo() -> _RunMemo | None:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    memo = _MEMOS.get(id(ctx))
+    if memo is None or memo.cursors is not ctx.cursors:
+        if len(_MEMOS) >= _MEMO_LIMIT:
+            _MEMOS.pop(next(iter(_MEMOS)))  # the oldest session's
+        memo = _RunMemo(ctx.cursors)
+        _MEMOS[id(ctx)] = memo
+    return memo
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_counters(_session: Session) -> None:
+    """A write committed in this run changes counters: its next read sees the new ones."""
+    memo = _memo()
+    if memo is not None:
+        memo.counters = None
+
+
+def _counters(actor: Actor | None) -> dict[str, int]:
+    """Every hub's data-version counter, read once per run in the same transaction as the
+    reader's session check (a cached result is served only to a session that is still live)."""
+    memo = _memo()
+    key = (actor.user_id, actor.ticket) if actor is not None else None
+    if memo is not None and memo.counters is not None and (key is None or key in memo.checked):
+        return memo.counters
     with Session(get_engine()) as session:
         if actor is not None:
             require_live(session, actor)
-        return data_version(session, scope_key, hubs)
+        counters = data_counters(session)
+    if memo is not None:
+        memo.counters = counters
+        if key is not None:
+            memo.checked.add(key)
+    return counters
+
+
+def prime_counters(actor: Actor, counters: dict[str, int]) -> None:
+    """The counters the entry script read with its check of the actor's session, for this
+    run's cached reads (after the check's transaction committed)."""
+    memo = _memo()
+    if memo is not None:
+        memo.counters = counters
+        memo.checked.add((actor.user_id, actor.ticket))
+
+
+def current_data_version(
+    scope_key: str, actor: Actor | None = None, hubs: Sequence[str] | None = None
+) -> int:
+    """The data version of the hubs a read covers (``hubs``; None: every hub of the scope)."""
+    return version_of(_counters(actor), scope_key, hubs)
+
+
+_REFERENCE: dict[str, Callable[..., list]] = {
+    "hubs": reference_data.list_hubs,
+    "categories": reference_data.list_categories,
+    "partners": reference_data.list_partners,
+}
+
+
+@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False, max_entries=64)
+def _reference(kind: str, active_only: bool, version: int, database: str) -> list:
+    with Session(get_engine()) as session:
+        return _REFERENCE[kind](session, active_only=active_only)
+
+
+def _reference_rows(kind: str, active_only: bool) -> list:
+    # Hubs, categories and partners change rarely; any write's counter keys them, so the
+    # cached list is never older than the run's data.
+    version = version_of(_counters(None), "all", None)
+    return _reference(kind, active_only, version, get_settings().database_url)
+
+
+def hubs(active_only: bool = True) -> list[Hub]:
+    return _reference_rows("hubs", active_only)
+
+
+def categories(active_only: bool = True) -> list[TalentCategory]:
+    return _reference_rows("categories", active_only)
+
+
+def partners(active_only: bool = True) -> list[Partner]:
+    return _reference_rows("partners", active_only)
 
 
 def hubs_read(kwargs: dict[str, Any]) -> list[str] | None:

@@ -203,14 +203,14 @@ def _delete(actor: Actor, rl: "RecordList", view: SavedView) -> None:
 
 
 def _save(actor: Actor, rl: "RecordList", params: str) -> None:
-    name = st.session_state.get(rl._key("save.name"), "")
+    name = st.session_state.get(rl._key("save.view_name"), "")
     default = bool(st.session_state.get(rl._key("save.default")))
     problem = _write(
         lambda s: save_view(s, actor, rl.spec.name, name, params, make_default=default)
     )
     _forget_views(rl)
     if problem is None:
-        st.session_state.pop(rl._key("save.name"), None)
+        st.session_state.pop(rl._key("save.view_name"), None)
     _note(rl, problem is None, problem or f"表示「{name.strip()}」を保存しました。")
 
 
@@ -219,7 +219,7 @@ def _save_form(actor: Actor, rl: "RecordList", params: str, matching: SavedView 
         st.text_input(
             "名前",
             value=matching.name if matching is not None else "",
-            key=rl._key("save.name"),
+            key=rl._key("save.view_name"),
             max_chars=40,
             placeholder="例: 今年度の訪問",
         )

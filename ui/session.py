@@ -28,6 +28,8 @@ from crm.errors import CrmError
 from crm.models import UserAccount
 from crm.reference import Role
 from crm.services import users
+from crm.services.base import data_counters
+from ui.cache import prime_counters
 from ui.runtime import get_engine
 
 ACTOR_KEY = "actor"
@@ -288,6 +290,8 @@ def resolve_actor() -> Actor | None:
         with session_scope(get_engine()) as s:
             try:
                 fresh, ticket = sessions.check_session(s, ticket)
+                # Read with the check: this run's cached reads need no session of their own.
+                counters = data_counters(s)
             except sessions.SessionEnded as error:
                 ended = error
         if ended is not None:
@@ -302,6 +306,7 @@ def resolve_actor() -> Actor | None:
             st.session_state[ACTOR_KEY] = replace(st.session_state[ACTOR_KEY], ticket=ticket)
         else:
             st.session_state[ACTOR_KEY] = fresh
+        prime_counters(st.session_state[ACTOR_KEY], counters)
         return st.session_state[ACTOR_KEY]
     if not st.session_state.get(COOKIE_SPENT_KEY):
         resumed = _resume_from_cookie()

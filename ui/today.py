@@ -8,7 +8,6 @@ from crm.actor import Actor
 from crm.calendar_jp import day_with_weekday
 from crm.presentation.text import literal
 from crm.services.lookups import placement_needs
-from crm.services.reference_data import list_hubs
 from crm.services.today import (
     KIND_LABELS,
     TodayItem,
@@ -19,12 +18,12 @@ from crm.services.today import (
     todays_work,
 )
 from crm.timeutil import today_jst
+from ui import cache as reference
 from ui import form_state as fs
 from ui import links, tables
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.listing import card_style
-from ui.runtime import session
 
 FORM = "today"
 LIMIT = 100
@@ -137,8 +136,7 @@ def show_counts_by_hub(actor: Actor, hubs: list[str] | None = None) -> None:
     today = today_jst()
     with guarded():
         per_hub = cached_read(todays_counts_by_hub, actor, today=today, hubs=hubs)
-    with session() as s:
-        names = {h.code: h.name_ja for h in list_hubs(s, active_only=False)}
+    names = {h.code: h.name_ja for h in reference.hubs(active_only=False)}
     st.subheader("今日やること（拠点別）")
     st.caption(
         f"{today:%Y/%m/%d}現在、期限を過ぎたもの・今週中が期日のフォローアップと次のアクションの件数です。"

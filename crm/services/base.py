@@ -57,6 +57,25 @@ def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any) -> T
     return row
 
 
+def data_counters(session: Session) -> dict[str, int]:
+    """Every counter by its scope (a hub's code, or the shared one), in one query."""
+    table = table_of(DataVersion)
+    return {scope: int(n) for scope, n in session.execute(select(table.c.scope, table.c.version))}
+
+
+def version_of(counters: dict[str, int], scope_key: str, hubs: Sequence[str] | None = None) -> int:
+    """``data_version`` computed from counters read once (``data_counters``)."""
+    if scope_key != "all":
+        scopes: Sequence[str] | None = [scope_key.removeprefix("hub:"), NATIONAL]
+    elif hubs is not None:
+        scopes = [*hubs, NATIONAL]
+    else:
+        scopes = None
+    if scopes is None:
+        return sum(counters.values())
+    return sum(counters.get(scope, 0) for scope in set(scopes))
+
+
 def data_version(session: Session, scope_key: str, hubs: Sequence[str] | None = None) -> int:
     """The counter a cached read of ``scope_key`` ('all' or 'hub:01') depends on: for one hub
     its own counter plus the shared one, for national views the sum of every counter, or,

@@ -38,7 +38,7 @@ def _menu(at):
 
 
 def _save(at, name: str, default: bool = False):
-    at.text_input(key="consultations.view.save.name").input(name)
+    at.text_input(key="consultations.view.save.view_name").input(name)
     if default:
         at.checkbox(key="consultations.view.save.default").check()
     submit = next(b for b in at.button if b.label == "保存")

@@ -4,9 +4,10 @@ the same step through the one firm form (``ui.firm_form``); then what to do next
 import streamlit as st
 
 from crm.actor import Actor
+from crm.calendar_jp import day_with_weekday
 from crm.entities import ConsultationInput
 from crm.models import Consultation
-from crm.presentation.labels import FIELD_LABELS, day
+from crm.presentation.labels import FIELD_LABELS
 from crm.presentation.text import literal
 from crm.services.consultations import log_consultation
 from crm.services.intake import register_company_with_consultation
@@ -18,6 +19,7 @@ from ui.fields import FieldSet
 FORM = "consult"
 MODE_KEY = "consult.mode"
 SAVED_KEY = "consult.saved"
+WHOLE_PAGE_KEY = "consult.saved.rerun"
 EXISTING, NEW = "existing", "new"
 
 # The firm is chosen above the fields (an existing one) or registered with them (a new one).
@@ -63,6 +65,7 @@ def saved(result: tuple[Consultation, str]) -> None:
         "on": consultation.consulted_on,
     }
     fs.reset(FORM)
+    st.session_state[WHOLE_PAGE_KEY] = True
     st.session_state[MODE_KEY] = EXISTING
 
 
@@ -73,7 +76,7 @@ def last_saved(actor: Actor) -> None:
         return
     with st.container(border=True):
         st.markdown(
-            f"**記録しました:** {day(last['on'])} {literal(last['company'])}（相談ID {last['id']}）"
+            f"**記録しました:** {day_with_weekday(last['on'])} {literal(last['company'])} の相談"
         )
         columns = st.columns(3)
         with columns[0]:
@@ -98,7 +101,12 @@ def last_saved(actor: Actor) -> None:
             )
 
 
+@st.fragment
 def entry_form(actor: Actor) -> None:
+    """The form re-runs on its own (choosing 登録済み / 新しい企業, picking a firm); a save
+    re-runs the whole page, whose 記録しました panel and list show the new consultation."""
+    if st.session_state.pop(WHOLE_PAGE_KEY, False):
+        st.rerun(scope="app")
     preselect = pickers.query_id("company", "企業")
     st.radio(
         "企業",
