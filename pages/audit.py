@@ -1,130 +1,89 @@
-"""監査ログ: who did what and when, with the changed fields; filter by user, action, record,
-hub and period. Read-only: nothing on this page (or anywhere in the app) edits the trail.
+"""監査ログ: who did what and when, with the changed fields, through the one list component
+(ui.record_list): filter by 操作, 対象, 拠点, the period and fiscal year, search by user name.
+Read-only: nothing on this page (or anywhere in the app) edits the trail.
 
-Deep links: ?entity=company&entity_id=12 (a record's history), ?user=manager01.
+Deep links: ?entity=company&entity_id=12 (one record's history), ?user=manager01 (searched).
 """
 
-import datetime as dt
+from dataclasses import replace
 
 import streamlit as st
 
+from crm.presentation.text import literal
 from crm.reference import Role
-from crm.services.audit import ACTION_LABELS, AuditFilter, audit_facets, browse_audit, count_audit
-from crm.services.base import ENTITY_LABELS
-from crm.services.reference_data import list_hubs
-from crm.timeutil import to_jst, today_jst
+from crm.services.record_views import AUDIT
 from ui import kept
-from ui.forms import guarded
-from ui.runtime import session
+from ui.record_list import RecordList
 from ui.session import require_role
-
-PAGE_SIZE = 100
+from ui.views.audit_log import COLUMNS, KINDS
 
 actor = require_role(Role.ADMIN)
+# Sign-ins write the trail without raising the data version: read on every run.
+LIST = RecordList(AUDIT, COLUMNS, cached=False)
+
+
+def _pinned() -> tuple[tuple[str, str], ...]:
+    """The record the address names (its kind and number), if any."""
+    entity = str(st.query_params.get("entity") or "")
+    number = str(st.query_params.get("entity_id") or "").strip()[:40]
+    if entity not in KINDS or not number:
+        return ()
+    return (("entity", entity), ("entity_id", number))
+
+
+def clear_record() -> None:
+    st.query_params.pop("entity", None)
+    st.query_params.pop("entity_id", None)
+
+
+@st.fragment
+def trail() -> None:
+    """The entries of the chosen view, newest first; a change re-runs only the list."""
+    view, shown = LIST.controls(actor)
+    pinned = _pinned()
+    if pinned:
+        (_, entity), (_, number) = pinned
+        left, right = st.columns([3, 1])
+        left.info(
+            literal(f"{KINDS[entity]}（記録ID {number}）の記録だけを表示しています。"),
+            icon=":material/filter_alt:",
+        )
+        right.button("絞り込みを解除", on_click=clear_record)
+        view = replace(view, pinned=pinned)
+    LIST.table(actor, view, shown, empty="条件に合う記録はありません。")
+
+
 st.title("監査ログ")
 st.caption(
     "作成・更新・削除・取り込み・書き出し・サインインの記録です。閲覧のみで、変更や削除はできません。"
 )
 
-with session() as s, guarded():
-    facets = audit_facets(s, actor)
-    hubs = {h.code: f"{h.code} {h.name_ja}" for h in list_hubs(s, active_only=False)}
 
-params = st.query_params
+def older_links() -> None:
+    """The page's older addresses (?hub=02, ?user=manager01) in the list's terms; a coded
+    value the list does not know is named and left out (the list would ignore it silently)."""
+    params = st.query_params
+    user = params.get("user")
+    if user and "q" not in params:
+        params["q"] = str(user)[:80]
+    params.pop("user", None)
+    named = {c.key: c.key for c in AUDIT.choices}
+    if "hub" in params:
+        if "hub_code" not in params:
+            params["hub_code"], named["hub_code"] = str(params["hub"]), "hub"
+        del params["hub"]
+    for choice in AUDIT.choices:
+        given = str(params.get(choice.key) or "")
+        codes = [code for code in given.split(",") if code]
+        known = [code for code in codes if code in choice.labels()]
+        if known == codes:
+            continue
+        kept.unreadable(named[choice.key], given)
+        if known:
+            params[choice.key] = ",".join(known)
+        else:
+            del params[choice.key]
 
 
-def choice(label: str, options: list, labels: dict, key: str, param: str):
-    wanted = kept.linked(param, options)
-    options = [None, *options]
-    index = options.index(wanted) if wanted in options else 0
-    return st.selectbox(
-        label,
-        options,
-        index=index,
-        key=key,
-        format_func=lambda v: "すべて" if v is None else labels.get(v, v),
-    )
-
-
-top = st.columns(4)
-with top[0]:
-    username = choice("利用者", facets.usernames, {}, "audit.user", "user")
-with top[1]:
-    action = choice(
-        "操作",
-        sorted(set(facets.actions) | set(ACTION_LABELS)),
-        ACTION_LABELS,
-        "audit.action",
-        "action",
-    )
-with top[2]:
-    entity = choice(
-        "対象",
-        sorted(set(facets.entities) | set(ENTITY_LABELS)),
-        ENTITY_LABELS,
-        "audit.entity",
-        "entity",
-    )
-with top[3]:
-    hub_code = choice("拠点", list(hubs), hubs, "audit.hub", "hub")
-
-bottom = st.columns([2, 1, 1])
-with bottom[0]:
-    today = today_jst()
-    period = st.date_input(
-        "期間",
-        value=(today - dt.timedelta(days=30), today),
-        max_value=today,
-        format="YYYY/MM/DD",
-        key="audit.period",
-    )
-with bottom[1]:
-    entity_id = st.text_input("記録ID", value=params.get("entity_id", ""), key="audit.entity_id")
-
-since, until = (
-    period
-    if isinstance(period, tuple) and len(period) == 2
-    else (period[0], period[0])
-    if isinstance(period, tuple) and period
-    else (None, None)
-)
-wanted = AuditFilter(
-    username=username,
-    action=action,
-    entity=entity,
-    entity_id=entity_id.strip() or None,
-    hub_code=hub_code,
-    since=since,
-    until=until,
-)
-
-with session() as s, guarded():
-    total = count_audit(s, actor, wanted)
-    pages = max(1, -(-total // PAGE_SIZE))
-    with bottom[2]:
-        page = st.number_input(
-            "ページ", min_value=1, max_value=pages, value=1, step=1, key="audit.page"
-        )
-    entries = browse_audit(s, actor, wanted, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-
-st.caption(f"{total:,} 件（{page}/{pages} ページ、新しい順）")
-if not entries:
-    st.info("条件に合う記録はありません。")
-else:
-    st.dataframe(
-        [
-            {
-                "日時": f"{to_jst(e.at):%Y-%m-%d %H:%M:%S}",
-                "利用者": e.username or "",
-                "操作": e.action_label,
-                "対象": "" if e.entity is None else ENTITY_LABELS.get(e.entity, e.entity),
-                "記録ID": e.entity_id or "",
-                "拠点": e.hub_code or "",
-                "変更内容（変更前 → 変更後）": e.changes_text(),
-                "詳細": e.detail or "",
-            }
-            for e in entries
-        ],
-        hide_index=True,
-        width="stretch",
-    )
+older_links()
+trail()

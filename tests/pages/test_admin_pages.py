@@ -3,7 +3,8 @@
 import datetime as dt
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
+from streamlit.testing.v1.element_tree import Block
 
 from crm.auth.signin import authenticate
 from crm.models import AuditLog, Hub, Partner, TalentCategory, UserAccount
@@ -27,9 +28,53 @@ def click(at, label: str, form: str | None = None):
     return at.run()
 
 
-def table(at, column: str):
-    """The first dataframe that has ``column``, as a pandas frame."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+def _blocks(node):
+    if isinstance(node, Block):
+        yield node
+        for child in node.children.values():
+            yield from _blocks(child)
+
+
+def _leaves(node):
+    if isinstance(node, Block):
+        for child in node.children.values():
+            yield from _leaves(child)
+    else:
+        yield node
+
+
+def grid_rows(at) -> list[dict[str, str]]:
+    """The list's rows as drawn (ui.listing.grid): each cell by its column's name, the one the
+    cell's small label carries (an empty cell is absent)."""
+    rows = []
+    for block in _blocks(at.main):
+        if "crm-grid-row-" not in str(getattr(block.proto, "id", "") or ""):
+            continue
+        row: dict[str, str] = {}
+        title = None
+        for leaf in _leaves(block):
+            if leaf.type == "caption":
+                title = leaf.value
+            elif title is not None and leaf.type in ("markdown", "page_link"):
+                row[title], title = leaf.value, None
+        rows.append(row)
+    return rows
+
+
+def column(at, title: str) -> list[str]:
+    return [row.get(title, "") for row in grid_rows(at)]
+
+
+def by_user(at) -> dict[str, dict[str, str]]:
+    return {row["利用者名"]: row for row in grid_rows(at)}
+
+
+def total(at) -> int:
+    """The count the pager states (「全 N 件中 …」), 0 when the list is empty."""
+    for caption in at.caption:
+        if caption.value.startswith("全 "):
+            return int(caption.value.split()[1].replace(",", ""))
+    return 0
 
 
 def test_admin_sees_lock_state_and_unlocks(open_page, session, actors):
@@ -46,14 +91,20 @@ def test_admin_sees_lock_state_and_unlocks(open_page, session, actors):
     session.commit()
     at = open_page(actors.admin, "pages/admin_users.py")
     assert not at.exception
-    frame = table(at, "ロック").set_index("利用者名")
-    assert frame.loc["yamagata", "ロック"].startswith("ロック中")
-    assert frame.loc["manager01", "ロック"] == "—"
+    rows = by_user(at)
+    assert rows["yamagata"]["ロック"].startswith("ロック中（")  # until a moment in words
+    assert "T" not in rows["yamagata"]["ロック"] and "（" in rows["yamagata"]["ロック"][5:]
+    assert rows["yamagata"]["状態"] == "ロック中" and rows["yamagata"]["拠点"] == "山形県"
+    assert rows["manager01"]["ロック"] == "—" and rows["manager01"]["状態"] == "有効"
     assert "yamagata" in at.warning[0].value
+    at.multiselect(key="accounts.view.state").select("locked").run()
+    assert list(by_user(at)) == ["yamagata"]
+    at.multiselect(key="accounts.view.state").set_value([]).run()
     at.selectbox(key="admin_user_pick").select("yamagata").run()
     click(at, "ロックを解除")
     assert not at.exception
-    assert table(at, "ロック").set_index("利用者名").loc["yamagata", "ロック"] == "—"
+    assert by_user(at)["yamagata"]["ロック"] == "—"
+    assert by_user(at)["yamagata"]["状態"] == "有効"
     session.expire_all()
     assert authenticate(session, "yamagata", PASSWORD).ok
 
@@ -75,7 +126,7 @@ def test_admin_creates_disables_and_resets_password(open_page, session, actors):
     at.text_input(key="new_user.password_again").input(PASSWORD)
     click(at, "利用者を追加")
     assert not at.exception and not at.error
-    assert "akita" in list(table(at, "ロック")["利用者名"])
+    assert "akita" in by_user(at)
 
     at.selectbox(key="admin_user_pick").select("akita").run()
     click(at, "利用停止にする")
@@ -99,6 +150,16 @@ def test_admin_creates_disables_and_resets_password(open_page, session, actors):
     assert actions[-4:] == ["create", "disable", "enable", "password_reset"]
 
 
+def _entries(session, *where) -> int:
+    session.expire_all()
+    return session.exec(select(func.count()).select_from(AuditLog).where(*where)).one()
+
+
+# What the list component draws beside every list (saved views and the export of the view):
+# none of it changes an entry of the trail.
+VIEW_MENU_BUTTONS = {"保存", "ファイルを作成"}
+
+
 def test_audit_log_filters_and_offers_no_edit(open_page, session, actors):
     make_company(session, actors.manager01, name="一号の会社")
     make_company(session, actors.manager02, name="二号の会社")
@@ -106,21 +167,32 @@ def test_audit_log_filters_and_offers_no_edit(open_page, session, actors):
     session.commit()
     at = open_page(actors.admin, "pages/audit.py")
     assert not at.exception
-    frame = table(at, "操作")
-    assert {"サインイン失敗", "作成"} <= set(frame["操作"])
-    assert any("一号の会社" in c for c in frame["変更内容（変更前 → 変更後）"])
+    assert total(at) == _entries(session)  # every entry, of every hub
+    assert {"サインイン失敗", "作成"} <= set(column(at, "操作"))
+    assert any("企業名: （なし） → 一号の会社" in c for c in column(at, "内容"))
+    assert all(moment[4] == "/" and "（" in moment for moment in column(at, "日時"))
 
-    at.selectbox(key="audit.hub").select("02").run()
-    frame = table(at, "操作")
-    assert set(frame["拠点"]) == {"02"} and "manager01" not in set(frame["利用者"])
-    assert any("二号の会社" in c for c in frame["変更内容（変更前 → 変更後）"])
-    at.selectbox(key="audit.hub").select(None)
-    at.selectbox(key="audit.action").select("sign_in_failed").run()
-    assert list(table(at, "操作")["利用者"]) == ["manager01"]
-    at.date_input(key="audit.period").set_value((dt.date(2020, 1, 1), dt.date(2020, 1, 31))).run()
+    at.multiselect(key="audit.view.hub_code").select("02").run()
+    assert not at.exception
+    assert set(column(at, "拠点")) == {"青森県"} and "manager01" not in column(at, "利用者")
+    assert any("二号の会社" in c for c in column(at, "内容"))
+    assert total(at) == _entries(session, AuditLog.hub_code == "02")
+    assert at.query_params["hub_code"] in ("02", ["02"])  # the view is in the address
+    at.multiselect(key="audit.view.hub_code").set_value([])
+    at.multiselect(key="audit.view.action").select("sign_in_failed").run()
+    assert column(at, "利用者") == ["manager01"]
+    assert column(at, "内容") == ["パスワードの誤り"]
+    at.multiselect(key="audit.view.action").set_value([])
+    at.text_input(key="audit.view.q").input("manager02").run()
+    assert set(column(at, "利用者")) == {"manager02"}
+    assert total(at) == _entries(session, AuditLog.username == "manager02")
+    at.date_input(key="audit.view.from").set_value(dt.date(2020, 1, 1))
+    at.date_input(key="audit.view.to").set_value(dt.date(2020, 1, 31)).run()
     assert any("条件に合う記録はありません" in i.value for i in at.info)
     # Read-only: filters only, nothing that could change an entry.
-    assert not at.main.button and not at.data_editor and not at.get("form")
+    assert {b.label for b in at.main.button} <= VIEW_MENU_BUTTONS
+    assert not at.data_editor
+    assert [f.proto.form.form_id for f in at.get("form")] == ["audit.view.save.form"]
 
 
 def test_audit_log_deep_link_to_one_record(open_page, session, actors):
@@ -130,8 +202,53 @@ def test_audit_log_deep_link_to_one_record(open_page, session, actors):
     at = open_page(
         actors.admin, "pages/audit.py", query={"entity": "company", "entity_id": str(company.id)}
     )
-    frame = table(at, "操作")
-    assert list(frame["記録ID"]) == [str(company.id)]
+    assert not at.exception
+    assert column(at, "対象") == [f"企業（記録ID {company.id}）"]
+    assert any("記録だけを表示しています" in i.value for i in at.info)
+    # Without the record, the list keeps the kind the link named (its 対象 filter).
+    click(at, "絞り込みを解除")
+    assert not at.exception and "entity_id" not in at.query_params
+    assert len(column(at, "対象")) == _entries(session, AuditLog.entity == "company") == 2
+
+
+def test_audit_log_older_links_still_filter(open_page, session, actors):
+    make_company(session, actors.manager01, name="一号の会社")
+    make_company(session, actors.manager02, name="二号の会社")
+    session.commit()
+    at = open_page(actors.admin, "pages/audit.py", query={"hub": "02", "user": "manager02"})
+    assert not at.exception
+    assert set(column(at, "拠点")) == {"青森県"} and set(column(at, "利用者")) == {"manager02"}
+    assert total(at) == _entries(
+        session, AuditLog.hub_code == "02", AuditLog.username == "manager02"
+    )
+
+
+def test_the_accounts_list_sorted_filtered_and_searched(open_page, session, actors):
+    users.create_user(session, actors.admin, username="yamagata", role="hub_manager", hub_code="06")
+    users.create_user(session, actors.admin, username="akita", role="hub_manager", hub_code="05")
+    users.set_active(session, actors.admin, "akita", False)
+    signed_in = session.exec(select(UserAccount).where(UserAccount.username == "manager02")).one()
+    signed_in.last_sign_in_at = dt.datetime(2026, 12, 7, 11, 27, tzinfo=dt.UTC)
+    session.commit()
+    at = open_page(actors.admin, "pages/admin_users.py")
+    assert not at.exception
+    every = session.exec(select(UserAccount.username).order_by(UserAccount.username)).all()
+    assert column(at, "利用者名") == list(every)  # by name, ア to ン (A to Z)
+    assert by_user(at)["manager02"]["最終サインイン"] == "2026/12/07（月） 20:27"
+    assert by_user(at)["akita"]["状態"] == "停止"
+
+    at.selectbox(key="accounts.view.sort").set_value("last_sign_in_at")
+    at.selectbox(key="accounts.view.order").set_value("desc").run()
+    assert column(at, "利用者名")[0] == "manager02"  # the one who signed in, then the rest
+    at.multiselect(key="accounts.view.role").select("hub_manager")
+    at.multiselect(key="accounts.view.hub_code").select("05").select("06").run()
+    assert sorted(column(at, "利用者名")) == ["akita", "yamagata"]
+    at.multiselect(key="accounts.view.state").select("disabled").run()
+    assert column(at, "利用者名") == ["akita"]
+    at.multiselect(key="accounts.view.state").set_value([])
+    at.text_input(key="accounts.view.q").input("YAMA").run()
+    assert column(at, "利用者名") == ["yamagata"]
+    assert at.query_params["q"] in ("YAMA", ["YAMA"])
 
 
 def test_reference_data_hub_switch_and_stale_edit(open_page, session, actors):

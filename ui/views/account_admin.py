@@ -9,10 +9,11 @@ import streamlit as st
 
 from crm.actor import Actor
 from crm.errors import ValidationError
+from crm.presentation.labels import moment, prefecture_label
 from crm.reference import Role
 from crm.services import users
-from crm.timeutil import to_jst
 from ui import form_state as fs
+from ui.record_list import Column
 
 RESET = "reset_password"
 ACCOUNT = "admin_user"
@@ -32,10 +33,38 @@ HUB_LABEL = "拠点（拠点マネージャーのみ）"
 
 def lock_state(account: users.AccountSummary) -> str:
     if account.locked and account.locked_until is not None:  # locked means it has an end
-        return f"ロック中（{to_jst(account.locked_until):%m/%d %H:%M} まで）"
+        return f"ロック中（{moment(account.locked_until)} まで）"
     if account.failed_attempts:
-        return f"失敗 {account.failed_attempts} 回"
+        return f"失敗 {account.failed_attempts:,} 回"
     return "—"
+
+
+def account_state(account: users.AccountSummary) -> str:
+    """One word, as the list's 状態 filter reads it (crm.services.record_views.ACCOUNTS)."""
+    if not account.active:
+        return "停止"
+    return "ロック中" if account.locked else "有効"
+
+
+COLUMNS = [
+    Column("username", "利用者名", 1.3, lambda a, _n: a.username),
+    Column("display_name", "表示名", 1.4, lambda a, _n: a.display_name),
+    Column("role", "役割", 1.2, lambda a, _n: Role(a.role).label),
+    Column("hub", "拠点", 0.8, lambda a, _n: prefecture_label(a.hub_code)),
+    Column("email", "メールアドレス", 1.8, lambda a, _n: a.email or ""),
+    Column("state", "状態", 0.8, lambda a, _n: account_state(a)),
+    Column("lock", "ロック", 1.6, lambda a, _n: lock_state(a)),
+    Column(
+        "password",
+        "パスワード",
+        1,
+        lambda a, _n: "設定済み" if a.has_password else "シングルサインオンのみ",
+    ),
+    Column(
+        "last_sign_in_at", "最終サインイン", 1.5, lambda a, _n: moment(a.last_sign_in_at) or "—"
+    ),
+    Column("created_at", "登録日時", 1.5, lambda a, _n: moment(a.created_at)),
+]
 
 
 def take_passwords(form_key: str, first: str, second: str, mismatch: str) -> str:
