@@ -169,6 +169,8 @@ def test_audit_log_filters_and_offers_no_edit(open_page, session, actors):
     assert not at.exception
     assert total(at) == _entries(session)  # every entry, of every hub
     assert {"サインイン失敗", "作成"} <= set(column(at, "操作"))
+    # The test accounts were made by the app itself: its name in Japanese, not "system".
+    assert "システム" in column(at, "利用者") and "system" not in column(at, "利用者")
     assert any("企業名: （なし） → 一号の会社" in c for c in column(at, "内容"))
     assert all(moment[4] == "/" and "（" in moment for moment in column(at, "日時"))
 

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from crm.actor import SYSTEM
 from crm.presentation.labels import FIELD_LABELS, day, industry_label, moment, prefecture_label
 from crm.reference import (
     AgeBand,
@@ -144,6 +145,14 @@ def contents(entry: AuditEntry) -> str:
     return " / ".join([*changes, *filter(None, [_detail(entry.detail)])])
 
 
+def who(entry: AuditEntry) -> str:
+    """The user name; the app's own writes (the operator's commands, the demo loader) by the
+    name the app gives itself."""
+    if entry.user_id is None and entry.username == SYSTEM.username:
+        return SYSTEM.display_name
+    return entry.username or ""
+
+
 def target(entry: AuditEntry, _names: Context) -> Cell:
     """The record by its kind, its number only beside it (a firm or a need links to it)."""
     if entry.entity is None:
@@ -162,7 +171,7 @@ def target(entry: AuditEntry, _names: Context) -> Cell:
 
 COLUMNS = [
     Column("at", "日時", 1.5, lambda e, _n: moment(e.at)),
-    Column("username", "利用者", 1.1, lambda e, _n: e.username or ""),
+    Column("username", "利用者", 1.1, lambda e, _n: who(e)),
     Column("action", "操作", 1.1, lambda e, _n: e.action_label),
     Column("target", "対象", 1.5, target),
     Column("hub", "拠点", 0.8, lambda e, _n: prefecture_label(e.hub_code)),
