@@ -68,6 +68,29 @@ def pick(
     )
 
 
+def record_search(key: str, label: str, help: str) -> str:
+    """A picker's search box (outside its form, which holds values until submit): typing
+    re-runs after a pause and the picker offers what the database finds for the firm typed."""
+    return str(
+        st.text_input(
+            label,
+            key=f"{key}.query",
+            type="search",
+            live="300ms",
+            max_chars=100,
+            placeholder="企業名・カナ・法人番号の一部",
+            help=help,
+        )
+        or ""
+    )
+
+
+def kept_choice(key: str, *also: int | None) -> tuple[int, ...]:
+    """The picker's chosen record and ``also`` (the one in the address): offered whatever is
+    typed, so a choice never vanishes while the user narrows the list."""
+    return tuple(sorted({i for i in (st.session_state.get(key), *also) if isinstance(i, int)}))
+
+
 def company_search(key: str) -> None:
     """The search box of the firm picker ``key``: outside the picker's form, since a form
     holds its widgets' values until submit. Typing reruns the page after a pause and the

@@ -15,6 +15,7 @@ import streamlit as st
 
 from crm.actor import Actor
 from crm.auth.sessions import SessionEnded
+from crm.csvio.columns import ENTITIES as EXPORTABLE
 from crm.csvio.view_export import FORMATS, ViewTooLarge, export_view
 from crm.db import session_scope
 from crm.errors import CrmError, ValidationError
@@ -156,8 +157,9 @@ def view_menu(
     )
     with second.popover("表示を保存", icon=":material/bookmark_add:", width="stretch"):
         _save_form(actor, rl, here, matching)
-    with third.popover("書き出し", icon=":material/download:", width="stretch"):
-        _export(actor, rl, query, shown, hubs)
+    if rl.spec.name in EXPORTABLE:  # the lists the export files declare (not the audit log)
+        with third.popover("書き出し", icon=":material/download:", width="stretch"):
+            _export(actor, rl, query, shown, hubs)
     note = st.session_state.pop(rl._key("note"), None)
     if note is not None:
         (st.success if note[0] else st.error)(literal(note[1]))

@@ -8,13 +8,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from crm.actor import Actor
+from crm.calendar_jp import day_with_weekday
 from crm.models import Company, Consultation, Placement, TalentNeed
 from crm.reference import Engagement, NeedStatus
-from crm.search import gojuon_order
+from crm.search import gojuon_order, match_companies
 from crm.services import companies
 from crm.services.base import scope_filter
 
@@ -111,30 +113,70 @@ def company_names(session: Session, actor: Actor, ids: Iterable[int]) -> dict[in
     return dict(rows)
 
 
+def _typed_and_kept(
+    statement, id_column, company_column, typed: str | None, keep: Sequence[int], dialect: str
+):
+    """The choices matching what is typed (by their firm: name, kana or 法人番号), and those
+    in ``keep`` (the one chosen, the one in the address) whatever is typed."""
+    query = (typed or "").strip()
+    if not query:
+        return statement
+    matching = match_companies(select(Company.id), query, dialect)
+    wanted = [i for i in keep if i is not None]
+    condition = col(company_column).in_(matching.scalar_subquery())
+    return statement.where(or_(condition, col(id_column).in_(wanted)) if wanted else condition)
+
+
 def need_choices(
-    session: Session, actor: Actor, statuses: Iterable[str] | None = None, limit: int = 1000
+    session: Session,
+    actor: Actor,
+    statuses: Iterable[str] | None = None,
+    typed: str | None = None,
+    keep: Sequence[int] = (),
+    limit: int = 100,
 ) -> list[tuple[int, str]]:
-    """(id, "#id 会社 / 職種（状態）") of needs, newest first, optionally by status."""
+    """(id, "会社 / 職種（状態・受付日）") of needs, newest first, optionally by status and by
+    what is typed (the firm's name, kana or 法人番号), at most ``limit`` (a picker asks again
+    as the user types)."""
     statement = scope_filter(
-        select(TalentNeed.id, Company.name, TalentNeed.role_title, TalentNeed.status).join(
-            Company, col(Company.id) == col(TalentNeed.company_id)
-        ),
+        sa_select(  # five columns: more than sqlmodel's select is typed for
+            col(TalentNeed.id),
+            col(Company.name),
+            col(TalentNeed.role_title),
+            col(TalentNeed.status),
+            col(TalentNeed.opened_on),
+        ).join(Company, col(Company.id) == col(TalentNeed.company_id)),
         actor,
         TalentNeed.hub_code,
     )
     if statuses is not None:
         statement = statement.where(col(TalentNeed.status).in_(list(statuses)))
+    dialect = session.get_bind().dialect.name
+    statement = _typed_and_kept(
+        statement, TalentNeed.id, TalentNeed.company_id, typed, keep, dialect
+    )
     statement = statement.order_by(col(TalentNeed.opened_on).desc(), col(TalentNeed.id).desc())
+    rows = list(session.execute(statement.limit(limit)).tuples().all())
+    missing = sorted({i for i in keep if i is not None} - {r[0] for r in rows})
+    if missing:  # the chosen one stays offered beyond the limit
+        extra = statement.where(col(TalentNeed.id).in_(missing))
+        rows += list(session.execute(extra).tuples().all())
     return [
-        (need_id, f"#{need_id} {name} / {title}（{NeedStatus(status).label}）")
-        for need_id, name, title, status in session.exec(statement.limit(limit)).all()
+        (need_id, f"{name} / {title}（{NeedStatus(status).label}・受付日 {opened:%Y/%m/%d}）")
+        for need_id, name, title, status, opened in rows
     ]
 
 
 def consultation_choices(
-    session: Session, actor: Actor, company_id: int | None = None, limit: int = 500
+    session: Session,
+    actor: Actor,
+    company_id: int | None = None,
+    typed: str | None = None,
+    keep: Sequence[int] = (),
+    limit: int = 100,
 ) -> list[tuple[int, str]]:
-    """(id, "日付 会社 – 要旨") of the latest consultations (of one firm, if given)."""
+    """(id, "2026/12/07（月） 会社 – 要旨") of the latest consultations (of one firm, if given;
+    of the firms matching what is typed), at most ``limit``."""
     statement = scope_filter(
         select(
             col(Consultation.id),
@@ -144,12 +186,23 @@ def consultation_choices(
         ).join(Company, col(Company.id) == col(Consultation.company_id)),
         actor,
         Consultation.hub_code,
-    ).order_by(col(Consultation.consulted_on).desc(), col(Consultation.id).desc())
+    )
     if company_id is not None:
         statement = statement.where(Consultation.company_id == company_id)
+    dialect = session.get_bind().dialect.name
+    statement = _typed_and_kept(
+        statement, Consultation.id, Consultation.company_id, typed, keep, dialect
+    )
+    statement = statement.order_by(
+        col(Consultation.consulted_on).desc(), col(Consultation.id).desc()
+    )
+    rows = list(session.exec(statement.limit(limit)).all())
+    missing = sorted({i for i in keep if i is not None} - {r[0] for r in rows})
+    if missing:
+        rows += list(session.exec(statement.where(col(Consultation.id).in_(missing))).all())
     return [
-        (cid, f"{on:%Y-%m-%d} {name} – {_short(summary)}")
-        for cid, on, name, summary in session.exec(statement.limit(limit)).all()
+        (cid, f"{day_with_weekday(on)} {name} – {_short(summary)}")
+        for cid, on, name, summary in rows
     ]
 
 

@@ -87,7 +87,7 @@ def test_hub_manager_records_a_firm_to_placement_and_the_dashboard_counts_it(
     form = page.get_by_test_id("stForm")
     choose(page, "紹介元", f"{seed.partner_name}（人材ビジネス事業者）")
     form.get_by_role("button", name="成約を記録").click()
-    expect(success_message(page, "成約を記録しました（成約#")).to_be_visible()
+    expect(success_message(page, "成約を記録しました（成約日")).to_be_visible()
     settle(page)
     screenshot(page, "journey1-04-placement-recorded")
 

@@ -405,12 +405,12 @@ def test_placement_is_recorded_once_even_when_the_headcount_allows_more(
     button = form.get_by_role("button", name="成約を記録")
     need_box = form.get_by_role("combobox", name="人材ニーズ *")
     need_label = need_box.input_value()
-    assert need_label.startswith(f"#{need_id} ")
+    assert need_label.startswith("成約確認機械株式会社 / 設計技術者（")  # by name, not number
 
     form.get_by_role("textbox", name="備考").fill("首都圏から転職")
     double_click(page, button)
     assert (placements(), follow_ups()) == (1, 1)
-    expect_saved(page, "成約を記録しました（成約#")
+    expect_saved(page, "成約を記録しました（成約日")
     expect(need_box).to_have_value("")  # not the need of the link again: one click, one hire
     expect(form.get_by_role("textbox", name="備考")).to_have_value("")
     screenshot(page, "submit-once-08-placement-double-click")

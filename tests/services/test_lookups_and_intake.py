@@ -54,11 +54,11 @@ def test_choices_and_names_stay_in_the_actors_hub(session, actors):
         theirs.id: "かきく工業",
     }
     assert lookups.need_choices(session, actors.manager01) == [
-        (need.id, f"#{need.id} あいう商事 / 工場長（受付）")
+        (need.id, f"あいう商事 / 工場長（受付・受付日 {need.opened_on:%Y/%m/%d}）")
     ]
     assert lookups.need_choices(session, actors.manager01, statuses=["referred"]) == []
     assert lookups.consultation_choices(session, actors.manager01) == [
-        (consultation.id, "2025-06-03 あいう商事 – 社長と面談")
+        (consultation.id, "2025/06/03（火） あいう商事 – 社長と面談")
     ]
     assert lookups.consultation_company(session, actors.manager01, consultation.id) == mine.id
     assert lookups.consultation_company(session, actors.manager01, other_consultation.id) is None
@@ -193,7 +193,7 @@ def test_lookups_and_intake_on_postgres_and_sqlite(any_engine):
             (firm.id, "山形精密株式会社（ヤマガタセイミツ）")
         ]
         assert lookups.need_choices(session, actors.manager01) == [
-            (need.id, f"#{need.id} 山形精密株式会社 / 工場長（成約）")
+            (need.id, f"山形精密株式会社 / 工場長（成約・受付日 {need.opened_on:%Y/%m/%d}）")
         ]
         assert [
             cid

@@ -62,11 +62,24 @@ def new_need_form(
         expanded=preselect is not None or fs.just_sent(FORM),
         icon=":material/add_task:",
     ):
+        consultation_key = fs.key(FORM, "consultation_id")
+        typed = pickers.record_search(
+            consultation_key,
+            "相談を検索",
+            "入力すると下の選択肢が、その企業の相談に絞り込まれます。",
+        )
+        choices = cached_read(
+            consultation_choices,
+            actor,
+            company_id=company_filter,
+            typed=typed,
+            keep=pickers.kept_choice(consultation_key, preselect),
+        )
         with fs.form(FORM):
             pickers.pick(
                 "元の相談 *",
-                cached_read(consultation_choices, actor, company_id=company_filter),
-                fs.key(FORM, "consultation_id"),
+                choices,
+                consultation_key,
                 preselect=preselect,
                 help="ニーズが生まれた相談（企業はその相談の企業になります）。",
             )

@@ -58,9 +58,7 @@ def _placement_fields(partners: Mapping[int, Partner]) -> FieldSet:
 
 def record_form(actor: Actor, partners: Mapping[int, Partner]) -> None:
     preselect = pickers.query_id("need", "人材ニーズ")
-    open_needs = cached_read(
-        need_choices, actor, statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value]
-    )
+    need_key = fs.key(FORM, "need_id")
     placement = _placement_fields(partners)
     # Open for the need of a link, and right after a submit: the result (and the form, now
     # empty) stays in sight instead of folding away with the link's need.
@@ -69,11 +67,23 @@ def record_form(actor: Actor, partners: Mapping[int, Partner]) -> None:
         expanded=preselect is not None or fs.just_sent(FORM),
         icon=":material/handshake:",
     ):
+        typed = pickers.record_search(
+            need_key,
+            "人材ニーズを検索",
+            "入力すると下の選択肢が、その企業のニーズに絞り込まれます。",
+        )
+        open_needs = cached_read(
+            need_choices,
+            actor,
+            statuses=[NeedStatus.OPEN.value, NeedStatus.REFERRED.value],
+            typed=typed,
+            keep=pickers.kept_choice(need_key, preselect),
+        )
         with fs.form(FORM):
             pickers.pick(
                 "人材ニーズ *",
                 open_needs,
-                fs.key(FORM, "need_id"),
+                need_key,
                 preselect=preselect,
                 help="受付中・紹介中のニーズから選びます。",
             )
@@ -97,7 +107,8 @@ def record_form(actor: Actor, partners: Mapping[int, Partner]) -> None:
 def recorded_message(placement: Placement) -> str:
     due = follow_up_due(placement.placed_on)
     return (
-        f"成約を記録しました（成約#{placement.id}）。フォローアップを {day_with_weekday(due)} に"
+        f"成約を記録しました（成約日 {day_with_weekday(placement.placed_on)}）。"
+        f"フォローアップを {day_with_weekday(due)} に"
         "予定しました。"
     )
 
