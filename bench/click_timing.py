@@ -679,8 +679,37 @@ def describe(result: dict) -> str:
         f"{result['rounds']} rounds; cold: {result['cold_rounds']} fresh servers. "
         f"Run {result['made_at']}, {result['minutes']:.0f} minutes, load average (1 min) "
         f"{result['load'][0]:.1f} at start, {result['load'][1]:.1f} at end.\n\n"
-        f"{table(result)}\n\n{elements_line(result)}\n{failures_line(result)}"
+        f"{table(result)}\n\n{verdicts(result)}\n\n{elements_line(result)}\n"
+        f"{failures_line(result)}"
     )
+
+
+def verdicts(result: dict) -> str:
+    """How many rows of each kind met their target, and the worst of each."""
+    groups: dict[str, list[tuple[str, bool, str]]] = {}
+    for row in rows_for(result):
+        what = row[1]
+        kind = (
+            "cold views"
+            if what.startswith("cold")
+            else "warm page switches"
+            if what.startswith("switch")
+            else "warm actions"
+        )
+        groups.setdefault(kind, []).append((f"{row[0]} {what}", "MISSED" not in row[-1], row[7]))
+    lines = []
+    for kind, rows in groups.items():
+        met = sum(1 for _w, ok, _r in rows if ok)
+        worst = max(rows, key=lambda r: float(r[2].rstrip("×")))
+        lines.append(
+            f"- {kind}: {met} of {len(rows)} within target"
+            + (
+                f"; the furthest: {worst[0]} at {worst[2]} the floor's median"
+                if met < len(rows)
+                else ""
+            )
+        )
+    return "\n".join(lines)
 
 
 def write() -> None:

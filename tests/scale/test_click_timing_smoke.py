@@ -45,6 +45,9 @@ def test_p95_interpolates_and_the_verdicts_compare_with_the_floor():
     rows = {row[1]: row for row in click_timing.rows_for(result)}
     assert rows["switch: 企業"][-1] == "met"  # median 2.0x, p95 2.5x
     assert rows["cold view: 企業"][-1] == "≤ 3×: MISSED"  # 3.75x
+    summary = click_timing.verdicts(result)
+    assert "warm page switches: 1 of 1 within target" in summary
+    assert "cold views: 0 of 1 within target; the furthest: manager cold view: 企業" in summary
     result["floor"]["elements"] = {"床 1": 3}
     assert "MISSED" in click_timing.elements_line(result)
     assert markdown_table(click_timing.HEADERS, click_timing.rows_for(result)).count("\n") == 3
