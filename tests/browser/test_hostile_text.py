@@ -163,8 +163,9 @@ def test_hostile_text_is_shown_as_text_and_nothing_leaves_the_machine(
     go_to(page, "人材ニーズ")
     for index in OPENED:
         payload = PAYLOADS[index]
-        main.get_by_role("tab", name=re.compile("^成約")).click()
-        need_link = main.get_by_role("link", name=f"{payload}（#{hostile['needs'][index]}）")
+        main.get_by_text(re.compile(r"^成約（[0-9,]+）$")).click()
+        settle(page)
+        need_link = main.get_by_role("link", name=payload, exact=True).first  # by role, no id
         need_link.click()
         expect(
             main.get_by_role("heading", name=f"{payload}（{payload}）", exact=True)
@@ -196,7 +197,8 @@ def test_hostile_text_is_shown_as_text_and_nothing_leaves_the_machine(
         expect(other_main.get_by_role("heading", name=PAYLOADS[0], exact=True)).to_be_visible()
         assert_nothing_from_data(other)
         go_to(other, "人材ニーズ")
-        other_main.get_by_role("tab", name=re.compile("^成約")).click()
+        other_main.get_by_text(re.compile(r"^成約（[0-9,]+）$")).click()
+        settle(other)
         for payload in PAYLOADS:
             expect(other_main.get_by_role("link", name=payload, exact=True).first).to_be_visible()
         assert_nothing_from_data(other)

@@ -184,8 +184,12 @@ def test_deep_link_shows_the_firm_contacts_and_timeline(open_page, session, acto
     assert onward["成約（中途採用）"] == {"need": str(need.id)}
     assert onward["フォローアップ"] == {"company": str(company.id)}
     assert onward["この企業の相談を記録"] == {"company": str(company.id)}
+    assert not at.dataframe  # the contacts tab is not built until it is opened
+    at.query_params["tab"] = "担当者"
+    at.run()
     contacts = at.dataframe[0].value
     assert list(contacts["氏名"]) == ["山田太郎"] and list(contacts["役職"]) == ["代表取締役"]
+    assert "社長と面談" not in texts(at)  # and the timeline no longer is
 
 
 def test_deep_link_to_another_hubs_firm_is_refused(open_page, session, actors):
@@ -210,7 +214,7 @@ def test_edit_saves_and_a_conflict_keeps_the_users_input(open_page, session, act
     company = make_company(session, actors.manager01, name="山形精密株式会社", city="山形市")
     session.commit()
     form = f"company_edit.{company.id}"
-    at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
+    at = open_page(actors.manager01, PAGE, query={"company": str(company.id), "tab": "編集"})
     assert at.text_input(key=fkey(at, form, "city")).value == "山形市"
 
     # Someone else saves first.
@@ -259,7 +263,7 @@ def test_reload_discards_typed_input(open_page, session, actors):
     company = make_company(session, actors.manager01, city="山形市")
     session.commit()
     form = f"company_edit.{company.id}"
-    at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
+    at = open_page(actors.manager01, PAGE, query={"company": str(company.id), "tab": "編集"})
     at.text_input(key=fkey(at, form, "city")).input("酒田市")
     [b for b in at.button if b.label == "入力を破棄して最新の内容を読み込む"][0].click().run()
     assert at.text_input(key=fkey(at, form, "city")).value == "山形市"
@@ -269,7 +273,7 @@ def test_add_contact_and_refuse_a_bad_email(open_page, session, actors):
     company = make_company(session, actors.manager01)
     session.commit()
     form = f"contact_new.{company.id}"
-    at = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
+    at = open_page(actors.manager01, PAGE, query={"company": str(company.id), "tab": "担当者"})
     at.text_input(key=fkey(at, form, "name")).input("佐藤花子")
     at.text_input(key=fkey(at, form, "email")).input("sato-at-example")
     submit(at, "担当者を追加")

@@ -27,8 +27,8 @@ def test_two_browser_sessions_edit_the_same_company(open_page, session, actors):
     company = make_company(session, actors.manager01, name="山形精密株式会社", city="山形市")
     session.commit()
     form = f"company_edit.{company.id}"
-    first = open_page(actors.manager01, PAGE, query={"company": str(company.id)})
-    second = open_page(colleague, PAGE, query={"company": str(company.id)})
+    first = open_page(actors.manager01, PAGE, query={"company": str(company.id), "tab": "編集"})
+    second = open_page(colleague, PAGE, query={"company": str(company.id), "tab": "編集"})
     assert first.text_input(key=fkey(first, form, "city")).value == "山形市"
     assert second.text_input(key=fkey(second, form, "city")).value == "山形市"
 

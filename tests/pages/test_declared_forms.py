@@ -166,7 +166,9 @@ def test_the_firm_form_is_one_component_showing_every_declared_field(open_page, 
     firm = make_company(session, actors.manager01, name="同じ形株式会社")
     session.commit()
     register = open_page(actors.manager01, "pages/companies.py")
-    edit = open_page(actors.manager01, "pages/companies.py", query={"company": str(firm.id)})
+    edit = open_page(
+        actors.manager01, "pages/companies.py", query={"company": str(firm.id), "tab": "編集"}
+    )
     consult = open_page(actors.manager01, "pages/consultations.py")
     consult.radio(key="consult.mode").set_value("new").run()
     for at in (register, edit, consult):

@@ -71,7 +71,7 @@ def test_a_firm_page_merges_a_duplicate_and_the_old_link_opens_the_kept_firm(
     make_consultation(session, m, merged, on=dt.date(2026, 5, 1))
     session.commit()
 
-    at = open_page(m, PAGE, query={"company": str(kept.id)})
+    at = open_page(m, PAGE, query={"company": str(kept.id), "tab": "編集"})
     assert not at.exception
     source = at.selectbox(key=f"merge.{kept.id}.source")
     assert source.options[1].startswith("(株)山形ビル")  # the likely duplicate comes first

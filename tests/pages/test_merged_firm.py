@@ -66,7 +66,9 @@ def test_a_consultation_form_open_on_a_firm_merged_meanwhile_saves_nothing(
 def test_an_edit_of_a_firm_merged_meanwhile_saves_nothing(open_page, session, actors):
     kept, merged = _firms(session, actors)
     form = f"company_edit.{merged.id}"
-    at = open_page(actors.manager01, "pages/companies.py", query={"company": str(merged.id)})
+    at = open_page(
+        actors.manager01, "pages/companies.py", query={"company": str(merged.id), "tab": "編集"}
+    )
     at.text_input(key=fkey(at, form, "city")).input("酒田市")
 
     _merge(session, actors, kept, merged)

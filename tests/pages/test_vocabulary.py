@@ -213,7 +213,7 @@ def test_form_labels_use_the_vocabulary(open_page, session, actors):
     labels: dict[str, set[str]] = {}
     for page, query in (
         ("pages/companies.py", {}),
-        ("pages/companies.py", {"company": str(firm.id)}),
+        ("pages/companies.py", {"company": str(firm.id), "tab": "編集"}),
         ("pages/consultations.py", {}),
         ("pages/needs.py", {}),
         ("pages/needs.py", {"need": str(need.id)}),

@@ -70,16 +70,24 @@ def show_company(actor: Actor, company_id: int) -> None:
     if not read_only:
         onward(actor, stored_id(company.id))
 
+    # Only the open tab is built (its name is in the address: ?tab=企業情報); the names stay
+    # the same as records are added, so the open tab stays open.
     tabs = st.tabs(
-        ["タイムライン", "企業情報", f"担当者（{len(contacts)}）"] + ([] if read_only else ["編集"])
+        ["タイムライン", "企業情報", "担当者"] + ([] if read_only else ["編集"]),
+        key="tab",
+        bind="query-params",
     )
-    with tabs[0]:
-        timeline(actor, company, events)
-    with tabs[1]:
-        details(company)
-    with tabs[2]:
-        contact_list(actor, company, contacts)
-    if not read_only:
+    if tabs[0].open:
+        with tabs[0]:
+            timeline(actor, company, events)
+    if tabs[1].open:
+        with tabs[1]:
+            details(company)
+    if tabs[2].open:
+        with tabs[2]:
+            st.caption(f"{len(contacts):,}人")
+            contact_list(actor, company, contacts)
+    if not read_only and tabs[3].open:
         with tabs[3]:
             firm_form.edit_form(actor, company)
             st.divider()
