@@ -510,6 +510,7 @@ def rows_for(result: dict) -> list[list[str]]:
                         "–",
                         f"{ratio:.1f}×",
                         "–",
+                        "–",
                         verdict(ratio, COLD),
                     ]
                 )
@@ -528,6 +529,7 @@ def rows_for(result: dict) -> list[list[str]]:
                     _ms(ref["p95"]),
                     f"{median_ratio:.1f}×",
                     f"{p95_ratio:.1f}×",
+                    f"{data['elements'][what]:,}" if what in data["elements"] else "–",
                     "met" if met else "MISSED",
                 ]
             )
@@ -544,6 +546,7 @@ HEADERS = [
     "floor p95",
     "÷ floor (median)",
     "÷ floor (p95)",
+    "elements",
     "verdict",
 ]
 
