@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crm.errors import PermissionDenied
-from crm.reference import Role
+from crm.reference import PREFECTURES, Role
 
 if TYPE_CHECKING:
     from crm.models import UserAccount
@@ -76,7 +76,8 @@ class Actor:
     def require_read(self, hub_code: str) -> None:
         if not self.can_read_hub(hub_code):
             raise PermissionDenied(
-                f"この記録は他の拠点（{hub_code}）のものです。自拠点の記録だけを閲覧できます。"
+                f"この記録は他の拠点（{_hub_name(hub_code)}）のものです。"
+                "自拠点の記録だけを閲覧できます。"
             )
 
     def require_write(self, hub_code: str) -> None:
@@ -88,6 +89,11 @@ class Actor:
         if self.role not in roles:
             allowed = "・".join(role.label for role in roles)
             raise PermissionDenied(f"この操作は{allowed}だけが行えます。")
+
+
+def _hub_name(code: str) -> str:
+    """A hub by its prefecture's name in a message (a code nobody knows stays as typed)."""
+    return PREFECTURES[code][0] if code in PREFECTURES else code
 
 
 def allowed_hubs(actor: Actor, hubs: Iterable[str] | None) -> list[str] | None:
@@ -102,8 +108,8 @@ def allowed_hubs(actor: Actor, hubs: Iterable[str] | None) -> list[str] | None:
         return None if readable is None else sorted(readable)
     chosen = sorted(set(hubs))
     if readable is not None and not set(chosen) <= readable:
-        others = "・".join(code for code in chosen if code not in readable)
-        own = "・".join(sorted(readable))
+        others = "・".join(_hub_name(code) for code in chosen if code not in readable)
+        own = "・".join(_hub_name(code) for code in sorted(readable))
         raise PermissionDenied(
             f"他の拠点（{others}）のデータは閲覧できません。"
             + (f"自拠点（{own}）のデータだけを閲覧できます。" if own else "")

@@ -10,7 +10,7 @@ from tests.browser.helpers import (
     submit_sign_in,
 )
 
-REFUSAL = "この記録は他の拠点（04）のものです。自拠点の記録だけを閲覧できます。"
+REFUSAL = "この記録は他の拠点（宮城県）のものです。自拠点の記録だけを閲覧できます。"
 
 
 def firm_link(seed) -> str:

@@ -32,7 +32,7 @@ from crm.services import (
 )
 from tests.utils.factories import make_company, make_consultation, make_need, make_placement
 
-REFUSAL = "他の拠点（02）のデータは閲覧できません。自拠点（01）のデータだけを閲覧できます。"
+REFUSAL = "他の拠点（青森県）のデータは閲覧できません。自拠点（北海道）のデータだけを閲覧できます。"
 OTHER = ("02",)
 ON = dt.date(2025, 6, 2)
 
