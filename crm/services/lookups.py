@@ -213,23 +213,37 @@ def consultation_company(session: Session, actor: Actor, consultation_id: int) -
 
 
 def placement_choices(
-    session: Session, actor: Actor, since: dt.date | None = None, limit: int = 500
+    session: Session,
+    actor: Actor,
+    since: dt.date | None = None,
+    typed: str | None = None,
+    keep: Sequence[int] = (),
+    limit: int = 100,
 ) -> list[tuple[int, str]]:
-    """(id, "成約日 会社（成約#id）") of the latest placements."""
+    """(id, "2026/12/07（月） 会社 / 職種") of the latest placements (of the firms matching what
+    is typed), at most ``limit``; the ones in ``keep`` whatever is typed."""
     statement = scope_filter(
-        select(col(Placement.id), col(Placement.placed_on), col(Company.name)).join(
-            Company, col(Company.id) == col(Placement.company_id)
-        ),
+        select(
+            col(Placement.id),
+            col(Placement.placed_on),
+            col(Company.name),
+            col(TalentNeed.role_title),
+        )
+        .join(Company, col(Company.id) == col(Placement.company_id))
+        .join(TalentNeed, col(TalentNeed.id) == col(Placement.need_id)),
         actor,
         Placement.hub_code,
     )
     if since is not None:
         statement = statement.where(Placement.placed_on >= since)
+    dialect = session.get_bind().dialect.name
+    statement = _typed_and_kept(statement, Placement.id, Placement.company_id, typed, keep, dialect)
     statement = statement.order_by(col(Placement.placed_on).desc(), col(Placement.id).desc())
-    return [
-        (pid, f"{on:%Y-%m-%d} {name}（成約#{pid}）")
-        for pid, on, name in session.exec(statement.limit(limit)).all()
-    ]
+    rows = list(session.exec(statement.limit(limit)).all())
+    missing = sorted({i for i in keep if i is not None} - {r[0] for r in rows})
+    if missing:
+        rows += list(session.exec(statement.where(col(Placement.id).in_(missing))).all())
+    return [(pid, f"{day_with_weekday(on)} {name} / {title}") for pid, on, name, title in rows]
 
 
 def find_companies(

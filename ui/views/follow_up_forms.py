@@ -26,6 +26,7 @@ from ui.fields import FieldSet
 
 DONE_FORM = "follow_up_done"
 NEW_FORM = "follow_up_new"
+WHOLE_PAGE_KEY = "follow_up.saved.rerun"
 TARGET_KEY = "follow_up_new.target"
 COMPANY, PLACEMENT = "company", "placement"
 CHOICES = 50  # open follow-ups the picker offers at once (earliest due first)
@@ -58,11 +59,25 @@ def label(choice: FollowUpChoice) -> str:
 SEARCH_KEY = f"{DONE_FORM}.query"
 
 
+def _saved(form_key: str) -> None:
+    """After a save the whole page runs again (the list and the counts show it); until then
+    typing and picking re-run only the form (each form is a fragment)."""
+    fs.reset(form_key)
+    st.session_state[WHOLE_PAGE_KEY] = True
+
+
+def _whole_page_after_a_save() -> None:
+    if st.session_state.pop(WHOLE_PAGE_KEY, False):
+        st.rerun(scope="app")
+
+
+@st.fragment
 def done_form(
     actor: Actor, company_filter: int | None, hubs: tuple[str, ...], today: dt.date
 ) -> None:
     """Marking an open follow-up done: the picker offers any open follow-up of the hub, found
     by its firm as the user types (not only the rows drawn on this page)."""
+    _whole_page_after_a_save()
     st.markdown("**完了にする**")
     st.text_input(
         "フォローアップを検索",
@@ -116,7 +131,7 @@ def done_form(
             "完了にする",
             complete,
             "フォローアップを完了にしました。",
-            lambda _f: fs.reset(DONE_FORM),
+            lambda _f: _saved(DONE_FORM),
             actor=actor,
             type="primary",
         )
@@ -126,7 +141,10 @@ def for_company() -> bool:
     return st.session_state.get(TARGET_KEY, COMPANY) == COMPANY
 
 
+@st.fragment
 def schedule_form(actor: Actor, company_filter: int | None, today: dt.date) -> None:
+    _whole_page_after_a_save()
+
     def schedule(s):
         data = {
             **SCHEDULE.values(NEW_FORM),
@@ -142,8 +160,16 @@ def schedule_form(actor: Actor, company_filter: int | None, today: dt.date) -> N
         horizontal=True,
         format_func={COMPANY: "企業", PLACEMENT: "成約"}.get,
     )
+    placement_key = fs.key(NEW_FORM, "placement_id")
     if for_company():
         pickers.company_search(fs.key(NEW_FORM, "company_id"))
+    else:
+        typed = pickers.record_search(
+            placement_key, "成約を検索", "入力すると下の選択肢が、その企業の成約に絞り込まれます。"
+        )
+        placements = cached_read(
+            placement_choices, actor, typed=typed, keep=pickers.kept_choice(placement_key)
+        )
     with fs.form(NEW_FORM):
         st.markdown("**フォローアップを予定**")
         if for_company():
@@ -151,9 +177,7 @@ def schedule_form(actor: Actor, company_filter: int | None, today: dt.date) -> N
                 actor, fs.key(NEW_FORM, "company_id"), preselect=company_filter, label="企業 *"
             )
         else:
-            pickers.pick(
-                "成約 *", cached_read(placement_choices, actor), fs.key(NEW_FORM, "placement_id")
-            )
+            pickers.pick("成約 *", placements, placement_key)
         fs.error(NEW_FORM, "company_id", "placement_id")
         SCHEDULE.draw(NEW_FORM, {"due_on": today + dt.timedelta(days=30)})
         fs.feedback(NEW_FORM, FIELD_LABELS | SCHEDULE.labels())
@@ -162,7 +186,7 @@ def schedule_form(actor: Actor, company_filter: int | None, today: dt.date) -> N
             "予定に追加",
             schedule,
             lambda f: f"{day_with_weekday(f.due_on)} のフォローアップを予定しました。",
-            lambda _f: fs.reset(NEW_FORM),
+            lambda _f: _saved(NEW_FORM),
             actor=actor,
             creates=True,
         )
