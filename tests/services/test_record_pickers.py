@@ -7,13 +7,14 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
-from crm.models import Company, Consultation, TalentNeed
-from crm.services.lookups import consultation_choices, need_choices
+from crm.models import Company, Consultation, Placement, TalentNeed
+from crm.services.lookups import consultation_choices, need_choices, placement_choices
 from tests.utils.factories import (
     make_actors,
     make_company,
     make_consultation,
     make_need,
+    make_placement,
 )
 
 FIRMS = ("山形精密株式会社", "庄内食品株式会社", "米沢織物株式会社")
@@ -85,3 +86,25 @@ def test_consultations_are_found_by_their_firm(world):
     assert {i for i, _ in found} == expected and len(expected) == 4
     assert all("米沢織物" in label and "（" in label for _, label in found)  # 2025/04/03（木）
     assert len(consultation_choices(session, actors.manager01, limit=5)) == 5
+
+
+def test_placements_are_found_by_their_firm_and_named_by_day_and_role(world):
+    session, actors = world
+    needs = session.exec(
+        select(TalentNeed).where(TalentNeed.hub_code == "01").order_by(TalentNeed.id)
+    ).all()
+    for need in needs[:6]:
+        make_placement(session, actors.manager01, need, on=need.opened_on)
+    session.commit()
+    found = placement_choices(session, actors.manager01, typed="庄内")
+    expected = set(
+        session.exec(
+            select(Placement.id)
+            .join(Company, Company.id == Placement.company_id)
+            .where(Placement.hub_code == "01", Company.name.contains("庄内"))
+        ).all()
+    )
+    assert {i for i, _ in found} == expected and len(expected) == 2
+    assert all("庄内食品株式会社" in label and " / 職種" in label for _, label in found)
+    assert not any("#" in label for _, label in found)
+    assert placement_choices(session, actors.manager02) == []
