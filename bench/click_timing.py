@@ -281,17 +281,17 @@ def nav(page, title: str):
 def open_menu(page, label: str, option: str, within=None):
     """Open the selectbox ``label`` until ``option`` shows (untimed); returns the option."""
     box = (within or page).get_by_role("combobox", name=label, exact=True)
-    if not box.is_visible():  # the record list's expander folds when its view is the default
-        page.get_by_text("並べ替え・絞り込み・表示する列").click()
-        box.wait_for()
     choice = page.get_by_role("option", name=option, exact=True)
     for attempt in range(1, 6):
-        box.click()
         try:
+            if not box.is_visible():  # the list's expander folds when its view is the default
+                page.get_by_text("並べ替え・絞り込み・表示する列").click(timeout=5_000)
+            box.click(timeout=5_000)
             choice.wait_for(state="visible", timeout=2_000 * attempt)
             return choice
-        except Exception:  # noqa: BLE001 - the menu did not open; try again
+        except Exception:  # noqa: BLE001 - a redraw took the box or its menu away; again
             page.keyboard.press("Escape")
+            settle(page)
     raise RuntimeError(f"{label}: {option} not offered")
 
 
@@ -355,7 +355,14 @@ def list_actions(page, title: str, rounds: int, out: Timings) -> None:
         for n in range(rounds):
             option = options[n % len(options)]
             choice = open_menu(page, label, option)
-            out.add(f"{name}:{title}", timed(page, choice.click))
+            try:
+                seconds = timed(page, partial(choice.click, timeout=10_000))
+            except Exception:  # noqa: BLE001 - the option went before the click: no sample
+                out.failures.append(f"{name} {title}: a click lost, its sample left out")
+                page.keyboard.press("Escape")
+                settle(page)
+                continue
+            out.add(f"{name}:{title}", seconds)
             settle(page)
     # Back to the list's default view, so that the next pass starts where this one did.
     for label, option in (("順序", "新しい順"), ("年度", "すべて")):
