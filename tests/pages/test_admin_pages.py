@@ -274,11 +274,14 @@ def test_reference_data_hub_switch_and_stale_edit(open_page, session, actors):
 
 
 def test_reference_data_category_and_partner_are_added(open_page, session, actors):
-    at = open_page(actors.admin, "pages/admin_reference.py")
+    at = open_page(actors.admin, "pages/admin_reference.py", query={"tab": "人材区分"})
+    assert not [s for s in at.selectbox if s.key == "ref.hub"]  # only the open tab is built
     at.text_input(key="new_category.code").input("digital")
     at.text_input(key="new_category.name_ja").input("DX人材")
     click(at, "追加", "new_category")
     assert not at.exception
+    at.query_params["tab"] = "パートナー"
+    at.run()
     at.text_input(key="new_partner.name").input("みちのく銀行")
     at.selectbox(key="new_partner.kind").select("regional_bank")
     click(at, "追加", "new_partner")
