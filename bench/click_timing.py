@@ -743,8 +743,9 @@ def write() -> None:
         )
     body = (
         "Each time runs from the click to the finished page: the script run the click started "
-        "has ended (the app root's `data-test-script-state` back to `notRunning`, counted in the "
-        "page by a MutationObserver), no skeleton left, the expected heading shown; measured in "
+        "has ended (its `script_finished` message counted in the page as it arrives over the "
+        "websocket, the app root's `data-test-script-state` back to `notRunning`), no skeleton "
+        "left, the expected heading shown; measured in "
         "Python around Playwright's click and wait (polled each animation frame), the same way "
         "for the app and for the floor. *Floor*: `bench/floor_app`, two pages of a title and a "
         "button, served like the app (st.App under uvicorn, the same config) on the same "
