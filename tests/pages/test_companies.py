@@ -197,7 +197,9 @@ def test_deep_link_to_another_hubs_firm_is_refused(open_page, session, actors):
     session.commit()
     at = open_page(actors.manager01, PAGE, query={"company": str(theirs.id)})
     assert not at.exception
-    assert errors(at) == ["この記録は他の拠点（青森県）のものです。自拠点の記録だけを閲覧できます。"]
+    assert errors(at) == [
+        "この記録は他の拠点（青森県）のものです。自拠点の記録だけを閲覧できます。"
+    ]
     assert "二拠点株式会社" not in [t.value for t in at.title] + texts(at)
 
     at = open_page(actors.manager01, PAGE, query={"company": "99999"})

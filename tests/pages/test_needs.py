@@ -304,7 +304,9 @@ def test_another_hubs_need_is_refused_and_secretariat_reads(open_page, session, 
     session.commit()
     at = open_page(actors.manager01, PAGE, query={"need": str(need.id)})
     assert not at.exception
-    assert errors(at) == ["この記録は他の拠点（青森県）のものです。自拠点の記録だけを閲覧できます。"]
+    assert errors(at) == [
+        "この記録は他の拠点（青森県）のものです。自拠点の記録だけを閲覧できます。"
+    ]
 
     at = open_page(actors.secretariat, PAGE, query={"need": str(need.id)})
     assert not at.exception
