@@ -41,6 +41,7 @@ _VERSION = "_version"
 _LOADED = "_loaded"
 _PRESELECTED = "._preselected"  # ui.pickers.pick: a preselect already applied
 
+PENDING_TOAST = "_form_toast"
 REFUSED = "入力内容に誤りがあります。各項目のメッセージを確認してください。"
 
 
@@ -194,8 +195,17 @@ def submit(
             reset(form_key)
         message = success(result) if callable(success) else success
         outcome = {"kind": "success", "message": message}
-        st.toast(literal(message), icon="✅")
+        # Shown by the run that follows (``show_pending_toast``): a callback of a form in a
+        # fragment must not draw, or Streamlit puts the element at the top of the app.
+        st.session_state[PENDING_TOAST] = literal(message)
     st.session_state.setdefault(FEEDBACK_KEY, {})[form_key] = outcome
+
+
+def show_pending_toast() -> None:
+    """The last save's toast, in the full run after it (the entry script calls this)."""
+    message = st.session_state.pop(PENDING_TOAST, None)
+    if message:
+        st.toast(message, icon="✅")
 
 
 def submit_button(
