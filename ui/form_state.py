@@ -208,6 +208,14 @@ def show_pending_toast() -> None:
         st.toast(message, icon="✅")
 
 
+def rerun_page_after_a_save() -> None:
+    """For a form in a fragment, at the fragment's start: typing and picking re-run only the
+    fragment, but a save (its toast still to show) re-runs the whole page, whose lists and
+    counts then show it."""
+    if PENDING_TOAST in st.session_state:
+        st.rerun(scope="app")
+
+
 def submit_button(
     form_key: str,
     label: str,

@@ -19,7 +19,6 @@ from ui.fields import FieldSet
 FORM = "consult"
 MODE_KEY = "consult.mode"
 SAVED_KEY = "consult.saved"
-WHOLE_PAGE_KEY = "consult.saved.rerun"
 EXISTING, NEW = "existing", "new"
 
 # The firm is chosen above the fields (an existing one) or registered with them (a new one).
@@ -65,7 +64,6 @@ def saved(result: tuple[Consultation, str]) -> None:
         "on": consultation.consulted_on,
     }
     fs.reset(FORM)
-    st.session_state[WHOLE_PAGE_KEY] = True
     st.session_state[MODE_KEY] = EXISTING
 
 
@@ -105,8 +103,7 @@ def last_saved(actor: Actor) -> None:
 def entry_form(actor: Actor) -> None:
     """The form re-runs on its own (choosing 登録済み / 新しい企業, picking a firm); a save
     re-runs the whole page, whose 記録しました panel and list show the new consultation."""
-    if st.session_state.pop(WHOLE_PAGE_KEY, False):
-        st.rerun(scope="app")
+    fs.rerun_page_after_a_save()
     preselect = pickers.query_id("company", "企業")
     st.radio(
         "企業",

@@ -26,7 +26,6 @@ from ui.fields import FieldSet
 
 DONE_FORM = "follow_up_done"
 NEW_FORM = "follow_up_new"
-WHOLE_PAGE_KEY = "follow_up.saved.rerun"
 TARGET_KEY = "follow_up_new.target"
 COMPANY, PLACEMENT = "company", "placement"
 CHOICES = 50  # open follow-ups the picker offers at once (earliest due first)
@@ -59,25 +58,13 @@ def label(choice: FollowUpChoice) -> str:
 SEARCH_KEY = f"{DONE_FORM}.query"
 
 
-def _saved(form_key: str) -> None:
-    """After a save the whole page runs again (the list and the counts show it); until then
-    typing and picking re-run only the form (each form is a fragment)."""
-    fs.reset(form_key)
-    st.session_state[WHOLE_PAGE_KEY] = True
-
-
-def _whole_page_after_a_save() -> None:
-    if st.session_state.pop(WHOLE_PAGE_KEY, False):
-        st.rerun(scope="app")
-
-
 @st.fragment
 def done_form(
     actor: Actor, company_filter: int | None, hubs: tuple[str, ...], today: dt.date
 ) -> None:
     """Marking an open follow-up done: the picker offers any open follow-up of the hub, found
     by its firm as the user types (not only the rows drawn on this page)."""
-    _whole_page_after_a_save()
+    fs.rerun_page_after_a_save()
     st.markdown("**完了にする**")
     st.text_input(
         "フォローアップを検索",
@@ -131,7 +118,7 @@ def done_form(
             "完了にする",
             complete,
             "フォローアップを完了にしました。",
-            lambda _f: _saved(DONE_FORM),
+            lambda _f: fs.reset(DONE_FORM),
             actor=actor,
             type="primary",
         )
@@ -143,7 +130,7 @@ def for_company() -> bool:
 
 @st.fragment
 def schedule_form(actor: Actor, company_filter: int | None, today: dt.date) -> None:
-    _whole_page_after_a_save()
+    fs.rerun_page_after_a_save()
 
     def schedule(s):
         data = {
@@ -186,7 +173,7 @@ def schedule_form(actor: Actor, company_filter: int | None, today: dt.date) -> N
             "予定に追加",
             schedule,
             lambda f: f"{day_with_weekday(f.due_on)} のフォローアップを予定しました。",
-            lambda _f: _saved(NEW_FORM),
+            lambda _f: fs.reset(NEW_FORM),
             actor=actor,
             creates=True,
         )
