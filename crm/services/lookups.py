@@ -7,6 +7,7 @@ may read, so a picker never offers another hub's record.
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
@@ -113,18 +114,34 @@ def company_names(session: Session, actor: Actor, ids: Iterable[int]) -> dict[in
     return dict(rows)
 
 
-def _typed_and_kept(
-    statement, id_column, company_column, typed: str | None, keep: Sequence[int], dialect: str
-):
-    """The choices matching what is typed (by their firm: name, kana or 法人番号), and those
-    in ``keep`` (the one chosen, the one in the address) whatever is typed."""
-    query = (typed or "").strip()
-    if not query:
-        return statement
-    matching = match_companies(select(Company.id), query, dialect)
+def _offered(
+    session: Session,
+    statement: Any,
+    record: Any,
+    typed: str | None,
+    keep: Sequence[int],
+    limit: int,
+) -> list[tuple]:
+    """A picker's rows of ``record`` (a model with ``company_id``, newest first by
+    ``_DAY[record]``): those whose firm matches what is typed (name, kana or 法人番号), at most
+    ``limit``, and those in ``keep`` (the one chosen, the one in the address) whatever is typed
+    or beyond the limit."""
+    ident, day = col(record.id), col(getattr(record, _DAY[record]))
     wanted = [i for i in keep if i is not None]
-    condition = col(company_column).in_(matching.scalar_subquery())
-    return statement.where(or_(condition, col(id_column).in_(wanted)) if wanted else condition)
+    query = (typed or "").strip()
+    if query:
+        matching = match_companies(select(Company.id), query, session.get_bind().dialect.name)
+        firm = col(record.company_id).in_(matching.scalar_subquery())
+        statement = statement.where(or_(firm, ident.in_(wanted)) if wanted else firm)
+    statement = statement.order_by(day.desc(), ident.desc())
+    rows = list(session.execute(statement.limit(limit)).tuples().all())
+    missing = sorted(set(wanted) - {r[0] for r in rows})
+    if missing:
+        rows += list(session.execute(statement.where(ident.in_(missing))).tuples().all())
+    return rows
+
+
+_DAY = {TalentNeed: "opened_on", Consultation: "consulted_on", Placement: "placed_on"}
 
 
 def need_choices(
@@ -151,16 +168,7 @@ def need_choices(
     )
     if statuses is not None:
         statement = statement.where(col(TalentNeed.status).in_(list(statuses)))
-    dialect = session.get_bind().dialect.name
-    statement = _typed_and_kept(
-        statement, TalentNeed.id, TalentNeed.company_id, typed, keep, dialect
-    )
-    statement = statement.order_by(col(TalentNeed.opened_on).desc(), col(TalentNeed.id).desc())
-    rows = list(session.execute(statement.limit(limit)).tuples().all())
-    missing = sorted({i for i in keep if i is not None} - {r[0] for r in rows})
-    if missing:  # the chosen one stays offered beyond the limit
-        extra = statement.where(col(TalentNeed.id).in_(missing))
-        rows += list(session.execute(extra).tuples().all())
+    rows = _offered(session, statement, TalentNeed, typed, keep, limit)
     return [
         (need_id, f"{name} / {title}（{NeedStatus(status).label}・受付日 {opened:%Y/%m/%d}）")
         for need_id, name, title, status, opened in rows
@@ -189,17 +197,7 @@ def consultation_choices(
     )
     if company_id is not None:
         statement = statement.where(Consultation.company_id == company_id)
-    dialect = session.get_bind().dialect.name
-    statement = _typed_and_kept(
-        statement, Consultation.id, Consultation.company_id, typed, keep, dialect
-    )
-    statement = statement.order_by(
-        col(Consultation.consulted_on).desc(), col(Consultation.id).desc()
-    )
-    rows = list(session.exec(statement.limit(limit)).all())
-    missing = sorted({i for i in keep if i is not None} - {r[0] for r in rows})
-    if missing:
-        rows += list(session.exec(statement.where(col(Consultation.id).in_(missing))).all())
+    rows = _offered(session, statement, Consultation, typed, keep, limit)
     return [
         (cid, f"{day_with_weekday(on)} {name} – {_short(summary)}")
         for cid, on, name, summary in rows
@@ -236,13 +234,7 @@ def placement_choices(
     )
     if since is not None:
         statement = statement.where(Placement.placed_on >= since)
-    dialect = session.get_bind().dialect.name
-    statement = _typed_and_kept(statement, Placement.id, Placement.company_id, typed, keep, dialect)
-    statement = statement.order_by(col(Placement.placed_on).desc(), col(Placement.id).desc())
-    rows = list(session.exec(statement.limit(limit)).all())
-    missing = sorted({i for i in keep if i is not None} - {r[0] for r in rows})
-    if missing:
-        rows += list(session.exec(statement.where(col(Placement.id).in_(missing))).all())
+    rows = _offered(session, statement, Placement, typed, keep, limit)
     return [(pid, f"{day_with_weekday(on)} {name} / {title}") for pid, on, name, title in rows]
 
 
