@@ -7,7 +7,6 @@ layer below the services (``crm.auth``); the services take them from here.
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from crm.actor import Actor
@@ -64,7 +63,8 @@ def data_counters(session: Session) -> dict[str, int]:
 
 
 def version_of(counters: dict[str, int], scope_key: str, hubs: Sequence[str] | None = None) -> int:
-    """``data_version`` computed from counters read once (``data_counters``)."""
+    """``data_version`` from counters read once (``data_counters``): a page's run reads them
+    with its session check and keys every cached read of the run by them (``ui.cache``)."""
     if scope_key != "all":
         scopes: Sequence[str] | None = [scope_key.removeprefix("hub:"), NATIONAL]
     elif hubs is not None:
@@ -82,13 +82,7 @@ def data_version(session: Session, scope_key: str, hubs: Sequence[str] | None = 
     for a read of some hubs only (``hubs``), of theirs and the shared one, so that a save in
     hub 06 leaves the secretariat's cached view of hub 02 as it is. Each write raises exactly
     one counter, so each sum grows with every write it may affect."""
-    table = table_of(DataVersion)
-    statement = select(func.coalesce(func.sum(table.c.version), 0))
-    if scope_key != "all":
-        statement = statement.where(table.c.scope.in_([scope_key.removeprefix("hub:"), NATIONAL]))
-    elif hubs is not None:
-        statement = statement.where(table.c.scope.in_([*hubs, NATIONAL]))
-    return session.execute(statement).scalar_one()
+    return version_of(data_counters(session), scope_key, hubs)
 
 
 def create_row(session: Session, actor: Actor, row: T) -> T:
