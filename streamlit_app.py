@@ -9,14 +9,12 @@ from crm.presentation.labels import prefecture_label
 from crm.presentation.text import literal
 from ui.failures import reported
 from ui.form_state import show_pending_toast
-from ui.listing import start_run
 from ui.navigation import PAGES, build_navigation
 from ui.runtime import ensure_demo_data, get_engine
 from ui.session import end_session, resolve_actor, sign_out, sync_cookie
 from ui.today import sidebar_count
 
 st.set_page_config(page_title="プロフェッショナル人材戦略拠点 CRM", page_icon="🤝", layout="wide")
-start_run()
 show_pending_toast()
 
 # Whatever goes wrong unexpectedly (here or in a page) shows a Japanese message with a

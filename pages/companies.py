@@ -22,7 +22,7 @@ actor = require_actor()
 read_only = not actor.is_hub_manager
 
 COLUMNS = [
-    Column("name", "企業名", 3, lambda c, _n: links.company(c.id, c.name)),
+    Column("name", "企業名", 3, lambda c, _n: links.company(c.id, c.name), order="kana_key"),
     Column("kana", "カナ", 2, lambda c, _n: c.kana or ""),
     Column("corporate_number", "法人番号", 1.6, lambda c, _n: c.corporate_number or ""),
     Column(

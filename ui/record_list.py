@@ -49,6 +49,7 @@ class Column:
     title: str
     width: float
     cell: Callable[[Any, Context], Cell]
+    order: str | None = None  # the list's order its heading sorts by, when not its key
 
 
 def _param(name: str) -> str:
@@ -317,10 +318,31 @@ class RecordList:
             rows = self._read(view_rows, actor, list_name=self.spec.name, view=page, hubs=hubs)
             names = context(rows) if context is not None else {}
         columns = [self.by_key[k] for k in shown]
+        orders = [self._order_of(c) for c in columns]
         grid(
             actor,
             [c.title for c in columns],
             [[c.cell(row, names) for c in columns] for row in rows],
             [c.width for c in columns],
             empty=empty,
+            key=self.spec.name,
+            sort_by=lambda position: self._sort_by(orders[position]),
+            sortable=[i for i, order in enumerate(orders) if order is not None],
         )
+
+    def _order_of(self, column: Column) -> str | None:
+        """The order a click on the column's heading applies (None: the list has none)."""
+        order = column.order or column.key
+        return order if order in self.spec.orders else None
+
+    def _sort_by(self, order: str | None) -> None:
+        """A heading clicked: sort by its column, the other way round on a second click."""
+        if order is None:
+            return
+        sort, direction = self._key("sort"), self._key("order")
+        if st.session_state.get(sort) == order:
+            flipped = OLDEST if st.session_state.get(direction) == NEWEST else NEWEST
+            st.session_state[direction] = flipped
+        else:
+            st.session_state[sort] = order
+            st.session_state[direction] = NEWEST if self.spec.dated(order) else OLDEST

@@ -131,7 +131,7 @@ def breakdown(
     if dimension == Dimension.INDUSTRY:
         counts = grouped("placements", "industry")
         rows = [
-            BreakdownRow(code, f"{code} {JSIC_DIVISIONS.get(code, code)}", n)
+            BreakdownRow(code, JSIC_DIVISIONS.get(code, code), n)
             for code, n in sorted((c, n) for c, n in counts.items() if c is not None)
         ]
         if counts.get(None):

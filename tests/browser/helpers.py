@@ -150,3 +150,13 @@ def press_until(
         except AssertionError:
             if attempt == attempts - 1:
                 raise
+
+
+# A list (ui.listing.grid) is a table drawn on a canvas; its rows are also in the table's
+# accessible copy (the rows on screen), which is what a screen reader reads.
+LIST_ROWS = '[class*="st-key-crm-table-"] [data-testid="stDataFrame"] tbody tr'
+
+
+def first_row(page: Page) -> Locator:
+    """The first row of the page's list."""
+    return page.locator(LIST_ROWS).first

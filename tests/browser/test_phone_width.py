@@ -20,7 +20,7 @@ PHONE = {"width": 390, "height": 844}
 SCREEN = PHONE["height"]
 FIRMS = 8
 NEEDS_PER_FIRM = 8  # 64 open needs: a full page of the board's list (50)
-ROWS = '[class*="st-key-crm-grid-row-"]'
+ROWS = ".crm-card"
 ELEMENTS = '[data-testid="stElementContainer"]'
 MAX_ELEMENTS = 1_000
 
@@ -69,7 +69,7 @@ def is_card(row: Locator) -> bool:
 # squeezed short by a broken layout would otherwise still count as compact.
 OVERLAPS = """card => {
   const outer = card.getBoundingClientRect();
-  const boxes = [...card.querySelectorAll("p")]
+  const boxes = [...card.querySelectorAll("p, .crm-cell > small, .crm-cell > .crm-value")]
     .map(p => p.getBoundingClientRect()).filter(b => b.width > 0 && b.height > 0);
   const problems = [];
   boxes.forEach((a, i) => {
@@ -107,7 +107,7 @@ def test_lists_show_six_cards_a_screen(page, app_server, seed, records, path, he
     row = page.locator(ROWS).first
     expect(row).to_be_visible()
     assert is_card(row)
-    expect(page.locator('[class*="st-key-crm-grid-head-"]').first).to_be_hidden()
+    expect(page.locator('[class*="st-key-crm-table-"]').first).to_be_hidden()
     shown = cards_on_first_screen(page)
     for i in range(6):
         assert_readable(page.locator(ROWS).nth(i), 6)  # labels and values of 3 cells or more

@@ -13,7 +13,7 @@ from crm.actor import actor_for
 from crm.db import session_scope
 from crm.models import Consultation
 from crm.services import users
-from tests.browser.helpers import choose, screenshot, settle, sign_in
+from tests.browser.helpers import choose, first_row, screenshot, settle, sign_in
 from tests.utils.factories import make_company, make_consultation
 
 VIEW = "consultations?channel=seminar&order=asc"
@@ -30,13 +30,9 @@ def _seminars(engine, hub: str, oldest_first: bool) -> tuple[int, str]:
     return total, str(first)
 
 
-def _first_row(page: Page):
-    return page.locator('[class*="st-key-crm-grid-row-"]').first
-
-
 def _shows(page: Page, total: int, summary: str) -> None:
     expect(page.get_by_text(f"全 {total:,} 件中 1〜", exact=False)).to_be_visible()
-    expect(_first_row(page)).to_contain_text(summary)
+    expect(first_row(page)).to_contain_text(summary)
 
 
 def test_a_view_from_its_address_holds_across_a_change_a_reload_and_another_tab(

@@ -14,20 +14,16 @@ from crm.db import session_scope
 from crm.models import Company, FollowUp
 from crm.services import followups, users
 from crm.timeutil import today_jst
-from tests.browser.helpers import choose, screenshot, settle, sign_in
+from tests.browser.helpers import choose, first_row, screenshot, settle, sign_in
 from tests.utils.factories import make_company
 
 FIRMS = "並べ替え確認"
 KANA = ("ナラベカクニンア", "ナラベカクニンカ", "ナラベカクニンサ", "ナラベカクニンタ")
 
 
-def _first_row(page: Page):
-    return page.locator('[class*="st-key-crm-grid-row-"]').first
-
-
 def _shows(page: Page, total: int, first: str) -> None:
     expect(page.get_by_text(f"全 {total:,} 件中 1〜", exact=False)).to_be_visible()
-    expect(_first_row(page)).to_contain_text(first)
+    expect(first_row(page)).to_contain_text(first)
 
 
 def _firms(engine, hub: str, industry: str, *, by: str, descending: bool) -> tuple[int, str]:

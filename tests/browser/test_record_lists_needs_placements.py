@@ -13,19 +13,15 @@ from crm.actor import actor_for
 from crm.db import session_scope
 from crm.models import Placement, TalentNeed
 from crm.services import users
-from tests.browser.helpers import choose, screenshot, settle, sign_in
+from tests.browser.helpers import choose, first_row, screenshot, settle, sign_in
 from tests.utils.factories import make_company, make_consultation, make_need, make_placement
 
 ROLE = "一覧確認職"
 
 
-def _first_row(page: Page):
-    return page.locator('[class*="st-key-crm-grid-row-"]').first
-
-
 def _shows(page: Page, total: int, first: str) -> None:
     expect(page.get_by_text(f"全 {total:,} 件中 1〜", exact=False)).to_be_visible()
-    expect(_first_row(page)).to_contain_text(first)
+    expect(first_row(page)).to_contain_text(first)
 
 
 def _needs(engine, hub: str, *, descending: bool) -> tuple[int, str]:

@@ -1,6 +1,14 @@
 """Reading AppTest trees for the hub pages: messages next to widgets, links, grid cells."""
 
+import html
+import re
+from urllib.parse import parse_qsl
+
 from streamlit.testing.v1.element_tree import Block
+
+from ui.listing import CARDS
+
+_ANCHOR = re.compile(r'<a href="([^"]*)">([^<]*)</a>')
 
 
 def _blocks(node):
@@ -34,15 +42,38 @@ def links(at) -> list[tuple[str, str, dict]]:
             else {}
         )
         found.append((link.value, link.proto.page, params))
+    # A list's links are the names in its cards (ui.listing.grid), the table's cells open the
+    # same records when clicked.
+    for cards in at.main.get("html"):
+        if CARDS not in cards.value:
+            continue
+        for href, label in _ANCHOR.findall(cards.value):
+            stem, _, query = html.unescape(href).partition("?")
+            found.append((html.unescape(label), f"pages/{stem}.py", dict(parse_qsl(query))))
     return found
 
 
 def link_labels(at) -> list[str]:
-    return [link.value for link in at.main.get("page_link")]
+    return [label for label, _page, _params in links(at)]
+
+
+def grid_rows(at) -> list[dict[str, str]]:
+    """The rows of the page's lists as drawn (ui.listing.grid): each cell by its column's
+    name (an empty cell is absent)."""
+    rows = []
+    for frame in at.main.get("dataframe"):
+        if not str(frame.key or "").startswith("crm-table-"):
+            continue
+        data = frame.value
+        for record in data.to_dict("records"):
+            rows.append({str(k): str(v) for k, v in record.items() if v not in ("", None)})
+    return rows
 
 
 def texts(at) -> list[str]:
-    return [m.value for m in at.markdown]
+    """Every markdown text of the page, and every cell of its lists."""
+    cells = [value for row in grid_rows(at) for value in row.values()]
+    return [m.value for m in at.markdown] + cells
 
 
 def errors(at) -> list[str]:

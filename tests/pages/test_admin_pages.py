@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 from sqlmodel import func, select
-from streamlit.testing.v1.element_tree import Block
 
 from crm.auth.signin import authenticate
 from crm.models import AuditLog, Hub, Partner, TalentCategory, UserAccount
 from crm.services import reference_data, users
 from tests.auth.audit_check import snapshot, unaudited
+from tests.pages.hub_helpers import grid_rows
 from tests.utils.factories import make_company
 
 # Every write these tests make (through the pages) leaves its audit entries.
@@ -26,39 +26,6 @@ def _cheap_hashes(fast_password_hashing):
 def click(at, label: str, form: str | None = None):
     next(b for b in at.button if b.label == label and (form is None or b.form_id == form)).click()
     return at.run()
-
-
-def _blocks(node):
-    if isinstance(node, Block):
-        yield node
-        for child in node.children.values():
-            yield from _blocks(child)
-
-
-def _leaves(node):
-    if isinstance(node, Block):
-        for child in node.children.values():
-            yield from _leaves(child)
-    else:
-        yield node
-
-
-def grid_rows(at) -> list[dict[str, str]]:
-    """The list's rows as drawn (ui.listing.grid): each cell by its column's name, the one the
-    cell's small label carries (an empty cell is absent)."""
-    rows = []
-    for block in _blocks(at.main):
-        if "crm-grid-row-" not in str(getattr(block.proto, "id", "") or ""):
-            continue
-        row: dict[str, str] = {}
-        title = None
-        for leaf in _leaves(block):
-            if leaf.type == "caption":
-                title = leaf.value
-            elif title is not None and leaf.type in ("markdown", "page_link"):
-                row[title], title = leaf.value, None
-        rows.append(row)
-    return rows
 
 
 def column(at, title: str) -> list[str]:

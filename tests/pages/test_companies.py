@@ -8,7 +8,15 @@ from crm.models import Company, Contact
 from crm.presentation.text import literal
 from crm.services import companies
 from tests.pages.forms import fkey
-from tests.pages.hub_helpers import errors, link_labels, links, message_under, submit, texts
+from tests.pages.hub_helpers import (
+    errors,
+    frame_with,
+    link_labels,
+    links,
+    message_under,
+    submit,
+    texts,
+)
 from tests.utils.factories import (
     make_company,
     make_consultation,
@@ -184,10 +192,11 @@ def test_deep_link_shows_the_firm_contacts_and_timeline(open_page, session, acto
     assert onward["成約（中途採用）"] == {"need": str(need.id)}
     assert onward["フォローアップ"] == {"company": str(company.id)}
     assert onward["この企業の相談を記録"] == {"company": str(company.id)}
-    assert not at.dataframe  # the contacts tab is not built until it is opened
+    # the contacts tab is not built until it is opened
+    assert not [f for f in at.dataframe if "氏名" in f.value.columns]
     at.query_params["tab"] = "担当者"
     at.run()
-    contacts = at.dataframe[0].value
+    contacts = frame_with(at, "氏名")
     assert list(contacts["氏名"]) == ["山田太郎"] and list(contacts["役職"]) == ["代表取締役"]
     assert "社長と面談" not in texts(at)  # and the timeline no longer is
 

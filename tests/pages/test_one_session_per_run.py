@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from crm.models import DataVersion
 from crm.services.base import data_counters, data_version, version_of
+from tests.pages.hub_helpers import texts
 from tests.utils.factories import make_company, make_consultation
 from ui.runtime import get_engine
 
@@ -84,10 +85,10 @@ def test_counters_read_once_give_every_scopes_version(session, actors, filled):
 
 def test_a_save_is_seen_by_the_next_run(open_page, session, actors, filled, engine):
     at = open_page(actors.manager01, "pages/consultations.py")
-    assert any("数える相談" in m.value for m in at.markdown)
+    assert any("数える相談" in t for t in texts(at))
     with Session(engine) as other:  # another person saves meanwhile
         firm = make_company(other, actors.manager01, name="後から来た株式会社")
         make_consultation(other, actors.manager01, firm, summary="後からの相談")
         other.commit()
     at.run()
-    assert any("後からの相談" in m.value for m in at.markdown)
+    assert any("後からの相談" in t for t in texts(at))

@@ -1,6 +1,6 @@
 """検索 page: one box over firms, needs and consultations, kana-insensitive, in scope."""
 
-from tests.pages.hub_helpers import links
+from tests.pages.hub_helpers import links, texts
 from tests.utils.factories import make_company, make_consultation, make_need
 
 PAGE = "pages/search.py"
@@ -49,5 +49,5 @@ def test_every_result_is_reached_by_paging(open_page, session, actors):
     at.run()
     assert not at.exception
     assert any("全 65 件中 61〜65 件" in c.value for c in at.caption)
-    shown = [t.value for t in at.markdown if "後継者の相談" in t.value]
+    shown = [t for t in texts(at) if "後継者の相談" in t]
     assert len(shown) == 5

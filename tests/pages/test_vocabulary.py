@@ -119,14 +119,10 @@ def page_frames(open_page, session, actors):
         texts = " ".join(md.value for md in at.markdown)
         for former in FORMER_TERMS:
             assert former not in texts, (page, former)
-        # ui.listing.grid draws a header row of bold cells.
-        frames.append(
-            [
-                md.value.strip("*")
-                for md in at.markdown
-                if md.value.startswith("**") and md.value.endswith("**")
-            ]
-        )
+        # A list's column names (ui.listing.grid) are its header row.
+        frames += [
+            list(df.value.columns) for df in at.dataframe if (df.key or "").startswith("crm-table-")
+        ]
     return frames
 
 
