@@ -41,8 +41,12 @@ def account_list() -> None:
 
 account_list()
 
-manage, create = st.tabs(["選択した利用者の操作", "利用者を追加"])
-with manage:
-    manage_account(actor, accounts, hubs)
-with create:
-    create_form(actor, hubs)
+# Only the open tab is built (the other's form would cost a page of elements on every run).
+# Its own address name: the administrator's landing page, and 基準データ's tabs are "tab".
+manage, create = st.tabs(["選択した利用者の操作", "利用者を追加"], key="panel", bind="query-params")
+if manage.open:
+    with manage:
+        manage_account(actor, accounts, hubs)
+if create.open:
+    with create:
+        create_form(actor, hubs)

@@ -71,3 +71,49 @@ def test_a_view_from_its_address_holds_across_a_change_a_reload_and_another_tab(
     settle(tab)
     _shows(tab, *_seminars(db_engine, hub, oldest_first=True))
     screenshot(tab, "record-list-02-another-tab")
+
+
+def _table(page: Page):
+    table = page.locator('[class*="st-key-crm-table-"] [data-testid="stDataFrame"]').first
+    table.evaluate("e => e.scrollIntoView({block: 'start'})")
+    return table
+
+
+def test_a_heading_click_sorts_in_the_database_and_a_name_opens_its_firm(
+    page, app_server, seed, db_engine
+):
+    """The table is drawn on a canvas: its first column's heading is clicked where it is
+    drawn (top left), and the keyboard moves from a date to the firm's name beside it, as a
+    spreadsheet's arrow keys do."""
+    with session_scope(db_engine) as s:
+        manager = actor_for(users.get_user(s, seed.manager.username))
+        firm = make_company(s, manager, name="見出しで並べ替え株式会社")
+        make_consultation(
+            s, manager, firm, on=dt.date(2016, 3, 1), channel="seminar", summary="最も古いセミナー"
+        )
+        firm_id = firm.id
+    hub = seed.manager.hub_code
+    sign_in(page, app_server, seed.manager)
+    page.goto(f"{app_server}/consultations?channel=seminar")
+    settle(page)
+    _shows(page, *_seminars(db_engine, hub, oldest_first=False))
+    table = _table(page)
+    expect(table.locator("thead th").first).to_have_text("相談日")
+
+    box = table.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 12, box["y"] + 17)  # 相談日's heading: the other way round
+    settle(page)
+    expect(page).to_have_url(re.compile(r"order=asc"))
+    _shows(page, *_seminars(db_engine, hub, oldest_first=True))
+    screenshot(page, "record-list-03-heading-sorted")
+
+    table = _table(page)
+    box = table.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's date
+    page.keyboard.press("ArrowRight")  # its firm
+    expect(page.get_by_role("heading", name="見出しで並べ替え株式会社")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/companies\?company={firm_id}$"))
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    screenshot(page, "record-list-04-name-opened")

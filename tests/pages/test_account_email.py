@@ -34,7 +34,7 @@ def test_the_admin_page_refuses_an_address_that_cannot_be_sent_to(
     open_page, session, actors, typed, reason
 ):
     before = session.exec(select(func.count()).select_from(UserAccount)).one()
-    at = open_page(actors.admin, "pages/admin_users.py")
+    at = open_page(actors.admin, "pages/admin_users.py", query={"panel": "利用者を追加"})
     at.text_input(key=f"{NEW}.username").input("yama")
     at.selectbox(key=f"{NEW}.role").select("secretariat")
     at.text_input(key=f"{NEW}.email").input(typed)

@@ -78,7 +78,9 @@ def test_admin_sees_lock_state_and_unlocks(open_page, session, actors):
 
 def test_admin_creates_disables_and_resets_password(open_page, session, actors):
     before = snapshot(session)
-    at = open_page(actors.admin, "pages/admin_users.py")
+    # Only the open tab is built: the form to add an account is opened by its address.
+    at = open_page(actors.admin, "pages/admin_users.py", query={"panel": "利用者を追加"})
+    assert not [w for w in at.selectbox if w.key == "admin_user_pick"]  # the other tab: not built
     at.text_input(key="new_user.username").input("akita")
     at.text_input(key="new_user.display_name").input("秋田 次郎")
     at.selectbox(key="new_user.role").select("hub_manager")
@@ -95,6 +97,8 @@ def test_admin_creates_disables_and_resets_password(open_page, session, actors):
     assert not at.exception and not at.error
     assert "akita" in by_user(at)
 
+    at = open_page(actors.admin, "pages/admin_users.py")  # the first tab: an account's forms
+    assert not [w for w in at.text_input if w.key == "new_user.username"]  # not built now
     at.selectbox(key="admin_user_pick").select("akita").run()
     click(at, "利用停止にする")
     session.expire_all()
