@@ -1,5 +1,6 @@
 """Settings read from the environment (prefix ``CRM_``) or a ``.env`` file."""
 
+import os
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -68,6 +69,29 @@ class Settings(BaseSettings):
     app_url: str | None = None
 
 
+_read: dict[tuple[object, ...], Settings] = {}
+
+
+def _sources() -> tuple[object, ...]:
+    """What the settings are read from: the ``CRM_`` variables and the ``.env`` file (the
+    working directory's, as pydantic-settings reads it) by its time and size."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("CRM_")))
+    try:
+        found = Path(".env").stat()
+        dotenv: tuple[object, ...] = (str(Path(".env").resolve()), found.st_mtime_ns, found.st_size)
+    except OSError:
+        dotenv = ()
+    return env, dotenv
+
+
 def get_settings() -> Settings:
-    """Read fresh each call (cheap): tests and the CLI change the environment between uses."""
-    return Settings()
+    """The settings for the environment as it is now: read again when a ``CRM_`` variable or
+    the ``.env`` file changes (tests and the CLI change them between uses), else the settings
+    already read. Reading them costs milliseconds, and a page's run asks about ten times."""
+    key = _sources()
+    settings = _read.get(key)
+    if settings is None:
+        if len(_read) > 32:  # environments a test run went through: none is used again
+            _read.clear()
+        settings = _read[key] = Settings()
+    return settings

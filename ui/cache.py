@@ -108,7 +108,9 @@ _REFERENCE: dict[str, Callable[..., list]] = {
 }
 
 
-@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False, max_entries=64)
+# One shared list per version (not a copy per reader, as st.cache_data would unpickle on each
+# run): the rows are only read.
+@st.cache_resource(ttl=get_settings().cache_ttl_seconds, show_spinner=False, max_entries=64)
 def _reference(kind: str, active_only: bool, version: int, database: str) -> list:
     with Session(get_engine()) as session:
         return _REFERENCE[kind](session, active_only=active_only)

@@ -85,10 +85,17 @@ def _text(cell: Cell) -> str:
     return cell.label if isinstance(cell, Link) else str(cell)
 
 
+def _pixels(text: str) -> int:
+    # A character beyond ASCII takes 2-3 bytes in UTF-8 and the Japanese ones of a list are
+    # full-width, so (bytes - characters) / 2 counts them without a loop over the characters.
+    wide = (len(text.encode()) - len(text)) // 2
+    return wide * 15 + (len(text) - wide) * 8
+
+
 def _width(texts: Sequence[str]) -> int:
     """Pixels for the widest text (a full-width character about twice a half-width one), so
     that dates and names are not cut; long texts stop at a width a screen can hold."""
-    widest = max((sum(15 if ord(ch) > 0x2000 else 8 for ch in t) for t in texts), default=0)
+    widest = max(map(_pixels, texts), default=0)
     return max(64, min(340, widest + 28))
 
 
@@ -174,9 +181,6 @@ def grid(
             help=_tip(name in linked, sort_by is not None and c in sortable),
         )
     frame = pd.DataFrame(texts, columns=names)
-    styled = frame.style.map(
-        lambda _v: "color: #1a5fb4; text-decoration: underline", subset=sorted(linked)
-    )
     digest = hashlib.sha1("|".join(header).encode()).hexdigest()[:8]
     name = f"{TABLE}{key or digest}"
     # A heading click selects the column in the browser; the table is drawn afresh (a new
@@ -197,7 +201,7 @@ def grid(
     card_style()
     with st.container(key=name):
         event = st.dataframe(
-            styled,
+            frame,
             hide_index=True,
             column_config=config,
             key=state,

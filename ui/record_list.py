@@ -153,50 +153,17 @@ class RecordList:
         if spec.search is not None:
             st.text_input("検索", key=key("q"), placeholder=spec.search_hint)
         active = any(_param(name) for name in self._params() if name != "q")
-        with st.expander("並べ替え・絞り込み・表示する列", expanded=active):
-            first, second, third = st.columns(3)
-            first.selectbox("並べ替え", orders, format_func=spec.label, key=key("sort"))
-            words = self._directions(spec.order(st.session_state[key("sort")]))
-            second.selectbox(
-                "順序",
-                list(words),
-                format_func=words.__getitem__,
-                key=key("order"),
-            )
-            third.selectbox(
-                "表示件数", list(PAGE_SIZES), format_func=lambda n: f"{n}件ずつ", key=key("size")
-            )
-            first, second, third = st.columns(3)
-            first.selectbox(
-                "年度",
-                [EVERY_YEAR, *years],
-                format_func=lambda y: ALL if y == EVERY_YEAR else f"{y}年度",
-                key=key("fy"),
-            )
-            label = spec.label(spec.date)
-            second.date_input(f"{label}（から）", key=key("from"), format="YYYY/MM/DD")
-            third.date_input(f"{label}（まで）", key=key("to"), format="YYYY/MM/DD")
-            for column, choice in zip(
-                st.columns(len(spec.choices) or 1), spec.choices, strict=False
-            ):
-                labels = choice.labels()
-                column.multiselect(
-                    spec.label(choice.key),
-                    list(labels),
-                    format_func=labels.__getitem__,
-                    key=key(choice.key),
-                    placeholder=ALL,
-                    select_all=False,  # its English 「Select all」 cannot be renamed
-                )
-            self._draw_conditions()
-            st.multiselect(
-                "表示する列",
-                [c.key for c in self.columns],
-                format_func=lambda k: self.by_key[k].title,
-                key=key("cols"),
-                placeholder="列を選んでください",
-                select_all=False,
-            )
+        # Built only while open: closed, the view is read from the address (``_start``), so
+        # a list page does not draw a dozen hidden widgets on every run.
+        panel = st.expander(
+            "並べ替え・絞り込み・表示する列",
+            expanded=active,
+            key=key("panel"),
+            on_change="rerun",
+        )
+        if panel.open:
+            with panel:
+                self._draw_controls(orders, years)
         state = st.session_state
         filters = [*(c.key for c in spec.choices), *(c.key for c in spec.conditions)]
         chosen = tuple((name, tuple(state[key(name)])) for name in filters if state[key(name)])
@@ -214,6 +181,50 @@ class RecordList:
         columns = [k for k in state[key("cols")] if k in self.by_key] or [self.columns[0].key]
         self._to_address(query, columns)
         return query, columns
+
+    def _draw_controls(self, orders: list[str], years: list[int]) -> None:
+        spec, key = self.spec, self._key
+        first, second, third = st.columns(3)
+        first.selectbox("並べ替え", orders, format_func=spec.label, key=key("sort"))
+        words = self._directions(spec.order(st.session_state[key("sort")]))
+        second.selectbox(
+            "順序",
+            list(words),
+            format_func=words.__getitem__,
+            key=key("order"),
+        )
+        third.selectbox(
+            "表示件数", list(PAGE_SIZES), format_func=lambda n: f"{n}件ずつ", key=key("size")
+        )
+        first, second, third = st.columns(3)
+        first.selectbox(
+            "年度",
+            [EVERY_YEAR, *years],
+            format_func=lambda y: ALL if y == EVERY_YEAR else f"{y}年度",
+            key=key("fy"),
+        )
+        label = spec.label(spec.date)
+        second.date_input(f"{label}（から）", key=key("from"), format="YYYY/MM/DD")
+        third.date_input(f"{label}（まで）", key=key("to"), format="YYYY/MM/DD")
+        for column, choice in zip(st.columns(len(spec.choices) or 1), spec.choices, strict=False):
+            labels = choice.labels()
+            column.multiselect(
+                spec.label(choice.key),
+                list(labels),
+                format_func=labels.__getitem__,
+                key=key(choice.key),
+                placeholder=ALL,
+                select_all=False,  # its English 「Select all」 cannot be renamed
+            )
+        self._draw_conditions()
+        st.multiselect(
+            "表示する列",
+            [c.key for c in self.columns],
+            format_func=lambda k: self.by_key[k].title,
+            key=key("cols"),
+            placeholder="列を選んでください",
+            select_all=False,
+        )
 
     def _to_address(self, query: ViewQuery, columns: list[str]) -> None:
         """The view in the address, only what differs from the list's default."""

@@ -18,7 +18,7 @@ from crm.auth.sessions import SessionEnded
 from crm.csvio.columns import ENTITIES as EXPORTABLE
 from crm.csvio.view_export import FORMATS, ViewTooLarge, export_view
 from crm.db import session_scope
-from crm.errors import CrmError, ValidationError
+from crm.errors import CrmError
 from crm.models import SavedView, stored_id
 from crm.presentation.text import literal
 from crm.services.record_views import ViewQuery
@@ -31,6 +31,7 @@ from crm.services.saved_views import (
     set_default_view,
 )
 from crm.timeutil import fiscal_year, now_jst, today_jst
+from ui import form_state as fs
 from ui.runtime import get_engine
 
 if TYPE_CHECKING:
@@ -46,23 +47,6 @@ MIME = {
 
 def _views_key(rl: "RecordList") -> str:
     return rl._key("saved")
-
-
-def _write(action: Any) -> Any:
-    """One transaction; a refusal becomes the message to show (``None`` when it worked)."""
-    try:
-        with session_scope(get_engine()) as session:
-            action(session)
-    except SessionEnded as ended:
-        from ui.session import end_session
-
-        end_session(ended)
-        return "セッションが終了しました。もう一度サインインしてください。"
-    except ValidationError as refusal:
-        return " / ".join(refusal.fields.values())
-    except CrmError as refusal:
-        return str(refusal)
-    return None
 
 
 def _views(actor: Actor, rl: "RecordList") -> list[SavedView]:
@@ -130,6 +114,7 @@ def view_menu(
     actor: Actor, rl: "RecordList", query: ViewQuery, shown: list[str], hubs: tuple[str, ...]
 ) -> None:
     """The saved views, save, and export, in one row above the list."""
+    fs.rerun_page_after_a_save()  # a view saved, made default or deleted: its toast shows
     views = {stored_id(v.id): v for v in _views(actor, rl)}
     here = current_params(rl)
     matching = next((v for v in views.values() if v.params == here), None)
@@ -155,14 +140,29 @@ def view_menu(
         args=(rl, menu_key, views),
         disabled=not views,
     )
-    with second.popover("表示を保存", icon=":material/bookmark_add:", width="stretch"):
-        _save_form(actor, rl, here, matching)
+    # The popovers' forms are built only while open (a list re-runs often; they rarely are).
+    saving = second.popover(
+        "表示を保存",
+        icon=":material/bookmark_add:",
+        width="stretch",
+        key=rl._key("save.open"),
+        on_change="rerun",
+    )
+    if saving.open:
+        with saving:
+            _save_form(actor, rl, here, matching)
     if rl.spec.name in EXPORTABLE:  # the lists the export files declare (not the audit log)
-        with third.popover("書き出し", icon=":material/download:", width="stretch"):
-            _export(actor, rl, query, shown, hubs)
-    note = st.session_state.pop(rl._key("note"), None)
-    if note is not None:
-        (st.success if note[0] else st.error)(literal(note[1]))
+        exporting = third.popover(
+            "書き出し",
+            icon=":material/download:",
+            width="stretch",
+            key=rl._key("export.open"),
+            on_change="rerun",
+        )
+        if exporting.open:
+            with exporting:
+                _export(actor, rl, query, shown, hubs)
+    fs.feedback(_form(rl), {"name": "名前", "params": "表示", "list_name": "一覧"})
     if matching is not None:
         left, right, _rest = st.columns([1, 1, 3])
         if matching.is_default:
@@ -187,33 +187,44 @@ def view_menu(
         )
 
 
-def _note(rl: "RecordList", worked: bool, text: str) -> None:
-    st.session_state[rl._key("note")] = (worked, text)
+def _form(rl: "RecordList") -> str:
+    """The saved views' writes share one outcome (ui.form_state): the message under the menu."""
+    return rl._key("views")
 
 
 def _set_default(actor: Actor, rl: "RecordList", view_id: int | None, done: str) -> None:
-    problem = _write(lambda s: set_default_view(s, actor, rl.spec.name, view_id))
-    _forget_views(rl)
-    _note(rl, problem is None, problem or done)
+    fs.submit(
+        _form(rl),
+        lambda s: set_default_view(s, actor, rl.spec.name, view_id),
+        done,
+        lambda _r: _forget_views(rl),
+    )
 
 
 def _delete(actor: Actor, rl: "RecordList", view: SavedView) -> None:
     view_id = view.id
-    problem = _write(lambda s: delete_view(s, actor, view_id))  # type: ignore[arg-type]
-    _forget_views(rl)
-    _note(rl, problem is None, problem or f"「{view.name}」を削除しました。")
+    fs.submit(
+        _form(rl),
+        lambda s: delete_view(s, actor, view_id),  # type: ignore[arg-type]
+        f"「{view.name}」を削除しました。",
+        lambda _r: _forget_views(rl),
+    )
 
 
 def _save(actor: Actor, rl: "RecordList", params: str) -> None:
-    name = st.session_state.get(rl._key("save.view_name"), "")
+    name = str(st.session_state.get(rl._key("save.view_name"), ""))
     default = bool(st.session_state.get(rl._key("save.default")))
-    problem = _write(
-        lambda s: save_view(s, actor, rl.spec.name, name, params, make_default=default)
-    )
-    _forget_views(rl)
-    if problem is None:
+
+    def saved(_view: Any) -> None:
+        _forget_views(rl)
         st.session_state.pop(rl._key("save.view_name"), None)
-    _note(rl, problem is None, problem or f"表示「{name.strip()}」を保存しました。")
+
+    fs.submit(
+        _form(rl),
+        lambda s: save_view(s, actor, rl.spec.name, name, params, make_default=default),
+        f"表示「{name.strip()}」を保存しました。",
+        saved,
+    )
 
 
 def _save_form(actor: Actor, rl: "RecordList", params: str, matching: SavedView | None) -> None:

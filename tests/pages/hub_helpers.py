@@ -92,3 +92,16 @@ def frame_with(at, column: str):
     frames = [frame.value for frame in at.dataframe if column in frame.value.columns]
     assert len(frames) == 1, f"{len(frames)} dataframes with column {column!r}"
     return frames[0]
+
+
+def open_panel(at, list_name: str):
+    """Open a list's 並べ替え・絞り込み panel (ui.record_list builds its widgets only while it
+    is open), as a click on it does."""
+    at.session_state[f"{list_name}.view.panel"] = True
+    return at.run()
+
+
+def open_saving(at, list_name: str):
+    """Open a list's 「表示を保存」 popover (built only while open)."""
+    at.session_state[f"{list_name}.view.save.open"] = True
+    return at.run()

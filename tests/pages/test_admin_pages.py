@@ -9,7 +9,7 @@ from crm.auth.signin import authenticate
 from crm.models import AuditLog, Hub, Partner, TalentCategory, UserAccount
 from crm.services import reference_data, users
 from tests.auth.audit_check import snapshot, unaudited
-from tests.pages.hub_helpers import grid_rows
+from tests.pages.hub_helpers import grid_rows, open_panel, open_saving
 from tests.utils.factories import make_company
 
 # Every write these tests make (through the pages) leaves its audit entries.
@@ -64,6 +64,7 @@ def test_admin_sees_lock_state_and_unlocks(open_page, session, actors):
     assert rows["yamagata"]["状態"] == "ロック中" and rows["yamagata"]["拠点"] == "山形県"
     assert rows["manager01"]["ロック"] == "—" and rows["manager01"]["状態"] == "有効"
     assert "yamagata" in at.warning[0].value
+    open_panel(at, "accounts")
     at.multiselect(key="accounts.view.state").select("locked").run()
     assert list(by_user(at)) == ["yamagata"]
     at.multiselect(key="accounts.view.state").set_value([]).run()
@@ -145,6 +146,7 @@ def test_audit_log_filters_and_offers_no_edit(open_page, session, actors):
     assert any("企業名: （なし） → 一号の会社" in c for c in column(at, "内容"))
     assert all(moment[4] == "/" and "（" in moment for moment in column(at, "日時"))
 
+    open_panel(at, "audit")
     at.multiselect(key="audit.view.hub_code").select("02").run()
     assert not at.exception
     assert set(column(at, "拠点")) == {"青森県"} and "manager01" not in column(at, "利用者")
@@ -165,6 +167,7 @@ def test_audit_log_filters_and_offers_no_edit(open_page, session, actors):
     # Read-only: filters only, nothing that could change an entry.
     assert {b.label for b in at.main.button} <= VIEW_MENU_BUTTONS
     assert not at.data_editor
+    open_saving(at, "audit")  # the one form: saving the view, built when its popover opens
     assert [f.proto.form.form_id for f in at.get("form")] == ["audit.view.save.form"]
 
 
@@ -210,6 +213,7 @@ def test_the_accounts_list_sorted_filtered_and_searched(open_page, session, acto
     assert by_user(at)["manager02"]["最終サインイン"] == "2026/12/07（月） 20:27"
     assert by_user(at)["akita"]["状態"] == "停止"
 
+    open_panel(at, "accounts")
     at.selectbox(key="accounts.view.sort").set_value("last_sign_in_at")
     at.selectbox(key="accounts.view.order").set_value("desc").run()
     assert column(at, "利用者名")[0] == "manager02"  # the one who signed in, then the rest

@@ -8,7 +8,7 @@ from crm.models import FollowUp
 from crm.services import followups
 from crm.timeutil import today_jst
 from tests.pages.forms import fkey
-from tests.pages.hub_helpers import errors, links, message_under, submit, texts
+from tests.pages.hub_helpers import errors, links, message_under, open_panel, submit, texts
 from tests.utils.factories import make_company, make_consultation, make_need, make_placement
 
 PAGE = "pages/followups.py"
@@ -54,6 +54,7 @@ def test_overdue_first_then_due_and_done_on_request(open_page, session, actors):
     assert "済んだ確認" not in cells and "他拠点の確認" not in cells  # open ones by default
     assert "state" not in at.query_params
 
+    open_panel(at, "followups")
     at.multiselect(key="followups.view.state").select("done").run()
     cells = texts(at)
     assert "済んだ確認" in cells and f"完了 {today_jst():%Y/%m/%d}" in cells

@@ -8,7 +8,7 @@ from sqlmodel import func, select
 from crm.models import FollowUp, Placement, TalentNeed
 from crm.timeutil import fiscal_year, today_jst
 from tests.pages.forms import fkey
-from tests.pages.hub_helpers import links, message_under, submit, texts
+from tests.pages.hub_helpers import links, message_under, open_panel, submit, texts
 from tests.utils.clock import pin_today
 from tests.utils.factories import (
     make_company,
@@ -52,6 +52,7 @@ def test_list_shows_the_hubs_placements_in_the_period(open_page, session, actors
     at = open_page(actors.manager01, PAGE)
     assert not at.exception
     # Default view: this fiscal year (from 2026-04-01).
+    open_panel(at, "placements")
     assert at.selectbox(key="placements.view.fy").value == fiscal_year(today_jst())
     assert _metrics(at) == {"成約件数": "2", "中途採用": "1", "出向・研修": "0", "副業・兼業": "1"}
     cells = texts(at)

@@ -4,7 +4,7 @@ edited by hand shows the default view, never a traceback."""
 
 import datetime as dt
 
-from tests.pages.hub_helpers import texts
+from tests.pages.hub_helpers import open_panel, texts
 from tests.utils.factories import make_company, make_consultation
 
 PAGE = "pages/consultations.py"
@@ -53,6 +53,7 @@ def test_a_change_of_the_view_goes_into_the_address(open_page, session, actors):
     at = open_page(actors.manager01, PAGE)
     assert _summaries(at)[:2] == ["相談4", "相談3"]  # newest first by default
     assert "order" not in at.query_params
+    open_panel(at, "consultations")
     at.selectbox(key="consultations.view.order").set_value("asc").run()
     at.multiselect(key="consultations.view.channel").select("inbound").run()
     assert not at.exception

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlmodel import select
 
 from crm.models import SavedView
-from tests.pages.hub_helpers import texts
+from tests.pages.hub_helpers import open_panel, open_saving, texts
 from tests.utils.factories import make_company, make_consultation
 
 PAGE = "pages/consultations.py"
@@ -38,6 +38,7 @@ def _menu(at):
 
 
 def _save(at, name: str, default: bool = False):
+    open_saving(at, "consultations")
     at.text_input(key="consultations.view.save.view_name").input(name)
     if default:
         at.checkbox(key="consultations.view.save.default").check()
@@ -48,6 +49,7 @@ def _save(at, name: str, default: bool = False):
 def test_save_a_view_and_open_it_again(open_page, session, actors):
     _fill(session, actors)
     at = open_page(actors.manager01, PAGE)
+    open_panel(at, "consultations")
     at.multiselect(key="consultations.view.channel").select("visit").run()
     assert _summaries(at) == ["相談5", "相談2", "相談0"]
     at = _save(at, "訪問だけ")
@@ -103,6 +105,9 @@ def test_export_the_view_on_screen(open_page, session, actors):
     at = open_page(
         actors.manager01, PAGE, query={"channel": "visit", "cols": "consulted_on,summary"}
     )
+    assert not [b for b in at.button if b.label == "ファイルを作成"]  # built when opened
+    at.session_state["consultations.view.export.open"] = True
+    at.run()
     next(b for b in at.button if b.label == "ファイルを作成").click().run()
     assert not at.exception
     download = next(b for b in at.get("download_button") if "ダウンロード（3件）" in b.proto.label)
