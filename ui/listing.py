@@ -70,7 +70,7 @@ _STYLE = f"""<style>
 }}
 </style>"""
 # A column whose every value reads as a figure is right-aligned.
-_FIGURE = re.compile(r"^[-+−]?[\d,]+(\.\d+)?\s?(%|件|人|社|円|万円|日|か月|ポイント)?$")
+_FIGURE = re.compile(r"^[-+−]?[\d,]+(\.\d+)?\s?(%|件|人|名|社|円|万円|日|か月|ポイント)?$")
 
 
 def card_style() -> None:

@@ -160,3 +160,40 @@ LIST_ROWS = '[class*="st-key-crm-table-"] [data-testid="stDataFrame"] tbody tr'
 def first_row(page: Page) -> Locator:
     """The first row of the page's list."""
     return page.locator(LIST_ROWS).first
+
+
+def list_rows(page: Page) -> Locator:
+    """Every row of the page's list, as text: the list's cards (ui.listing.grid draws the same
+    rows as cards for a phone; hidden on a wide screen, their text is there)."""
+    return page.locator(".crm-cards").first
+
+
+def list_cell(page: Page, text: str) -> Locator:
+    """The list's cells whose text is exactly ``text`` (in the table's accessible copy)."""
+    exact = re.compile("^" + re.escape(text) + "$")
+    return page.locator(f"{LIST_ROWS} td").filter(has_text=exact)
+
+
+def open_from_list(page: Page, text: str) -> None:
+    """Click the list's cell that reads ``text`` (a name that opens its record). The table is a
+    canvas: the cell is clicked where it is drawn, its column's left edge from the widths the
+    list gives its columns (ui.listing._width of each column's texts), its row's from the
+    rows' height."""
+    from ui.listing import _width
+
+    cell = list_cell(page, text).first  # the first column that says it (a row's name first)
+    expect(cell).to_be_attached()
+    _, _, column, row = str(cell.get_attribute("data-testid")).split("-")
+    table = page.locator('[class*="st-key-crm-table-"] [data-testid="stDataFrame"]').first
+    headings = table.locator("thead th").all_text_contents()
+    left = 0
+    for index in range(int(column)):
+        texts = table.locator(f'td[aria-colindex="{index + 1}"]').all_text_contents()
+        left += _width([headings[index], *(t for t in texts if t)])
+    table.evaluate("e => e.scrollIntoView({block: 'start'})")
+    box = table.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + left + 10, box["y"] + ROW_HEIGHT * (int(row) + 1) + ROW_HEIGHT / 2)
+
+
+ROW_HEIGHT = 35  # Streamlit's table rows and heading
