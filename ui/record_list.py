@@ -152,12 +152,14 @@ class RecordList:
 
         if spec.search is not None:
             st.text_input("検索", key=key("q"), placeholder=spec.search_hint)
-        active = any(_param(name) for name in self._params() if name != "q")
+        # Open at first when the address names a view. That first state stays the expander's
+        # default: a changed default would make it a new expander, closing it under the user.
+        _start(key("panel.first"), any(_param(name) for name in self._params() if name != "q"))
         # Built only while open: closed, the view is read from the address (``_start``), so
         # a list page does not draw a dozen hidden widgets on every run.
         panel = st.expander(
             "並べ替え・絞り込み・表示する列",
-            expanded=active,
+            expanded=st.session_state[key("panel.first")],
             key=key("panel"),
             on_change="rerun",
         )
