@@ -26,7 +26,7 @@ run: $(STAMP)
 # (demo databases, the browser tests' server) are built once; TEST_JOBS=0 runs in one process.
 TEST_JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile --durations=30 $(PYTEST_ARGS)
 
 # Lint, formatting, type and layer gate (configured in pyproject.toml); all four must pass.
 lint: $(STAMP)

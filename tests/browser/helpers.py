@@ -94,16 +94,25 @@ def choose(
     choice = page.get_by_role("option", name=option, exact=True)
     # On a loaded machine (CI runs two test processes beside the server) a menu can take
     # seconds to open, so each try waits longer; the last try leaves the menu open.
+    # A click on the option can also be lost while the menu redraws: the box then keeps its
+    # old value, and the whole choice is made again.
     attempts = 5
     for attempt in range(1, attempts + 1):
         box.click()
         try:
             choice.wait_for(state="visible", timeout=2_000 * attempt)
-            break
         except Exception:  # noqa: BLE001 - the menu did not open; try again
             if attempt < attempts:
                 page.keyboard.press("Escape")
-    choice.click()
+                continue
+        choice.click()
+        if many or attempt == attempts:
+            break
+        try:
+            expect(box).to_have_value(option, timeout=2_000 * attempt)
+            break
+        except AssertionError:
+            page.keyboard.press("Escape")
     if many:
         page.keyboard.press("Escape")
     else:

@@ -26,6 +26,7 @@ from crm.actor import SYSTEM, actor_for
 from crm.models import Consultation
 from crm.services import users
 from tests.browser.conftest import CHROMIUM
+from tests.browser.helpers import list_cell
 from tests.utils.databases import POSTGRES_URL, postgres_database
 from tests.utils.factories import make_company
 
@@ -220,7 +221,7 @@ def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path, brow
             direct.get_by_label("利用者名", exact=True).fill("proxy01")
             direct.get_by_label("パスワード", exact=True).fill(PASSWORD)
             direct.get_by_role("button", name="サインイン").click()
-            expect(direct.get_by_text("プロキシ越しに記録した相談")).to_be_visible(timeout=90_000)
+            expect(list_cell(direct, "プロキシ越しに記録した相談")).to_be_attached(timeout=90_000)
 
             # Stop the process holding the session: nginx re-routes and the cookie signs in.
             backends.stop(holder[0])
@@ -229,7 +230,7 @@ def test_processes_behind_nginx_share_data_and_sessions(database, tmp_path, brow
             expect(page.get_by_role("button", name="サインアウト", exact=True)).to_be_visible(
                 timeout=90_000
             )
-            expect(page.get_by_text("プロキシ越しに記録した相談")).to_be_visible()
+            expect(list_cell(page, "プロキシ越しに記録した相談")).to_be_attached()
             assert backends.holding_websocket() == [other]
             screenshot(page, "proxy_rerouted")
             context.close()
