@@ -8,6 +8,7 @@ the list's widgets start from it again. The person's views are kept in the brows
 session after the first read and re-read after each of their own changes: a run of the list
 opens no database session for them."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -140,28 +141,23 @@ def view_menu(
         args=(rl, menu_key, views),
         disabled=not views,
     )
-    # The popovers' forms are built only while open (a list re-runs often; they rarely are).
-    saving = second.popover(
+    _popover(
+        second,
+        rl,
         "表示を保存",
-        icon=":material/bookmark_add:",
-        width="stretch",
-        key=rl._key("save.open"),
-        on_change="rerun",
+        ":material/bookmark_add:",
+        "save.open",
+        lambda: _save_form(actor, rl, here, matching),
     )
-    if saving.open:
-        with saving:
-            _save_form(actor, rl, here, matching)
     if rl.spec.name in EXPORTABLE:  # the lists the export files declare (not the audit log)
-        exporting = third.popover(
+        _popover(
+            third,
+            rl,
             "書き出し",
-            icon=":material/download:",
-            width="stretch",
-            key=rl._key("export.open"),
-            on_change="rerun",
+            ":material/download:",
+            "export.open",
+            lambda: _export(actor, rl, query, shown, hubs),
         )
-        if exporting.open:
-            with exporting:
-                _export(actor, rl, query, shown, hubs)
     fs.feedback(_form(rl), {"name": "名前", "params": "表示", "list_name": "一覧"})
     if matching is not None:
         left, right, _rest = st.columns([1, 1, 3])
@@ -185,6 +181,17 @@ def view_menu(
             on_click=_delete,
             args=(actor, rl, matching),
         )
+
+
+def _popover(
+    column: Any, rl: "RecordList", label: str, icon: str, name: str, draw: Callable[[], None]
+) -> None:
+    """A popover whose content is built only while it is open (a list re-runs often; its
+    popovers are rarely open)."""
+    box = column.popover(label, icon=icon, width="stretch", key=rl._key(name), on_change="rerun")
+    if box.open:
+        with box:
+            draw()
 
 
 def _form(rl: "RecordList") -> str:
