@@ -23,6 +23,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from io import BytesIO
 from itertools import islice
 from pathlib import Path
@@ -116,6 +117,19 @@ class Records:
 
     def __len__(self) -> int:
         return self._count
+
+    def grouped(self, key: Callable[[dict[str, str | None]], str]) -> dict[str, "Records"]:
+        """The records split by ``key`` of each record, the file read once: each group keeps
+        its rows' cells (not records), so a national restore reads each hub's share without
+        reading the whole file again for every hub."""
+        groups: dict[str, list[tuple[int, list[str]]]] = {}
+        positions = self._positions
+        for number, row in self._rows():
+            groups.setdefault(key(_values(positions, row)), []).append((number, row))
+        return {
+            name: Records(partial(iter, rows), positions, len(rows))
+            for name, rows in groups.items()
+        }
 
     def __getitem__(self, index: slice) -> list[Record]:
         return list(islice(self, index.start, index.stop, index.step))

@@ -184,25 +184,41 @@ def list_cell(page: Page, text: str) -> Locator:
 
 
 def open_from_list(page: Page, text: str) -> None:
-    """Click the list's cell that reads ``text`` (a name that opens its record). The table is a
-    canvas: the cell is clicked where it is drawn, its column's left edge from the widths the
-    list gives its columns (ui.listing._width of each column's texts), its row's from the
-    rows' height."""
+    """Click the list's cell that reads ``text`` (a name that opens its record) and wait until
+    the record's page is open. The table is a canvas: the cell is clicked where it is drawn, its
+    column's left edge from the widths the list gives its columns (ui.listing._width of each
+    column's texts), its row's from the rows' height. A click that lands while the list is still
+    being redrawn (a re-run after a tab or filter change) is lost, as a person's would be: the
+    click is made again, at most three times."""
+    from urllib.parse import urlparse
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from ui.listing import _width
 
-    cell = list_cell(page, text).first  # the first column that says it (a row's name first)
-    expect(cell).to_be_attached()
-    _, _, column, row = str(cell.get_attribute("data-testid")).split("-")
-    table = page.locator('[class*="st-key-crm-table-"] [data-testid="stDataFrame"]').first
-    headings = table.locator("thead th").all_text_contents()
-    left = 0
-    for index in range(int(column)):
-        texts = table.locator(f'td[aria-colindex="{index + 1}"]').all_text_contents()
-        left += _width([headings[index], *(t for t in texts if t)])
-    table.evaluate("e => e.scrollIntoView({block: 'start'})")
-    box = table.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + left + 10, box["y"] + ROW_HEIGHT * (int(row) + 1) + ROW_HEIGHT / 2)
+    list_path = urlparse(page.url).path
+    for _ in range(3):
+        settle(page)
+        cell = list_cell(page, text).first  # the first column that says it (a row's name first)
+        expect(cell).to_be_attached()
+        _, _, column, row = str(cell.get_attribute("data-testid")).split("-")
+        table = page.locator('[class*="st-key-crm-table-"] [data-testid="stDataFrame"]').first
+        headings = table.locator("thead th").all_text_contents()
+        left = 0
+        for index in range(int(column)):
+            texts = table.locator(f'td[aria-colindex="{index + 1}"]').all_text_contents()
+            left += _width([headings[index], *(t for t in texts if t)])
+        table.evaluate("e => e.scrollIntoView({block: 'start'})")
+        box = table.bounding_box()
+        assert box is not None
+        y = box["y"] + ROW_HEIGHT * (int(row) + 1) + ROW_HEIGHT / 2
+        page.mouse.click(box["x"] + left + 10, y)
+        try:
+            page.wait_for_url(lambda url: urlparse(url).path != list_path, timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"「{text}」 did not open from the list at {page.url}")
 
 
 ROW_HEIGHT = 35  # Streamlit's table rows and heading
