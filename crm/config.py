@@ -10,6 +10,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "db" / "crm.sqlite3"
 
 
+# Addresses only this machine can reach: a password may be printed beside them.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_", env_file=".env", extra="ignore")
 

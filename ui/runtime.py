@@ -5,7 +5,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from crm import db
-from crm.config import get_settings
+from crm.config import LOOPBACK, get_settings
 from crm.models import Consultation
 
 
@@ -25,9 +25,6 @@ def session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
 def serves_this_machine_only() -> bool:
     """Whether the app listens on the loopback address only: ``CRM_SERVER_ADDRESS`` for
     ``crm serve`` / ``make run``, Streamlit's ``server.address`` for ``streamlit run``."""
@@ -38,7 +35,9 @@ def serves_this_machine_only() -> bool:
 
 
 def ensure_demo_data() -> None:
-    """On an empty database, load the demo history once, with a progress bar."""
+    """On an empty database, load the demo history once, with a progress bar. ``crm serve``
+    has normally loaded it before the server started (``crm.cli.serve``); this covers
+    ``streamlit run`` and a database emptied while the server runs."""
     if not get_settings().demo_on_empty or st.session_state.get("_demo_checked"):
         return
     engine = get_engine()

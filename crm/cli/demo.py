@@ -1,10 +1,9 @@
 """``crm demo``: load the demo history, or a synthetic set of any size, into an empty database."""
 
-import time
-
 import typer
 
 from crm.cli.common import cli_errors, open_engine
+from crm.cli.progress import terminal_progress
 from crm.demo import DEFAULT_SEED, load_demo, load_synthetic
 
 
@@ -28,15 +27,7 @@ def demo_command(
     Examples: crm demo ; crm demo --consultations 1000000 --seed 7
     """
     engine = open_engine()
-    started = time.perf_counter()
-    shown = {"step": -1, "message": ""}
-
-    def progress(share: float, message: str) -> None:
-        step = int(share * 10)
-        if step != shown["step"] or message != shown["message"]:
-            shown.update(step=step, message=message)
-            elapsed = time.perf_counter() - started
-            typer.echo(f"[{share:4.0%}] {message} ({elapsed:.1f} 秒)", err=True)
+    progress = terminal_progress()
 
     with cli_errors():
         if consultations is None:
