@@ -41,6 +41,7 @@ from crm.analytics.national import headline_figures
 from crm.analytics.trend import monthly_trend
 from crm.api.calendar import calendar_feed
 from crm.api.last_resort import LastResort
+from crm.api.parameters import refuse_unknown_parameters
 from crm.auth import api_tokens
 from crm.csvio.excel import neutralise
 from crm.db import session_scope
@@ -199,6 +200,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
+    api.router.dependencies.append(Depends(refuse_unknown_parameters(api)))
 
     def reading(request: Request) -> Iterator[tuple[Session, Actor]]:
         token = api_tokens.bearer_token(request.headers.get("authorization"))
