@@ -40,6 +40,7 @@ from crm.analytics.flows import AREA, PREFECTURE, cell_rows, flow_tables, net_ro
 from crm.analytics.national import headline_figures
 from crm.analytics.trend import monthly_trend
 from crm.api.calendar import calendar_feed
+from crm.api.docs import add_docs
 from crm.api.last_resort import LastResort
 from crm.api.parameters import refuse_unknown_parameters
 from crm.auth import api_tokens
@@ -195,12 +196,14 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
     api = FastAPI(
         title="プロフェッショナル人材戦略拠点 CRM API",
         version="1",
-        description="Read-only. Authorization: Bearer <token> (crm tokens add).",
+        description="読み取り専用。認証: Authorization: Bearer <トークン>"
+        "（crm tokens add で発行）。この文書にないパラメータは 422 で断ります。",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from the product's own files (crm.api.docs)
         redoc_url=None,
     )
     api.router.dependencies.append(Depends(refuse_unknown_parameters(api)))
+    add_docs(api)
 
     def reading(request: Request) -> Iterator[tuple[Session, Actor]]:
         token = api_tokens.bearer_token(request.headers.get("authorization"))
