@@ -3,8 +3,8 @@
 A placement records, optionally, the prefecture (JIS code) the hired person lived in before;
 the area is never typed, it is derived here: 県内 (the hub's own prefecture), 首都圏, 大阪圏,
 名古屋圏 or その他の地域, and 不明 when nothing is known. Rows recorded before the prefecture
-existed keep their coarse ``previous_residence`` (県内 / 東京圏 / その他), which maps onto the
-same areas (東京圏 → 首都圏, その他 → その他の地域).
+existed keep their coarse ``previous_residence`` (県内 / 首都圏 / その他の地域), which maps onto
+the same areas (a file with its former label still imports: ``crm.reference.FORMER_LABELS``).
 """
 
 from enum import StrEnum

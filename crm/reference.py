@@ -127,11 +127,18 @@ class LabelledEnum(StrEnum):
         return LABELS[cls.__name__]
 
     @classmethod
+    def former_labels(cls) -> dict[str, str]:
+        """Labels its values had before (former label -> code): read, never written."""
+        return FORMER_LABELS.get(cls.__name__, {})
+
+    @classmethod
     def from_label_or_code(cls, text: str) -> "LabelledEnum":
         text = text.strip()
         for code, label in cls.labels().items():
             if text in (code, label):
                 return cls(code)
+        if text in cls.former_labels():
+            return cls(cls.former_labels()[text])
         raise ValueError(text)
 
 
@@ -289,9 +296,16 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "Residence": {
         "same_prefecture": "県内",
-        "tokyo_area": "東京圏",
+        "tokyo_area": "首都圏",
         "other_region": "その他の地域",
     },
+}
+
+# Files and forms written before a label changed still read (``former_labels``).
+FORMER_LABELS: dict[str, dict[str, str]] = {
+    # The Tokyo area (codes 11–14) is 首都圏 everywhere, as in the programme's documents and
+    # the 人材還流 breakdown; this was 前居住地's label for it before.
+    "Residence": {"東京圏": "tokyo_area"},
 }
 
 # Pipeline moves a hub manager may make by hand (placing happens by recording a placement).

@@ -5,12 +5,18 @@ import streamlit as st
 
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.forecast import MeasureForecast, fiscal_year_forecast
+from crm.analytics.forecast_record import disagree, forecast_record
 from crm.analytics.national import headline_figures
 from crm.analytics.periods import month_as_of_label
 from crm.analytics.targets import target_progress
 from crm.analytics.trend import monthly_trend
 from crm.presentation.analytics_frames import TREND_COLUMNS, trend_frame
 from crm.presentation.charts import cumulative_forecast_chart, cumulative_trend_chart
+from crm.presentation.forecast_text import (
+    disagreement_head,
+    disagreement_sentence,
+    error_sentence,
+)
 from crm.presentation.text import literal
 from crm.timeutil import fiscal_year, fiscal_year_bounds, today_jst
 from ui import cache as reference
@@ -30,17 +36,29 @@ def _expected(label: str, m: MeasureForecast) -> str:
     if p.expected is None or p.low is None:
         return f"{label}は見込みを出せません（過去に丸1年度分の記録がありません）"
     high = "上限なし" if p.high is None else f"{p.high:,.0f} 件"
-    return f"{label} 約 {p.expected:,.0f} 件（幅 {p.low:,.0f} 件〜{high}）"
+    used = len(p.median_years)
+    # A past year with nothing by this day gives no projection to the median: say why it is
+    # not counted rather than count it.
+    unused = len(p.past_years) - used
+    note = (
+        f"。ほかに、この日までの実績が0件だった{unused}年度は幅の上限をなくしています"
+        if unused
+        else ""
+    )
+    return (
+        f"{label} 約 {p.expected:,.0f} 件（幅 {p.low:,.0f} 件〜{high}、過去{used}年度から{note}）"
+    )
 
 
 def _pace(label: str, m: MeasureForecast) -> str | None:
     if m.target is None or m.needed_pace is None:
         return None
     remaining = max(m.target - m.so_far, 0)
+    head = f"{label}目標の見通し: {m.outlook.label}。"
     if remaining == 0:
-        return f"{label}: 目標 {m.target:,} 件に到達済み（今年度 {m.so_far:,} 件）"
+        return f"{head}目標 {m.target:,} 件に到達済み（今年度 {m.so_far:,} 件）"
     return (
-        f"{label}: 目標 {m.target:,} 件まで残り {remaining:,} 件。残り {m.months_left:.1f} か月で"
+        f"{head}目標 {m.target:,} 件まで残り {remaining:,} 件。残り {m.months_left:.1f} か月で"
         f"月平均 {m.needed_pace:,.1f} 件が必要（今年度これまでの月平均 {m.present_pace:,.1f} 件）"
     )
 
@@ -101,6 +119,7 @@ with guarded():
         ),
         None,
     )
+    record = cached_read(forecast_record, actor, as_of=today, hubs=(hub_code,))
 
 st.subheader(f"{fy}年度（{since:%Y/%m/%d}〜{today:%Y/%m/%d}）")
 cols = st.columns(5)
@@ -134,21 +153,26 @@ else:
 if outlook is not None:
     st.subheader(f"{fy}年度末（{fy_end:%Y/%m/%d}）の見通し")
     c, p = outlook.consultations, outlook.placements
-    years = len(p.projection.past_years)
     st.markdown(
         literal(
             f"{fy}年度末の見込み（今年度これまでの実績 相談 {c.so_far:,} 件・"
-            f"成約 {p.so_far:,} 件と、この拠点の過去{years}年度の季節パターンから）: "
+            f"成約 {p.so_far:,} 件と、この拠点の過去の年度の季節パターンから）: "
             f"{_expected('相談', c)}・{_expected('成約', p)}。"
         )
     )
-    if years:
+    if p.projection.shares or c.projection.shares:
         st.caption(
-            f"幅は過去{years}年度それぞれの「この日までに年度合計の何割に達していたか」から出した"
-            f"見込みの最小〜最大です。過去の傾向が続くなら、年度末の実績が幅に入る確率は約 "
-            f"{p.projection.nominal_coverage:.0%} です（過去の年度が多いほど高く、9年度で80%）。"
+            "幅は過去の各年度の「この日までに年度合計の何割に達していたか」から出した見込みの"
+            "最小〜最大です。過去の傾向が続くなら、年度末の実績が幅に入る確率は約 相談 "
+            f"{c.projection.nominal_coverage:.0%}・成約 {p.projection.nominal_coverage:.0%} です"
+            "（過去の年度が多いほど高く、9年度で80%）。"
         )
-    for label, m in (("相談", c), ("成約", p)):
+    for label, measure in (("相談", record.consultations), ("成約", record.placements)):
+        st.caption(f"{label}: この拠点の{error_sentence(measure.errors, record.as_of)}")
+    for label, m, past, behind in (
+        ("相談", c, record.consultations, target is not None and target.behind_consultations),
+        ("成約", p, record.placements, target is not None and target.behind_placements),
+    ):
         line = _pace(label, m)
         if line:
             st.markdown(literal(line))
@@ -156,6 +180,11 @@ if outlook is not None:
             st.error(
                 f"⚠ {label}目標 {m.target:,} 件は今のペースでは届かない見込みです: "
                 f"見込みの幅の上限（{m.projection.high:,.0f} 件）でも目標を下回ります。"
+            )
+        if m.target is not None and disagree(behind, m.outlook):
+            st.info(
+                disagreement_head(label, behind, m.outlook)
+                + disagreement_sentence(behind, m.outlook, past.guides)
             )
 
 st.subheader("成約件数と相談件数の推移（累計）")

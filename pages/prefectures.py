@@ -5,7 +5,8 @@ bottom, the monthly report (月次報告) for a chosen month as a workbook and a
 import streamlit as st
 
 from crm.analytics.comparison import hub_comparison
-from crm.analytics.forecast import fiscal_year_forecast
+from crm.analytics.forecast import Outlook, fiscal_year_forecast
+from crm.analytics.forecast_record import disagreements, forecast_record
 from crm.analytics.national import headline_figures
 from crm.db_timeouts import long_running
 from crm.errors import CrmError
@@ -17,6 +18,11 @@ from crm.presentation.analytics_frames import (
     with_forecast,
 )
 from crm.presentation.charts import PREFECTURE_SELECTION, selected_prefecture, tile_map_chart
+from crm.presentation.forecast_text import (
+    disagreement_list,
+    disagreement_sentence,
+    error_sentence,
+)
 from crm.presentation.text import literal
 from crm.reference import Role
 from crm.reports.monthly import last_closed_month, monthly_files, months_offered
@@ -41,6 +47,7 @@ with guarded():
     comparison = cached_read(hub_comparison, actor, filters=filters, today=today)
     national = cached_read(headline_figures, actor, filters=filters)
     forecasts = cached_read(fiscal_year_forecast, actor, as_of=comparison.as_of)
+    record = cached_read(forecast_record, actor, as_of=comparison.as_of)
 
 st.caption(f"期間: {period_label(filters)}。{comparison.target_year.statement}。")
 totals = st.columns(4)
@@ -85,12 +92,13 @@ tables.show(
         "年度成約": period,
         "うち副業・兼業": "期間の成約のうち、雇用形態が副業・兼業のもの",
         "県外からの人材": (
-            "期間の成約のうち、前居住地が東京圏・その他の地域のもの（未記録は含まない）"
+            "期間の成約のうち、前居住地が首都圏・その他の地域のもの（未記録は含まない）"
         ),
         "年度末成約見込み": f"{comparison.fiscal_year}年度末の成約件数の見込み（拠点の過去の年度の"
         f"季節パターンから、{comparison.as_of:%m/%d}時点）",
         "成約見込みの幅": "過去の各年度のパターンから出した見込みの最小〜最大",
-        "成約目標の見通し": "「届かない見込み」: 見込みの幅の上限でも承認済みの成約目標を下回る",
+        "成約目標の見通し": "「達成」: 年度の実績が承認済みの成約目標に到達。"
+        "「届かない見込み」: 見込みの幅の上限でも目標を下回る。「届く可能性あり」: それ以外",
     },
 )
 st.caption(
@@ -98,6 +106,20 @@ st.caption(
     f"{comparison.total('needs_opened'):,} 件・成約 {comparison.total('placements'):,} 件"
     "（列見出しをクリックすると並べ替えられます）"
 )
+st.caption(
+    f"年度末成約見込みについて: 各拠点の{error_sentence(record.placements.errors, record.as_of)}"
+)
+progress = [row.progress for row in comparison.rows if row.progress is not None]
+hub_names = {row.hub_code: row.hub_name for row in comparison.rows}
+for behind, codes in disagreements(progress, forecasts, "placements").items():
+    if codes:
+        outlook = Outlook.WITHIN_REACH if behind else Outlook.OUT_OF_REACH
+        st.info(
+            literal(
+                disagreement_list("成約", behind, outlook, [hub_names[c] for c in codes])
+                + disagreement_sentence(behind, outlook, record.placements.guides)
+            )
+        )
 
 st.subheader("拠点ダッシュボードを開く")
 names = {row.hub_code: f"{row.hub_code} {row.hub_name}" for row in comparison.rows if row.active}

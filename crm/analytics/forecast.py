@@ -22,6 +22,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlmodel import Session
 
@@ -70,6 +71,13 @@ class Projection:
     high: float | None  # None with a past share of zero: no upper bound
     past_years: tuple[int, ...]
     shares: tuple[float, ...]
+
+    @property
+    def median_years(self) -> tuple[int, ...]:
+        """The past years whose projection enters the median: a year with nothing by this day
+        projects no finite total, so it only lifts the upper bound. Every count of "years
+        used" shown beside the expected value must be this one."""
+        return tuple(y for y, s in zip(self.past_years, self.shares, strict=True) if s > 0)
 
     @property
     def nominal_coverage(self) -> float:
@@ -193,6 +201,44 @@ def national_series(per_hub: Mapping[str, Series]) -> dict[tuple[int, int], int]
     return dict(total)
 
 
+class Outlook(StrEnum):
+    """What the forecast says about the approved target of a measure."""
+
+    MET = "met"  # the count so far has reached the target: no forecast needed
+    OUT_OF_REACH = "out_of_reach"  # the interval's upper bound is below the target
+    WITHIN_REACH = "within_reach"
+    NO_TARGET = "no_target"
+    NO_FORECAST = "no_forecast"  # no usable past year
+
+    @property
+    def label(self) -> str:
+        return OUTLOOK_LABELS[self]
+
+
+OUTLOOK_LABELS = {
+    Outlook.MET: "達成",
+    Outlook.OUT_OF_REACH: "届かない見込み",
+    Outlook.WITHIN_REACH: "届く可能性あり",
+    Outlook.NO_TARGET: "目標なし（未承認）",
+    Outlook.NO_FORECAST: "見込みを出せない（過去の年度の記録なし）",
+}
+
+
+def outlook_for(projection: Projection, target: int | None) -> Outlook:
+    """The one outlook every page, report and export shows. A target already met is 達成
+    before anything else: the interval never lies below the count so far, so it would otherwise
+    read "within reach" for a year that is done."""
+    if target is None:
+        return Outlook.NO_TARGET
+    if projection.so_far >= target:
+        return Outlook.MET
+    if projection.high is not None and projection.high < target:
+        return Outlook.OUT_OF_REACH
+    if projection.low is None:
+        return Outlook.NO_FORECAST
+    return Outlook.WITHIN_REACH
+
+
 @dataclass(frozen=True)
 class MeasureForecast:
     projection: Projection
@@ -225,6 +271,10 @@ class MeasureForecast:
         """The target lies above the interval's upper bound (at the present seasonal pace)."""
         high = self.projection.high
         return self.target is not None and high is not None and high < self.target
+
+    @property
+    def outlook(self) -> Outlook:
+        return outlook_for(self.projection, self.target)
 
 
 @dataclass(frozen=True)

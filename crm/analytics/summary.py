@@ -1,6 +1,6 @@
 """Counts per hub for a period: consultations, needs opened, placements, and of the placements
 those in side or part-time engagement (うち副業・兼業) and those of people who lived outside the
-prefecture before (県外からの人材: 東京圏 or その他の地域; an unrecorded residence is not
+prefecture before (県外からの人材: 首都圏 or その他の地域; an unrecorded residence is not
 counted as outside). Feeds the comparison table, target progress and the monthly report;
 national and per-hub headline figures are in crm.analytics.national."""
 

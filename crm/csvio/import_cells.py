@@ -41,7 +41,7 @@ def read_choice(enum: type[LabelledEnum], text: str) -> str:
     for code, label in enum.labels().items():
         if wanted in (code, nfkc(label).translate(TILDES)):
             return code
-    return text
+    return enum.former_labels().get(wanted, text)
 
 
 def read_bool(text: str) -> bool:

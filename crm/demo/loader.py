@@ -5,6 +5,9 @@
 (``accounts.py``) and write as the shell's operator through the write layer's entry point for
 generated history (``crm.writes.load``: its raw inserter, the data versions of the hubs
 written, the id sequences, one audit entry for the load), so even the full demo takes seconds.
+The changes the history makes to a row after creating it (a need's status steps, a referral's
+outcome, a follow-up done, a target approved) get the audit entries the app writes for them
+(``audit.py``), made by the database from the rows loaded.
 """
 
 import datetime as dt
@@ -18,6 +21,7 @@ from sqlmodel import Session, SQLModel, col
 from crm.actor import SYSTEM
 from crm.db_timeouts import long_running_engine
 from crm.demo import accounts, names, rows
+from crm.demo.audit import write_later_changes
 from crm.demo.history import PartnerPool, Planner, number_needs
 from crm.demo.series import MonthTarget, demo_series, synthetic_series
 from crm.demo.summary import DemoSummary
@@ -203,7 +207,11 @@ def _load(
                 **_write_history(ctx, first_fy, fiscal_year(today), report),
             }
 
-            report(0.93, "仕上げをしています…")
+            report(0.93, "変更の履歴を記録しています…")
+            # What a user changed after creating a row is in the trail, as the app records
+            # it: the weekly export tells a pipeline step from a correction by it.
+            counts["audit_entries"] = write_later_changes(connection, first_ids)
+            report(0.95, "仕上げをしています…")
             writer.detail = (
                 f"デモデータを読み込みました（{kind}, seed={seed}, "
                 f"相談 {counts['consultations']:,} 件）"

@@ -8,7 +8,7 @@ import pandas as pd
 
 from crm.analytics.breakdowns import Breakdown
 from crm.analytics.comparison import HubComparison, HubComparisonRow
-from crm.analytics.forecast import HubForecast
+from crm.analytics.forecast import HubForecast, Outlook
 from crm.analytics.targets import TargetProgress
 from crm.analytics.tilemap import tiles
 from crm.analytics.trend import TrendPoint
@@ -199,18 +199,22 @@ def analyst_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 def with_forecast(frame: pd.DataFrame, forecasts: list[HubForecast]) -> pd.DataFrame:
     """``comparison_frame`` with the fiscal-year-end placement forecast per hub: expected
-    value, interval and the out-of-reach flag (crm.analytics.forecast)."""
+    value, interval and the outlook (crm.analytics.forecast: 達成 even without a forecast)."""
     by_hub = {f.hub_code: f.placements for f in forecasts}
 
     def cells(code: str) -> tuple[float | None, str, str]:
         m = by_hub.get(code)
-        p = m.projection if m is not None else None
-        if m is None or p is None or p.expected is None or p.low is None:
+        if m is None:
             return None, "—", ""
+        p, outlook = m.projection, m.outlook
+        flag = {
+            Outlook.MET: outlook.label,
+            Outlook.OUT_OF_REACH: f"⚠ {outlook.label}",
+            Outlook.WITHIN_REACH: outlook.label,
+        }.get(outlook, "")
+        if p.expected is None or p.low is None:
+            return None, "—", flag
         high = "上限なし" if p.high is None else f"{p.high:,.0f}"
-        flag = (
-            "⚠ 届かない見込み" if m.out_of_reach else ("" if m.target is None else "届く可能性あり")
-        )
         return round(p.expected, 1), f"{p.low:,.0f}〜{high}", flag
 
     values = [cells(code) for code in frame["コード"]] if len(frame) else []

@@ -35,12 +35,14 @@ from crm.analytics.comparison import HubComparisonRow, hub_comparison
 from crm.analytics.filters import AnalyticsFilter, parse_month
 from crm.analytics.flows import FlowTable, flow_table, matrix
 from crm.analytics.forecast import NATIONAL, HubForecast, MeasureForecast, fiscal_year_forecast
+from crm.analytics.forecast_record import ForecastRecord, forecast_record
 from crm.analytics.periods import as_of_label
 from crm.analytics.summary import counts_by_hub
 from crm.analytics.trend import TrendPoint, monthly_trend
 from crm.csvio.xlsx import COUNT, DECIMAL, NUMBER, TEXT, Sheet, SheetColumn, write_workbook
 from crm.errors import CrmError
 from crm.files import private_dir, write_bytes
+from crm.presentation.forecast_text import error_sentence
 from crm.reference import BLOCKS
 from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, today_jst
@@ -133,6 +135,8 @@ class MonthlyReport:
     forecast: tuple[HubForecast, ...] = ()
     # 人材還流: the fiscal year's placements to date by origin area × hub.
     flows: FlowTable | None = None
+    # How wrong the forecasts made on the same day of past years were (the 見通し's error).
+    forecast_errors: ForecastRecord | None = None
 
     @property
     def prefectures(self) -> list[PrefectureLine]:
@@ -238,6 +242,7 @@ def monthly_report(
         trend=tuple(trend),
         forecast=tuple(fiscal_year_forecast(session, actor, as_of)),
         flows=flow_table(session, actor, filters),
+        forecast_errors=forecast_record(session, actor, as_of),
     )
 
 
@@ -397,14 +402,6 @@ FORECAST_COLUMNS = [
 
 def _forecast_row(code: str, names: dict[str, str], label: str, m: MeasureForecast) -> list:
     p = m.projection
-    if m.target is None:
-        outlook = "目標なし（未承認）"
-    elif m.out_of_reach:
-        outlook = "今のペースでは届かない見込み（幅の上限が目標を下回る）"
-    elif p.low is None:
-        outlook = "見込みを出せない（過去の年度の記録なし）"
-    else:
-        outlook = "届く可能性あり"
     return [
         names.get(code, code),
         label,
@@ -412,12 +409,12 @@ def _forecast_row(code: str, names: dict[str, str], label: str, m: MeasureForeca
         p.expected,
         p.low,
         p.high,
-        len(p.shares),
+        len(p.median_years),
         f"{p.nominal_coverage:.0%}" if p.shares else "—",
         m.target,
         m.needed_pace,
         m.present_pace,
-        outlook,
+        m.outlook.label,
     ]
 
 
@@ -454,9 +451,15 @@ def workbook_sheets(report: MonthlyReport, chart: bytes | None = None) -> list[S
         [
             "注",
             "ブロック内順位は累計成約件数の多い順（同数は同順位）。県外からの人材は前居住地が"
-            "東京圏・その他の地域の成約（未記録は含まない）。",
+            "首都圏・その他の地域の成約（未記録は含まない）。",
         ],
     ]
+    if report.forecast_errors is not None:
+        record = report.forecast_errors
+        for label, measure in (("相談", record.consultations), ("成約", record.placements)):
+            summary.append(
+                [f"見通しの誤差（{label}）", error_sentence(measure.errors, record.as_of)]
+            )
     return [
         Sheet("概要", [SheetColumn("項目"), SheetColumn("内容", COUNT)], summary),
         Sheet(
@@ -571,7 +574,7 @@ def _pdf(report: MonthlyReport, chart: bytes) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        "ブロック内順位は累計成約件数の多い順（同数は同順位）。県外からの人材は前居住地が東京圏・"
+        "ブロック内順位は累計成約件数の多い順（同数は同順位）。県外からの人材は前居住地が首都圏・"
         "その他の地域の成約（未記録は含まない）。数値は全国ダッシュボード・都道府県比較と同じ集計です。"
         f" 作成: {report.made_at:%Y-%m-%d %H:%M}",
     )

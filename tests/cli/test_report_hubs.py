@@ -149,7 +149,7 @@ def test_the_month_in_progress_ends_today_not_at_its_month_end(data, monkeypatch
 
 
 def test_side_jobs_and_people_from_outside_match_an_independent_count(data, tmp_path):
-    """うち副業・兼業 and 県外からの人材 (東京圏 or その他の地域), in the CSV and the workbook."""
+    """うち副業・兼業 and 県外からの人材 (首都圏 or その他の地域), in the CSV and the workbook."""
     import openpyxl
 
     args = ["report", "hubs", "--from", "2019-04", "--until", "2020-12"]

@@ -77,12 +77,19 @@ def test_hub_dashboard_shows_the_fiscal_year_forecast(open_page, seasonal, monke
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "2024年度末の見込み" in text
-    assert "相談 約 8 件（幅 6 件〜13 件）" in text and "成約 約 2 件（幅 2 件〜4 件）" in text
-    assert "成約: 目標 5 件まで残り 4 件。残り 6.0 か月で月平均 0.7 件が必要" in text
-    assert "相談: 目標 12 件まで残り 8 件。残り 6.0 か月で月平均 1.3 件が必要" in text
+    assert "相談 約 8 件（幅 6 件〜13 件、過去3年度から）" in text
+    assert "成約 約 2 件（幅 2 件〜4 件、過去3年度から）" in text
+    assert (
+        "成約目標の見通し: 届かない見込み。目標 5 件まで残り 4 件。残り 6.0 か月で月平均 0.7 件"
+        in text
+    )
+    assert (
+        "相談目標の見通し: 届く可能性あり。目標 12 件まで残り 8 件。残り 6.0 か月で月平均 1.3 件"
+        in text
+    )
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "成約目標 5 件は今のペースでは届かない見込み" in errors[0]
     assert "上限（4 件）" in errors[0]
-    assert any("確率は約 50%" in c.value for c in at.caption)
+    assert any("確率は約 相談 50%・成約 50%" in c.value for c in at.caption)
     spec = json.dumps(_chart_specs(at)[0], ensure_ascii=False)
     assert "strokeDash" in spec and '"y2"' in spec and '"empty"' not in spec

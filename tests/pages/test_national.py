@@ -118,7 +118,7 @@ def test_breakdowns_tables_add_up_and_match_the_count(open_page, data):
         assert abs(table["割合"].sum() - 100) < 0.01
         assert "%.1f%%" in str(element.proto.columns)
     residence = next(t for t in tables if "前居住地" in t.columns)
-    assert set(residence["前居住地"]) >= {"県内", "東京圏", "その他の地域"}
+    assert set(residence["前居住地"]) >= {"県内", "首都圏", "その他の地域"}
     for spec in _specs(at):
         text = json.dumps(spec, ensure_ascii=False)
         assert spec["title"].endswith("件数")  # e.g. 採用形態別の成約件数
