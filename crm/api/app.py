@@ -1,7 +1,9 @@
 """``/api/v1``: trend, prefecture comparison, breakdowns, headline figures and talent flows
 (``/flows``) with the pages' filters; paginated lists of firms, consultations, needs,
-placements and follow-ups; JSON by default, CSV with ``?format=csv`` (or ``Accept: text/csv``);
-an OpenAPI document at ``/api/v1/openapi.json`` (browsable at ``/api/v1/docs``).
+placements and follow-ups; JSON by default, a CSV or an Excel workbook with ``?format=csv`` (or
+``Accept: text/csv``) and ``?format=xlsx``: Japanese headers and labels, or with ``?codes=1`` the
+field names and codes (``crm.api.files``, ``crm.api.tables``); an OpenAPI document at
+``/api/v1/openapi.json`` (browsable at ``/api/v1/docs``).
 
 Authentication: ``Authorization: Bearer crm_…`` (``crm tokens add``; the scheme in any case).
 A refused token gets 401, another hub's data 403, a missing record 404, a bad parameter 422
@@ -14,10 +16,8 @@ end after it means open-ended, the other way round is a 422); ids, limits and of
 their bounds; no value of a parameter gives a 500.
 """
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import logging
 import secrets
 from collections.abc import Callable, Iterator
@@ -41,13 +41,30 @@ from crm.analytics.national import headline_figures
 from crm.analytics.trend import monthly_trend
 from crm.api.calendar import calendar_feed
 from crm.api.docs import add_docs
+from crm.api.files import FILE_CONTENT, NO_STORE, Wanted, file_answer, wanted
 from crm.api.last_resort import LastResort
 from crm.api.parameters import refuse_unknown_parameters
+from crm.api.tables import (
+    breakdown_table,
+    flows_table,
+    headline_table,
+    names_of,
+    prefecture_table,
+    record_table,
+    trend_table,
+)
 from crm.auth import api_tokens
-from crm.csvio.excel import neutralise
+from crm.csvio.xlsx import Sheet
 from crm.db import session_scope
 from crm.db_timeouts import DatabaseUnavailable
-from crm.entities.read_shapes import Page, page_shape
+from crm.entities import (
+    COMPANY_FILE,
+    CONSULTATION_FILE,
+    FOLLOW_UP_FILE,
+    NEED_FILE,
+    PLACEMENT_FILE,
+    page_shape,
+)
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import Company, Consultation, FollowUp, Placement, TalentNeed
 from crm.services import companies, consultations, followups, needs, placements
@@ -56,84 +73,78 @@ from crm.validation import hub_code as read_hub_code
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 500
+# A list's sheet name in a workbook.
+_LABELS: dict[type[SQLModel], str] = {
+    Company: COMPANY_FILE.label,
+    Consultation: CONSULTATION_FILE.label,
+    TalentNeed: NEED_FILE.label,
+    Placement: PLACEMENT_FILE.label,
+    FollowUp: FOLLOW_UP_FILE.label,
+}
 
 
-def _rows(value: Any) -> list[dict[str, Any]]:
-    """Records as flat dictionaries, for JSON lists and CSV."""
-    if isinstance(value, SQLModel):
-        return [value.model_dump()]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [dataclasses.asdict(value)]
-    if isinstance(value, list | tuple):
-        return [row for item in value for row in _rows(item)]
-    return [{"value": value}]
-
-
-def _cell(value: Any) -> Any:
-    """A CSV cell as the exports write it: text a spreadsheet would run as a formula is
-    neutralised (``crm.csvio.excel.neutralise``, the one neutraliser of every writer)."""
-    if value is None:
-        return ""
-    return neutralise(value) if isinstance(value, str) else value
-
-
-def _csv(rows: list[dict[str, Any]]) -> Response:
-    out = io.StringIO()
-    fields = list(dict.fromkeys(key for row in rows for key in row))
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
-    writer.writerow({key: neutralise(key) for key in fields})
-    for row in rows:
-        writer.writerow({k: _cell(v) for k, v in jsonable_encoder(row).items()})
-    return Response(
-        "\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers=_NO_STORE
-    )
-
-
-_NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _answer(request: Request, body: Any, rows: list[dict[str, Any]] | None = None) -> Response:
-    wants_csv = request.query_params.get("format") == "csv" or "text/csv" in request.headers.get(
-        "accept", ""
-    )
-    if wants_csv:
-        return _csv(rows if rows is not None else _rows(body))
-    return JSONResponse(jsonable_encoder(body), headers=_NO_STORE)
+def _answer(wanted: Wanted, body: Any, table: Callable[[bool], Sheet]) -> Response:
+    """JSON, or ``table(codes)`` as the CSV or workbook asked for (``crm.api.files``)."""
+    if wanted.file:
+        return file_answer(wanted, table(wanted.codes))
+    return JSONResponse(jsonable_encoder(body), headers=NO_STORE)
 
 
 def _page(
-    request: Request,
-    shape: type[Page[Any]],
+    wanted: Wanted,
+    reader: tuple[Session, Actor],
+    model: type[SQLModel],
     total: int,
     items: list[Any],
     limit: int,
     offset: int,
 ) -> Response:
     """A page of records serialised through its shape (``crm.entities.read_shapes``), the
-    schema the OpenAPI document shows: the answer and the document cannot disagree."""
-    page = shape.model_validate(
+    schema the OpenAPI document shows: the answer and the document cannot disagree. As a file,
+    the items with the names beside their ids (one query per kind of name, for the page)."""
+    page = page_shape(model).model_validate(
         {"total": total, "limit": limit, "offset": offset, "items": items}, from_attributes=True
     )
     body = page.model_dump()
-    return _answer(request, body, body["items"])
+
+    def table(codes: bool) -> Sheet:
+        session, actor = reader
+        rows = body["items"]
+        names = None if codes else names_of(session, actor, rows, model.model_fields)
+        return record_table(model, _LABELS[model], rows, names)
+
+    return _answer(wanted, body, table)
 
 
-def _listed(shape: type[Page[Any]], what: str) -> dict[int | str, dict[str, Any]]:
-    """A list endpoint's documented answer: a page of a read shape, or its items as CSV rows
-    with the same keys."""
+def _listed(model: type[SQLModel], what: str) -> dict[int | str, dict[str, Any]]:
+    """A list endpoint's documented answer: a page of a read shape, or its items as a CSV or
+    workbook."""
     return {
         200: {
-            "model": shape,
-            "description": f"{what}の一覧（ページ）。?format=csv か Accept: text/csv なら"
-            " items の各記録を1行とする CSV（列は items の項目と同じ）",
-            "content": {"text/csv": {}},
+            "model": page_shape(model),
+            "description": f"{what}の一覧（ページ）。?format=csv・xlsx なら items の各記録を1行"
+            "とする表: 見出しは項目の日本語名、コードはラベル、IDの横に名前（?codes=1 なら項目名と"
+            "コードのまま、列は items の項目と同じ）",
+            "content": {**FILE_CONTENT},  # a copy: FastAPI adds the JSON schema to it
+        }
+    }
+
+
+def _tabled(what: str) -> dict[int | str, dict[str, Any]]:
+    """An analytics endpoint's file formats, for its OpenAPI entry."""
+    return {
+        200: {
+            "description": f"{what}。?format=csv・xlsx なら平らな表（日本語の見出し・ラベル。"
+            "?codes=1 なら項目名とコード。入れ子の値は「progress.target_placements」のような"
+            "列）",
+            "content": {**FILE_CONTENT},  # a copy: FastAPI adds the JSON schema to it
         }
     }
 
 
 def _dated(
-    request: Request,
-    shape: type[Page[Any]],
+    wanted: Wanted,
+    model: type[SQLModel],
     reader: tuple[Session, Actor],
     count: Callable[..., int],
     rows: Callable[..., list[Any]],
@@ -150,7 +161,7 @@ def _dated(
     items = rows(
         session, actor, company_id=company_id, since=since, until=until, limit=limit, offset=offset
     )
-    return _page(request, shape, total, items, limit, offset)
+    return _page(wanted, reader, model, total, items, limit, offset)
 
 
 def audited_path(path: str) -> str:
@@ -249,52 +260,61 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         )
 
     Filters = Annotated[AnalyticsFilter, Depends(filters)]
+    Answer = Annotated[Wanted, Depends(wanted)]
     Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
     Offset = Annotated[int, Query(ge=0, le=2_000_000_000)]
     Id = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
-    # The lists' answers, derived from the entities' declarations (crm.entities.read_shapes):
-    # each endpoint documents and serialises through the same shape.
-    firm_page, consultation_page, need_page, placement_page, follow_up_page = (
-        page_shape(table) for table in (Company, Consultation, TalentNeed, Placement, FollowUp)
-    )
 
     def scoped(actor: Actor, chosen: AnalyticsFilter) -> AnalyticsFilter:
         chosen.scope(actor)  # another hub's data: PermissionDenied (403)
         return chosen
 
-    @api.get("/trend", summary="月ごとの相談・成約と累計")
-    def trend(request: Request, reader: Reader, chosen: Filters) -> Response:
+    @api.get(
+        "/trend", summary="月ごとの相談・成約と累計", responses=_tabled("月ごとの相談・成約と累計")
+    )
+    def trend(answer: Answer, reader: Reader, chosen: Filters) -> Response:
         session, actor = reader
         points = monthly_trend(session, actor, filters=scoped(actor, chosen))
-        return _answer(request, points)
+        return _answer(answer, points, lambda codes: trend_table(points, codes))
 
-    @api.get("/prefectures", summary="都道府県比較（目標・進捗を含む）")
-    def prefectures(request: Request, reader: Reader, chosen: Filters) -> Response:
+    @api.get(
+        "/prefectures",
+        summary="都道府県比較（目標・進捗を含む）",
+        responses=_tabled("拠点ごとの実績・目標・進捗（表では進捗の各項目が列）"),
+    )
+    def prefectures(answer: Answer, reader: Reader, chosen: Filters) -> Response:
         session, actor = reader
         compared = hub_comparison(session, actor, scoped(actor, chosen))
-        body = jsonable_encoder(dataclasses.asdict(compared))
-        rows = _rows(compared.rows)
-        return _answer(request, body, rows)
+        body = dataclasses.asdict(compared)
+        return _answer(answer, body, lambda codes: prefecture_table(compared, codes))
 
-    @api.get("/breakdowns", summary="区分・雇用形態などの内訳")
-    def breakdowns(request: Request, reader: Reader, chosen: Filters) -> Response:
+    @api.get(
+        "/breakdowns",
+        summary="区分・雇用形態などの内訳",
+        responses=_tabled("内訳ごとの区分と件数（表では内訳・区分ごとに1行）"),
+    )
+    def breakdowns(answer: Answer, reader: Reader, chosen: Filters) -> Response:
         session, actor = reader
         found = all_breakdowns(session, actor, scoped(actor, chosen))
-        rows = [
-            {"dimension": b["dimension"], **row}
-            for b in (dataclasses.asdict(item) for item in found)
-            for row in b.get("rows", [])
-        ]
-        return _answer(request, found, rows)
+        return _answer(answer, found, lambda codes: breakdown_table(found, codes))
 
-    @api.get("/headline", summary="主要指標（相談・ニーズ・成約・日数の中央値など）")
-    def headline(request: Request, reader: Reader, chosen: Filters) -> Response:
+    @api.get(
+        "/headline",
+        summary="主要指標（相談・ニーズ・成約・日数の中央値など）",
+        responses=_tabled("主要指標（表では絞り込み条件と指標を1行に）"),
+    )
+    def headline(answer: Answer, reader: Reader, chosen: Filters) -> Response:
         session, actor = reader
-        return _answer(request, headline_figures(session, actor, scoped(actor, chosen)))
+        figures = headline_figures(session, actor, scoped(actor, chosen))
+        return _answer(answer, figures, lambda codes: headline_table(figures, codes))
 
-    @api.get("/flows", summary="人材還流: 前居住地（地域区分または都道府県）× 拠点の成約件数")
+    @api.get(
+        "/flows",
+        summary="人材還流: 前居住地（地域区分または都道府県）× 拠点の成約件数",
+        responses=_tabled("前居住地 × 拠点の成約件数（表では cells の各行）"),
+    )
     def flows(
-        request: Request,
+        answer: Answer,
         reader: Reader,
         chosen: Filters,
         by: Annotated[
@@ -319,11 +339,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
             "cells": cells,
             "net_inflow": net_rows(by_prefecture),
         }
-        return _answer(request, body, cells)
+        return _answer(answer, body, lambda codes: flows_table(cells, codes))
 
-    @api.get("/firms", summary="企業（検索・ページ送り）", responses=_listed(firm_page, "企業"))
+    @api.get("/firms", summary="企業（検索・ページ送り）", responses=_listed(Company, "企業"))
     def firms(
-        request: Request,
+        answer: Answer,
         reader: Reader,
         q: Annotated[str | None, Query(max_length=200)] = None,
         hub: Annotated[str | None, Query(max_length=2)] = None,
@@ -342,13 +362,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         # Another hub's firms: the services refuse (PermissionDenied, 403) as every path does.
         total = companies.count_search_results(session, actor, q, hub_code)
         items = companies.search_companies(session, actor, q, hub_code, limit, offset)
-        return _page(request, firm_page, total, items, limit, offset)
+        return _page(answer, reader, Company, total, items, limit, offset)
 
-    @api.get(
-        "/consultations", summary="相談（新しい順）", responses=_listed(consultation_page, "相談")
-    )
+    @api.get("/consultations", summary="相談（新しい順）", responses=_listed(Consultation, "相談"))
     def consultation_list(
-        request: Request,
+        answer: Answer,
         reader: Reader,
         company_id: Id = None,
         since: dt.date | None = None,
@@ -357,13 +375,13 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         return _dated(
-            request, consultation_page, reader, consultations.count_consultations,
+            answer, Consultation, reader, consultations.count_consultations,
             consultations.list_consultations, company_id, since, until, limit, offset,
         )  # fmt: skip
 
-    @api.get("/needs", summary="人材ニーズ", responses=_listed(need_page, "人材ニーズ"))
+    @api.get("/needs", summary="人材ニーズ", responses=_listed(TalentNeed, "人材ニーズ"))
     def need_list(
-        request: Request,
+        answer: Answer,
         reader: Reader,
         status: Annotated[str | None, Query(max_length=20)] = None,
         company_id: Id = None,
@@ -378,11 +396,11 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         items = needs.list_needs(
             session, actor, status=status, company_id=company_id, limit=limit, offset=offset
         )
-        return _page(request, need_page, total, items, limit, offset)
+        return _page(answer, reader, TalentNeed, total, items, limit, offset)
 
-    @api.get("/placements", summary="成約（新しい順）", responses=_listed(placement_page, "成約"))
+    @api.get("/placements", summary="成約（新しい順）", responses=_listed(Placement, "成約"))
     def placement_list(
-        request: Request,
+        answer: Answer,
         reader: Reader,
         company_id: Id = None,
         since: dt.date | None = None,
@@ -391,17 +409,17 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         offset: Offset = 0,
     ) -> Response:
         return _dated(
-            request, placement_page, reader, placements.count_placements,
+            answer, Placement, reader, placements.count_placements,
             placements.list_placements, company_id, since, until, limit, offset,
         )  # fmt: skip
 
     @api.get(
         "/follow-ups",
         summary="フォローアップ（未完了・期日順）",
-        responses=_listed(follow_up_page, "フォローアップ"),
+        responses=_listed(FollowUp, "フォローアップ"),
     )
     def follow_up_list(
-        request: Request,
+        answer: Answer,
         reader: Reader,
         include_done: bool = False,
         company_id: Id = None,
@@ -420,7 +438,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
             limit=limit,
             offset=offset,
         )
-        return _page(request, follow_up_page, total, items, limit, offset)
+        return _page(answer, reader, FollowUp, total, items, limit, offset)
 
     @api.get(
         "/calendar.ics",
@@ -435,7 +453,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
             request.state.token_id = row.id
             actor = api_tokens.record_use(session, row, use="/calendar.ics")
             body = calendar_feed(session, actor)
-        return Response(body, media_type="text/calendar; charset=utf-8", headers=_NO_STORE)
+        return Response(body, media_type="text/calendar; charset=utf-8", headers=NO_STORE)
 
     def audit_refusal(request: Request, status: int) -> None:
         """In a transaction of its own: the request's was rolled back with the refusal."""
@@ -454,7 +472,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
 
     def refused(request: Request, status: int, message: str, **extra: Any) -> JSONResponse:
         audit_refusal(request, status)
-        return JSONResponse({"error": message, **extra}, status_code=status, headers=_NO_STORE)
+        return JSONResponse({"error": message, **extra}, status_code=status, headers=NO_STORE)
 
     @api.exception_handler(api_tokens.TokenRefused)
     def _token(request: Request, error: api_tokens.TokenRefused) -> JSONResponse:
@@ -494,7 +512,7 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
         # Not audited: the audit trail is in the database that does not answer. The path
         # only in the log: a calendar feed's query string carries its token.
         log.warning("database unavailable on %s: %r", request.url.path, error.__cause__)
-        return JSONResponse({"error": str(error)}, status_code=503, headers=_NO_STORE)
+        return JSONResponse({"error": str(error)}, status_code=503, headers=NO_STORE)
 
     def unexpected(request: Request, error: Exception) -> Response:
         reference = secrets.token_hex(4)

@@ -145,11 +145,11 @@ def test_csv_on_request(client, world):
     answer = get(client, "/consultations", world["secretariat"], format="csv")
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff"))))
-    assert len(rows) == 5 and {r["hub_code"] for r in rows} == {"01", "02"}
+    assert len(rows) == 5 and {r["拠点コード"] for r in rows} == {"01", "02"}
     by_accept = client.get(
         "/trend", headers={"Authorization": f"Bearer {world['secretariat']}", "Accept": "text/csv"}
     )
-    assert by_accept.text.lstrip("\ufeff").startswith("month,")
+    assert by_accept.text.lstrip("\ufeff").startswith("月,")
 
 
 def test_bad_parameters_get_422_with_the_field(client, world):

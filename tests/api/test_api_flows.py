@@ -61,5 +61,5 @@ def test_flows_match_plain_sql_and_hubs_are_scoped(demo_engine):
     assert own["total"] == per_hub["06"]
     assert refused.status_code == 403
     assert bad.status_code == 422
-    assert csv.text.startswith("\ufefforigin_code,origin,hub_code,hub,placements")
+    assert csv.text.startswith("\ufeff前居住地コード,前居住地,拠点コード,拠点名,成約件数")
     assert "previous_prefecture" in listed["items"][0]

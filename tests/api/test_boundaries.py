@@ -103,6 +103,8 @@ CASES: dict[str, list[tuple[str, object]]] = {
     "company_id": ID_RANGE,
     "status": [("nonsense", REFUSED), ("\x00", REFUSED), ("x" * 21, REFUSED), ("open", OK)],
     "include_done": [("maybe", REFUSED), ("true", OK)],
+    "format": [("pdf", REFUSED), ("", REFUSED), ("CSV", REFUSED), ("json", OPEN), ("xlsx", OK)],
+    "codes": [("maybe", REFUSED), ("2", REFUSED), ("x" * 3000, REFUSED), ("1", OPEN)],
     "token": [("crm_" + "x" * 97, REFUSED), ("crm_wrong", 401), ("", 401)],
 }
 

@@ -120,10 +120,15 @@ def test_each_list_documents_a_page_of_items_with_exactly_the_answers_keys(
     properties = item_schema(document, path)["properties"]
     for item in body["items"]:
         assert list(item) == list(properties)
-    # The CSV answer has the same columns, in the same order.
+    # The CSV answer with codes has the same columns, in the same order; with labels (the
+    # default) they are headed with the items' titles.
     assert "text/csv" in document["paths"][path]["get"]["responses"]["200"]["content"]
-    rows = get(client, path, token, format="csv").text.lstrip("\ufeff")
+    rows = get(client, path, token, format="csv", codes=1).text.lstrip("\ufeff")
     assert next(csv.reader(io.StringIO(rows))) == list(properties)
+    labelled = next(csv.reader(io.StringIO(get(client, path, token, format="csv").text[1:])))
+    # (A firm's 都道府県コード is its prefecture by name there, headed 都道府県.)
+    titles = [s["title"] for s in properties.values() if s["title"] != "都道府県コード"]
+    assert [header for header in labelled if header in titles] == titles
 
 
 @pytest.mark.parametrize("path", LISTS)
@@ -135,7 +140,8 @@ def test_the_items_are_the_table_rows_as_before(client, token, engine, path):
     with Session(engine) as s:
         rows = {row.id: row for row in s.exec(select(table))}
         assert items == [jsonable_encoder(rows[item["id"]].model_dump()) for item in items]
-    csv_rows = list(csv.DictReader(io.StringIO(get(client, path, token, format="csv").text[1:])))
+    coded = get(client, path, token, format="csv", codes=1).text[1:]
+    csv_rows = list(csv.DictReader(io.StringIO(coded)))
     assert [row["id"] for row in csv_rows] == [str(item["id"]) for item in items]
 
 

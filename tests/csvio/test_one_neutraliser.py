@@ -53,7 +53,7 @@ def test_the_api_csv_neutralises_it(engine, hostile_firm):
         )
         assert answer.status_code == 200, answer.text
         [row] = list(csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff"))))
-        assert row["name"] == NEUTRALISED
+        assert row["企業名"] == NEUTRALISED
         as_json = client.get("/firms", headers={"Authorization": f"Bearer {token}"}).json()
     assert as_json["items"][0]["name"] == FIRM  # JSON is no spreadsheet: the name as stored
 
