@@ -57,8 +57,9 @@ for result in results:
             f"{folded:,} の{result.key_label}をまとめた「その他」です。すべての内訳は下の表に"
             "あります。"
         )
-    # The share in percent, shown with one decimal like every rate (format="percent" gives two).
-    shown = frame.assign(割合=frame["割合"] * 100)
+    # The share in percent, shown with one decimal like every rate (format="percent" gives two);
+    # rounded here too, since the table's accessible copy reads the value, not the format.
+    shown = frame.assign(割合=(frame["割合"] * 100).round(1))
     table_column.dataframe(
         shown.rename(columns={"区分": result.key_label, "件数": result.measure}),
         hide_index=True,

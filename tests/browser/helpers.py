@@ -185,20 +185,28 @@ def list_cell(page: Page, text: str) -> Locator:
 
 def open_from_list(page: Page, text: str) -> None:
     """Click the list's cell that reads ``text`` (a name that opens its record) and wait until
-    the record's page is open. The table is a canvas: the cell is clicked where it is drawn, its
-    column's left edge from the widths the list gives its columns (ui.listing._width of each
-    column's texts), its row's from the rows' height. A click that lands while the list is still
-    being redrawn (a re-run after a tab or filter change) is lost, as a person's would be: the
-    click is made again, at most three times."""
-    from urllib.parse import urlparse
-
+    the record is open (its own page, or the list's page with the record in its address). The
+    table is a canvas: the cell is clicked where it is drawn, its column's left edge from the
+    widths the list gives its columns (ui.listing._width of each column's texts), its row's
+    from the rows' height. A click that lands while the list is still being redrawn (a re-run
+    after a tab or filter change) is lost, as a person's would be: the click is made again, at
+    most three times."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     from ui.listing import _width
 
-    list_path = urlparse(page.url).path
+    settle(page)
+    listed = page.url
+
+    def opened() -> bool:
+        return page.url != listed
+
     for _ in range(3):
         settle(page)
+        # A slow earlier click may have opened the record meanwhile: the record's own tables
+        # may hold the same text, and a click there would open something else.
+        if opened():
+            return
         cell = list_cell(page, text).first  # the first column that says it (a row's name first)
         expect(cell).to_be_attached()
         _, _, column, row = str(cell.get_attribute("data-testid")).split("-")
@@ -214,10 +222,12 @@ def open_from_list(page: Page, text: str) -> None:
         y = box["y"] + ROW_HEIGHT * (int(row) + 1) + ROW_HEIGHT / 2
         page.mouse.click(box["x"] + left + 10, y)
         try:
-            page.wait_for_url(lambda url: urlparse(url).path != list_path, timeout=15_000)
+            page.wait_for_url(lambda url: url != listed, timeout=30_000)
             return
         except PlaywrightTimeout:
             continue
+    if opened():
+        return
     raise AssertionError(f"「{text}」 did not open from the list at {page.url}")
 
 
