@@ -10,7 +10,8 @@ that consultation's firm is the firm that hires. So consultation <= need opened 
 placement, always within one hub and one firm.
 
 Every record falls on a Japanese business day (no weekends, public holidays or 12/29-1/3):
-days are drawn among a month's business days, and derived dates move forward to the next one.
+days are drawn among a month's business days, and a date derived from another lies a number of
+business days after it (``BusinessDays.after``), so every weekday keeps its share.
 
 The plan runs past the load day (``Plan.last_day``) and is cut there: a record dated later is
 not written, and a need's status, a referral's result or a follow-up's completion is what it
@@ -122,21 +123,77 @@ class BusinessDays:
 
     @classmethod
     def on_or_after(cls, ordinal: int) -> int:
-        first, flags = cls._year(dt.date.fromordinal(ordinal).year)
-        while True:
-            offset = ordinal - first
-            if offset >= len(flags):
-                first, flags = cls._year(dt.date.fromordinal(ordinal).year)
-                offset = ordinal - first
-            if flags[offset]:
-                return ordinal
-            ordinal += 1
+        return cls.after(ordinal, 0)
 
     @classmethod
     def on_or_before(cls, ordinal: int) -> int:
         while not cls.is_business(ordinal):
             ordinal -= 1
         return ordinal
+
+    # Business-day arithmetic by position: every business day of the years covered, ascending,
+    # and for each calendar day of those years the position of its first business day.
+    _ordinals: list[int] = []
+    _positions: list[int] = []
+    _base = 0  # 1 January of the first year covered, as an ordinal
+    _span = (0, -1)  # the years covered
+
+    @classmethod
+    def _cover(cls, low: int, high: int) -> None:
+        if cls._span[0] <= cls._span[1]:
+            low, high = min(low, cls._span[0]), max(high, cls._span[1])
+        ordinals: list[int] = []
+        positions: list[int] = []
+        for year in range(low, high + 1):
+            first, flags = cls._year(year)
+            for offset, flag in enumerate(flags):
+                positions.append(len(ordinals))
+                if flag:
+                    ordinals.append(first + offset)
+        cls._ordinals, cls._positions = ordinals, positions
+        cls._base, cls._span = dt.date(low, 1, 1).toordinal(), (low, high)
+
+    @classmethod
+    def after(cls, ordinal: int, calendar_days: int) -> int:
+        """About ``calendar_days`` after ``ordinal`` (or before, when negative), counted in
+        business days from its first business day (two for every three calendar days).
+
+        Moving a date by calendar days and then onto the next business day would pile weekend
+        dates onto Mondays; counting business days keeps every weekday as likely as the next."""
+        shift = int(calendar_days * 2 / 3)
+        while True:
+            offset = ordinal - cls._base
+            if offset >= 0:
+                try:
+                    position = cls._positions[offset] + shift
+                    if position >= 0:
+                        return cls._ordinals[position]
+                except IndexError:
+                    pass
+            # Not covered yet: the years from the day to well past the one sought.
+            years = [
+                dt.date.fromordinal(day).year
+                for day in (ordinal, ordinal + 2 * calendar_days + (10 if shift >= 0 else -10))
+            ]
+            cls._cover(min(years), max(years))
+
+    @classmethod
+    def _position(cls, ordinal: int) -> int:
+        cls.after(ordinal, 0)
+        return cls._positions[ordinal - cls._base]
+
+    @classmethod
+    def any_between(cls, rng: random.Random, first: int, last: int) -> int:
+        """A business day from ``first`` to ``last`` (business days), uniformly."""
+        start, end = cls._position(first), cls._position(last)
+        return cls._ordinals[between(rng, start, end)]
+
+    @classmethod
+    def part_way(cls, first: int, last: int, share: float) -> int:
+        """The business day ``share`` of the way from ``first`` to ``last`` (business days),
+        counted in business days."""
+        start, end = cls._position(first), cls._position(last)
+        return cls._ordinals[start + int((end - start) * share)]
 
     def __init__(self) -> None:
         self._months: dict[tuple[int, int], list[int]] = {}
@@ -407,11 +464,11 @@ class Planner:
         return len(plan.needs) - 1
 
     def _placed_need(self, hub: int, group: list[int], rng: random.Random, sequence: int) -> None:
-        plan, next_day = self.plan, self.days.on_or_after
+        plan, days = self.plan, self.days
         first, last = group[0], group[-1]
         consultation = self._source(hub, first, rng)
         consulted = plan.c_day[consultation]
-        opened = next_day(consulted + int((first - consulted) * rng.random() * 0.3))
+        opened = days.part_way(consulted, first, rng.random() * 0.3)
         engagement = self._engagement(first, rng)
         partner = self._placing_partner(hub, first, engagement, rng)
         need = self._new_need(
@@ -419,13 +476,13 @@ class Planner:
         )
         referral_days = []
         if partner != self.partners.hub_direct:
-            day = next_day(opened + int((first - opened) * rng.random() * 0.5))
+            day = days.part_way(opened, first, rng.random() * 0.5)
             plan.referrals.append((day, need, partner, "placed", first))
             referral_days.append(day)
         for _ in range(_EXTRA_REFERRALS.pick(rng)):
             other = one_of(rng, self.partners.agencies)
             outcome = "no_match" if rng.random() < 0.5 else "candidates"
-            day = next_day(between(rng, opened, first))
+            day = days.any_between(rng, opened, first)
             if other != partner:
                 plan.referrals.append((day, need, other, outcome, first))
                 referral_days.append(day)
@@ -451,7 +508,7 @@ class Planner:
     # --- needs never filled: withdrawn in the end, some after a second search ----------------
 
     def _other_needs(self) -> None:
-        rng, plan, next_day = random.Random(f"{self.seed}:other"), self.plan, self.days.on_or_after
+        rng, plan, later = random.Random(f"{self.seed}:other"), self.plan, self.days.after
         agencies = self.partners.agencies
         changes, referrals = plan.status_changes, plan.referrals
         for consultation, consulted in enumerate(plan.c_day):
@@ -460,7 +517,7 @@ class Planner:
             if draws[0] >= OTHER_NEED_SHARE:
                 continue
             hub = plan.c_hub[consultation]
-            opened = next_day(consulted + int(draws[1] * 15))
+            opened = later(consulted, int(draws[1] * 15))
             need = self._new_need(
                 hub,
                 consultation,
@@ -474,21 +531,21 @@ class Planner:
             changes.append(_change(need, 0, workflow.opened("open", _day(opened))))
             before, since, step = "open", opened, 1
             if draws[3] < 0.6:
-                referred = next_day(opened + int(draws[4] * 31))
+                referred = later(opened, int(draws[4] * 31))
                 moved = workflow.after_referral(before, _day(referred))
                 assert moved is not None  # an open need is referred
                 changes.append(_change(need, step, moved))
                 before, since, step = moved.to_status, referred, step + 1
                 settled = None
                 if draws[5] < 0.25:  # no candidate: searched again
-                    back = next_day(referred + 30 + int(draws[6] * 61))
+                    back = later(referred, 30 + int(draws[6] * 61))
                     again = workflow.moved(before, "open", 0, _day(back), "候補者なしのため再募集")
                     changes.append(_change(need, step, again))
                     before, since, step, settled = again.to_status, back, step + 1, back
                 outcome = "no_match" if draws[6] < 0.7 else "withdrawn"
                 referrals.append((referred, need, one_of(rng, agencies), outcome, settled))
             wait = 14 + int(draws[7] * 187) if draws[7] < 0.85 else 200 + int(draws[7] * 300)
-            withdrawn = next_day(since + wait)
+            withdrawn = later(since, wait)
             end = workflow.moved(
                 before, "withdrawn", 0, _day(withdrawn), "企業側の事情により取り下げ"
             )

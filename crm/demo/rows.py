@@ -14,7 +14,8 @@ from stdnum.jp import cn
 
 from crm import workflow
 from crm.calendar_jp import FOLLOW_UP_AFTER
-from crm.demo import names, profiles
+from crm.demo import clock, names, profiles
+from crm.demo.clock import Clock, PlanTimes
 from crm.demo.history import BusinessDays, Plan
 from crm.demo.profiles import Mix, between, one_of
 from crm.textnorm import company_keys
@@ -136,8 +137,11 @@ class Context:
     secretariat: int
     category_ids: dict[str, int]
     first_ids: dict[str, int]  # table name -> first id to use
-    # Filled by prepare(): per need, its status steps up to the last day, in order.
+    # Filled by prepare(): per need, its status steps up to the last day, in order; when
+    # each record was entered.
     steps: dict[int, list[tuple]] = field(default_factory=dict)
+    clock: Clock = field(init=False)
+    times: PlanTimes = field(init=False)
 
     def rng(self, part: str) -> random.Random:
         """Each table draws from its own stream, in id order (see history.py)."""
@@ -145,30 +149,12 @@ class Context:
 
     def prepare(self) -> None:
         today = self.plan.today
-        for change in sorted(self.plan.status_changes, key=lambda c: (c[1], c[2])):
+        # The planner writes each need's steps together, in order.
+        for change in self.plan.status_changes:
             if change[0] <= today:
                 self.steps.setdefault(change[1], []).append(change)
-
-
-def _hour(rng: random.Random) -> int:
-    return 9 + int(rng.random() * 9)  # office hours, Japan time
-
-
-def consultation_hour(index: int) -> int:
-    """When a consultation was logged: 9:00-15:00, fixed per consultation, so the needs opened
-    from it the same day can follow it."""
-    return 9 + (index * 5) % 7
-
-
-def step_hour(plan: Plan, need_index: int, step: int) -> int:
-    """The hour of a need's status step: steps on one day follow each other, and a need opened
-    on its consultation's day comes after the consultation."""
-    need = plan.needs[need_index]
-    if need.opened == plan.c_day[need.consultation]:
-        base = consultation_hour(need.consultation) + 1
-    else:
-        base = 9 + need.id % 5
-    return base + step
+        self.clock = Clock(self.seed, self.writer.dialect)
+        self.times = clock.plan_times(self.plan, self.clock)
 
 
 # --- companies and contacts --------------------------------------------------------------------
@@ -257,7 +243,7 @@ class FirmNames:
 
 
 def company_rows(ctx: Context) -> Iterator[tuple]:
-    plan, writer, rng = ctx.plan, ctx.writer, ctx.rng("company")
+    plan, rng = ctx.plan, ctx.rng("company")
     numbers = CorporateNumbers(rng)
     firm_names = FirmNames(rng)
     first_id = ctx.first_ids["company"]
@@ -277,7 +263,7 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
             capital_jpy = capital(rng, form, employees)
         name, kana = firm_names.next(code, city, industry, form)
         # Registered with its first consultation, just before it.
-        stamp = writer.stamp(day, consultation_hour_of_first(plan, index))
+        stamp = ctx.clock.stamp(day, ctx.times.company[index])
         user = ctx.managers[hub]
         keys = company_keys(name, kana)
         yield (
@@ -301,14 +287,8 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
         )
 
 
-def consultation_hour_of_first(plan: Plan, company: int) -> int:
-    """The hour the firm was registered: that of its first consultation."""
-    index = plan.co_first_consultation[company]
-    return consultation_hour(index)
-
-
 def contact_rows(ctx: Context) -> Iterator[tuple]:
-    plan, writer, rng = ctx.plan, ctx.writer, ctx.rng("contact")
+    plan, rng = ctx.plan, ctx.rng("contact")
     next_id = ctx.first_ids["contact"]
     company_first = ctx.first_ids["company"]
     for index, (hub, day) in enumerate(zip(plan.co_hub, plan.co_day, strict=True)):
@@ -317,7 +297,7 @@ def contact_rows(ctx: Context) -> Iterator[tuple]:
         titles = [one_of(rng, names.OWNER_TITLES)]
         if rng.random() < 0.35:
             titles.append(one_of(rng, names.OTHER_TITLES))
-        stamp = writer.stamp(day, consultation_hour_of_first(plan, index))
+        stamp = ctx.clock.stamp(day, ctx.times.company[index])  # entered with the firm
         user = ctx.managers[hub]
         for title in titles:
             family, _ = one_of(rng, names.FAMILY_NAMES)
@@ -349,6 +329,7 @@ _STANCE_OTHER = Mix(profiles.STANCE_WITHOUT_NEED)
 
 def consultation_rows(ctx: Context) -> Iterator[tuple]:
     plan, writer, rng, today = ctx.plan, ctx.writer, ctx.rng("consultation"), ctx.plan.today
+    times = ctx.times
     first_id, company_first = ctx.first_ids["consultation"], ctx.first_ids["company"]
     for index, day in enumerate(plan.c_day):
         if day > today:
@@ -358,12 +339,8 @@ def consultation_rows(ctx: Context) -> Iterator[tuple]:
         stance = (_STANCE_NEED if plan.c_has_need[index] else _STANCE_OTHER).pick(rng)
         summary = one_of(rng, names.OPENINGS[channel]) + one_of(rng, names.TOPICS[stance])
         plan_next, next_action = rng.random() < 0.6, one_of(rng, names.NEXT_ACTIONS[stance])
-        next_on = BusinessDays.on_or_after(day + between(rng, 7, 45))
-        # Logged late, but on a business day by the last day at the latest (within the month,
-        # see history.py).
-        entered = min(plan.c_entered.get(index, day), BusinessDays.on_or_before(today))
-        entered = max(entered, day)
-        stamp = writer.stamp(entered, consultation_hour(index))
+        next_on = BusinessDays.after(day, between(rng, 7, 45))
+        stamp = ctx.clock.stamp(times.consultation_day[index], times.consultation[index])
         user = ctx.managers[hub]
         yield (
             first_id + index,
@@ -397,11 +374,9 @@ def need_rows(ctx: Context) -> Iterator[tuple]:
             break  # needs are numbered by opening day
         steps = ctx.steps[index]
         user = ctx.managers[need.hub]
-        created = writer.stamp(need.opened, step_hour(plan, index, 0))
+        created = ctx.clock.stamp(need.opened, ctx.times.step[index][0])
         last = steps[-1]
-        updated = (
-            writer.stamp(last[0], step_hour(plan, index, last[2])) if len(steps) > 1 else created
-        )
+        updated = ctx.clock.stamp(last[0], ctx.times.step[index][last[2]])
         yield (
             need.id,
             plan.hubs[need.hub],
@@ -440,7 +415,7 @@ def status_change_rows(ctx: Context) -> Iterator[tuple]:
             before,
             after,
             writer.date(day),
-            writer.stamp(day, step_hour(plan, need, step)),
+            ctx.clock.stamp(day, ctx.times.step[need][step]),
             ctx.managers[hub],
             note,
         )
@@ -456,26 +431,37 @@ def referral_outcome(day: int, outcome: str, settled: int | None, today: int) ->
 
 
 def referral_rows(ctx: Context) -> Iterator[tuple]:
-    plan, writer, today = ctx.plan, ctx.writer, ctx.plan.today
-    needs = plan.needs
+    plan, writer, today, clock_ = ctx.plan, ctx.writer, ctx.plan.today, ctx.clock
+    needs, referrals = plan.needs, plan.referrals
     ordered = sorted(
-        (r for r in plan.referrals if r[0] <= today), key=lambda r: (r[0], needs[r[1]].id)
+        (i for i, r in enumerate(referrals) if r[0] <= today),
+        key=lambda i: (referrals[i][0], needs[referrals[i][1]].id),
     )
     next_id = ctx.first_ids["referral"]
-    for day, need, partner, outcome, settled in ordered:
+    for index in ordered:
+        day, need, partner, outcome, settled = referrals[index]
         hub = needs[need].hub
         user = ctx.managers[hub]
-        hour = 9 + next_id % 8
-        stamp = writer.stamp(day, hour)
+        entered = ctx.times.referral[index]
+        stamp = clock_.stamp(day, entered)
         known = referral_outcome(day, outcome, settled, today)
         if known == "pending":
             updated, version = stamp, 1
-        elif settled is not None and settled <= today:
-            updated, version = writer.stamp(max(settled, day), 17 if settled == day else hour), 2
         else:
-            # Noted once the search ran 45 days, on a business day by the last day at the latest.
-            noted = min(BusinessDays.on_or_after(day + 45), BusinessDays.on_or_before(today))
-            updated, version = writer.stamp(max(noted, day), hour), 2
+            if settled is not None and settled <= today:
+                changed = max(settled, day)
+            else:
+                # Noted once the search ran 45 days, by the last business day at the latest.
+                changed = max(
+                    min(BusinessDays.after(day, 45), BusinessDays.on_or_before(today)), day
+                )
+            time = clock_.on(
+                changed,
+                clock.REFERRAL_UPDATE,
+                needs[need].id * 4096 + partner,
+                entered if changed == day else None,
+            )
+            updated, version = clock_.stamp(changed, time), 2
         yield (
             next_id,
             plan.hubs[hub],
@@ -497,9 +483,9 @@ def referral_rows(ctx: Context) -> Iterator[tuple]:
 
 
 def order_placements(plan: Plan) -> list[tuple]:
-    """Placements up to the last day, in id order."""
+    """Placements up to the last day, in id order, each with its index in the plan last."""
     return sorted(
-        (p for p in plan.placements if p[0] <= plan.today),
+        ((*p, index) for index, p in enumerate(plan.placements) if p[0] <= plan.today),
         key=lambda p: (p[0], plan.needs[p[1]].id),
     )
 
@@ -510,10 +496,10 @@ def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
     first_id = ctx.first_ids["placement"]
     # A separate stream, so the prefectures leave every other drawn figure as it was.
     origins = random.Random(f"previous-prefecture-{first_id}")
-    for offset, (day, need_index, partner, age, residence, salary) in enumerate(ordered):
+    for offset, (day, need_index, partner, age, residence, salary, index) in enumerate(ordered):
         need = plan.needs[need_index]
         user = ctx.managers[need.hub]
-        stamp = writer.stamp(day, 9 + offset % 8)
+        stamp = ctx.clock.stamp(day, ctx.times.placement[index])
         hub_code = plan.hubs[need.hub]
         yield (
             first_id + offset,
@@ -537,29 +523,37 @@ def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
 
 
 def _planned_done(rng: random.Random, made: int, due: int) -> int:
-    """When a follow-up gets done: around its due date, some a month or two late."""
+    """When a follow-up gets done: around its due date, some a month or two late, counted in
+    business days (so no weekday gets more than its share), never before it was made."""
     early_or_late, late, draw = between(rng, -7, 21), between(rng, 25, 80), rng.random()
-    return BusinessDays.on_or_after(max(due + (early_or_late if draw < 0.9 else late), made))
+    return max(BusinessDays.after(due, early_or_late if draw < 0.9 else late), made)
+
+
+# (made, time made, kind, reference, hub, company, placement id, due, done, time done, note)
+_Planned = tuple[int, int, int, int, int, int, int | None, int, int, int, str]
 
 
 def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
-    """A check three months after each hire, a one-year check for some, and revisits planned
-    after some consultations; done when their planned day has come."""
-    plan, writer, today = ctx.plan, ctx.writer, ctx.plan.today
+    """A check three months after each hire, a one-year check for some (arranged once the
+    first is done), and revisits planned after some consultations; done when their planned
+    day has come."""
+    plan, writer, today, times, clock_ = ctx.plan, ctx.writer, ctx.plan.today, ctx.times, ctx.clock
     company_first, placement_first = ctx.first_ids["company"], ctx.first_ids["placement"]
-    # (made, kind, reference, hub, company, placement id, due, done, note)
-    planned: list[tuple[int, int, int, int, int, int | None, int, int, str]] = []
+    planned: list[_Planned] = []
     rng = ctx.rng("follow_up:placements")
-    for offset, (day, need_index, *_) in enumerate(ordered):
+    for offset, (day, need_index, *_, index) in enumerate(ordered):
         need = plan.needs[need_index]
         company = company_first + need.company
-        # What crm.workflow.follow_up_after schedules (crm.calendar_jp.follow_up_due), from the
-        # planner's table of business days.
+        # What crm.workflow.follow_up_after schedules with the placement (crm.calendar_jp.
+        # follow_up_due), from the planner's table of business days.
+        made = times.placement[index]
         due = BusinessDays.on_or_after(day + FOLLOW_UP_AFTER.days)
         done = _planned_done(rng, day, due)
+        done_at = clock_.on(done, clock.FOLLOW_UP_DONE, offset, made if done == day else None)
         planned.append(
             (
                 day,
+                made,
                 0,
                 offset,
                 need.hub,
@@ -567,16 +561,21 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
                 placement_first + offset,
                 due,
                 done,
+                done_at,
                 workflow.FOLLOW_UP_NOTE,  # the follow-up every placement schedules
             )
         )
         draw = rng.random()
-        year_due = BusinessDays.on_or_after(day + 365)
-        year_done = _planned_done(rng, due, year_due)
+        year_due = BusinessDays.after(day, 365)
+        year_done = _planned_done(rng, done, year_due)
         if draw < 0.4:
+            year_done_at = clock_.on(
+                year_done, clock.FOLLOW_UP_DONE + 1, offset, done_at if year_done == done else None
+            )
             planned.append(
                 (
-                    due,
+                    done,
+                    done_at,
                     1,
                     offset,
                     need.hub,
@@ -584,6 +583,7 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
                     placement_first + offset,
                     year_due,
                     year_done,
+                    year_done_at,
                     names.FOLLOW_UP_NOTES["year"],
                 )
             )
@@ -591,13 +591,19 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
     for index, day in enumerate(plan.c_day):
         if day > today:
             break
-        draw, due = rng.random(), BusinessDays.on_or_after(day + between(rng, 14, 60))
-        made = min(plan.c_entered.get(index, day), today)
+        draw, due = rng.random(), BusinessDays.after(day, between(rng, 14, 60))
+        made = times.consultation_day[index]
         done = _planned_done(rng, made, due)
         if draw < 0.04:
+            # Planned while the visit was logged.
+            made_at = clock_.after(times.consultation[index], clock.VISIT_FOLLOW_UP, index)
+            done_at = clock_.on(
+                done, clock.FOLLOW_UP_DONE + 2, index, made_at if done == made else None
+            )
             planned.append(
                 (
                     made,
+                    made_at,
                     2,
                     index,
                     plan.c_hub[index],
@@ -605,15 +611,28 @@ def follow_up_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
                     None,
                     due,
                     done,
+                    done_at,
                     names.FOLLOW_UP_NOTES["visit"],
                 )
             )
     planned = sorted(p for p in planned if p[0] <= today)
-    for offset, (made, _kind, _ref, hub, company, placement, due, done, note) in enumerate(planned):
+    for offset, (
+        made,
+        made_at,
+        _k,
+        _r,
+        hub,
+        company,
+        placement,
+        due,
+        done,
+        done_at,
+        note,
+    ) in enumerate(planned):
         done_on = done if done <= today else None
         user = ctx.managers[hub]
-        created = writer.stamp(made, 16)
-        updated = created if done_on is None else writer.stamp(done_on, 16)
+        created = clock_.stamp(made, made_at)
+        updated = created if done_on is None else clock_.stamp(done_on, done_at)
         yield (
             ctx.first_ids["follow_up"] + offset,
             plan.hubs[hub],
