@@ -14,10 +14,19 @@ from crm.analytics.trend import monthly_trend
 from crm.cli.common import cli_errors, fail, hub_option, open_engine, operator_actor
 from crm.csvio.xlsx import workbook_bytes
 from crm.files import private_dir, write_bytes
-from crm.reports.hubs import hubs_csv_rows, hubs_sheet, hubs_workbook_path
+from crm.reports.hubs import HEADERS, hubs_csv_rows, hubs_sheet, hubs_workbook_path
 from crm.reports.monthly import monthly_files
+from crm.targets import STATUS_LABELS
 
 app = typer.Typer(help="Reports: CSV, Excel workbooks, the monthly report.", no_args_is_help=True)
+
+# As the API's ``codes=1``: the CSVs read in a spreadsheet by default (Japanese headers, labels
+# for coded values, the words the pages use); ``--codes`` gives the column keys and codes a
+# program reads.
+_CODES = typer.Option(
+    False, "--codes", help="Column keys and codes (for programs) instead of Japanese headers."
+)
+TREND_HEADERS = {"month": "年月", "consultations": "累計相談件数", "contracts": "累計成約件数"}
 
 
 @app.command("trend")
@@ -25,8 +34,10 @@ def trend_command(
     hub: str | None = typer.Option(
         None, "--hub", callback=hub_option, help="Prefecture code, e.g. 06 (default: national)."
     ),
+    codes: bool = _CODES,
 ) -> None:
-    """Monthly cumulative consultations and contracts: month,consultations,contracts.
+    """Monthly cumulative consultations and contracts: 年月,累計相談件数,累計成約件数
+    (with --codes: month,consultations,contracts).
 
     Example: crm report trend --hub 06
     """
@@ -34,7 +45,7 @@ def trend_command(
     with cli_errors(), Session(engine) as session:
         points = monthly_trend(session, operator_actor(), hubs=[hub] if hub else None)
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["month", "consultations", "contracts"])
+    writer.writerow(list(TREND_HEADERS) if codes else list(TREND_HEADERS.values()))
     for point in points:
         writer.writerow([point.month, point.cumulative_consultations, point.cumulative_contracts])
 
@@ -125,6 +136,7 @@ def hubs_command(
     out: Path | None = typer.Option(
         None, "--out", help="With --format xlsx: the workbook file (.xlsx) or a directory."
     ),
+    codes: bool = _CODES,
 ) -> None:
     """Prefecture comparison: one row per active hub with consultations, needs and placements
     in the period, conversion, cumulative counts and progress against the fiscal year's targets.
@@ -157,9 +169,16 @@ def hubs_command(
             write_bytes(path, workbook_bytes([hubs_sheet(HUB_COLUMNS, hub_rows(comparison))]))
         typer.echo(f"都道府県比較を出力しました: {path}（{len(comparison.rows)} 拠点）")
         return
+    rows = hub_rows(comparison)
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(HUB_COLUMNS)
-    writer.writerows(hubs_csv_rows(HUB_COLUMNS, hub_rows(comparison)))
+    if codes:
+        writer.writerow(HUB_COLUMNS)
+    else:
+        writer.writerow([HEADERS[key][0] for key in HUB_COLUMNS])
+        status = HUB_COLUMNS.index("target_status")
+        for row in rows:
+            row[status] = STATUS_LABELS.get(row[status], row[status])
+    writer.writerows(hubs_csv_rows(HUB_COLUMNS, rows))
 
 
 @app.command("monthly")

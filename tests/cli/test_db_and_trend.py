@@ -45,7 +45,7 @@ def test_upgrade_then_trend(tmp_path, monkeypatch):
             on=dt.date(2016, 2, 1),
         )
         session.commit()
-    result = runner.invoke(app, ["report", "trend"])
+    result = runner.invoke(app, ["report", "trend", "--codes"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[:4] == [
@@ -54,5 +54,16 @@ def test_upgrade_then_trend(tmp_path, monkeypatch):
         "2016-02,1,1",
         "2016-03,2,1",
     ]
-    hub02 = runner.invoke(app, ["report", "trend", "--hub", "02"])
+    hub02 = runner.invoke(app, ["report", "trend", "--hub", "02", "--codes"])
     assert hub02.output.splitlines() == ["month,consultations,contracts"]
+
+
+def test_trend_headers_are_japanese_unless_codes_are_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["report", "trend"]).output.splitlines() == [
+        "年月,累計相談件数,累計成約件数"
+    ]
+    assert runner.invoke(app, ["report", "trend", "--codes"]).output.splitlines() == [
+        "month,consultations,contracts"
+    ]

@@ -74,7 +74,8 @@ def test_hub_6_is_hub_06_for_every_command(database, tmp_path):
 
     trend = runner.invoke(app, [*commands["report trend"], "--hub", "6"])
     assert trend.exit_code == 0, trend.output
-    assert list(csv.reader(io.StringIO(trend.output)))[0] == ["month", "consultations", "contracts"]
+    header = next(csv.reader(io.StringIO(trend.output)))
+    assert header == ["年月", "累計相談件数", "累計成約件数"]
 
     full = runner.invoke(app, [*commands["export full"], "--hub", "6"])
     assert full.exit_code == 0, full.output

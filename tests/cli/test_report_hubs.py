@@ -38,7 +38,8 @@ def data(known_engine, known_template, monkeypatch):
 
 def test_month_range_rows_match_an_independent_count(data):
     result = runner.invoke(
-        app, ["report", "hubs", "--from", "2019-04", "--until", "2020-12", "--format", "csv"]
+        app,
+        ["report", "hubs", "--from", "2019-04", "--until", "2020-12", "--format", "csv", "--codes"],
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == ",".join(HUB_COLUMNS)
@@ -75,7 +76,7 @@ def test_month_range_rows_match_an_independent_count(data):
 
 
 def test_fiscal_year_and_block(data):
-    result = runner.invoke(app, ["report", "hubs", "--fy", "2020", "--block", "東北"])
+    result = runner.invoke(app, ["report", "hubs", "--fy", "2020", "--block", "東北", "--codes"])
     assert result.exit_code == 0, result.output
     rows = _rows(result.output)
     assert [r["hub_code"] for r in rows] == ["02", "03", "04", "05", "06", "07"]
@@ -117,7 +118,7 @@ def test_demo_rows_add_up_to_the_national_totals(demo_engine, monkeypatch):
                 AnalyticsFilter.for_months("2016-01", "2020-11"),
             ),
         ):
-            result = runner.invoke(app, ["report", "hubs", *args, "--format", "csv"])
+            result = runner.invoke(app, ["report", "hubs", *args, "--format", "csv", "--codes"])
             assert result.exit_code == 0, result.output
             rows = _rows(result.output)
             assert len(rows) == 46
@@ -138,7 +139,8 @@ def test_the_month_in_progress_ends_today_not_at_its_month_end(data, monkeypatch
 
     monkeypatch.setattr(comparison, "today_jst", lambda: dt.date(2026, 12, 2))
     result = runner.invoke(
-        app, ["report", "hubs", "--from", "2026-10", "--until", "2026-12", "--format", "csv"]
+        app,
+        ["report", "hubs", "--from", "2026-10", "--until", "2026-12", "--format", "csv", "--codes"],
     )
     assert result.exit_code == 0, result.output
     rows = _rows(result.output)
@@ -153,7 +155,7 @@ def test_side_jobs_and_people_from_outside_match_an_independent_count(data, tmp_
     import openpyxl
 
     args = ["report", "hubs", "--from", "2019-04", "--until", "2020-12"]
-    rows = _rows(runner.invoke(app, [*args, "--format", "csv"]).output)
+    rows = _rows(runner.invoke(app, [*args, "--format", "csv", "--codes"]).output)
     result = runner.invoke(app, [*args, "--format", "xlsx", "--out", str(tmp_path / "h.xlsx")])
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(tmp_path / "h.xlsx")["都道府県比較"]
@@ -184,3 +186,23 @@ def test_side_jobs_and_people_from_outside_match_an_independent_count(data, tmp_
     assert sum(int(r["side_job_placements"]) for r in rows) > 0
     assert sum(int(r["outside_placements"]) for r in rows) > 0
     assert not [c for r in sheet.iter_rows() for c in r if c.data_type == "f"]
+
+
+def test_by_default_the_csv_reads_like_the_workbook(data):
+    """Without --codes: the workbook's Japanese headers and the pages' label for the target's
+    state (承認済み, never ``approved``), the same numbers as the coded CSV."""
+    period = ["report", "hubs", "--from", "2019-04", "--until", "2020-12"]
+    coded = {r["hub_code"]: r for r in _rows(runner.invoke(app, [*period, "--codes"]).output)}
+    result = runner.invoke(app, period)
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0].split(",")
+    assert header[:3] == ["拠点コード", "拠点名", "地域ブロック"] and "target_status" not in header
+    rows = {r["拠点コード"]: r for r in _rows(result.output)}
+    assert rows.keys() == coded.keys()
+    assert rows["06"]["目標の状態"] == "承認済み" and coded["06"]["target_status"] == "approved"
+    assert "approved" not in result.output
+    for code, row in rows.items():
+        assert (row["相談件数"], row["成約件数"]) == (
+            coded[code]["consultations"],
+            coded[code]["placements"],
+        )

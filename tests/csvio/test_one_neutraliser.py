@@ -113,7 +113,9 @@ def _workbook_texts(data: bytes) -> list[str]:
 
 
 def test_crm_report_hubs_csv_and_workbook_neutralise_it(hostile_hub, tmp_path):
-    printed = CliRunner().invoke(app, ["report", "hubs", "--from", "2025-04", "--until", "2025-09"])
+    printed = CliRunner().invoke(
+        app, ["report", "hubs", "--from", "2025-04", "--until", "2025-09", "--codes"]
+    )
     assert printed.exit_code == 0, printed.output
     rows = {row["hub_code"]: row for row in csv.DictReader(io.StringIO(printed.output))}
     assert rows["01"]["hub_name"] == "'" + HUB

@@ -38,7 +38,7 @@ def made(demo_template, tmp_path_factory):
     )
     assert result.exit_code == 0, result.output
     hubs = runner.invoke(
-        app, ["report", "hubs", "--from", "2020-04", "--until", "2020-11"], env=env
+        app, ["report", "hubs", "--from", "2020-04", "--until", "2020-11", "--codes"], env=env
     )
     assert hubs.exit_code == 0, hubs.output
     return folder, result.output, list(csv.DictReader(io.StringIO(hubs.output))), database
