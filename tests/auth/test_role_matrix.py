@@ -47,6 +47,7 @@ from crm.services import (
     merge,
     needs,
     placements,
+    record_history,
     record_views,
     reference_data,
     saved_views,
@@ -545,6 +546,11 @@ ROWS = [
     ),
     Row(
         timeline.company_timeline, READ_HUB01, lambda s, a, w: timeline.company_timeline(s, a, w.c1)
+    ),
+    Row(
+        record_history.record_history,
+        READ_HUB01,
+        lambda s, a, w: record_history.record_history(s, a, "talent_need", w.need1r),
     ),
     # 今日やること (hub 02 has nothing due, so a non-zero count is hub 01's)
     Row(

@@ -19,6 +19,7 @@ from ui.fields import FieldSet
 from ui.forms import guarded
 from ui.listing import Cell, grid
 from ui.merge import merge_section
+from ui.record_history import history_table
 from ui.runtime import session
 
 CONTACT = FieldSet(ContactInput, columns=2)
@@ -73,7 +74,7 @@ def show_company(actor: Actor, company_id: int) -> None:
     # Only the open tab is built (its name is in the address: ?tab=企業情報); the names stay
     # the same as records are added, so the open tab stays open.
     tabs = st.tabs(
-        ["タイムライン", "企業情報", "担当者"] + ([] if read_only else ["編集"]),
+        ["タイムライン", "企業情報", "担当者", "変更履歴"] + ([] if read_only else ["編集"]),
         key="tab",
         bind="query-params",
     )
@@ -87,8 +88,11 @@ def show_company(actor: Actor, company_id: int) -> None:
         with tabs[2]:
             st.caption(f"{len(contacts):,}人")
             contact_list(actor, company, contacts)
-    if not read_only and tabs[3].open:
+    if tabs[3].open:
         with tabs[3]:
+            history_table(actor, "company", stored_id(company.id))
+    if not read_only and tabs[4].open:
+        with tabs[4]:
             firm_form.edit_form(actor, company)
             st.divider()
             merge_section(actor, company)

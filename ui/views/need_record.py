@@ -18,6 +18,7 @@ from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links
 from ui.forms import guarded
+from ui.record_history import history_section
 from ui.runtime import session
 from ui.views import need_actions, need_new
 
@@ -105,6 +106,7 @@ def show_need(
         )
     if not read_only:
         actions(actor, need, referrals, partners)
+    history_section(actor, "talent_need", stored_id(need.id))
 
 
 def partner_name(partners: Mapping[int, Partner], partner_id: int | None) -> str:
