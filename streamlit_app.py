@@ -9,7 +9,8 @@ from crm.presentation.labels import prefecture_label
 from crm.presentation.text import literal
 from ui.failures import reported
 from ui.form_state import show_pending_toast
-from ui.navigation import PAGES, build_navigation
+from ui.inbox import unread_link
+from ui.navigation import HUB_ROLES, PAGES, build_navigation
 from ui.runtime import ensure_demo_data, get_engine
 from ui.session import end_session, resolve_actor, sign_out, sync_cookie
 from ui.today import sidebar_count
@@ -65,6 +66,8 @@ with st.sidebar:
 navigation = build_navigation(actor.role)
 with st.sidebar:
     sidebar_count(actor)  # after the navigation, so that its link names a known page
+    if actor.role in HUB_ROLES:
+        unread_link(actor)
 with reported(f"page /{navigation.url_path} (user {actor.username})"):
     try:
         navigation.run()

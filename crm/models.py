@@ -12,12 +12,14 @@ from sqlalchemy import Index, Table
 from sqlmodel import Field, SQLModel
 
 from crm.entities import (
+    Comment,
     Company,
     Consultation,
     Contact,
     FollowUp,
     KpiTarget,
     NeedStatusChange,
+    Notification,
     Partner,
     Placement,
     Referral,
@@ -31,6 +33,7 @@ from crm.timeutil import utcnow
 __all__ = [
     "ApiToken",
     "AuditLog",
+    "Comment",
     "Company",
     "Consultation",
     "Contact",
@@ -40,6 +43,7 @@ __all__ = [
     "Hub",
     "KpiTarget",
     "NeedStatusChange",
+    "Notification",
     "Partner",
     "Placement",
     "Referral",
@@ -115,7 +119,11 @@ class AuditLog(SQLModel, table=True):
     """Who did what, when; append-only (no service updates or deletes it)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_at", "at"),)
+    # ix_audit_record: one record's own history (crm.services.record_history), newest first.
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_record", "entity", "entity_id", "at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow)
     user_id: int | None = Field(default=None, foreign_key="user_account.id")
@@ -230,3 +238,21 @@ def stored_id(value: int | None) -> int:
 Index("ix_company_kana_key", table_of(Company).c.kana_key)
 Index("ix_company_hub_created_at", table_of(Company).c.hub_code, table_of(Company).c.created_at)
 Index("ix_follow_up_hub_due_on", table_of(FollowUp).c.hub_code, table_of(FollowUp).c.due_on)
+
+
+class ImportTemplate(SQLModel, table=True):
+    """A ledger's column mapping saved under a name by a hub (``crm.csvio.ledger_templates``):
+    the hub's managers reuse it for the next file of the same ledger, on the 取込 page and
+    with ``crm import … --template``. ``mapping`` is the mapping's JSON
+    (``crm.csvio.ledger_mapping.LedgerMapping``)."""
+
+    __tablename__ = "import_template"
+    __table_args__ = (Index("ux_import_template_name", "hub_code", "name", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    hub_code: str = Field(foreign_key="hub.code", max_length=2)
+    name: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    mapping: str = Field(max_length=20000)
+    created_by: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

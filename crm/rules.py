@@ -40,6 +40,10 @@ MAX_HEADCOUNT = 1_000
 # Free text: the longest a note, summary or next action may be (names have their column's).
 MAX_NOTE = 4_000
 MAX_NEXT_ACTION = 1_000
+MAX_COMMENT = 2_000
+# A comment's author may edit or delete it for this long (a slip caught at once); after that it
+# stands as written, like the rest of the record's history.
+COMMENT_EDIT_MINUTES = 15
 
 
 def latest_date(today: dt.date | None = None) -> dt.date:

@@ -37,6 +37,7 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
         ("pages/admin_reference.py", "拠点・人材区分・パートナー", ":material/tune:", {Role.ADMIN}),
     ],
     "アカウント": [
+        ("pages/inbox.py", "お知らせ", ":material/notifications:", HUB_ROLES),
         (
             "pages/account.py",
             "自分のアカウント",

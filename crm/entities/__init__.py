@@ -14,6 +14,7 @@ from crm.entities.company import (
     ContactFields,
     ContactInput,
 )
+from crm.entities.comment import Comment, CommentFields, CommentInput, Notification
 from crm.entities.consultation import (
     CONSULTATION_FILE,
     Consultation,
@@ -70,6 +71,9 @@ __all__ = [
     "REFERRAL_FILE",
     "STATUS_CHANGE_FILE",
     "TARGET_FILE",
+    "Comment",
+    "CommentFields",
+    "CommentInput",
     "Company",
     "CompanyFields",
     "CompanyInput",
@@ -89,6 +93,7 @@ __all__ = [
     "NeedFields",
     "NeedInput",
     "NeedStatusChange",
+    "Notification",
     "Page",
     "Partner",
     "PartnerFields",

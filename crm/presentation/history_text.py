@@ -18,8 +18,11 @@ NONE = "（なし）"
 GONE = "（削除済みの記録）"
 # What names a newly made record in its one line (a referral by its partner, a step by the
 # status it moved to …): the first of these it holds.
-DESCRIBED_BY = ("name", "partner_id", "to_status", "role_title", "due_on", "placed_on")
-KINDS = {"need_status_change": "状況の変更"}  # kinds of record the audit names, beyond ENTITY_LABELS
+DESCRIBED_BY = ("name", "partner_id", "to_status", "role_title", "due_on", "placed_on", "body")
+KINDS = {
+    "need_status_change": "状況の変更",
+    "comment": "コメント",
+}  # kinds of record the audit names, beyond ENTITY_LABELS
 LONGEST = 120  # characters of a value shown in the table; notes and summaries are cut
 
 

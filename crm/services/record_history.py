@@ -2,7 +2,8 @@
 
 Whoever may read a record may read its history: a firm's page shows what was done to the firm
 and its contacts, a need's page what was done to the need, its steps, its referrals, its
-placements and their follow-ups; a placement's, what was done to it and its follow-ups. The
+placements and their follow-ups; a placement's, what was done to it and its follow-ups; each,
+the comments written on it. The
 audit trail itself stays readable in full by administrators only (``crm.services.audit``); this
 reads just the entries of one record, newest first, a page at a time (index
 ``ix_audit_record``).
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from crm.actor import Actor
 from crm.entities import (
+    Comment,
     Company,
     Contact,
     FollowUp,
@@ -34,6 +36,7 @@ from crm.services.base import get_scoped
 # The record kinds with a history.
 ROOTS: dict[str, type] = {"company": Company, "talent_need": TalentNeed, "placement": Placement}
 MODELS: dict[str, type] = {
+    "comment": Comment,
     "company": Company,
     "contact": Contact,
     "talent_need": TalentNeed,
@@ -112,12 +115,17 @@ def record_history(
 def _children(kind: str, record_id: int) -> list[tuple[str, Any]]:
     """The records that belong to a firm (its contacts), a need (its steps, referrals,
     placements and their follow-ups) or a placement (its follow-ups), as (entity, ids query)."""
+    said = (
+        "comment",
+        select(Comment.id).where(Comment.entity == kind, Comment.record_id == record_id),
+    )
     if kind == "company":
-        return [("contact", select(Contact.id).where(Contact.company_id == record_id))]
+        return [("contact", select(Contact.id).where(Contact.company_id == record_id)), said]
     if kind == "placement":
-        return [("follow_up", select(FollowUp.id).where(FollowUp.placement_id == record_id))]
+        return [("follow_up", select(FollowUp.id).where(FollowUp.placement_id == record_id)), said]
     placements = select(Placement.id).where(Placement.need_id == record_id)
     return [
+        said,
         (
             "need_status_change",
             select(NeedStatusChange.id).where(NeedStatusChange.need_id == record_id),

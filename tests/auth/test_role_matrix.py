@@ -39,6 +39,7 @@ from crm.models import (
 )
 from crm.services import (
     audit,
+    comments,
     companies,
     consultations,
     followups,
@@ -46,6 +47,7 @@ from crm.services import (
     lookups,
     merge,
     needs,
+    notifications,
     placements,
     record_history,
     record_views,
@@ -91,6 +93,7 @@ ADMIN_READ = "admin reads"
 SECRETARIAT_ONLY = "secretariat"
 OWN_ACCOUNT = "own account"  # every signed-in user
 EXPORT_HUB01 = "export hub 01"  # whoever may read hub 01
+COMMENT_HUB01 = "comment on hub 01"  # hub 01's manager, and the secretariat asked something
 
 ALLOWED = {
     WRITE_HUB01: {"manager01"},
@@ -102,9 +105,10 @@ ALLOWED = {
     SECRETARIAT_ONLY: {"secretariat"},
     OWN_ACCOUNT: set(ACTORS),
     EXPORT_HUB01: {"manager01", "secretariat", "admin"},
+    COMMENT_HUB01: {"manager01", "secretariat"},
 }
 READS_HUB01 = {"manager01", "secretariat", "admin"}
-WRITES = {WRITE_HUB01, CREATE_OWN_HUB, ADMIN_ONLY, SECRETARIAT_ONLY}
+WRITES = {WRITE_HUB01, CREATE_OWN_HUB, ADMIN_ONLY, SECRETARIAT_ONLY, COMMENT_HUB01}
 
 
 @dataclass
@@ -547,6 +551,56 @@ ROWS = [
     Row(
         timeline.company_timeline, READ_HUB01, lambda s, a, w: timeline.company_timeline(s, a, w.c1)
     ),
+    # comments and notifications (issue 25)
+    Row(comments.mentionable, READ_HUB01, lambda s, a, w: comments.mentionable(s, a, "01")),
+    Row(
+        comments.list_comments,
+        READ_HUB01,
+        lambda s, a, w: comments.list_comments(s, a, "company", w.c1),
+    ),
+    Row(
+        comments.count_comments,
+        READ_HUB01,
+        lambda s, a, w: comments.count_comments(s, a, "company", w.c1),
+    ),
+    Row(
+        comments.post_comment,
+        COMMENT_HUB01,
+        lambda s, a, w: comments.post_comment(s, a, "company", w.c1, "@manager01 確認です"),
+    ),
+    Row(
+        comments.edit_comment,
+        COMMENT_HUB01,
+        lambda s, a, w: (
+            c := comments.post_comment(s, a, "company", w.c1, "下書き"),
+            comments.edit_comment(s, a, c.id or 0, "清書", c.version),
+        ),
+    ),
+    Row(
+        comments.delete_comment,
+        COMMENT_HUB01,
+        lambda s, a, w: comments.delete_comment(
+            s, a, comments.post_comment(s, a, "company", w.c1, "取り消す").id or 0
+        ),
+    ),
+    Row(notifications.unread_count, OWN_ACCOUNT, lambda s, a, w: notifications.unread_count(s, a)),
+    Row(
+        notifications.list_notifications,
+        OWN_ACCOUNT,
+        lambda s, a, w: notifications.list_notifications(s, a),
+    ),
+    Row(
+        notifications.mark_all_read,
+        OWN_ACCOUNT,
+        lambda s, a, w: notifications.mark_all_read(s, a),
+    ),
+    Row(
+        notifications.mark_read,
+        OWN_ACCOUNT,
+        lambda s, a, w: [
+            notifications.mark_read(s, a, n.id) for n in notifications.list_notifications(s, a)
+        ],
+    ),
     Row(
         record_history.record_history,
         READ_HUB01,
@@ -899,6 +953,7 @@ NO_ACTOR = {
     "today.describe": "pure label of an item already read",
     "targets.validated_target": "pure check of a target's values (the page and a restore)",
     "saved_views.clean_params": "pure: a view's address parameters as stored",
+    "comments.mentioned_names": "pure: the @names in a comment's text",
 }
 CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer", "crm.csvio.view_export"]
 

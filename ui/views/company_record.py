@@ -15,6 +15,7 @@ from crm.services.timeline import KIND_LABELS, TimelineEvent, company_timeline
 from crm.vocabulary import term
 from ui import firm_form, links
 from ui import form_state as fs
+from ui.comments import comments_section
 from ui.fields import FieldSet
 from ui.forms import guarded
 from ui.listing import Cell, grid
@@ -74,7 +75,8 @@ def show_company(actor: Actor, company_id: int) -> None:
     # Only the open tab is built (its name is in the address: ?tab=企業情報); the names stay
     # the same as records are added, so the open tab stays open.
     tabs = st.tabs(
-        ["タイムライン", "企業情報", "担当者", "変更履歴"] + ([] if read_only else ["編集"]),
+        ["タイムライン", "企業情報", "担当者", "コメント", "変更履歴"]
+        + ([] if read_only else ["編集"]),
         key="tab",
         bind="query-params",
     )
@@ -90,9 +92,12 @@ def show_company(actor: Actor, company_id: int) -> None:
             contact_list(actor, company, contacts)
     if tabs[3].open:
         with tabs[3]:
-            history_table(actor, "company", stored_id(company.id))
-    if not read_only and tabs[4].open:
+            comments_section(actor, "company", stored_id(company.id), company.hub_code)
+    if tabs[4].open:
         with tabs[4]:
+            history_table(actor, "company", stored_id(company.id))
+    if not read_only and tabs[5].open:
+        with tabs[5]:
             firm_form.edit_form(actor, company)
             st.divider()
             merge_section(actor, company)

@@ -17,6 +17,7 @@ from crm.services.placements import list_placements
 from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links
+from ui.comments import comments_section
 from ui.forms import guarded
 from ui.record_history import history_section
 from ui.runtime import session
@@ -106,6 +107,8 @@ def show_need(
         )
     if not read_only:
         actions(actor, need, referrals, partners)
+    st.subheader("コメント")
+    comments_section(actor, "talent_need", stored_id(need.id), need.hub_code)
     history_section(actor, "talent_need", stored_id(need.id))
 
 

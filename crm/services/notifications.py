@@ -1,0 +1,116 @@
+"""Each person's お知らせ (issue 25, item 4): the notifications written for them by the services
+(a mention in a comment; more kinds as they are added), newest first, with an unread count for
+the sidebar. A person reads and marks only their own; a disabled account reads nothing (its
+session is refused like every other read).
+
+Marking read is the person's own bookkeeping, like a saved view: it is not a hub record, so it
+neither goes through the write layer nor invalidates the hub's cached figures.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from crm.actor import Actor
+from crm.auth.sessions import require_live
+from crm.entities import Notification
+from crm.errors import NotFound, PermissionDenied
+from crm.models import stored_id
+from crm.timeutil import utcnow
+
+KIND_LABELS = {
+    "mention": "メンション",
+    "assigned": "担当の割り当て",
+    "outcome": "紹介の結果",
+    "placement": "成約",
+    "target": "目標",
+}
+PAGE = 30
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    entity: str
+    record_id: int
+    text: str
+    created_at: dt.datetime
+    read: bool
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, "お知らせ")
+
+
+def _me(session: Session, actor: Actor, *, for_write: bool = False) -> int:
+    require_live(session, actor, for_write=for_write)
+    if actor.user_id is None:
+        raise PermissionDenied("お知らせはサインインした利用者だけが読めます。")
+    return actor.user_id
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    """How many of the person's notifications are unread (from index ix_notification_inbox)."""
+    me = _me(session, actor)
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == me, col(Notification.read_at).is_(None))
+        ).one()
+    )
+
+
+def list_notifications(
+    session: Session, actor: Actor, *, unread_only: bool = False, offset: int = 0, limit: int = PAGE
+) -> list[NotificationView]:
+    me = _me(session, actor)
+    statement = select(Notification).where(Notification.user_id == me)
+    if unread_only:
+        statement = statement.where(col(Notification.read_at).is_(None))
+    rows = session.exec(
+        statement.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .offset(max(offset, 0))
+        .limit(max(1, min(limit, 200)))
+    ).all()
+    return [
+        NotificationView(
+            stored_id(n.id),
+            n.kind,
+            n.entity,
+            n.record_id,
+            n.text,
+            n.created_at,
+            n.read_at is not None,
+        )
+        for n in rows
+    ]
+
+
+def mark_read(session: Session, actor: Actor, notification_id: int) -> NotificationView:
+    """Mark one of the person's own notifications read (another's is not found)."""
+    me = _me(session, actor, for_write=True)
+    row = session.get(Notification, notification_id)
+    if row is None or row.user_id != me:
+        raise NotFound("お知らせが見つかりません。")
+    if row.read_at is None:
+        row.read_at = utcnow()
+        session.add(row)
+        session.flush()
+    return NotificationView(
+        stored_id(row.id), row.kind, row.entity, row.record_id, row.text, row.created_at, True
+    )
+
+
+def mark_all_read(session: Session, actor: Actor) -> int:
+    """Mark every unread notification of the person read; returns how many."""
+    me = _me(session, actor, for_write=True)
+    result = session.execute(
+        update(Notification)
+        .where(col(Notification.user_id) == me, col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
