@@ -4,6 +4,7 @@ model and its file layout, one module per kind of record (``crm.entities.declare
 ``crm.models`` re-exports the table models with the bookkeeping tables; the file columns
 (``crm.csvio.columns``), the forms (``ui.forms``) and the API's shapes derive from these."""
 
+from crm.entities.comment import Comment, CommentFields, CommentInput, Notification
 from crm.entities.company import (
     COMPANY_FILE,
     CONTACT_FILE,
@@ -14,7 +15,6 @@ from crm.entities.company import (
     ContactFields,
     ContactInput,
 )
-from crm.entities.comment import Comment, CommentFields, CommentInput, Notification
 from crm.entities.consultation import (
     CONSULTATION_FILE,
     Consultation,
