@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     mail_from: str | None = None
     app_url: str | None = None
+    # The body that issues the printed reports: the monthly report (PDF and workbook) and the
+    # comparison workbook name it at the foot of every page.
+    issuer: str = "全国事務局"
 
 
 _read: dict[tuple[object, ...], Settings] = {}

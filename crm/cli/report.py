@@ -14,7 +14,13 @@ from crm.analytics.trend import monthly_trend
 from crm.cli.common import cli_errors, fail, hub_option, open_engine, operator_actor
 from crm.csvio.xlsx import workbook_bytes
 from crm.files import private_dir, write_bytes
-from crm.reports.hubs import HEADERS, hubs_csv_rows, hubs_sheet, hubs_workbook_path
+from crm.reports.hubs import (
+    HEADERS,
+    hubs_csv_rows,
+    hubs_heading,
+    hubs_sheet,
+    hubs_workbook_path,
+)
 from crm.reports.monthly import monthly_files
 from crm.targets import STATUS_LABELS
 
@@ -166,7 +172,9 @@ def hubs_command(
         path = hubs_workbook_path(out, comparison.filters.since, until)
         with cli_errors():  # owner-only, renamed into place when complete
             private_dir(path.parent)
-            write_bytes(path, workbook_bytes([hubs_sheet(HUB_COLUMNS, hub_rows(comparison))]))
+            heading = hubs_heading(comparison.filters.since, until)
+            sheet = hubs_sheet(HUB_COLUMNS, hub_rows(comparison), heading)
+            write_bytes(path, workbook_bytes([sheet]))
         typer.echo(f"都道府県比較を出力しました: {path}（{len(comparison.rows)} 拠点）")
         return
     rows = hub_rows(comparison)

@@ -5,9 +5,13 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from crm.analytics.periods import as_of_label
+from crm.config import get_settings
 from crm.csvio.excel import neutralise
+from crm.csvio.print_setup import PageHeading, day_as_of
 from crm.csvio.xlsx import COUNT, DAY, DECIMAL, NUMBER, RATIO, TEXT, Sheet, SheetColumn
 from crm.targets import STATUS_LABELS
+from crm.timeutil import today_jst
 
 # CSV column -> (Japanese header, cell kind).
 HEADERS: dict[str, tuple[str, str]] = {
@@ -54,7 +58,24 @@ def _typed(key: str, kind: str, value: object) -> object:
     return value
 
 
-def hubs_sheet(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Sheet:
+def hubs_heading(
+    since: dt.date | None, as_of: dt.date | None, today: dt.date | None = None
+) -> PageHeading:
+    """What the printed pages of the comparison say: its period and the day it counts to
+    (「都道府県比較 2020年4月1日から」, 「2020年11月末現在」), and the issuing body."""
+    today = today or today_jst()
+    title = "都道府県比較"
+    if since is not None:
+        title += f" {since.year}年{since.month}月{since.day}日から"
+    shown = day_as_of(today) if as_of is None or as_of >= today else as_of_label(as_of, today)
+    return PageHeading(title, shown, get_settings().issuer)
+
+
+def hubs_sheet(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    heading: PageHeading | None = None,
+) -> Sheet:
     """The table ``crm report hubs`` prints (its columns and CSV rows) as a typed sheet."""
     kinds = [HEADERS[key][1] for key in columns]
     return Sheet(
@@ -64,6 +85,7 @@ def hubs_sheet(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Shee
             [_typed(key, kind, v) for key, kind, v in zip(columns, kinds, row, strict=True)]
             for row in rows
         ],
+        heading=heading,
     )
 
 

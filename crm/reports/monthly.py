@@ -10,7 +10,13 @@ today for the month in progress (「2026年12月1日現在」):
 - a subtotal per regional block and the national total;
 - a fiscal-year table from the programme's first year to the current one;
 - the programme's chart 「成約件数と相談件数の推移」 (the dashboards' own chart builder),
-  rendered server-side with vl-convert and embedded in the PDF (and the workbook).
+  rendered server-side with vl-convert and embedded in the PDF (and the workbook, on a sheet
+  of its own so that it prints on a page of its own).
+
+Both print ready: the workbook through the product's one page setup (``crm.csvio.print_setup``),
+the PDF (``crm.reports.monthly_pdf``) with page numbers, the issuing body (``CRM_ISSUER``) and the
+time it was made in Japan time. Each fiscal year has one name everywhere
+(``crm.reports.fiscal_years``).
 
 Every figure comes from the analytics the pages use: ``hub_comparison`` (the 都道府県比較
 page and ``crm report hubs``), ``counts_by_hub`` and ``monthly_trend``.
@@ -30,6 +36,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
+from crm import timeutil
 from crm.actor import Actor
 from crm.analytics.comparison import HubComparisonRow, hub_comparison
 from crm.analytics.filters import AnalyticsFilter, parse_month
@@ -39,16 +46,22 @@ from crm.analytics.forecast_record import ForecastRecord, forecast_record
 from crm.analytics.periods import as_of_label
 from crm.analytics.summary import counts_by_hub
 from crm.analytics.trend import TrendPoint, monthly_trend
+from crm.config import get_settings
+from crm.csvio.print_setup import PageHeading
 from crm.csvio.xlsx import COUNT, DECIMAL, NUMBER, TEXT, Sheet, SheetColumn, write_workbook
 from crm.errors import CrmError
 from crm.files import private_dir, write_bytes
 from crm.presentation.forecast_text import error_sentence
 from crm.reference import BLOCKS
+from crm.reports.fiscal_years import counted_span, fiscal_year_label
 from crm.targets import FIRST_FISCAL_YEAR
 from crm.timeutil import add_months, fiscal_year, fiscal_year_bounds, today_jst
 
 CHART_TITLE = "成約件数と相談件数の推移"
+CHART_SHEET = "推移グラフ"
 TITLE = "プロフェッショナル人材戦略拠点 月次報告"
+RANK_NOTE = "ブロック内順位は累計成約件数の多い順（同数は同順位）。"
+OUTSIDE_NOTE = "県外からの人材は前居住地が首都圏・その他の地域の成約（未記録は含まない）。"
 FONT_FAMILY = "Noto Sans CJK JP"
 FONT_FILES = {
     "": "NotoSansCJK-Regular.ttc",
@@ -111,7 +124,8 @@ class BlockLine:
 @dataclass(frozen=True)
 class FiscalYearLine:
     fiscal_year: int
-    label: str
+    label: str  # 2015年度
+    span: str  # the days counted: 2016年1月〜3月
     consultations: int
     placements: int
     side_jobs: int
@@ -130,7 +144,9 @@ class MonthlyReport:
     national: Figures
     years: tuple[FiscalYearLine, ...]
     trend: tuple[TrendPoint, ...]
-    made_at: dt.datetime = field(compare=False, default_factory=dt.datetime.now)
+    # When the files were made, in Japan time whatever the server's clock is set to.
+    made_at: dt.datetime = field(compare=False, default_factory=lambda: timeutil.now_jst())
+    issuer: str = field(compare=False, default_factory=lambda: get_settings().issuer)
     # Fiscal-year-end forecasts as of ``as_of`` per hub and (last) national.
     forecast: tuple[HubForecast, ...] = ()
     # 人材還流: the fiscal year's placements to date by origin area × hub.
@@ -145,6 +161,24 @@ class MonthlyReport:
     @property
     def file_stem(self) -> str:
         return f"{self.month}_月次報告"
+
+    @property
+    def made_label(self) -> str:
+        """「2026-12-07 05:00（日本時間）」."""
+        return f"{timeutil.to_jst(self.made_at):%Y-%m-%d %H:%M}（日本時間）"
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return fiscal_year_label(self.fiscal_year)
+
+    @property
+    def fiscal_year_span(self) -> str:
+        return counted_span(self.fiscal_year, self.as_of)
+
+    @property
+    def heading(self) -> PageHeading:
+        """What every printed page of the workbook says at its top and foot."""
+        return PageHeading(TITLE, self.as_of_label, self.issuer)
 
 
 def _ranks(lines: list[tuple[HubComparisonRow, Figures]]) -> dict[str, int]:
@@ -172,15 +206,11 @@ def _years(session: Session, actor: Actor, as_of: dt.date) -> list[FiscalYearLin
         total_c, total_p = total_c + consultations, total_p + placements
         if not (consultations or placements or lines):
             continue  # before the first record
-        label = f"{fy}年度"
-        if fy == 2015:
-            label += "（2016年1〜3月）"
-        elif until > as_of:
-            label += f"（{as_of.month}月{as_of.day}日まで）"
         lines.append(
             FiscalYearLine(
                 fy,
-                label,
+                fiscal_year_label(fy),
+                counted_span(fy, as_of),
                 consultations,
                 placements,
                 sum(c.side_job_placements for c in counts),
@@ -326,6 +356,7 @@ PREFECTURE_COLUMNS = [
 ]
 YEAR_COLUMNS = [
     ("年度", TEXT),
+    ("集計期間", TEXT),
     ("相談件数", COUNT),
     ("成約件数", COUNT),
     ("うち副業・兼業", COUNT),
@@ -373,6 +404,7 @@ def year_rows(report: MonthlyReport) -> list[list]:
     return [
         [
             y.label,
+            y.span,
             y.consultations,
             y.placements,
             y.side_jobs,
@@ -431,28 +463,25 @@ def forecast_rows(report: MonthlyReport) -> list[list]:
 
 def _columns(spec: list[tuple[str, str]], fy: int | None = None) -> list[SheetColumn]:
     return [
-        SheetColumn(header.replace("年度 ", f"{fy}年度 ") if fy else header, kind)
+        SheetColumn(header.replace("年度 ", f"{fiscal_year_label(fy)} ") if fy else header, kind)
         for header, kind in spec
     ]
 
 
 def workbook_sheets(report: MonthlyReport, chart: bytes | None = None) -> list[Sheet]:
-    made = report.made_at.strftime("%Y-%m-%d %H:%M")
     summary: list[list[Any]] = [
         ["報告", TITLE],
+        ["発行", report.issuer],
         ["対象月", report.month],
         ["集計", report.as_of_label],
-        ["年度", f"{report.fiscal_year}年度（4月〜{report.as_of.month}月{report.as_of.day}日）"],
+        ["年度", report.fiscal_year_label],
+        ["年度の集計期間", report.fiscal_year_span],
         ["累計 相談件数", report.national.consultations],
         ["累計 成約件数", report.national.placements],
         ["累計 うち副業・兼業", report.national.side_jobs],
         ["累計 県外からの人材", report.national.outside],
-        ["作成日時", made],
-        [
-            "注",
-            "ブロック内順位は累計成約件数の多い順（同数は同順位）。県外からの人材は前居住地が"
-            "首都圏・その他の地域の成約（未記録は含まない）。",
-        ],
+        ["作成日時", report.made_label],
+        ["注", f"{RANK_NOTE}{OUTSIDE_NOTE}"],
     ]
     if report.forecast_errors is not None:
         record = report.forecast_errors
@@ -461,7 +490,7 @@ def workbook_sheets(report: MonthlyReport, chart: bytes | None = None) -> list[S
                 [f"見通しの誤差（{label}）", error_sentence(measure.errors, record.as_of)]
             )
     return [
-        Sheet("概要", [SheetColumn("項目"), SheetColumn("内容", COUNT)], summary),
+        Sheet("概要", [SheetColumn("項目"), SheetColumn("内容", COUNT, wrap=True)], summary),
         Sheet(
             "都道府県別", _columns(PREFECTURE_COLUMNS, report.fiscal_year), prefecture_rows(report)
         ),
@@ -479,8 +508,8 @@ def workbook_sheets(report: MonthlyReport, chart: bytes | None = None) -> list[S
                 ]
                 for p in report.trend
             ],
-            image=chart,
         ),
+        *([Sheet(CHART_SHEET, [], [], image=chart)] if chart is not None else []),
         Sheet("見通し", _columns(FORECAST_COLUMNS), forecast_rows(report)),
         *flow_sheets(report),
     ]
@@ -496,89 +525,7 @@ def flow_sheets(report: MonthlyReport) -> list[Sheet]:
     return [Sheet("人材還流", columns, rows)]
 
 
-# --- the PDF ----------------------------------------------------------------------------------
-
-
-def _pdf(report: MonthlyReport, chart: bytes) -> bytes:
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_title(f"{TITLE} {report.as_of_label}")
-    pdf.set_creator("talent-hub-crm")
-    for style in FONT_FILES:
-        pdf.add_font("jp", style, str(japanese_font(style)), collection_font_number=0)
-    pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.set_margins(12, 12, 12)
-
-    def heading(text: str, size: int = 14) -> None:
-        pdf.set_font("jp", "B", size)
-        pdf.cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("jp", "", 9)
-
-    pdf.add_page()
-    heading(f"{TITLE}（{report.as_of_label}）", 16)
-    n = report.national
-    pdf.cell(
-        0,
-        7,
-        f"全国累計: 相談 {n.consultations:,} 件・成約 {n.placements:,} 件（うち副業・兼業 "
-        f"{n.side_jobs:,} 件、県外からの人材 {n.outside:,} 件）。{report.fiscal_year}年度: "
-        f"相談 {n.fy_consultations:,} 件・成約 {n.fy_placements:,} 件。",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.ln(2)
-    pdf.image(io.BytesIO(chart), w=pdf.epw)
-
-    grey = FontFace(emphasis="BOLD", fill_color=(230, 236, 245))
-    pdf.add_page()
-    heading(f"都道府県別（{report.as_of_label}）")
-    headers = _columns(PREFECTURE_COLUMNS, report.fiscal_year)
-    widths = (20, 14, 26, 20, 20, 22, 22, 20, 20, 22, 22, 22)
-    with pdf.table(
-        col_widths=widths,
-        text_align=("LEFT", "CENTER", "LEFT", *["RIGHT"] * 8, "CENTER"),
-        headings_style=grey,
-        line_height=5,
-        first_row_as_headings=True,
-    ) as table:
-        row = table.row()
-        for header in (h.header for h in headers):
-            row.cell(header)
-        for values in prefecture_rows(report):
-            subtotal = values[1] is None
-            row = table.row(style=grey if subtotal else None)
-            for value in values:
-                row.cell(
-                    "" if value is None else (f"{value:,}" if isinstance(value, int) else value)
-                )
-
-    pdf.add_page()
-    heading("年度別の推移")
-    with pdf.table(
-        col_widths=(50, 30, 30, 30, 30, 30, 30),
-        text_align=("LEFT", *["RIGHT"] * 6),
-        headings_style=grey,
-        line_height=6,
-    ) as table:
-        row = table.row()
-        for header, _ in YEAR_COLUMNS:
-            row.cell(header)
-        for values in year_rows(report):
-            row = table.row()
-            for value in values:
-                row.cell(f"{value:,}" if isinstance(value, int) else value)
-    pdf.ln(4)
-    pdf.set_font("jp", "", 8)
-    pdf.multi_cell(
-        0,
-        5,
-        "ブロック内順位は累計成約件数の多い順（同数は同順位）。県外からの人材は前居住地が首都圏・"
-        "その他の地域の成約（未記録は含まない）。数値は全国ダッシュボード・都道府県比較と同じ集計です。"
-        f" 作成: {report.made_at:%Y-%m-%d %H:%M}",
-    )
-    return bytes(pdf.output())
+# --- the files -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -608,10 +555,13 @@ def monthly_files(
 ) -> MonthlyFiles:
     """The report for ``month`` as ``YYYY-MM_月次報告.xlsx`` and ``.pdf`` (bytes)."""
     report = monthly_report(session, actor, month, today)
+    # Imported here so that fpdf2 loads only when a report is made, not on every `crm` command.
+    from crm.reports.monthly_pdf import report_pdf
+
     chart = chart_png(report.trend, f"{CHART_TITLE}（{report.as_of_label}）")
     buffer = io.BytesIO()
-    write_workbook(workbook_sheets(report, chart), buffer)
-    return MonthlyFiles(report, buffer.getvalue(), _pdf(report, chart))
+    write_workbook(workbook_sheets(report, chart), buffer, report.heading)
+    return MonthlyFiles(report, buffer.getvalue(), report_pdf(report, chart))
 
 
 def last_closed_month(today: dt.date | None = None) -> str:
