@@ -54,7 +54,10 @@ st.subheader("パスワードの変更")
 if not me.has_password:
     st.caption("このアカウントはシングルサインオン専用です（パスワードは設定されていません）。")
 else:
-    st.caption("変更すると、この画面以外でサインインしているセッションはすべて終了します。")
+    st.caption(
+        "変更すると、この画面以外でサインインしているセッションはすべて終了します"
+        "（APIトークンは失効しません）。"
+    )
     with fs.form(FORM):
         st.text_input(
             "現在のパスワード",
@@ -92,6 +95,8 @@ st.subheader("全端末からサインアウト")
 st.caption(
     "パソコンやスマートフォンなど、この利用者でサインインしているすべてのセッションを終了します"
     "（この画面も含みます）。端末を紛失したときや共用端末でサインアウトし忘れたときに使います。"
+    "APIトークンは失効しないため、不要なものは「APIトークン」のページ（または管理者）で"
+    "失効させてください。"
 )
 if st.button("全端末からサインアウト", icon=":material/devices_off:", key="account_sign_out_all"):
     sign_out(everywhere=True)

@@ -14,7 +14,8 @@ import streamlit as st
 
 from crm.csvio.columns import ENTITIES, FULL_ENTITIES, RESTORE_ONLY
 from crm.csvio.importer import ACTIONS, ImportConflict, import_files
-from crm.csvio.reading import entity_of, files_in
+from crm.csvio.ledger_import import LedgerSource
+from crm.csvio.reading import entity_of
 from crm.db import session_scope
 from crm.db_timeouts import long_running
 from crm.errors import CrmError
@@ -24,11 +25,15 @@ from crm.reference import Role
 from ui.runtime import get_engine, session
 from ui.session import require_role
 from ui.views.import_report import show_errors, show_files, show_warnings
+from ui.views.ledger_import import show_ledger_step
 
 CHECK_KEY = "import.check"
 DONE_KEY = "import.done"
+SOURCE_KEY = "import.source"
 PREVIEW_ROWS = 5
 AUTO = "auto"
+# Kinds a hub's own ledger can be imported as (the mapping step); others need the product's layout.
+LEDGER_KINDS = (AUTO, "consultations", "companies")
 
 actor = require_role(Role.HUB_MANAGER)
 st.title("CSV取込")
@@ -38,6 +43,8 @@ st.caption(
     "タブ・セミコロン区切り、Excel ブック（.xlsx: シート名が企業・相談…のシート、"
     "または CSV出力の Excel）、日本語・英語の見出し（CSV出力と同じ）、全角数字、"
     "和暦（令和6年4月1日・R6.4.1）を読めます。"
+    "拠点の台帳（会社名・相談日など独自の見出しのファイル）は、列の対応づけを確かめてから"
+    "取り込みます。"
     "ID列のある行は同じIDの記録を、企業は法人番号でも照合して更新するため、同じファイルを"
     "再度取り込んでも重複しません。"
 )
@@ -59,8 +66,19 @@ def _progress(bar):
     return lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text)
 
 
+def _source(data: bytes, name: str) -> LedgerSource:
+    """The upload's files, read once per upload (a workbook is read in a child process)."""
+    key = (hashlib.sha256(data).hexdigest(), name)
+    kept = st.session_state.get(SOURCE_KEY)
+    if kept is None or kept[0] != key:
+        kept = (key, LedgerSource.read(data, name))
+        st.session_state[SOURCE_KEY] = kept
+    return kept[1]
+
+
 def _files(data: bytes, name: str) -> list[tuple[str, bytes]]:
-    files = [(n, d) for n, d in files_in(data, name) if entity_of(n) not in ("partners", "summary")]
+    entries = _source(data, name).files
+    files = [(n, d) for n, d in entries if entity_of(n) not in ("partners", "summary")]
     if not files:
         raise CrmError(
             f"{name}: 取り込める記録がありません（パートナーと拠点別集計は取り込みの対象外です）。"
@@ -102,6 +120,16 @@ if upload is None:
 
 data = upload.getvalue()
 signature = (hashlib.sha256(data).hexdigest(), upload.name, entity)
+if entity in LEDGER_KINDS:
+    try:
+        source = _source(data, upload.name)
+        own_layout = source.is_product_layout()
+    except CrmError as error:
+        st.error(literal(error))
+        st.stop()
+    if not own_layout:  # a hub's own ledger: the mapping step, then its own confirm
+        show_ledger_step(actor, source, signature)
+        st.stop()
 check = st.session_state.get(CHECK_KEY)
 if check is None or check["signature"] != signature:
     st.session_state.pop(DONE_KEY, None)

@@ -5,6 +5,9 @@ import streamlit as st
 from crm.reference import Role
 
 HUB_ROLES = {Role.HUB_MANAGER, Role.SECRETARIAT}
+# API tokens: a hub manager finds them beside the hub's data exchange, an administrator under
+# 管理; one page (listed once per role), whose service scopes what each sees.
+TOKENS = "pages/tokens.py"
 
 # Section -> (file, title, icon, roles). A role's first visible page is its landing page:
 # the secretariat lands on the national dashboard, a hub manager on the hub dashboard, an
@@ -30,11 +33,13 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
         ("pages/targets.py", "目標（KPI）", ":material/flag:", HUB_ROLES),
         ("pages/export.py", "CSV出力", ":material/download:", HUB_ROLES),
         ("pages/import.py", "CSV取込", ":material/upload_file:", {Role.HUB_MANAGER}),
+        (TOKENS, "APIトークン", ":material/key:", {Role.HUB_MANAGER}),
     ],
     "管理": [
         ("pages/admin_users.py", "利用者管理", ":material/manage_accounts:", {Role.ADMIN}),
         ("pages/audit.py", "監査ログ", ":material/policy:", {Role.ADMIN}),
         ("pages/admin_reference.py", "拠点・人材区分・パートナー", ":material/tune:", {Role.ADMIN}),
+        (TOKENS, "APIトークン", ":material/key:", {Role.ADMIN}),
     ],
     "アカウント": [
         ("pages/inbox.py", "お知らせ", ":material/notifications:", HUB_ROLES),

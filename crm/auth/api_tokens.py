@@ -5,6 +5,14 @@ A token is shown once when made and stored as a hash; it can be given an expiry 
 Every use is checked against the account (disabled accounts' tokens stop working) and
 audited. A ``calendar`` token opens only the calendar feed, so a feed URL pasted into a shared
 calendar reveals nothing else.
+
+Who manages which tokens is decided here, not by the page: administrators (and the operator's
+CLI) every token, a hub manager the tokens of their own hub's accounts; nobody else any.
+
+A token belongs to its account, not to a sign-in: it survives the owner's password change and
+"sign out everywhere" (another system keeps reading with it). Disabling the account or an
+administrator's password reset, the two acts on an account that may be compromised or gone,
+revoke all its tokens (``revoke_account_tokens``); re-enabling the account does not revive them.
 """
 
 import datetime as dt
@@ -14,12 +22,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from crm.actor import SYSTEM, Actor, actor_for
+from crm.actor import Actor, actor_for
 from crm.auth.audit_trail import record_audit
+from crm.auth.sessions import require_live
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import ApiToken, AuditLog, UserAccount
 from crm.reference import Role
-from crm.timeutil import utcnow
+from crm.timeutil import JST, today_jst, utcnow
 from crm.validation import normalize_text, one_line
 
 API = "api"
@@ -27,6 +36,17 @@ CALENDAR = "calendar"
 KINDS = {API: "API", CALENDAR: "カレンダー"}
 PREFIX = "crm_"
 MAX_DAYS = 3650
+# What the page proposes: long enough for a quarter's reporting, short enough that a
+# forgotten token does not work for years.
+DEFAULT_DAYS = 90
+
+ACTIVE = "有効"
+EXPIRED = "期限切れ"
+REVOKED = "失効"
+
+# Why an account's tokens were revoked with it (the audit entry's detail).
+ON_DISABLE = "利用停止に伴い失効"
+ON_PASSWORD_RESET = "管理者によるパスワード再設定に伴い失効"
 
 
 @dataclass(frozen=True)
@@ -39,10 +59,29 @@ class TokenSummary:
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
     last_used_at: dt.datetime | None
+    display_name: str = ""
+    hub_code: str | None = None
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > utcnow())
+
+    @property
+    def state(self) -> str:
+        """有効, 期限切れ or 失効 (a revoked token reads 失効 even after its expiry)."""
+        if self.revoked_at is not None:
+            return REVOKED
+        return ACTIVE if self.active else EXPIRED
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    """An account a token may be made for."""
+
+    username: str
+    display_name: str
+    role: str
+    hub_code: str | None
 
 
 class TokenRefused(PermissionDenied):
@@ -54,8 +93,57 @@ def _digest(token: str) -> str:
 
 
 def _may_manage(actor: Actor) -> None:
-    if actor is not SYSTEM:
-        actor.require_role(Role.ADMIN)
+    """Administrators (the operator's CLI acts as one) and hub managers manage tokens; a hub
+    manager only their own hub's (``_may_manage_account``)."""
+    actor.require_role(Role.ADMIN, Role.HUB_MANAGER)
+
+
+def _in_scope(actor: Actor, user: UserAccount | None) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    return (
+        user is not None
+        and user.role == Role.HUB_MANAGER.value
+        and user.hub_code is not None
+        and user.hub_code == actor.hub_code
+    )
+
+
+def _may_manage_account(actor: Actor, user: UserAccount | None) -> None:
+    if not _in_scope(actor, user):
+        raise PermissionDenied(
+            "自拠点の利用者のトークンだけを管理できます（他の拠点・全国事務局・管理者の"
+            "トークンは管理者が扱います）。"
+        )
+
+
+def _scoped(statement, actor: Actor):
+    """Narrow a query over accounts (or tokens joined with them) to what ``actor`` manages;
+    the same rule as ``_in_scope``, in SQL."""
+    if actor.role == Role.ADMIN:
+        return statement
+    return statement.where(
+        UserAccount.role == Role.HUB_MANAGER.value, UserAccount.hub_code == actor.own_hub
+    )
+
+
+def expiry_of(day: dt.date) -> dt.datetime:
+    """The moment a token valid through ``day`` (Japan time) stops working: the next midnight
+    in Japan, stored in UTC."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=JST).astimezone(dt.UTC)
+
+
+def token_owners(session: Session, actor: Actor) -> list[TokenOwner]:
+    """The active accounts ``actor`` may make a token for, by user name."""
+    _may_manage(actor)
+    require_live(session, actor)
+    statement = _scoped(
+        select(UserAccount).where(UserAccount.active).order_by(col(UserAccount.username)), actor
+    )
+    return [
+        TokenOwner(user.username, user.display_name, user.role, user.hub_code)
+        for user in session.exec(statement).all()
+    ]
 
 
 def create_token(
@@ -65,20 +153,34 @@ def create_token(
     *,
     name: str | None = None,
     expires_days: int | None = None,
+    expires_on: dt.date | None = None,
     kind: str = API,
 ) -> tuple[TokenSummary, str]:
-    """A new token for ``username``: (what was made, the token itself, shown only now)."""
+    """A new token for ``username``: (what was made, the token itself, shown only now).
+
+    It expires after ``expires_days`` days, or at the end of ``expires_on`` (Japan time), or
+    never when neither is given."""
     _may_manage(actor)
+    require_live(session, actor, for_write=True)
     user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
     errors: dict[str, str] = {}
     if user is None:
         raise NotFound(f"利用者 {username} は登録されていません。")
+    _may_manage_account(actor, user)
     if not user.active:
         errors["username"] = "利用停止中の利用者にはトークンを発行できません"
     if kind not in KINDS:
         errors["kind"] = "種類は api または calendar です"
+    if expires_days is not None and expires_on is not None:
+        raise ValueError("give expires_days or expires_on, not both")
     if expires_days is not None and not 1 <= expires_days <= MAX_DAYS:
         errors["expires"] = f"有効期限は1〜{MAX_DAYS:,}日で指定してください"
+    today = today_jst()
+    if expires_on is not None and not (today < expires_on <= today + dt.timedelta(days=MAX_DAYS)):
+        errors["expires"] = (
+            f"有効期限は明日から{MAX_DAYS:,}日後（{today + dt.timedelta(days=MAX_DAYS):%Y/%m/%d}）"
+            "までの日付で指定してください"
+        )
     try:
         label = normalize_text(one_line(name) if name else name) or KINDS.get(kind, "API")
     except ValueError as error:  # a line break or control character
@@ -90,13 +192,18 @@ def create_token(
     assert user.id is not None
     token = PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
+    expires_at = None
+    if expires_days:
+        expires_at = now + dt.timedelta(days=expires_days)
+    elif expires_on is not None:
+        expires_at = expiry_of(expires_on)
     row = ApiToken(
         user_id=user.id,
         name=label,
         kind=kind,
         token_hash=_digest(token),
         created_at=now,
-        expires_at=now + dt.timedelta(days=expires_days) if expires_days else None,
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()
@@ -109,38 +216,70 @@ def create_token(
         hub_code=user.hub_code,
         detail=f"{username}: {label}（{KINDS[kind]}）",
     )
-    return _summary(row, user.username), token
+    return _summary(row, user), token
 
 
 def list_tokens(session: Session, actor: Actor) -> list[TokenSummary]:
+    """Every token ``actor`` manages (administrators: all; a hub manager: their hub's
+    accounts'), oldest first; never the token itself."""
     _may_manage(actor)
+    require_live(session, actor)
     rows = session.exec(
-        select(ApiToken, UserAccount.username)
-        .join(UserAccount, col(UserAccount.id) == col(ApiToken.user_id))
-        .order_by(col(ApiToken.id))
+        _scoped(
+            select(ApiToken, UserAccount)
+            .join(UserAccount, col(UserAccount.id) == col(ApiToken.user_id))
+            .order_by(col(ApiToken.id)),
+            actor,
+        )
     ).all()
-    return [_summary(row, username) for row, username in rows]
+    return [_summary(row, user) for row, user in rows]
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenSummary:
+    """Stop a token at once (audited); revoking a revoked token changes nothing."""
     _may_manage(actor)
+    require_live(session, actor, for_write=True)
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound(f"トークン（ID {token_id}）は見つかりません。")
     user = session.get(UserAccount, row.user_id)
+    _may_manage_account(actor, user)
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        session.add(row)
-        session.flush()
-        record_audit(
-            session,
-            actor,
-            "token_revoke",
-            entity="api_token",
-            entity_id=row.id,
-            hub_code=user.hub_code if user else None,
-        )
-    return _summary(row, user.username if user else "")
+        _revoke(session, actor, row, user)
+    return _summary(row, user)
+
+
+def revoke_account_tokens(session: Session, actor: Actor, user: UserAccount, why: str) -> int:
+    """Revoke every token of ``user`` not yet revoked, each audited with ``why``; how many.
+    Called by the account changes that end trust in the account (``crm.services.users``:
+    disabling it, an administrator's password reset), in their transaction."""
+    _may_manage(actor)
+    _may_manage_account(actor, user)
+    rows = session.exec(
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+        .order_by(col(ApiToken.id))
+    ).all()
+    for row in rows:
+        _revoke(session, actor, row, user, why)
+    return len(rows)
+
+
+def _revoke(
+    session: Session, actor: Actor, row: ApiToken, user: UserAccount | None, why: str | None = None
+) -> None:
+    row.revoked_at = utcnow()
+    session.add(row)
+    session.flush()
+    record_audit(
+        session,
+        actor,
+        "token_revoke",
+        entity="api_token",
+        entity_id=row.id,
+        hub_code=user.hub_code if user else None,
+        detail=f"{user.username if user else '?'}: {row.name}" + (f"（{why}）" if why else ""),
+    )
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -225,15 +364,17 @@ def record_refusal(session: Session, *, token_id: int | None, use: str, status: 
     )
 
 
-def _summary(row: ApiToken, username: str) -> TokenSummary:
+def _summary(row: ApiToken, user: UserAccount | None) -> TokenSummary:
     assert row.id is not None
     return TokenSummary(
         id=row.id,
-        username=username,
+        username=user.username if user else "",
         name=row.name,
         kind=row.kind,
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
         last_used_at=row.last_used_at,
+        display_name=user.display_name if user else "",
+        hub_code=user.hub_code if user else None,
     )

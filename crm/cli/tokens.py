@@ -49,16 +49,13 @@ def add_command(
 @app.command("list")
 def list_command() -> None:
     """Every token: whose, what for, until when, last use (never the token itself)."""
-    with unit_of_work(
-        open_engine(),
-    ) as session:
+    with unit_of_work(open_engine()) as session:
         tokens = api_tokens.list_tokens(session, operator_actor())
     if not tokens:
         typer.echo("トークンはまだありません。")
     for t in tokens:
-        state = "有効" if t.active else ("失効" if t.revoked_at else "期限切れ")
         typer.echo(
-            f"{t.id}\t{t.username}\t{t.name}\t{api_tokens.KINDS.get(t.kind, t.kind)}\t{state}\t"
+            f"{t.id}\t{t.username}\t{t.name}\t{api_tokens.KINDS.get(t.kind, t.kind)}\t{t.state}\t"
             f"期限 {_when(t.expires_at)}\t最終利用 {_when(t.last_used_at)}"
         )
 

@@ -214,6 +214,50 @@ def _entity_command(entity: str, label: str):
     return command
 
 
+def _ledger_command(entity: str, label: str):
+    def command(
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="CSV (UTF-8 or CP932) or Excel (.xlsx) file."
+        ),
+        hub: str | None = typer.Option(
+            None, "--hub", callback=hub_option, help="Hub code the rows belong to, e.g. 01."
+        ),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Validate and report; write nothing."
+        ),
+        map_file: Path | None = typer.Option(
+            None,
+            "--map",
+            exists=True,
+            dir_okay=False,
+            help="A ledger's column mapping (JSON or TOML): read FILE as a hub's own ledger.",
+        ),
+        template: str | None = typer.Option(
+            None, "--template", help="A ledger's mapping saved as a template of the hub."
+        ),
+        save_template: str | None = typer.Option(
+            None, "--save-template", help="Save the mapping used as this template of the hub."
+        ),
+    ) -> None:
+        if map_file is None and template is None:
+            if save_template is not None:
+                fail("--save-template は --map または --template と一緒に指定してください")
+            _run_import(entity, file, hub, dry_run)
+            return
+        from crm.cli.ledger import run_ledger_import
+
+        run_ledger_import(entity, file, hub, dry_run, map_file, template, save_template)
+
+    command.__doc__ = (
+        f"Import {label} from FILE into hub --hub (all rows valid, or nothing).\n\n"
+        "FILE is the product's own layout, or with --map/--template a hub's own ledger\n"
+        "(any header row, its own column names, era dates).\n\n"
+        f"Examples: crm import {entity} {entity}.csv --hub 01 --dry-run\n"
+        f"          crm import {entity} 台帳.xlsx --hub 06 --map 台帳.toml --dry-run"
+    )
+    return command
+
+
 for _entity, _label in (
     ("companies", "companies (企業)"),
     ("consultations", "consultations (相談)"),
@@ -222,7 +266,8 @@ for _entity, _label in (
     ("placements", "placements (成約)"),
     ("follow_ups", "follow-ups (フォローアップ)"),
 ):
-    import_app.command(_entity.replace("_", "-"))(_entity_command(_entity, _label))
+    factory = _ledger_command if _entity in ("companies", "consultations") else _entity_command
+    import_app.command(_entity.replace("_", "-"))(factory(_entity, _label))
 
 
 @import_app.command("partners")

@@ -11,6 +11,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from crm.actor import Actor
+from crm.auth import api_tokens
 from crm.auth.passwords import hash_password, password_problem, verify_password
 from crm.auth.sessions import require_live
 from crm.errors import NotFound, PermissionDenied, ValidationError
@@ -271,7 +272,8 @@ def _end_sessions(session: Session, user: UserAccount) -> int:
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> AccountSummary:
-    """Disable (ends all the account's sessions at once) or re-enable an account."""
+    """Disable (ends all the account's sessions at once and revokes its API tokens) or
+    re-enable an account."""
     require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
@@ -299,6 +301,8 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> A
         hub_code=user.hub_code,
         changes={"active": (not active, active)},
     )
+    if not active:  # re-enabling does not revive them: new tokens are made deliberately
+        api_tokens.revoke_account_tokens(session, actor, user, api_tokens.ON_DISABLE)
     return _summary(user)
 
 
@@ -318,7 +322,8 @@ def _set_password(session: Session, user: UserAccount, password: str) -> int:
 
 
 def reset_password(session: Session, actor: Actor, username: str, new_password: str) -> None:
-    """An administrator sets a new password: the lock is lifted and every session ends."""
+    """An administrator sets a new password: the lock is lifted, every session ends and the
+    account's API tokens are revoked."""
     require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
@@ -335,6 +340,10 @@ def reset_password(session: Session, actor: Actor, username: str, new_password: 
         hub_code=user.hub_code,
         detail="管理者がパスワードを再設定",
     )
+    # A reset by someone else is what a forgotten or compromised password gets: a token made
+    # under the old one (perhaps by whoever had it) must not outlive it. The owner's own
+    # change keeps them (change_own_password).
+    api_tokens.revoke_account_tokens(session, actor, user, api_tokens.ON_PASSWORD_RESET)
 
 
 def change_own_password(

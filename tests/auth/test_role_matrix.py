@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from crm.actor import SYSTEM, Actor
 from crm.analytics import targets as analytics_targets
+from crm.auth import api_tokens
 from crm.errors import PermissionDenied
 from crm.models import (
     Company,
@@ -74,7 +75,8 @@ from tests.utils.factories import (
 try:  # CSV export/import (another part of the app); rows are added when it is present
     from crm.csvio import export as csv_export
     from crm.csvio import importer as csv_import
-    from crm.csvio import view_export
+    from crm.csvio import ledger_import, ledger_templates, view_export
+    from crm.csvio.ledger_mapping import LedgerMapping
 except ImportError:  # pragma: no cover
     csv_export = csv_import = None
 
@@ -93,6 +95,9 @@ ADMIN_READ = "admin reads"
 SECRETARIAT_ONLY = "secretariat"
 OWN_ACCOUNT = "own account"  # every signed-in user
 EXPORT_HUB01 = "export hub 01"  # whoever may read hub 01
+IMPORTER_HUB01 = "hub 01's importer"  # hub 01's manager only, reading (import templates)
+TOKENS_HUB01 = "hub 01's tokens"  # hub 01's accounts' API tokens: its manager, administrators
+TOKEN_LISTS = "token lists"  # hub managers (their hub's accounts) and administrators
 COMMENT_HUB01 = "comment on hub 01"  # hub 01's manager, and the secretariat asked something
 
 ALLOWED = {
@@ -105,10 +110,13 @@ ALLOWED = {
     SECRETARIAT_ONLY: {"secretariat"},
     OWN_ACCOUNT: set(ACTORS),
     EXPORT_HUB01: {"manager01", "secretariat", "admin"},
+    IMPORTER_HUB01: {"manager01"},
+    TOKENS_HUB01: {"manager01", "admin"},
+    TOKEN_LISTS: {"manager01", "manager02", "admin"},
     COMMENT_HUB01: {"manager01", "secretariat"},
 }
 READS_HUB01 = {"manager01", "secretariat", "admin"}
-WRITES = {WRITE_HUB01, CREATE_OWN_HUB, ADMIN_ONLY, SECRETARIAT_ONLY, COMMENT_HUB01}
+WRITES = {WRITE_HUB01, CREATE_OWN_HUB, ADMIN_ONLY, SECRETARIAT_ONLY, TOKENS_HUB01, COMMENT_HUB01}
 
 
 @dataclass
@@ -130,6 +138,7 @@ class World:
     need2: int
     import_file: str
     hub_of: dict[tuple[str, int], str]
+    token1: int = 0  # an API token of target_user (hub 01)
 
 
 def v(s: Session, model, key) -> int:
@@ -187,6 +196,7 @@ def _build_world(engine, folder) -> "World":
             hub_code="01",
             password="target user password",
         )
+        token1, _ = api_tokens.create_token(s, SYSTEM, "target_user", name="集計シート")
         s.commit()
         hub_of = {}
         for model, kind in (
@@ -222,6 +232,7 @@ def _build_world(engine, folder) -> "World":
             need2=need2.id,
             import_file=str(import_file),
             hub_of=hub_of,
+            token1=token1.id,
         )
     return world
 
@@ -860,6 +871,38 @@ ROWS = [
         OWN_ACCOUNT,
         lambda s, a, w: saved_views.default_params(s, a, "consultations"),
     ),
+    # API tokens: hub 01's accounts' tokens are managed by its manager and administrators
+    Row(
+        api_tokens.create_token,
+        TOKENS_HUB01,
+        lambda s, a, w: api_tokens.create_token(
+            s, a, "target_user", name="予定表", expires_on=today_jst() + dt.timedelta(days=90)
+        ),
+    ),
+    Row(
+        api_tokens.revoke_token,
+        TOKENS_HUB01,
+        lambda s, a, w: api_tokens.revoke_token(s, a, w.token1),
+    ),
+    Row(
+        api_tokens.revoke_account_tokens,
+        TOKENS_HUB01,
+        lambda s, a, w: api_tokens.revoke_account_tokens(
+            s, a, users.get_user(s, "target_user"), "テスト"
+        ),
+    ),
+    Row(
+        api_tokens.list_tokens,
+        TOKEN_LISTS,
+        lambda s, a, w: api_tokens.list_tokens(s, a),
+        lambda r, w: {t.hub_code for t in r if t.hub_code},
+    ),
+    Row(
+        api_tokens.token_owners,
+        TOKEN_LISTS,
+        lambda s, a, w: api_tokens.token_owners(s, a),
+        lambda r, w: {o.hub_code for o in r if o.hub_code},
+    ),
     # audit trail
     Row(audit.browse_audit, ADMIN_READ, lambda s, a, w: audit.browse_audit(s, a)),
     Row(audit.count_audit, ADMIN_READ, lambda s, a, w: audit.count_audit(s, a)),
@@ -933,7 +976,64 @@ if csv_export is not None:
             WRITE_HUB01,
             lambda s, a, w: csv_import.import_path(s, a, w.import_file, hub="01", dry_run=False),
         ),
+        # a hub's own ledger, mapped, and its saved mappings (import templates)
+        Row(
+            ledger_import.preview_mapping,
+            IMPORTER_HUB01,
+            lambda s, a, w: ledger_import.preview_mapping(s, a, _ledger(), hub="01"),
+        ),
+        Row(
+            ledger_import.import_ledger,
+            WRITE_HUB01,
+            lambda s, a, w: ledger_import.import_ledger(
+                s, a, _ledger(), _LEDGER_MAPPING, hub="01", dry_run=False
+            ),
+        ),
+        Row(
+            ledger_templates.save_template,
+            WRITE_HUB01,
+            lambda s, a, w: ledger_templates.save_template(s, a, "台帳", _LEDGER_MAPPING, "01"),
+        ),
+        Row(
+            ledger_templates.delete_template,
+            WRITE_HUB01,
+            lambda s, a, w: ledger_templates.delete_template(
+                s, a, ledger_templates.save_template(s, a, "一時", _LEDGER_MAPPING, "01").name, "01"
+            ),
+        ),
+        Row(
+            ledger_templates.list_templates,
+            IMPORTER_HUB01,
+            lambda s, a, w: ledger_templates.list_templates(s, a, "01"),
+        ),
+        Row(
+            ledger_templates.get_template,
+            IMPORTER_HUB01,
+            lambda s, a, w: (
+                a.hub_code == "01"  # only hub 01's manager can have saved one
+                and ledger_templates.save_template(s, a, "台帳", _LEDGER_MAPPING, "01"),
+                ledger_templates.get_template(s, a, "台帳", "01"),
+            ),
+        ),
     ]
+
+
+def _ledger():
+    """A hub's own ledger: a title line, its own headers, an era date."""
+    text = "相談記録\r\n会社名,日付,内容\r\n一号精機株式会社,R6.6.3,人材の相談\r\n"
+    return ledger_import.LedgerSource.read(text.encode(), "台帳.csv")
+
+
+_LEDGER_MAPPING = (
+    LedgerMapping.from_dict(
+        {
+            "columns": {"会社名": "name", "日付": "consulted_on", "内容": "summary"},
+            "defaults": {"channel": "visit"},
+        }
+    )
+    if csv_export is not None
+    else None
+)
 
 # Functions without an actor: readable by every signed-in role, or pure helpers.
 NO_ACTOR = {
@@ -955,7 +1055,13 @@ NO_ACTOR = {
     "saved_views.clean_params": "pure: a view's address parameters as stored",
     "comments.mentioned_names": "pure: the @names in a comment's text",
 }
-CSV_MODULES = ["crm.csvio.export", "crm.csvio.importer", "crm.csvio.view_export"]
+CSV_MODULES = [
+    "crm.csvio.export",
+    "crm.csvio.importer",
+    "crm.csvio.view_export",
+    "crm.csvio.ledger_import",
+    "crm.csvio.ledger_templates",
+]
 
 
 def _public_functions(module_name: str):

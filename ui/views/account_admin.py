@@ -116,7 +116,8 @@ def manage_account(
     edit_form(actor, account, hubs)
     st.markdown("**パスワードの再設定**")
     st.caption(
-        "再設定するとロックも解除され、その利用者のセッションはすべて終了します。"
+        "再設定するとロックも解除され、その利用者のセッションはすべて終了し、"
+        "APIトークンもすべて失効します（利用停止でも失効します）。"
         "新しいパスワードは本人に安全な方法で伝えてください。"
     )
     reset_form(actor, account.username)
