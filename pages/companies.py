@@ -14,7 +14,7 @@ from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.merge import follow_merged
 from ui.pickers import query_id
-from ui.record_list import Column, RecordList, hub_column
+from ui.record_list import Column, RecordList, assignee_column, hub_column
 from ui.session import require_actor
 from ui.views.company_record import open_company, show_company
 
@@ -39,9 +39,10 @@ COLUMNS = [
         lambda c, _n: "" if c.employees is None else f"{c.employees:,}名",
     ),
     Column("created_at", "登録日", 1.1, lambda c, _n: day(to_jst(c.created_at).date())),
+    *assignee_column(read_only),
     *hub_column(read_only),
 ]
-LIST = RecordList(COMPANY_VIEW, COLUMNS)
+LIST = RecordList(COMPANY_VIEW, COLUMNS, row_title=lambda c, _n: c.name)
 
 
 @st.fragment

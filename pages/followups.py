@@ -19,7 +19,7 @@ from ui.analytics_filters import hub_panel
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.listing import Cell
-from ui.record_list import Column, Context, RecordList, hub_column
+from ui.record_list import Column, Context, RecordList, assignee_column, hub_column
 from ui.session import require_actor
 from ui.views.follow_up_forms import done_form, schedule_form
 
@@ -74,9 +74,14 @@ COLUMNS = [
     ),
     Column("target", "対象", 1.6, _target),
     Column("notes", term("notes"), 2.6, lambda f, _n: f.notes or ""),
+    *assignee_column(read_only),
 ]
 # Open follow-ups (期限超過 and 予定) by default, the most overdue first.
-LIST = RecordList(FOLLOW_UP_VIEW, COLUMNS)
+LIST = RecordList(
+    FOLLOW_UP_VIEW,
+    COLUMNS,
+    row_title=lambda f, n: f"{day_with_weekday(f.due_on)} {n['companies'].get(f.company_id, '')}",
+)
 
 
 def clear_company_filter() -> None:

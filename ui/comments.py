@@ -42,7 +42,7 @@ def _person(p) -> str:
 
 
 def _one(actor: Actor, comment: CommentView) -> None:
-    with st.container(border=True, key=f"comment-{comment.id}"):
+    with st.container(border=True, key=f"comment-box-{comment.id}"):
         st.caption(
             literal(
                 f"{comment.author} ・ {moment(comment.created_at)}"

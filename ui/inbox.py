@@ -88,9 +88,9 @@ def show_inbox(actor: Actor) -> None:
         st.info("お知らせはありません。" if not unread_only else "未読のお知らせはありません。")
         return
     for note in notes:
-        with st.container(border=True, key=f"note-{note.id}"):
+        with st.container(border=True, key=f"inbox-note-{note.id}"):
             mark = "" if note.read else "● 未読 ・ "
             st.caption(literal(f"{mark}{note.kind_label} ・ {moment(note.created_at)}"))
             st.markdown(literal(note.text))
-            if st.button("開く", key=f"note-open-{note.id}", icon=":material/open_in_new:"):
+            if st.button("開く", key=f"inbox-open-{note.id}", icon=":material/open_in_new:"):
                 _open(actor, note)

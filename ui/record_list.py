@@ -11,9 +11,14 @@ from typing import Any
 import streamlit as st
 
 from crm.actor import Actor
+from crm.errors import CrmError
 from crm.presentation.labels import prefecture_label
+from crm.presentation.text import literal
+from crm.services.assignments import assign, assignee_names, assignees
 from crm.services.record_views import (
+    ASSIGNEE,
     PAGE_SIZES,
+    UNASSIGNED,
     ListSpec,
     ViewQuery,
     count_view,
@@ -71,6 +76,21 @@ def hub_column(read_only: bool) -> list["Column"]:
     return [Column("hub", "拠点", 0.8, lambda row, _n: prefecture_label(row.hub_code))]
 
 
+def assignee_column(read_only: bool) -> list["Column"]:
+    """The 担当者 column, for the hub's own people only (who does what is the hub's business,
+    not the secretariat's)."""
+    if read_only:
+        return []
+    return [
+        Column(
+            "assignee",
+            "担当者",
+            1.1,
+            lambda row, names: names.get("assignees", {}).get(row.assignee_id, "未割り当て"),
+        )
+    ]
+
+
 def _start(key: str, value: object) -> None:
     """A widget's starting value from the address, on the first run of a session (a reload,
     a shared link, another tab) only: afterwards the widget holds what the user chose."""
@@ -91,8 +111,11 @@ class RecordList:
         *,
         this_year: bool = False,
         cached: bool = True,
+        row_title: Callable[[Any, Context], str] | None = None,
     ):
         self.spec, self.columns, self.this_year = spec, list(columns), this_year
+        # How a record of the page is named in 「担当者をまとめて変更」 (None: no bulk change).
+        self.row_title = row_title
         self.cached = cached
         self.by_key = {c.key: c for c in self.columns}
 
@@ -110,6 +133,7 @@ class RecordList:
             *searched,
             *(c.key for c in spec.choices),
             *(c.key for c in spec.conditions),
+            *([ASSIGNEE] if spec.assignable else []),
         ]
 
     def _directions(self, order: str) -> dict[str, str]:
@@ -145,6 +169,7 @@ class RecordList:
             codes = [c for c in _param(choice.key).split(",") if c in choice.labels()]
             _start(key(choice.key), codes)
         self._start_extras()
+        self._start_assignee(actor)
         shown = [c for c in _param("cols").split(",") if c in self.by_key]
         _start(key("cols"), shown or [c.key for c in self.columns])
         size = _param("size")
@@ -166,8 +191,13 @@ class RecordList:
         if panel.open:
             with panel:
                 self._draw_controls(orders, years)
+                self._draw_assignee(actor)
         state = st.session_state
-        filters = [*(c.key for c in spec.choices), *(c.key for c in spec.conditions)]
+        filters = [
+            *(c.key for c in spec.choices),
+            *(c.key for c in spec.conditions),
+            *([ASSIGNEE] if self._by_person(actor) else []),
+        ]
         chosen = tuple((name, tuple(state[key(name)])) for name in filters if state[key(name)])
         query = ViewQuery(
             order=state[key("sort")],
@@ -247,6 +277,7 @@ class RecordList:
             if query.codes(choice.key):
                 wanted[choice.key] = ",".join(query.codes(choice.key))
         wanted.update(self._extras_to_address(query))
+        wanted.update(self._assignee_to_address(query))
         if columns != [c.key for c in self.columns]:
             wanted["cols"] = ",".join(columns)
         if query.limit != 50:
@@ -257,6 +288,112 @@ class RecordList:
                     st.query_params[name] = wanted[name]
             elif name in st.query_params:
                 del st.query_params[name]
+
+    # --- 担当者: the hub's people see theirs and the unassigned by default ----------------
+
+    def _by_person(self, actor: Actor | None) -> bool:
+        return self.spec.assignable and actor is not None and actor.is_hub_manager
+
+    def _start_assignee(self, actor: Actor | None) -> None:
+        if not self._by_person(actor):
+            return
+        assert actor is not None
+        default = [str(actor.user_id), UNASSIGNED]
+        st.session_state[self._key("assignee.default")] = default
+        given = _param(ASSIGNEE)
+        if given == EVERY_CASE:
+            _start(self._key(ASSIGNEE), [])
+        elif given:
+            cases = [c for c in given.split(",") if c == UNASSIGNED or c.isdigit()]
+            _start(self._key(ASSIGNEE), cases)
+        else:
+            _start(self._key(ASSIGNEE), default)
+
+    def _draw_assignee(self, actor: Actor | None) -> None:
+        if not self._by_person(actor):
+            return
+        assert actor is not None and actor.hub_code is not None
+        people = cached_read(assignees, actor, hub_code=actor.hub_code)
+        labels = {str(actor.user_id): "自分", UNASSIGNED: "未割り当て"}
+        labels |= {str(p.user_id): p.display_name for p in people if p.user_id != actor.user_id}
+        chosen = st.session_state.get(self._key(ASSIGNEE), [])
+        for code in chosen:  # a former colleague named in the address still reads as a name
+            labels.setdefault(code, "（利用停止中の利用者）")
+        st.multiselect(
+            "担当者",
+            list(labels),
+            format_func=labels.__getitem__,
+            key=self._key(ASSIGNEE),
+            placeholder=ALL,
+            select_all=False,
+            help="既定は自分と未割り当て。すべて外すと拠点のすべての記録を表示します。",
+        )
+
+    def _assignee_to_address(self, query: ViewQuery) -> dict[str, str]:
+        default = st.session_state.get(self._key("assignee.default"))
+        if not self.spec.assignable or default is None:
+            return {}
+        cases = list(query.codes(ASSIGNEE))
+        return {} if cases == default else {ASSIGNEE: ",".join(cases) or EVERY_CASE}
+
+    def bulk_assign(self, actor: Actor, rows: Sequence[Any], names: Context) -> None:
+        """「担当者をまとめて変更」 for the records of the page shown (a hub's manager only)."""
+        if self.row_title is None or not self._by_person(actor) or not rows:
+            return
+        assert actor.hub_code is not None
+        box = st.expander(
+            "担当者をまとめて変更",
+            key=self._key("bulk"),
+            icon=":material/group:",
+            on_change="rerun",
+        )
+        if not box.open:
+            return
+        title = self.row_title
+        with box:
+            people = cached_read(assignees, actor, hub_code=actor.hub_code)
+            by_id = {r.id: r for r in rows}
+            picked = st.multiselect(
+                "変更する記録（このページの記録から）",
+                list(by_id),
+                format_func=lambda i: title(by_id[i], names),
+                key=self._key("bulk.records"),
+                placeholder="選択してください",
+                select_all=False,
+            )
+            every = st.checkbox(f"このページの{len(rows):,}件すべて", key=self._key("bulk.every"))
+            choices = {0: "未割り当てに戻す"} | {p.user_id: p.display_name for p in people}
+            person = st.selectbox(
+                "新しい担当者",
+                list(choices),
+                format_func=choices.__getitem__,
+                key=self._key("bulk.person"),
+            )
+            ids = list(by_id) if every else list(picked)
+            st.button(
+                f"{len(ids):,}件の担当者を変更",
+                key=self._key("bulk.apply"),
+                disabled=not ids,
+                type="primary",
+                on_click=self._assign,
+                args=(actor, ids, person or None),
+            )
+            message = st.session_state.pop(self._key("bulk.refused"), None)
+            if message:
+                st.error(literal(message))
+
+    def _assign(self, actor: Actor, ids: list[int], person: int | None) -> None:
+        kind = {"companies": "company", "needs": "talent_need"}.get(self.spec.name, "follow_up")
+        try:
+            with session() as s:
+                changed = assign(s, actor, kind, ids, person)
+                s.commit()
+        except CrmError as refused:
+            st.session_state[self._key("bulk.refused")] = str(refused)
+            return
+        st.session_state[self._key("bulk.records")] = []
+        st.session_state[self._key("bulk.every")] = False
+        st.toast(f"{changed:,}件の担当者を変更しました。", icon="✅")
 
     # --- a search box and conditions (lists other than a hub's coded records) ------------
 
@@ -329,7 +466,10 @@ class RecordList:
         page = replace(query, offset=offset)
         with guarded():
             rows = self._read(view_rows, actor, list_name=self.spec.name, view=page, hubs=hubs)
-            names = context(rows) if context is not None else {}
+            names = dict(context(rows)) if context is not None else {}
+            if self._by_person(actor):
+                ids = sorted({r.assignee_id for r in rows if r.assignee_id is not None})
+                names["assignees"] = cached_read(assignee_names, actor, ids=ids)
         columns = [self.by_key[k] for k in shown]
         orders = [self._order_of(c) for c in columns]
         grid(
@@ -342,6 +482,7 @@ class RecordList:
             sort_by=lambda position: self._sort_by(orders[position]),
             sortable=[i for i, order in enumerate(orders) if order is not None],
         )
+        self.bulk_assign(actor, rows, names)
 
     def _order_of(self, column: Column) -> str | None:
         """The order a click on the column's heading applies (None: the list has none)."""

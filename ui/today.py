@@ -72,15 +72,24 @@ def _row(actor: Actor, item: TodayItem, need_of: dict[int, int], today, writable
 def show_today(actor: Actor, hub_code: str) -> None:
     """The hub dashboard's opening section."""
     today = today_jst()
+    st.subheader("今日やること")
+    mine = actor.is_hub_manager and not st.toggle(
+        "拠点全体を表示",
+        key="today_whole_hub",
+        help="既定は自分が担当する記録と、まだ担当者のいない記録の分です"
+        "（フォローアップはその担当者、なければ企業の担当者で判断）。",
+    )
+    person = actor.user_id if mine else None
     with guarded():
-        work = cached_read(todays_work, actor, hub_code=hub_code, today=today, limit=LIMIT)
+        work = cached_read(
+            todays_work, actor, hub_code=hub_code, today=today, limit=LIMIT, person=person
+        )
         need_of = cached_read(
             placement_needs,
             actor,
             ids=sorted({i.placement_id for i in work.items if i.placement_id}),
         )
     counts = work.counts
-    st.subheader("今日やること")
     metrics = st.columns(3)
     metrics[0].metric("今日やること", f"{counts.total:,}件")
     metrics[1].metric("期限超過", f"{counts.overdue:,}件")
@@ -111,7 +120,9 @@ def show_today(actor: Actor, hub_code: str) -> None:
 def sidebar_count(actor: Actor) -> None:
     """The sidebar's count, linking to where the items are listed."""
     try:
-        counts = cached_read(todays_counts, actor, today=today_jst())
+        # A hub's person counts theirs and nobody's; the secretariat counts every hub's.
+        person = actor.user_id if actor.is_hub_manager else None
+        counts = cached_read(todays_counts, actor, today=today_jst(), person=person)
     except Exception:  # noqa: BLE001 - the sidebar never breaks the page
         return
     if actor.is_hub_manager:

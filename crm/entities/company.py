@@ -74,6 +74,7 @@ class Company(CompanyFields, Tracked, table=True):
 
     __table_args__ = (
         Index("ix_company_hub_name", "hub_code", "name"),
+        Index("ix_company_hub_assignee", "hub_code", "assignee_id"),
         Index("ix_company_hub_name_key", "hub_code", "name_key"),
         Index("ix_company_hub_kana_key", "hub_code", "kana_key"),
     )
@@ -96,6 +97,9 @@ class Company(CompanyFields, Tracked, table=True):
     # Set when this firm was merged into another: its records moved there and its old
     # address (?company=ID) opens the kept firm.
     merged_into: int | None = Field(default=None, foreign_key="company.id")
+    # 担当者: the hub's account in charge (crm.services.assignments); set by assignment only,
+    # never by a form or a file of the record. Accounts are disabled, never deleted: no FK.
+    assignee_id: int | None = None
 
 
 COMPANY_FILE = FileLayout(

@@ -50,6 +50,7 @@ class TalentNeed(NeedFields, Tracked, table=True):
     __tablename__ = "talent_need"
     __table_args__ = (
         Index("ix_need_hub_status", "hub_code", "status"),
+        Index("ix_need_hub_assignee", "hub_code", "assignee_id"),
         # Dashboards count needs by their opening date, nationally and per hub.
         Index("ix_need_opened", "opened_on"),
         Index("ix_need_hub_opened", "hub_code", "opened_on"),
@@ -57,6 +58,9 @@ class TalentNeed(NeedFields, Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)
     status: Annotated[str, Spec("状況", choices=NeedStatus)] = Field(default="open", max_length=20)
+    # 担当者: the hub's account in charge (crm.services.assignments); set by assignment only,
+    # never by a form or a file of the record. Accounts are disabled, never deleted: no FK.
+    assignee_id: int | None = None
 
 
 NEED_FILE = FileLayout(

@@ -128,12 +128,16 @@ class FollowUp(FollowUpFields, Tracked, table=True):
     __tablename__ = "follow_up"
     __table_args__ = (
         Index("ix_follow_up_hub_due", "hub_code", "done_on", "due_on"),
+        Index("ix_follow_up_hub_assignee", "hub_code", "assignee_id"),
         # The weekly export's follow-ups due or done in the week (migration 0013).
         Index("ix_follow_up_due_on", "due_on"),
         Index("ix_follow_up_done_on", "done_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)
+    # 担当者: the hub's account in charge (crm.services.assignments); set by assignment only,
+    # never by a form or a file of the record. Accounts are disabled, never deleted: no FK.
+    assignee_id: int | None = None
 
 
 FOLLOW_UP_FILE = FileLayout(

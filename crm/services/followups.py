@@ -37,7 +37,12 @@ def schedule_follow_up(session: Session, actor: Actor, data: dict) -> FollowUp:
     require_not_merged(session, company)
     fields = values.model_dump()
     fields["company_id"] = company.id
-    return create_row(session, actor, FollowUp(hub_code=company.hub_code, **fields))
+    # The firm's 担当者 follows it up, until assigned otherwise.
+    return create_row(
+        session,
+        actor,
+        FollowUp(hub_code=company.hub_code, assignee_id=company.assignee_id, **fields),
+    )
 
 
 def complete_follow_up(

@@ -50,7 +50,13 @@ def open_need(session: Session, actor: Actor, data: dict) -> TalentNeed:
     plan = Plan()
     status = NeedStatus.OPEN.value
     need = plan.insert(
-        TalentNeed, {"hub_code": company.hub_code, "status": status, **values.model_dump()}
+        TalentNeed,
+        {
+            "hub_code": company.hub_code,
+            "status": status,
+            "assignee_id": company.assignee_id,  # the firm's 担当者, until assigned otherwise
+            **values.model_dump(),
+        },
     )
     step = workflow.opened(status, values.opened_on)
     plan.insert(NeedStatusChange, step.row(need, company.hub_code))

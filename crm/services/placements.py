@@ -11,6 +11,7 @@ from crm.actor import Actor
 from crm.areas import residence_of
 from crm.entities import PlacementInput
 from crm.models import FollowUp, Partner, Placement, TalentNeed, stored_id
+from crm.services.assignments import inherited
 from crm.services.base import applied, get_scoped, scope_filter, update_row
 from crm.services.merge import require_not_merged
 from crm.validation import parse_input
@@ -60,6 +61,7 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
             "hub_code": need.hub_code,
             "company_id": need.company_id,
             "placement_id": placement,
+            "assignee_id": inherited(session, need.company_id),
             **workflow.follow_up_after(values.placed_on),
         },
     )

@@ -47,7 +47,12 @@ MODELS: dict[str, type] = {
 }
 PAGE = 50
 # The fields that name another record by its id, and the kind of record they name.
-REFERS = {"company_id": "companies", "partner_id": "partners", "need_id": "needs"}
+REFERS = {
+    "company_id": "companies",
+    "partner_id": "partners",
+    "need_id": "needs",
+    "assignee_id": "accounts",
+}
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,12 @@ def _referred_names(
 ) -> dict[tuple[str, int], str]:
     """Names of the firms, partners and needs that the entries' changed fields name by id, so
     that a history never shows a bare id (a merge moves contacts to another firm)."""
-    wanted: dict[str, set[int]] = {"companies": set(), "partners": set(), "needs": set()}
+    wanted: dict[str, set[int]] = {
+        "companies": set(),
+        "partners": set(),
+        "needs": set(),
+        "accounts": set(),
+    }
     for entry in entries:
         for field, values in entry.changes.items():
             if field in REFERS:
@@ -151,6 +161,7 @@ def _referred_names(
         ("companies", Company, Company.name),
         ("partners", Partner, Partner.name),
         ("needs", TalentNeed, TalentNeed.role_title),
+        ("accounts", UserAccount, UserAccount.display_name),
     ):
         if wanted[refers]:
             found = session.exec(

@@ -110,6 +110,10 @@ class ListSpec:
     # What a row is read as, when the page must not hold the stored row (an account's
     # password hash) or needs it decoded (an audit entry's changes).
     shape: Callable[[Any], Any] | None = None
+    # The records have a 担当者 (``assignee_id``): the view filters by ``assignee`` (account ids
+    # as text, and ``none`` for 未割り当て; the page turns 「自分」 into the reader's id, so the
+    # read cache, keyed by scope and not by person, never answers one person with another's).
+    assignable: bool = False
 
     def order(self, key: str | None) -> str:
         """The column ``key`` names when the list may be sorted by it, else the default; the
@@ -178,6 +182,7 @@ NEEDS = ListSpec(
         Choice("salary_band", SalaryBand),
     ),
     default_order="opened_on",
+    assignable=True,
 )
 # Firms read あ to ん by kana (migration 0016 indexes kana_key for every hub at once: the
 # secretariat's default order), or by when they were registered.
@@ -191,6 +196,7 @@ COMPANIES = ListSpec(
         Choice("prefecture_code", PREFECTURE_NAMES),
     ),
     default_order="kana_key",
+    assignable=True,
     search=match_companies,  # merged firms are left out whatever is typed
     search_hint="企業名・カナ・法人番号の一部（全角可）",
     descending=False,
@@ -224,6 +230,7 @@ FOLLOW_UPS = ListSpec(
     ),
     fixed=("company_id",),
     descending=False,  # the most overdue first
+    assignable=True,
 )
 
 
@@ -321,6 +328,23 @@ def _japan_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), JST).astimezone(dt.UTC)
 
 
+ASSIGNEE = "assignee"
+UNASSIGNED = "none"
+
+
+def _assigned(statement: Any, model: Any, cases: tuple[str, ...]) -> Any:
+    """Rows given to any of the accounts ``cases`` names (or to nobody, ``none``)."""
+    if not cases:
+        return statement
+    column = col(model.assignee_id)
+    wanted = [
+        column.is_(None) if c == UNASSIGNED else column == int(c)
+        for c in cases
+        if c == UNASSIGNED or c.isdigit()
+    ]
+    return statement.where(or_(*wanted) if wanted else false())
+
+
 def _filtered(
     session: Session,
     spec: ListSpec,
@@ -360,6 +384,8 @@ def _filtered(
         if cases:
             today = view.today or today_jst()
             statement = statement.where(or_(*(condition.where(c, today) for c in cases)))
+    if spec.assignable:
+        statement = _assigned(statement, model, view.codes(ASSIGNEE))
     for name, value in view.pinned:
         # A column the list does not let a page pin (a hand-made query) shows nothing.
         pinned = col(getattr(model, name)) == value if name in spec.fixed else false()

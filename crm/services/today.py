@@ -17,13 +17,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, union_all
+from sqlalchemy import and_, exists, func, literal, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from crm.actor import Actor, allowed_hubs
-from crm.errors import ValidationError
+from crm.errors import PermissionDenied, ValidationError
 from crm.models import Company, Consultation, FollowUp
 from crm.services.base import get_scoped, update_row
 from crm.services.followups import complete_follow_up
@@ -83,18 +83,40 @@ def week_end(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=6 - today.weekday())
 
 
+def _personal(actor: Actor, person: int | None) -> None:
+    """Who has what to do is the hub's own business: only its managers read it by person."""
+    if person is not None and not actor.is_hub_manager:
+        raise PermissionDenied("担当者ごとの件数は拠点の利用者だけが見られます。")
+
+
 def _hubs(actor: Actor, hub_code: str | None) -> set[str] | None:
     """The hubs to read: the actor's scope, or ``hub_code`` (another hub's is refused)."""
     chosen = allowed_hubs(actor, None if hub_code is None else [hub_code])
     return None if chosen is None else set(chosen)
 
 
-def _open_follow_ups(hubs: set[str] | None, until: dt.date) -> Any:
+def _firm_is_theirs(person: int | None) -> Any:
+    """The firm is the person's or nobody's (an item nobody was given stays in everyone's
+    list until someone takes it)."""
+    return or_(col(Company.assignee_id) == person, col(Company.assignee_id).is_(None))
+
+
+def _open_follow_ups(hubs: set[str] | None, until: dt.date, person: int | None = None) -> Any:
     condition = and_(col(FollowUp.done_on).is_(None), col(FollowUp.due_on) <= until)
+    if person is not None:
+        condition = and_(
+            condition,
+            or_(
+                col(FollowUp.assignee_id) == person,
+                and_(col(FollowUp.assignee_id).is_(None), _firm_is_theirs(person)),
+            ),
+        )
     return condition if hubs is None else and_(condition, col(FollowUp.hub_code).in_(hubs))
 
 
-def _open_actions(hubs: set[str] | None, today: dt.date, until: dt.date) -> Any:
+def _open_actions(
+    hubs: set[str] | None, today: dt.date, until: dt.date, person: int | None = None
+) -> Any:
     later = aliased(Consultation)
     superseded = exists().where(
         col(later.company_id) == col(Consultation.company_id),
@@ -107,30 +129,30 @@ def _open_actions(hubs: set[str] | None, today: dt.date, until: dt.date) -> Any:
         col(Consultation.next_action_on) <= until,
         ~superseded,
     )
+    if person is not None:
+        condition = and_(condition, _firm_is_theirs(person))
     return condition if hubs is None else and_(condition, col(Consultation.hub_code).in_(hubs))
 
 
-def _counts_statement(hubs: set[str] | None, today: dt.date) -> Any:
-    """(hub, kind, overdue?, how many) of open items, grouped in the database."""
+def _counts_statement(hubs: set[str] | None, today: dt.date, person: int | None = None) -> Any:
+    """(hub, kind, overdue?, how many) of open items, grouped in the database; ``person``:
+    only theirs and nobody's."""
     until = week_end(today)
-    follow_ups = (
-        sa_select(
-            col(FollowUp.hub_code).label("hub"),
-            literal("follow_up").label("kind"),
-            (col(FollowUp.due_on) < today).label("overdue"),
-        )
-        .where(_open_follow_ups(hubs, until))
-        .subquery()
+    follow_ups: Any = sa_select(
+        col(FollowUp.hub_code).label("hub"),
+        literal("follow_up").label("kind"),
+        (col(FollowUp.due_on) < today).label("overdue"),
     )
-    actions = (
-        sa_select(
-            col(Consultation.hub_code).label("hub"),
-            literal("next_action").label("kind"),
-            (col(Consultation.next_action_on) < today).label("overdue"),
-        )
-        .where(_open_actions(hubs, today, until))
-        .subquery()
+    actions: Any = sa_select(
+        col(Consultation.hub_code).label("hub"),
+        literal("next_action").label("kind"),
+        (col(Consultation.next_action_on) < today).label("overdue"),
     )
+    if person is not None:  # the firm's 担当者 decides
+        follow_ups = follow_ups.join(Company, col(Company.id) == FollowUp.company_id)
+        actions = actions.join(Company, col(Company.id) == Consultation.company_id)
+    follow_ups = follow_ups.where(_open_follow_ups(hubs, until, person)).subquery()
+    actions = actions.where(_open_actions(hubs, today, until, person)).subquery()
     both = union_all(sa_select(follow_ups), sa_select(actions)).subquery()
     return sa_select(both.c.hub, both.c.kind, both.c.overdue, func.count()).group_by(
         both.c.hub, both.c.kind, both.c.overdue
@@ -151,11 +173,18 @@ def _fold(hub_code: str | None, rows: list[Any]) -> TodayCounts:
 
 
 def todays_counts(
-    session: Session, actor: Actor, *, hub_code: str | None = None, today: dt.date | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    hub_code: str | None = None,
+    today: dt.date | None = None,
+    person: int | None = None,
 ) -> TodayCounts:
-    """How many items the reader has to act on (for the sidebar and the dashboard)."""
+    """How many items the reader has to act on (for the sidebar and the dashboard); with
+    ``person`` (an account of the hub), that person's and nobody's."""
     today = today or today_jst()
-    rows = list(session.execute(_counts_statement(_hubs(actor, hub_code), today)).all())
+    _personal(actor, person)
+    rows = list(session.execute(_counts_statement(_hubs(actor, hub_code), today, person)).all())
     return _fold(hub_code, rows)
 
 
@@ -184,9 +213,12 @@ def todays_work(
     hub_code: str | None = None,
     today: dt.date | None = None,
     limit: int = 100,
+    person: int | None = None,
 ) -> TodayList:
-    """The items themselves, earliest due first (overdue ones lead), with the true counts."""
+    """The items themselves, earliest due first (overdue ones lead), with the true counts;
+    with ``person``, that person's and nobody's (by the follow-up's 担当者, else its firm's)."""
     today = today or today_jst()
+    _personal(actor, person)
     hubs = _hubs(actor, hub_code)
     until = week_end(today)
     follow_ups: Any = (
@@ -220,14 +252,14 @@ def todays_work(
         .join(Company, col(Company.id) == Consultation.company_id)
     )
     both = union_all(
-        follow_ups.where(_open_follow_ups(hubs, until)),
-        actions.where(_open_actions(hubs, today, until)),
+        follow_ups.where(_open_follow_ups(hubs, until, person)),
+        actions.where(_open_actions(hubs, today, until, person)),
     ).subquery()
     rows = session.execute(
         sa_select(both).order_by(both.c.due_on, both.c.kind, both.c.record_id).limit(limit)
     ).all()
     items = [TodayItem(**row._mapping) for row in rows]
-    counts = _fold(hub_code, list(session.execute(_counts_statement(hubs, today)).all()))
+    counts = _fold(hub_code, list(session.execute(_counts_statement(hubs, today, person)).all()))
     return TodayList(today=today, week_end=until, counts=counts, items=items)
 
 

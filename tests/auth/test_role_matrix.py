@@ -39,6 +39,7 @@ from crm.models import (
     UserAccount,
 )
 from crm.services import (
+    assignments,
     audit,
     comments,
     companies,
@@ -562,6 +563,21 @@ ROWS = [
     Row(
         timeline.company_timeline, READ_HUB01, lambda s, a, w: timeline.company_timeline(s, a, w.c1)
     ),
+    # 担当者 (issue 25)
+    Row(assignments.assignees, READ_HUB01, lambda s, a, w: assignments.assignees(s, a, "01")),
+    Row(
+        assignments.assignee_names,
+        OWN_ACCOUNT,
+        lambda s, a, w: assignments.assignee_names(s, a, [a.user_id]),
+    ),
+    Row(
+        assignments.assign,
+        WRITE_HUB01,
+        lambda s, a, w: (
+            assignments.assign(s, a, "company", [w.c1, w.c1b], None)
+            + assignments.assign(s, a, "company", [w.c1], users.get_user(s, "manager01").id)
+        ),
+    ),
     # comments and notifications (issue 25)
     Row(comments.mentionable, READ_HUB01, lambda s, a, w: comments.mentionable(s, a, "01")),
     Row(
@@ -1054,6 +1070,7 @@ NO_ACTOR = {
     "targets.validated_target": "pure check of a target's values (the page and a restore)",
     "saved_views.clean_params": "pure: a view's address parameters as stored",
     "comments.mentioned_names": "pure: the @names in a comment's text",
+    "assignments.inherited": "look-up inside open_need and a follow-up's creation, of a firm read",
 }
 CSV_MODULES = [
     "crm.csvio.export",

@@ -15,6 +15,7 @@ from crm.services.timeline import KIND_LABELS, TimelineEvent, company_timeline
 from crm.vocabulary import term
 from ui import firm_form, links
 from ui import form_state as fs
+from ui.assignee import assignee_control
 from ui.comments import comments_section
 from ui.fields import FieldSet
 from ui.forms import guarded
@@ -70,6 +71,7 @@ def show_company(actor: Actor, company_id: int) -> None:
     metrics[3].metric("フォローアップ", f"{counts['follow_up']:,}")
 
     if not read_only:
+        assignee_control(actor, "company", stored_id(company.id), company.assignee_id)
         onward(actor, stored_id(company.id))
 
     # Only the open tab is built (its name is in the address: ?tab=企業情報); the names stay

@@ -21,7 +21,7 @@ from ui import links
 from ui.cache import cached_read
 from ui.forms import guarded
 from ui.listing import Cell, grid, paginate
-from ui.record_list import Column, Context, RecordList
+from ui.record_list import Column, Context, RecordList, assignee_column
 
 STATUS_KEY = "needs.board.status"
 STATUS_PARAM = "status"
@@ -70,6 +70,7 @@ def columns(categories: dict[int, str], read_only: bool) -> list[Column]:
             lambda n, _c: enum_label(SalaryBand, n.salary_band),
         ),
         Column("opened_on", term("opened_on"), 1, lambda n, _c: day(n.opened_on)),
+        *assignee_column(read_only),
     ]
 
 
@@ -107,7 +108,11 @@ def _choose_status(counts: dict[str, int]) -> str:
 class Board:
     def __init__(self, actor: Actor, categories: dict[int, str], read_only: bool):
         self.actor, self.categories, self.read_only = actor, categories, read_only
-        self.list = RecordList(BOARD_SPEC, columns(categories, read_only))
+        self.list = RecordList(
+            BOARD_SPEC,
+            columns(categories, read_only),
+            row_title=lambda n, c: f"{n.role_title}（{c['companies'].get(n.company_id, '')}）",
+        )
 
     def show(self, company: int | None, hubs: tuple[str, ...]) -> None:
         _status_from_address()
@@ -120,7 +125,7 @@ class Board:
         if company is not None:
             self._firm_list(statuses, company, hubs)
             return
-        view, shown = self.list.controls()
+        view, shown = self.list.controls(self.actor)
         with guarded():
             counts = cached_read(
                 count_view_by, self.actor, list_name="needs", view=view, column="status", hubs=hubs

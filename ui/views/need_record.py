@@ -17,6 +17,7 @@ from crm.services.placements import list_placements
 from crm.vocabulary import term
 from ui import form_state as fs
 from ui import links
+from ui.assignee import assignee_control
 from ui.comments import comments_section
 from ui.forms import guarded
 from ui.record_history import history_section
@@ -56,6 +57,8 @@ def show_need(
     if read_only:
         st.caption("全国事務局として閲覧しています（閲覧のみ）。")
 
+    if not read_only:
+        assignee_control(actor, "talent_need", stored_id(need.id), need.assignee_id)
     metrics = st.columns(4)
     metrics[0].metric(term("status"), status.label)
     metrics[1].metric("人数", f"{need.headcount}名")
