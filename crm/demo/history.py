@@ -9,6 +9,10 @@ Each hire is traced back to an earlier consultation of the same hub, a few month
 that consultation's firm is the firm that hires. So consultation <= need opened <= referral <=
 placement, always within one hub and one firm.
 
+A hub whose figures are published (``published.py``) gets its consultations and placements
+fixed month by month up to the figures' date, and who hired up to then is planned to the
+published numbers of hiring firms, repeat hirers, side jobs and industries (``hiring.py``).
+
 Every record falls on a Japanese business day (no weekends, public holidays or 12/29-1/3):
 days are drawn among a month's business days, and a date derived from another lies a number of
 business days after it (``BusinessDays.after``), so every weekday keeps its share.
@@ -29,8 +33,9 @@ import jpholiday
 
 from crm import workflow
 from crm.calendar_jp import is_year_end_break
-from crm.demo import profiles
+from crm.demo import hiring, profiles
 from crm.demo.profiles import Mix, between, one_of
+from crm.demo.published import PUBLISHED_HUBS, PublishedHub
 from crm.demo.series import MonthTarget, apportion
 from crm.timeutil import fiscal_year
 
@@ -94,6 +99,9 @@ class Plan:
     actuals: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     # need index -> sort key of its id (opening day first); see number_needs
     need_keys: list[tuple] = field(default_factory=list)
+    # company index -> JSIC division, for firms whose industry the plan decides (the hiring
+    # firms of a hub with published figures); the others' are drawn with their rows
+    co_industry: dict[int, str] = field(default_factory=dict)
 
 
 class BusinessDays:
@@ -254,23 +262,71 @@ class Planner:
         self.hub_companies: list[list[int]] = [[] for _ in hubs]
         self.hub_placement_days: list[list[int]] = [[] for _ in hubs]
         self.fiscal_years: dict[int, int] = {}
-        self.forced = self._published_months(hubs) if published else {}
+        # Hubs whose published figures the history meets (hub index -> figures).
+        self.published: dict[int, PublishedHub] = {}
+        if published:
+            self.published = {
+                hubs.index(code): figures
+                for code, figures in PUBLISHED_HUBS.items()
+                if code in hubs and self._covers(figures)
+            }
+        self.forced = self._published_months()
+        # After its figures, a published hub keeps its own share of side jobs, growing as the
+        # programme's does.
+        self.side_job_scale = {
+            hub: figures.latest_side_job_share() / profiles.side_job_share(figures.until.year)
+            for hub, figures in self.published.items()
+        }
 
-    def _published_months(self, hubs: list[str]) -> dict[tuple[int, dt.date], tuple[int, int]]:
-        """(hub index, month) -> the hub's consultations and placements that month, for hubs
-        whose fiscal-year figures are published: the year's totals exactly, spread over its
-        months like the national counts."""
+    def _covers(self, figures: PublishedHub) -> bool:
+        """Whether the series runs from the programme's start through the figures' date and
+        holds each published fiscal year whole."""
+        firsts = {m.first_day for m in self.months}
+        return (
+            bool(self.months)
+            and self.months[0].first_day <= dt.date(2016, 1, 1)
+            and figures.until.replace(day=1) in firsts
+            and all(
+                dt.date(year + (month < 4), month, 1) in firsts
+                for year in figures.years
+                for month in range(1, 13)
+            )
+        )
+
+    def _published_months(self) -> dict[tuple[int, dt.date], tuple[int, int]]:
+        """(hub index, month) -> the hub's consultations and placements that month, for every
+        month up to its published figures' date: each published fiscal year's totals exactly,
+        the rest of the cumulative totals over the other months, spread like the national
+        counts (hires from the month after the hub's first visits)."""
         forced: dict[tuple[int, dt.date], tuple[int, int]] = {}
-        for code, (fy, consultations, placements) in profiles.PUBLISHED_HUB_YEARS.items():
-            if code not in hubs:
-                continue
-            months = [m for m in self.months if fiscal_year(m.first_day) == fy]
-            if len(months) < 12:
-                continue
-            counts_c = apportion(consultations, [m.consultations for m in months])
-            counts_p = apportion(placements, [m.placements for m in months])
-            for month, c, p in zip(months, counts_c, counts_p, strict=True):
-                forced[(hubs.index(code), month.first_day)] = (c, p)
+        for hub, figures in self.published.items():
+            months = [m for m in self.months if m.first_day <= figures.until]
+            periods = [
+                [m for m in months if fiscal_year(m.first_day) == year] for year in figures.years
+            ]
+            totals = list(figures.years.values())
+            periods.append([m for m in months if fiscal_year(m.first_day) not in figures.years])
+            totals.append(
+                (
+                    figures.cumulative[0] - sum(c for c, _ in totals),
+                    figures.cumulative[1] - sum(p for _, p in totals),
+                )
+            )
+            visits: dict[dt.date, int] = {}
+            for period, (consultations, _) in zip(periods, totals, strict=True):
+                counts = apportion(consultations, [m.consultations for m in period])
+                visits.update((m.first_day, n) for m, n in zip(period, counts, strict=True))
+            opening = min((day for day, n in visits.items() if n), default=dt.date.max)
+            for period, (_, placements) in zip(periods, totals, strict=True):
+                weights = [m.placements if m.first_day > opening else 0 for m in period]
+                counts = apportion(placements, weights)
+                for month, n in zip(period, counts, strict=True):
+                    c = visits[month.first_day]
+                    if c > month.consultations or n > month.placements:
+                        raise hiring.PublishedFiguresError(
+                            f"{self.plan.hubs[hub]} {month.first_day:%Y-%m}: more than the nation"
+                        )
+                    forced[(hub, month.first_day)] = (c, n)
         return forced
 
     def run(self, progress=None) -> Plan:
@@ -379,6 +435,12 @@ class Planner:
             rng = random.Random(f"{self.seed}:placed:{self.plan.hubs[hub]}")
             days.sort()
             i = sequence = 0
+            figures = self.published.get(hub)
+            if figures is not None:
+                # Up to the published date the plan decides who hired; later, as any hub.
+                split = bisect.bisect_right(days, figures.until.toordinal())
+                sequence = self._published_hires(hub, days[:split], figures, rng)
+                i = split
             while i < len(days):
                 wanted = _HEADCOUNTS.pick(rng)
                 group = [days[i]]
@@ -390,10 +452,101 @@ class Planner:
                 self._placed_need(hub, group, rng, sequence)
                 sequence += 1
 
+    def _published_hires(
+        self, hub: int, days: list[int], figures: PublishedHub, rng: random.Random
+    ) -> int:
+        """Plan a published hub's hires up to its figures' date (``days``): as many hiring
+        firms and repeat hirers as published, their industries in the published shares, side
+        jobs exactly as published. Returns the number of needs planned."""
+        plan = self.plan
+        groups = hiring.group_days(days, _HEADCOUNTS, rng)
+        windows = [(a.toordinal(), b.toordinal(), n) for a, b, n in figures.side_job_windows()]
+        hiring.choose_side_jobs(groups, windows, rng)
+        firms = hiring.assign_firms(groups, figures.hiring_firms, figures.repeat_hirers, rng)
+        placed = [0] * firms
+        for group in groups:
+            placed[group.firm] += group.size
+        industries = hiring.assign_industries(placed, figures.industries, rng)
+        visits: dict[int, list[int]] = {}  # the hub's firms -> their consultations, in order
+        for consultation in self.hub_consultations[hub]:
+            visits.setdefault(plan.c_company[consultation], []).append(consultation)
+        companies: list[int] = []  # the plan's firm of each hiring firm
+        for sequence, group in enumerate(groups):
+            first = group.days[0]
+            if group.firm == len(companies):  # the firm's first hire
+                consultation = self._first_hire_source(hub, first, set(companies), rng)
+                company = plan.c_company[consultation]
+                companies.append(company)
+                plan.co_industry[company] = hiring.division_of(industries[group.firm], rng)
+            else:
+                company = companies[group.firm]
+                consultation = self._again_source(hub, company, first, visits, companies, rng)
+            engagement = "side_job" if group.side_job else _not_side_job(rng)
+            self._placed_need(hub, group.days, rng, sequence, consultation, engagement)
+        return len(groups)
+
+    def _first_hire_source(self, hub: int, placed: int, taken: set[int], rng: random.Random) -> int:
+        """A consultation a few months before a firm's first hire, of a firm of the hub that
+        has not hired yet."""
+        plan, days = self.plan, self.hub_days[hub]
+        consultations = self.hub_consultations[hub]
+        latest = bisect.bisect_right(days, placed) - 1
+        index = bisect.bisect_right(days, placed - _lag(rng)) - 1
+        if index < 0:
+            index = between(rng, 0, max(latest, 0))
+        for step in range(latest + 1):
+            for candidate in (index - step, index + step):
+                if 0 <= candidate <= latest:
+                    consultation = consultations[candidate]
+                    if plan.c_company[consultation] not in taken:
+                        return consultation
+        raise hiring.PublishedFiguresError(f"{plan.hubs[hub]}: no firm left to hire")
+
+    def _again_source(
+        self,
+        hub: int,
+        company: int,
+        placed: int,
+        visits: dict[int, list[int]],
+        hiring_firms: list[int],
+        rng: random.Random,
+    ) -> int:
+        """The consultation a hiring firm's next need came from: one of its own visits a few
+        months before that has led to no need yet; else another visit of the hub near then
+        (not a firm's first, nor one with a need) becomes the firm's, as a firm that keeps
+        hiring keeps consulting; else its latest visit."""
+        plan, days = self.plan, self.hub_days[hub]
+        target = placed - _lag(rng)
+        own = [
+            c
+            for c in visits[company]
+            if placed - 720 <= plan.c_day[c] <= placed and not plan.c_has_need[c]
+        ]
+        if own:
+            return min(own, key=lambda c: abs(plan.c_day[c] - target))
+        consultations = self.hub_consultations[hub]
+        low = bisect.bisect_right(days, plan.co_day[company])
+        latest = bisect.bisect_right(days, placed) - 1
+        index = min(max(bisect.bisect_right(days, target) - 1, low), latest)
+        taken = set(hiring_firms)
+        for step in range(latest - low + 1):
+            for candidate in (index - step, index + step):
+                if not low <= candidate <= latest:
+                    continue
+                consultation = consultations[candidate]
+                other = plan.c_company[consultation]
+                if plan.c_first[consultation] or plan.c_has_need[consultation] or other in taken:
+                    continue
+                visits[other].remove(consultation)
+                plan.c_company[consultation] = company
+                bisect.insort(visits[company], consultation)
+                return consultation
+        return max(c for c in visits[company] if plan.c_day[c] <= placed)
+
     def _source(self, hub: int, placed: int, rng: random.Random) -> int:
         """An earlier consultation of the hub, typically a few months before the hire."""
         days = self.hub_days[hub]
-        lag = min(int(rng.lognormvariate(math.log(80), 0.6)) + 7, 720)
+        lag = _lag(rng)
         latest = bisect.bisect_right(days, placed) - 1
         index = bisect.bisect_right(days, placed - lag) - 1
         if index < 0:  # the hub is new: any visit up to the hire will do
@@ -406,10 +559,10 @@ class Planner:
                 return candidate
         return candidate
 
-    def _engagement(self, day: int, rng: random.Random) -> str:
+    def _engagement(self, day: int, rng: random.Random, hub: int = -1) -> str:
         year = dt.date.fromordinal(day).year
         draw = rng.random()
-        if draw < profiles.side_job_share(year):
+        if draw < profiles.side_job_share(year) * self.side_job_scale.get(hub, 1.0):
             return "side_job"
         if draw > 1 - profiles.SECONDMENT_SHARE:
             return "secondment"
@@ -463,13 +616,25 @@ class Planner:
         plan.c_has_need[consultation] = 1
         return len(plan.needs) - 1
 
-    def _placed_need(self, hub: int, group: list[int], rng: random.Random, sequence: int) -> None:
+    def _placed_need(
+        self,
+        hub: int,
+        group: list[int],
+        rng: random.Random,
+        sequence: int,
+        consultation: int | None = None,
+        engagement: str | None = None,
+    ) -> None:
+        """A need filled by the placements ``group`` (days); from ``consultation`` with
+        ``engagement`` when the plan has chosen them."""
         plan, days = self.plan, self.days
         first, last = group[0], group[-1]
-        consultation = self._source(hub, first, rng)
+        if consultation is None:
+            consultation = self._source(hub, first, rng)
         consulted = plan.c_day[consultation]
         opened = days.part_way(consulted, first, rng.random() * 0.3)
-        engagement = self._engagement(first, rng)
+        if engagement is None:
+            engagement = self._engagement(first, rng, hub)
         partner = self._placing_partner(hub, first, engagement, rng)
         need = self._new_need(
             hub, consultation, opened, engagement, len(group), "placed", rng, (0, hub, sequence)
@@ -518,11 +683,19 @@ class Planner:
                 continue
             hub = plan.c_hub[consultation]
             opened = later(consulted, int(draws[1] * 15))
+            engagement = self._engagement(opened, rng, hub)
+            figures = self.published.get(hub)
+            if (
+                engagement == "side_job"
+                and figures is not None
+                and opened < figures.side_jobs_from.toordinal()
+            ):
+                engagement = "mid_career"  # the hub offered no side jobs yet
             need = self._new_need(
                 hub,
                 consultation,
                 opened,
-                self._engagement(opened, rng),
+                engagement,
                 1 if draws[2] < 0.9 else 2,
                 "withdrawn",
                 rng,
@@ -577,6 +750,16 @@ _CATEGORIES = Mix(profiles.CATEGORY_MIX)
 _SALARY = {key: Mix(mix) for key, mix in profiles.SALARY_MIX.items()}
 _AGES = {key: Mix(mix) for key, mix in profiles.AGE_MIX.items()}
 _RESIDENCES = {key: Mix(mix) for key, mix in profiles.RESIDENCE_MIX.items()}
+
+
+def _lag(rng: random.Random) -> int:
+    """Days from the consultation a need came from to its first hire: a few months."""
+    return min(int(rng.lognormvariate(math.log(80), 0.6)) + 7, 720)
+
+
+def _not_side_job(rng: random.Random) -> str:
+    """The engagement of a hire the plan has not made a side job."""
+    return "secondment" if rng.random() < profiles.SECONDMENT_SHARE else "mid_career"
 
 
 def _day(ordinal: int) -> dt.date:

@@ -1,5 +1,5 @@
 """Word lists for synthetic Japanese records: firm names with their kana, cities, people,
-partners and the short texts a hub manager writes.
+partners. The texts a hub manager writes (summaries, role titles, notes) are in texts.py.
 
 Every name is made up from common words; none is meant to be a real firm or person. Kana are
 given as katakana (フリガナ) without the legal form, as registries list them.
@@ -518,77 +518,6 @@ BUSINESS_WORDS: dict[str, list[tuple[str, str]]] = {
     "N": [("サービス", "サービス"), ("観光開発", "カンコウカイハツ")],
     "P": [("ケアサービス", "ケアサービス"), ("メディカル", "メディカル")],
     "R": [("総合サービス", "ソウゴウサービス"), ("ビルメンテナンス", "ビルメンテナンス")],
-}
-
-# Role titles of talent needs, by talent-category code.
-ROLE_TITLES: dict[str, list[str]] = {
-    "management": ["取締役(経営企画)", "後継者候補(専務取締役)", "工場長", "事業部長", "執行役員"],
-    "management_support": [
-        "経理財務部長",
-        "人事総務マネージャー",
-        "経営企画室長",
-        "管理部長",
-        "財務担当(CFO候補)",
-    ],
-    "specialist": [
-        "品質保証責任者",
-        "生産技術エンジニア",
-        "情報システム責任者",
-        "DX推進リーダー",
-        "設計開発リーダー",
-        "生産管理マネージャー",
-    ],
-    "sales_channel": [
-        "営業部長",
-        "EC事業責任者",
-        "海外営業マネージャー",
-        "マーケティング責任者",
-        "新規事業責任者",
-    ],
-}
-
-# Consultation texts: an opening by channel and a topic by the firm's stance.
-OPENINGS: dict[str, list[str]] = {
-    "visit": ["社長を訪問。", "代表者と面談。", "工場を見学し経営者と面談。"],
-    "seminar": ["セミナー参加企業への個別相談。", "経営者向けセミナー後に面談。"],
-    "financial_institution": ["取引金融機関からの紹介で訪問。", "地域金融機関の担当者と同行訪問。"],
-    "large_firm": ["大企業連携による出向・研修の制度を説明。"],
-    "inbound": ["企業から電話で問い合わせ。", "ウェブサイト経由で相談申込み。"],
-    "other": ["商工団体の紹介で面談。", "自治体の企業支援窓口から紹介。"],
-}
-TOPICS: dict[str, list[str]] = {
-    "defensive": [
-        "事業承継と後継者育成について意見交換。",
-        "人手不足への対応が当面の課題。",
-        "既存事業の維持が中心で、採用は未定。",
-    ],
-    "interested": [
-        "新規事業の可能性について意見交換。",
-        "デジタル化による生産性向上に関心。",
-        "首都圏での販路拡大に関心。",
-    ],
-    "considering": [
-        "営業責任者の採用を検討中。",
-        "経営企画機能の強化を検討。",
-        "海外展開に向けた体制づくりを検討。",
-        "副業・兼業人材の活用を検討。",
-    ],
-    "ready": [
-        "プロフェッショナル人材の採用を決断。求人要件を具体化。",
-        "成長戦略を共有し、必要な人材像を整理。",
-        "事業拡大に向け管理職の採用を決定。",
-    ],
-}
-# Next steps, by the firm's stance.
-NEXT_ACTIONS: dict[str, list[str]] = {
-    "defensive": ["セミナーを案内", "経営計画の共有を依頼", "金融機関と同行訪問"],
-    "interested": ["セミナーを案内", "社内検討の結果を確認し再訪問", "副業・兼業人材の活用を提案"],
-    "considering": [
-        "求人要件の整理を支援",
-        "社内検討の結果を確認し再訪問",
-        "副業・兼業人材の活用を提案",
-    ],
-    "ready": ["求人要件の整理を支援", "人材ビジネス事業者へ紹介", "求人票の作成を支援"],
 }
 
 FOLLOW_UP_NOTES = {

@@ -1,12 +1,14 @@
 """Turn a planned history into table rows (tuples in the column order declared here).
 
-Ids are assigned here from each table's first free id. Texts (firm names, kana, summaries) are
-drawn from ``names.py``; codes are the English enum values stored by the services.
+Ids are assigned here from each table's first free id. Names (firms, kana, people) are drawn
+from ``names.py``, the texts a hub writes (summaries, role titles, notes, phone numbers) from
+``texts.py``; codes are the English enum values stored by the services.
 """
 
 import datetime as dt
 import math
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -14,10 +16,11 @@ from stdnum.jp import cn
 
 from crm import workflow
 from crm.calendar_jp import FOLLOW_UP_AFTER
-from crm.demo import clock, names, profiles
+from crm.demo import clock, names, profiles, texts
 from crm.demo.clock import Clock, PlanTimes
 from crm.demo.history import BusinessDays, Plan
 from crm.demo.profiles import Mix, between, one_of
+from crm.reference import PREFECTURES
 from crm.textnorm import company_keys
 from crm.writes.bulk import BulkWriter
 
@@ -142,6 +145,12 @@ class Context:
     steps: dict[int, list[tuple]] = field(default_factory=dict)
     clock: Clock = field(init=False)
     times: PlanTimes = field(init=False)
+    # Per firm (by index), its JSIC division and city; per placement (by plan index) the
+    # hire's salary band, and per placed need the band of its first hire.
+    industries: list[str] = field(default_factory=list)
+    cities: list[tuple[str, str, str]] = field(default_factory=list)
+    salaries: list[str | None] = field(default_factory=list)
+    need_salaries: dict[int, str | None] = field(default_factory=dict)
 
     def rng(self, part: str) -> random.Random:
         """Each table draws from its own stream, in id order (see history.py)."""
@@ -155,11 +164,58 @@ class Context:
                 self.steps.setdefault(change[1], []).append(change)
         self.clock = Clock(self.seed, self.writer.dialect)
         self.times = clock.plan_times(self.plan, self.clock)
+        self._firms()
+        self._salaries()
+
+    def _firms(self) -> None:
+        """Each firm's industry (its prefecture's census mix) and city, in firm order, before
+        the rows: consultations and needs word their texts by the firm's trade. The plan
+        fixes some firms' industries (``Plan.co_industry``: a hub's published mix of hiring
+        firms)."""
+        plan, rng = self.plan, self.rng("firm")
+        fixed = plan.co_industry
+        for index, (hub, day) in enumerate(zip(plan.co_hub, plan.co_day, strict=True)):
+            if day > plan.today:
+                break  # firms are in order of their first consultation
+            code = plan.hubs[hub]
+            industry = profiles.industry_mix(code).pick(rng)
+            self.industries.append(fixed.get(index, industry))
+            self.cities.append(one_of(rng, names.CITIES[code]))
+
+    def _salaries(self) -> None:
+        """A hire's salary band by the need's category and the hire's age
+        (``profiles.salary_mix``), drawn from a hash of the need's id and the hire's place
+        among its hires, so it is the same whichever day the demo is loaded. A need without a
+        stated band keeps none."""
+        plan, salt = self.plan, zlib.crc32(f"{self.seed}:salary".encode())
+        hires: dict[int, int] = {}
+        for _day, need_index, _partner, age, _residence, stated in plan.placements:
+            place = hires.get(need_index, 0)
+            hires[need_index] = place + 1
+            if stated is None:
+                self.salaries.append(None)
+                continue
+            need = plan.needs[need_index]
+            mix = profiles.salary_mix(need.category, need.engagement, age)
+            band = mix.at(_unit(salt, need.id, place))
+            self.salaries.append(band)
+            if place == 0:
+                self.need_salaries[need_index] = band
+
+
+_MASK = (1 << 64) - 1
+
+
+def _unit(salt: int, key: int, part: int) -> float:
+    """A uniform draw in [0, 1) from a hash of a record's identity (splitmix64's finaliser)."""
+    value = (salt * 0x9E3779B97F4A7C15 + key * 0xBF58476D1CE4E5B9 + part + 1) & _MASK
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
+    return ((value ^ (value >> 31)) >> 11) / float(1 << 53)
 
 
 # --- companies and contacts --------------------------------------------------------------------
 
-_INDUSTRIES = Mix(profiles.INDUSTRY_MIX)
 _FORMS_BY_SIZE = [(limit, Mix(mix)) for limit, mix in profiles.LEGAL_FORM_BY_SIZE]
 _CAPITAL = {kind: Mix(mix) for kind, mix in profiles.CAPITAL_MIX.items()}
 
@@ -251,8 +307,7 @@ def company_rows(ctx: Context) -> Iterator[tuple]:
         if day > plan.today:
             break  # companies are in order of their first consultation
         code = plan.hubs[hub]
-        industry = _INDUSTRIES.pick(rng)
-        city = one_of(rng, names.CITIES[code])
+        industry, city = ctx.industries[index], ctx.cities[index]
         if rng.random() < profiles.SOLE_TRADER_SHARE:
             form = "sole"
             number, employees, capital_jpy = None, between(rng, 1, 9), None
@@ -299,10 +354,12 @@ def contact_rows(ctx: Context) -> Iterator[tuple]:
             titles.append(one_of(rng, names.OTHER_TITLES))
         stamp = ctx.clock.stamp(day, ctx.times.company[index])  # entered with the firm
         user = ctx.managers[hub]
-        for title in titles:
+        main_line = texts.landline(rng, ctx.cities[index][0])
+        for position, title in enumerate(titles):
             family, _ = one_of(rng, names.FAMILY_NAMES)
             email = f"contact{next_id}@example.com" if rng.random() < 0.6 else None
             name = f"{family} {one_of(rng, names.GIVEN_NAMES)}"
+            phone = _contact_phone(rng, main_line, ctx.cities[index][0], position)
             yield (
                 next_id,
                 plan.hubs[hub],
@@ -310,7 +367,7 @@ def contact_rows(ctx: Context) -> Iterator[tuple]:
                 name,
                 title,
                 email,
-                None,
+                phone,
                 stamp,
                 user,
                 stamp,
@@ -318,6 +375,19 @@ def contact_rows(ctx: Context) -> Iterator[tuple]:
                 1,
             )
             next_id += 1
+
+
+def _contact_phone(rng: random.Random, main_line: str, city: str, position: int) -> str | None:
+    """The owner is reached on the firm's main line, others on it, a direct line or a mobile;
+    some contacts have no number on file."""
+    draw = rng.random()
+    if draw < 0.12:
+        return None
+    if draw < 0.25:
+        return texts.mobile(rng)
+    if position and draw < 0.55:
+        return texts.landline(rng, city)  # a direct line
+    return main_line
 
 
 # --- consultations -----------------------------------------------------------------------------
@@ -337,8 +407,9 @@ def consultation_rows(ctx: Context) -> Iterator[tuple]:
         hub = plan.c_hub[index]
         channel = _CHANNELS.pick(rng)
         stance = (_STANCE_NEED if plan.c_has_need[index] else _STANCE_OTHER).pick(rng)
-        summary = one_of(rng, names.OPENINGS[channel]) + one_of(rng, names.TOPICS[stance])
-        plan_next, next_action = rng.random() < 0.6, one_of(rng, names.NEXT_ACTIONS[stance])
+        industry = ctx.industries[plan.c_company[index]]
+        summary = texts.summary(rng, channel, stance, industry)
+        plan_next, next_action = rng.random() < 0.6, one_of(rng, texts.NEXT_ACTIONS[stance])
         next_on = BusinessDays.after(day, between(rng, 7, 45))
         stamp = ctx.clock.stamp(times.consultation_day[index], times.consultation[index])
         user = ctx.managers[hub]
@@ -369,9 +440,10 @@ def need_rows(ctx: Context) -> Iterator[tuple]:
     consultation_first, company_first = ctx.first_ids["consultation"], ctx.first_ids["company"]
     for index in sorted(range(len(plan.needs)), key=lambda i: plan.needs[i].id):
         need = plan.needs[index]
-        role = one_of(rng, names.ROLE_TITLES[need.category])
         if need.opened > today:
             break  # needs are numbered by opening day
+        role = texts.role_title(rng, need.category, ctx.industries[need.company])
+        note = texts.need_note(rng, need.engagement)
         steps = ctx.steps[index]
         user = ctx.managers[need.hub]
         created = ctx.clock.stamp(need.opened, ctx.times.step[index][0])
@@ -386,10 +458,10 @@ def need_rows(ctx: Context) -> Iterator[tuple]:
             need.engagement,
             role,
             need.headcount,
-            need.salary_band,
+            ctx.need_salaries.get(index, need.salary_band),
             last[4],  # the status it had reached by the last day
             writer.date(need.opened),
-            None,
+            note,
             created,
             user,
             updated,
@@ -438,6 +510,7 @@ def referral_rows(ctx: Context) -> Iterator[tuple]:
         key=lambda i: (referrals[i][0], needs[referrals[i][1]].id),
     )
     next_id = ctx.first_ids["referral"]
+    rng = ctx.rng("referral")
     for index in ordered:
         day, need, partner, outcome, settled = referrals[index]
         hub = needs[need].hub
@@ -445,6 +518,7 @@ def referral_rows(ctx: Context) -> Iterator[tuple]:
         entered = ctx.times.referral[index]
         stamp = clock_.stamp(day, entered)
         known = referral_outcome(day, outcome, settled, today)
+        note = texts.referral_note(rng, needs[need].engagement)
         if known == "pending":
             updated, version = stamp, 1
         else:
@@ -469,7 +543,7 @@ def referral_rows(ctx: Context) -> Iterator[tuple]:
             partner,
             writer.date(day),
             known,
-            None,
+            note,
             stamp,
             user,
             updated,
@@ -496,11 +570,16 @@ def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
     first_id = ctx.first_ids["placement"]
     # A separate stream, so the prefectures leave every other drawn figure as it was.
     origins = random.Random(f"previous-prefecture-{first_id}")
-    for offset, (day, need_index, partner, age, residence, salary, index) in enumerate(ordered):
+    rng = ctx.rng("placement")
+    for offset, (day, need_index, partner, age, residence, _, index) in enumerate(ordered):
         need = plan.needs[need_index]
         user = ctx.managers[need.hub]
         stamp = ctx.clock.stamp(day, ctx.times.placement[index])
         hub_code = plan.hubs[need.hub]
+        came_from = profiles.previous_prefecture(residence, hub_code, origins)
+        note = texts.placement_note(
+            rng, need.engagement, residence, PREFECTURES[came_from][0] if came_from else None
+        )
         yield (
             first_id + offset,
             hub_code,
@@ -509,11 +588,11 @@ def placement_rows(ctx: Context, ordered: list[tuple]) -> Iterator[tuple]:
             writer.date(day),
             need.engagement,
             partner,
-            salary,
+            ctx.salaries[index],
             age,
             residence,
-            profiles.previous_prefecture(residence, hub_code, origins),
-            None,
+            came_from,
+            note,
             stamp,
             user,
             stamp,

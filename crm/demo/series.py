@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crm.timeutil import add_months
@@ -29,7 +30,7 @@ ANCHORS = (
 )
 # Pace after the published figures: about 10,000 consultations and 2,000-3,000 placements a year.
 LATER_CONSULTATIONS_PER_MONTH = 840
-LATER_PLACEMENTS_PER_MONTH = (225, 250)  # from December 2020, rising over six years
+LATER_PLACEMENTS_PER_MONTH = (215, 232)  # from December 2020, rising over six years
 LATER_RAMP_MONTHS = 72
 SYNTHETIC_MONTHS = 120
 SYNTHETIC_PLACEMENT_RATE = 0.21  # national placements per consultation (10,831 / 52,144)
@@ -48,7 +49,7 @@ class MonthTarget:
     placements: int
 
 
-def apportion(total: int, weights: list[float]) -> list[int]:
+def apportion(total: int, weights: Sequence[float]) -> list[int]:
     """Split ``total`` into integers proportional to ``weights`` that add up exactly
     (largest remainder)."""
     weight_sum = sum(weights)

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm.actor import SYSTEM, Actor
 from crm.csvio.export import Week, weekly_export
@@ -167,8 +167,11 @@ def test_one_real_correction_is_the_one_correction(demo_session, week, monkeypat
 
 
 def test_a_referral_outcome_is_audited_as_the_app_audits_it(demo_session):
+    # One without a note: the service's update takes the note from ``data`` (none here).
     referral = demo_session.execute(
-        select(Referral).where(Referral.outcome == "pending").limit(1)
+        select(Referral)
+        .where(Referral.outcome == "pending", col(Referral.notes).is_(None))
+        .limit(1)
     ).scalar_one()
     needs.update_referral(
         demo_session,

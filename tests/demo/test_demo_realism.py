@@ -1,10 +1,15 @@
 """The demo's dates and times look like an office's (issue 27): every kind of dated record
 falls on each weekday as often as the business days do, records are entered through the
 working day (Japan time, stored in UTC), and nothing is entered before what it belongs to.
-Counted with plain SQL on the demo database; expected shares from crm.calendar_jp."""
+Counted with plain SQL on the demo database; expected shares from crm.calendar_jp.
+
+Its firms and hires look like the programme's too: industries by prefecture from the economic
+census, salaries rising with age."""
 
 import calendar
 import datetime as dt
+import itertools
+import math
 from collections import Counter, defaultdict
 
 import pytest
@@ -15,6 +20,7 @@ from crm.calendar_jp import follow_up_due, is_business_day
 from crm.db import make_engine
 from crm.demo.clock import Clock
 from crm.demo.history import BusinessDays
+from crm.demo.profiles import POPULATION, industry_shares
 from crm.timeutil import JST
 
 WEEKDAY_TOLERANCE = 2.0  # percentage points either side of the business days' share
@@ -255,3 +261,109 @@ def test_stamps_are_the_same_moment_on_sqlite_and_postgresql():
         local = stored.astimezone(JST)
         assert local.date() == dt.date(2024, 4, 24)
         assert local.hour * 3600 + local.minute * 60 + local.second == seconds
+
+
+# --- industries by prefecture and salaries by age (issue 27) ------------------------------------
+
+# Prefectures with enough firms for their share to be read to a few points. Yamagata is left
+# out: its hiring firms follow the hub's published mix (manufacturing 71%), not the census.
+ENOUGH_FIRMS = 700
+PUBLISHED_MIX_HUBS = {"06"}
+
+
+def test_manufacturing_share_follows_each_prefecture_s_census_mix(demo):
+    found = rows(
+        demo,
+        """select prefecture_code, count(*), sum(industry = 'E') from company
+           group by prefecture_code""",
+    )
+    assert len(found) == 46  # every hub but Tokyo's
+    checked, off = 0, {}
+    for code, firms, makers in found:
+        if firms < ENOUGH_FIRMS or code in PUBLISHED_MIX_HUBS:
+            continue
+        expected = industry_shares(code)["E"]
+        share = 100 * makers / firms
+        # Three and a half standard errors of a share counted over this many firms, at least
+        # three points: a real difference between prefectures is ten points or more.
+        error = 100 * math.sqrt(expected / 100 * (1 - expected / 100) / firms)
+        checked += 1
+        if abs(share - expected) > max(3.0, 3.5 * error):
+            off[code] = (round(share, 1), round(expected, 1), firms)
+    assert checked >= 15
+    assert off == {}
+    share = {code: 100 * makers / firms for code, firms, makers in found}
+    assert share["47"] < 15 and share["01"] < 15  # Okinawa, Hokkaido
+    for maker_prefecture in ("25", "16", "23"):  # Shiga, Toyama, Aichi
+        assert share[maker_prefecture] > 2 * max(share["47"], share["01"]), maker_prefecture
+    # The whole demo: the table weighted by each prefecture's firms, to a point and a half.
+    firms_total = sum(firms for _, firms, _ in found)
+    expected_total = sum(firms * industry_shares(code)["E"] for code, firms, _ in found)
+    makers_total = sum(makers for _, _, makers in found)
+    assert abs(100 * makers_total / firms_total - expected_total / firms_total) < 1.5
+
+
+def test_the_census_table_sums_and_orders_as_published():
+    for code in POPULATION:
+        assert abs(sum(industry_shares(code).values()) - 100) < 1e-9, code
+    made = {code: industry_shares(code)["E"] for code in POPULATION}
+    assert made["47"] == min(made.values())  # Okinawa makes least
+    assert made["25"] == max(made.values())  # Shiga most
+    assert made["13"] < 12  # Tokyo's firms are offices and shops
+
+
+SALARY_ORDER = ("under_4m", "4m_6m", "6m_8m", "8m_10m", "10m_plus")
+AGE_ORDER = ("under_30", "30s", "40s", "50s", "60_plus")
+
+
+def _median(counts: Counter) -> int:
+    ordered = sorted(counts.elements())
+    return ordered[len(ordered) // 2]
+
+
+def test_salary_rises_with_age_and_some_mid_career_hires_earn_under_4m(demo):
+    bands: dict[str, Counter] = {age: Counter() for age in AGE_ORDER}
+    for age, band, count in rows(
+        demo,
+        """select age_band, salary_band, count(*) from placement
+           where engagement = 'mid_career' and salary_band is not null group by 1, 2""",
+    ):
+        bands[age][SALARY_ORDER.index(band)] += count
+    assert all(sum(bands[age].values()) > 300 for age in AGE_ORDER)
+    means = [
+        sum(level * n for level, n in bands[age].items()) / sum(bands[age].values())
+        for age in AGE_ORDER[:4]
+    ]
+    # Up by at least a quarter band a decade, from the twenties to the fifties.
+    assert all(later - earlier > 0.25 for earlier, later in itertools.pairwise(means)), means
+    medians = [_median(bands[age]) for age in AGE_ORDER[:4]]
+    assert medians == sorted(medians) and medians[0] < medians[3], medians
+    assert medians[0] == SALARY_ORDER.index("4m_6m")
+    # Under ¥4M: 5-10% of mid-career hires, mostly young hires or specialists.
+    total = sum(sum(counts.values()) for counts in bands.values())
+    low = sum(counts[0] for counts in bands.values())
+    assert 5 <= 100 * low / total <= 10
+    young_or_specialist = one(
+        demo,
+        """select count(*) from placement p join talent_need n on n.id = p.need_id
+           join talent_category c on c.id = n.category_id
+           where p.engagement = 'mid_career' and p.salary_band = 'under_4m'
+             and (p.age_band in ('under_30', '30s') or c.code = 'specialist')""",
+    )
+    assert young_or_specialist > 0.6 * low
+    # Side jobs are paid for a few days a month.
+    side, side_low = rows(
+        demo,
+        """select count(*), sum(salary_band = 'under_4m') from placement
+           where engagement = 'side_job' and salary_band is not null""",
+    )[0]
+    assert side > 1_000 and side_low >= 0.75 * side
+
+
+def test_a_need_states_the_band_its_first_hire_was_paid(demo):
+    found = rows(
+        demo,
+        """select count(*), sum(n.salary_band is p.salary_band) from talent_need n
+           join placement p on p.need_id = n.id where n.headcount = 1""",
+    )[0]
+    assert found[0] > 10_000 and found[1] == found[0]
