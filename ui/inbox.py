@@ -25,7 +25,11 @@ INBOX = "pages/inbox.py"
 # How often the sidebar asks for the unread count: a mention reaches its person within this,
 # while the rest of the page stays as it is (only this fragment re-runs).
 REFRESH = dt.timedelta(seconds=15)
-PAGES = {"company": (links.COMPANIES, "company"), "talent_need": (links.NEEDS, "need")}
+PAGES = {
+    "company": (links.COMPANIES, "company"),
+    "talent_need": (links.NEEDS, "need"),
+    "kpi_target": ("pages/targets.py", ""),
+}
 
 
 SEEN = "inbox_seen"  # raised when this browser marks something read: the cached count moves on
@@ -64,7 +68,7 @@ def _open(actor: Actor, note: NotificationView) -> None:
         s.commit()
     _seen()
     page, param = PAGES.get(note.entity, (links.NEEDS, "need"))
-    st.switch_page(page, query_params={param: str(note.record_id)})
+    st.switch_page(page, query_params={param: str(note.record_id)} if param else None)
 
 
 def _read_all(actor: Actor) -> None:

@@ -14,6 +14,7 @@ from crm.models import (
     Company,
     Consultation,
     NeedStatusChange,
+    Notification,
     Partner,
     Placement,
     Referral,
@@ -22,8 +23,9 @@ from crm.models import (
     stored_id,
 )
 from crm.reference import NeedStatus, ReferralOutcome
-from crm.services.base import applied, get_scoped, scope_filter, update_row
+from crm.services.base import applied, create_row, get_scoped, scope_filter, update_row
 from crm.services.merge import require_not_merged
+from crm.services.notifications import notice
 from crm.timeutil import today_jst
 from crm.validation import not_in_future, parse_input
 from crm.writes import Plan, apply
@@ -258,15 +260,9 @@ def update_referral(
 ) -> Referral:
     referral = get_scoped(session, actor, Referral, referral_id)
     actor.require_write(referral.hub_code)
-    values = parse_input(
-        ReferralInput,
-        {
-            "need_id": referral.need_id,
-            "partner_id": referral.partner_id,
-            "referred_on": referral.referred_on,
-            **data,
-        },
-    )
+    # What ``data`` leaves out stays as it is (an outcome alone keeps the referral's notes).
+    current = {name: getattr(referral, name) for name in ReferralInput.model_fields}
+    values = parse_input(ReferralInput, {**current, **data})
     need = session.get(TalentNeed, referral.need_id)
     require_not_merged(session, None if need is None else need.company_id)
     rules.require(
@@ -278,9 +274,25 @@ def update_referral(
             values.partner_id == referral.partner_id or _partner_found(session, values.partner_id),
         ),
     )
-    return update_row(
+    outcome_before = referral.outcome
+    updated = update_row(
         session, actor, referral, values.model_dump(exclude={"need_id"}), expected_version
     )
+    if need is not None and updated.outcome != outcome_before:
+        told = notice(
+            session,
+            actor,
+            need.assignee_id,
+            kind="outcome",
+            entity="talent_need",
+            record_id=stored_id(need.id),
+            hub_code=need.hub_code,
+            text=f"担当の人材ニーズ「{need.role_title}」の紹介の結果が"
+            f"「{ReferralOutcome(updated.outcome).label}」になりました。",
+        )
+        if told is not None:
+            create_row(session, actor, Notification(**told))
+    return updated
 
 
 def list_referrals(

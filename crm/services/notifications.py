@@ -9,6 +9,7 @@ neither goes through the write layer nor invalidates the hub's cached figures.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -17,7 +18,7 @@ from crm.actor import Actor
 from crm.auth.sessions import require_live
 from crm.entities import Notification
 from crm.errors import NotFound, PermissionDenied
-from crm.models import stored_id
+from crm.models import UserAccount, stored_id
 from crm.timeutil import utcnow
 
 KIND_LABELS = {
@@ -43,6 +44,34 @@ class NotificationView:
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, "お知らせ")
+
+
+def notice(
+    session: Session,
+    actor: Actor,
+    user_id: int | None,
+    *,
+    kind: str,
+    entity: str,
+    record_id: int,
+    hub_code: str | None,
+    text: str,
+) -> dict[str, Any] | None:
+    """The notification row to write with a change (in the change's own plan), or None when
+    there is nobody to tell: no person, the actor themselves, or an account not active."""
+    if user_id is None or user_id == actor.user_id:
+        return None
+    person = session.get(UserAccount, user_id)
+    if person is None or not person.active:
+        return None
+    return {
+        "user_id": user_id,
+        "hub_code": hub_code,
+        "kind": kind,
+        "entity": entity,
+        "record_id": record_id,
+        "text": text[:300],
+    }
 
 
 def _me(session: Session, actor: Actor, *, for_write: bool = False) -> int:

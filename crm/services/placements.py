@@ -10,10 +10,11 @@ from crm import rules, workflow
 from crm.actor import Actor
 from crm.areas import residence_of
 from crm.entities import PlacementInput
-from crm.models import FollowUp, Partner, Placement, TalentNeed, stored_id
+from crm.models import FollowUp, Notification, Partner, Placement, TalentNeed, stored_id
 from crm.services.assignments import inherited
 from crm.services.base import applied, get_scoped, scope_filter, update_row
 from crm.services.merge import require_not_merged
+from crm.services.notifications import notice
 from crm.validation import parse_input
 from crm.writes import Plan
 
@@ -65,6 +66,19 @@ def record_placement(session: Session, actor: Actor, data: dict) -> Placement:
             **workflow.follow_up_after(values.placed_on),
         },
     )
+    told = notice(
+        session,
+        actor,
+        need.assignee_id,
+        kind="placement",
+        entity="talent_need",
+        record_id=stored_id(need.id),
+        hub_code=need.hub_code,
+        text=f"担当の人材ニーズ「{need.role_title}」に成約が記録されました"
+        f"（{values.placed_on:%Y/%m/%d}）。",
+    )
+    if told is not None:
+        plan.insert(Notification, told)
     return applied(session, actor, plan, Placement, placement)
 
 

@@ -10,9 +10,10 @@ from sqlmodel import Session, select
 
 from crm.actor import Actor
 from crm.errors import PermissionDenied, StaleVersion, ValidationError
-from crm.models import Hub, KpiTarget
+from crm.models import Hub, KpiTarget, Notification, stored_id
 from crm.reference import Role
 from crm.services.base import create_row, get_scoped, scope_filter, update_row
+from crm.services.notifications import notice
 from crm.targets import APPROVED, FIRST_FISCAL_YEAR, MAX_TARGET, PROPOSED
 from crm.timeutil import fiscal_year, today_jst, utcnow
 from crm.validation import parse_input
@@ -102,13 +103,18 @@ def set_target(
             ),
         )
     approval = {"status": APPROVED, "approved_by": actor.user_id, "approved_at": approved_at}
-    return update_row(
+    proposed = target.status != APPROVED
+    changed = update_row(
         session,
         actor,
         target,
         {"consultations": values.consultations, "placements": values.placements, **approval},
         _require_version(target, expected_version),
     )
+    _tell_proposer(
+        session, actor, changed, "を修正のうえ承認しました" if proposed else "を変更しました"
+    )
+    return changed
 
 
 def approve_target(
@@ -119,13 +125,32 @@ def approve_target(
     target = get_target(session, actor, target_id)
     if target.status == APPROVED:
         raise ValidationError({"status": "この目標は既に承認済みです"})
-    return update_row(
+    approved = update_row(
         session,
         actor,
         target,
         {"status": APPROVED, "approved_by": actor.user_id, "approved_at": utcnow()},
         expected_version,
     )
+    _tell_proposer(session, actor, approved, "を承認しました")
+    return approved
+
+
+def _tell_proposer(session: Session, actor: Actor, target: KpiTarget, what: str) -> None:
+    """The hub manager who proposed the target hears what the secretariat did with it."""
+    told = notice(
+        session,
+        actor,
+        target.created_by,
+        kind="target",
+        entity="kpi_target",
+        record_id=stored_id(target.id),
+        hub_code=target.hub_code,
+        text=f"全国事務局が{target.fiscal_year}年度の目標（相談 {target.consultations:,}件・"
+        f"成約 {target.placements:,}件）{what}。",
+    )
+    if told is not None:
+        create_row(session, actor, Notification(**told))
 
 
 def get_target(session: Session, actor: Actor, target_id: int) -> KpiTarget:

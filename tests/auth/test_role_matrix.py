@@ -610,6 +610,13 @@ ROWS = [
             s, a, comments.post_comment(s, a, "company", w.c1, "取り消す").id or 0
         ),
     ),
+    Row(
+        notifications.notice,
+        OWN_ACCOUNT,
+        lambda s, a, w: notifications.notice(
+            s, a, None, kind="mention", entity="company", record_id=w.c1, hub_code="01", text=""
+        ),
+    ),
     Row(notifications.unread_count, OWN_ACCOUNT, lambda s, a, w: notifications.unread_count(s, a)),
     Row(
         notifications.list_notifications,

@@ -10,10 +10,25 @@ from sqlmodel import Session, select
 
 from crm.actor import SYSTEM, actor_for
 from crm.errors import PermissionDenied, ValidationError
-from crm.models import AuditLog, Company, FollowUp, Notification
-from crm.services import assignments, followups, notifications, record_views, today, users
+from crm.models import AuditLog, Company, FollowUp, Notification, TalentNeed
+from crm.services import (
+    assignments,
+    followups,
+    needs,
+    notifications,
+    record_views,
+    targets,
+    today,
+    users,
+)
 from crm.services.record_views import ViewQuery, count_view, view_rows
-from tests.utils.factories import make_company, make_consultation, make_need, make_placement
+from tests.utils.factories import (
+    make_company,
+    make_consultation,
+    make_need,
+    make_partner,
+    make_placement,
+)
 
 DAY = dt.date(2026, 12, 7)  # a Monday; the week runs to Sunday 12/13
 
@@ -140,3 +155,49 @@ def test_each_persons_todays_work_is_theirs_and_nobodys(session, actors, team):
     assert counted == theirs.counts
     with pytest.raises(PermissionDenied):  # who does what is the hub's business
         today.todays_counts(session, actors.secretariat, today=DAY, person=sato.user_id)
+
+
+def test_the_needs_person_hears_of_its_outcomes_and_placement(session, actors, team):
+    sato, (a, b, c) = team
+    need = make_need(session, actors.manager01, make_consultation(session, actors.manager01, b))
+    partner = make_partner(session)
+    referral = needs.refer_need(
+        session,
+        actors.manager01,
+        {
+            "need_id": need.id,
+            "partner_id": partner.id,
+            "referred_on": need.opened_on,
+            "notes": "急ぎ",
+        },
+    )
+    session.commit()
+    before = notifications.unread_count(session, sato)
+    changed = needs.update_referral(
+        session, actors.manager01, referral.id, {"outcome": "candidates"}, referral.version
+    )
+    session.commit()
+    assert changed.notes == "急ぎ"  # the outcome alone keeps the notes
+    make_placement(session, actors.manager01, session.get(TalentNeed, need.id))
+    session.commit()
+    kinds = [n.kind for n in notifications.list_notifications(session, sato)][:2]
+    assert kinds == ["placement", "outcome"]
+    assert notifications.unread_count(session, sato) == before + 2
+    # Nobody hears of their own doing: manager01's need (firm A) tells nobody.
+    own = make_need(session, actors.manager01, make_consultation(session, actors.manager01, a))
+    make_placement(session, actors.manager01, own)
+    session.commit()
+    assert notifications.unread_count(session, actors.manager01) == 0
+
+
+def test_the_proposer_hears_the_secretariats_decision(session, actors, team):
+    proposal = targets.propose_target(
+        session,
+        actors.manager01,
+        {"hub_code": "01", "fiscal_year": 2026, "consultations": 100, "placements": 10},
+    )
+    session.commit()
+    targets.approve_target(session, actors.secretariat, proposal.id, proposal.version)
+    session.commit()
+    [note] = notifications.list_notifications(session, actors.manager01)
+    assert note.kind == "target" and "2026年度の目標" in note.text and "承認しました" in note.text
