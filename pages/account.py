@@ -9,6 +9,7 @@ from crm.reference import Role
 from crm.services import users
 from ui import form_state as fs
 from ui.forms import guarded
+from ui.mail_preferences import mail_preferences_section
 from ui.runtime import session
 from ui.session import current_method, keep_signed_in_with_epoch, require_actor, sign_out
 
@@ -49,6 +50,9 @@ right.markdown(
     + "  \n**サインイン方法**: "
     + ("シングルサインオン" if current_method() == "sso" else "パスワード")
 )
+
+if actor.role in (Role.HUB_MANAGER, Role.SECRETARIAT):
+    mail_preferences_section(actor, bool(me.email))
 
 st.subheader("パスワードの変更")
 if not me.has_password:

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from crm.cli.common import cli_errors, fail, hub_option, open_engine
 from crm.config import get_settings
 from crm.db import session_scope
+from crm.notify_mail import plan_mails, send_pending
 from crm.remind import Digest, plan_reminders, record_sent, send_all, smtp_connection
 from crm.timeutil import today_jst
 
@@ -68,3 +69,40 @@ def remind_command(
     for line in report.skipped_lines():
         typer.echo(line)
     typer.echo(summary)
+    if not dry_run and settings.smtp_host and settings.mail_from:
+        # The morning digest of the notifications people chose to read by e-mail.
+        with cli_errors():
+            notes = send_pending(engine, settings, "digest")
+        typer.echo(f"お知らせのまとめ: 送信 {notes.sent}通")
+
+
+def notify_command(
+    digest: bool = typer.Option(
+        False, "--digest", help="The morning digests instead of the immediate mails."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the mails; send nothing."),
+) -> None:
+    """Send the notifications (お知らせ) people chose to get by e-mail: immediately (what
+    `crm serve` also sends every minute when SMTP is configured), or with --digest the
+    morning digest (`crm remind` sends it too).
+
+    Example (cron, every minute): * * * * *  crm notify
+    """
+    settings = get_settings()
+    engine = open_engine()
+    delivery = "digest" if digest else "now"
+    if dry_run:
+        with cli_errors(), Session(engine) as session:
+            mails = plan_mails(session, delivery, settings.app_url)
+        for mail in mails:
+            typer.echo(f"宛先: {mail.email}\n件名: {mail.subject}\n\n{mail.body}{'=' * 40}")
+        typer.echo(f"送信予定（--dry-run: 送信していません） {len(mails)}通")
+        return
+    if not settings.mail_from:
+        fail("CRM_MAIL_FROM（送信元アドレス）が設定されていません。")
+        return
+    with cli_errors():
+        report = send_pending(engine, settings, delivery)
+    for address, reason in report.refused:
+        typer.echo(f"送信できませんでした: {address}（{reason}）")
+    typer.echo(f"送信 {report.sent}通")

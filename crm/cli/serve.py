@@ -7,6 +7,8 @@ consultation and CRM_DEMO_ON_EMPTY is on, the demo is loaded with its progress o
 the first visitor gets a page at once, and the terminal says how to sign in, once, before the
 request log starts."""
 
+import datetime as dt
+
 import typer
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -34,6 +36,7 @@ def serve_command(address: str | None = _ADDRESS, port: int | None = _PORT) -> N
     with cli_errors():
         demo = prepare_database(settings.demo_on_empty)
     typer.echo(banner(f"http://{host}:{port}/", demo, show_password=host in LOOPBACK))
+    start_mail_sender(settings)
     # The app module imports Streamlit; the crm package itself does not.
     uvicorn.run(
         "ui.server:app",
@@ -44,6 +47,28 @@ def serve_command(address: str | None = _ADDRESS, port: int | None = _PORT) -> N
         # The levels are the configuration's (a log_level here would override them).
         log_config=logging_config(),
     )
+
+
+def start_mail_sender(settings) -> None:
+    """With SMTP configured, the notifications chosen as 「すぐにメール」 go out within a
+    minute from this process (claimed one by one, so other processes never send them twice)."""
+    if not (settings.smtp_host and settings.mail_from):
+        return
+    import threading
+
+    from crm.notify_mail import background_sender
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=background_sender,
+        args=(make_engine(), settings, stop, dt.timedelta(seconds=MAIL_EVERY_SECONDS)),
+        name="crm-notify-mail",
+        daemon=True,
+    )
+    thread.start()
+
+
+MAIL_EVERY_SECONDS = 30
 
 
 def prepare_database(demo_on_empty: bool) -> DemoSummary | None:

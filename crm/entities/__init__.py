@@ -4,7 +4,13 @@ model and its file layout, one module per kind of record (``crm.entities.declare
 ``crm.models`` re-exports the table models with the bookkeeping tables; the file columns
 (``crm.csvio.columns``), the forms (``ui.forms``) and the API's shapes derive from these."""
 
-from crm.entities.comment import Comment, CommentFields, CommentInput, Notification
+from crm.entities.comment import (
+    Comment,
+    CommentFields,
+    CommentInput,
+    Notification,
+    NotificationMail,
+)
 from crm.entities.company import (
     COMPANY_FILE,
     CONTACT_FILE,
@@ -94,6 +100,7 @@ __all__ = [
     "NeedInput",
     "NeedStatusChange",
     "Notification",
+    "NotificationMail",
     "Page",
     "Partner",
     "PartnerFields",

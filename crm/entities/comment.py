@@ -5,11 +5,12 @@ import datetime as dt
 from typing import Annotated
 
 from sqlalchemy import Index
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from crm import rules
 from crm.entities.declare import InputShape, Spec
 from crm.entities.tracked import Tracked
+from crm.timeutil import utcnow
 
 
 # Shared fields: what a person writes under a record.
@@ -40,7 +41,10 @@ class Notification(Tracked, table=True):
     a target approved or sent back. Written with what caused it, read (``read_at``) by its
     person only."""
 
-    __table_args__ = (Index("ix_notification_inbox", "user_id", "read_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_notification_inbox", "user_id", "read_at", "created_at"),
+        Index("ix_notification_unmailed", "mailed_at", "user_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id")
     hub_code: str | None = Field(default=None, foreign_key="hub.code", max_length=2)
@@ -50,3 +54,17 @@ class Notification(Tracked, table=True):
     comment_id: int | None = Field(default=None, foreign_key="comment.id")
     text: str = Field(max_length=300)  # one line: who did what, on which record
     read_at: dt.datetime | None = None
+    mailed_at: dt.datetime | None = None  # claimed for its e-mail (crm.notify_mail), once
+
+
+class NotificationMail(SQLModel, table=True):
+    """How a person wants one kind of notification by e-mail: ``now`` (within a minute of it),
+    ``digest`` (in the morning mail of ``crm remind``); no row: in the app only."""
+
+    __tablename__ = "notification_mail"
+    __table_args__ = (Index("ux_notification_mail", "user_id", "kind", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    kind: str = Field(max_length=20)
+    delivery: str = Field(max_length=10)  # now | digest
+    updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -16,9 +16,10 @@ from sqlmodel import Session, col, select
 
 from crm.actor import Actor
 from crm.auth.sessions import require_live
-from crm.entities import Notification
-from crm.errors import NotFound, PermissionDenied
+from crm.entities import Notification, NotificationMail
+from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import UserAccount, stored_id
+from crm.services.base import record_audit
 from crm.timeutil import utcnow
 
 KIND_LABELS = {
@@ -29,6 +30,8 @@ KIND_LABELS = {
     "target": "目標",
 }
 PAGE = 30
+# How a kind of notification also goes by e-mail (``crm.notify_mail`` sends them).
+DELIVERIES = {"app": "アプリ内のみ", "now": "すぐにメール", "digest": "朝のまとめメールに含める"}
 
 
 @dataclass(frozen=True)
@@ -143,3 +146,51 @@ def mark_all_read(session: Session, actor: Actor) -> int:
         .values(read_at=utcnow())
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def mail_preferences(session: Session, actor: Actor) -> dict[str, str]:
+    """The person's choice for each kind of notification (``app`` when they chose none)."""
+    me = _me(session, actor)
+    chosen = dict(
+        session.exec(
+            select(NotificationMail.kind, NotificationMail.delivery).where(
+                NotificationMail.user_id == me
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, "app") for kind in KIND_LABELS}
+
+
+def set_mail_preference(session: Session, actor: Actor, kind: str, delivery: str) -> None:
+    """Choose how the person's own notifications of ``kind`` also go by e-mail (audited)."""
+    me = _me(session, actor, for_write=True)
+    if kind not in KIND_LABELS:
+        raise ValidationError({"kind": "お知らせの種類が正しくありません"})
+    if delivery not in DELIVERIES:
+        raise ValidationError(
+            {"delivery": "「アプリ内のみ」「すぐにメール」「朝のまとめメール」から選んでください"}
+        )
+    row = session.exec(
+        select(NotificationMail).where(
+            NotificationMail.user_id == me, NotificationMail.kind == kind
+        )
+    ).first()
+    before = row.delivery if row is not None else "app"
+    if before == delivery:
+        return
+    if delivery == "app":
+        session.delete(row)
+    elif row is None:
+        session.add(NotificationMail(user_id=me, kind=kind, delivery=delivery))
+    else:
+        row.delivery, row.updated_at = delivery, utcnow()
+        session.add(row)
+    record_audit(
+        session,
+        actor,
+        "update",
+        entity="user_account",
+        entity_id=me,
+        changes={f"notification_mail.{kind}": (before, delivery)},
+    )
+    session.flush()

@@ -617,6 +617,16 @@ ROWS = [
             s, a, None, kind="mention", entity="company", record_id=w.c1, hub_code="01", text=""
         ),
     ),
+    Row(
+        notifications.mail_preferences,
+        OWN_ACCOUNT,
+        lambda s, a, w: notifications.mail_preferences(s, a),
+    ),
+    Row(
+        notifications.set_mail_preference,
+        OWN_ACCOUNT,
+        lambda s, a, w: notifications.set_mail_preference(s, a, "mention", "digest"),
+    ),
     Row(notifications.unread_count, OWN_ACCOUNT, lambda s, a, w: notifications.unread_count(s, a)),
     Row(
         notifications.list_notifications,
