@@ -15,6 +15,7 @@ from typing import Any
 
 import jaconv
 from sqlalchemy import (
+    Connection,
     Text,
     and_,
     bindparam,
@@ -147,6 +148,42 @@ def refresh_company_keys(session: Session, company_ids: Iterable[int] | None = N
             stale[start : start + 5_000],
         )
     return len(stale)
+
+
+# --- the firm-search tables after a bulk load (SQLite) ------------------------------------------
+
+# The triggers that add an inserted firm to the two FTS5 tables (migrations 0010 and 0012); a
+# bulk load sets them aside and calls ``index_loaded_firms`` instead (crm.demo.derived).
+SEARCH_INSERT_TRIGGERS = ("company_search_insert", "company_search_short_insert")
+# Every window of two characters of the key (the last character alone ends it), as the short
+# table's insert trigger cuts them (migration 0012's ``_windows``, which the migration keeps
+# as it was: the two must stay equal).
+_SHORT_WINDOWS = (
+    "(SELECT group_concat(substr(c.search_key, n, 2), ' ') FROM company_search_position"
+    " WHERE n <= length(c.search_key))"
+)
+
+
+def index_loaded_firms(connection: Connection, first_id: int) -> None:
+    """Add the firms from ``first_id`` on to SQLite's firm-search tables, as their insert
+    triggers would have row by row, in one statement per table. Elsewhere nothing: the
+    PostgreSQL search is indexes, which the database keeps itself."""
+    if connection.dialect.name != "sqlite":
+        return
+    connection.execute(
+        sql_text(
+            f"INSERT INTO {SEARCH_TABLE}(rowid, search_key)"
+            " SELECT c.id, c.search_key FROM company AS c WHERE c.id >= :first ORDER BY c.id"
+        ),
+        {"first": first_id},
+    )
+    connection.execute(
+        sql_text(
+            f"INSERT INTO {SHORT_TABLE}(rowid, grams) SELECT c.id, {_SHORT_WINDOWS}"
+            " FROM company AS c WHERE c.id >= :first AND c.search_key IS NOT NULL ORDER BY c.id"
+        ),
+        {"first": first_id},
+    )
 
 
 # --- one search box ----------------------------------------------------------------------------

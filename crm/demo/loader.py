@@ -4,7 +4,9 @@
 ``load_synthetic`` makes a set of any size for load tests. Both create the demo accounts
 (``accounts.py``) and write as the shell's operator through the write layer's entry point for
 generated history (``crm.writes.load``: its raw inserter, the data versions of the hubs
-written, the id sequences, one audit entry for the load), so even the full demo takes seconds.
+written, the id sequences, one audit entry for the load), with the tables' indexes built once
+after the rows are in and the firms' search entries and the kept counts derived once for the
+whole load (``derived.py``) rather than by a trigger per row.
 The changes the history makes to a row after creating it (a need's status steps, a referral's
 outcome, a follow-up done, a target approved) get the audit entries the app writes for them
 (``audit.py``), made by the database from the rows loaded.
@@ -22,6 +24,7 @@ from crm.actor import SYSTEM
 from crm.db_timeouts import long_running_engine
 from crm.demo import accounts, names, rows
 from crm.demo.audit import write_later_changes
+from crm.demo.derived import Derived, derived_after_load
 from crm.demo.history import PartnerPool, Planner, number_needs
 from crm.demo.series import MonthTarget, demo_series, synthetic_series
 from crm.demo.summary import DemoSummary
@@ -201,11 +204,11 @@ def _load(
             first_fy = fiscal_year(months[0].first_day) + (
                 0 if months[0].first_day.month == 4 else 1
             )
-            counts = {
-                "accounts": len(user_rows),
-                "partners": len(partner_rows),
-                **_write_history(ctx, first_fy, fiscal_year(today), report),
-            }
+            # The rows' search entries and counts are derived once, after the rows are in.
+            with derived_after_load(connection, first_ids["company"]) as derived:
+                history = _write_history(ctx, derived, first_fy, fiscal_year(today), report)
+                report(0.92, "検索用の索引と集計を作成しています…")
+            counts = {"accounts": len(user_rows), "partners": len(partner_rows), **history}
 
             report(0.93, "変更の履歴を記録しています…")
             # What a user changed after creating a row is in the trail, as the app records
@@ -236,7 +239,7 @@ def _load(
 
 
 def _write_history(
-    ctx: rows.Context, first_fy: int, last_fy: int, report: Progress
+    ctx: rows.Context, derived: Derived, first_fy: int, last_fy: int, report: Progress
 ) -> dict[str, int]:
     """Insert the planned history table by table (parents first); returns rows per entity."""
     plan, writer = ctx.plan, ctx.writer
@@ -307,7 +310,8 @@ def _write_history(
         for key, table, columns, generated, label in steps:
             message = f"{label}を書き込んでいます…"
             report(min(0.3 + 0.62 * done / expected, 0.92), message)
-            counts[key] = writer.insert(_TABLES[table], columns, tick(generated, message))
+            counted = derived.tally(table, columns, tick(generated, message))
+            counts[key] = writer.insert(_TABLES[table], columns, counted)
         report(0.92, "索引を作成しています…")
     return counts
 

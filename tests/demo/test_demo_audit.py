@@ -72,8 +72,12 @@ def _secretariat(session: Session) -> Actor:
     return Actor(user.id, user.username, Role.SECRETARIAT)
 
 
-def _last_entry(session: Session) -> AuditLog:
-    return session.execute(select(AuditLog).order_by(AuditLog.id.desc()).limit(1)).scalar_one()
+def _last_entry(session: Session, entity: str | None = None) -> AuditLog:
+    """The newest audit entry (of ``entity``: a change may also write a notification)."""
+    statement = select(AuditLog)
+    if entity is not None:
+        statement = statement.where(AuditLog.entity == entity)
+    return session.execute(statement.order_by(AuditLog.id.desc()).limit(1)).scalar_one()
 
 
 def _demo_entry(session: Session, entity: str, changes_like: str) -> AuditLog:
@@ -180,7 +184,7 @@ def test_a_referral_outcome_is_audited_as_the_app_audits_it(demo_session):
         {"outcome": "candidates"},
         referral.version,
     )
-    app = _last_entry(demo_session)
+    app = _last_entry(demo_session, "referral")
     assert (app.entity_id, app.hub_code) == (str(referral.id), referral.hub_code)
     demo = _demo_entry(demo_session, "referral", '%"candidates"%')
     assert (
@@ -213,7 +217,7 @@ def test_a_need_step_is_audited_as_the_app_audits_it(demo_session):
         need.version,
         on=need.opened_on,
     )
-    app = _last_entry(demo_session)
+    app = _last_entry(demo_session, "talent_need")
     assert (app.entity_id, app.hub_code) == (str(need.id), need.hub_code)
     demo = _demo_entry(demo_session, "talent_need", '%"open"%"withdrawn"%')
     assert (
@@ -254,7 +258,7 @@ def test_a_follow_up_done_is_audited_as_the_app_audits_it(demo_session):
         follow_up.version,
         done_on=day,
     )
-    app = _last_entry(demo_session)
+    app = _last_entry(demo_session, "follow_up")
     assert _shape(app) == ("update", "follow_up", {"done_on": [None, day.isoformat()]})
     demo = _demo_entry(demo_session, "follow_up", "%done_on%")
     done = demo_session.get(FollowUp, int(demo.entity_id))
@@ -282,7 +286,7 @@ def test_a_target_approval_is_audited_as_the_app_audits_it(demo_session, demo_su
         },
     )
     targets.approve_target(demo_session, _secretariat(demo_session), proposal.id, proposal.version)
-    app = json.loads(_last_entry(demo_session).changes)
+    app = json.loads(_last_entry(demo_session, "kpi_target").changes)
     demo = _demo_entry(demo_session, "kpi_target", '%"approved"%')
     approved = demo_session.get(KpiTarget, int(demo.entity_id))
     assert approved is not None
