@@ -369,10 +369,22 @@ def test_the_load_is_one_audit_entry(demo_session, demo_summary):
     # (the later changes' update entries: tests/demo/test_demo_audit.py).
     entries = demo_session.execute(
         select(AuditLog.action, AuditLog.username, AuditLog.at, AuditLog.detail).where(
-            AuditLog.action != "update"
+            AuditLog.action != "update",
+            AuditLog.entity.is_(None) | AuditLog.entity.not_in(("comment", "notification")),
         )
     ).all()
     assert [(action, user) for action, user, *_ in entries] == [("demo_load", "system")]
+    # The teams' comments and mentions (crm/demo/team.py) are created as the app creates them,
+    # each by its author, before the load.
+    said = demo_session.execute(
+        select(AuditLog.action, AuditLog.at, AuditLog.username).where(
+            AuditLog.entity.in_(("comment", "notification"))
+        )
+    ).all()
+    assert said and {action for action, *_ in said} == {"create"}
+    assert all(
+        at < demo_summary.loaded_at and not user.startswith("system") for _, at, user in said
+    )
     assert entries[0].at == demo_summary.loaded_at
     assert "デモデータを読み込みました" in entries[0].detail
 
@@ -433,7 +445,8 @@ def test_load_refuses_a_database_with_consultations(demo_engine, demo_password):
     with pytest.raises(CrmError, match="空ではありません"):
         load_demo(demo_engine)
     with Session(demo_engine) as session:  # nothing was added
-        assert session.execute(select(func.count()).select_from(UserAccount)).scalar() == 48
+        users = session.execute(select(func.count()).select_from(UserAccount)).scalar()
+        assert users == 48 + 7  # and the teams (crm/demo/team.py)
 
 
 def test_cli_refuses_a_non_empty_database_in_one_line(demo_engine, monkeypatch, demo_password):
@@ -533,7 +546,7 @@ def test_scale_mode_makes_exactly_n_consultations_in_proportion(sqlite_engine, d
     assert counts["company"] < counts["contact"] < 2 * counts["company"]
     assert counts["placement"] < counts["talent_need"] < 2 * counts["placement"]
     assert counts["follow_up"] >= counts["placement"]
-    assert counts["user_account"] == 48
+    assert counts["user_account"] == 48  # scale mode has no teams
     today = today_jst()
     with Session(sqlite_engine) as session:
         first, last = session.execute(

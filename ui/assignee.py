@@ -1,4 +1,4 @@
-"""担当者 on a record's page: who of the hub is in charge, changed in place by the hub's people
+"""拠点担当者 on a record's page: who of the hub is in charge, changed in place by the hub's people
 (the secretariat does not see who does what: that is the hub's own business)."""
 
 import streamlit as st
@@ -14,7 +14,7 @@ NOBODY = 0
 
 
 def assignee_control(actor: Actor, kind: str, record_id: int, current: int | None) -> None:
-    """The record's 担当者 as a select box; choosing another saves it at once."""
+    """The record's 拠点担当者 as a select box; choosing another saves it at once."""
     if not actor.is_hub_manager or actor.hub_code is None:
         return
     people = cached_read(assignees, actor, hub_code=actor.hub_code)
@@ -30,14 +30,14 @@ def assignee_control(actor: Actor, kind: str, record_id: int, current: int | Non
         st.session_state[key] = current or NOBODY  # the stored value, after another's change
         st.session_state[f"{key}.seen"] = current
     st.selectbox(
-        "担当者",
+        "拠点担当者",
         list(labels),
         format_func=labels.__getitem__,
         key=key,
         on_change=_save,
         args=(actor, kind, record_id, key),
         width=260,
-        help="選ぶとすぐに保存されます。担当者にはお知らせが届きます。",
+        help="選ぶとすぐに保存されます。拠点担当者にはお知らせが届きます。",
     )
     refused = st.session_state.pop(f"{key}.refused", None)
     if refused:
@@ -55,4 +55,4 @@ def _save(actor: Actor, kind: str, record_id: int, key: str) -> None:
         st.session_state[f"{key}.refused"] = str(refused)
         return
     st.session_state[f"{key}.seen"] = chosen
-    st.toast("担当者を変更しました。", icon="✅")
+    st.toast("拠点担当者を変更しました。", icon="✅")

@@ -77,14 +77,14 @@ def hub_column(read_only: bool) -> list["Column"]:
 
 
 def assignee_column(read_only: bool) -> list["Column"]:
-    """The 担当者 column, for the hub's own people only (who does what is the hub's business,
+    """The 拠点担当者 column, for the hub's own people only (who does what is the hub's business,
     not the secretariat's)."""
     if read_only:
         return []
     return [
         Column(
             "assignee",
-            "担当者",
+            "拠点担当者",
             1.1,
             lambda row, names: names.get("assignees", {}).get(row.assignee_id, "未割り当て"),
         )
@@ -114,7 +114,7 @@ class RecordList:
         row_title: Callable[[Any, Context], str] | None = None,
     ):
         self.spec, self.columns, self.this_year = spec, list(columns), this_year
-        # How a record of the page is named in 「担当者をまとめて変更」 (None: no bulk change).
+        # How a record of the page is named in 「拠点担当者をまとめて変更」 (None: no bulk change).
         self.row_title = row_title
         self.cached = cached
         self.by_key = {c.key: c for c in self.columns}
@@ -289,7 +289,7 @@ class RecordList:
             elif name in st.query_params:
                 del st.query_params[name]
 
-    # --- 担当者: the hub's people see theirs and the unassigned by default ----------------
+    # --- 拠点担当者: the hub's people see theirs and the unassigned by default ----------------
 
     def _by_person(self, actor: Actor | None) -> bool:
         return self.spec.assignable and actor is not None and actor.is_hub_manager
@@ -320,7 +320,7 @@ class RecordList:
         for code in chosen:  # a former colleague named in the address still reads as a name
             labels.setdefault(code, "（利用停止中の利用者）")
         st.multiselect(
-            "担当者",
+            "拠点担当者",
             list(labels),
             format_func=labels.__getitem__,
             key=self._key(ASSIGNEE),
@@ -337,12 +337,12 @@ class RecordList:
         return {} if cases == default else {ASSIGNEE: ",".join(cases) or EVERY_CASE}
 
     def bulk_assign(self, actor: Actor, rows: Sequence[Any], names: Context) -> None:
-        """「担当者をまとめて変更」 for the records of the page shown (a hub's manager only)."""
+        """「拠点担当者をまとめて変更」 for the records of the page shown (a hub's manager only)."""
         if self.row_title is None or not self._by_person(actor) or not rows:
             return
         assert actor.hub_code is not None
         box = st.expander(
-            "担当者をまとめて変更",
+            "拠点担当者をまとめて変更",
             key=self._key("bulk"),
             icon=":material/group:",
             on_change="rerun",
@@ -364,14 +364,14 @@ class RecordList:
             every = st.checkbox(f"このページの{len(rows):,}件すべて", key=self._key("bulk.every"))
             choices = {0: "未割り当てに戻す"} | {p.user_id: p.display_name for p in people}
             person = st.selectbox(
-                "新しい担当者",
+                "新しい拠点担当者",
                 list(choices),
                 format_func=choices.__getitem__,
                 key=self._key("bulk.person"),
             )
             ids = list(by_id) if every else list(picked)
             st.button(
-                f"{len(ids):,}件の担当者を変更",
+                f"{len(ids):,}件の拠点担当者を変更",
                 key=self._key("bulk.apply"),
                 disabled=not ids,
                 type="primary",
@@ -393,7 +393,7 @@ class RecordList:
             return
         st.session_state[self._key("bulk.records")] = []
         st.session_state[self._key("bulk.every")] = False
-        st.toast(f"{changed:,}件の担当者を変更しました。", icon="✅")
+        st.toast(f"{changed:,}件の拠点担当者を変更しました。", icon="✅")
 
     # --- a search box and conditions (lists other than a hub's coded records) ------------
 

@@ -76,8 +76,8 @@ def show_today(actor: Actor, hub_code: str) -> None:
     mine = actor.is_hub_manager and not st.toggle(
         "拠点全体を表示",
         key="today_whole_hub",
-        help="既定は自分が担当する記録と、まだ担当者のいない記録の分です"
-        "（フォローアップはその担当者、なければ企業の担当者で判断）。",
+        help="既定は自分が担当する記録と、まだ拠点担当者のいない記録の分です"
+        "（フォローアップはその拠点担当者、なければ企業の拠点担当者で判断）。",
     )
     person = actor.user_id if mine else None
     with guarded():

@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel, col
 
 from crm.actor import SYSTEM
 from crm.db_timeouts import long_running_engine
-from crm.demo import accounts, names, rows
+from crm.demo import accounts, names, rows, team
 from crm.demo.audit import write_later_changes
 from crm.demo.derived import Derived, derived_after_load
 from crm.demo.history import PartnerPool, Planner, number_needs
@@ -173,9 +173,16 @@ def _load(
             user_rows = accounts.account_rows(
                 hubs, password_hash, first_ids["user_account"], writer
             )
-            writer.insert(_TABLES["user_account"], accounts.USER_COLUMNS, user_rows)
             admin, secretariat = user_rows[0][0], user_rows[1][0]
-            managers = [row[0] for row in user_rows[2:]]
+            managers = [row[0] for row in user_rows[2:]]  # by hub index
+            if kind == "demo":  # a few hubs are teams of two or three (crm/demo/team.py)
+                user_rows += team.team_rows(
+                    hubs,
+                    password_hash,
+                    first_ids["user_account"] + len(user_rows),
+                    user_rows[0][accounts.USER_COLUMNS.index("created_at")],
+                )
+            writer.insert(_TABLES["user_account"], accounts.USER_COLUMNS, user_rows)
             partner_rows, pool = _partners(hubs, first_ids["partner"], admin, writer)
             writer.insert(_TABLES["partner"], PARTNER_COLUMNS, partner_rows)
 
@@ -214,6 +221,10 @@ def _load(
             # What a user changed after creating a row is in the trail, as the app records
             # it: the weekly export tells a pipeline step from a correction by it.
             counts["audit_entries"] = write_later_changes(connection, first_ids)
+            if kind == "demo":
+                counts |= team.share_out_and_discuss(
+                    connection, team.team_people(connection, hubs), moment
+                )
             report(0.95, "仕上げをしています…")
             writer.detail = (
                 f"デモデータを読み込みました（{kind}, seed={seed}, "

@@ -9,7 +9,7 @@ COUNT_LABELS = {
     "accounts": "利用者",
     "partners": "パートナー",
     "companies": "企業",
-    "contacts": "担当者",
+    "contacts": "企業の担当者",
     "consultations": "相談",
     "needs": "人材ニーズ",
     "need_status_changes": "ニーズの経過",
@@ -57,6 +57,9 @@ class DemoSummary:
             else f"{self.credentials_path or 'CRM_DEMO_PASSWORD'} を参照（所有者のみ読み取り可）"
         )
         managers = [name for name in self.accounts if name.startswith("hub")]
+        others = [
+            n for n in self.accounts if n not in ("admin", "secretariat") and n not in managers
+        ]
         hub_range = (
             f"{managers[0]} … {managers[-1]}（{len(managers)} 拠点）" if managers else "なし"
         )
@@ -67,6 +70,7 @@ class DemoSummary:
                 "  管理者: admin",
                 "  全国事務局: secretariat",
                 f"  拠点マネージャー: {hub_range}",
+                *([f"  同じ拠点の担当者（チームの例）: {', '.join(others)}"] if others else []),
                 f"  パスワード（全アカウント共通）: {password}",
             ]
         )

@@ -49,7 +49,7 @@ FIELD_LABELS = {
     "title": "役職",
     "email": "メール",
     "phone": "電話",
-    "assignee_id": "担当者",
+    "assignee_id": "拠点担当者",
 }
 
 # A field named in crm.vocabulary reads the same in messages as on forms, tables and files; the

@@ -1,8 +1,8 @@
-"""担当者 (issue 25, item 1): which of a hub's people is in charge of a firm, a need or a
+"""拠点担当者 (issue 25, item 1): which of a hub's people is in charge of a firm, a need or a
 follow-up. A hub's manager assigns (or unassigns) one record or many at once, to an active
 account of the same hub; every change is a version-checked change through the write layer,
-audited (担当者: before → after), and the person given a record is notified. A new need takes
-its firm's 担当者 and a new follow-up its firm's (``inherited``), unless one is chosen."""
+audited (拠点担当者: before → after), and the person given a record is notified. A new need takes
+its firm's 拠点担当者 and a new follow-up its firm's (``inherited``), unless one is chosen."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,7 +48,7 @@ def assignees(session: Session, actor: Actor, hub_code: str) -> list[Assignee]:
 
 
 def assignee_names(session: Session, actor: Actor, ids: Sequence[int | None]) -> dict[int, str]:
-    """Display names of the accounts ``ids`` (the 担当者 column of a list), disabled ones too."""
+    """Display names of the accounts ``ids`` (a list's 拠点担当者 column), disabled ones too."""
     require_live(session, actor)
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
@@ -80,16 +80,16 @@ def assign(
     """Give the records ``record_ids`` (of one kind, of the actor's hub) to ``assignee_id``
     (None: nobody); returns how many changed. All or nothing."""
     if kind not in KINDS:
-        raise ValidationError({"kind": "担当者を決められない種類の記録です"})
+        raise ValidationError({"kind": "拠点担当者を決められない種類の記録です"})
     ids = list(dict.fromkeys(record_ids))
     if not ids:
-        raise ValidationError({"records": "担当者を変更する記録を選んでください"})
+        raise ValidationError({"records": "拠点担当者を変更する記録を選んでください"})
     if len(ids) > MAX_AT_ONCE:
         raise ValidationError({"records": f"一度に変更できるのは{MAX_AT_ONCE:,}件までです"})
     model = KINDS[kind]
     rows: list[Any] = [get_scoped(session, actor, model, record_id) for record_id in ids]
     if actor.role is not Role.HUB_MANAGER:
-        raise PermissionDenied("担当者を決められるのは拠点マネージャーだけです。")
+        raise PermissionDenied("拠点担当者を決められるのは拠点マネージャーだけです。")
     for row in rows:
         actor.require_write(row.hub_code)
     person = None
@@ -102,7 +102,7 @@ def assign(
             or person.hub_code != actor.hub_code
         ):
             raise ValidationError(
-                {"assignee_id": "担当者は自拠点の利用中のアカウントから選んでください"}
+                {"assignee_id": "拠点担当者は自拠点の利用中のアカウントから選んでください"}
             )
     plan = Plan()
     changed = []
@@ -128,7 +128,7 @@ def assign(
                     "entity": kind if kind != "follow_up" else "company",
                     "record_id": stored_id(row.id) if kind != "follow_up" else row.company_id,
                     "text": f"{actor.display_name or actor.username}さんが{KIND_LABELS[kind]}"
-                    f"「{_title(kind, row)[:40]}」の担当者にあなたを指定しました。",
+                    f"「{_title(kind, row)[:40]}」の拠点担当者にあなたを指定しました。",
                 },
             )
     apply(session, actor, plan)
@@ -138,6 +138,6 @@ def assign(
 
 
 def inherited(session: Session, company_id: int) -> int | None:
-    """The 担当者 a new need or follow-up of the firm takes: the firm's."""
+    """The 拠点担当者 a new need or follow-up of the firm takes: the firm's."""
     company = session.get(Company, company_id)
     return None if company is None else company.assignee_id

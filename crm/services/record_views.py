@@ -110,7 +110,7 @@ class ListSpec:
     # What a row is read as, when the page must not hold the stored row (an account's
     # password hash) or needs it decoded (an audit entry's changes).
     shape: Callable[[Any], Any] | None = None
-    # The records have a 担当者 (``assignee_id``): the view filters by ``assignee`` (account ids
+    # The records have a 拠点担当者 (``assignee_id``): the view filters by ``assignee`` (account ids
     # as text, and ``none`` for 未割り当て; the page turns 「自分」 into the reader's id, so the
     # read cache, keyed by scope and not by person, never answers one person with another's).
     assignable: bool = False

@@ -86,7 +86,7 @@ def week_end(today: dt.date) -> dt.date:
 def _personal(actor: Actor, person: int | None) -> None:
     """Who has what to do is the hub's own business: only its managers read it by person."""
     if person is not None and not actor.is_hub_manager:
-        raise PermissionDenied("担当者ごとの件数は拠点の利用者だけが見られます。")
+        raise PermissionDenied("拠点担当者ごとの件数は拠点の利用者だけが見られます。")
 
 
 def _hubs(actor: Actor, hub_code: str | None) -> set[str] | None:
@@ -148,7 +148,7 @@ def _counts_statement(hubs: set[str] | None, today: dt.date, person: int | None 
         literal("next_action").label("kind"),
         (col(Consultation.next_action_on) < today).label("overdue"),
     )
-    if person is not None:  # the firm's 担当者 decides
+    if person is not None:  # the firm's 拠点担当者 decides
         follow_ups = follow_ups.join(Company, col(Company.id) == FollowUp.company_id)
         actions = actions.join(Company, col(Company.id) == Consultation.company_id)
     follow_ups = follow_ups.where(_open_follow_ups(hubs, until, person)).subquery()
@@ -216,7 +216,7 @@ def todays_work(
     person: int | None = None,
 ) -> TodayList:
     """The items themselves, earliest due first (overdue ones lead), with the true counts;
-    with ``person``, that person's and nobody's (by the follow-up's 担当者, else its firm's)."""
+    with ``person``, that person's and nobody's (by the follow-up's 拠点担当者, else its firm's)."""
     today = today or today_jst()
     _personal(actor, person)
     hubs = _hubs(actor, hub_code)

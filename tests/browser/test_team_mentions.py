@@ -1,4 +1,4 @@
-"""Two people of one hub in two browsers (issue 25): A makes B the 担当者 of a need and mentions
+"""Two people of one hub in two browsers (issue 25): A makes B the 拠点担当者 of a need and mentions
 B in a comment on it; B, on another page and without reloading, sees the unread count in the
 sidebar, opens the inbox, opens the need from the entry, reads A's comment exactly as typed
 (Markdown and HTML shown as text) and finds the assignment and the comment in its 変更履歴."""
@@ -50,10 +50,10 @@ def test_a_mention_reaches_the_colleague_without_a_reload(
         expect(inbox).to_be_visible()
         expect(inbox).not_to_contain_text("未読")
 
-        # A: the need's page: B as its 担当者, then a comment mentioning B by @.
+        # A: the need's page: B as its 拠点担当者, then a comment mentioning B by @.
         sign_in(page, app_server, seed.manager, f"needs?need={need}")
         expect(page.get_by_role("heading", name="生産管理課長").first).to_be_visible()
-        choose(page, "担当者", "佐藤 一郎", reruns=True)
+        choose(page, "拠点担当者", "佐藤 一郎", reruns=True)
         page.get_by_role("textbox", name="コメント").fill(f"@{COLLEAGUE.username} {PAYLOAD}")
         page.get_by_role("button", name="コメントを投稿").click()
         settle(page)
@@ -74,7 +74,7 @@ def test_a_mention_reaches_the_colleague_without_a_reload(
         mention.get_by_role("button", name="開く").click()
         settle(b)
         expect(b).to_have_url(f"{app_server}/needs?need={need}")
-        expect(b.get_by_role("combobox", name="担当者")).to_have_value("佐藤 一郎（自分）")
+        expect(b.get_by_role("combobox", name="拠点担当者")).to_have_value("佐藤 一郎（自分）")
         said = b.locator('[class*="st-key-comment-box-"]').filter(has_text="来週の訪問")
         expect(said).to_contain_text(f"@{COLLEAGUE.username} {PAYLOAD}")
         expect(said.locator("b, strong, a")).to_have_count(0)  # nothing rendered as markup
@@ -83,7 +83,7 @@ def test_a_mention_reaches_the_colleague_without_a_reload(
         settle(b)
         rows = b.get_by_test_id("stDataFrame").locator("tbody tr")
         expect(rows.filter(has_text="コメントを登録")).to_contain_text("来週の訪問")
-        expect(rows.filter(has_text="担当者")).to_contain_text("佐藤 一郎")
+        expect(rows.filter(has_text="拠点担当者")).to_contain_text("佐藤 一郎")
         # One of two read: the count says so, still without a reload.
         expect(inbox).to_contain_text("未読1件", timeout=45_000)
     finally:

@@ -1,6 +1,6 @@
-"""担当者 (issue 25, items 1-2): assigning one record or many within the hub, audited and
-notified, all or nothing; a new need or follow-up taking its firm's 担当者; the lists' 担当者
-filter; each person's 今日やること (theirs and nobody's), counted independently."""
+"""拠点担当者 (issue 25, items 1-2): assigning one record or many within the hub, audited and
+notified, all or nothing; a new need or follow-up taking its firm's; the lists' filter by it;
+each person's 今日やること (theirs and nobody's), counted independently."""
 
 import datetime as dt
 
