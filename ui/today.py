@@ -6,18 +6,22 @@ import streamlit as st
 
 from crm.actor import Actor
 from crm.calendar_jp import day_with_weekday
+from crm.presentation.labels import enum_label
 from crm.presentation.text import literal
+from crm.reference import NeedStatus
 from crm.services.lookups import placement_needs
 from crm.services.today import (
     KIND_LABELS,
+    QUIET_FOR,
     TodayItem,
     close_item,
     describe,
+    quiet_needs,
     todays_counts,
     todays_counts_by_hub,
     todays_work,
 )
-from crm.timeutil import today_jst
+from crm.timeutil import to_jst, today_jst
 from ui import cache as reference
 from ui import form_state as fs
 from ui import links, tables
@@ -102,6 +106,7 @@ def show_today(actor: Actor, hub_code: str) -> None:
     fs.feedback(FORM)  # what the last 完了 did (or why it was refused)
     if not work.items:
         st.success("期限を過ぎたものも今週が期日のものもありません。", icon=":material/task_alt:")
+        quiet(actor, hub_code, today, person)
         return
     card_style()  # at phone width each row is a card (its values name themselves)
     with st.container(border=True):
@@ -115,6 +120,33 @@ def show_today(actor: Actor, hub_code: str) -> None:
             _row(actor, item, need_of, today, writable)
     if counts.total > len(work.items):
         st.caption(f"期日の早い {len(work.items):,} 件を表示しています（全 {counts.total:,} 件）。")
+    quiet(actor, hub_code, today, person)
+
+
+def quiet(actor: Actor, hub_code: str, today, person: int | None) -> None:
+    """Open needs nobody has touched for 30 days: the longest quiet first, each to its page."""
+    with guarded():
+        total, needs = cached_read(
+            quiet_needs, actor, hub_code=hub_code, today=today, person=person, limit=10
+        )
+    if not total:
+        return
+    days = QUIET_FOR.days
+    with st.expander(f"{days}日以上動きのない人材ニーズ {total:,}件", icon=":material/hourglass:"):
+        st.caption(
+            f"受付・紹介中のまま、{days}日以上更新・紹介の結果・コメントのないニーズです"
+            f"（最終更新の古い順に{len(needs):,}件）。"
+        )
+        for need in needs:
+            left, middle, right = st.columns([3, 3, 2], vertical_alignment="center")
+            with left:
+                links.show(actor, links.need(need.need_id, need.role_title))
+            with middle:
+                links.show(actor, links.company(need.company_id, need.company_name))
+            right.markdown(
+                f"{enum_label(NeedStatus, need.status)} ・ 最終更新 "
+                f"{day_with_weekday(to_jst(need.last_change).date())}"
+            )
 
 
 def sidebar_count(actor: Actor) -> None:

@@ -150,6 +150,8 @@ def post_comment(
         f"「{_title(session, kind, record)}」のコメントであなたをメンションしました: {values.body}",
         300,
     )
+    # A placement is read on its need's page: its mentions open the need.
+    opens, opens_id = ("talent_need", record.need_id) if kind == "placement" else (kind, record_id)
     for person in people:
         if person.user_id == actor.user_id:
             continue  # nobody is told what they wrote themselves
@@ -159,8 +161,8 @@ def post_comment(
                 "user_id": person.user_id,
                 "hub_code": record.hub_code,
                 "kind": "mention",
-                "entity": kind,
-                "record_id": record_id,
+                "entity": opens,
+                "record_id": opens_id,
                 "comment_id": key,
                 "text": text,
             },

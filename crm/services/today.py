@@ -24,11 +24,11 @@ from sqlmodel import Session, col
 
 from crm.actor import Actor, allowed_hubs
 from crm.errors import PermissionDenied, ValidationError
-from crm.models import Company, Consultation, FollowUp
+from crm.models import Comment, Company, Consultation, FollowUp, Referral, TalentNeed
 from crm.services.base import get_scoped, update_row
 from crm.services.followups import complete_follow_up
 from crm.services.merge import require_not_merged
-from crm.timeutil import today_jst
+from crm.timeutil import JST, today_jst
 
 NEXT_ACTION_LOOKBACK = dt.timedelta(days=30)
 
@@ -302,3 +302,74 @@ def describe(item: TodayItem, today: dt.date) -> str:
     if days < 0:
         return f"{-days}日超過"
     return "今日" if days == 0 else f"あと{days}日"
+
+
+# A need nobody has touched for this long (no edit, step, referral change or comment) is listed
+# under 今日やること as one to look at again.
+QUIET_FOR = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class QuietNeed:
+    need_id: int
+    role_title: str
+    status: str
+    hub_code: str
+    company_id: int
+    company_name: str
+    last_change: dt.datetime  # the need's own last change
+
+
+def quiet_needs(
+    session: Session,
+    actor: Actor,
+    *,
+    hub_code: str | None = None,
+    today: dt.date | None = None,
+    person: int | None = None,
+    limit: int = 10,
+) -> tuple[int, list[QuietNeed]]:
+    """Open or referred needs with no activity for ``QUIET_FOR`` (the person's and nobody's
+    with ``person``): how many, and the longest quiet first."""
+    today = today or today_jst()
+    _personal(actor, person)
+    hubs = _hubs(actor, hub_code)
+    cutoff = dt.datetime.combine(today - QUIET_FOR, dt.time(), tzinfo=JST)
+    need = TalentNeed
+    touched_referral = exists().where(
+        col(Referral.need_id) == col(need.id), col(Referral.updated_at) >= cutoff
+    )
+    commented = exists().where(
+        col(Comment.entity) == "talent_need",
+        col(Comment.record_id) == col(need.id),
+        col(Comment.created_at) >= cutoff,
+    )
+    condition = and_(
+        col(need.status).in_(("open", "referred")),
+        col(need.updated_at) < cutoff,
+        ~touched_referral,
+        ~commented,
+    )
+    if hubs is not None:
+        condition = and_(condition, col(need.hub_code).in_(hubs))
+    if person is not None:
+        condition = and_(
+            condition, or_(col(need.assignee_id) == person, col(need.assignee_id).is_(None))
+        )
+    total = session.execute(sa_select(func.count()).select_from(need).where(condition)).scalar()
+    rows = session.execute(
+        sa_select(
+            col(need.id),
+            col(need.role_title),
+            col(need.status),
+            col(need.hub_code),
+            col(need.company_id),
+            col(Company.name),
+            col(need.updated_at),
+        )
+        .join(Company, col(Company.id) == col(need.company_id))
+        .where(condition)
+        .order_by(col(need.updated_at), col(need.id))
+        .limit(limit)
+    ).all()
+    return int(total or 0), [QuietNeed(*row) for row in rows]

@@ -658,6 +658,12 @@ ROWS = [
         lambda r, w: {i.hub_code for i in r.items},
     ),
     Row(
+        today.quiet_needs,
+        SCOPED_LIST,
+        lambda s, a, w: today.quiet_needs(s, a, today=today_jst() + dt.timedelta(days=40)),
+        lambda r, w: {n.hub_code for n in r[1]},
+    ),
+    Row(
         today.todays_counts,
         SCOPED_LIST,
         lambda s, a, w: today.todays_counts(s, a, today=TODAY_ITEMS),

@@ -201,3 +201,34 @@ def test_the_proposer_hears_the_secretariats_decision(session, actors, team):
     session.commit()
     [note] = notifications.list_notifications(session, actors.manager01)
     assert note.kind == "target" and "2026年度の目標" in note.text and "承認しました" in note.text
+
+
+def test_quiet_needs_are_the_persons_and_nobodys_untouched_for_30_days(session, actors, team):
+    from sqlalchemy import update as sql_update
+
+    from crm.services import comments
+
+    sato, (a, b, c) = team
+    made = {
+        firm.name[4]: make_need(
+            session, actors.manager01, make_consultation(session, actors.manager01, firm)
+        )
+        for firm in (a, b, c)
+    }
+    session.commit()
+    long_ago = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    session.execute(sql_update(TalentNeed).values(updated_at=long_ago))
+    session.commit()
+    total, quiet = today.quiet_needs(session, actors.manager01, today=DAY)
+    assert total == 3 and {n.need_id for n in quiet} == {n.id for n in made.values()}
+    mine, theirs = (
+        today.quiet_needs(session, who, today=DAY, person=who.user_id)
+        for who in (actors.manager01, sato)
+    )
+    assert {n.company_name[4] for n in mine[1]} == {"A", "C"}
+    assert {n.company_name[4] for n in theirs[1]} == {"B", "C"}
+    # A comment is activity: the need is no longer quiet.
+    comments.post_comment(session, actors.manager01, "talent_need", made["C"].id, "状況を確認")
+    session.commit()
+    assert today.quiet_needs(session, actors.manager01, today=DAY)[0] == 2
+    assert today.quiet_needs(session, actors.manager02, today=DAY)[0] == 0  # another hub's

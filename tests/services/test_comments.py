@@ -163,3 +163,20 @@ def test_an_inbox_is_its_persons_alone(session, actors, team):
     session.commit()
     with pytest.raises(ValidationError, match="@sato01"):
         comments.post_comment(session, actors.manager01, "company", firm.id, "@sato01 まだ？")
+
+
+def test_a_placements_comment_mentions_open_its_need(session, actors, team):
+    from tests.utils.factories import make_consultation, make_need, make_placement
+
+    colleague, firm = team
+    need = make_need(session, actors.manager01, make_consultation(session, actors.manager01, firm))
+    placement = make_placement(session, actors.manager01, need)
+    session.commit()
+    comments.post_comment(
+        session, actors.manager01, "placement", placement.id, "@sato01 定着状況を"
+    )
+    session.commit()
+    [note] = notifications.list_notifications(session, colleague)
+    assert (note.entity, note.record_id) == ("talent_need", need.id)
+    [shown] = comments.list_comments(session, actors.secretariat, "placement", placement.id)
+    assert shown.body == "@sato01 定着状況を"

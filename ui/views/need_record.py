@@ -98,6 +98,7 @@ def show_need(
 
     referral_list(referrals, partners)
     placement_list(placements, partners)
+    placement_comments(actor, placements)
     if not read_only and status in (NeedStatus.OPEN, NeedStatus.REFERRED):
         links.show(
             actor,
@@ -155,6 +156,20 @@ def placement_list(placements: Sequence[Placement], partners: Mapping[int, Partn
             hide_index=True,
             width="stretch",
         )
+
+
+def placement_comments(actor: Actor, placements: Sequence[Placement]) -> None:
+    """Each placement's own comments (how the hire is settling in …), read when opened."""
+    for p in placements:
+        box = st.expander(
+            f"成約（{day(p.placed_on)}）へのコメント",
+            key=f"placement-comments-{p.id}",
+            icon=":material/forum:",
+            on_change="rerun",
+        )
+        if box.open:
+            with box:
+                comments_section(actor, "placement", stored_id(p.id), p.hub_code)
 
 
 def actions(
