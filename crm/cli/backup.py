@@ -4,7 +4,6 @@ from pathlib import Path
 
 import typer
 
-from crm import backup as backups
 from crm.cli.common import cli_errors, fail, open_engine
 
 
@@ -15,6 +14,8 @@ def _print_counts(counts: dict[str, int]) -> None:
 
 def _or_print_command(action):
     """Run ``action``; if a PostgreSQL client tool is missing, print the command and exit 2."""
+    from crm import backup as backups
+
     try:
         return action()
     except backups.ToolMissing as missing:
@@ -40,6 +41,8 @@ def backup_command(out: Path = _OUT) -> None:
     Examples: crm backup /srv/backup/crm-$(date +%F).sqlite3 ;
     CRM_DATABASE_URL=postgresql+psycopg://crm@db/crm crm backup /srv/backup/crm.dump
     """
+    from crm import backup as backups
+
     engine = open_engine(require_current=False)
     with cli_errors():
         result = _or_print_command(lambda: backups.backup(engine, out))
@@ -64,6 +67,8 @@ def restore_command(backup_file: Path = _BACKUP, replace: bool = _REPLACE) -> No
 
     Example: CRM_DATABASE_URL=sqlite:////srv/crm/restored.sqlite3 crm restore backup.sqlite3
     """
+    from crm import backup as backups
+
     engine = open_engine(require_current=False)
     with cli_errors():
         result = _or_print_command(lambda: backups.restore(engine, backup_file, replace=replace))

@@ -1,26 +1,36 @@
-"""What every command shares: the engine, the acting operator, and clean error exits."""
+"""What every command shares: the engine, the acting operator, and clean error exits.
+
+``import crm.cli`` reads every command module to build the help, so the command modules import
+the database, the services and the file formats inside the commands, when one runs: ``crm
+--help``, ``crm demo`` and ``crm serve`` then start without loading what the other commands
+need (pandas, for one, took longer to import than ``crm --help`` now takes to run);
+``tests/cli/test_cli_imports.py`` keeps it so.
+"""
 
 import os
 import sqlite3
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 import typer
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from crm.actor import SYSTEM, Actor
-from crm.db import alembic_config, current_revision, make_engine, session_scope
 from crm.errors import CrmError, ValidationError
 from crm.files import reason
-from crm.validation import hub_code
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
 
 
-def open_engine(require_current: bool = True) -> Engine:
+def open_engine(require_current: bool = True) -> "Engine":
+    from alembic.script import ScriptDirectory
+
+    from crm.db import alembic_config, current_revision, make_engine
+
     with cli_errors():  # an unreadable or broken database is one line too
         engine = make_engine(long_running=True)  # batch work: the long statement timeout
         if require_current:
@@ -50,6 +60,8 @@ def unexpected_message(error: BaseException) -> str:
         return f"ファイルを読み書きできませんでした（{reason(error)}）{where}"
     if isinstance(error, MemoryError):
         return "メモリが足りないため、処理を中止しました。"
+    from sqlalchemy.exc import SQLAlchemyError
+
     if isinstance(error, SQLAlchemyError | sqlite3.Error):
         original = getattr(error, "orig", None) or error
         text = str(original).splitlines()[0] if str(original) else type(original).__name__
@@ -87,7 +99,9 @@ def cli_errors() -> Iterator[None]:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
+def unit_of_work(engine: "Engine") -> Iterator["Session"]:
+    from crm.db import session_scope
+
     with cli_errors(), session_scope(engine) as session:
         yield session
 
@@ -97,6 +111,8 @@ def hub_option(value: str | None) -> str | None:
     ``6`` is 06); anything else exits with the reason, before the command runs."""
     if value is None:
         return None
+    from crm.validation import hub_code
+
     try:
         return hub_code(value)
     except ValueError as error:

@@ -3,7 +3,6 @@
 import typer
 
 from crm.cli.common import cli_errors, fail, open_engine
-from crm.db import current_revision, upgrade
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -14,6 +13,8 @@ def upgrade_command(revision: str = typer.Argument("head", help="Target revision
 
     Example: CRM_DATABASE_URL=postgresql+psycopg://crm@db/crm crm db upgrade
     """
+    from crm.db import current_revision, upgrade
+
     engine = open_engine(require_current=False)
     with cli_errors():
         upgrade(engine, revision)
@@ -26,6 +27,8 @@ def upgrade_command(revision: str = typer.Argument("head", help="Target revision
 @app.command("current")
 def current_command() -> None:
     """Print the database's current migration revision."""
+    from crm.db import current_revision
+
     engine = open_engine(require_current=False)
     with cli_errors():
         revision = current_revision(engine)

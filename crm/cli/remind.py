@@ -3,13 +3,8 @@
 import datetime as dt
 
 import typer
-from sqlmodel import Session
 
 from crm.cli.common import cli_errors, fail, hub_option, open_engine
-from crm.config import get_settings
-from crm.db import session_scope
-from crm.notify_mail import plan_mails, send_pending
-from crm.remind import Digest, plan_reminders, record_sent, send_all, smtp_connection
 from crm.timeutil import today_jst
 
 
@@ -31,6 +26,13 @@ def remind_command(
 
     Example (cron, weekdays 07:30 Japan time): 30 7 * * 1-5  crm remind
     """
+    from sqlmodel import Session
+
+    from crm.config import get_settings
+    from crm.db import session_scope
+    from crm.notify_mail import send_pending
+    from crm.remind import Digest, plan_reminders, record_sent, send_all, smtp_connection
+
     try:
         today = dt.date.fromisoformat(on) if on else today_jst()
     except ValueError:
@@ -88,6 +90,11 @@ def notify_command(
 
     Example (cron, every minute): * * * * *  crm notify
     """
+    from sqlmodel import Session
+
+    from crm.config import get_settings
+    from crm.notify_mail import plan_mails, send_pending
+
     settings = get_settings()
     engine = open_engine()
     delivery = "digest" if digest else "now"

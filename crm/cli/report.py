@@ -4,25 +4,14 @@ same queries."""
 import csv
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlmodel import Session
 
-from crm.analytics.comparison import HubComparison, default_period, hub_comparison
-from crm.analytics.filters import AnalyticsFilter
-from crm.analytics.trend import monthly_trend
 from crm.cli.common import cli_errors, fail, hub_option, open_engine, operator_actor
-from crm.csvio.xlsx import workbook_bytes
-from crm.files import private_dir, write_bytes
-from crm.reports.hubs import (
-    HEADERS,
-    hubs_csv_rows,
-    hubs_heading,
-    hubs_sheet,
-    hubs_workbook_path,
-)
-from crm.reports.monthly import monthly_files
-from crm.targets import STATUS_LABELS
+
+if TYPE_CHECKING:
+    from crm.analytics.comparison import HubComparison
 
 app = typer.Typer(help="Reports: CSV, Excel workbooks, the monthly report.", no_args_is_help=True)
 
@@ -47,6 +36,10 @@ def trend_command(
 
     Example: crm report trend --hub 06
     """
+    from sqlmodel import Session
+
+    from crm.analytics.trend import monthly_trend
+
     engine = open_engine()
     with cli_errors(), Session(engine) as session:
         points = monthly_trend(session, operator_actor(), hubs=[hub] if hub else None)
@@ -90,7 +83,7 @@ def _decimal(value: float | None, places: int) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
-def hub_rows(comparison: HubComparison) -> list[list]:
+def hub_rows(comparison: "HubComparison") -> list[list]:
     """The comparison table as CSV rows (same order as HUB_COLUMNS)."""
     since = comparison.filters.since
     # The last day counted (today while the period's last month is in progress), as the
@@ -152,6 +145,21 @@ def hubs_command(
     crm report hubs --from 2016-01 --until 2020-11 --format csv;
     crm report hubs --fy 2020 --format xlsx --out reports/
     """
+    from sqlmodel import Session
+
+    from crm.analytics.comparison import default_period, hub_comparison
+    from crm.analytics.filters import AnalyticsFilter
+    from crm.csvio.xlsx import workbook_bytes
+    from crm.files import private_dir, write_bytes
+    from crm.reports.hubs import (
+        HEADERS,
+        hubs_csv_rows,
+        hubs_heading,
+        hubs_sheet,
+        hubs_workbook_path,
+    )
+    from crm.targets import STATUS_LABELS
+
     if output_format not in ("csv", "xlsx"):
         fail(f"--format は csv または xlsx です（{output_format}）。")
     if output_format == "xlsx" and out is None:
@@ -202,6 +210,10 @@ def monthly_command(
 
     Example: crm report monthly --month 2020-11 --out reports/
     """
+    from sqlmodel import Session
+
+    from crm.reports.monthly import monthly_files
+
     engine = open_engine()
     with cli_errors(), Session(engine) as session:
         files = monthly_files(session, operator_actor(), month)

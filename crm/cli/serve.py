@@ -8,18 +8,15 @@ the first visitor gets a page at once, and the terminal says how to sign in, onc
 request log starts."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import func, select
-from sqlmodel import Session
 
 from crm.cli.common import cli_errors
 from crm.cli.progress import terminal_progress
-from crm.config import LOOPBACK, get_settings
-from crm.db import make_engine, upgrade
-from crm.demo.summary import DemoSummary
-from crm.logs import logging_config
-from crm.models import Consultation
+
+if TYPE_CHECKING:
+    from crm.demo.summary import DemoSummary  # crm.demo loads the generator: only when used
 
 _ADDRESS = typer.Option(None, "--address", help="Listen address (default CRM_SERVER_ADDRESS).")
 _PORT = typer.Option(None, "--port", help="Port (default CRM_SERVER_PORT).")
@@ -29,6 +26,9 @@ RULE = "─" * 60
 def serve_command(address: str | None = _ADDRESS, port: int | None = _PORT) -> None:
     """Start the app server (what `make run` runs)."""
     import uvicorn
+
+    from crm.config import LOOPBACK, get_settings
+    from crm.logs import logging_config
 
     settings = get_settings()
     host = address or settings.server_address
@@ -56,6 +56,7 @@ def start_mail_sender(settings) -> None:
         return
     import threading
 
+    from crm.db import make_engine
     from crm.notify_mail import background_sender
 
     stop = threading.Event()
@@ -71,9 +72,15 @@ def start_mail_sender(settings) -> None:
 MAIL_EVERY_SECONDS = 30
 
 
-def prepare_database(demo_on_empty: bool) -> DemoSummary | None:
+def prepare_database(demo_on_empty: bool) -> "DemoSummary | None":
     """Migrate the configured database; on an empty one (no consultation), load the demo when
     ``demo_on_empty``. Returns the demo's summary when it was loaded now."""
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from crm.db import make_engine, upgrade
+    from crm.models import Consultation
+
     engine = make_engine(long_running=True)
     try:
         upgrade(engine)
@@ -91,7 +98,7 @@ def prepare_database(demo_on_empty: bool) -> DemoSummary | None:
         engine.dispose()
 
 
-def banner(url: str, demo: DemoSummary | None, show_password: bool) -> str:
+def banner(url: str, demo: "DemoSummary | None", show_password: bool) -> str:
     """What the person starting the server reads: the address, and after a demo load the
     accounts and the password (only when the server listens on this machine alone; otherwise
     where the password is kept, never beside an address others can reach)."""

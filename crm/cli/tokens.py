@@ -2,7 +2,6 @@
 
 import typer
 
-from crm.auth import api_tokens
 from crm.cli.common import open_engine, operator_actor, unit_of_work
 from crm.timeutil import to_jst
 
@@ -32,6 +31,8 @@ def add_command(
       crm tokens add secretariat --name 事務局集計シート --expires 365
       crm tokens add yamagata --calendar
     """
+    from crm.auth import api_tokens
+
     kind = api_tokens.CALENDAR if calendar else api_tokens.API
     with unit_of_work(open_engine()) as session:
         made, token = api_tokens.create_token(
@@ -49,6 +50,8 @@ def add_command(
 @app.command("list")
 def list_command() -> None:
     """Every token: whose, what for, until when, last use (never the token itself)."""
+    from crm.auth import api_tokens
+
     with unit_of_work(open_engine()) as session:
         tokens = api_tokens.list_tokens(session, operator_actor())
     if not tokens:
@@ -65,6 +68,8 @@ def revoke_command(
     token_id: int = typer.Argument(..., help="The token's ID (crm tokens list)."),
 ) -> None:
     """Stop a token at once."""
+    from crm.auth import api_tokens
+
     with unit_of_work(open_engine()) as session:
         revoked = api_tokens.revoke_token(session, operator_actor(), token_id)
     typer.echo(f"トークン（ID {revoked.id}・{revoked.name}）を失効させました。")

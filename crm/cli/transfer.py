@@ -1,6 +1,7 @@
 """``crm export`` and ``crm import``: weekly/full CSV exports and validated bulk imports."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,13 +13,10 @@ from crm.cli.common import (
     operator_actor,
     unit_of_work,
 )
-from crm.csvio.columns import layout_markdown
 from crm.csvio.excel import DEFAULT_ENCODING, ENCODINGS
-from crm.csvio.export import Week, full_export, weekly_export
-from crm.csvio.importer import ImportReport, beyond, import_files
-from crm.csvio.reading import entity_of, files_in
-from crm.csvio.xlsx import write_export_workbook
-from crm.presentation.labels import prefecture_label
+
+if TYPE_CHECKING:
+    from crm.csvio.importer import ImportReport
 
 export_app = typer.Typer(help="CSV exports (weekly, full).", no_args_is_help=True)
 import_app = typer.Typer(
@@ -42,6 +40,8 @@ _FORMAT = typer.Option(
 
 def _write(bundle, out: Path, output_format: str) -> Path:
     if output_format == "xlsx":
+        from crm.csvio.xlsx import write_export_workbook
+
         return write_export_workbook(bundle, out)
     return bundle.write_to(out)
 
@@ -74,6 +74,8 @@ def weekly_command(
 
     Example (cron, Mondays 06:00 JST): crm export weekly --out /srv/crm/exports
     """
+    from crm.csvio.export import Week, weekly_export
+
     _check(encoding, headers, output_format)
     engine = open_engine()
     # The file is written before the session commits: a failed write rolls the export's
@@ -102,6 +104,8 @@ def full_command(
 
     Example: crm export full --hub 06 --out /tmp/backup
     """
+    from crm.csvio.export import full_export
+
     _check(encoding, headers, output_format)
     engine = open_engine()
     with unit_of_work(engine) as session:  # written before the audit entry commits
@@ -117,6 +121,8 @@ def full_command(
 @export_app.command("columns")
 def columns_command() -> None:
     """Print the documented column layout of every file (Markdown)."""
+    from crm.csvio.columns import layout_markdown
+
     typer.echo(layout_markdown())
 
 
@@ -132,7 +138,10 @@ def _progress():
     return report
 
 
-def _print(report: ImportReport) -> None:
+def _print(report: "ImportReport") -> None:
+    from crm.csvio.importer import beyond
+    from crm.presentation.labels import prefecture_label
+
     for line in report.summary_lines():
         typer.echo(line)
     for file in report.files:
@@ -169,6 +178,9 @@ def _run_import(
     skip: tuple[str, ...] = (),
     restore: bool = False,
 ) -> None:
+    from crm.csvio.importer import import_files
+    from crm.csvio.reading import entity_of, files_in
+
     engine = open_engine()
     with cli_errors():
         files = [(name, data) for name, data in files_in(path) if entity_of(name) not in skip]
@@ -319,6 +331,7 @@ def all_command(
 
 
 def _run_restore(path: Path, dry_run: bool) -> None:
+    from crm.csvio.reading import entity_of, files_in
     from crm.csvio.restore import restore_files
 
     engine = open_engine()

@@ -9,7 +9,6 @@ import sys
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
 from crm.cli.common import (
     cli_errors,
@@ -21,7 +20,6 @@ from crm.cli.common import (
 )
 from crm.errors import ValidationError
 from crm.reference import Role
-from crm.services import users
 from crm.timeutil import to_jst
 
 app = typer.Typer(
@@ -71,6 +69,8 @@ def add_command(
       printf '%s\\n' "$PASSWORD" | crm users add office --role secretariat
       crm users add sato --role admin --email sato@example.jp --sso-only
     """
+    from crm.services import users
+
     if sso_only and not email:
         fail(
             "--sso-only には --email が必要です（シングルサインオンはメールアドレスで照合します）。"
@@ -104,6 +104,10 @@ def add_command(
 @app.command("list")
 def list_command() -> None:
     """List accounts with their state: active or disabled, locked, failed sign-ins."""
+    from sqlmodel import Session
+
+    from crm.services import users
+
     engine = open_engine()
     with cli_errors(), Session(engine) as session:
         accounts = users.list_accounts(session, operator_actor())
@@ -132,6 +136,8 @@ def list_command() -> None:
 @app.command("disable")
 def disable_command(name: str = typer.Argument(...)) -> None:
     """Disable an account: it can no longer sign in and its open sessions end."""
+    from crm.services import users
+
     with unit_of_work(open_engine()) as session:
         users.set_active(session, operator_actor(), name, False)
     typer.echo(f"利用者 {name} を利用停止にしました。")
@@ -140,6 +146,8 @@ def disable_command(name: str = typer.Argument(...)) -> None:
 @app.command("enable")
 def enable_command(name: str = typer.Argument(...)) -> None:
     """Re-enable a disabled account."""
+    from crm.services import users
+
     with unit_of_work(open_engine()) as session:
         users.set_active(session, operator_actor(), name, True)
     typer.echo(f"利用者 {name} を利用再開にしました。")
@@ -148,6 +156,8 @@ def enable_command(name: str = typer.Argument(...)) -> None:
 @app.command("reset-password")
 def reset_password_command(name: str = typer.Argument(...)) -> None:
     """Set a new password (standard input or hidden prompt); lifts a lock, ends sessions."""
+    from crm.services import users
+
     password = read_password("新しいパスワード")
     with unit_of_work(open_engine()) as session:
         users.reset_password(session, operator_actor(), name, password)
@@ -157,6 +167,8 @@ def reset_password_command(name: str = typer.Argument(...)) -> None:
 @app.command("unlock")
 def unlock_command(name: str = typer.Argument(...)) -> None:
     """Lift a lock-out caused by repeated failed sign-ins."""
+    from crm.services import users
+
     with unit_of_work(open_engine()) as session:
         users.unlock(session, operator_actor(), name)
     typer.echo(f"利用者 {name} のロックを解除しました。")
@@ -165,6 +177,8 @@ def unlock_command(name: str = typer.Argument(...)) -> None:
 @app.command("sign-out-everywhere")
 def sign_out_everywhere_command(name: str = typer.Argument(...)) -> None:
     """End every open session of an account (e.g. a lost laptop)."""
+    from crm.services import users
+
     with unit_of_work(open_engine()) as session:
         users.sign_out_everywhere(session, operator_actor(), name)
     typer.echo(f"利用者 {name} のセッションをすべて終了しました。")
