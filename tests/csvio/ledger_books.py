@@ -12,7 +12,7 @@ BY_NAME = {"name": "株式会社山形精機", "prefecture_code": "06", "city": 
 BY_NUMBER = {
     "name": "米沢織物株式会社",
     "prefecture_code": "06",
-    "corporate_number": "7000012050002",
+    "corporate_number": "2000013070004",  # not a number other tests register in hub 06,
 }
 NEAR = {"name": "株式会社庄内フーズ", "prefecture_code": "06", "city": "酒田市"}
 
@@ -35,7 +35,7 @@ ROWS = [
     ],
     [
         2,
-        "７００００１２０５０００２",
+        "２００００１３０７０００４",
         "米沢織物㈱",
         "米沢市金池3-1-39",
         "R3.5.10",
