@@ -24,7 +24,7 @@ from ui.runtime import session
 INBOX = "pages/inbox.py"
 # How often the sidebar asks for the unread count: a mention reaches its person within this,
 # while the rest of the page stays as it is (only this fragment re-runs).
-REFRESH = dt.timedelta(seconds=15)
+REFRESH = dt.timedelta(seconds=20)
 PAGES = {
     "company": (links.COMPANIES, "company"),
     "talent_need": (links.NEEDS, "need"),

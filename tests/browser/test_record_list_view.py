@@ -108,12 +108,23 @@ def test_a_heading_click_sorts_in_the_database_and_a_name_opens_its_firm(
     _shows(page, *_seminars(db_engine, hub, oldest_first=True))
     screenshot(page, "record-list-03-heading-sorted")
 
-    table = _table(page)
-    box = table.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's date
-    page.keyboard.press("ArrowRight")  # its firm
-    expect(page.get_by_role("heading", name="見出しで並べ替え株式会社")).to_be_visible()
+    # The first row's date, then the arrow key to its firm. A run of another part of the page
+    # (the sidebar's お知らせ count refreshes on its own) can take the grid's focus between the
+    # click and the key: then both are done again, never once the firm has opened.
+    heading = page.get_by_role("heading", name="見出しで並べ替え株式会社")
+    for attempt in range(1, 4):
+        table = _table(page)
+        box = table.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+        page.keyboard.press("ArrowRight")
+        try:
+            expect(heading).to_be_visible(timeout=10_000 * attempt)
+            break
+        except AssertionError:
+            if attempt == 3:
+                raise
+    expect(heading).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/companies\?company={firm_id}$"))
     expect(page.get_by_test_id("stException")).to_have_count(0)
     screenshot(page, "record-list-04-name-opened")
