@@ -17,6 +17,7 @@ from crm.errors import PermissionDenied, ValidationError
 from crm.models import UserAccount, stored_id
 from crm.reference import Role
 from crm.services.base import get_scoped
+from crm.services.notifications import notice
 from crm.writes import Plan, apply
 
 KINDS: dict[str, type] = {"company": Company, "talent_need": TalentNeed, "follow_up": FollowUp}
@@ -117,20 +118,20 @@ def assign(
             {"assignee_id": row.assignee_id, "hub_code": row.hub_code},
         )
         changed.append(row)
-    if person is not None and person.id != actor.user_id:
-        for row in changed:
-            plan.insert(
-                Notification,
-                {
-                    "user_id": person.id,
-                    "hub_code": row.hub_code,
-                    "kind": "assigned",
-                    "entity": kind if kind != "follow_up" else "company",
-                    "record_id": stored_id(row.id) if kind != "follow_up" else row.company_id,
-                    "text": f"{actor.display_name or actor.username}さんが{KIND_LABELS[kind]}"
-                    f"「{_title(kind, row)[:40]}」の拠点担当者にあなたを指定しました。",
-                },
-            )
+    for row in changed:
+        told = notice(
+            session,
+            actor,
+            assignee_id,
+            kind="assigned",
+            entity=kind if kind != "follow_up" else "company",
+            record_id=stored_id(row.id) if kind != "follow_up" else row.company_id,
+            hub_code=row.hub_code,
+            text=f"{actor.display_name or actor.username}さんが{KIND_LABELS[kind]}"
+            f"「{_title(kind, row)[:40]}」の拠点担当者にあなたを指定しました。",
+        )
+        if told is not None:
+            plan.insert(Notification, told)
     apply(session, actor, plan)
     for row in changed:
         session.expire(row)
