@@ -43,6 +43,11 @@ class Actor:
     hub_code: str | None = None
     display_name: str = ""
     ticket: SessionTicket | None = None
+    partner_id: int | None = None  # a partner's person: their organisation
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
 
     @property
     def is_hub_manager(self) -> bool:
@@ -59,21 +64,30 @@ class Actor:
     @property
     def scope_key(self) -> str:
         """What this actor may read: 'hub:01' or 'all'. Part of every cache key."""
+        if self.is_partner:
+            return f"partner:{self.partner_id}"
         return f"hub:{self.hub_code}" if self.is_hub_manager else "all"
 
     def readable_hubs(self) -> set[str] | None:
-        """Hub codes this actor may read, or None for every hub."""
+        """Hub codes this actor may read, or None for every hub. A partner reads no hub's
+        records: only its own referrals, through ``crm.services.partner_portal``."""
+        if self.is_partner:
+            return set()
         if not self.is_hub_manager:
             return None
         return {self.hub_code} if self.hub_code else set()
 
     def can_read_hub(self, hub_code: str) -> bool:
+        if self.is_partner:
+            return False
         return not self.is_hub_manager or hub_code == self.hub_code
 
     def can_write_hub(self, hub_code: str) -> bool:
         return self.is_hub_manager and hub_code == self.hub_code
 
     def require_read(self, hub_code: str) -> None:
+        if self.is_partner:
+            raise PermissionDenied(PARTNER_REFUSED)
         if not self.can_read_hub(hub_code):
             raise PermissionDenied(
                 f"この記録は他の拠点（{_hub_name(hub_code)}）のものです。"
@@ -91,6 +105,12 @@ class Actor:
             raise PermissionDenied(f"この操作は{allowed}だけが行えます。")
 
 
+PARTNER_REFUSED = (
+    "パートナーの方は、自社に紹介された人材ニーズだけを閲覧・報告できます"
+    "（拠点の記録や集計は閲覧できません）。"
+)
+
+
 def _hub_name(code: str) -> str:
     """A hub by its prefecture's name in a message (a code nobody knows stays as typed)."""
     return PREFECTURES[code][0] if code in PREFECTURES else code
@@ -102,7 +122,10 @@ def allowed_hubs(actor: Actor, hubs: Iterable[str] | None) -> list[str] | None:
 
     Asking for another hub's data is refused (PermissionDenied), never narrowed to nothing:
     a hub manager who names another hub learns that it is not theirs, on every path (service
-    lists and search, analytics, exports, the API), in the same words."""
+    lists and search, analytics, exports, the API), in the same words. A partner is refused
+    every hub's records and figures."""
+    if actor.is_partner:
+        raise PermissionDenied(PARTNER_REFUSED)
     readable = actor.readable_hubs()
     if hubs is None:
         return None if readable is None else sorted(readable)
@@ -128,6 +151,7 @@ def actor_for(user: "UserAccount", ticket: SessionTicket | None = None) -> Actor
         hub_code=user.hub_code,
         display_name=user.display_name,
         ticket=ticket,
+        partner_id=user.partner_id,
     )
 
 

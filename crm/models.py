@@ -16,7 +16,11 @@ from crm.entities import (
     Company,
     Consultation,
     Contact,
+    Event,
+    EventAttendee,
+    EventCohost,
     FollowUp,
+    Introduction,
     KpiTarget,
     NeedStatusChange,
     Notification,
@@ -24,6 +28,7 @@ from crm.entities import (
     Partner,
     Placement,
     Referral,
+    ReferralReport,
     TalentNeed,
     Tracked,
 )
@@ -39,9 +44,13 @@ __all__ = [
     "Consultation",
     "Contact",
     "DataVersion",
+    "Event",
+    "EventAttendee",
+    "EventCohost",
     "FollowUp",
     "FormSubmission",
     "Hub",
+    "Introduction",
     "KpiTarget",
     "NeedStatusChange",
     "Notification",
@@ -49,6 +58,7 @@ __all__ = [
     "Partner",
     "Placement",
     "Referral",
+    "ReferralReport",
     "SavedView",
     "TalentCategory",
     "TalentNeed",
@@ -102,6 +112,8 @@ class UserAccount(SQLModel, table=True):
     email: str | None = Field(default=None, unique=True, max_length=254)
     role: str = Field(max_length=20)
     hub_code: str | None = Field(default=None, foreign_key="hub.code", max_length=2)
+    # A partner's account belongs to exactly one partner organisation (and to no hub).
+    partner_id: int | None = None  # checked by crm.services.users; added in place (0022)
     password_hash: str | None = None
     active: bool = True
     failed_attempts: int = 0

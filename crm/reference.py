@@ -146,6 +146,7 @@ class Role(LabelledEnum):
     HUB_MANAGER = "hub_manager"
     SECRETARIAT = "secretariat"
     ADMIN = "admin"
+    PARTNER = "partner"  # a partner organisation's person: sees only its own referrals
 
 
 class Channel(LabelledEnum):
@@ -185,6 +186,34 @@ class ReferralOutcome(LabelledEnum):
     PLACED = "placed"
     NO_MATCH = "no_match"
     WITHDRAWN = "withdrawn"
+
+
+class ReferralStage(LabelledEnum):
+    """Where a referral stands as its partner reports it (never who the candidates are)."""
+
+    RECEIVED = "received"
+    PRESENTING = "presenting"
+    INTERVIEWING = "interviewing"
+    OFFERED = "offered"
+    PLACED = "placed"
+    DECLINED = "declined"
+
+
+class DeclineReason(LabelledEnum):
+    """Why a partner stopped a referral (a code: partners write no free text)."""
+
+    NO_CANDIDATES = "no_candidates"
+    CONDITIONS = "conditions"
+    FIRM_DECLINED = "firm_declined"
+    CANDIDATE_DECLINED = "candidate_declined"
+    OTHER = "other"
+
+
+class EventKind(LabelledEnum):
+    SEMINAR = "seminar"
+    BRIEFING = "briefing"
+    NETWORKING = "networking"
+    OTHER = "other"
 
 
 class PartnerKind(LabelledEnum):
@@ -240,7 +269,33 @@ class TargetStatus(LabelledEnum):
 
 LABELS: dict[str, dict[str, str]] = {
     "TargetStatus": {"proposed": "提案中（承認待ち）", "approved": "承認済み"},
-    "Role": {"hub_manager": "拠点マネージャー", "secretariat": "全国事務局", "admin": "管理者"},
+    "Role": {
+        "hub_manager": "拠点マネージャー",
+        "secretariat": "全国事務局",
+        "admin": "管理者",
+        "partner": "パートナー",
+    },
+    "ReferralStage": {
+        "received": "受領",
+        "presenting": "候補者紹介中",
+        "interviewing": "面接中",
+        "offered": "内定",
+        "placed": "成約",
+        "declined": "見送り",
+    },
+    "DeclineReason": {
+        "no_candidates": "候補者が見つからない",
+        "conditions": "条件が合わない",
+        "firm_declined": "企業が見送り",
+        "candidate_declined": "候補者が辞退",
+        "other": "その他",
+    },
+    "EventKind": {
+        "seminar": "セミナー",
+        "briefing": "説明会",
+        "networking": "交流会",
+        "other": "その他",
+    },
     "Channel": {
         "visit": "企業訪問",
         "seminar": "セミナー",

@@ -61,6 +61,10 @@ class Consultation(ConsultationFields, Tracked, table=True):
     # When the next action was marked done (今日やること), or None while it is open.
     next_action_done_on: dt.date | None = None
     logged_by: int | None = Field(default=None, foreign_key="user_account.id")
+    # Where the firm came from (crm.entities.outreach): at most one of the two. Plain integers
+    # added in place (the table's triggers stay), checked by the consultation service.
+    event_id: int | None = Field(default=None, index=True)
+    introduction_id: int | None = Field(default=None, index=True)
 
 
 CONSULTATION_FILE = FileLayout(

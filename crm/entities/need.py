@@ -4,12 +4,19 @@ import datetime as dt
 from typing import Annotated
 
 from sqlalchemy import Index
-from sqlmodel import AutoString, Field
+from sqlmodel import AutoString, Field, SQLModel
 
 from crm import rules
 from crm.entities.declare import FileLayout, InputShape, Spec
 from crm.entities.tracked import Tracked
-from crm.reference import Engagement, NeedStatus, ReferralOutcome, SalaryBand
+from crm.reference import (
+    DeclineReason,
+    Engagement,
+    NeedStatus,
+    ReferralOutcome,
+    ReferralStage,
+    SalaryBand,
+)
 from crm.timeutil import utcnow
 
 
@@ -58,6 +65,8 @@ class TalentNeed(NeedFields, Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", max_length=2)
     status: Annotated[str, Spec("状況", choices=NeedStatus)] = Field(default="open", max_length=20)
+    # What the hub shares with the partners it refers this need to (パートナー向けメモ).
+    partner_notes: str | None = Field(default=None, max_length=rules.MAX_NOTE, sa_type=AutoString)
     # 担当者: the hub's account in charge (crm.services.assignments); set by assignment only,
     # never by a form or a file of the record. Accounts are disabled, never deleted: no FK.
     assignee_id: int | None = None
@@ -161,9 +170,45 @@ class ReferralInput(ReferralFields):
 class Referral(ReferralFields, Tracked, table=True):
     """A need handed to a partner who searches for candidates."""
 
-    __table_args__ = (Index("ix_referral_referred_on", "referred_on"),)
+    __table_args__ = (
+        Index("ix_referral_referred_on", "referred_on"),
+        Index("ix_referral_partner_stage", "partner_id", "stage"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     hub_code: str = Field(foreign_key="hub.code", index=True, max_length=2)
+    # What the partner's people see and report (crm.services.partner_portal); set by the hub
+    # when it invites the partner, and by the partner's reports, never by a file of the record.
+    shared: bool = False  # the partner's accounts may see this referral
+    share_firm_name: bool = False  # else the firm shows as an anonymised label
+    stage: Annotated[str | None, Spec("パートナー報告の段階", choices=ReferralStage)] = Field(
+        default=None, max_length=20
+    )  # the latest report's
+    candidate_count: int | None = None
+    decline_reason: Annotated[str | None, Spec("見送りの理由", choices=DeclineReason)] = Field(
+        default=None, max_length=20
+    )
+    stage_reported_at: dt.datetime | None = None
+    reported_placed_on: dt.date | None = None  # the partner's 成約日, until the hub confirms
+    placement_id: int | None = None  # the placement the hub confirmed from the report
+
+
+class ReferralReport(SQLModel, table=True):
+    """One progress report by a partner on a referral (append-only): what stage, how many
+    candidates, why it stopped. Holds no candidate's name or any personal data."""
+
+    __tablename__ = "referral_report"
+    __table_args__ = (Index("ix_referral_report_referral", "referral_id", "reported_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id")
+    hub_code: str = Field(foreign_key="hub.code", max_length=2)
+    partner_id: int = Field(foreign_key="partner.id")
+    stage: str = Field(max_length=20)
+    candidate_count: int | None = None
+    decline_reason: str | None = Field(default=None, max_length=20)
+    placed_on: dt.date | None = None
+    reported_on: dt.date
+    reported_at: dt.datetime = Field(default_factory=utcnow)
+    reported_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
 REFERRAL_FILE = FileLayout(
