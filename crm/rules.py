@@ -148,6 +148,40 @@ def consultation_of_needs(
     return {}
 
 
+def consultation_source(
+    company_id: int,
+    hub_code: str,
+    event_id: int | None,
+    introduction_id: int | None,
+    event: tuple[str, bool] | None = None,
+    introduced_company: int | None = None,
+) -> Errors:
+    """Where a consultation's firm came from (issue 28): at most one of an event and an
+    introduction. ``event`` is (hub, whether the firm attended it) of ``event_id``, None when
+    no such event exists; ``introduced_company`` the firm ``introduction_id`` introduced, None
+    when no such introduction exists. The event is of the consultation's hub and the firm
+    attended it; the introduction is of the same firm."""
+    if event_id is not None and introduction_id is not None:
+        return {"event_id": "きっかけはセミナー・イベントか紹介のどちらか一つだけを選んでください"}
+    if event_id is not None:
+        if event is None:
+            return {"event_id": f"セミナー・イベント（ID {event_id}）は登録されていません"}
+        event_hub, attended = event
+        if event_hub != hub_code:
+            return {"event_id": "他の拠点のセミナー・イベントです"}
+        if not attended:
+            return {
+                "event_id": "この企業はこのセミナー・イベントの参加企業に登録されていません"
+                "（先に参加企業として登録してください）"
+            }
+    if introduction_id is not None:
+        if introduced_company is None:
+            return {"introduction_id": f"紹介（ID {introduction_id}）は登録されていません"}
+        if introduced_company != company_id:
+            return {"introduction_id": "別の企業の紹介です"}
+    return {}
+
+
 # --- talent needs -------------------------------------------------------------------------------
 
 

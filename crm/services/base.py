@@ -36,6 +36,11 @@ ENTITY_LABELS = {
     "hub": "拠点",
     "talent_category": "人材区分",
     "user_account": "利用者",
+    "outreach_event": "セミナー・イベント",
+    "event_cohost": "共催",
+    "event_attendee": "参加企業",
+    "introduction": "紹介（企業の持ち込み）",
+    "referral_report": "パートナーの報告",
 }
 
 

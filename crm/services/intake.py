@@ -12,7 +12,7 @@ from crm.entities import CompanyInput, ConsultationInput
 from crm.errors import ValidationError
 from crm.models import Company, Consultation
 from crm.services.companies import create_company
-from crm.services.consultations import log_consultation
+from crm.services.consultations import SOURCE_FIELDS, log_consultation, source_of
 from crm.validation import parse_input
 
 # Company fields are reported as "company.<field>" so they don't collide with the
@@ -37,6 +37,15 @@ def register_company_with_consultation(
     try:
         # The firm has no id yet; any placeholder lets the other fields be checked now.
         parse_input(ConsultationInput, {**consultation, "company_id": 0})
+    except ValidationError as error:
+        errors.update(error.fields)
+    try:
+        # A firm registered now attended no event and was introduced by no one yet.
+        for field, named in zip(SOURCE_FIELDS, source_of(consultation), strict=True):
+            if named is not None:
+                errors[field] = (
+                    "新しい企業はまだセミナー・イベントの参加企業にも紹介にも登録されていません"
+                )
     except ValidationError as error:
         errors.update(error.fields)
     if errors:

@@ -41,8 +41,8 @@ def test_the_firm_picker_finds_what_is_typed(page, app_server, seed, db_engine):
     form = page.get_by_test_id("stForm").filter(
         has=page.get_by_role("button", name="相談を記録", exact=True)
     )
-    expect(form.get_by_text("社のうち 100 社を表示しています（最近更新した企業）")).to_be_visible()
-    box = form.get_by_role("combobox", name="企業 *")
+    expect(page.get_by_text("社のうち 100 社を表示しています（最近更新した企業）")).to_be_visible()
+    box = page.get_by_role("combobox", name="企業 *")
     box.click()
     expect(page.get_by_role("option", name="置賜候補100商事株式会社", exact=True)).to_be_visible()
     expect(page.get_by_role("option", name=WANTED, exact=True)).to_have_count(0)
@@ -52,7 +52,7 @@ def test_the_firm_picker_finds_what_is_typed(page, app_server, seed, db_engine):
     page.get_by_role("searchbox", name="企業を検索").press_sequentially("最上川検索", delay=50)
     settle(page)
     settle(page)
-    expect(form.get_by_text("社のうち 100 社を表示しています")).to_have_count(0)
+    expect(page.get_by_text("社のうち 100 社を表示しています")).to_have_count(0)
     box.click()
     expect(page.get_by_role("option")).to_have_count(1)
     expect(page.get_by_role("option", name=WANTED, exact=True)).to_be_visible()
@@ -78,12 +78,9 @@ def test_a_linked_firm_beyond_the_cap_is_chosen_and_the_caption_says_so(
     linked = "月山リンク確認精工株式会社"
     wanted = _many_firms(db_engine, seed, linked, others="庄内候補")
     sign_in(page, app_server, seed.manager, f"consultations?company={wanted}")
-    form = page.get_by_test_id("stForm").filter(
-        has=page.get_by_role("button", name="相談を記録", exact=True)
-    )
     expect(
-        form.get_by_text("社のうち 100 社を表示しています（最近更新した企業。ほかに選択中の企業）")
+        page.get_by_text("社のうち 100 社を表示しています（最近更新した企業。ほかに選択中の企業）")
     ).to_be_visible()
-    box = form.get_by_role("combobox", name="企業 *")
+    box = page.get_by_role("combobox", name="企業 *")
     expect(box).to_have_value(linked)
     screenshot(page, "firm-picker-02-linked-beyond-the-cap")

@@ -53,7 +53,7 @@ def test_hub_manager_records_a_firm_to_placement_and_the_dashboard_counts_it(
     expect(page.get_by_role("heading", name="相談記録")).to_be_visible()
     settle(page)
     form = page.get_by_test_id("stForm")
-    expect(form.get_by_role("combobox", name="企業 *")).to_have_value(FIRM)
+    expect(page.get_by_role("combobox", name="企業 *")).to_have_value(FIRM)
     form.get_by_label("相談内容 *", exact=True).fill(SUMMARY)
     form.get_by_role("button", name="相談を記録").click()
     expect(page.get_by_text("記録しました:")).to_be_visible()

@@ -52,7 +52,7 @@ def test_a_consultation_form_left_open_on_a_firm_merged_in_another_tab(
     form = page.get_by_test_id("stForm").filter(
         has=page.get_by_role("button", name="相談を記録", exact=True)
     )
-    expect(form.get_by_role("combobox", name="企業 *")).to_have_value(MERGED)
+    expect(page.get_by_role("combobox", name="企業 *")).to_have_value(MERGED)
     form.get_by_role("textbox", name="相談内容 *", exact=True).fill(SUMMARY)
 
     # Tab 2 (same browser, same sign-in): A's page, 編集, merge B into A.
