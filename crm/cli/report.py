@@ -225,3 +225,138 @@ def monthly_command(
     )
     for path in paths:
         typer.echo(f"  {path}")
+
+
+def _period_option(value: str | None, name: str, last: bool):
+    """--from/--to: a day (YYYY-MM-DD) or a month (YYYY-MM: its first or last day)."""
+    import calendar
+    import datetime as dt
+
+    from crm.analytics.filters import parse_month
+
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    with cli_errors():
+        first = parse_month(text, name)
+        return first.replace(day=calendar.monthrange(first.year, first.month)[1]) if last else first
+
+
+def _analytics_filter(hub: str | None, first: str | None, last: str | None):
+    from crm.analytics.filters import AnalyticsFilter, requested_period
+
+    with cli_errors():
+        since, until = requested_period(
+            _period_option(first, "from", last=False),
+            _period_option(last, "to", last=True),
+            names=("from", "to"),
+        )
+        return AnalyticsFilter(since=since, until=until, hubs=(hub,) if hub else ())
+
+
+def _write_table(columns: dict, keys: list[str], rows: list[dict], codes: bool) -> None:
+    """The rows as CSV on standard output: Japanese headers (or the keys with ``codes``), text
+    through the spreadsheet neutraliser, rates as ratios to four places, days to one."""
+    from crm.csvio.excel import neutralise
+
+    def cell(key: str, value):
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return _decimal(value, 1 if key == "median_days" else 4)
+        if isinstance(value, str):
+            return neutralise(value)
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(keys if codes else [columns[key][0] for key in keys])
+    for row in rows:
+        writer.writerow([cell(key, row.get(key)) for key in keys])
+
+
+FUNNEL_TABLES = [
+    "steps",
+    "events",
+    "event_kinds",
+    "introducers",
+    "channels",
+    "categories",
+    "partners",
+]
+
+
+@app.command("funnel")
+def funnel_command(
+    hub: str | None = typer.Option(
+        None, "--hub", callback=hub_option, help="Prefecture code, e.g. 06 (default: national)."
+    ),
+    first: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD) or month."),
+    last: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD) or month."),
+    by: str = typer.Option(
+        "steps",
+        "--by",
+        help="Table: steps (the funnel), events, event_kinds, introducers, channels, "
+        "categories, partners.",
+    ),
+    codes: bool = _CODES,
+) -> None:
+    """The funnel from seminars and introductions to placements (crm.analytics.funnel): each
+    step's count, the rate from the previous step and the median days, or one of its tables by
+    source, category or partner. Default period: the whole record.
+
+    Example: crm report funnel --hub 06 --from 2024-04 --to 2025-03
+    """
+    from sqlmodel import Session
+
+    from crm.analytics import funnel
+
+    if by not in FUNNEL_TABLES:
+        fail(f"--by は {', '.join(FUNNEL_TABLES)} のいずれかです（{by}）。")
+    filters = _analytics_filter(hub, first, last)
+    engine = open_engine()
+    with cli_errors(), Session(engine) as session:
+        found = funnel.funnel(session, operator_actor(hub), filters)
+    _write_table(
+        funnel.COLUMNS,
+        funnel.table_columns(by, codes),
+        funnel.table_rows(found, by),
+        codes,
+    )
+
+
+@app.command("partners")
+def partners_command(
+    hub: str | None = typer.Option(
+        None, "--hub", callback=hub_option, help="Prefecture code, e.g. 06 (default: national)."
+    ),
+    first: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD) or month."),
+    last: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD) or month."),
+    by: str = typer.Option("total", "--by", help="total, category or engagement."),
+    codes: bool = _CODES,
+) -> None:
+    """The partner table (crm.analytics.partner_table): per partner, the referrals received in
+    the period, those whose first report came within 7 days, placements, conversion and the
+    median days from referral to placement; --by category or engagement for the breakdown.
+
+    Example: crm report partners --from 2024-04 --to 2025-03 --by category
+    """
+    from sqlmodel import Session
+
+    from crm.analytics import partner_table
+
+    if by not in partner_table.BREAKDOWNS:
+        fail(f"--by は {', '.join(partner_table.BREAKDOWNS)} のいずれかです（{by}）。")
+    filters = _analytics_filter(hub, first, last)
+    engine = open_engine()
+    with cli_errors(), Session(engine) as session:
+        table = partner_table.partner_table(session, operator_actor(hub), filters)
+    _write_table(
+        partner_table.COLUMNS,
+        partner_table.table_columns(by, codes),
+        partner_table.table_rows(table, by),
+        codes,
+    )
