@@ -14,8 +14,9 @@ referred need's):
 - **placements** (成約件数): placements naming that partner (``Placement.partner_id``) on the
   needs it was referred, made on or after its first referral of that need, whenever they came
   (also after the period: the referrals are the cohort followed);
-- **conversion** (成約率): placements ÷ referrals received (a need for several people can be
-  filled several times by one partner, so it can exceed 100%);
+- **conversion** (成約率): the referrals that led to at least one such placement ÷ referrals
+  received, so at most 100% (a need for several people filled twice by one partner is one
+  referral that led to placements; the placements column counts both hires);
 - **median days to placement** (紹介から成約までの日数): from the partner's first referral of the
   need to the placement (a median over a distribution grouped in SQL, as
   ``crm.analytics.national``).
@@ -55,6 +56,7 @@ class PartnerRow:
     placements: int
     median_days: float | None
     timed: int  # placements the median is taken over (all of them)
+    placed_referrals: int = 0  # referrals (partner, need) that led to a placement
     # The breakdown's key (None in the totals): a category id or an engagement code.
     key: int | str | None = None
     key_label: str = ""
@@ -69,7 +71,9 @@ class PartnerRow:
 
     @property
     def conversion(self) -> float | None:
-        return self.placements / self.referrals if self.referrals else None
+        return (
+            min(self.placed_referrals, self.referrals) / self.referrals if self.referrals else None
+        )
 
 
 @dataclass(frozen=True)
@@ -128,17 +132,27 @@ Key = tuple[int, object]
 
 def _figures(
     session: Session, filters: AnalyticsFilter, scope: list[str] | None, dimension
-) -> tuple[dict[Key, tuple[int, int]], dict[Key, list[tuple[int, int]]]]:
-    """Per (partner, key): referrals, on time, placements and the days histogram."""
+) -> tuple[dict[Key, tuple[int, int, int]], dict[Key, list[tuple[int, int]]]]:
+    """Per (partner, key): referrals, on time, referrals placed and the days histogram."""
     received = _received(filters, scope, dimension)
-    counts: dict[Key, tuple[int, int]] = {
-        (int(p), d): (int(n), int(on_time or 0))
-        for p, d, n, on_time in session.execute(
+    led_to_placement = (
+        select(col(Placement.id))
+        .where(
+            col(Placement.need_id) == received.c.need_id,
+            col(Placement.partner_id) == received.c.partner_id,
+            col(Placement.placed_on) >= received.c.referred_on,
+        )
+        .exists()
+    )
+    counts: dict[Key, tuple[int, int, int]] = {
+        (int(p), d): (int(n), int(on_time or 0), int(placed or 0))
+        for p, d, n, on_time, placed in session.execute(
             select(
                 received.c.partner_id,
                 received.c.dim,
                 func.count(),
                 func.sum(received.c.on_time),
+                func.sum(case((led_to_placement, 1), else_=0)),
             ).group_by(received.c.partner_id, received.c.dim)
         ).all()
     }
@@ -181,13 +195,13 @@ def _figures(
 
 
 def _rows(
-    counts: dict[Key, tuple[int, int]],
+    counts: dict[Key, tuple[int, int, int]],
     histograms: dict[Key, list[tuple[int, int]]],
     partners: dict[int, tuple[str, str | None]],
     key_label,
 ) -> list[PartnerRow]:
     rows = []
-    for (partner_id, key), (referrals, on_time) in counts.items():
+    for (partner_id, key), (referrals, on_time, placed_referrals) in counts.items():
         histogram = histograms.get((partner_id, key), [])
         name, kind = partners.get(partner_id, (UNKNOWN, None))
         rows.append(
@@ -200,6 +214,7 @@ def _rows(
                 placements=sum(n for _, n in histogram),
                 median_days=median_from_histogram(histogram),
                 timed=sum(n for _, n in histogram),
+                placed_referrals=placed_referrals,
                 key=key,  # type: ignore[arg-type]
                 key_label=key_label(key),
             )
@@ -289,6 +304,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "reported_on_time": ("期限内の報告", "both"),
     "on_time_rate": ("期限内報告率", "both"),
     "placements": ("成約件数", "both"),
+    "placed_referrals": ("成約に至った紹介", "both"),
     "conversion": ("成約率", "both"),
     "median_days": ("紹介から成約までの日数（中央値）", "both"),
 }
@@ -302,6 +318,7 @@ FIGURES = [
     "reported_on_time",
     "on_time_rate",
     "placements",
+    "placed_referrals",
     "conversion",
     "median_days",
 ]
@@ -321,6 +338,7 @@ def table_rows(table: PartnerTable, by: str = TOTAL) -> list[dict]:
             "reported_on_time": row.reported_on_time,
             "on_time_rate": row.on_time_share,
             "placements": row.placements,
+            "placed_referrals": row.placed_referrals,
             "conversion": row.conversion,
             "median_days": row.median_days,
         }

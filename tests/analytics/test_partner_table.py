@@ -90,6 +90,8 @@ def test_hub_partner_table_matches_known_figures_and_the_recount(world):
     assert (a.referrals, a.reported_on_time, a.placements, a.median_days) == (3, 2, 2, 108.5)
     assert (b.referrals, b.reported_on_time, b.placements, b.median_days) == (3, 1, 2, 37.0)
     assert a.conversion == pytest.approx(2 / 3) and b.on_time_share == pytest.approx(1 / 3)
+    # Placed referrals: a referral that led to a placement by that partner on its need.
+    assert (a.placed_referrals, b.placed_referrals) == (2, 2)
     assert w.bank not in rows  # introduced firms, referred nothing
 
     assert _figures(table.rows, keyed=False) == recount(session, r, ("01",), "x.partner_id")
@@ -164,6 +166,7 @@ def test_report_partners_writes_the_table(sqlite_engine, monkeypatch):
         "期限内の報告",
         "期限内報告率",
         "成約件数",
+        "成約に至った紹介",
         "成約率",
         "紹介から成約までの日数（中央値）",
     ]
@@ -174,6 +177,7 @@ def test_report_partners_writes_the_table(sqlite_engine, monkeypatch):
         "2",
         "0.6667",
         "2",
+        "2",
         "0.6667",
         "108.5",
     ]
@@ -182,3 +186,25 @@ def test_report_partners_writes_the_table(sqlite_engine, monkeypatch):
     coded = list(csv.reader(io.StringIO(result.output)))
     assert coded[0][:4] == ["partner_id", "partner", "partner_kind", "category_id"]
     assert len(coded) == 1 + 4
+
+
+def test_placed_referrals_match_a_plain_count_and_bound_the_conversion(world):
+    session, w, _ = world
+    table = partner_table(session, w.actors.secretariat, AnalyticsFilter(**PERIOD))
+    counted = dict(
+        session.execute(
+            text(
+                """SELECT x.partner_id, COUNT(*) FROM referral x
+                    WHERE x.referred_on BETWEEN :since AND :until
+                      AND EXISTS (SELECT 1 FROM placement p WHERE p.need_id = x.need_id
+                                     AND p.partner_id = x.partner_id
+                                     AND p.placed_on >= x.referred_on)
+                    GROUP BY x.partner_id"""
+            ),
+            PERIOD,
+        ).all()
+    )
+    assert {row.partner_id: row.placed_referrals for row in table.rows if row.placed_referrals} == (
+        counted
+    )
+    assert all(0 <= (row.conversion or 0) <= 1 for row in table.rows)
