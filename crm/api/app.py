@@ -33,6 +33,8 @@ from sqlmodel import Session, SQLModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crm.actor import Actor
+from crm.analytics import funnel as funnel_figures
+from crm.analytics import partner_table as partner_figures
 from crm.analytics.breakdowns import all_breakdowns
 from crm.analytics.comparison import hub_comparison
 from crm.analytics.filters import AnalyticsFilter, requested_period
@@ -47,8 +49,10 @@ from crm.api.parameters import refuse_unknown_parameters
 from crm.api.tables import (
     breakdown_table,
     flows_table,
+    funnel_table,
     headline_table,
     names_of,
+    partner_performance_table,
     prefecture_table,
     record_table,
     trend_table,
@@ -340,6 +344,59 @@ def create_api(engine: Callable[[], Engine]) -> FastAPI:
             "net_inflow": net_rows(by_prefecture),
         }
         return _answer(answer, body, lambda codes: flows_table(cells, codes))
+
+    funnel_tables = "|".join(funnel_figures.TABLES)
+
+    @api.get(
+        "/funnel",
+        summary="ファネル: セミナー・紹介→相談→ニーズ→紹介→成約（率・日数の中央値、"
+        "きっかけ別・人材区分別・紹介先別）",
+        responses=_tabled("table で選んだ表（既定 steps: 段階ごとの件数・率・日数の中央値）"),
+    )
+    def funnel(
+        answer: Answer,
+        reader: Reader,
+        chosen: Filters,
+        table: Annotated[
+            str,
+            Query(
+                pattern=f"^({funnel_tables})$",
+                description="steps（段階）, events（イベント別）, event_kinds, introducers"
+                "（紹介元パートナー別）, channels（相談経路別）, categories, partners（紹介先別）",
+            ),
+        ] = "steps",
+    ) -> Response:
+        session, actor = reader
+        found = funnel_figures.funnel(session, actor, scoped(actor, chosen))
+        rows = funnel_figures.table_rows(found, table)
+        body = {"table": table, "since": chosen.since, "until": chosen.until, "rows": rows}
+        return _answer(answer, body, lambda codes: funnel_table(rows, table, codes))
+
+    @api.get(
+        "/partners/performance",
+        summary="パートナー実績（紹介件数・期限内の報告・成約・成約率・紹介から成約までの日数）",
+        responses=_tabled("breakdown で選んだ表（total: パートナーごと、category、engagement）"),
+    )
+    def partner_performance(
+        answer: Answer,
+        reader: Reader,
+        chosen: Filters,
+        breakdown: Annotated[
+            str,
+            Query(
+                pattern="^(total|category|engagement)$",
+                description="total（パートナーごと）, category（人材区分別）, "
+                "engagement（採用形態別）",
+            ),
+        ] = "total",
+    ) -> Response:
+        session, actor = reader
+        found = partner_figures.partner_table(session, actor, scoped(actor, chosen))
+        rows = partner_figures.table_rows(found, breakdown)
+        body = {"breakdown": breakdown, "since": chosen.since, "until": chosen.until, "rows": rows}
+        return _answer(
+            answer, body, lambda codes: partner_performance_table(rows, breakdown, codes)
+        )
 
     @api.get("/firms", summary="企業（検索・ページ送り）", responses=_listed(Company, "企業"))
     def firms(

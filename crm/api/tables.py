@@ -24,6 +24,8 @@ from typing import Any, Union, get_args, get_origin
 from sqlmodel import Session, SQLModel, col, select
 
 from crm.actor import Actor
+from crm.analytics import funnel as funnel_figures
+from crm.analytics import partner_table as partner_figures
 from crm.analytics.breakdowns import TITLES, Breakdown, Dimension
 from crm.analytics.comparison import HubComparison, HubComparisonRow
 from crm.analytics.national import HeadlineFigures
@@ -367,3 +369,59 @@ FLOWS: list[Cell] = [
 
 def flows_table(cells: Sequence[dict[str, Any]], codes: bool) -> Sheet:
     return tabulate("人材還流", FLOWS, cells, codes)
+
+
+# --- the funnel and the partner table (their columns are declared with them) -----------------
+
+_RATES = frozenset({"conversion", "on_time_rate"})
+_DAYS = frozenset({"median_days"})
+_COUNTED = frozenset(
+    {
+        "count",
+        "timed",
+        "events",
+        "attendees",
+        "introductions",
+        "firms",
+        "consulted",
+        "needs",
+        "needs_referred",
+        "placements",
+        "placed_referrals",
+        "referrals",
+        "reported_on_time",
+    }
+)
+
+
+def _figure_kind(key: str) -> str:
+    if key == "held_on":
+        return DAY
+    if key in _RATES or key.endswith("_rate"):
+        return RATIO
+    if key in _DAYS:
+        return DECIMAL
+    return COUNT if key in _COUNTED else TEXT
+
+
+def _keyed_sheet(
+    title: str, keys: Sequence[str], headers: dict[str, tuple[str, str]], rows, codes: bool
+) -> Sheet:
+    return Sheet(
+        title[:31],
+        [SheetColumn(key if codes else headers[key][0], _figure_kind(key)) for key in keys],
+        [[plain(row.get(key), codes) for key in keys] for row in rows],
+    )
+
+
+def funnel_table(rows: Sequence[dict[str, Any]], table: str, codes: bool) -> Sheet:
+    """One of the funnel's tables (``crm.analytics.funnel.TABLES``), from its rows."""
+    keys = funnel_figures.table_columns(table, codes)
+    title = funnel_figures.TABLES[table][0]
+    return _keyed_sheet(title, keys, funnel_figures.COLUMNS, rows, codes)
+
+
+def partner_performance_table(rows: Sequence[dict[str, Any]], by: str, codes: bool) -> Sheet:
+    """The partner table (``crm.analytics.partner_table``): totals or a breakdown."""
+    keys = partner_figures.table_columns(by, codes)
+    return _keyed_sheet("パートナー実績", keys, partner_figures.COLUMNS, rows, codes)

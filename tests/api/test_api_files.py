@@ -19,6 +19,7 @@ from crm.api.app import create_api
 from crm.auth import api_tokens
 from crm.models import Consultation, Placement, TalentCategory, TalentNeed
 from crm.reference import Channel, Engagement, SalaryBand
+from crm.services import needs
 from tests.utils.factories import (
     make_company,
     make_consultation,
@@ -30,7 +31,15 @@ from tests.utils.factories import (
 FORMULA = '=HYPERLINK("http://example.com","x")'
 PERIOD = {"since": "2024-04-01", "until": "2025-03-31"}
 LISTS = ["/firms", "/consultations", "/needs", "/placements", "/follow-ups"]
-ANALYTICS = ["/trend", "/prefectures", "/breakdowns", "/headline", "/flows"]
+ANALYTICS = [
+    "/trend",
+    "/prefectures",
+    "/breakdowns",
+    "/headline",
+    "/flows",
+    "/funnel",
+    "/partners/performance",
+]
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,6 +53,11 @@ def world(engine, actors):
         consultation = make_consultation(s, actors.manager01, firm, on=dt.date(2024, 5, 1))
         need = make_need(s, actors.manager01, consultation)
         partner = make_partner(s, name="東北人材バンク")
+        needs.refer_need(
+            s,
+            actors.manager01,
+            {"need_id": need.id, "partner_id": partner.id, "referred_on": dt.date(2024, 5, 20)},
+        )
         make_placement(s, actors.manager01, need, on=dt.date(2024, 9, 2), partner_id=partner.id)
         other = make_company(s, actors.manager02, name="函館精機株式会社")
         make_consultation(s, actors.manager02, other, on=dt.date(2024, 6, 3))
@@ -80,7 +94,7 @@ def workbook_rows(client, path, **params) -> list[tuple]:
     answer = client.get(path, params={**params, "format": "xlsx"})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == XLSX_MIME
-    name = path.strip("/")
+    name = path.strip("/").replace("/", "-")  # /partners/performance: partners-performance
     assert answer.headers["content-disposition"] == f'attachment; filename="{name}.xlsx"'
     sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
     assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]

@@ -76,6 +76,8 @@ CASES: dict[str, list[tuple[str, object]]] = {
     "blocks": [("火星", REFUSED), ("\x00", REFUSED), ("x" * 3000, REFUSED), ("北海道", OK)],
     "engagements": [("nonsense", REFUSED), ("mid_career,side_job", OK)],
     "by": [("nonsense", REFUSED), ("prefecture", OK)],
+    "table": [("nonsense", REFUSED), ("x" * 3000, REFUSED), ("categories", OK)],
+    "breakdown": [("nonsense", REFUSED), ("\x00", REFUSED), ("engagement", OK)],
     "hub": [
         ("99", REFUSED),
         ("\x00", REFUSED),
@@ -196,7 +198,15 @@ def test_a_boundary_value_is_read_within_the_range_or_refused_by_name(
 
 
 # The issue's cases, on the demo's full history.
-ANALYTICS = ["/trend", "/prefectures", "/breakdowns", "/headline", "/flows"]
+ANALYTICS = [
+    "/trend",
+    "/prefectures",
+    "/breakdowns",
+    "/headline",
+    "/flows",
+    "/funnel",
+    "/partners/performance",
+]
 ISSUE_CASES = [
     ({"until": "9999-12-31"}, OPEN),
     ({"since": "0001-01-01"}, OPEN),
