@@ -66,7 +66,7 @@ with st.sidebar:
 navigation = build_navigation(actor.role)
 with st.sidebar:
     sidebar_count(actor)  # after the navigation, so that its link names a known page
-    if actor.role in HUB_ROLES:
+    if actor.role in HUB_ROLES or actor.is_partner:
         unread_link(actor)
 with reported(f"page /{navigation.url_path} (user {actor.username})"):
     try:

@@ -1,7 +1,8 @@
 """セミナー・紹介: the hub's seminars (co-hosts, attending firms) and introductions
 (ui.views.events); the secretariat reads them, by hub."""
 
-from ui.session import require_actor
+from crm.reference import Role
+from ui.session import require_role
 from ui.views.events import show
 
-show(require_actor())
+show(require_role(Role.HUB_MANAGER, Role.SECRETARIAT))

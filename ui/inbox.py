@@ -29,6 +29,8 @@ PAGES = {
     "company": (links.COMPANIES, "company"),
     "talent_need": (links.NEEDS, "need"),
     "kpi_target": ("pages/targets.py", ""),
+    # A partner's notifications name the referral shared with it, opened in its portal.
+    "referral": ("pages/partner_portal.py", "referral"),
 }
 
 

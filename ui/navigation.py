@@ -13,6 +13,15 @@ TOKENS = "pages/tokens.py"
 # the secretariat lands on the national dashboard, a hub manager on the hub dashboard, an
 # administrator on account management.
 PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
+    # A partner's people see their organisation's referrals and nothing of the hubs' records.
+    "パートナー": [
+        (
+            "pages/partner_portal.py",
+            "紹介された人材ニーズ",
+            ":material/work:",
+            {Role.PARTNER},
+        ),
+    ],
     "全国": [
         ("pages/national.py", "全国ダッシュボード", ":material/public:", {Role.SECRETARIAT}),
         ("pages/prefectures.py", "都道府県比較", ":material/map:", {Role.SECRETARIAT}),
@@ -28,6 +37,12 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
         ("pages/followups.py", "フォローアップ", ":material/event_available:", HUB_ROLES),
         ("pages/search.py", "検索", ":material/search:", HUB_ROLES),
     ],
+    # Where firms come from and where needs go: seminars and introductions, the funnel from
+    # them to placements, and how each partner does.
+    "連携": [
+        ("pages/events.py", "セミナー・紹介", ":material/campaign:", HUB_ROLES),
+        ("pages/funnel.py", "ファネル・パートナー実績", ":material/filter_alt:", HUB_ROLES),
+    ],
     # Targets: hub managers propose their own, the secretariat sets and approves.
     "目標・データ": [
         ("pages/targets.py", "目標（KPI）", ":material/flag:", HUB_ROLES),
@@ -42,12 +57,12 @@ PAGES: dict[str, list[tuple[str, str, str, set[Role]]]] = {
         (TOKENS, "APIトークン", ":material/key:", {Role.ADMIN}),
     ],
     "アカウント": [
-        ("pages/inbox.py", "お知らせ", ":material/notifications:", HUB_ROLES),
+        ("pages/inbox.py", "お知らせ", ":material/notifications:", HUB_ROLES | {Role.PARTNER}),
         (
             "pages/account.py",
             "自分のアカウント",
             ":material/account_circle:",
-            {Role.HUB_MANAGER, Role.SECRETARIAT, Role.ADMIN},
+            {Role.HUB_MANAGER, Role.SECRETARIAT, Role.ADMIN, Role.PARTNER},
         ),
     ],
 }

@@ -35,6 +35,7 @@ OPTIONS = {
     "email": "--email",
     "display_name": "--display-name",
     "password": "パスワード",
+    "partner_id": "--partner",
 }
 
 
@@ -52,12 +53,17 @@ def read_password(prompt: str = "パスワード") -> str:
 @app.command("add")
 def add_command(
     name: Annotated[str, typer.Argument(help="User name used to sign in.")],
-    role: Annotated[Role, typer.Option("--role", help="hub_manager, secretariat or admin.")],
+    role: Annotated[
+        Role, typer.Option("--role", help="hub_manager, secretariat, admin or partner.")
+    ],
     hub: str | None = typer.Option(
         None, "--hub", callback=hub_option, help="A hub manager's prefecture code, e.g. 06."
     ),
     email: str | None = typer.Option(None, "--email", help="E-mail matched by single sign-on."),
     display_name: str | None = typer.Option(None, "--display-name", help="Name shown in the app."),
+    partner: int | None = typer.Option(
+        None, "--partner", help="A partner account: the ID of its partner (the パートナー page)."
+    ),
     sso_only: bool = typer.Option(
         False, "--sso-only", help="No password: the account signs in only through SSO."
     ),
@@ -68,6 +74,7 @@ def add_command(
       crm users add yamagata --role hub_manager --hub 06 --display-name "山形 太郎"
       printf '%s\\n' "$PASSWORD" | crm users add office --role secretariat
       crm users add sato --role admin --email sato@example.jp --sso-only
+      crm users add agent1 --role partner --partner 3 --display-name "人材 一郎"
     """
     from crm.services import users
 
@@ -88,6 +95,7 @@ def add_command(
                 display_name=display_name,
                 email=email,
                 password=password,
+                partner_id=partner,
             )
         except ValidationError as error:  # named by the option the value came from
             raise ValidationError(
@@ -96,6 +104,7 @@ def add_command(
         summary = (
             f"{user.username}（{Role(user.role).label}"
             + (f"・拠点 {user.hub_code}" if user.hub_code else "")
+            + (f"・パートナーID {user.partner_id}" if user.partner_id else "")
             + "）"
         )
     typer.echo(f"利用者 {summary} を作成しました。")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from crm.actor import Actor
+from crm.actor import PARTNER_REFUSED, Actor
 from crm.auth.sessions import require_live
 from crm.entities import Company, FollowUp, Notification, TalentNeed
 from crm.errors import PermissionDenied, ValidationError
@@ -51,6 +51,8 @@ def assignees(session: Session, actor: Actor, hub_code: str) -> list[Assignee]:
 def assignee_names(session: Session, actor: Actor, ids: Sequence[int | None]) -> dict[int, str]:
     """Display names of the accounts ``ids`` (a list's 拠点担当者 column), disabled ones too."""
     require_live(session, actor)
+    if actor.is_partner:  # a partner reads no hub's people
+        raise PermissionDenied(PARTNER_REFUSED)
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}

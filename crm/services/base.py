@@ -70,8 +70,11 @@ def data_counters(session: Session) -> dict[str, int]:
 def version_of(counters: dict[str, int], scope_key: str, hubs: Sequence[str] | None = None) -> int:
     """``data_version`` from counters read once (``data_counters``): a page's run reads them
     with its session check and keys every cached read of the run by them (``ui.cache``)."""
-    if scope_key != "all":
-        scopes: Sequence[str] | None = [scope_key.removeprefix("hub:"), NATIONAL]
+    if scope_key.startswith("partner:"):
+        # A partner's referrals may be in any hub: any hub's write may change what it reads.
+        scopes: Sequence[str] | None = None
+    elif scope_key != "all":
+        scopes = [scope_key.removeprefix("hub:"), NATIONAL]
     elif hubs is not None:
         scopes = [*hubs, NATIONAL]
     else:

@@ -28,6 +28,7 @@ KIND_LABELS = {
     "outcome": "紹介の結果",
     "placement": "成約",
     "target": "目標",
+    "partner": "パートナー連携",
 }
 PAGE = 30
 # How a kind of notification also goes by e-mail (``crm.notify_mail`` sends them).

@@ -15,7 +15,7 @@ from crm.auth import api_tokens
 from crm.auth.passwords import hash_password, password_problem, verify_password
 from crm.auth.sessions import require_live
 from crm.errors import NotFound, PermissionDenied, ValidationError
-from crm.models import Hub, UserAccount, WebSession, stored_id
+from crm.models import Hub, Partner, UserAccount, WebSession, stored_id
 from crm.reference import Role
 from crm.services.base import record_audit, update_row
 from crm.timeutil import utcnow
@@ -40,13 +40,15 @@ class AccountSummary:
     last_sign_in_at: dt.datetime | None
     created_at: dt.datetime
     version: int
+    partner_id: int | None = None  # a partner's account: its organisation
+    partner_name: str | None = None
 
     @property
     def locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > utcnow()
 
     @classmethod
-    def of(cls, user: UserAccount) -> "AccountSummary":
+    def of(cls, user: UserAccount, partner_name: str | None = None) -> "AccountSummary":
         return cls(
             id=stored_id(user.id),
             username=user.username,
@@ -61,11 +63,18 @@ class AccountSummary:
             last_sign_in_at=user.last_sign_in_at,
             created_at=user.created_at,
             version=user.version,
+            partner_id=user.partner_id,
+            partner_name=partner_name,
         )
 
 
-def _summary(user: UserAccount) -> AccountSummary:
-    return AccountSummary.of(user)
+def _summary(user: UserAccount, session: Session | None = None) -> AccountSummary:
+    partner = (
+        session.get(Partner, user.partner_id)
+        if session is not None and user.partner_id is not None
+        else None
+    )
+    return AccountSummary.of(user, None if partner is None else partner.name)
 
 
 def _checked_text(name: str, value: str | None, errors: dict[str, str]) -> str | None:
@@ -89,13 +98,19 @@ def _checked_hub(value: str | None, errors: dict[str, str]) -> str | None:
 
 
 def _check_role_and_hub(
-    session: Session, role: str | None, hub_code: str | None, errors: dict[str, str]
+    session: Session,
+    role: str | None,
+    hub_code: str | None,
+    errors: dict[str, str],
+    partner_id: int | None = None,
+    kept_partner: int | None = None,
 ) -> Role | None:
     try:
         role_value = Role(role or "")
     except ValueError:
-        errors["role"] = "役割は hub_manager / secretariat / admin のいずれかです"
+        errors["role"] = "役割は hub_manager / secretariat / admin / partner のいずれかです"
         return None
+    _check_partner(session, role_value, partner_id, errors, kept_partner)
     if "hub_code" in errors:  # not a hub code at all (reason given)
         return role_value
     if role_value == Role.HUB_MANAGER:
@@ -104,6 +119,33 @@ def _check_role_and_hub(
     elif hub_code:
         errors["hub_code"] = "拠点を持つのは拠点マネージャーだけです"
     return role_value
+
+
+def _check_partner(
+    session: Session,
+    role: Role,
+    partner_id: int | None,
+    errors: dict[str, str],
+    kept: int | None = None,
+) -> None:
+    """A partner's account belongs to one existing, active partner (an account kept at its
+    partner stays so when the partner is disabled later); no other account does."""
+    if role != Role.PARTNER:
+        if partner_id is not None:
+            errors["partner_id"] = "パートナー（所属先）を持つのはパートナーの利用者だけです"
+        return
+    if partner_id is None:
+        errors["partner_id"] = "パートナーの利用者には所属するパートナーを選んでください"
+        return
+    partner = (
+        session.get(Partner, partner_id)
+        if isinstance(partner_id, int) and not isinstance(partner_id, bool)
+        else None
+    )
+    if partner is None:
+        errors["partner_id"] = f"パートナー（ID {partner_id}）は登録されていません"
+    elif not partner.active and partner_id != kept:
+        errors["partner_id"] = f"パートナー「{partner.name}」は利用停止中です"
 
 
 def _checked_email(
@@ -136,8 +178,10 @@ def create_user(
     display_name: str | None = None,
     email: str | None = None,
     password: str | None = None,
+    partner_id: int | None = None,
 ) -> UserAccount:
-    """A new account. Without a password it can sign in only through single sign-on."""
+    """A new account. Without a password it can sign in only through single sign-on. A
+    partner's account names its partner organisation (``partner_id``)."""
     require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     errors: dict[str, str] = {}
@@ -150,7 +194,7 @@ def create_user(
         errors["username"] = "80文字以内にしてください"
     elif session.exec(select(UserAccount.id).where(UserAccount.username == username)).first():
         errors["username"] = f"利用者名 {username} は既に使われています"
-    role_value = _check_role_and_hub(session, role, hub_code, errors)
+    role_value = _check_role_and_hub(session, role, hub_code, errors, partner_id)
     email = _checked_email(session, email, errors)
     if password is not None:
         problem = password_problem(password, username, [display_name or "", email or ""])
@@ -162,6 +206,7 @@ def create_user(
         username=username,
         role=role_value.value,
         hub_code=hub_code or None,
+        partner_id=partner_id,
         display_name=display_name or username,
         email=email,
         password_hash=hash_password(password) if password else None,
@@ -181,6 +226,7 @@ def create_user(
                 ("username", username),
                 ("role", role_value.value),
                 ("hub_code", hub_code),
+                ("partner_id", partner_id),
                 ("display_name", user.display_name),
                 ("email", email),
                 ("password", "（設定済み）" if password else None),
@@ -206,12 +252,12 @@ def list_users(session: Session, actor: Actor) -> list[UserAccount]:
 
 def list_accounts(session: Session, actor: Actor) -> list[AccountSummary]:
     """Every account with its lock state, for the administrator's list."""
-    return [_summary(user) for user in list_users(session, actor)]
+    return [_summary(user, session) for user in list_users(session, actor)]
 
 
 def get_account(session: Session, actor: Actor, username: str) -> AccountSummary:
     actor.require_role(Role.ADMIN)
-    return _summary(get_user(session, username))
+    return _summary(get_user(session, username), session)
 
 
 def my_account(session: Session, actor: Actor) -> AccountSummary:
@@ -219,7 +265,7 @@ def my_account(session: Session, actor: Actor) -> AccountSummary:
     user = session.get(UserAccount, actor.user_id) if actor.user_id is not None else None
     if user is None:
         raise NotFound("利用者が見つかりません。")
-    return _summary(user)
+    return _summary(user, session)
 
 
 def _active_admins(session: Session) -> int:
@@ -238,7 +284,7 @@ def _keeps_an_admin(session: Session, user: UserAccount) -> None:
 def update_user(
     session: Session, actor: Actor, username: str, data: dict, expected_version: int
 ) -> UserAccount:
-    """Change an account's display name, e-mail, role or hub (not its password)."""
+    """Change an account's display name, e-mail, role, hub or partner (not its password)."""
     require_live(session, actor, for_write=True)
     actor.require_role(Role.ADMIN)
     user = get_user(session, username)
@@ -251,8 +297,11 @@ def update_user(
         "email": _checked_email(session, data.get("email", user.email), errors, user.id),
         "role": data.get("role", user.role),
         "hub_code": _checked_hub(data.get("hub_code", user.hub_code), errors),
+        "partner_id": data.get("partner_id", user.partner_id),
     }
-    _check_role_and_hub(session, values["role"], values["hub_code"], errors)
+    _check_role_and_hub(
+        session, values["role"], values["hub_code"], errors, values["partner_id"], user.partner_id
+    )
     if errors:
         raise ValidationError(errors)
     if values["role"] != user.role:

@@ -1,9 +1,12 @@
 """Role × action matrix over every service function that takes an actor.
 
-Four actors act on hub 01's records: manager01 (their own hub), manager02 (another hub's),
-the secretariat and an administrator. Each pair either works (and a write leaves its audit
-entries) or is refused with PermissionDenied (and writes nothing, not even an audit entry).
-Scoped lists never refuse: they show hub 01's data exactly to those who may read hub 01.
+Five actors act on hub 01's records: manager01 (their own hub), manager02 (another hub's),
+the secretariat, an administrator and a partner's account (of the partner hub 01 referred a
+need to, and shared it with). Each pair either works (and a write leaves its audit entries) or
+is refused with PermissionDenied (and writes nothing, not even an audit entry). Scoped lists
+never refuse the hubs' people: they show hub 01's data exactly to those who may read hub 01;
+a partner is refused every hub record, list and figure, and reaches only its own shared
+referrals (``partner_portal``).
 
 A completeness test fails when a service function that takes an actor has no row here, so a
 new service cannot skip the matrix.
@@ -20,16 +23,21 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, select
 
-from crm.actor import SYSTEM, Actor
+from crm.actor import SYSTEM, Actor, actor_for
+from crm.analytics import funnel as analytics_funnel
+from crm.analytics import partner_table as analytics_partner_table
 from crm.analytics import targets as analytics_targets
+from crm.analytics.filters import AnalyticsFilter
 from crm.auth import api_tokens
 from crm.errors import PermissionDenied
 from crm.models import (
     Company,
     Consultation,
     Contact,
+    Event,
     FollowUp,
     Hub,
+    Introduction,
     KpiTarget,
     Partner,
     Placement,
@@ -50,6 +58,8 @@ from crm.services import (
     merge,
     needs,
     notifications,
+    outreach,
+    partner_portal,
     placements,
     record_history,
     record_views,
@@ -61,6 +71,7 @@ from crm.services import (
     today,
     users,
 )
+from crm.services.outreach import AttendeeLine
 from crm.timeutil import fiscal_year, today_jst
 from tests.auth.audit_check import new_entries, snapshot, unaudited
 from tests.utils.databases import postgres_database, sqlite_copy
@@ -74,14 +85,15 @@ from tests.utils.factories import (
 )
 
 try:  # CSV export/import (another part of the app); rows are added when it is present
+    from crm.csvio import attendee_file, ledger_import, ledger_templates, view_export
     from crm.csvio import export as csv_export
     from crm.csvio import importer as csv_import
-    from crm.csvio import ledger_import, ledger_templates, view_export
     from crm.csvio.ledger_mapping import LedgerMapping
 except ImportError:  # pragma: no cover
     csv_export = csv_import = None
 
-ACTORS = ("manager01", "manager02", "secretariat", "admin")
+HUB_PEOPLE = ("manager01", "manager02", "secretariat", "admin")
+ACTORS = (*HUB_PEOPLE, "partner")
 DAY = dt.date(2024, 6, 3)
 TODAY_ITEMS = DAY + dt.timedelta(days=35)  # follow1 is overdue then, cons1's next action due
 FY = fiscal_year(today_jst())
@@ -100,24 +112,38 @@ IMPORTER_HUB01 = "hub 01's importer"  # hub 01's manager only, reading (import t
 TOKENS_HUB01 = "hub 01's tokens"  # hub 01's accounts' API tokens: its manager, administrators
 TOKEN_LISTS = "token lists"  # hub managers (their hub's accounts) and administrators
 COMMENT_HUB01 = "comment on hub 01"  # hub 01's manager, and the secretariat asked something
+PARTNER_READ = "partner reads its referrals"  # the partner's own accounts only
+PARTNER_REPORT = "partner reports"  # the partner's own accounts only, writing
+HUB_MANAGERS = "hub managers"  # every hub manager, of their own hub
 
 ALLOWED = {
     WRITE_HUB01: {"manager01"},
     CREATE_OWN_HUB: {"manager01", "manager02"},
     READ_HUB01: {"manager01", "secretariat", "admin"},
-    SCOPED_LIST: set(ACTORS),
+    SCOPED_LIST: set(HUB_PEOPLE),
     ADMIN_ONLY: {"admin"},
     ADMIN_READ: {"admin"},
     SECRETARIAT_ONLY: {"secretariat"},
-    OWN_ACCOUNT: set(ACTORS),
+    OWN_ACCOUNT: set(ACTORS),  # a partner's person too: their お知らせ and account
     EXPORT_HUB01: {"manager01", "secretariat", "admin"},
     IMPORTER_HUB01: {"manager01"},
     TOKENS_HUB01: {"manager01", "admin"},
     TOKEN_LISTS: {"manager01", "manager02", "admin"},
     COMMENT_HUB01: {"manager01", "secretariat"},
+    PARTNER_READ: {"partner"},
+    PARTNER_REPORT: {"partner"},
+    HUB_MANAGERS: {"manager01", "manager02"},
 }
 READS_HUB01 = {"manager01", "secretariat", "admin"}
-WRITES = {WRITE_HUB01, CREATE_OWN_HUB, ADMIN_ONLY, SECRETARIAT_ONLY, TOKENS_HUB01, COMMENT_HUB01}
+WRITES = {
+    WRITE_HUB01,
+    CREATE_OWN_HUB,
+    ADMIN_ONLY,
+    SECRETARIAT_ONLY,
+    TOKENS_HUB01,
+    COMMENT_HUB01,
+    PARTNER_REPORT,
+}
 
 
 @dataclass
@@ -129,7 +155,8 @@ class World:
     cons1: int
     need1: int  # open
     need1r: int  # referred, then placed
-    referral1: int
+    referral1: int  # shared with the partner's account
+    referral1p: int  # need1's, shared; the partner reported 成約 (the hub may confirm it)
     placement1: int
     follow1: int
     target1: int
@@ -137,6 +164,8 @@ class World:
     c2: int
     cons2: int
     need2: int
+    event1: int  # hub 01's seminar, co-hosted by the partner; c1 attended it
+    intro1: int  # the partner introduced c1 to hub 01
     import_file: str
     hub_of: dict[tuple[str, int], str]
     token1: int = 0  # an API token of target_user (hub 01)
@@ -180,11 +209,40 @@ def _build_world(engine, folder) -> "World":
             s, m01, {"need_id": need1r.id, "partner_id": partner.id, "referred_on": DAY}
         )
         placement1 = make_placement(s, m01, need1r, on=DAY, partner_id=partner.id)
+        partner_actor = actor_for(
+            users.create_user(
+                s, SYSTEM, username="partner01", role="partner", partner_id=partner.id
+            )
+        )
+        referral1p = needs.refer_need(
+            s, m01, {"need_id": need1.id, "partner_id": partner.id, "referred_on": DAY}
+        )
+        for shared in (referral1, referral1p):
+            partner_portal.share_referral(
+                s, m01, shared.id, expected_version=shared.version, share_firm_name=False
+            )
+        partner_portal.report_progress(
+            s,
+            partner_actor,
+            referral1p.id,
+            expected_version=s.get(Referral, referral1p.id).version,
+            stage="placed",
+            placed_on=DAY,
+        )
         follow1 = followups.schedule_follow_up(
             s, m01, {"company_id": c1.id, "due_on": DAY + dt.timedelta(days=30)}
         )
         target1 = targets.propose_target(
             s, m01, {"hub_code": "01", "fiscal_year": FY, "consultations": 100, "placements": 10}
+        )
+        event1 = outreach.create_event(
+            s,
+            m01,
+            {"held_on": DAY, "title": "攻めの経営セミナー", "cohost_ids": [partner.id]},
+        )
+        outreach.add_attendees(s, m01, event1.id, [c1.id])
+        intro1 = outreach.record_introduction(
+            s, m01, {"partner_id": partner.id, "company_id": c1.id, "introduced_on": DAY}
         )
         c2 = make_company(s, m02, name="二号商事株式会社")
         cons2 = make_consultation(s, m02, c2, on=DAY)
@@ -216,6 +274,7 @@ def _build_world(engine, folder) -> "World":
                 "manager02": m02,
                 "secretariat": a.secretariat,
                 "admin": a.admin,
+                "partner": partner_actor,
             },
             c1=c1.id,
             c1b=c1b.id,
@@ -224,6 +283,7 @@ def _build_world(engine, folder) -> "World":
             need1=need1.id,
             need1r=need1r.id,
             referral1=referral1.id,
+            referral1p=referral1p.id,
             placement1=placement1.id,
             follow1=follow1.id,
             target1=target1.id,
@@ -231,6 +291,8 @@ def _build_world(engine, folder) -> "World":
             c2=c2.id,
             cons2=cons2.id,
             need2=need2.id,
+            event1=event1.id,
+            intro1=intro1.id,
             import_file=str(import_file),
             hub_of=hub_of,
             token1=token1.id,
@@ -567,7 +629,7 @@ ROWS = [
     Row(assignments.assignees, READ_HUB01, lambda s, a, w: assignments.assignees(s, a, "01")),
     Row(
         assignments.assignee_names,
-        OWN_ACCOUNT,
+        SCOPED_LIST,  # the hub's people read names; a partner reads none
         lambda s, a, w: assignments.assignee_names(s, a, [a.user_id]),
     ),
     Row(
@@ -942,6 +1004,68 @@ ROWS = [
         lambda s, a, w: api_tokens.token_owners(s, a),
         lambda r, w: {o.hub_code for o in r if o.hub_code},
     ),
+    # partners in the loop: the hub shares and confirms, the partner reads and reports
+    Row(
+        partner_portal.share_referral,
+        WRITE_HUB01,
+        lambda s, a, w: partner_portal.share_referral(
+            s, a, w.referral1, expected_version=v(s, Referral, w.referral1), share_firm_name=True
+        ),
+    ),
+    Row(
+        partner_portal.unshare_referral,
+        WRITE_HUB01,
+        lambda s, a, w: partner_portal.unshare_referral(
+            s, a, w.referral1, expected_version=v(s, Referral, w.referral1)
+        ),
+    ),
+    Row(
+        partner_portal.set_partner_notes,
+        WRITE_HUB01,
+        lambda s, a, w: partner_portal.set_partner_notes(
+            s, a, w.need1, "週3日勤務も可", expected_version=v(s, TalentNeed, w.need1)
+        ),
+    ),
+    Row(
+        partner_portal.reported_placements,
+        HUB_MANAGERS,
+        lambda s, a, w: partner_portal.reported_placements(s, a),
+        lambda r, w: {"01"} if r else set(),
+    ),
+    Row(
+        partner_portal.confirm_placement,
+        WRITE_HUB01,
+        lambda s, a, w: partner_portal.confirm_placement(
+            s, a, w.referral1p, expected_version=v(s, Referral, w.referral1p), age_band="30s"
+        ),
+    ),
+    Row(
+        partner_portal.my_referrals,
+        PARTNER_READ,
+        lambda s, a, w: partner_portal.my_referrals(s, a),
+    ),
+    Row(
+        partner_portal.count_my_referrals,
+        PARTNER_READ,
+        lambda s, a, w: partner_portal.count_my_referrals(s, a),
+    ),
+    Row(
+        partner_portal.my_referral,
+        PARTNER_READ,
+        lambda s, a, w: partner_portal.my_referral(s, a, w.referral1),
+    ),
+    Row(
+        partner_portal.report_progress,
+        PARTNER_REPORT,
+        lambda s, a, w: partner_portal.report_progress(
+            s,
+            a,
+            w.referral1,
+            expected_version=v(s, Referral, w.referral1),
+            stage="presenting",
+            candidate_count=2,
+        ),
+    ),
     # audit trail
     Row(audit.browse_audit, ADMIN_READ, lambda s, a, w: audit.browse_audit(s, a)),
     Row(audit.count_audit, ADMIN_READ, lambda s, a, w: audit.count_audit(s, a)),
@@ -1074,6 +1198,157 @@ _LEDGER_MAPPING = (
     else None
 )
 
+# Seminars (events) and introductions: hub 01's manager writes, readers of hub 01 read.
+ATTENDEES_CSV = "法人番号,企業名\n,一号食品株式会社\n".encode("utf-8-sig")  # c1b, by name
+EVENT_EDIT = {"held_on": DAY, "kind": "briefing", "title": "説明会（改）"}
+
+ROWS += [
+    # seminars (events) and introductions: hub 01's manager writes, readers of hub 01 read
+    Row(
+        outreach.create_event,
+        CREATE_OWN_HUB,
+        lambda s, a, w: outreach.create_event(
+            s, a, {"held_on": DAY, "title": "新しいセミナー", "cohost_ids": [w.partner]}
+        ),
+    ),
+    Row(
+        outreach.update_event,
+        WRITE_HUB01,
+        lambda s, a, w: outreach.update_event(
+            s, a, w.event1, {**EVENT_EDIT, "cohost_ids": []}, v(s, Event, w.event1)
+        ),
+    ),
+    Row(outreach.get_event, READ_HUB01, lambda s, a, w: outreach.get_event(s, a, w.event1)),
+    Row(
+        outreach.event_cohosts,
+        READ_HUB01,
+        lambda s, a, w: outreach.event_cohosts(s, a, w.event1),
+    ),
+    Row(
+        outreach.list_events,
+        SCOPED_LIST,
+        lambda s, a, w: outreach.list_events(s, a),
+        lambda r, w: {e.hub_code for e in r},
+    ),
+    Row(
+        outreach.count_events,
+        SCOPED_LIST,
+        lambda s, a, w: outreach.count_events(s, a),
+        lambda r, w: {"01"} if r else set(),
+    ),
+    Row(
+        outreach.event_attendees,
+        READ_HUB01,
+        lambda s, a, w: outreach.event_attendees(s, a, w.event1),
+    ),
+    Row(
+        outreach.add_attendees,
+        WRITE_HUB01,
+        lambda s, a, w: outreach.add_attendees(s, a, w.event1, [w.c1b]),
+    ),
+    Row(
+        outreach.remove_attendee,
+        WRITE_HUB01,
+        lambda s, a, w: outreach.remove_attendee(s, a, w.event1, w.c1),
+    ),
+    Row(
+        outreach.plan_attendees,
+        IMPORTER_HUB01,  # hub 01's manager only; writes nothing
+        lambda s, a, w: outreach.plan_attendees(
+            s, a, w.event1, [AttendeeLine(2, None, "一号食品株式会社")]
+        ),
+    ),
+    Row(
+        outreach.register_attendees,
+        WRITE_HUB01,
+        lambda s, a, w: outreach.register_attendees(
+            s, a, w.event1, [AttendeeLine(2, None, "一号食品株式会社")]
+        ),
+    ),
+    Row(
+        attendee_file.plan_attendee_file,
+        IMPORTER_HUB01,
+        lambda s, a, w: attendee_file.plan_attendee_file(
+            s, a, w.event1, ATTENDEES_CSV, "参加者.csv"
+        ),
+    ),
+    Row(
+        attendee_file.register_attendee_file,
+        WRITE_HUB01,
+        lambda s, a, w: attendee_file.register_attendee_file(
+            s, a, w.event1, ATTENDEES_CSV, "参加者.csv"
+        ),
+    ),
+    Row(
+        outreach.record_introduction,
+        WRITE_HUB01,  # the firm must be the writer's hub's: only hub 01's manager for c1
+        lambda s, a, w: outreach.record_introduction(
+            s, a, {"partner_id": w.partner, "company_id": w.c1b, "introduced_on": DAY}
+        ),
+    ),
+    Row(
+        outreach.update_introduction,
+        WRITE_HUB01,
+        lambda s, a, w: outreach.update_introduction(
+            s,
+            a,
+            w.intro1,
+            {"partner_id": w.partner, "introduced_on": DAY, "notes": "面談に同行"},
+            v(s, Introduction, w.intro1),
+        ),
+    ),
+    Row(
+        outreach.get_introduction,
+        READ_HUB01,
+        lambda s, a, w: outreach.get_introduction(s, a, w.intro1),
+    ),
+    Row(
+        outreach.list_introductions,
+        SCOPED_LIST,
+        lambda s, a, w: outreach.list_introductions(s, a),
+        lambda r, w: {i.hub_code for i in r},
+    ),
+    Row(
+        outreach.count_introductions,
+        SCOPED_LIST,
+        lambda s, a, w: outreach.count_introductions(s, a),
+        lambda r, w: {"01"} if r else set(),
+    ),
+    Row(
+        outreach.introductions_of_company,
+        READ_HUB01,
+        lambda s, a, w: outreach.introductions_of_company(s, a, w.c1),
+    ),
+    Row(
+        outreach.events_of_company,
+        READ_HUB01,
+        lambda s, a, w: outreach.events_of_company(s, a, w.c1),
+    ),
+    Row(
+        outreach.source_choices,
+        READ_HUB01,
+        lambda s, a, w: outreach.source_choices(s, a, w.c1),
+    ),
+]
+
+
+# The funnel and the partner table: scoped like every analytics read (a partner refused).
+ROWS += [
+    Row(
+        analytics_funnel.funnel,
+        SCOPED_LIST,
+        lambda s, a, w: analytics_funnel.funnel(s, a, AnalyticsFilter()),
+        lambda r, w: by_total(r.count("needs"), 2, 1),
+    ),
+    Row(
+        analytics_partner_table.partner_table,
+        SCOPED_LIST,
+        lambda s, a, w: analytics_partner_table.partner_table(s, a, AnalyticsFilter()),
+        lambda r, w: {"01"} if any(row.referrals for row in r.rows) else set(),
+    ),
+]
+
+
 # Functions without an actor: readable by every signed-in role, or pure helpers.
 NO_ACTOR = {
     "reference_data.list_hubs": "reference data every role reads",
@@ -1094,6 +1369,8 @@ NO_ACTOR = {
     "saved_views.clean_params": "pure: a view's address parameters as stored",
     "comments.mentioned_names": "pure: the @names in a comment's text",
     "assignments.inherited": "look-up inside open_need and a follow-up's creation, of a firm read",
+    "partner_portal.firm_label": "pure: an anonymised label of a firm's coarse facts",
+    "consultations.source_of": "pure: the source ids a write's data names",
 }
 CSV_MODULES = [
     "crm.csvio.export",
@@ -1101,6 +1378,7 @@ CSV_MODULES = [
     "crm.csvio.view_export",
     "crm.csvio.ledger_import",
     "crm.csvio.ledger_templates",
+    "crm.csvio.attendee_file",
 ]
 
 

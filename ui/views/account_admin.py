@@ -10,9 +10,11 @@ import streamlit as st
 from crm.actor import Actor
 from crm.errors import ValidationError
 from crm.presentation.labels import moment, prefecture_label
+from crm.presentation.text import literal
 from crm.reference import Role
 from crm.services import users
 from ui import form_state as fs
+from ui.cache import partners as partner_rows
 from ui.record_list import Column
 
 RESET = "reset_password"
@@ -26,9 +28,11 @@ FIELD_NAMES = {
     "password": "パスワード",
     "display_name": "表示名",
     "current_password": "現在のパスワード",
+    "partner_id": "所属パートナー",
 }
 EMAIL_LABEL = "メールアドレス（シングルサインオンで照合）"
 HUB_LABEL = "拠点（拠点マネージャーのみ）"
+PARTNER_LABEL = "所属パートナー（パートナーの利用者のみ）"
 
 
 def lock_state(account: users.AccountSummary) -> str:
@@ -92,6 +96,20 @@ def _role_and_hub(form: str, hubs: dict[str, str], role_label: str) -> None:
         key=fs.key(form, "hub_code"),
     )
     fs.error(form, "hub_code")
+    partners = {p.id: p for p in partner_rows(active_only=False) if p.id is not None}
+    st.selectbox(
+        PARTNER_LABEL,
+        [None, *partners],
+        format_func=lambda pid: (
+            "—"
+            if pid is None
+            else partners[pid].name + ("" if partners[pid].active else "（利用停止中）")
+        ),
+        key=fs.key(form, "partner_id"),
+        help="役割が「パートナー」の利用者は、所属する紹介先（人材紹介会社・銀行など）を選びます。"
+        "その組織に紹介され、拠点が共有した人材ニーズだけを閲覧・報告できます。",
+    )
+    fs.error(form, "partner_id")
 
 
 def manage_account(
@@ -110,6 +128,8 @@ def manage_account(
         return
     state = "有効" if account.active else "利用停止"
     st.write(f"状態: **{state}**・ロック: **{lock_state(account)}**")
+    if account.partner_name is not None:
+        st.caption(literal(f"所属パートナー: {account.partner_name}"))
     account_buttons(actor, account)
     fs.feedback(ACCOUNT, FIELD_NAMES)
     st.markdown("**登録内容の変更**")
@@ -169,7 +189,7 @@ def edit_form(actor: Actor, account: users.AccountSummary, hubs: dict[str, str])
     # the service, with what changed.
     name = account.username
     edit = f"edit_user.{name}"
-    edit_fields = ("display_name", "email", "role", "hub_code")
+    edit_fields = ("display_name", "email", "role", "hub_code", "partner_id")
     fs.prefill(
         edit,
         {
@@ -177,6 +197,7 @@ def edit_form(actor: Actor, account: users.AccountSummary, hubs: dict[str, str])
             "email": account.email or "",
             "role": account.role,
             "hub_code": account.hub_code,
+            "partner_id": account.partner_id,
         },
         version=account.version,
         token=name,
@@ -246,6 +267,7 @@ def create_form(actor: Actor, hubs: dict[str, str]) -> None:
             display_name=value("display_name"),
             email=value("email"),
             password=password or None,
+            partner_id=value("partner_id"),
         )
 
     with fs.form(NEW):

@@ -7,9 +7,16 @@ import streamlit as st
 
 from crm.actor import Actor
 from crm.models import Partner, Placement, Referral, TalentNeed, stored_id
-from crm.presentation.labels import day, enum_label, prefecture_label
+from crm.presentation.labels import day, enum_label, moment, prefecture_label
 from crm.presentation.text import literal
-from crm.reference import Engagement, NeedStatus, ReferralOutcome, SalaryBand
+from crm.reference import (
+    DeclineReason,
+    Engagement,
+    NeedStatus,
+    ReferralOutcome,
+    ReferralStage,
+    SalaryBand,
+)
 from crm.services.consultations import get_consultation
 from crm.services.lookups import company_names
 from crm.services.needs import get_need, list_referrals, need_history
@@ -77,6 +84,7 @@ def show_need(
             if consultation is None
             else f"{day(consultation.consulted_on)} {consultation.summary[:60]}",
             term("notes"): need.notes or "",
+            "パートナー向けメモ": need.partner_notes or "",
         }
         # st.table cells are Markdown: the values go in as literal text.
         st.table([{"項目": key, "内容": literal(value)} for key, value in facts.items()])
@@ -121,6 +129,28 @@ def partner_name(partners: Mapping[int, Partner], partner_id: int | None) -> str
     return "" if partner is None else partner.name
 
 
+def partner_report(r: Referral) -> str:
+    """The partner's latest report on a referral, in a few words (— when none)."""
+    if r.stage is None:
+        return "—"
+    stage = ReferralStage(r.stage)
+    text = stage.label
+    if r.candidate_count is not None and stage != ReferralStage.DECLINED:
+        text += f"・候補者{r.candidate_count:,}人"
+    if r.decline_reason is not None:
+        text += f"・{enum_label(DeclineReason, r.decline_reason)}"
+    if r.reported_placed_on is not None:
+        text += f"・成約日 {day(r.reported_placed_on)}"
+        text += "（確認済み）" if r.placement_id is not None else "（確認待ち）"
+    return text
+
+
+def sharing(r: Referral) -> str:
+    if not r.shared:
+        return "未共有"
+    return "共有中（企業名あり）" if r.share_firm_name else "共有中（匿名）"
+
+
 def referral_list(referrals: Sequence[Referral], partners: Mapping[int, Partner]) -> None:
     st.subheader("紹介先（人材ビジネス事業者・パートナー）")
     if not referrals:
@@ -132,6 +162,9 @@ def referral_list(referrals: Sequence[Referral], partners: Mapping[int, Partner]
                 "紹介日": day(r.referred_on),
                 "紹介先": partner_name(partners, r.partner_id),
                 "結果": enum_label(ReferralOutcome, r.outcome),
+                "パートナーへの共有": sharing(r),
+                "パートナーの報告": partner_report(r),
+                "報告日": "" if r.stage_reported_at is None else moment(r.stage_reported_at),
                 term("notes"): r.notes or "",
             }
             for r in referrals
@@ -184,5 +217,10 @@ def actions(
     with right:
         if need.status != NeedStatus.WITHDRAWN.value:
             need_actions.refer_form(actor, need, partners)
+    need_actions.partner_notes_form(actor, need)
     for referral in referrals:
-        need_actions.outcome_form(actor, referral, partner_name(partners, referral.partner_id))
+        name = partner_name(partners, referral.partner_id)
+        if referral.stage == ReferralStage.PLACED.value:
+            need_actions.confirm_form(actor, referral, name)
+        need_actions.share_form(actor, referral, name)
+        need_actions.outcome_form(actor, referral, name)
