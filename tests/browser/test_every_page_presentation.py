@@ -19,15 +19,22 @@ from playwright.sync_api import Page, expect
 from crm.actor import SYSTEM, actor_for
 from crm.db import session_scope
 from crm.reference import Role
-from crm.services import users
+from crm.services import needs, partner_portal, users
 from tests.browser.conftest import Account
 from tests.browser.helpers import screenshot, settle, sign_in
 from tests.presentation.leaks import office_problems
-from tests.utils.factories import make_company, make_consultation, make_need, make_placement
+from tests.utils.factories import (
+    make_company,
+    make_consultation,
+    make_need,
+    make_partner,
+    make_placement,
+)
 from ui.navigation import PAGES
 
 WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
 ADMIN = Account("presentation.admin", "browser-test-admin!")
+PARTNER = Account("presentation.partner", "browser-test-partner!")
 
 VISIBLE_TEXT = """() => {
   const out = [];
@@ -89,6 +96,23 @@ def records(db_engine, seed):
         consultation = make_consultation(s, manager, firm, on=day, next_action_on=day)
         need = make_need(s, manager, consultation, opened_on=day)
         make_placement(s, manager, need, on=day)
+        # A partner's person, with a referral shared with it (its portal's one record).
+        partner = make_partner(s, name="表示確認人材株式会社")
+        users.create_user(
+            s,
+            SYSTEM,
+            username=PARTNER.username,
+            role="partner",
+            partner_id=partner.id,
+            password=PARTNER.password,
+            display_name="表示確認 パートナー",
+        )
+        referral = needs.refer_need(
+            s, manager, {"need_id": need.id, "partner_id": partner.id, "referred_on": day}
+        )
+        partner_portal.share_referral(
+            s, manager, referral.id, expected_version=referral.version, share_firm_name=True
+        )
         return {"firm": firm.id, "need": need.id}
 
 
@@ -115,12 +139,16 @@ def shown_text(page: Page) -> str:
 
 
 @pytest.mark.parametrize(
-    "role", [Role.HUB_MANAGER, Role.SECRETARIAT, Role.ADMIN], ids=lambda r: r.value
+    "role", [Role.HUB_MANAGER, Role.SECRETARIAT, Role.ADMIN, Role.PARTNER], ids=lambda r: r.value
 )
 def test_every_page_at_desktop_and_phone_width_shows_no_raw_value(
     page, app_server, seed, records, role
 ):
-    account = {Role.HUB_MANAGER: seed.manager, Role.SECRETARIAT: seed.secretariat}.get(role, ADMIN)
+    account = {
+        Role.HUB_MANAGER: seed.manager,
+        Role.SECRETARIAT: seed.secretariat,
+        Role.PARTNER: PARTNER,
+    }.get(role, ADMIN)
     sign_in(page, app_server, account)
     found: dict[str, list[str]] = {}
     for width_name, (width, height) in WIDTHS.items():

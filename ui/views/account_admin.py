@@ -94,6 +94,7 @@ def _role_and_hub(form: str, hubs: dict[str, str], role_label: str) -> None:
         [None, *hubs],
         format_func=lambda c: "—" if c is None else hubs[c],
         key=fs.key(form, "hub_code"),
+        placeholder="—",
     )
     fs.error(form, "hub_code")
     partners = {p.id: p for p in partner_rows(active_only=False) if p.id is not None}
@@ -106,6 +107,7 @@ def _role_and_hub(form: str, hubs: dict[str, str], role_label: str) -> None:
             else partners[pid].name + ("" if partners[pid].active else "（利用停止中）")
         ),
         key=fs.key(form, "partner_id"),
+        placeholder="—",  # no partner (every role but パートナー)
         help="役割が「パートナー」の利用者は、所属する紹介先（人材紹介会社・銀行など）を選びます。"
         "その組織に紹介され、拠点が共有した人材ニーズだけを閲覧・報告できます。",
     )

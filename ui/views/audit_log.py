@@ -10,11 +10,14 @@ from crm.presentation.labels import FIELD_LABELS, day, industry_label, moment, p
 from crm.reference import (
     AgeBand,
     Channel,
+    DeclineReason,
     Engagement,
+    EventKind,
     LabelledEnum,
     NeedStatus,
     PartnerKind,
     ReferralOutcome,
+    ReferralStage,
     Residence,
     Role,
     SalaryBand,
@@ -23,6 +26,7 @@ from crm.reference import (
 )
 from crm.services.audit import AuditEntry
 from crm.services.base import ENTITY_LABELS
+from crm.services.notifications import KIND_LABELS
 from ui import links
 from ui.listing import Cell
 from ui.record_list import Column, Context
@@ -46,6 +50,26 @@ FIELDS = FIELD_LABELS | {
     "consultations": "相談件数",
     "placements": "成約件数",
     "merged_into_id": "統合先の企業",
+    # notifications, partners' reports, events and introductions (issues 25, 28)
+    "user_id": "利用者",
+    "entity": "対象",
+    "record_id": "記録ID",
+    "text": "内容",
+    "shared": "パートナーに共有",
+    "share_firm_name": "企業名を共有",
+    "stage": "報告の段階",
+    "candidate_count": "候補者数",
+    "decline_reason": "見送りの理由",
+    "stage_reported_at": "報告日時",
+    "reported_placed_on": "報告された成約日",
+    "placement_id": "成約",
+    "partner_notes": "パートナー向けメモ",
+    "held_on": "開催日",
+    "title": "名称",
+    "venue": "会場",
+    "introduced_on": "紹介日",
+    "event_id": "きっかけのイベント",
+    "introduction_id": "きっかけの紹介",
 }
 ENUMS: dict[str, type[LabelledEnum]] = {
     "role": Role,
@@ -59,6 +83,16 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "sales_band": SalesBand,
     "age_band": AgeBand,
     "previous_residence": Residence,
+}
+# Fields whose codes depend on the record: a notification's kind is no partner's kind.
+BY_ENTITY: dict[str, dict[str, dict[str, str]]] = {
+    "notification": {"kind": KIND_LABELS, "entity": ENTITY_LABELS},
+    "outreach_event": {"kind": EventKind.labels()},
+    "referral": {"stage": ReferralStage.labels(), "decline_reason": DeclineReason.labels()},
+    "referral_report": {
+        "stage": ReferralStage.labels(),
+        "decline_reason": DeclineReason.labels(),
+    },
 }
 # The words sign-in and session entries record in English (crm.auth), in Japanese.
 DETAILS = {
@@ -79,7 +113,10 @@ SESSION_ENDED = "session_ended:"
 DETAIL_KEYS = {"list": "一覧", "format": "形式", "rows": "行数", "encoding": "文字コード"}
 
 
-def _value(field: str, value: Any) -> str:
+def _value(field: str, value: Any, entity: str | None = None) -> str:
+    own = BY_ENTITY.get(entity or "", {})
+    if field in own and isinstance(value, str):
+        return own[field].get(value, value)
     if value is None or value == "":
         return "（なし）"
     if isinstance(value, bool):
@@ -139,7 +176,8 @@ def _detail(detail: str | None) -> str:
 def contents(entry: AuditEntry) -> str:
     """The changed fields (before → after) and the entry's detail, in words."""
     changes = [
-        f"{FIELDS.get(field, '項目')}: {_value(field, before)} → {_value(field, after)}"
+        f"{FIELDS.get(field, '項目')}: {_value(field, before, entry.entity)} → "
+        f"{_value(field, after, entry.entity)}"
         for field, (before, after) in entry.changes.items()
     ]
     return " / ".join([*changes, *filter(None, [_detail(entry.detail)])])
