@@ -10,6 +10,7 @@ from crm.presentation.labels import enum_label
 from crm.presentation.text import literal
 from crm.reference import NeedStatus
 from crm.services.lookups import placement_needs
+from crm.services.partner_portal import reported_placements
 from crm.services.today import (
     KIND_LABELS,
     QUIET_FOR,
@@ -103,6 +104,8 @@ def show_today(actor: Actor, hub_code: str) -> None:
         "次のアクションは、期日から30日を過ぎたものと、その後に同じ企業と相談したものを除きます。"
     )
     writable = actor.can_write_hub(hub_code)
+    if writable:
+        partner_reports(actor)
     fs.feedback(FORM)  # what the last 完了 did (or why it was refused)
     if not work.items:
         st.success("期限を過ぎたものも今週が期日のものもありません。", icon=":material/task_alt:")
@@ -121,6 +124,25 @@ def show_today(actor: Actor, hub_code: str) -> None:
     if counts.total > len(work.items):
         st.caption(f"期日の早い {len(work.items):,} 件を表示しています（全 {counts.total:,} 件）。")
     quiet(actor, hub_code, today, person)
+
+
+def partner_reports(actor: Actor) -> None:
+    """Placements partners reported that the hub has not confirmed yet, each linked to its
+    need's page (where 「成約報告を確認して成約を記録」 makes it the placement)."""
+    with guarded():
+        reported = cached_read(reported_placements, actor)
+    if not reported:
+        return
+    with st.container(border=True):
+        st.markdown(f"**パートナーからの成約報告（確認待ち） {len(reported):,}件**")
+        for item in reported:
+            left, right = st.columns([3, 4], vertical_alignment="center")
+            with left:
+                links.show(actor, links.need(item.need_id, item.role_title))
+            placed = day_with_weekday(item.reported_placed_on) if item.reported_placed_on else "—"
+            right.markdown(
+                literal(f"{item.company_name}・{item.partner_name}・報告された成約日 {placed}")
+            )
 
 
 def quiet(actor: Actor, hub_code: str, today, person: int | None) -> None:

@@ -115,7 +115,13 @@ def test_a_partner_reports_a_placement_and_the_hub_confirms_it(
         row = s.get(Referral, referral)
         assert row is not None and row.stage == "placed" and row.reported_placed_on == placed_on
 
-    # The hub manager: the report in お知らせ, the need opened from it, the placement confirmed.
+    # The hub manager: the report waiting on the dashboard and in お知らせ, the need opened
+    # from it, the placement confirmed.
+    page.goto(f"{app_server}/")  # the hub manager's landing page: the dashboard
+    settle(page)
+    screenshot(page, "partner-03-dashboard")
+    expect(page.get_by_text("パートナーからの成約報告（確認待ち） 1件")).to_be_visible()
+    expect(page.get_by_text(f"{FIRM}・{PARTNER}・報告された成約日")).to_be_visible()
     page.goto(f"{app_server}/inbox")
     settle(page)
     entry = page.locator('[class*="st-key-inbox-note-"]').filter(has_text=f"{PARTNER}から成約")
@@ -129,6 +135,9 @@ def test_a_partner_reports_a_placement_and_the_hub_confirms_it(
     expect(success_message(page, "成約を記録しました")).to_be_visible()
     settle(page)
     screenshot(page, "partner-04-confirmed")
+    page.goto(f"{app_server}/")  # the hub manager's landing page: the dashboard
+    settle(page)
+    expect(page.get_by_text("パートナーからの成約報告（確認待ち）")).to_have_count(0)
 
     with Session(db_engine) as s:
         row = s.get(Referral, referral)
