@@ -1,4 +1,5 @@
-"""The demo's sign-in accounts: ``admin``, ``secretariat`` and ``hubNN`` per active hub.
+"""The demo's sign-in accounts: ``admin``, ``secretariat`` and ``hubNN`` per active hub, and
+a few partner accounts (``PARTNER_ACCOUNTS``: role パートナー, tied to one partner each).
 
 They exist only in a demo database. All share one password: ``CRM_DEMO_PASSWORD`` when set
 (tests and browser tests set it), otherwise a fresh random one shown once after loading and,
@@ -22,7 +23,21 @@ from crm.writes.bulk import BulkWriter
 PASSWORD_ENV = "CRM_DEMO_PASSWORD"
 CREDENTIALS_FILE = "demo-credentials.txt"
 ADMIN, SECRETARIAT = "admin", "secretariat"
-RESERVED_USERNAMES = [ADMIN, SECRETARIAT] + [f"hub{code}" for code in PREFECTURES]
+# (user name, which partner of the demo's pool; ``crm.demo.outreach.partner_users``): an
+# agency, the side-job agency, JHR (its account kept after it wound up, for its history) and
+# the first bank of Yamagata and of Fukuoka (the latter two only when those hubs are active).
+PARTNER_ACCOUNTS = (
+    ("partner_agency", "agency"),
+    ("partner_sidejob", "side_job"),
+    ("partner_jhr", "jhr"),
+    ("partner_bank06", "bank:06"),
+    ("partner_bank40", "bank:40"),
+)
+RESERVED_USERNAMES = (
+    [ADMIN, SECRETARIAT]
+    + [f"hub{code}" for code in PREFECTURES]
+    + [username for username, _ in PARTNER_ACCOUNTS]
+)
 
 USER_COLUMNS = (
     "id",
@@ -89,6 +104,23 @@ def account_rows(
             1,
         )
         for i, (username, display, role, hub) in enumerate(accounts)
+    ]
+
+
+PARTNER_USER_COLUMNS = (*USER_COLUMNS, "partner_id")
+
+
+def partner_account_rows(
+    users: list[tuple[str, int, str, bool]], password_hash: str, first_id: int, stamp: object
+) -> list[tuple]:
+    """Rows (``PARTNER_USER_COLUMNS``) of the partner accounts ``users``: (user name, partner
+    id, partner name, whether the partner is active); no hub, the demo password like every
+    demo account. The account of a partner no longer active (JHR, wound up in 2020) is
+    disabled: its reports stay, its person signs in no more."""
+    return [
+        (first_id + i, username, f"{name} 担当者", None, Role.PARTNER.value, None)
+        + (password_hash, active, 0, None, 0, None, stamp, stamp, 1, partner_id)
+        for i, (username, partner_id, name, active) in enumerate(users)
     ]
 
 

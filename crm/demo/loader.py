@@ -6,7 +6,9 @@
 generated history (``crm.writes.load``: its raw inserter, the data versions of the hubs
 written, the id sequences, one audit entry for the load), with the tables' indexes built once
 after the rows are in and the firms' search entries and the kept counts derived once for the
-whole load (``derived.py``) rather than by a trigger per row.
+whole load (``derived.py``) rather than by a trigger per row. The demo's seminars, bank
+introductions, partner accounts and their reports, and the partners' differences by category
+are made with the history (``outreach.py``).
 The changes the history makes to a row after creating it (a need's status steps, a referral's
 outcome, a follow-up done, a target approved) get the audit entries the app writes for them
 (``audit.py``), made by the database from the rows loaded.
@@ -22,7 +24,7 @@ from sqlmodel import Session, SQLModel, col
 
 from crm.actor import SYSTEM
 from crm.db_timeouts import long_running_engine
-from crm.demo import accounts, names, rows, team
+from crm.demo import accounts, names, outreach, rows, team
 from crm.demo.audit import write_later_changes
 from crm.demo.derived import Derived, derived_after_load
 from crm.demo.history import PartnerPool, Planner, number_needs
@@ -34,13 +36,18 @@ from crm.models import (
     Consultation,
     Contact,
     DataVersion,
+    Event,
+    EventAttendee,
+    EventCohost,
     FollowUp,
     Hub,
+    Introduction,
     KpiTarget,
     NeedStatusChange,
     Partner,
     Placement,
     Referral,
+    ReferralReport,
     TalentCategory,
     TalentNeed,
     UserAccount,
@@ -61,9 +68,14 @@ _MODELS: tuple[type[SQLModel], ...] = (
     Company,
     Contact,
     Consultation,
+    Event,
+    EventCohost,
+    EventAttendee,
+    Introduction,
     TalentNeed,
     NeedStatusChange,
     Referral,
+    ReferralReport,
     Placement,
     FollowUp,
     KpiTarget,
@@ -185,6 +197,24 @@ def _load(
             writer.insert(_TABLES["user_account"], accounts.USER_COLUMNS, user_rows)
             partner_rows, pool = _partners(hubs, first_ids["partner"], admin, writer)
             writer.insert(_TABLES["partner"], PARTNER_COLUMNS, partner_rows)
+            # Partner accounts (the demo's): partner id -> its account's user id.
+            reporters: dict[int, int] = {}
+            if kind == "demo":
+                partner_names = {row[0]: (row[2], row[4]) for row in partner_rows}
+                chosen = [
+                    (username, partner, *partner_names[partner])
+                    for username, partner in outreach.partner_users(hubs, pool)
+                ]
+                partner_users = accounts.partner_account_rows(
+                    chosen,
+                    password_hash,
+                    first_ids["user_account"] + len(user_rows),
+                    writer.stamp(outreach.PORTAL_FROM.toordinal(), 9),
+                )
+                writer.insert(_TABLES["user_account"], accounts.PARTNER_USER_COLUMNS, partner_users)
+                reporters = {row[-1]: row[0] for row in partner_users}
+                # The sign-in text lists the accounts that can sign in.
+                user_rows += [row for row in partner_users if row[7]]
 
             months = series(last_day, rng)
             planning = "相談と成約の履歴を組み立てています…"
@@ -193,6 +223,7 @@ def _load(
                 progress=lambda share: report(0.02 + 0.25 * share, planning)
             )
             number_needs(plan, first_ids["talent_need"])
+            outreach.shape_partners(plan, pool, seed)  # partners differ by category
             # Categories in the plan are the seed's four; map any the database lacks to the first.
             fallback = min(category_ids.values())
             for need in plan.needs:
@@ -213,7 +244,9 @@ def _load(
             )
             # The rows' search entries and counts are derived once, after the rows are in.
             with derived_after_load(connection, first_ids["company"]) as derived:
-                history = _write_history(ctx, derived, first_fy, fiscal_year(today), report)
+                history = _write_history(
+                    ctx, derived, first_fy, fiscal_year(today), report, pool, reporters
+                )
                 report(0.92, "検索用の索引と集計を作成しています…")
             counts = {"accounts": len(user_rows), "partners": len(partner_rows), **history}
 
@@ -250,20 +283,50 @@ def _load(
 
 
 def _write_history(
-    ctx: rows.Context, derived: Derived, first_fy: int, last_fy: int, report: Progress
+    ctx: rows.Context,
+    derived: Derived,
+    first_fy: int,
+    last_fy: int,
+    report: Progress,
+    pool: PartnerPool,
+    reporters: dict[int, int],
 ) -> dict[str, int]:
-    """Insert the planned history table by table (parents first); returns rows per entity."""
+    """Insert the planned history table by table (parents first); returns rows per entity.
+    ``reporters``: partner id -> the user id of its account, who reports on its referrals."""
     plan, writer = ctx.plan, ctx.writer
     placements = rows.order_placements(plan)
+    sources = outreach.Outreach(ctx, pool, placements, reporters)
     steps = [
         ("companies", "company", rows.COMPANY_COLUMNS, rows.company_rows(ctx), "企業"),
         ("contacts", "contact", rows.CONTACT_COLUMNS, rows.contact_rows(ctx), "担当者"),
         (
             "consultations",
             "consultation",
-            rows.CONSULTATION_COLUMNS,
-            rows.consultation_rows(ctx),
+            outreach.CONSULTATION_COLUMNS,
+            sources.consultations(rows.consultation_rows(ctx)),
             "相談",
+        ),
+        ("events", "outreach_event", outreach.EVENT_COLUMNS, sources.event_rows(), "セミナー"),
+        (
+            "event_cohosts",
+            "event_cohost",
+            outreach.COHOST_COLUMNS,
+            sources.cohost_rows(),
+            "セミナーの共催",
+        ),
+        (
+            "event_attendees",
+            "event_attendee",
+            outreach.ATTENDEE_COLUMNS,
+            sources.attendee_rows(),
+            "セミナーの参加企業",
+        ),
+        (
+            "introductions",
+            "introduction",
+            outreach.INTRODUCTION_COLUMNS,
+            sources.introduction_rows(),
+            "金融機関からの紹介",
         ),
         ("needs", "talent_need", rows.NEED_COLUMNS, rows.need_rows(ctx), "人材ニーズ"),
         (
@@ -273,7 +336,20 @@ def _write_history(
             rows.status_change_rows(ctx),
             "ニーズの経過",
         ),
-        ("referrals", "referral", rows.REFERRAL_COLUMNS, rows.referral_rows(ctx), "紹介"),
+        (
+            "referrals",
+            "referral",
+            outreach.REFERRAL_COLUMNS,
+            sources.referrals(rows.referral_rows(ctx)),
+            "紹介",
+        ),
+        (
+            "referral_reports",
+            "referral_report",
+            outreach.REPORT_COLUMNS,
+            sources.report_rows(),
+            "パートナーの報告",
+        ),
         (
             "placements",
             "placement",

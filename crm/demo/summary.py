@@ -11,9 +11,13 @@ COUNT_LABELS = {
     "companies": "企業",
     "contacts": "企業の担当者",
     "consultations": "相談",
+    "events": "セミナー・説明会",
+    "event_attendees": "セミナーの参加企業",
+    "introductions": "金融機関からの紹介",
     "needs": "人材ニーズ",
     "need_status_changes": "ニーズの経過",
     "referrals": "紹介",
+    "referral_reports": "パートナーの報告",
     "placements": "成約",
     "follow_ups": "フォローアップ",
     "kpi_targets": "年度目標",
@@ -57,8 +61,11 @@ class DemoSummary:
             else f"{self.credentials_path or 'CRM_DEMO_PASSWORD'} を参照（所有者のみ読み取り可）"
         )
         managers = [name for name in self.accounts if name.startswith("hub")]
+        partners = [name for name in self.accounts if name.startswith("partner_")]
         others = [
-            n for n in self.accounts if n not in ("admin", "secretariat") and n not in managers
+            n
+            for n in self.accounts
+            if n not in ("admin", "secretariat") and n not in managers and n not in partners
         ]
         hub_range = (
             f"{managers[0]} … {managers[-1]}（{len(managers)} 拠点）" if managers else "なし"
@@ -71,6 +78,11 @@ class DemoSummary:
                 "  全国事務局: secretariat",
                 f"  拠点マネージャー: {hub_range}",
                 *([f"  同じ拠点の担当者（チームの例）: {', '.join(others)}"] if others else []),
+                *(
+                    [f"  パートナー（紹介された人材ニーズ）: {', '.join(partners)}"]
+                    if partners
+                    else []
+                ),
                 f"  パスワード（全アカウント共通）: {password}",
             ]
         )

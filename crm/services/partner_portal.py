@@ -134,6 +134,13 @@ def _partner_actor(session: Session, actor: Actor) -> int:
     require_live(session, actor)
     if not actor.is_partner or actor.partner_id is None:
         raise PermissionDenied(PARTNERS_ONLY)
+    partner = session.get(Partner, actor.partner_id)
+    if partner is None or not partner.active:
+        # An organisation the administrator stopped working with reads and reports nothing.
+        raise PermissionDenied(
+            "所属のパートナーは利用停止中です。拠点の紹介は閲覧・報告できません。"
+            "管理者にお問い合わせください。"
+        )
     return actor.partner_id
 
 

@@ -14,6 +14,7 @@ from crm.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
 from crm.models import (
     AuditLog,
     Notification,
+    Partner,
     Placement,
     Referral,
     ReferralReport,
@@ -117,6 +118,19 @@ def test_a_partner_sees_only_its_own_shared_referrals(session, world):
     assert partner_portal.count_my_referrals(session, world.agent_a) == 2
     theirs = partner_portal.my_referrals(session, world.agent_b)
     assert [r.referral_id for r in theirs] == [world.other]
+
+
+def test_a_partner_no_longer_active_reads_and_reports_nothing(session, world):
+    partner = session.get(Partner, world.partner_a)
+    partner.active = False
+    session.add(partner)
+    session.flush()
+    with pytest.raises(PermissionDenied, match="利用停止中"):
+        partner_portal.my_referrals(session, world.agent_a)
+    with pytest.raises(PermissionDenied, match="利用停止中"):
+        partner_portal.report_progress(
+            session, world.agent_a, world.shared, expected_version=1, stage="received"
+        )
 
 
 @pytest.mark.parametrize("which", ["unshared", "other", "missing"])
