@@ -55,6 +55,7 @@ if hub_tab.open:
             hide_index=True,
             width="stretch",
             height=260,
+            placeholder="—",
         )
         by_code = {h.code: h for h in hubs}
         code = st.selectbox(
@@ -96,6 +97,7 @@ if category_tab.open:
             ],
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
         by_id = {stored_id(c.id): c for c in categories}
         left, right = st.columns(2)

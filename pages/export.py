@@ -143,6 +143,7 @@ if st.button("出力ファイルを作成", type="primary", icon=":material/fold
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
     except CrmError as error:
         st.error(literal(error))
@@ -163,6 +164,7 @@ if result:
         pd.DataFrame([{"ファイル": name, "行数": rows} for name, rows in result["files"].items()]),
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
     name, data, mime, label = result["download"]
     st.download_button(

@@ -125,6 +125,7 @@ def flows(filters: AnalyticsFilter, drilled: str | None) -> None:
                 [dict(zip(header, row, strict=True)) for row in shown],
                 hide_index=True,
                 width="stretch",
+                placeholder="—",
             )
             moved = net_rows(by_prefecture)
             if moved:
@@ -141,6 +142,7 @@ def flows(filters: AnalyticsFilter, drilled: str | None) -> None:
                     ],
                     hide_index=True,
                     width="stretch",
+                    placeholder="—",
                 )
 
 

@@ -208,6 +208,7 @@ def grid(
             on_select=heading_clicked if sort_by is not None else "rerun",
             selection_mode=["single-cell", "single-column"] if sort_by else "single-cell",
             height="content",
+            placeholder="—",
         )
     st.html(_cards(actor, header, rows))
     for cell in event.selection.cells:

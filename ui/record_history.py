@@ -40,6 +40,7 @@ def history_table(actor: Actor, kind: str, record_id: int) -> None:
         [dict(zip(HEADERS, _cells(line), strict=True)) for line in history_lines(history)],
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
     if history.total > len(history.entries):
         st.button(

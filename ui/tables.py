@@ -50,4 +50,5 @@ def show(
         height=height_for(len(frame)),
         column_config=config,
         key=key,
+        placeholder="—",
     )

@@ -10,7 +10,9 @@ referred need's):
 - **referrals received** (紹介件数): those referrals;
 - **reported on time** (期限内の報告): referrals whose first progress report by the partner
   (``ReferralReport.reported_on``, the earliest) came within 7 days of ``referred_on``
-  (``ON_TIME_DAYS``); a referral without any report is not on time;
+  (``ON_TIME_DAYS``); a referral without any report is not on time. The share is given only
+  for a partner that reported at least once (one that reports nothing through the CRM has no
+  share, rather than 0%);
 - **placements** (成約件数): placements naming that partner (``Placement.partner_id``) on the
   needs it was referred, made on or after its first referral of that need, whenever they came
   (also after the period: the referrals are the cohort followed);
@@ -44,6 +46,7 @@ ON_TIME_RULE = (
 )
 TOTAL, CATEGORY, ENGAGEMENT = "total", "category", "engagement"
 UNKNOWN = "不明"
+RANKED_FROM = 10  # referrals a partner needs to be ranked by its rates
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class PartnerRow:
     median_days: float | None
     timed: int  # placements the median is taken over (all of them)
     placed_referrals: int = 0  # referrals (partner, need) that led to a placement
+    reported: int = 0  # referrals the partner reported on at least once (through the portal)
     # The breakdown's key (None in the totals): a category id or an engagement code.
     key: int | str | None = None
     key_label: str = ""
@@ -67,7 +71,9 @@ class PartnerRow:
 
     @property
     def on_time_share(self) -> float | None:
-        return self.reported_on_time / self.referrals if self.referrals else None
+        """Of the referrals received, those reported on within the week; None for a partner
+        that reports nothing through the CRM (it has no account, or the hub shares nothing)."""
+        return self.reported_on_time / self.referrals if self.referrals and self.reported else None
 
     @property
     def conversion(self) -> float | None:
@@ -124,7 +130,9 @@ def _received(filters: AnalyticsFilter, scope: list[str] | None, dimension):
         statement = statement.where(col(TalentNeed.category_id).in_(filters.category_ids))
     if filters.engagements:
         statement = statement.where(col(TalentNeed.engagement).in_(filters.engagements))
-    return statement.subquery("received")
+    return statement.add_columns(
+        case((first_report.is_not(None), 1), else_=0).label("reported")
+    ).subquery("received")
 
 
 Key = tuple[int, object]
@@ -132,7 +140,7 @@ Key = tuple[int, object]
 
 def _figures(
     session: Session, filters: AnalyticsFilter, scope: list[str] | None, dimension
-) -> tuple[dict[Key, tuple[int, int, int]], dict[Key, list[tuple[int, int]]]]:
+) -> tuple[dict[Key, tuple[int, int, int, int]], dict[Key, list[tuple[int, int]]]]:
     """Per (partner, key): referrals, on time, referrals placed and the days histogram."""
     received = _received(filters, scope, dimension)
     led_to_placement = (
@@ -144,15 +152,16 @@ def _figures(
         )
         .exists()
     )
-    counts: dict[Key, tuple[int, int, int]] = {
-        (int(p), d): (int(n), int(on_time or 0), int(placed or 0))
-        for p, d, n, on_time, placed in session.execute(
+    counts: dict[Key, tuple[int, int, int, int]] = {
+        (int(p), d): (int(n), int(on_time or 0), int(placed or 0), int(reported or 0))
+        for p, d, n, on_time, placed, reported in session.execute(
             select(
                 received.c.partner_id,
                 received.c.dim,
                 func.count(),
                 func.sum(received.c.on_time),
                 func.sum(case((led_to_placement, 1), else_=0)),
+                func.sum(received.c.reported),
             ).group_by(received.c.partner_id, received.c.dim)
         ).all()
     }
@@ -195,13 +204,13 @@ def _figures(
 
 
 def _rows(
-    counts: dict[Key, tuple[int, int, int]],
+    counts: dict[Key, tuple[int, int, int, int]],
     histograms: dict[Key, list[tuple[int, int]]],
     partners: dict[int, tuple[str, str | None]],
     key_label,
 ) -> list[PartnerRow]:
     rows = []
-    for (partner_id, key), (referrals, on_time, placed_referrals) in counts.items():
+    for (partner_id, key), (referrals, on_time, placed_referrals, reported) in counts.items():
         histogram = histograms.get((partner_id, key), [])
         name, kind = partners.get(partner_id, (UNKNOWN, None))
         rows.append(
@@ -215,6 +224,7 @@ def _rows(
                 median_days=median_from_histogram(histogram),
                 timed=sum(n for _, n in histogram),
                 placed_referrals=placed_referrals,
+                reported=reported,
                 key=key,  # type: ignore[arg-type]
                 key_label=key_label(key),
             )
@@ -223,8 +233,11 @@ def _rows(
 
 
 def _ranked(row: PartnerRow) -> tuple:
-    """Best first: conversion, then placements, then reports on time, then referrals."""
+    """Best first: conversion, then placements, then reports on time, then referrals; a
+    partner with fewer than ``RANKED_FROM`` referrals after every one with more (a rate of
+    three referrals says little about the next need)."""
     return (
+        row.referrals < RANKED_FROM,
         -(row.conversion or 0),
         -row.placements,
         -(row.on_time_share or 0),

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from crm.actor import Actor
 from crm.analytics.filters import AnalyticsFilter
-from crm.analytics.partner_table import ON_TIME_DAYS, partner_table
+from crm.analytics.partner_table import ON_TIME_DAYS, PartnerRow, partner_table
+from crm.analytics.partner_table import _ranked as ranked_key
 from crm.errors import PermissionDenied
 from crm.reference import Role
 from tests.analytics.funnel_data import SINCE, UNTIL, Recount, build_funnel_world
@@ -208,3 +209,26 @@ def test_placed_referrals_match_a_plain_count_and_bound_the_conversion(world):
         counted
     )
     assert all(0 <= (row.conversion or 0) <= 1 for row in table.rows)
+
+
+def _row(partner_id: int, referrals: int, placed: int, reported: int = 0) -> PartnerRow:
+    return PartnerRow(
+        partner_id=partner_id,
+        partner_name=f"P{partner_id}",
+        partner_kind="recruitment_agency",
+        referrals=referrals,
+        reported_on_time=0,
+        placements=placed,
+        median_days=None,
+        timed=placed,
+        placed_referrals=placed,
+        reported=reported,
+    )
+
+
+def test_few_referrals_rank_below_and_no_reports_is_no_share():
+    small, large, middling = _row(1, 3, 3), _row(2, 40, 20, reported=30), _row(3, 12, 3)
+    ranked = sorted([small, middling, large], key=ranked_key)
+    assert [row.partner_id for row in ranked] == [2, 3, 1]  # 100% of three comes last
+    assert small.on_time_share is None  # reports nothing through the CRM: no share, not 0%
+    assert large.on_time_share == 0.0

@@ -172,6 +172,7 @@ def contact_list(actor: Actor, company: Company, contacts: Sequence[Contact]) ->
             ],
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
     else:
         st.info("担当者はまだ登録されていません。")

@@ -17,7 +17,7 @@ from crm.analytics import funnel as funnel_module
 from crm.analytics import partner_table as partners_module
 from crm.analytics.filters import AnalyticsFilter
 from crm.analytics.funnel import DAYS_LABELS, Funnel, funnel
-from crm.analytics.partner_table import ON_TIME_RULE, PartnerTable, partner_table
+from crm.analytics.partner_table import ON_TIME_RULE, RANKED_FROM, PartnerTable, partner_table
 from crm.calendar_jp import day_with_weekday
 from crm.presentation.charts import BAR_COLOUR, LABEL_FONT_SIZE, label_limit
 from crm.presentation.text import literal
@@ -75,7 +75,9 @@ def funnel_bar_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
                 alt.Tooltip("表示:N", title="前の段階からの率"),
             ],
         )
-        .properties(title=title, height=60 + 30 * len(frame))
+        # The height holds the title, the axis and the legend too (Streamlit fits the chart):
+        # about 34 px a bar leaves every step's name room to show.
+        .properties(title=title, height=150 + 34 * len(frame))
     )
 
 
@@ -217,7 +219,8 @@ def show_partner_table(actor: Actor, filters: AnalyticsFilter) -> None:
         f"期間内にパートナーへ紹介した件数と、その紹介のその後です。{ON_TIME_RULE}。"
         "成約はそのパートナーが紹介されたニーズで決めた成約（期間後のものを含む）、成約率は"
         "成約に至った紹介÷紹介件数です（複数人のニーズで2人決まっても紹介は1件）。"
-        "列の見出しを押すと並べ替えられます。"
+        f"紹介が{RANKED_FROM}件未満のパートナーは率の順位を付けずに下に並べ、CRMで進捗を"
+        "報告していないパートナーの期限内報告率は「—」です。列の見出しを押すと並べ替えられます。"
     )
 
 

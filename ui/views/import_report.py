@@ -24,7 +24,9 @@ def show_files(report) -> None:
         if file.ignored_notice:
             st.caption(literal(file.ignored_notice))
         if file.preview:
-            st.dataframe(pd.DataFrame(file.preview), hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame(file.preview), hide_index=True, width="stretch", placeholder="—"
+            )
     for skipped in report.skipped:
         st.info(literal(skipped), icon=":material/info:")
 
@@ -47,6 +49,7 @@ def show_warnings(report) -> None:
         hide_index=True,
         width="stretch",
         key="import.warnings",
+        placeholder="—",
     )
     if report.warnings.more:
         st.caption(beyond(report.warnings, "同じ企業と思われる行"))
@@ -70,6 +73,7 @@ def show_errors(report) -> bool:
         hide_index=True,
         width="stretch",
         key="import.errors",
+        placeholder="—",
     )
     if report.errors.more:
         st.caption(beyond(report.errors, "誤り"))

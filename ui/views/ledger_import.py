@@ -264,7 +264,11 @@ def _firm_choices(result: _Checked, widgets: str) -> dict[str, int | None]:
     rows = result.ledger.firm_rows()
     if rows:
         st.dataframe(
-            pd.DataFrame(rows), hide_index=True, width="stretch", key=_key("firms", widgets)
+            pd.DataFrame(rows),
+            hide_index=True,
+            width="stretch",
+            key=_key("firms", widgets),
+            placeholder="—",
         )
     choices: dict[str, int | None] = {}
     firms = [f for f in result.ledger.plan.firms if f.candidates]

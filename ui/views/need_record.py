@@ -102,6 +102,7 @@ def show_need(
             ],
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
 
     referral_list(referrals, partners)
@@ -171,6 +172,7 @@ def referral_list(referrals: Sequence[Referral], partners: Mapping[int, Partner]
         ],
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
 
 
@@ -188,6 +190,7 @@ def placement_list(placements: Sequence[Placement], partners: Mapping[int, Partn
             ],
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
 
 

@@ -31,6 +31,7 @@ def partner_section(actor: Actor, partners: Sequence[Partner]) -> None:
         ],
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
     left, right = st.columns(2)
     with left:

@@ -118,6 +118,7 @@ def _table(rows: list[SharedReferral]) -> None:
         ],
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
 
 
