@@ -676,6 +676,9 @@ class Planner:
     def _other_needs(self) -> None:
         rng, plan, later = random.Random(f"{self.seed}:other"), self.plan, self.days.after
         agencies = self.partners.agencies
+        # Half to the employment stability centre, half to the large firms, as placements go.
+        large = self.partners.large_firms
+        seconders = [self.partners.center] * len(large) + list(large)
         changes, referrals = plan.status_changes, plan.referrals
         for consultation, consulted in enumerate(plan.c_day):
             # The same draws for every consultation, whatever happens next (see the module).
@@ -717,7 +720,10 @@ class Planner:
                     changes.append(_change(need, step, again))
                     before, since, step, settled = again.to_status, back, step + 1, back
                 outcome = "no_match" if draws[6] < 0.7 else "withdrawn"
-                referrals.append((referred, need, one_of(rng, agencies), outcome, settled))
+                # A secondment is sought where secondments are made (one draw either way:
+                # the stream of draws stays the same).
+                searched = seconders if engagement == "secondment" else agencies
+                referrals.append((referred, need, one_of(rng, searched), outcome, settled))
             wait = 14 + int(draws[7] * 187) if draws[7] < 0.85 else 200 + int(draws[7] * 300)
             withdrawn = later(since, wait)
             end = workflow.moved(

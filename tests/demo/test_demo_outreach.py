@@ -395,3 +395,19 @@ def test_partners_rank_by_category(demo):
         )
         == 0
     )
+
+
+def test_secondment_partners_do_not_place_every_referral(demo):
+    """Secondments are arranged deals, but not every search finds a host: the employment
+    stability centre and the large firms receive needs that end without a placement too."""
+    shares = dict(
+        rows(
+            demo,
+            """select p.kind, avg(case when r.outcome = 'placed' then 1.0 else 0.0 end)
+                 from referral r join partner p on p.id = r.partner_id
+                where p.kind in ('large_firm', 'employment_stability_center')
+                group by p.kind""",
+        )
+    )
+    assert set(shares) == {"large_firm", "employment_stability_center"}
+    assert all(0.5 < share < 0.9 for share in shares.values()), shares
