@@ -33,6 +33,19 @@ NOT_COMPARED = {
     "changed_by",
     "approved_by",
     "assignee_id",
+    # What the files do not carry yet (README, "Partners, seminars and the funnel"): a
+    # consultation's source, what a hub shares with a partner and the partner's reports.
+    "event_id",
+    "introduction_id",
+    "partner_notes",
+    "shared",
+    "share_firm_name",
+    "stage",
+    "candidate_count",
+    "decline_reason",
+    "stage_reported_at",
+    "reported_placed_on",
+    "placement_id",
 }
 
 
