@@ -149,7 +149,9 @@ def test_consultation_for_a_registered_firm_is_saved_once(page, app_server, seed
     assert rows() == 1
     expect_saved(page, "相談を記録しました。", page.get_by_text(f"{FIRM}（相談ID"))
     expect_empty(form, "相談内容 *", "次のアクション")
-    firm_box = form.get_by_role("combobox", name="企業 *")
+    firm_box = page.get_by_role(
+        "combobox", name="企業 *"
+    )  # above the form: a choice re-runs the page
     expect(firm_box).to_have_value("")  # not the link's firm again: one click, one record
     screenshot(page, "submit-once-01-consultation-double-click")
 
@@ -435,7 +437,9 @@ def test_follow_up_is_scheduled_once(page, app_server, seed, db_engine, hub):
     sign_in(page, app_server, seed.manager, f"followups?company={firm_id}")
     form = form_with(page, "予定に追加")
     button = form.get_by_role("button", name="予定に追加")
-    firm_box = form.get_by_role("combobox", name="企業 *")
+    firm_box = page.get_by_role(
+        "combobox", name="企業 *"
+    )  # above the form: a choice re-runs the page
     expect(firm_box).to_have_value("予定確認物産株式会社")
 
     textbox(form, "備考").fill("入社3か月の面談")
