@@ -11,7 +11,7 @@ from stdnum.jp import cn
 
 from crm.calendar_jp import day_with_weekday
 from crm.timeutil import today_jst
-from tests.browser.helpers import choose, go_to, settle, sign_in, success_message
+from tests.browser.helpers import choose, go_to, screenshot, settle, sign_in, success_message
 
 TAG = uuid.uuid4().hex[:6]
 TITLE = f"攻めの経営セミナー{TAG}"
@@ -97,10 +97,13 @@ def test_a_seminar_with_a_cohost_its_attendees_from_a_file_and_a_consultation(
     label = f"{day_with_weekday(today_jst())} セミナー「{TITLE}」"
     choose(page, "きっかけ（セミナー・紹介）", label)
     page.get_by_label("相談内容 *", exact=True).fill("セミナーの後、社長と面談した。")
+    # The firm and its seminar are what the person sees before saving.
+    expect(page.get_by_role("combobox", name="企業 *")).to_have_value(first_name)
     page.get_by_role("button", name="相談を記録").click()
     settle(page)
-    expect(page.get_by_text("記録しました:")).to_be_visible()
+    expect(page.get_by_text(f"{first_name} の相談")).to_be_visible()
+    screenshot(page, "events-03-consultation-saved")
 
     with Session(db_engine) as s:
-        [logged] = s.exec(select(Consultation).where(Consultation.company_id == first_id)).all()
-        assert logged.event_id == event.id and logged.introduction_id is None
+        saved = s.exec(select(Consultation).where(Consultation.company_id == first_id)).all()
+        assert [(c.event_id, c.introduction_id) for c in saved] == [(event.id, None)]
